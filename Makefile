@@ -1,0 +1,81 @@
+# Pellicule — every command a developer or an operator needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8080
+STAGE ?= prod
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install demo test lint typecheck test-unit test-integration test-infra test-e2e \
+        system-deps synth deploy bench clean
+
+help: ## List the targets
+	@echo "Pellicule — make targets:"
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.synced node_modules/.installed ## Create .venv and install the pinned dependencies (Python and the CDK CLI)
+
+demo: $(VENV)/.synced ## Run the whole product locally on http://127.0.0.1:$(PORT) (Ctrl-C stops it)
+	PORT=$(PORT) $(PY) -m local
+
+system-deps: ## Install the Debian packages the tests need (exiftool, chromium), if missing
+	./scripts/ensure-system-deps.sh
+
+test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end
+	$(MAKE) --no-print-directory lint typecheck
+	$(PY) -m pytest tests/unit tests/integration tests/security -q
+	$(PY) -m pytest tests/infra -q
+	$(PY) -m pytest tests/e2e -q
+
+lint: $(VENV)/.synced ## Lint and format check (ruff)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.synced ## Type check (mypy)
+	$(VENV)/bin/mypy layers/core/pellicule functions local infra app.py
+
+test-unit: $(VENV)/.synced ## Unit tests only (pure logic, real Pillow)
+	$(PY) -m pytest tests/unit -q
+
+test-integration: $(VENV)/.synced ## Handlers against moto, and the security attack tests
+	$(PY) -m pytest tests/integration tests/security -q
+
+test-infra: install ## CDK assertions, cdk-nag and cfn-lint (one synth)
+	$(PY) -m pytest tests/infra -q
+
+test-e2e: install system-deps ## The local runtime end to end, and the browser tests in Chromium
+	$(PY) -m pytest tests/e2e -q
+
+synth: install ## Synthesize the CloudFormation templates into cdk.out (offline, no AWS account)
+	$(PY) scripts/keys.py ensure --stage $(STAGE)
+	node_modules/.bin/cdk synth --quiet -c stage=$(STAGE)
+
+deploy: install ## Deploy to AWS (EU region only; needs credentials): STAGE=prod AWS_REGION=eu-west-3
+	STAGE=$(STAGE) ./scripts/deploy.sh
+
+bench: $(VENV)/.synced ## Run the benchmarks in bench/ and print their ratios
+	$(PY) -m bench
+
+clean: ## Remove build outputs and caches (keeps .keys/)
+	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""Gallery reads for staff: item state and short-lived signed rendition URLs.
+
+(The parent gallery, with the publication gate, comes with consent and access.)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from pellicule import data, delivery
+from pellicule.errors import NotFound
+from pellicule.models import Album, Media, tenant_pk
+from pellicule.sessions import Principal
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PAGE_SIZE = 100
+
+
+def _item(media: Media) -> dict[str, Any]:
+    renditions = {}
+    if media.state == "ready" and media.renditions:
+        for name, info in media.renditions.as_dict().items():
+            renditions[name] = {
+                "url": delivery.signed_media_url(str(info["key"])),
+                "width": int(info["width"]),
+                "height": int(info["height"]),
+            }
+    return {
+        "media_id": media.media_id,
+        "album_id": media.album_id,
+        "kind": media.kind,
+        "state": media.state,
+        "failure_reason": media.failure_reason,
+        "width": media.width and int(media.width),
+        "height": media.height and int(media.height),
+        "capture_date": media.capture_date,
+        "renditions": renditions,
+    }
+
+
+def media_item(principal: Principal, media_id: str) -> dict[str, Any]:
+    if not _ID.match(media_id):
+        raise NotFound("Élément introuvable. / Item not found.")
+    data.ready()
+    try:
+        # The tenant comes from the session: another centre's id simply does not exist here.
+        media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}")
+    except DoesNotExist:
+        raise NotFound("Élément introuvable. / Item not found.") from None
+    return _item(media)
+
+
+def album_items(principal: Principal, album_id: str) -> dict[str, Any]:
+    if not _ID.match(album_id):
+        raise NotFound("Album introuvable. / Album not found.")
+    data.ready()
+    try:
+        album = Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")
+    except DoesNotExist:
+        raise NotFound("Album introuvable. / Album not found.") from None
+    items = [
+        _item(media)
+        for media in Media.by_gsi1.query(f"ALBUM#{principal.tenant_id}#{album_id}", limit=PAGE_SIZE)
+    ]
+    return {
+        "album": {"album_id": album.album_id, "title": album.title, "date": album.album_date},
+        "items": items,
+    }

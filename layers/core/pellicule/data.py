@@ -1,0 +1,12 @@
+"""Binds the models to the configured table before any data access."""
+
+from __future__ import annotations
+
+from pellicule import models
+from pellicule.settings import get_settings
+
+
+def ready() -> None:
+    """Bind every model to this function's table (cheap after the first call)."""
+    settings = get_settings()
+    models.bind(settings.table, settings.region)

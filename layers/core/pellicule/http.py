@@ -1,0 +1,107 @@
+"""HTTP glue shared by every API function.
+
+One place maps domain errors to status codes, reads the principal from the session cookie
+(never from the body, path or headers) and enforces the CSRF header on state-changing calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pellicule.errors import BadRequest, Forbidden, PelliculeError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+    from pellicule.sessions import Principal
+
+CSRF_HEADER = "x-pellicule-csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_JSON_BYTES = 256 * 1024
+
+
+def _cookie(cookies: list[str] | None, name: str) -> str | None:
+    for cookie in cookies or []:
+        for part in cookie.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name:
+                return value
+    return None
+
+
+def principal(event: dict[str, Any]) -> Principal:
+    """Authorize a request from its session cookie; enforce CSRF on state changes."""
+    from pellicule import sessions  # data access: imported on first request, not at init
+
+    method = event.get("requestContext", {}).get("http", {}).get("method", "GET").upper()
+    found = sessions.resolve(_cookie(event.get("cookies"), sessions.COOKIE_NAME))
+    if method not in SAFE_METHODS:
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        if headers.get(CSRF_HEADER) != "1":
+            raise Forbidden("En-tête anti-CSRF manquant. / Missing anti-CSRF header.")
+    return found
+
+
+def require_staff(found: Principal) -> Principal:
+    if not found.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    return found
+
+
+def json_body(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        raise BadRequest("Corps JSON attendu. / A JSON body is required.")
+    if len(raw) > MAX_JSON_BYTES:
+        raise BadRequest("Requête trop volumineuse. / Request body too large.")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise BadRequest("JSON invalide. / Invalid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("Un objet JSON est attendu. / A JSON object is expected.")
+    return body
+
+
+def json_response(status: int, payload: Any) -> Response:
+    """A JSON response that no cache keeps (API answers are per person)."""
+    from aws_lambda_powertools.event_handler import Response, content_types
+
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(payload),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def error_response(error: PelliculeError) -> Response:
+    return json_response(error.status, {"error": error.code, "message": error.message})
+
+
+def resolver(
+    service: str, register: Callable[[APIGatewayHttpResolver], None]
+) -> APIGatewayHttpResolver:
+    """A Powertools HTTP resolver with Pellicule's error mapping and routes from ``register``."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+    from pellicule.observability import logger
+
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(PelliculeError)
+    def _domain_error(error: PelliculeError) -> Response:
+        if error.status >= 500:
+            logger(service).exception("request failed", extra={"code": error.code})
+        return error_response(error)
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        from pellicule.errors import NotFound
+
+        return error_response(NotFound("Cette adresse n'existe pas. / No such route."))
+
+    register(app)
+    return app

@@ -1,0 +1,241 @@
+"""PynamoDB models of the single table (access patterns: docs/data-model.md).
+
+Every key that belongs to a centre is prefixed with its tenant id (security requirement 4).
+The table name is bound lazily from the settings (``bind``), never at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from pellicule import topology
+
+
+class _Meta:
+    table_name = "unbound"  # replaced by bind()
+    region: str | None = None
+
+
+def _gsi1() -> Any:
+    """A fresh index class per model (PynamoDB binds an index class to one model)."""
+
+    class Gsi1(GlobalSecondaryIndex[Any]):
+        class Meta:
+            index_name = topology.TABLE.indexes[0].name
+            projection = AllProjection()
+
+        gsi1pk = UnicodeAttribute(hash_key=True)
+        gsi1sk = UnicodeAttribute(range_key=True)
+
+    return Gsi1()
+
+
+class Base(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+class Tenant(Base):
+    """A centre. pk=TENANT#<id>, sk=PROFILE."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")
+    created_at = NumberAttribute()
+    settings = MapAttribute[str, Any](default=dict)
+
+
+class Staff(Base):
+    """A staff member. pk=TENANT#<t>, sk=STAFF#<id>; gsi1: EMAIL#<address> (login lookup)."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    staff_id = UnicodeAttribute()
+    role = UnicodeAttribute()  # director | animator
+    display_name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
+class Group(Base):
+    """A group of children (e.g. "Les Loutres, 6–8 ans"). sk=GROUP#<id>."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+class Child(Base):
+    """A child: first name and initial only. sk=CHILD#<id>."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    initial = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+
+
+class Guardian(Base):
+    """A parent or guardian. sk=GUARDIAN#<id>; gsi1: EMAIL#<address>."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    child_ids = UnicodeSetAttribute(default=set)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
+class Consent(Base):
+    """Current consent of a child. sk=CONSENT#<child id>#<consent id>."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    consent_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    audiences = UnicodeSetAttribute()
+    media_kinds = UnicodeSetAttribute()
+    valid_from = NumberAttribute()
+    valid_until = NumberAttribute()
+    status = UnicodeAttribute()  # active | withdrawn
+    evidence = MapAttribute[str, Any](default=dict)
+    updated_at = NumberAttribute()
+
+
+class Album(Base):
+    """An album. sk=ALBUM#<id>."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    album_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    album_date = UnicodeAttribute()  # ISO date
+    group_id = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+
+
+class Media(Base):
+    """A photo or video. sk=MEDIA#<id>; gsi1: ALBUM#<t>#<album> / MEDIA#<created>#<id>."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    media_id = UnicodeAttribute()
+    album_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # photo | video
+    state = UnicodeAttribute()  # uploading | processing | ready | failed | ...
+    declared_type = UnicodeAttribute()
+    declared_size = NumberAttribute()
+    ingest_key = UnicodeAttribute()
+    uploaded_by = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    failure_reason = UnicodeAttribute(null=True)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    capture_date = UnicodeAttribute(null=True)  # date only, never a time or place
+    renditions = MapAttribute[str, Any](null=True)  # name -> {key, width, height, bytes, type}
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
+class Session(Base):
+    """A login session. pk=SESSION#<sha256 of the id>, sk=SESSION. Only the hash is stored."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    principal_kind = UnicodeAttribute()  # staff | guardian
+    principal_id = UnicodeAttribute()
+    role = UnicodeAttribute()  # director | animator | guardian
+    created_at = NumberAttribute()
+    last_seen_at = NumberAttribute()
+    absolute_expires_at = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL attribute (DynamoDB may lag; reads check it)
+
+
+class IngestClaim(Base):
+    """Idempotency record of one ingest object version. pk=INGEST#<bucket>/<key>#<version>."""
+
+    class Meta(_Meta):
+        pass
+
+    status = UnicodeAttribute()  # processing | done
+    lease_until = NumberAttribute()
+    media_id = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+ALL_MODELS: tuple[type[Base], ...] = (
+    Base,
+    Tenant,
+    Staff,
+    Group,
+    Child,
+    Guardian,
+    Consent,
+    Album,
+    Media,
+    Session,
+    IngestClaim,
+)
+
+_bound: tuple[str, str] | None = None
+
+
+def bind(table_name: str, region: str | None) -> None:
+    """Point every model at ``table_name`` (idempotent; resets cached connections)."""
+    global _bound
+    if _bound == (table_name, region or ""):
+        return
+    for model in ALL_MODELS:
+        model.Meta.table_name = table_name
+        model.Meta.region = region or None
+        model._connection = None
+    _bound = (table_name, region or "")
+
+
+def unbind() -> None:
+    global _bound
+    _bound = None

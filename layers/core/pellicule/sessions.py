@@ -1,0 +1,118 @@
+"""Server-side sessions (security requirement 3).
+
+The session id is 256 random bits, sent only in a ``__Host-`` cookie; the table stores its
+SHA-256. Sessions have an idle and an absolute timeout, checked on every read (DynamoDB TTL
+can lag by days), and can be revoked server-side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist
+
+from pellicule import clock, data
+from pellicule.errors import Unauthenticated
+from pellicule.models import Session
+
+COOKIE_NAME = "__Host-pellicule-session"
+IDLE_TIMEOUT_SECONDS = {"staff": 2 * 3600, "guardian": 30 * 60}
+ABSOLUTE_TIMEOUT_SECONDS = {"staff": 12 * 3600, "guardian": 24 * 3600}
+TOUCH_EVERY_SECONDS = 60  # refresh last_seen_at at most this often
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: always taken from the session, never from the request."""
+
+    tenant_id: str
+    kind: str  # staff | guardian
+    principal_id: str
+    role: str  # director | animator | guardian
+    session_hash: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _pk(session_hash: str) -> str:
+    return f"SESSION#{session_hash}"
+
+
+def create(tenant_id: str, kind: str, principal_id: str, role: str) -> str:
+    """Open a new session and return its id (to be set as the cookie value only)."""
+    if kind not in IDLE_TIMEOUT_SECONDS:
+        raise ValueError(f"unknown principal kind {kind!r}")
+    data.ready()
+    session_id = secrets.token_urlsafe(32)
+    now = int(clock.now())
+    absolute = now + ABSOLUTE_TIMEOUT_SECONDS[kind]
+    Session(
+        _pk(_hash(session_id)),
+        "SESSION",
+        tenant_id=tenant_id,
+        principal_kind=kind,
+        principal_id=principal_id,
+        role=role,
+        created_at=now,
+        last_seen_at=now,
+        absolute_expires_at=absolute,
+        expires_at=min(absolute, now + IDLE_TIMEOUT_SECONDS[kind]),
+    ).save(condition=Session.pk.does_not_exist())
+    return session_id
+
+
+def resolve(session_id: str | None) -> Principal:
+    """The principal of a live session, or ``Unauthenticated``."""
+    if not session_id or len(session_id) > 128:
+        raise Unauthenticated("Veuillez vous connecter. / Please sign in.")
+    data.ready()
+    session_hash = _hash(session_id)
+    try:
+        record = Session.get(_pk(session_hash), "SESSION", consistent_read=True)
+    except DoesNotExist:
+        raise Unauthenticated(
+            "Session inconnue ou expirée. / Unknown or expired session."
+        ) from None
+    now = int(clock.now())
+    if now >= record.expires_at or now >= record.absolute_expires_at:
+        raise Unauthenticated("Session expirée. / Session expired.")
+    if now - record.last_seen_at >= TOUCH_EVERY_SECONDS:
+        record.update(
+            actions=[
+                Session.last_seen_at.set(now),
+                Session.expires_at.set(
+                    min(
+                        record.absolute_expires_at,
+                        now + IDLE_TIMEOUT_SECONDS[record.principal_kind],
+                    )
+                ),
+            ]
+        )
+    return Principal(
+        tenant_id=record.tenant_id,
+        kind=record.principal_kind,
+        principal_id=record.principal_id,
+        role=record.role,
+        session_hash=session_hash,
+    )
+
+
+def revoke(session_id: str) -> None:
+    data.ready()
+    Session(_pk(_hash(session_id)), "SESSION").delete()
+
+
+def cookie_header(session_id: str, kind: str) -> str:
+    """``Set-Cookie`` value for a new session."""
+    return (
+        f"{COOKIE_NAME}={session_id}; Path=/; Secure; HttpOnly; SameSite=Strict; "
+        f"Max-Age={ABSOLUTE_TIMEOUT_SECONDS[kind]}"
+    )

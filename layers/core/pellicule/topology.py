@@ -1,0 +1,359 @@
+"""The one source of truth for Pellicule's AWS resources: names, settings, routes.
+
+Both the CDK app (``infra/``) and the local runtime (``local/``) read this module, so a
+bucket, table, queue, secret or route exists with the same name and the same settings in
+AWS and on a developer's laptop. Pure data: no AWS SDK, no CDK, no environment reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --- Regions -------------------------------------------------------------------------------
+
+DEFAULT_REGION = "eu-west-3"  # Paris
+# Every commercial AWS region inside the European Union (children's data stays in the EU).
+EU_REGIONS: frozenset[str] = frozenset(
+    {
+        "eu-west-1",  # Ireland
+        "eu-west-3",  # Paris
+        "eu-central-1",  # Frankfurt
+        "eu-north-1",  # Stockholm
+        "eu-south-1",  # Milan
+        "eu-south-2",  # Spain
+    }
+)
+# Regions whose names start with "eu-" but lie outside the European Union.
+NON_EU_EUROPEAN_REGIONS: frozenset[str] = frozenset({"eu-west-2", "eu-central-2"})  # London, Zurich
+
+
+class RegionNotAllowedError(ValueError):
+    """Raised when asked to deploy outside the European Union."""
+
+
+def check_region(region: str | None) -> str:
+    """Return ``region`` if it lies in the EU, else raise with a message an operator can act on."""
+    if not region:
+        raise RegionNotAllowedError(
+            "No AWS region given. Pellicule stores children's images and must be deployed in an "
+            f"EU region; pass one, e.g. CDK_DEFAULT_REGION={DEFAULT_REGION} "
+            f"(allowed: {', '.join(sorted(EU_REGIONS))})."
+        )
+    if region not in EU_REGIONS:
+        raise RegionNotAllowedError(
+            f"Region {region!r} is outside the European Union. Pellicule stores children's images "
+            f"and may only be deployed in: {', '.join(sorted(EU_REGIONS))}."
+        )
+    return region
+
+
+# --- Names ---------------------------------------------------------------------------------
+
+LOCAL_STAGE = "local"
+LOCAL_ACCOUNT = "123456789012"  # moto's default account id
+
+
+@dataclass(frozen=True)
+class Names:
+    """Physical names of every named resource of one stack (one stage in one region)."""
+
+    stage: str
+    account: str
+    region: str
+
+    @property
+    def prefix(self) -> str:
+        return f"pellicule-{self.stage}"
+
+    def _bucket(self, purpose: str) -> str:
+        # Bucket names are global: account and region make them unique and predictable.
+        return f"{self.prefix}-{purpose}-{self.account}-{self.region}"
+
+    @property
+    def ingest_bucket(self) -> str:
+        return self._bucket("ingest")
+
+    @property
+    def media_bucket(self) -> str:
+        return self._bucket("media")
+
+    @property
+    def web_bucket(self) -> str:
+        return self._bucket("web")
+
+    @property
+    def logs_bucket(self) -> str:
+        return self._bucket("logs")
+
+    @property
+    def table(self) -> str:
+        return f"{self.prefix}-main"
+
+    @property
+    def ingest_queue(self) -> str:
+        return f"{self.prefix}-ingest-events"
+
+    @property
+    def ingest_dlq(self) -> str:
+        return f"{self.prefix}-ingest-events-dlq"
+
+    @property
+    def signing_key_secret(self) -> str:
+        return f"pellicule/{self.stage}/cloudfront-signing-key"
+
+    @property
+    def public_url_parameter(self) -> str:
+        """SSM parameter holding the public URL when it is only known after deployment."""
+        return f"/pellicule/{self.stage}/public-url"
+
+    def function(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+
+def local_names(region: str = DEFAULT_REGION) -> Names:
+    return Names(stage=LOCAL_STAGE, account=LOCAL_ACCOUNT, region=region)
+
+
+# --- Storage settings ----------------------------------------------------------------------
+
+INGEST_EXPIRATION_DAYS = 1  # quarantine: anything not processed within a day is deleted
+INGEST_ABORT_MULTIPART_DAYS = 1
+MEDIA_NONCURRENT_EXPIRATION_DAYS = 1  # purged/replaced renditions leave no old version behind
+LOGS_EXPIRATION_DAYS = 90
+# Methods a browser uses against the ingest bucket: presigned POST, multipart part PUTs.
+INGEST_CORS_METHODS = ("POST", "PUT")
+INGEST_CORS_MAX_AGE_SECONDS = 3000
+
+# Key layout (every key is tenant-prefixed; security requirement 4).
+INGEST_PREFIX = "ingest/"  # ingest/t/<tenant>/m/<media id>/<random>
+MEDIA_PREFIX = "t/"  # media bucket: t/<tenant>/...; served under /media/t/<tenant>/...
+MEDIA_PATH = "/media/"  # CloudFront path pattern that maps to the media bucket
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """Per-bucket settings (the CDK storage construct and the local runtime read the same).
+
+    Every bucket also blocks public access, refuses ACLs (bucket owner enforced), is encrypted
+    with S3-managed keys and denies non-TLS requests (security requirement 9).
+    """
+
+    purpose: str  # ingest | media | web | logs: the name is ``getattr(names, f"{purpose}_bucket")``
+    versioned: bool = True
+    expiration_days: int | None = None  # current versions
+    noncurrent_expiration_days: int | None = None
+    abort_multipart_days: int | None = None
+    # Browser access from the app's origin (only the ingest bucket: uploads).
+    cors_methods: tuple[str, ...] = ()
+    cors_allowed_headers: tuple[str, ...] = ()
+    cors_exposed_headers: tuple[str, ...] = ()
+    cors_max_age_seconds: int = 0
+    # Object-created events under this prefix go to the ingest queue.
+    notify_prefix: str | None = None
+
+
+BUCKETS: tuple[BucketSpec, ...] = (
+    BucketSpec(
+        "ingest",
+        expiration_days=INGEST_EXPIRATION_DAYS,
+        noncurrent_expiration_days=INGEST_EXPIRATION_DAYS,
+        abort_multipart_days=INGEST_ABORT_MULTIPART_DAYS,
+        cors_methods=INGEST_CORS_METHODS,
+        cors_allowed_headers=("content-type",),
+        cors_exposed_headers=("ETag",),  # multipart uploads read each part's ETag
+        cors_max_age_seconds=INGEST_CORS_MAX_AGE_SECONDS,
+        notify_prefix=INGEST_PREFIX,
+    ),
+    BucketSpec("media", noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS),
+    BucketSpec("web", noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS),
+    BucketSpec(
+        "logs",
+        expiration_days=LOGS_EXPIRATION_DAYS,
+        noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS,
+    ),
+)
+
+
+# --- Table ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    partition_key: str = "pk"
+    sort_key: str = "sk"
+    ttl_attribute: str = "expires_at"
+    # Consent changes feed revocation propagation.
+    stream_view: str = "NEW_AND_OLD_IMAGES"
+    indexes: tuple[Index, ...] = (Index("gsi1", "gsi1pk", "gsi1sk"),)
+
+
+TABLE = TableSpec()
+
+
+# --- Queues --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    visibility_timeout_seconds: int
+    retention_seconds: int
+    max_receive_count: int
+    dlq_retention_seconds: int
+    batch_size: int
+
+
+PROCESS_TIMEOUT_SECONDS = 120
+INGEST_QUEUE = QueueSpec(
+    # AWS guidance: visibility at least 6x the consumer's timeout.
+    visibility_timeout_seconds=6 * PROCESS_TIMEOUT_SECONDS,
+    retention_seconds=4 * 24 * 3600,
+    max_receive_count=3,
+    dlq_retention_seconds=14 * 24 * 3600,
+    batch_size=5,
+)
+
+
+# --- Functions and routes ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    memory_mb: int
+    timeout_seconds: int
+    layers: tuple[str, ...] = ("deps",)
+    description: str = ""
+
+    @property
+    def handler(self) -> str:
+        """Lambda handler string; the asset holds ``functions/<name>/``."""
+        return f"functions.{self.name}.handler.handler"
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    spec.name: spec
+    for spec in (
+        FunctionSpec("upload", 256, 10, description="Presigned upload grants (staff)"),
+        FunctionSpec(
+            "process",
+            1769,  # one full vCPU
+            PROCESS_TIMEOUT_SECONDS,
+            layers=("deps", "imaging"),
+            description="Ingest processing: sniff, decode, strip metadata, renditions",
+        ),
+        FunctionSpec("gallery", 512, 10, description="Gallery reads and signed media URLs"),
+        FunctionSpec("purge", 512, 900, description="Scheduled retention purge"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """An HTTP API route: ``ANY /api/<prefix>/{proxy+}`` goes to ``function``."""
+
+    prefix: str
+    function: str
+
+    @property
+    def path(self) -> str:
+        return f"/api/{self.prefix}/{{proxy+}}"
+
+    @property
+    def route_key(self) -> str:
+        return f"ANY {self.path}"
+
+
+API_ROUTES: tuple[Route, ...] = (
+    Route("upload", "upload"),
+    Route("gallery", "gallery"),
+)
+
+# EventBridge schedule of the purge function (AWS); the local runtime runs it more often.
+PURGE_SCHEDULE_EXPRESSION = "cron(30 2 * * ? *)"  # 02:30 UTC, every day
+LOCAL_PURGE_INTERVAL_SECONDS = 300
+
+
+# --- Environment contract between the stack and the handlers -------------------------------
+
+ENV_STAGE = "PELLICULE_STAGE"
+ENV_TABLE = "PELLICULE_TABLE"
+ENV_INGEST_BUCKET = "PELLICULE_INGEST_BUCKET"
+ENV_MEDIA_BUCKET = "PELLICULE_MEDIA_BUCKET"
+ENV_SIGNING_KEY_SECRET = "PELLICULE_SIGNING_KEY_SECRET"  # noqa: S105 - a secret's name
+ENV_KEY_PAIR_ID = "PELLICULE_KEY_PAIR_ID"
+ENV_PUBLIC_URL = "PELLICULE_PUBLIC_URL"  # e.g. https://photos.example.fr; may be empty:
+ENV_PUBLIC_URL_PARAMETER = "PELLICULE_PUBLIC_URL_PARAMETER"  # then read from this SSM parameter
+ENV_MAIL_FROM = "PELLICULE_MAIL_FROM"
+
+
+def function_environment(
+    names: Names, *, public_url: str, key_pair_id: str, mail_from: str
+) -> dict[str, str]:
+    """Environment every function receives, in AWS and locally."""
+    return {
+        ENV_STAGE: names.stage,
+        ENV_TABLE: names.table,
+        ENV_INGEST_BUCKET: names.ingest_bucket,
+        ENV_MEDIA_BUCKET: names.media_bucket,
+        ENV_SIGNING_KEY_SECRET: names.signing_key_secret,
+        ENV_KEY_PAIR_ID: key_pair_id,
+        ENV_PUBLIC_URL: public_url,
+        ENV_PUBLIC_URL_PARAMETER: names.public_url_parameter,
+        ENV_MAIL_FROM: mail_from,
+    }
+
+
+# --- Delivery ------------------------------------------------------------------------------
+
+SIGNED_URL_TTL_SECONDS = 300  # signed media URLs expire in minutes
+
+# Security headers of everything a user can reach (CloudFront response-headers policy and
+# the local gateway). Same-origin only: no third-party fonts, scripts or analytics.
+HSTS_MAX_AGE_SECONDS = 63072000  # two years
+
+
+def ingest_origin(names: Names) -> str:
+    """Origin browsers POST uploads to in AWS (the ingest bucket's regional endpoint)."""
+    return f"https://{names.ingest_bucket}.s3.{names.region}.amazonaws.com"
+
+
+def content_security_policy(upload_origin: str) -> str:
+    """CSP of the web app: same origin only, plus the ingest bucket for uploads."""
+    return (
+        "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
+        f"script-src 'self'; style-src 'self'; connect-src 'self' {upload_origin}; "
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+def security_headers(upload_origin: str) -> dict[str, str]:
+    """Headers on everything a user can reach (CloudFront policy and local gateway alike)."""
+    return {
+        "Content-Security-Policy": content_security_policy(upload_origin),
+        "Strict-Transport-Security": f"max-age={HSTS_MAX_AGE_SECONDS}; includeSubDomains",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+    }
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Upload limits (tenant settings may lower them later)."""
+
+    max_photo_bytes: int = 40 * 1024 * 1024
+    grant_expiry_seconds: int = 900  # security requirement 5: at most 15 minutes
+    allowed_photo_types: tuple[str, ...] = field(
+        default=("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
+    )
+
+
+UPLOAD = Upload()

@@ -1,0 +1,81 @@
+"""Gallery reads: signed rendition URLs that CloudFront (emulated) accepts, tenant isolation."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from local import cloudfront
+from tests.conftest import Aws, Centre, api_event, make_centre
+from tests.integration.helpers import body, call, drain, put_as_browser, request_grant
+from tests.support import images
+
+
+def _ready_item(aws: Aws, centre: Centre) -> str:
+    photo = images.jpeg_with_metadata()
+    grant = request_grant(centre, photo)
+    put_as_browser(aws, grant, photo)
+    drain(aws)
+    return str(grant["media_id"])
+
+
+def test_staff_reads_an_item_with_signed_urls_valid_for_its_path_only(
+    aws: Aws, centre: Centre
+) -> None:
+    media_id = _ready_item(aws, centre)
+    response = call(
+        "gallery",
+        api_event(
+            "GET", f"/api/gallery/media/{media_id}", session=centre.director_session, csrf=False
+        ),
+    )
+    assert response["statusCode"] == 200
+    item = body(response)
+    assert item["state"] == "ready"
+    keys = cloudfront.KeyGroup({aws.key_pair_id: aws.public_key})
+    urls = {name: r["url"] for name, r in item["renditions"].items()}
+    assert set(urls) == {"thumb", "web", "download"}
+    for url in urls.values():
+        assert url.startswith(f"{aws.public_url}/media/t/{centre.tenant_id}/m/{media_id}/")
+        grant = cloudfront.verify(
+            cloudfront.ViewerRequest(url, "198.51.100.7"), keys, now=time.time()
+        )
+        assert grant.expires - time.time() <= 300
+    # The thumb's signature does not open the download rendition.
+    thumb_query = urls["thumb"].split("?", 1)[1]
+    forged = urls["download"].split("?", 1)[0] + "?" + thumb_query
+    with pytest.raises(cloudfront.AccessDenied):
+        cloudfront.verify(cloudfront.ViewerRequest(forged, "198.51.100.7"), keys, now=time.time())
+    # ...and expires after five minutes.
+    with pytest.raises(cloudfront.AccessDenied):
+        cloudfront.verify(
+            cloudfront.ViewerRequest(urls["thumb"], "198.51.100.7"), keys, now=time.time() + 301
+        )
+
+
+def test_album_lists_its_items(aws: Aws, centre: Centre) -> None:
+    media_id = _ready_item(aws, centre)
+    response = call(
+        "gallery",
+        api_event(
+            "GET",
+            f"/api/gallery/albums/{centre.album_id}",
+            session=centre.director_session,
+            csrf=False,
+        ),
+    )
+    assert response["statusCode"] == 200
+    listed = body(response)
+    assert [item["media_id"] for item in listed["items"]] == [media_id]
+    assert listed["album"]["title"] == "Sortie"
+
+
+def test_another_centre_cannot_read_the_item(aws: Aws, centre: Centre) -> None:
+    media_id = _ready_item(aws, centre)
+    other = make_centre()
+    for path in (f"/api/gallery/media/{media_id}", f"/api/gallery/albums/{centre.album_id}"):
+        response = call(
+            "gallery", api_event("GET", path, session=other.director_session, csrf=False)
+        )
+        assert response["statusCode"] == 404, path

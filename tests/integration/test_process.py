@@ -1,0 +1,164 @@
+"""The process function against moto: S3 -> SQS -> handler -> media bucket (req. 5-8)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from PIL import Image
+
+from pellicule import data
+from pellicule.models import Media, tenant_pk
+from tests.conftest import Aws, Centre
+from tests.integration.helpers import (
+    call,
+    drain,
+    ingest_keys,
+    media_keys,
+    put_as_browser,
+    request_grant,
+    sqs_event,
+)
+from tests.support import images
+
+
+def _item(centre: Centre, media_id: str) -> Media:
+    data.ready()
+    return Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
+
+
+def test_upload_is_processed_into_clean_renditions(aws: Aws, centre: Centre) -> None:
+    # Given a photo with GPS and author metadata uploaded to its grant's key
+    photo = images.jpeg_with_metadata((3000, 2000), orientation=6)
+    grant = request_grant(centre, photo)
+    put_as_browser(aws, grant, photo)
+    # When the notification reaches the process function
+    responses = drain(aws)
+    # Then it succeeds, the item is ready with upright size and a date-only capture date
+    assert all(not r.get("batchItemFailures") for r in responses)
+    item = _item(centre, grant["media_id"])
+    assert item.state == "ready"
+    assert (item.width, item.height) == (2000, 3000)
+    assert item.capture_date == "2026-06-14"
+    renditions = item.renditions.as_dict()
+    assert set(renditions) == {"thumb", "web", "download"}
+    # ...renditions live under the tenant's prefix, with unrelated random names
+    keys = [str(r["key"]) for r in renditions.values()]
+    assert sorted(keys) == sorted(media_keys(aws))
+    assert all(k.startswith(f"t/{centre.tenant_id}/m/{grant['media_id']}/") for k in keys)
+    assert len({k.rsplit("/", 1)[1] for k in keys}) == 3
+    # ...carry no metadata at all, and the quarantined upload is gone
+    s3 = aws.client("s3")
+    for key in keys:
+        stored = s3.get_object(Bucket=aws.names.media_bucket, Key=key)
+        content = stored["Body"].read()
+        assert stored["ContentType"] == "image/jpeg"
+        for marker in (b"Exif", b"Jeanne", b"PhoneMaker", b"ICC_PROFILE", b"adobe"):
+            assert marker not in content
+    assert ingest_keys(aws) == []
+
+
+def test_duplicate_delivery_produces_one_set_of_outputs(aws: Aws, centre: Centre) -> None:
+    photo = images.jpeg_with_metadata()
+    grant = request_grant(centre, photo)
+    put_as_browser(aws, grant, photo)
+    sqs = aws.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=aws.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+    event = sqs_event(aws, messages)
+    # The same event delivered twice (at-least-once delivery, or a replay from the DLQ)
+    first = call("process", event)
+    second = call("process", event)
+    assert not first["batchItemFailures"]
+    assert not second["batchItemFailures"]
+    assert len(media_keys(aws)) == 3
+    assert _item(centre, grant["media_id"]).state == "ready"
+
+
+def test_size_differing_from_the_grant_fails_with_a_reason(aws: Aws, centre: Centre) -> None:
+    # moto does not enforce the POST policy's content-length-range: the processor must.
+    photo = images.jpeg_with_metadata()
+    grant = request_grant(centre, photo, size=len(photo) - 100)
+    put_as_browser(aws, grant, photo)
+    drain(aws)
+    item = _item(centre, grant["media_id"])
+    assert item.state == "failed"
+    assert "taille" in (item.failure_reason or "")
+    assert media_keys(aws) == []
+    assert ingest_keys(aws) == []
+
+
+def test_content_not_matching_the_declared_type_is_refused(aws: Aws, centre: Centre) -> None:
+    html = b"<!doctype html><script>alert(1)</script>" + b" " * 100
+    grant = request_grant(centre, html, content_type="image/jpeg")
+    put_as_browser(aws, grant, html)
+    drain(aws)
+    item = _item(centre, grant["media_id"])
+    assert item.state == "failed"
+    assert "ne correspond pas à son type" in (item.failure_reason or "")
+    assert media_keys(aws) == []
+
+
+def test_png_declared_as_jpeg_is_refused(aws: Aws, centre: Centre) -> None:
+    png = images.png_with_metadata()
+    grant = request_grant(centre, png, content_type="image/jpeg")
+    put_as_browser(aws, grant, png)
+    drain(aws)
+    assert _item(centre, grant["media_id"]).state == "failed"
+
+
+def test_object_without_a_grant_is_deleted_and_creates_nothing(aws: Aws, centre: Centre) -> None:
+    key = f"ingest/t/{centre.tenant_id}/m/{'a' * 32}/forgedkey123"
+    aws.client("s3").put_object(
+        Bucket=aws.names.ingest_bucket, Key=key, Body=images.jpeg_with_metadata()
+    )
+    aws.client("s3").put_object(Bucket=aws.names.ingest_bucket, Key="ingest/../../etc", Body=b"x")
+    drain(aws)
+    assert ingest_keys(aws) == []
+    assert media_keys(aws) == []
+
+
+def test_test_event_is_skipped_and_poison_message_is_reported(aws: Aws) -> None:
+    event = {
+        "Records": [
+            {
+                "messageId": "m1",
+                "receiptHandle": "r1",
+                "body": json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn",
+                "awsRegion": "eu-west-3",
+            },
+            {
+                "messageId": "m2",
+                "receiptHandle": "r2",
+                "body": "not json",
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn",
+                "awsRegion": "eu-west-3",
+            },
+        ]
+    }
+    response = call("process", event)
+    assert response["batchItemFailures"] == [{"itemIdentifier": "m2"}]
+
+
+def test_outputs_are_decodable_and_sized(aws: Aws, centre: Centre) -> None:
+    photo = images.webp_with_metadata((2000, 1000))
+    grant = request_grant(centre, photo, content_type="image/webp")
+    put_as_browser(aws, grant, photo)
+    drain(aws)
+    item = _item(centre, grant["media_id"])
+    thumb = item.renditions.as_dict()["thumb"]
+    content = (
+        aws.client("s3").get_object(Bucket=aws.names.media_bucket, Key=thumb["key"])["Body"].read()
+    )
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.size == (400, 200) == (thumb["width"], thumb["height"])

@@ -1,0 +1,63 @@
+"""Security requirement 3: sessions and CSRF, attacked through the real API handlers."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from pellicule import data, sessions
+from pellicule.models import Session
+from tests.conftest import Aws, Centre, api_event
+from tests.integration.helpers import body, call
+
+GRANT_BODY = {"files": [{"name": "a.jpg", "type": "image/jpeg", "size": 10}]}
+
+
+def _post(centre: Centre, **kwargs: object) -> dict:
+    return call(
+        "upload",
+        api_event(
+            "POST", "/api/upload/grants", body={"album_id": centre.album_id, **GRANT_BODY}, **kwargs
+        ),
+    )  # type: ignore[arg-type]
+
+
+def test_no_session_is_401(aws: Aws, centre: Centre) -> None:
+    assert _post(centre)["statusCode"] == 401
+
+
+@pytest.mark.parametrize("forged", ["", "x", "A" * 43, "A" * 500, "../../etc/passwd"])
+def test_forged_session_ids_are_401(aws: Aws, centre: Centre, forged: str) -> None:
+    assert _post(centre, session=forged)["statusCode"] == 401
+
+
+def test_state_change_without_the_csrf_header_is_403(aws: Aws, centre: Centre) -> None:
+    response = _post(centre, session=centre.director_session, csrf=False)
+    assert response["statusCode"] == 403
+    assert "CSRF" in body(response)["message"]
+
+
+def test_guardian_session_cannot_upload(aws: Aws, centre: Centre) -> None:
+    assert _post(centre, session=centre.guardian_session)["statusCode"] == 403
+
+
+def test_only_the_hash_of_the_session_id_is_stored(aws: Aws, centre: Centre) -> None:
+    data.ready()
+    stored = [item.pk for item in Session.scan(Session.pk.startswith("SESSION#"))]
+    digest = hashlib.sha256(centre.director_session.encode()).hexdigest()
+    assert f"SESSION#{digest}" in stored
+    assert not [pk for pk in stored if centre.director_session in pk]
+
+
+def test_revoked_session_is_refused_at_once(aws: Aws, centre: Centre) -> None:
+    sessions.revoke(centre.director_session)
+    assert _post(centre, session=centre.director_session)["statusCode"] == 401
+
+
+def test_session_cookie_flags() -> None:
+    header = sessions.cookie_header("abc", "staff")
+    assert header.startswith("__Host-")
+    for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
+        assert flag in header
+    assert "Domain=" not in header
