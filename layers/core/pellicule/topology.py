@@ -132,16 +132,18 @@ MEDIA_PATH = "/media/"  # CloudFront path pattern that maps to the media bucket
 
 @dataclass(frozen=True)
 class BucketSpec:
-    """Per-bucket settings (the CDK storage construct and the local runtime read the same).
+    """Per-bucket settings, for the local runtime's provisioning (and the CDK storage construct).
 
-    Every bucket also blocks public access, refuses ACLs (bucket owner enforced), is encrypted
-    with S3-managed keys and denies non-TLS requests (security requirement 9).
+    Every bucket also blocks public access, is encrypted with S3-managed keys, refuses ACLs
+    (bucket owner enforced) and plain HTTP (security requirement 9).
     """
 
     purpose: str  # ingest | media | web | logs: the name is ``getattr(names, f"{purpose}_bucket")``
-    versioned: bool = True
+    versioned: bool
+    # Lifecycle (one rule per bucket).
     expiration_days: int | None = None  # current versions
     noncurrent_expiration_days: int | None = None
+    expired_object_delete_marker: bool = False
     abort_multipart_days: int | None = None
     # Browser access from the app's origin (only the ingest bucket: uploads).
     cors_methods: tuple[str, ...] = ()
@@ -152,24 +154,33 @@ class BucketSpec:
     notify_prefix: str | None = None
 
 
+# Headers a browser sends for a presigned POST or a multipart part PUT, and the one it reads.
+INGEST_CORS_HEADERS = ("content-type", "content-md5", "x-amz-*")
+INGEST_CORS_EXPOSED_HEADERS = ("ETag",)  # multipart uploads read each part's ETag
+
 BUCKETS: tuple[BucketSpec, ...] = (
     BucketSpec(
         "ingest",
+        # Quarantine: deleting an upload must delete it for good, so no versioning.
+        versioned=False,
         expiration_days=INGEST_EXPIRATION_DAYS,
-        noncurrent_expiration_days=INGEST_EXPIRATION_DAYS,
         abort_multipart_days=INGEST_ABORT_MULTIPART_DAYS,
         cors_methods=INGEST_CORS_METHODS,
-        cors_allowed_headers=("content-type",),
-        cors_exposed_headers=("ETag",),  # multipart uploads read each part's ETag
+        cors_allowed_headers=INGEST_CORS_HEADERS,
+        cors_exposed_headers=INGEST_CORS_EXPOSED_HEADERS,
         cors_max_age_seconds=INGEST_CORS_MAX_AGE_SECONDS,
         notify_prefix=INGEST_PREFIX,
     ),
-    BucketSpec("media", noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS),
-    BucketSpec("web", noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS),
     BucketSpec(
-        "logs",
-        expiration_days=LOGS_EXPIRATION_DAYS,
+        "media",
+        versioned=True,
         noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS,
+        expired_object_delete_marker=True,
+        abort_multipart_days=1,
+    ),
+    BucketSpec("web", versioned=False),  # rebuilt from the repository on every deployment
+    BucketSpec(
+        "logs", versioned=False, expiration_days=LOGS_EXPIRATION_DAYS, abort_multipart_days=1
     ),
 )
 

@@ -1,0 +1,104 @@
+"""``python -m local`` (``make demo``): run the whole product on this machine until Ctrl-C.
+
+Environment: ``PORT`` (gateway, default 8080), ``PELLICULE_MOTO_PORT`` (default PORT + 1),
+``PELLICULE_PURGE_INTERVAL`` (seconds), ``PELLICULE_SEED=0`` (skip the demo data),
+``PELLICULE_LOG_LEVEL`` (default INFO).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterable
+from types import FrameType
+from typing import Any
+
+from local.runtime import LocalRuntime
+
+logger = logging.getLogger("pellicule.local")
+
+
+def _seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
+    """Run ``local.seed.seed(runtime)`` when it exists and seeding is on; its links."""
+    if os.environ.get("PELLICULE_SEED", "1").strip() == "0":
+        logger.info("seeding skipped (PELLICULE_SEED=0)")
+        return []
+    if importlib.util.find_spec("local.seed") is None:
+        return []
+    module = importlib.import_module("local.seed")
+    seed = getattr(module, "seed", None)
+    if not callable(seed):
+        return []
+    try:
+        links: Any = seed(runtime)
+    except Exception:
+        logger.exception("seeding failed; the runtime keeps running without demo data")
+        return []
+    return [(str(label), str(url)) for label, url in _pairs(links)]
+
+
+def _pairs(links: Any) -> Iterable[tuple[Any, Any]]:
+    if not links:
+        return []
+    return [tuple(item) for item in links if isinstance(item, list | tuple) and len(item) == 2]
+
+
+def _banner(runtime: LocalRuntime, links: list[tuple[str, str]]) -> str:
+    rows = [
+        ("Application", f"{runtime.base_url}/"),
+        ("Boîte de réception de développement / dev mailbox", f"{runtime.base_url}/_dev/mail"),
+        ("Santé / health", f"{runtime.base_url}/_dev/health"),
+        *links,
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = ["", "Pellicule tourne en local / is running locally:"]
+    lines += [f"  {label.ljust(width)}  {url}" for label, url in rows]
+    lines += [f"  {'AWS (moto)'.ljust(width)}  {runtime.moto_url}"]
+    lines += ["", "Ctrl-C pour arrêter / to stop.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=os.environ.get("PELLICULE_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for chatty in ("botocore", "boto3", "urllib3", "pynamodb"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+    runtime = LocalRuntime()
+    try:
+        runtime.start()
+    except OSError as error:
+        print(
+            f"Impossible de démarrer / cannot start: {error} "
+            f"(ports {runtime.port} and {runtime.requested_moto_port}; set PORT to change them)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        links = _seed(runtime)
+        print(_banner(runtime, links), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        runtime.stop()
+    print("Au revoir ! / Goodbye!", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,495 @@
+"""The local front door: what CloudFront and API Gateway do in AWS, on one port.
+
+* ``/api/<prefix>/...`` -> the function of the matching ``topology.API_ROUTES`` entry, called
+  in-process with an HTTP API payload 2.0 event; its answer mapped back like API Gateway.
+* ``/media/<key>`` -> the media bucket object ``<key>``, only with a valid CloudFront signature
+  (signed URL or signed cookies) from a key of the trusted key group.
+* ``/_dev/health``, ``/_dev/mail``, ``/_dev/mail.json`` -> local-only developer pages.
+* anything else -> a static file of ``web/`` (no listing, no path escaping the folder).
+
+Every response carries ``topology.security_headers`` (CloudFront's response-headers policy),
+overriding what a handler may have set.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import mimetypes
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from local import cloudfront, events
+from local.lambdas import Invoker
+from local.mailbox import STYLESHEET, STYLESHEET_PATH, Mailbox, render_page
+from pellicule import topology
+
+logger = logging.getLogger("pellicule.local.gateway")
+
+MAX_REQUEST_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
+MEDIA_MAX_AGE_SECONDS = 60
+MEDIA_CHUNK_BYTES = 256 * 1024
+API_NOT_FOUND = {"message": "Not Found"}
+API_ERROR = {"message": "Internal Server Error"}
+_STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
+}
+NOT_FOUND_PAGE = (
+    '<!doctype html>\n<html lang="fr"><head><meta charset="utf-8">'
+    "<title>Page introuvable — Pellicule</title></head><body>"
+    "<h1>Page introuvable</h1><p>Page not found.</p></body></html>\n"
+)
+
+
+class ProxyResponseError(ValueError):
+    """The handler returned something API Gateway could not turn into an HTTP response."""
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    stream: Iterable[bytes] | None = None  # media bodies, sent as they are read
+    length: int | None = None  # Content-Length of a streamed body
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def json_reply(status: int, payload: Any) -> Reply:
+    return Reply(
+        status,
+        [("Content-Type", "application/json")],
+        json.dumps(payload).encode("utf-8"),
+    )
+
+
+def proxy_result_to_reply(result: Any) -> Reply:
+    """A payload 2.0 Lambda result -> the HTTP response API Gateway sends."""
+    if not (isinstance(result, dict) and "statusCode" in result):
+        # API Gateway's inference: any other JSON value is the body of a 200 JSON answer.
+        return json_reply(200, result)
+    status = result["statusCode"]
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise ProxyResponseError("statusCode must be an integer HTTP status")
+    headers: list[tuple[str, str]] = []
+    for name, value in (result.get("headers") or {}).items():
+        headers.append((str(name), str(value)))
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        if not isinstance(values, list):
+            raise ProxyResponseError("multiValueHeaders values must be lists")
+        headers.extend((str(name), str(value)) for value in values)
+    cookies = result.get("cookies") or []
+    if not isinstance(cookies, list):
+        raise ProxyResponseError("cookies must be a list")
+    headers.extend(("Set-Cookie", str(cookie)) for cookie in cookies)
+    body = result.get("body")
+    if body is None:
+        raw = b""
+    elif not isinstance(body, str):
+        raise ProxyResponseError("body must be a string")
+    elif result.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except ValueError:
+            raise ProxyResponseError("body is not valid base64") from None
+    else:
+        raw = body.encode("utf-8")
+    return Reply(status, headers, raw)
+
+
+def match_route(path: str, routes: Iterable[topology.Route]) -> tuple[topology.Route, str] | None:
+    """``ANY /api/<prefix>/{proxy+}``: the route and the (decoded) greedy proxy value."""
+    for route in routes:
+        head = f"/api/{route.prefix}/"
+        if path.startswith(head) and len(path) > len(head):
+            return route, unquote(path[len(head) :])
+    return None
+
+
+def static_file(web_root: Path, url_path: str) -> Path | None:
+    """The file of ``web_root`` a URL path names, or ``None`` (never a path outside it)."""
+    decoded = unquote(url_path)
+    if "\x00" in decoded or "\\" in decoded:
+        return None
+    relative = decoded.lstrip("/") or "index.html"
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts[:-1]) or (
+        parts[-1] in (".", "..") or parts[-1].startswith(".")
+    ):
+        return None
+    root = web_root.resolve()
+    candidate = (root / relative).resolve()
+    if not candidate.is_relative_to(root):
+        return None
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    return candidate if candidate.is_file() else None
+
+
+def content_type_of(path: Path) -> str:
+    known = _STATIC_TYPES.get(path.suffix.lower())
+    if known:
+        return known
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
+
+
+@dataclass
+class InvalidationLog:
+    """CloudFront invalidations asked for (no cache here yet: a hook for revocation tests)."""
+
+    entries: list[tuple[str, float]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def invalidate(self, paths: Iterable[str]) -> None:
+        now = time.time()
+        with self._lock:
+            self.entries.extend((path, now) for path in paths)
+
+    def invalidated_since(self, path: str, since: float) -> bool:
+        with self._lock:
+            return any(
+                moment >= since and cloudfront.resource_matches(pattern, path)
+                for pattern, moment in self.entries
+            )
+
+
+class Gateway:
+    """The HTTP server; start() serves in a thread, stop() shuts it down and joins it."""
+
+    def __init__(
+        self,
+        *,
+        names: topology.Names,
+        invoker: Invoker,
+        key_group: cloudfront.KeyGroup,
+        s3_client: Any,
+        mailbox: Mailbox,
+        upload_origin: str,
+        web_root: Path,
+        health: Callable[[], tuple[bool, dict[str, Any]]],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        routes: Iterable[topology.Route] = topology.API_ROUTES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.names = names
+        self.invoker = invoker
+        self.key_group = key_group
+        self.s3 = s3_client
+        self.mailbox = mailbox
+        self.web_root = web_root
+        self.health = health
+        self.routes = list(routes)
+        self.clock = clock
+        self.invalidations = InvalidationLog()
+        self.security_headers = topology.security_headers(upload_origin)
+        self._server = _Server((host, port), _RequestHandler, self)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="pellicule-gateway",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.close_connections()
+        self._server.server_close()
+
+    # --- Dispatch ---------------------------------------------------------------------------
+
+    def handle(self, request: _RequestHandler) -> Reply:
+        path = request.path.partition("?")[0]
+        if path.startswith("/api/") or path == "/api":
+            return self._api(request)
+        if path.startswith(topology.MEDIA_PATH):
+            return self._media(request)
+        if path.startswith("/_dev/"):
+            return self._dev(request, path)
+        return self._static(request, path)
+
+    def _api(self, request: _RequestHandler) -> Reply:
+        raw_path, _, raw_query = request.path.partition("?")
+        matched = match_route(raw_path, self.routes)
+        if matched is None:
+            return json_reply(404, API_NOT_FOUND)
+        route, proxy = matched
+        body = request.read_body()
+        if body is None:
+            return json_reply(413, {"message": "Request Entity Too Large"})
+        event = events.http_api_event(
+            names=self.names,
+            route=route,
+            method=request.command,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=list(request.headers.items()),
+            body=body,
+            source_ip=request.client_address[0],
+            proxy=proxy,
+            protocol=request.request_version,
+            now=self.clock(),
+        )
+        try:
+            result = self.invoker.invoke(route.function, event)
+            return proxy_result_to_reply(result)
+        except Exception:
+            logger.exception(
+                "function %s failed on %s %s", route.function, request.command, raw_path
+            )
+            return json_reply(502, API_ERROR)
+
+    def _media(self, request: _RequestHandler) -> Reply:
+        if request.command not in ("GET", "HEAD"):
+            return _text_reply(403, "Forbidden")
+        raw_path = request.path.partition("?")[0]
+        host = request.headers.get("Host") or f"{self.host}:{self.port}"
+        viewer = cloudfront.ViewerRequest(
+            url=f"http://{host}{request.path}",
+            source_ip=request.client_address[0],
+            cookies=cloudfront.parse_cookie_header(request.headers.get_all("Cookie") or []),
+        )
+        try:
+            cloudfront.verify(viewer, self.key_group, now=self.clock())
+        except cloudfront.AccessDenied as denied:
+            logger.info("media access denied (%s): %s", denied.reason, raw_path)
+            return _text_reply(403, "Access denied")
+        key = unquote(raw_path[len(topology.MEDIA_PATH) :])
+        if not key:
+            return _text_reply(404, "Not found")
+        return self._media_object(request, key)
+
+    def _media_object(self, request: _RequestHandler, key: str) -> Reply:
+        from botocore.exceptions import ClientError
+
+        arguments: dict[str, Any] = {"Bucket": self.names.media_bucket, "Key": key}
+        range_header = request.headers.get("Range")
+        if range_header:
+            arguments["Range"] = range_header
+        try:
+            if request.command == "HEAD":
+                found = self.s3.head_object(**{k: v for k, v in arguments.items() if k != "Range"})
+            else:
+                found = self.s3.get_object(**arguments)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
+            if code in ("NoSuchKey", "404", "NotFound") or status == 404:
+                return _text_reply(404, "Not found")
+            if code == "InvalidRange" or status == 416:
+                return _text_reply(416, "Range not satisfiable")
+            raise
+        headers = [
+            ("Content-Type", found.get("ContentType") or "application/octet-stream"),
+            ("Cache-Control", f"private, max-age={MEDIA_MAX_AGE_SECONDS}"),
+            ("Accept-Ranges", "bytes"),
+        ]
+        if found.get("ETag"):
+            headers.append(("ETag", found["ETag"]))
+        if found.get("LastModified"):
+            headers.append(
+                ("Last-Modified", found["LastModified"].strftime("%a, %d %b %Y %H:%M:%S GMT"))
+            )
+        status = 200
+        if found.get("ContentRange"):
+            status = 206
+            headers.append(("Content-Range", found["ContentRange"]))
+        length = int(found.get("ContentLength", 0))
+        if request.command == "HEAD":
+            return Reply(status, headers, b"", length=length)
+        body = found["Body"]
+        return Reply(status, headers, stream=body.iter_chunks(MEDIA_CHUNK_BYTES), length=length)
+
+    def _dev(self, request: _RequestHandler, path: str) -> Reply:
+        if request.command not in ("GET", "HEAD"):
+            return _text_reply(405, "Method not allowed")
+        if path == "/_dev/health":
+            healthy, details = self.health()
+            return json_reply(200 if healthy else 503, details)
+        if path == "/_dev/mail.json":
+            return json_reply(200, [mail.as_json() for mail in self.mailbox.messages()])
+        if path == "/_dev/mail":
+            page = render_page(self.mailbox.messages())
+            return Reply(
+                200,
+                [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
+                page.encode("utf-8"),
+            )
+        if path == STYLESHEET_PATH:
+            return Reply(200, [("Content-Type", "text/css; charset=utf-8")], STYLESHEET.encode())
+        return _not_found_page()
+
+    def _static(self, request: _RequestHandler, path: str) -> Reply:
+        if request.command not in ("GET", "HEAD"):
+            return _text_reply(403, "Forbidden")
+        found = static_file(self.web_root, path) if self.web_root.is_dir() else None
+        if found is None:
+            return _not_found_page()
+        content_type = content_type_of(found)
+        headers = [("Content-Type", content_type)]
+        if content_type.startswith("text/html"):
+            headers.append(("Cache-Control", "no-cache"))
+        return Reply(200, headers, found.read_bytes())
+
+
+def _text_reply(status: int, message: str) -> Reply:
+    return Reply(status, [("Content-Type", "text/plain; charset=utf-8")], f"{message}\n".encode())
+
+
+def _not_found_page() -> Reply:
+    return Reply(404, [("Content-Type", "text/html; charset=utf-8")], NOT_FOUND_PAGE.encode())
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(request)
+
+    def close_connections(self) -> None:
+        """Unblock handler threads waiting on idle keep-alive connections."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "Pellicule-local"
+    sys_version = ""
+    timeout = 60  # idle keep-alive connections close after a minute
+
+    def read_body(self) -> bytes | None:
+        """The request body, or ``None`` when it is over the size limit."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                total += size
+                if total > MAX_REQUEST_BYTES:
+                    self.close_connection = True
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        gateway = self.server.gateway
+        try:
+            reply = gateway.handle(self)
+        except Exception:
+            logger.exception("gateway error on %s %s", self.command, self.path.partition("?")[0])
+            reply = json_reply(500, API_ERROR)
+        self._send(reply, gateway.security_headers)
+        logger.log(
+            logging.INFO if self.path.startswith("/api/") else logging.DEBUG,
+            "%s %s -> %d (%.0f ms)",
+            self.command,
+            self.path.partition("?")[0],
+            reply.status,
+            (time.monotonic() - started) * 1000,
+        )
+
+    def _send(self, reply: Reply, security_headers: Mapping[str, str]) -> None:
+        override = {name.lower() for name in security_headers}
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            if name.lower() not in override and name.lower() not in ("content-length", "date"):
+                self.send_header(name, value)
+        for name, value in security_headers.items():
+            self.send_header(name, value)
+        length = reply.length if reply.length is not None else len(reply.body)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if reply.stream is not None:
+            for chunk in reply.stream:
+                self.wfile.write(chunk)
+        else:
+            self.wfile.write(reply.body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the stdlib's access log (it would print query strings)."""
+
+    def log_error(self, format: str, *args: Any) -> None:
+        logger.debug("http: " + format, *args)

@@ -1,0 +1,561 @@
+"""The embedded local runtime: moto as AWS, the gateway, the event-source workers.
+
+    with LocalRuntime(port=0, moto_port=0) as runtime:
+        requests.get(f"{runtime.base_url}/_dev/health")
+
+State lives in moto's memory only: it is reset when the runtime starts and when it stops, so
+every run starts from an empty stack. One runtime at a time per process (moto's backends are
+process-wide).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from threading import Thread
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from moto.server import ThreadedMotoServer
+
+from local import cloudfront, events
+from local.gateway import Gateway
+from local.lambdas import HandlerRegistry, Invoker
+from local.mailbox import Mail, Mailbox
+from local.provision import Provisioned, provision
+from local.workers import QueueDrainer, Scheduler
+from pellicule import topology
+
+logger = logging.getLogger("pellicule.local")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 8080
+LOCAL_MAIL_FROM = "no-reply@pellicule.localhost"
+ENV_PORT = "PORT"
+ENV_MOTO_PORT = "PELLICULE_MOTO_PORT"
+ENV_PURGE_INTERVAL = "PELLICULE_PURGE_INTERVAL"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Variables that would send boto3 elsewhere than moto, or fail it (a missing profile).
+_HIDDEN_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+_CLIENT_SERVICES = ("s3", "sqs", "dynamodb", "ses", "secretsmanager", "ssm")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+def new_key_pair_id() -> str:
+    """An id shaped like CloudFront's public key ids (``K`` + 13 upper-case letters/digits)."""
+    alphabet = string.ascii_uppercase + string.digits
+    return "K" + "".join(secrets.choice(alphabet) for _ in range(13))
+
+
+def _reset_handler_caches() -> None:
+    """Forget settings, clients and signing keys the handlers cached (if those helpers exist)."""
+    import importlib
+
+    for module_name, function_name in (
+        ("pellicule.settings", "reset_settings"),
+        ("pellicule.delivery", "reset_cache"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        reset = getattr(module, function_name, None)
+        if callable(reset):
+            reset()
+
+
+class _MotoServer(ThreadedMotoServer):
+    """moto's threaded server, bound in the caller's thread so a busy port fails at once."""
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._thread = Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        super().stop()
+        if self._server is not None:
+            self._server.server_close()  # free the port now, not when garbage-collected
+
+
+class LocalRuntime:
+    """moto + gateway + workers, configured from ``pellicule.topology``.
+
+    ``port``/``moto_port``: ``None`` reads ``PORT`` (default 8080) and ``PELLICULE_MOTO_PORT``
+    (default port + 1); ``0`` picks a free port. ``purge_interval``: ``None`` reads
+    ``PELLICULE_PURGE_INTERVAL`` (default ``topology.LOCAL_PURGE_INTERVAL_SECONDS``).
+    ``workers=False`` starts neither the queue drainer nor the purge schedule (call
+    :meth:`drain_once` and :meth:`run_purge` instead).
+    """
+
+    _active_lock = threading.Lock()
+    _active: LocalRuntime | None = None
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        moto_port: int | None = None,
+        host: str = "127.0.0.1",
+        region: str = topology.DEFAULT_REGION,
+        web_root: Path | None = None,
+        workers: bool = True,
+        purge_interval: float | None = None,
+        poll_wait_seconds: int = 1,
+        retry_visibility_seconds: int = 2,
+        mail_from: str = LOCAL_MAIL_FROM,
+    ) -> None:
+        self.port = _env_int(ENV_PORT, DEFAULT_PORT) if port is None else port
+        if moto_port is None:
+            moto_port = _env_int(ENV_MOTO_PORT, self.port + 1 if self.port else 0)
+        self.requested_moto_port = moto_port
+        self.host = host
+        self._names = topology.local_names(region)
+        self.web_root = web_root if web_root is not None else REPO_ROOT / "web"
+        self.start_workers = workers
+        self.purge_interval = (
+            _env_float(ENV_PURGE_INTERVAL, topology.LOCAL_PURGE_INTERVAL_SECONDS)
+            if purge_interval is None
+            else purge_interval
+        )
+        self.poll_wait_seconds = poll_wait_seconds
+        self.retry_visibility_seconds = retry_visibility_seconds
+        self.mail_from = mail_from
+
+        self.handlers = HandlerRegistry()
+        self.invoker = Invoker(self._names, self.handlers)
+        self.key_group = cloudfront.KeyGroup()
+        self._private_keys: dict[str, str] = {}
+        self._key_pair_id = ""
+        self._moto: _MotoServer | None = None
+        self._moto_url = ""
+        self._gateway: Gateway | None = None
+        self._drainer: QueueDrainer | None = None
+        self._scheduler: Scheduler | None = None
+        self._queues: Provisioned | None = None
+        self._mailbox: Mailbox | None = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+        self._saved_env: dict[str, str | None] = {}
+        self._saved_werkzeug_level: int | None = None
+        self._started = False
+
+    # --- Properties -------------------------------------------------------------------------
+
+    @property
+    def names(self) -> topology.Names:
+        return self._names
+
+    @property
+    def base_url(self) -> str:
+        return self.gateway.base_url
+
+    @property
+    def moto_url(self) -> str:
+        return self._moto_url
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._gateway
+
+    @property
+    def key_pair_id(self) -> str:
+        return self._key_pair_id
+
+    @property
+    def private_key_pem(self) -> str:
+        return self._private_keys[self._key_pair_id]
+
+    @property
+    def queues(self) -> Provisioned:
+        if self._queues is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._queues
+
+    @property
+    def drainer(self) -> QueueDrainer:
+        if self._drainer is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._drainer
+
+    @property
+    def scheduler(self) -> Scheduler:
+        if self._scheduler is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._scheduler
+
+    # --- Life cycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> LocalRuntime:
+        with LocalRuntime._active_lock:
+            if LocalRuntime._active is not None:
+                raise RuntimeError("another LocalRuntime is running in this process")
+            LocalRuntime._active = self
+        self._started = True
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        werkzeug_logger = logging.getLogger("werkzeug")
+        self._saved_werkzeug_level = werkzeug_logger.level
+        werkzeug_logger.setLevel(logging.WARNING)  # moto's server logs every request otherwise
+
+        self._moto = _MotoServer(ip_address=self.host, port=self.requested_moto_port, verbose=False)
+        self._moto.start()
+        moto_host, moto_port = self._moto.get_host_and_port()
+        self._moto_url = f"http://{moto_host}:{moto_port}"
+        requests.post(f"{self._moto_url}/moto-api/reset", timeout=10).raise_for_status()
+        self._mailbox = Mailbox(self._moto_url)
+        self._point_aws_at_moto()  # before any boto3 session: a missing AWS_PROFILE fails them
+
+        for service in _CLIENT_SERVICES:
+            self.client(service)  # created here, in one thread: boto3 sessions are not shared
+
+        key_pair_id, private_pem, public_pem = self._generate_key()
+        self._gateway = Gateway(
+            names=self._names,
+            invoker=self.invoker,
+            key_group=self.key_group,
+            s3_client=self.client("s3"),
+            mailbox=self._mailbox,
+            upload_origin=self._moto_url,
+            web_root=self.web_root,
+            health=self.health,
+            host=self.host,
+            port=self.port,
+        )
+        self._set_function_environment(key_pair_id)
+
+        self._queues = provision(
+            self.client,
+            self._names,
+            app_origin=self.base_url,
+            public_url=self.base_url,
+            mail_from=self.mail_from,
+            signing_key_pem=private_pem,
+        )
+        self._private_keys[key_pair_id] = private_pem
+        self.key_group.add(key_pair_id, public_pem)
+        self._key_pair_id = key_pair_id
+
+        self._drainer = QueueDrainer(
+            sqs=self.client("sqs"),
+            invoker=self.invoker,
+            queue_url=self._queues.queue_url,
+            queue_arn=self._queues.queue_arn,
+            region=self._names.region,
+            function="process",
+            batch_size=topology.INGEST_QUEUE.batch_size,
+            wait_seconds=self.poll_wait_seconds,
+            retry_visibility_seconds=self.retry_visibility_seconds,
+        )
+        self._scheduler = Scheduler(
+            invoker=self.invoker,
+            function="purge",
+            interval=self.purge_interval,
+            event_factory=self.purge_event,
+        )
+        self._gateway.start()
+        if self.start_workers:
+            self._drainer.start()
+            self._scheduler.start()
+        logger.info("local runtime up: %s (AWS endpoint %s)", self.base_url, self._moto_url)
+
+    def stop(self) -> None:
+        """Stop workers, gateway and moto; restore the environment. Safe to call twice."""
+        if not self._started:
+            return
+        steps: list[tuple[str, Callable[[], None]]] = []
+        if self._scheduler is not None:
+            steps.append(("purge schedule", self._scheduler.stop))
+        if self._drainer is not None:
+            steps.append(("queue drainer", self._drainer.stop))
+        if self._gateway is not None:
+            steps.append(("gateway", self._gateway.stop))
+        if self._moto is not None:
+            steps += [("moto state", self._reset_moto), ("moto", self._moto.stop)]
+        for label, step in steps:
+            try:
+                step()
+            except Exception:
+                logger.exception("error while stopping the %s", label)
+        self._moto = None
+        self._restore_environment()
+        _reset_handler_caches()
+        if self._saved_werkzeug_level is not None:
+            logging.getLogger("werkzeug").setLevel(self._saved_werkzeug_level)
+        self._clients.clear()
+        self._started = False
+        with LocalRuntime._active_lock:
+            if LocalRuntime._active is self:
+                LocalRuntime._active = None
+
+    def _reset_moto(self) -> None:
+        requests.post(f"{self._moto_url}/moto-api/reset", timeout=10)
+
+    def _set_environment(self, values: dict[str, str], hide: tuple[str, ...] = ()) -> None:
+        """Set (and hide) variables, remembering their previous values for :meth:`stop`."""
+        for name in (*values, *hide):
+            self._saved_env.setdefault(name, os.environ.get(name))
+        for name in hide:
+            os.environ.pop(name, None)
+        os.environ.update(values)
+
+    def _point_aws_at_moto(self) -> None:
+        hidden = tuple(name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_"))
+        self._set_environment(
+            {
+                "AWS_ENDPOINT_URL": self._moto_url,
+                **FAKE_CREDENTIALS,
+                "AWS_DEFAULT_REGION": self._names.region,
+                "AWS_REGION": self._names.region,
+                "AWS_EC2_METADATA_DISABLED": "true",
+            },
+            hide=(*_HIDDEN_ENV, *hidden),
+        )
+
+    def _set_function_environment(self, key_pair_id: str) -> None:
+        self._set_environment(
+            topology.function_environment(
+                self._names,
+                public_url=self.base_url,
+                key_pair_id=key_pair_id,
+                mail_from=self.mail_from,
+            )
+        )
+        _reset_handler_caches()
+
+    def _restore_environment(self) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+    # --- AWS clients ------------------------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        """A boto3 client bound to moto (cached; the runtime's own, not the handlers')."""
+        with self._clients_lock:
+            found = self._clients.get(service)
+            if found is None:
+                import boto3
+                from botocore.config import Config
+
+                session = boto3.session.Session(
+                    aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    region_name=self._names.region,
+                )
+                make_client: Any = session.client
+                found = make_client(
+                    service,
+                    endpoint_url=self._moto_url,
+                    config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+                )
+                self._clients[service] = found
+            return found
+
+    # --- Signing keys (the trusted key group) -----------------------------------------------
+
+    @staticmethod
+    def _generate_key() -> tuple[str, str, str]:
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private_pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+        public_pem = (
+            private_key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode("ascii")
+        )
+        return new_key_pair_id(), private_pem, public_pem
+
+    def add_signing_key(self, *, activate: bool = False) -> str:
+        """Add a new key pair to the key group (rotation); returns its id."""
+        key_pair_id, private_pem, public_pem = self._generate_key()
+        self._private_keys[key_pair_id] = private_pem
+        self.key_group.add(key_pair_id, public_pem)
+        if activate:
+            self.activate_signing_key(key_pair_id)
+        return key_pair_id
+
+    def activate_signing_key(self, key_pair_id: str) -> None:
+        """Make the handlers sign with this key: secret value, env and cached settings."""
+        private_pem = self._private_keys[key_pair_id]
+        self.client("secretsmanager").put_secret_value(
+            SecretId=self._names.signing_key_secret, SecretString=private_pem
+        )
+        self._key_pair_id = key_pair_id
+        os.environ[topology.ENV_KEY_PAIR_ID] = key_pair_id
+        _reset_handler_caches()
+
+    def remove_signing_key(self, key_pair_id: str) -> None:
+        """Take a key out of the key group: what it signed is refused from now on."""
+        self.key_group.remove(key_pair_id)
+
+    def signing_key_pem(self, key_pair_id: str) -> str:
+        return self._private_keys[key_pair_id]
+
+    def _signer(self, key_pair_id: str | None) -> tuple[Any, str]:
+        from botocore.signers import CloudFrontSigner
+
+        kid = key_pair_id or self._key_pair_id
+        loaded = serialization.load_pem_private_key(
+            self._private_keys[kid].encode("ascii"), password=None
+        )
+        assert isinstance(loaded, rsa.RSAPrivateKey)
+        key: rsa.RSAPrivateKey = loaded
+
+        def rsa_signer(message: bytes) -> bytes:
+            return key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - CloudFront
+
+        return CloudFrontSigner(kid, rsa_signer), kid
+
+    def media_url(self, key: str) -> str:
+        return f"{self.base_url}{topology.MEDIA_PATH}{quote(key)}"
+
+    def signed_url(
+        self,
+        url: str,
+        *,
+        expires_in: int = topology.SIGNED_URL_TTL_SECONDS,
+        policy: str | None = None,
+        key_pair_id: str | None = None,
+    ) -> str:
+        """Sign ``url`` (full URL, or a path such as ``/media/t/x.jpg``) with botocore's signer."""
+        if url.startswith("/"):
+            url = f"{self.base_url}{url}"
+        signer, _ = self._signer(key_pair_id)
+        if policy is not None:
+            return str(signer.generate_presigned_url(url, policy=policy))
+        expires = datetime.fromtimestamp(time.time() + expires_in, UTC)
+        return str(signer.generate_presigned_url(url, date_less_than=expires))
+
+    def signed_cookies(
+        self,
+        resource: str,
+        *,
+        expires_in: int = topology.SIGNED_URL_TTL_SECONDS,
+        key_pair_id: str | None = None,
+    ) -> dict[str, str]:
+        """CloudFront signed cookies (custom policy) for ``resource`` (wildcards allowed)."""
+        if resource.startswith("/"):
+            resource = f"{self.base_url}{resource}"
+        signer, kid = self._signer(key_pair_id)
+        expires = datetime.fromtimestamp(time.time() + expires_in, UTC)
+        policy = str(signer.build_policy(resource, expires)).encode("utf-8")
+        signature = signer.rsa_signer(policy)
+        return {
+            cloudfront.COOKIE_POLICY: cloudfront.cloudfront_b64encode(policy),
+            cloudfront.COOKIE_SIGNATURE: cloudfront.cloudfront_b64encode(signature),
+            cloudfront.COOKIE_KEY_PAIR_ID: kid,
+        }
+
+    # --- Workers, mail, health --------------------------------------------------------------
+
+    def purge_event(self) -> dict[str, Any]:
+        rule = f"{self._names.function('purge')}-schedule"
+        return events.scheduled_event(
+            rule_arn=f"arn:aws:events:{self._names.region}:{self._names.account}:rule/{rule}",
+            account=self._names.account,
+            region=self._names.region,
+        )
+
+    def invalidate(self, paths: list[str]) -> None:
+        """Record a CloudFront invalidation (``/media/t/x/*`` patterns); no cache to drop yet."""
+        self.gateway.invalidations.invalidate(paths)
+
+    def drain_once(self) -> int:
+        """Process the messages waiting in the ingest queue now; returns how many."""
+        return self.drainer.drain_once()
+
+    def run_purge(self) -> Any:
+        """Invoke the purge function once, as its schedule would; returns its result."""
+        return self.scheduler.run_once()
+
+    def sent_mail(self) -> list[Mail]:
+        """E-mails sent through SES, newest first."""
+        if self._mailbox is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._mailbox.messages()
+
+    def queue_depths(self) -> dict[str, int]:
+        sqs = self.client("sqs")
+        names = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        queue = sqs.get_queue_attributes(QueueUrl=self.queues.queue_url, AttributeNames=names)
+        dlq = sqs.get_queue_attributes(QueueUrl=self.queues.dlq_url, AttributeNames=names)
+        return {
+            "queue_depth": int(queue["Attributes"]["ApproximateNumberOfMessages"]),
+            "queue_in_flight": int(queue["Attributes"]["ApproximateNumberOfMessagesNotVisible"]),
+            "dlq_depth": int(dlq["Attributes"]["ApproximateNumberOfMessages"]),
+        }
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        try:
+            depths = self.queue_depths()
+        except Exception:
+            logger.exception("health check: moto does not answer")
+            return False, {"status": "error", "moto": "unreachable"}
+        return True, {
+            "status": "ok",
+            "moto": "ok",
+            **depths,
+            "workers": {
+                "drainer": bool(self._drainer and self._drainer.running),
+                "purge_schedule": bool(self._scheduler and self._scheduler.running),
+                "purge_interval_seconds": self.purge_interval,
+            },
+        }

@@ -1,0 +1,57 @@
+"""Fixtures of the end-to-end tests: one local runtime (moto + gateway + workers) per module.
+
+A module tunes its runtime by overriding the module-scoped ``runtime_options`` fixture
+(``LocalRuntime`` keyword arguments) and ``runtime_handlers`` (function name -> fake handler,
+registered before the runtime starts, so no real handler ever sees that module's events).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from local.runtime import LocalRuntime
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="module")
+def runtime_options() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def runtime_handlers() -> dict[str, Callable[[Any, Any], Any]]:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def runtime(
+    runtime_options: dict[str, Any], runtime_handlers: dict[str, Callable[[Any, Any], Any]]
+) -> Iterator[LocalRuntime]:
+    options = {"port": 0, "moto_port": 0, "purge_interval": 3600.0, **runtime_options}
+    local_runtime = LocalRuntime(**options)
+    for function, handler in runtime_handlers.items():
+        local_runtime.handlers.register(function, handler)
+    with local_runtime:
+        yield local_runtime
