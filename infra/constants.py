@@ -1,0 +1,79 @@
+"""Construct ids, output ids and the AWS-only settings of the stack.
+
+Resource *names* and settings shared with the local runtime live in
+:mod:`pellicule.topology`; this module only holds what exists in AWS alone.
+"""
+
+from __future__ import annotations
+
+from pellicule import topology
+
+# --- Stack ---------------------------------------------------------------------------------
+
+
+def stack_name(stage: str) -> str:
+    return f"pellicule-{stage}"
+
+
+# Stages whose data may be thrown away with the stack (removal policy DESTROY, no deletion
+# protection). Every other stage keeps its data when the stack or a resource is removed.
+DISPOSABLE_STAGES = frozenset({"dev", "test", "ci"})
+
+# --- Construct ids (changing one replaces the resource: keep them stable) -------------------
+
+ID_STORAGE = "Storage"
+ID_DATA = "Data"
+ID_PROCESSING = "Processing"
+ID_API = "Api"
+ID_CDN = "Cdn"
+ID_RETENTION = "Retention"
+ID_MONITORING = "Monitoring"
+ID_MAIL = "Mail"
+ID_SIGNING = "SigningKeys"
+ID_FUNCTIONS = "Functions"
+ID_LAYERS = "Layers"
+
+# --- Output ids (scripts and the operator read them; never rename) --------------------------
+
+OUT_DISTRIBUTION_DOMAIN = "DistributionDomainName"
+OUT_DISTRIBUTION_ID = "DistributionId"
+OUT_PUBLIC_URL = "PublicUrl"
+OUT_API_ENDPOINT = "ApiEndpoint"
+OUT_TABLE = "TableName"
+OUT_MEDIA_BUCKET = "MediaBucketName"
+OUT_INGEST_BUCKET = "IngestBucketName"
+OUT_WEB_BUCKET = "WebBucketName"
+OUT_ALARM_TOPIC = "AlarmTopicArn"
+OUT_KEY_PAIR_ID = "KeyPairId"
+
+# --- Lambda --------------------------------------------------------------------------------
+
+LOG_RETENTION_DAYS = 90  # function and API access logs (three months)
+
+# --- API -----------------------------------------------------------------------------------
+
+API_THROTTLE_RATE_PER_SECOND = 50
+API_THROTTLE_BURST = 100
+
+# --- CDN -----------------------------------------------------------------------------------
+
+MAX_PUBLIC_KEYS_PER_GROUP = 5  # CloudFront quota: public keys in one key group
+STRIP_MEDIA_FUNCTION_CODE = f"""\
+// Media URLs are {topology.MEDIA_PATH}t/<tenant>/...; the media bucket keys are t/<tenant>/...
+function handler(event) {{
+  var request = event.request;
+  if (request.uri.indexOf('{topology.MEDIA_PATH}') === 0) {{
+    request.uri = request.uri.substring({len(topology.MEDIA_PATH) - 1});
+  }}
+  return request;
+}}
+"""
+# Regions whose S3 buckets cannot receive CloudFront standard logs (AWS documentation,
+# "Standard logging (access logs)"): the distribution does not log there.
+CLOUDFRONT_LOGGING_UNSUPPORTED_REGIONS = frozenset({"eu-south-1", "eu-south-2", "eu-central-2"})
+CLOUDFRONT_LOG_PREFIX = "cloudfront/"
+S3_ACCESS_LOG_PREFIX = "s3/"
+
+# --- Monitoring ----------------------------------------------------------------------------
+
+ALARM_PERIOD_MINUTES = 5

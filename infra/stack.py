@@ -1,0 +1,263 @@
+"""PelliculeStack: composes the constructs and grants each function exactly what it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra import constants
+from infra.api import Api
+from infra.cdn import Cdn
+from infra.config import DeploymentConfig
+from infra.data import Data
+from infra.lambda_factory import Functions, LambdaFactory, Layers
+from infra.mail import Mail
+from infra.monitoring import Monitoring
+from infra.nag import acknowledge, wildcard_resource
+from infra.processing import Processing
+from infra.retention import Retention
+from infra.signing import SigningKeys, read_public_keys
+from infra.storage import Storage
+from pellicule import topology
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What the grants need to see."""
+
+    storage: Storage
+    data: Data
+    signing: SigningKeys
+    cdn: Cdn
+    mail: Mail | None
+
+
+Grant = Callable[[lambda_.Function, Parts], None]
+
+
+class PelliculeStack(Stack):
+    """One Pellicule deployment: one stage in one EU region."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeploymentConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        # The account may be a token (environment-agnostic synth): names then resolve at deploy.
+        names = topology.Names(config.stage, self.account, config.region)
+        disposable = config.stage in constants.DISPOSABLE_STAGES
+        removal = RemovalPolicy.DESTROY if disposable else RemovalPolicy.RETAIN
+
+        storage = Storage(
+            self,
+            constants.ID_STORAGE,
+            names=names,
+            removal_policy=removal,
+            cloudfront_logs=config.region not in constants.CLOUDFRONT_LOGGING_UNSUPPORTED_REGIONS,
+        )
+        data = Data(
+            self,
+            constants.ID_DATA,
+            names=names,
+            removal_policy=removal,
+            deletion_protection=not disposable,
+        )
+        signing = SigningKeys(
+            self,
+            constants.ID_SIGNING,
+            names=names,
+            keys=read_public_keys(config.keys_dir, stage=config.stage),
+        )
+        mail = (
+            Mail(self, constants.ID_MAIL, mail_domain=config.mail_domain)
+            if config.mail_domain
+            else None
+        )
+
+        factory = LambdaFactory(
+            names=names,
+            layers=Layers(self, constants.ID_LAYERS, names=names),
+            environment=topology.function_environment(
+                names,
+                public_url=config.public_url,
+                key_pair_id=signing.key_pair_id,
+                mail_from=config.mail_from,
+            ),
+            removal_policy=removal,
+        )
+        functions = Functions(self, constants.ID_FUNCTIONS, factory=factory)
+
+        processing = Processing(
+            self,
+            constants.ID_PROCESSING,
+            names=names,
+            storage=storage,
+            process_function=functions["process"],
+        )
+        api = Api(
+            self,
+            constants.ID_API,
+            names=names,
+            functions=functions.by_name,
+            removal_policy=removal,
+        )
+        cdn = Cdn(
+            self,
+            constants.ID_CDN,
+            config=config,
+            names=names,
+            storage=storage,
+            api=api,
+            signing=signing,
+        )
+        storage.allow_browser_access_from([cdn.public_url])
+        Retention(self, constants.ID_RETENTION, names=names, purge_function=functions["purge"])
+        monitoring = Monitoring(
+            self,
+            constants.ID_MONITORING,
+            names=names,
+            functions=functions.by_name,
+            extra_alarms=[processing.dlq_alarm],
+            alarm_email=config.alarm_email,
+        )
+
+        parts = Parts(storage=storage, data=data, signing=signing, cdn=cdn, mail=mail)
+        for name, function in functions.by_name.items():
+            GRANTS.get(name, _no_grant)(function, parts)
+        self._outputs(names, storage, data, api, cdn, signing, monitoring)
+
+    def _outputs(
+        self,
+        names: topology.Names,
+        storage: Storage,
+        data: Data,
+        api: Api,
+        cdn: Cdn,
+        signing: SigningKeys,
+        monitoring: Monitoring,
+    ) -> None:
+        outputs = {
+            constants.OUT_DISTRIBUTION_DOMAIN: cdn.distribution.distribution_domain_name,
+            constants.OUT_DISTRIBUTION_ID: cdn.distribution.distribution_id,
+            constants.OUT_PUBLIC_URL: cdn.public_url,
+            constants.OUT_API_ENDPOINT: api.http_api.api_endpoint,
+            constants.OUT_TABLE: data.table.table_name,
+            constants.OUT_MEDIA_BUCKET: storage.media_bucket.bucket_name,
+            constants.OUT_INGEST_BUCKET: storage.ingest_bucket.bucket_name,
+            constants.OUT_WEB_BUCKET: storage.web_bucket.bucket_name,
+            constants.OUT_ALARM_TOPIC: monitoring.topic.topic_arn,
+            constants.OUT_KEY_PAIR_ID: signing.key_pair_id,
+        }
+        for output_id, value in outputs.items():
+            CfnOutput(self, output_id, value=value)
+
+
+# --- Per-function least privilege -------------------------------------------------------------
+
+
+def _objects(
+    function: lambda_.Function,
+    bucket: s3.IBucket,
+    prefix: str,
+    actions: Sequence[str],
+) -> None:
+    """``actions`` on the objects under ``prefix`` of ``bucket`` only."""
+    objects = bucket.arn_for_objects(f"{prefix}*")
+    iam.Grant.add_to_principal(grantee=function, actions=list(actions), resource_arns=[objects])
+    acknowledge(
+        _role(function),
+        wildcard_resource(function, objects),
+        f"S3 object permissions ({', '.join(actions)}) can only be scoped by key pattern: this "
+        f"one is limited to the {prefix}* keys of the {bucket.node.id} that this function "
+        "handles, with no wildcard action.",
+    )
+
+
+def _listing(function: lambda_.Function, bucket: s3.IBucket) -> None:
+    iam.Grant.add_to_principal(
+        grantee=function,
+        actions=["s3:ListBucket", "s3:ListBucketVersions"],
+        resource_arns=[bucket.bucket_arn],
+    )
+
+
+def _table(function: lambda_.Function, table: dynamodb.Table, *, write: bool) -> None:
+    if write:
+        table.grant_read_write_data(function)
+    else:
+        table.grant_read_data(function)
+    acknowledge(
+        _role(function),
+        wildcard_resource(function, f"{table.table_arn}/index/*"),
+        "CDK's table grant adds <table ARN>/index/* so that queries can use this table's own "
+        "global secondary indexes (gsi1); it reaches no other table.",
+    )
+
+
+def _role(function: lambda_.Function) -> iam.IRole:
+    assert function.role is not None
+    return function.role
+
+
+def _grant_upload(function: lambda_.Function, parts: Parts) -> None:
+    # Presigned POST/PUT grants carry the signer's rights: put (and abort) under ingest/ only.
+    _objects(
+        function,
+        parts.storage.ingest_bucket,
+        topology.INGEST_PREFIX,
+        ["s3:PutObject", "s3:AbortMultipartUpload"],
+    )
+    _table(function, parts.data.table, write=True)
+
+
+def _grant_process(function: lambda_.Function, parts: Parts) -> None:
+    # Queue consumption is granted by the SQS event source.
+    _objects(
+        function,
+        parts.storage.ingest_bucket,
+        topology.INGEST_PREFIX,
+        ["s3:GetObject", "s3:DeleteObject"],
+    )
+    # Delete: a failed attempt removes the renditions it already wrote before retrying.
+    _objects(
+        function,
+        parts.storage.media_bucket,
+        topology.MEDIA_PREFIX,
+        ["s3:PutObject", "s3:DeleteObject"],
+    )
+    _table(function, parts.data.table, write=True)
+
+
+def _grant_gallery(function: lambda_.Function, parts: Parts) -> None:
+    _table(function, parts.data.table, write=False)
+    parts.signing.grant_sign(function)
+    parts.cdn.grant_read_public_url(function)
+
+
+def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
+    _table(function, parts.data.table, write=True)
+    for bucket, prefix in (
+        (parts.storage.media_bucket, topology.MEDIA_PREFIX),
+        (parts.storage.ingest_bucket, topology.INGEST_PREFIX),
+    ):
+        _listing(function, bucket)
+        _objects(function, bucket, prefix, ["s3:DeleteObject", "s3:DeleteObjectVersion"])
+
+
+def _no_grant(function: lambda_.Function, parts: Parts) -> None:
+    """A function without an entry below may only write its own logs."""
+
+
+GRANTS: dict[str, Grant] = {
+    "upload": _grant_upload,
+    "process": _grant_process,
+    "gallery": _grant_gallery,
+    "purge": _grant_purge,
+}

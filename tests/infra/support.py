@@ -1,0 +1,72 @@
+"""Shared data of the infrastructure tests (the session synth lives in conftest.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.config import DeploymentConfig
+from pellicule import topology
+
+ACCOUNT = "111111111111"
+KEY_STAMPS = ("20250101T000000Z", "20250301T000000Z")  # the second is the newest
+DOMAIN = "photos.example.fr"
+CERTIFICATE_ARN = (
+    f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0f0e0d0c-aaaa-bbbb-cccc-123456789abc"
+)
+WEB_ACL_ARN = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/pellicule/0123-4567"
+
+
+@dataclass(frozen=True)
+class Variant:
+    config: DeploymentConfig
+    stack_name: str
+    template: Any  # aws_cdk.assertions.Template
+    json: dict[str, Any]
+    template_path: Path
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return dict(self.json["Resources"])
+
+    def of_type(self, resource_type: str) -> dict[str, Any]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
+
+    def one(self, resource_type: str) -> tuple[str, dict[str, Any]]:
+        found = self.of_type(resource_type)
+        assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
+        return next(iter(found.items()))
+
+
+@dataclass(frozen=True)
+class Synth:
+    outdir: Path
+    main: Variant
+    variant: Variant
+    app: Any
+    acknowledgments: list[tuple[str, str, str]]  # (construct path, rule id, reason)
+
+    @property
+    def variants(self) -> tuple[Variant, Variant]:
+        return (self.main, self.variant)
+
+
+def names(variant: Variant) -> topology.Names:
+    config = variant.config
+    return topology.Names(config.stage, ACCOUNT, config.region)
+
+
+def logical_id(variant: Variant, resource_type: str, **properties: Any) -> str:
+    """Logical id of the one resource of ``resource_type`` whose properties match."""
+    found = [
+        key
+        for key, resource in variant.of_type(resource_type).items()
+        if all(resource.get("Properties", {}).get(k) == v for k, v in properties.items())
+    ]
+    assert len(found) == 1, f"{resource_type} {properties}: found {found}"
+    return found[0]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

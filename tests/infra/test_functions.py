@@ -1,0 +1,258 @@
+"""Lambda defaults (runtime, arm64, JSON logs), assets and per-function least privilege."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import bundling
+from pellicule import topology
+from tests.infra.support import DOMAIN, KEY_STAMPS, Synth, Variant, as_list, logical_id, names
+
+pytestmark = pytest.mark.infra
+
+FUNCTION_NAMES = sorted(topology.FUNCTIONS)
+
+
+def function(variant: Variant, name: str) -> tuple[str, dict[str, Any]]:
+    key = logical_id(variant, "AWS::Lambda::Function", FunctionName=names(variant).function(name))
+    return key, dict(variant.resources[key])
+
+
+def role_statements(variant: Variant, name: str) -> list[dict[str, Any]]:
+    """Allow statements of every policy attached to the function's role."""
+    _, resource = function(variant, name)
+    role = resource["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in variant.of_type("AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+    ]
+
+
+def actions_on(statements: list[dict[str, Any]], fragment: str) -> set[str]:
+    """Actions of the statements whose resources mention ``fragment``."""
+    return {
+        action
+        for s in statements
+        if fragment in json.dumps(s["Resource"])
+        for action in as_list(s["Action"])
+    }
+
+
+def asset_dir(synth: Synth, variant: Variant, resource_key: str) -> Path:
+    path = variant.resources[resource_key]["Metadata"]["aws:asset:path"]
+    return synth.outdir / path
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_defaults(main: Variant, name: str) -> None:
+    spec = topology.FUNCTIONS[name]
+    _, resource = function(main, name)
+    props = resource["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == spec.handler == f"functions.{name}.handler.handler"
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["Timeout"] == spec.timeout_seconds
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    assert "TracingConfig" not in props
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_logs_go_to_an_explicit_log_group_with_retention(main: Variant, name: str) -> None:
+    _, resource = function(main, name)
+    log_group = f"/aws/lambda/{names(main).function(name)}"
+    group_key = logical_id(main, "AWS::Logs::LogGroup", LogGroupName=log_group)
+    assert main.resources[group_key]["Properties"]["RetentionInDays"] == 90
+    assert resource["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": group_key}
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_environment_is_the_topology_contract(
+    main: Variant, variant: Variant, name: str
+) -> None:
+    newest_key = _public_key_id(main, KEY_STAMPS[-1])
+    expected = topology.function_environment(
+        names(main), public_url="", key_pair_id="KEY", mail_from=""
+    )
+    expected[topology.ENV_KEY_PAIR_ID] = {"Ref": newest_key}  # type: ignore[assignment]
+    _, resource = function(main, name)
+    assert resource["Properties"]["Environment"]["Variables"] == expected
+    # With a custom domain the URL is static and mail comes from the SES domain.
+    _, custom = function(variant, name)
+    variables = custom["Properties"]["Environment"]["Variables"]
+    assert variables[topology.ENV_PUBLIC_URL] == f"https://{DOMAIN}"
+    assert variables[topology.ENV_MAIL_FROM] == "no-reply@example.fr"
+
+
+def _public_key_id(variant: Variant, stamp: str) -> str:
+    [key] = [
+        k
+        for k, r in variant.of_type("AWS::CloudFront::PublicKey").items()
+        if r["Properties"]["PublicKeyConfig"]["Name"].endswith(stamp)
+    ]
+    return key
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_layers(main: Variant, name: str) -> None:
+    _, resource = function(main, name)
+    layers = resource["Properties"]["Layers"]
+    wanted = ["core", *topology.FUNCTIONS[name].layers]
+    layer_names = []
+    for ref in layers:
+        layer = main.resources[ref["Ref"]]["Properties"]
+        assert layer["CompatibleArchitectures"] == ["arm64"]
+        assert layer["CompatibleRuntimes"] == ["python3.13"]
+        layer_names.append(layer["LayerName"].removeprefix(f"{names(main).prefix}-"))
+    assert layer_names == wanted
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_asset_holds_only_its_own_code(synth: Synth, main: Variant, name: str) -> None:
+    key, _ = function(main, name)
+    root = asset_dir(synth, main, key)
+    top = {p.name for p in root.iterdir()}
+    assert top == {"functions"}
+    package = {p.name for p in (root / "functions").iterdir()}
+    assert package == {"__init__.py", name}
+    assert not list(root.rglob("__pycache__"))
+    assert not list(root.rglob("*.pyc"))
+
+
+def layer_archive(synth: Synth, main: Variant, layer: str) -> Path:
+    key = logical_id(main, "AWS::Lambda::LayerVersion", LayerName=f"{names(main).prefix}-{layer}")
+    return asset_dir(synth, main, key)
+
+
+def test_core_layer_is_the_pellicule_package(synth: Synth, main: Variant) -> None:
+    root = layer_archive(synth, main, "core")
+    assert (root / "python" / "pellicule" / "topology.py").is_file()
+    assert not list(root.rglob("__pycache__"))
+
+
+def test_dependency_layers_are_arm64_wheels_without_the_runtime_sdk(
+    synth: Synth, main: Variant
+) -> None:
+    deps = zipfile.ZipFile(layer_archive(synth, main, "deps"))
+    imaging = zipfile.ZipFile(layer_archive(synth, main, "imaging"))
+    deps_names = deps.namelist()
+    assert all(n.startswith("python/") for n in deps_names)
+    assert any(n.startswith("python/pynamodb/") for n in deps_names)
+    assert any(n.startswith("python/aws_lambda_powertools/") for n in deps_names)
+    assert any(n.startswith("python/cryptography/") for n in deps_names)
+    for provided in ("boto3", "botocore", "s3transfer", "urllib3"):
+        assert not any(n.startswith(f"python/{provided}/") for n in deps_names)
+    assert any(n.startswith("python/PIL/") for n in imaging.namelist())
+    for archive in (deps, imaging):
+        natives = 0
+        for entry in archive.namelist():
+            with archive.open(entry) as handle:
+                header = handle.read(20)
+            if header[:4] == bundling.ELF_MAGIC:
+                natives += 1
+                assert int.from_bytes(header[18:20], "little") == bundling.EM_AARCH64, entry
+        assert natives > 0
+        assert not any("__pycache__" in n for n in archive.namelist())
+
+
+def test_roles_use_no_managed_policy_and_only_write_their_own_logs(main: Variant) -> None:
+    for name in FUNCTION_NAMES:
+        _, resource = function(main, name)
+        role_key = resource["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert "ManagedPolicyArns" not in main.resources[role_key]["Properties"]
+        log_actions = {
+            a for s in role_statements(main, name) for a in as_list(s["Action"]) if "logs:" in a
+        }
+        assert log_actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_no_function_has_a_wildcard_action(main: Variant) -> None:
+    for name in FUNCTION_NAMES:
+        for statement in role_statements(main, name):
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, (name, action)
+
+
+def _bucket_key(variant: Variant, purpose: str) -> str:
+    bucket_name = getattr(names(variant), f"{purpose}_bucket")
+    return logical_id(variant, "AWS::S3::Bucket", BucketName=bucket_name)
+
+
+def test_upload_may_only_put_under_the_ingest_prefix(main: Variant) -> None:
+    statements = role_statements(main, "upload")
+    ingest, media = _bucket_key(main, "ingest"), _bucket_key(main, "media")
+    assert actions_on(statements, f"/{topology.INGEST_PREFIX}*") == {
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+    }
+    assert ingest in json.dumps(statements)
+    assert media not in json.dumps(statements)
+    assert "dynamodb:PutItem" in actions_on(statements, "DataTable")
+
+
+def test_process_reads_ingest_writes_media(main: Variant) -> None:
+    statements = role_statements(main, "process")
+    assert actions_on(statements, f"/{topology.INGEST_PREFIX}*") == {
+        "s3:GetObject",
+        "s3:DeleteObject",
+    }
+    assert actions_on(statements, f"/{topology.MEDIA_PREFIX}*") == {
+        "s3:PutObject",
+        "s3:DeleteObject",
+    }
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= actions_on(statements, "ProcessingQueue")
+    assert "dynamodb:PutItem" in actions_on(statements, "DataTable")
+
+
+def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:
+    statements = role_statements(main, "gallery")
+    table_actions = actions_on(statements, "DataTable")
+    assert "dynamodb:Query" in table_actions
+    assert not {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & table_actions
+    secret = names(main).signing_key_secret
+    assert actions_on(statements, secret) == {
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+    }
+    parameter_key, _ = main.one("AWS::SSM::Parameter")
+    assert actions_on(statements, parameter_key) == {"ssm:GetParameter"}
+    assert "s3:" not in json.dumps(statements)
+
+
+def test_only_the_gallery_reads_the_signing_key(main: Variant) -> None:
+    secret = names(main).signing_key_secret
+    for name in FUNCTION_NAMES:
+        reads = bool(actions_on(role_statements(main, name), secret))
+        assert reads == (name == "gallery"), name
+
+
+def test_purge_deletes_every_version_and_lists(main: Variant) -> None:
+    statements = role_statements(main, "purge")
+    for purpose, prefix in (("media", topology.MEDIA_PREFIX), ("ingest", topology.INGEST_PREFIX)):
+        key = _bucket_key(main, purpose)
+        objects = [s for s in statements if json.dumps(s["Resource"]).count(f"/{prefix}*")]
+        assert {"s3:DeleteObject", "s3:DeleteObjectVersion"} <= {
+            a for s in objects if key in json.dumps(s["Resource"]) for a in as_list(s["Action"])
+        }
+        listing = {
+            a
+            for s in statements
+            if {"Fn::GetAtt": [key, "Arn"]} in as_list(s["Resource"])
+            for a in as_list(s["Action"])
+        }
+        assert listing == {"s3:ListBucket", "s3:ListBucketVersions"}
+    assert "dynamodb:DeleteItem" in actions_on(statements, "DataTable")
+
+
+def test_with_a_custom_domain_no_function_reads_ssm(variant: Variant) -> None:
+    assert not variant.of_type("AWS::SSM::Parameter")
+    for name in FUNCTION_NAMES:
+        assert "ssm:" not in json.dumps(role_statements(variant, name))
