@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from pellicule import aws, clock, data, topology
+from pellicule import aws, clock, data, ingest, topology
 from pellicule.errors import BadRequest, NotFound, TooLarge
 from pellicule.models import Album, Media, tenant_pk
 from pellicule.sessions import Principal
@@ -86,11 +85,6 @@ def parse_files(body: dict[str, Any]) -> tuple[str, list[FileRequest]]:
     return album_id, parsed
 
 
-def ingest_key(tenant_id: str, media_id: str) -> str:
-    """Exact key of one upload: tenant-prefixed, unguessable, one key per grant."""
-    return f"{topology.INGEST_PREFIX}t/{tenant_id}/m/{media_id}/{secrets.token_urlsafe(16)}"
-
-
 def request_grants(principal: Principal, album_id: str, files: list[FileRequest]) -> list[Grant]:
     data.ready()
     try:
@@ -104,7 +98,7 @@ def request_grants(principal: Principal, album_id: str, files: list[FileRequest]
     grants = []
     for file in files:
         media_id = uuid.uuid4().hex
-        key = ingest_key(principal.tenant_id, media_id)
+        key = ingest.ingest_key(ACCEPTED_TYPES[file.content_type], principal.tenant_id, media_id)
         post = s3.generate_presigned_post(
             Bucket=settings.ingest_bucket,
             Key=key,

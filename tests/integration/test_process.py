@@ -109,7 +109,7 @@ def test_png_declared_as_jpeg_is_refused(aws: Aws, centre: Centre) -> None:
 
 
 def test_object_without_a_grant_is_deleted_and_creates_nothing(aws: Aws, centre: Centre) -> None:
-    key = f"ingest/t/{centre.tenant_id}/m/{'a' * 32}/forgedkey123"
+    key = f"ingest/photo/t/{centre.tenant_id}/m/{'a' * 32}/forgedkey123"
     aws.client("s3").put_object(
         Bucket=aws.names.ingest_bucket, Key=key, Body=images.jpeg_with_metadata()
     )

@@ -42,7 +42,9 @@ def test_staff_gets_one_grant_per_file_and_items_are_recorded(centre: Centre) ->
         item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{grant['media_id']}")
         assert item.state == "uploading"
         assert item.ingest_key == grant["fields"]["key"]
-        assert item.ingest_key.startswith(f"ingest/t/{centre.tenant_id}/m/{grant['media_id']}/")
+        assert item.ingest_key.startswith(
+            f"ingest/photo/t/{centre.tenant_id}/m/{grant['media_id']}/"
+        )
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def test_tenant_in_the_request_is_ignored(aws: Aws, centre: Centre) -> None:
     victim = make_centre()
     # The attacker names another centre in the body: the grant still lands in their own.
     grant = _grant(centre, {"tenant_id": victim.tenant_id, "tenant": victim.tenant_id})
-    assert grant["fields"]["key"].startswith(f"ingest/t/{centre.tenant_id}/")
+    assert grant["fields"]["key"].startswith(f"ingest/photo/t/{centre.tenant_id}/")
     data.ready()
     assert list(Media.query(tenant_pk(victim.tenant_id), Media.sk.startswith("MEDIA#"))) == []
     # ...and an album id of another centre is simply not found.

@@ -174,6 +174,7 @@ class Media(Base):
     height = NumberAttribute(null=True)
     capture_date = UnicodeAttribute(null=True)  # date only, never a time or place
     renditions = MapAttribute[str, Any](null=True)  # name -> {key, width, height, bytes, type}
+    duration_seconds = NumberAttribute(null=True)  # videos
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

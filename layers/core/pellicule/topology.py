@@ -125,7 +125,9 @@ INGEST_CORS_METHODS = ("POST", "PUT")
 INGEST_CORS_MAX_AGE_SECONDS = 3000
 
 # Key layout (every key is tenant-prefixed; security requirement 4).
-INGEST_PREFIX = "ingest/"  # ingest/t/<tenant>/m/<media id>/<random>
+INGEST_PREFIX = "ingest/"  # ingest/<kind>/t/<tenant>/m/<media id>/<random>
+INGEST_PHOTO_PREFIX = f"{INGEST_PREFIX}photo/"  # photos: the process function
+INGEST_VIDEO_PREFIX = f"{INGEST_PREFIX}video/"  # videos: the video function
 MEDIA_PREFIX = "t/"  # media bucket: t/<tenant>/...; served under /media/t/<tenant>/...
 MEDIA_PATH = "/media/"  # CloudFront path pattern that maps to the media bucket
 
