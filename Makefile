@@ -53,7 +53,7 @@ lint: $(VENV)/.synced ## Lint and format check (ruff)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.synced ## Type check (mypy)
-	$(VENV)/bin/mypy layers/core/pellicule functions local infra app.py
+	$(VENV)/bin/mypy layers/core/pellicule functions local infra app.py bench
 
 test-unit: $(VENV)/.synced ## Unit tests only (pure logic, real Pillow)
 	$(PY) -m pytest tests/unit -q

@@ -1,82 +1,215 @@
-"""Run every benchmark and print one JSON object of results.
+"""``make bench``: image-pipeline timings against the floor, memory, cold imports, asset sizes.
 
-- ``import_ms.<function>``: cold import time of each handler module (target ≤ 250 ms).
-- ``process_12mp``: time to produce every rendition of a 12 MP JPEG, against the floor
-  (libjpeg-turbo decode at the scale the largest rendition needs + encode of the outputs),
-  measured in the same run on one core (target ratio ≤ 2.0).
+Every timing comes from a fresh interpreter pinned to one core (``--cpu``, default 0). For
+each case the floor, our pipeline and the naive pipeline run in turn, ``--rounds`` times, each
+in a new process doing one untimed warm-up and ``--runs`` timed runs; a figure is the median
+of all its samples. Peak memory comes from one more fresh process per case. Method and
+latest figures: docs/performance.md. Results go to ``bench/results.json``.
 """
 
 from __future__ import annotations
 
-import io
+import argparse
+import contextlib
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ("upload", "process", "gallery", "purge")
+from bench import footprint
+from bench.inputs import CASES, ROOT, ensure, use_project_paths
 
-
-def import_ms(function: str, runs: int = 5) -> float:
-    """Median wall time of a fresh interpreter importing the handler (minus bare start-up)."""
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers' / 'core'}"}
-
-    def timed(code: str) -> float:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
-        return time.perf_counter() - start
-
-    baseline = statistics.median(timed("pass") for _ in range(runs))
-    module = f"import functions.{function}.handler"
-    return round((statistics.median(timed(module) for _ in range(runs)) - baseline) * 1000, 1)
+RESULTS = ROOT / "bench" / "results.json"
+PIPELINES = ("floor", "ours", "naive")
+RATIO_TARGETS = {"jpeg_12mp": 2.0, "jpeg_48mp": 1.5, "heic_12mp": 1.3}
+SPEEDUP_TARGETS = {"jpeg_48mp": 5.0}
+RSS_TARGETS_MB = {"jpeg_48mp": 150.0}
+COLD_IMPORT_TARGET_MS = 250.0
 
 
-def process_ratio(megapixels: int = 12, runs: int = 5) -> dict[str, float]:
-    sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "core")]
-    from PIL import Image
+def _worker(*args: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers' / 'core'}"}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.worker", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
 
-    from functions.process import imaging
-    from local.samples import photo
 
-    width = int((megapixels * 1_000_000 * 4 / 3) ** 0.5)
-    data = photo(0, (width, width * 3 // 4))
-
-    def floor() -> None:
-        largest = max(imaging.RENDITIONS.values())
-        with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (largest, largest))
-            image.load()
-            for name, edge in imaging.RENDITIONS.items():
-                out = image.resize((edge, edge * image.height // image.width))
-                out.save(io.BytesIO(), "JPEG", quality=imaging.JPEG_QUALITY[name])
-
-    def ours() -> None:
-        imaging.render(data, "image/jpeg")
-
-    def best(fn: object) -> float:
-        samples = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            fn()  # type: ignore[operator]
-            samples.append(time.perf_counter() - start)
-        return min(samples)
-
-    floor_s, ours_s = best(floor), best(ours)
+def measure_case(name: str, runs: int, rounds: int, cpu: int) -> dict[str, Any]:
+    case = CASES[name]
+    ensure(case)
+    samples: dict[str, list[float]] = {p: [] for p in PIPELINES}
+    first: dict[str, list[float]] = {p: [] for p in PIPELINES}
+    for _ in range(rounds):
+        for pipeline in PIPELINES:
+            result = _worker("time", name, pipeline, str(runs), str(cpu))
+            samples[pipeline] += result["samples_ms"]
+            first[pipeline].append(result["first_ms"])
+    ms = {p: statistics.median(samples[p]) for p in PIPELINES}
+    rss = _worker("rss", name, "ours", str(cpu))
     return {
-        "floor_ms": round(floor_s * 1000, 1),
-        "pellicule_ms": round(ours_s * 1000, 1),
-        "ratio": round(ours_s / floor_s, 2),
+        "description": case.description,
+        "input_mb": round(case.path.stat().st_size / 1e6, 2),
+        "ms": round(ms["ours"], 1),
+        "floor_ms": round(ms["floor"], 1),
+        "naive_ms": round(ms["naive"], 1),
+        "overhead_ms": round(ms["ours"] - ms["floor"], 1),
+        "first_run_ms": round(statistics.median(first["ours"]), 1),
+        "ratio_to_floor": round(ms["ours"] / ms["floor"], 2),
+        "speedup_vs_naive": round(ms["naive"] / ms["ours"], 2),
+        "peak_rss_mb": rss["peak_mb"],
+        "rss_baseline_mb": rss["baseline_mb"],
+        "samples": len(samples["ours"]),
+        "spread_ms": {p: [round(min(samples[p]), 1), round(max(samples[p]), 1)] for p in PIPELINES},
+        "output_kb": _output_kb(name),
+    }
+
+
+def _output_kb(name: str) -> dict[str, float]:
+    use_project_paths()
+    from functions.process import imaging
+
+    case = CASES[name]
+    result = imaging.render(case.path.read_bytes(), case.content_type)
+    return {r.name: round(len(r.data) / 1000, 1) for r in result.renditions}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    checks: list[dict[str, Any]] = []
+    cases = results["cases"]
+    for name, limit in RATIO_TARGETS.items():
+        if name in cases:
+            value = cases[name]["ratio_to_floor"]
+            checks.append(_check(f"{name} ratio to floor", value, "<=", limit))
+    for name, limit in SPEEDUP_TARGETS.items():
+        if name in cases:
+            value = cases[name]["speedup_vs_naive"]
+            checks.append(_check(f"{name} speed-up vs naive", value, ">=", limit))
+    for name, limit in RSS_TARGETS_MB.items():
+        if name in cases:
+            value = cases[name]["peak_rss_mb"]
+            checks.append(_check(f"{name} peak RSS (MB, absolute)", value, "<=", limit))
+    for function, value in (results.get("cold_import_ms") or {}).items():
+        checks.append(_check(f"cold import {function} (ms)", value, "<=", COLD_IMPORT_TARGET_MS))
+    return checks
+
+
+def _check(name: str, value: float, op: str, limit: float) -> dict[str, Any]:
+    met = value <= limit if op == "<=" else value >= limit
+    return {"target": name, "value": value, "limit": f"{op} {limit}", "met": met}
+
+
+def print_report(results: dict[str, Any]) -> None:
+    header = (
+        f"{'case':<10} {'ours ms':>8} {'floor ms':>9} {'naive ms':>9} {'ratio':>6} "
+        f"{'speed-up':>9} {'peak MB':>8} {'1st run':>8}  outputs kB (download/web/thumb)"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, case in results["cases"].items():
+        kb = case["output_kb"]
+        print(
+            f"{name:<10} {case['ms']:>8.1f} {case['floor_ms']:>9.1f} {case['naive_ms']:>9.1f} "
+            f"{case['ratio_to_floor']:>6.2f} {case['speedup_vs_naive']:>8.1f}x "
+            f"{case['peak_rss_mb']:>8.1f} {case['first_run_ms']:>8.1f}  "
+            f"{kb.get('download')}/{kb.get('web')}/{kb.get('thumb')}"
+        )
+    if results.get("cold_import_ms"):
+        print("\ncold import (ms, minus bare interpreter):", results["cold_import_ms"])
+        print("first-call import of logic (ms):", results["first_call_import_ms"])
+    if "asset_mb" in results:
+        print("assets + layers, zipped MB:", results["asset_mb"])
+        print("assets + layers, unzipped MB:", results["asset_unzipped_mb"])
+        for note in results.get("notes", []):
+            print("  note:", note)
+    print()
+    for check in results["targets"]:
+        mark = "MET    " if check["met"] else "NOT MET"
+        print(f"  {mark} {check['target']}: {check['value']} ({check['limit']})")
+
+
+def _machine() -> dict[str, Any]:
+    from PIL import __version__ as pillow_version
+    from PIL import features
+
+    processor = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            processor = next(
+                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    heif_version: str | None = None
+    with contextlib.suppress(ImportError):
+        from pillow_heif import __version__ as heif_version
+    return {
+        "processor": processor,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "pillow": pillow_version,
+        "libjpeg_turbo": features.version("libjpeg_turbo"),
+        "littlecms": features.version("littlecms2"),
+        "pillow_heif": heif_version,
     }
 
 
 def main() -> None:
-    results: dict[str, object] = {f"import_ms.{name}": import_ms(name) for name in FUNCTIONS}
-    results["process_12mp"] = process_ratio()
-    print(json.dumps(results, indent=2))
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per process")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per pipeline")
+    parser.add_argument("--cpu", type=int, default=0, help="the core every measurement uses")
+    parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--import-runs", type=int, default=7)
+    parser.add_argument("--no-footprint", action="store_true", help="skip imports and assets")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    started = time.time()
+    results: dict[str, Any] = {
+        "method": {
+            "cpu": args.cpu,
+            "rounds": args.rounds,
+            "runs_per_process": args.runs,
+            "statistic": "median of all samples; one warm-up run per process not counted",
+            "peak_rss": "absolute peak (VmHWM) of a fresh process: interpreter + imports + "
+            "input + one render; rss_baseline_mb is the same process before the render",
+        },
+        "machine": _machine(),
+        "cases": {},
+    }
+    for name in args.cases:
+        print(f"measuring {name} ...", file=sys.stderr, flush=True)
+        results["cases"][name] = measure_case(name, args.runs, args.rounds, args.cpu)
+    if not args.no_footprint:
+        print("measuring cold imports and assets ...", file=sys.stderr, flush=True)
+        results["cold_import_ms"] = footprint.cold_import_ms(args.import_runs, args.cpu)
+        # Handlers import their logic on the first invocation: that is the rest of a cold start.
+        results["first_call_import_ms"] = footprint.cold_import_ms(
+            args.import_runs, args.cpu, "logic"
+        )
+        zipped, unzipped, notes = footprint.asset_mb()
+        results["asset_mb"], results["asset_unzipped_mb"] = zipped, unzipped
+        if notes:
+            results["notes"] = notes
+    results["targets"] = targets(results)
+    results["all_targets_met"] = all(check["met"] for check in results["targets"])
+    results["duration_s"] = round(time.time() - started, 1)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_report(results)
+    shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
+    print(f"\nwritten: {shown}")
 
 
 if __name__ == "__main__":
