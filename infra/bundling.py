@@ -56,12 +56,24 @@ class LayerRecipe:
     name: str
     export_args: tuple[str, ...]
     exclude: frozenset[str] = frozenset()
+    # Files (paths relative to the layer's python/ directory, glob patterns) removed after
+    # installation: what a wheel ships that the function never uses.
+    prune: tuple[str, ...] = ()
 
 
 LAYER_RECIPES: dict[str, LayerRecipe] = {
     "deps": LayerRecipe("deps", ("--no-default-groups",), RUNTIME_PROVIDED),
     "imaging": LayerRecipe("imaging", ("--only-group", "imaging")),
+    # imageio-ffmpeg's aarch64 wheel: a static ffmpeg (~130 MB, no ffprobe) and the small
+    # package that locates it; the binary keeps its executable bit in the zip.
+    "ffmpeg": LayerRecipe(
+        "ffmpeg",
+        ("--only-group", "video"),
+        prune=("imageio_ffmpeg/binaries/README.md",),
+    ),
 }
+# Lambda's limit on a function's code plus all its layers, unzipped (250 MB).
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1000 * 1000
 
 
 # --- Paths -----------------------------------------------------------------------------------
@@ -94,6 +106,8 @@ def cache_key(recipe: LayerRecipe) -> str:
             "exclude": sorted(recipe.exclude),
             "platform": UV_PLATFORM,
             "python": PYTHON_VERSION,
+            # Only when set, so that the other layers' keys stay what they were.
+            **({"prune": list(recipe.prune)} if recipe.prune else {}),
         },
         sort_keys=True,
     )
@@ -143,6 +157,10 @@ def _build_dependency_layer(recipe: LayerRecipe, work: Path) -> None:
         ]
     )
     strip_tree(site, top_level=STRIP_TOP_LEVEL)
+    for pattern in recipe.prune:
+        for path in site.glob(pattern):
+            if path.is_file():
+                path.unlink()
     check_arm64(site)
     write_zip(site, work / "layer.zip", root_name="python")
     shutil.rmtree(site)
@@ -269,6 +287,12 @@ def write_zip(source: Path, archive: Path, *, root_name: str = "") -> None:
             mode = 0o755 if os.access(path, os.X_OK) else 0o644
             entry.external_attr = (0o100000 | mode) << 16
             bundle.writestr(entry, path.read_bytes())
+
+
+def unzipped_size(archive: Path) -> int:
+    """Bytes the archive's files take once extracted (what Lambda's 250 MB limit counts)."""
+    with zipfile.ZipFile(archive) as bundle:
+        return sum(entry.file_size for entry in bundle.infolist())
 
 
 def zip_names(archive: Path) -> list[str]:

@@ -2,8 +2,8 @@
 
 Python 3.13 on arm64, JSON logs (advanced logging controls) into a log group created here with
 a retention, a role of its own that may only write to that log group (grants add the rest),
-memory/timeout/handler from the spec, the shared environment contract, and the layers
-``core`` (the ``pellicule`` package) + the spec's dependency layers.
+memory/timeout/handler (and ``/tmp`` size) from the spec, the shared environment contract, and
+the layers ``core`` (the ``pellicule`` package) + the spec's dependency layers.
 
 Active tracing is off: no X-Ray SDK is shipped and it would add a ``Resource: *`` permission
 to every role; turn it on here if a service map is wanted.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -100,6 +100,9 @@ class LambdaFactory:
             layers=self._layers_for(spec),
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),
+            ephemeral_storage_size=(
+                Size.mebibytes(spec.ephemeral_storage_mb) if spec.ephemeral_storage_mb else None
+            ),
             environment=self._environment,
             role=role,
             log_group=log_group,

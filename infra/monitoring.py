@@ -1,4 +1,4 @@
-"""Alarms: errors and throttles of every function, the ingest DLQ depth -> one SNS topic."""
+"""Alarms: errors and throttles of every function, each ingest DLQ's depth -> one SNS topic."""
 
 from __future__ import annotations
 

@@ -1,6 +1,15 @@
-"""Ingest pipeline: S3 ObjectCreated (ingest prefix) -> SQS (+DLQ) -> process function."""
+"""Ingest pipelines: S3 ObjectCreated (per kind prefix) -> SQS (+DLQ) -> that kind's function.
+
+One pipeline per entry of ``topology.INGEST_PIPELINES``: photos (``ingest/photo/``) go to the
+``process`` function, videos (``ingest/video/``) to the ``video`` function, each through its
+own queue, dead-letter queue and DLQ-depth alarm, so a long video never holds up photos and
+each queue's visibility timeout fits its consumer's timeout.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -16,8 +25,28 @@ from infra.storage import Storage
 from pellicule import topology
 
 
+@dataclass(frozen=True)
+class PipelineResources:
+    pipeline: topology.IngestPipeline
+    queue: sqs.Queue
+    dead_letter_queue: sqs.Queue
+    dlq_alarm: cloudwatch.Alarm
+
+
+def _construct_prefix(pipeline: topology.IngestPipeline) -> str:
+    """Construct-id prefix of a pipeline's resources. The photo pipeline keeps the ids it had
+    when it was the only one (``Queue``, ``DeadLetterQueue``...): a new logical id would make
+    CloudFormation replace its named queues."""
+    return "" if pipeline.kind == "photo" else pipeline.kind.capitalize()
+
+
+def dlq_alarm_name(names: topology.Names, pipeline: topology.IngestPipeline) -> str:
+    middle = "ingest" if pipeline.kind == "photo" else f"ingest-{pipeline.kind}"
+    return f"{names.prefix}-{middle}-dlq-not-empty"
+
+
 class Processing(Construct):
-    """Queue, dead-letter queue, bucket notification, event source and the DLQ alarm."""
+    """Per pipeline: queue, dead-letter queue, event source, DLQ alarm; bucket notifications."""
 
     def __init__(
         self,
@@ -26,45 +55,69 @@ class Processing(Construct):
         *,
         names: topology.Names,
         storage: Storage,
-        process_function: lambda_.IFunction,
+        functions: Mapping[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
-        spec = topology.INGEST_QUEUE
-        self.dead_letter_queue = sqs.Queue(
+        self.pipelines: dict[str, PipelineResources] = {
+            pipeline.kind: self._pipeline(names, pipeline, functions[pipeline.function])
+            for pipeline in topology.INGEST_PIPELINES
+        }
+        routed: list[str] = []
+        for bucket, bucket_name, prefix in storage.notifying():
+            routed += self._notify_on_upload(bucket, bucket_name, prefix)
+        unrouted = sorted(set(self.pipelines) - set(routed))
+        if unrouted:
+            raise ValueError(f"ingest pipelines outside every notifying bucket prefix: {unrouted}")
+
+    @property
+    def dlq_alarms(self) -> list[cloudwatch.Alarm]:
+        return [resources.dlq_alarm for resources in self.pipelines.values()]
+
+    def _pipeline(
+        self,
+        names: topology.Names,
+        pipeline: topology.IngestPipeline,
+        function: lambda_.IFunction,
+    ) -> PipelineResources:
+        spec = pipeline.queue
+        prefix = _construct_prefix(pipeline)
+        dead_letter_queue = sqs.Queue(
             self,
-            "DeadLetterQueue",
-            queue_name=names.ingest_dlq,
+            f"{prefix}DeadLetterQueue",
+            queue_name=names.ingest_dlq_for(pipeline.kind),
             retention_period=Duration.seconds(spec.dlq_retention_seconds),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
-        self.queue = sqs.Queue(
+        queue = sqs.Queue(
             self,
-            "Queue",
-            queue_name=names.ingest_queue,
+            f"{prefix}Queue",
+            queue_name=names.ingest_queue_for(pipeline.kind),
             visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
             retention_period=Duration.seconds(spec.retention_seconds),
             dead_letter_queue=sqs.DeadLetterQueue(
-                max_receive_count=spec.max_receive_count, queue=self.dead_letter_queue
+                max_receive_count=spec.max_receive_count, queue=dead_letter_queue
             ),
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
-        for bucket, bucket_name, prefix in storage.notifying():
-            self._notify_on_upload(bucket, bucket_name, prefix)
-        process_function.add_event_source(
+        function.add_event_source(
             event_sources.SqsEventSource(
-                self.queue,
+                queue,
                 batch_size=spec.batch_size,
+                max_concurrency=spec.max_concurrency,
                 report_batch_item_failures=True,
             )
         )
-        self.dlq_alarm = cloudwatch.Alarm(
+        alarm = cloudwatch.Alarm(
             self,
-            "DeadLetterQueueAlarm",
-            alarm_name=f"{names.prefix}-ingest-dlq-not-empty",
-            alarm_description="Ingest messages failed processing repeatedly (poison messages).",
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+            f"{prefix}DeadLetterQueueAlarm",
+            alarm_name=dlq_alarm_name(names, pipeline),
+            alarm_description=(
+                f"{pipeline.kind.capitalize()} ingest messages failed processing repeatedly "
+                "(poison messages)."
+            ),
+            metric=dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(constants.ALARM_PERIOD_MINUTES),
                 statistic=cloudwatch.Stats.MAXIMUM,
             ),
@@ -73,44 +126,62 @@ class Processing(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        return PipelineResources(pipeline, queue, dead_letter_queue, alarm)
 
-    def _notify_on_upload(self, bucket: s3.Bucket, bucket_name: str, prefix: str) -> None:
-        """ObjectCreated under ``prefix`` -> queue, set natively on the bucket.
+    def _notify_on_upload(self, bucket: s3.Bucket, bucket_name: str, prefix: str) -> list[str]:
+        """ObjectCreated under each pipeline's prefix (inside ``prefix``) -> its queue, set
+        natively on the bucket; returns the kinds routed.
 
         CloudFormation's own ``NotificationConfiguration`` replaces CDK's custom resource (a
         Lambda allowed ``s3:PutBucketNotification`` on every bucket). S3 checks that it may send
-        to the queue when the configuration is applied, so the bucket waits for the queue
-        policy, which names the bucket by its ARN string to avoid a dependency cycle.
-        Renditions go to the media bucket: processing output never re-triggers processing.
+        to each queue when the configuration is applied, so the bucket waits for the queue
+        policies, which name the bucket by its ARN string to avoid a dependency cycle.
+        Outputs go to the media bucket: processing output never re-triggers processing.
         """
         stack = Stack.of(self)
         bucket_arn = f"arn:{stack.partition}:s3:::{bucket_name}"
-        self.queue.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid=f"{bucket.node.id}Notifications",
-                principals=[iam.ServicePrincipal("s3.amazonaws.com")],
-                actions=["sqs:SendMessage"],
-                resources=[self.queue.queue_arn],
-                conditions={
-                    "ArnEquals": {"aws:SourceArn": bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                },
+        configurations = []
+        routed = []
+        for kind, resources in self.pipelines.items():
+            if not resources.pipeline.prefix.startswith(prefix):
+                continue
+            resources.queue.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"{bucket.node.id}Notifications",
+                    principals=[iam.ServicePrincipal("s3.amazonaws.com")],
+                    actions=["sqs:SendMessage"],
+                    resources=[resources.queue.queue_arn],
+                    conditions={
+                        "ArnEquals": {"aws:SourceArn": bucket_arn},
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                    },
+                )
             )
-        )
-        cfn_bucket = bucket.node.default_child
-        assert isinstance(cfn_bucket, s3.CfnBucket)
-        cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            queue_configurations=[
+            configurations.append(
                 s3.CfnBucket.QueueConfigurationProperty(
                     event="s3:ObjectCreated:*",
-                    queue=self.queue.queue_arn,
+                    queue=resources.queue.queue_arn,
                     filter=s3.CfnBucket.NotificationFilterProperty(
                         s3_key=s3.CfnBucket.S3KeyFilterProperty(
-                            rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=prefix)]
+                            rules=[
+                                s3.CfnBucket.FilterRuleProperty(
+                                    name="prefix", value=resources.pipeline.prefix
+                                )
+                            ]
                         )
                     ),
                 )
-            ]
+            )
+            routed.append(kind)
+        if not configurations:
+            return routed
+        cfn_bucket = bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
+        cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            queue_configurations=configurations
         )
-        queue_policy = self.queue.node.find_child("Policy")  # created by add_to_resource_policy
-        cfn_bucket.node.add_dependency(queue_policy)
+        for kind in routed:
+            # Created by add_to_resource_policy above.
+            queue_policy = self.pipelines[kind].queue.node.find_child("Policy")
+            cfn_bucket.node.add_dependency(queue_policy)
+        return routed

@@ -99,7 +99,7 @@ class PelliculeStack(Stack):
             constants.ID_PROCESSING,
             names=names,
             storage=storage,
-            process_function=functions["process"],
+            functions=functions.by_name,
         )
         api = Api(
             self,
@@ -124,7 +124,7 @@ class PelliculeStack(Stack):
             constants.ID_MONITORING,
             names=names,
             functions=functions.by_name,
-            extra_alarms=[processing.dlq_alarm],
+            extra_alarms=processing.dlq_alarms,
             alarm_email=config.alarm_email,
         )
 
@@ -217,22 +217,36 @@ def _grant_upload(function: lambda_.Function, parts: Parts) -> None:
     _table(function, parts.data.table, write=True)
 
 
-def _grant_process(function: lambda_.Function, parts: Parts) -> None:
+def _grant_ingest(
+    function: lambda_.Function, parts: Parts, kind: str, *, multipart: bool = False
+) -> None:
+    """What an ingest pipeline's function needs: read and delete its kind's uploads, write
+    (and clean up) outputs under ``t/`` of the media bucket, read/write the table.
+    ``multipart``: outputs large enough for multipart uploads, whose failures are aborted."""
     # Queue consumption is granted by the SQS event source.
     _objects(
         function,
         parts.storage.ingest_bucket,
-        topology.INGEST_PREFIX,
+        topology.ingest_pipeline(kind).prefix,
         ["s3:GetObject", "s3:DeleteObject"],
     )
-    # Delete: a failed attempt removes the renditions it already wrote before retrying.
+    # Delete: a failed attempt removes the outputs it already wrote before retrying.
     _objects(
         function,
         parts.storage.media_bucket,
         topology.MEDIA_PREFIX,
-        ["s3:PutObject", "s3:DeleteObject"],
+        ["s3:PutObject", "s3:DeleteObject", *(["s3:AbortMultipartUpload"] if multipart else [])],
     )
     _table(function, parts.data.table, write=True)
+
+
+def _grant_process(function: lambda_.Function, parts: Parts) -> None:
+    _grant_ingest(function, parts, "photo")
+
+
+def _grant_video(function: lambda_.Function, parts: Parts) -> None:
+    # The transcoded video is uploaded in parts (boto3's upload_file above 8 MB).
+    _grant_ingest(function, parts, "video", multipart=True)
 
 
 def _grant_gallery(function: lambda_.Function, parts: Parts) -> None:
@@ -258,6 +272,7 @@ def _no_grant(function: lambda_.Function, parts: Parts) -> None:
 GRANTS: dict[str, Grant] = {
     "upload": _grant_upload,
     "process": _grant_process,
+    "video": _grant_video,
     "gallery": _grant_gallery,
     "purge": _grant_purge,
 }

@@ -1,10 +1,10 @@
 """Create the stack's resources in moto, with the names and settings of ``pellicule.topology``.
 
 The CDK app reads the same module, so what the handlers meet locally (bucket versioning,
-lifecycle rules, CORS, the ingest notification, the queue's redrive policy, the table's keys,
-index, TTL and stream) is what they meet in AWS. Nothing here names or tunes a resource on
-its own: every value comes from topology or from the caller (origins and key material, which
-only exist at run time).
+lifecycle rules, CORS, the ingest notifications, each ingest pipeline's queue and its redrive
+policy, the table's keys, index, TTL and stream) is what they meet in AWS. Nothing here
+names or tunes a resource on its own: every value comes from topology or from the caller
+(origins and key material, which only exist at run time).
 """
 
 from __future__ import annotations
@@ -18,15 +18,46 @@ from pellicule import topology
 
 ClientFactory = Callable[[str], Any]
 
-NOTIFICATION_ID = "ingest-to-queue"
-
 
 @dataclass(frozen=True)
-class Provisioned:
+class PipelineQueues:
+    """The queue and DLQ of one ingest pipeline (``topology.INGEST_PIPELINES``)."""
+
+    pipeline: topology.IngestPipeline
     queue_url: str
     queue_arn: str
     dlq_url: str
     dlq_arn: str
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """The queues of every ingest pipeline, by kind; the attributes are the photo pipeline's."""
+
+    pipelines: dict[str, PipelineQueues]
+
+    def __getitem__(self, kind: str) -> PipelineQueues:
+        return self.pipelines[kind]
+
+    @property
+    def queue_url(self) -> str:
+        return self.pipelines["photo"].queue_url
+
+    @property
+    def queue_arn(self) -> str:
+        return self.pipelines["photo"].queue_arn
+
+    @property
+    def dlq_url(self) -> str:
+        return self.pipelines["photo"].dlq_url
+
+    @property
+    def dlq_arn(self) -> str:
+        return self.pipelines["photo"].dlq_arn
+
+
+def notification_id(pipeline: topology.IngestPipeline) -> str:
+    return f"ingest-{pipeline.kind}-to-queue"
 
 
 def bucket_name(names: topology.Names, spec: topology.BucketSpec) -> str:
@@ -95,20 +126,25 @@ def create_bucket(
     return bucket
 
 
-def create_queues(sqs: Any, names: topology.Names) -> Provisioned:
-    spec = topology.INGEST_QUEUE
+def _queue_arn(sqs: Any, url: str) -> str:
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
+def create_pipeline_queues(
+    sqs: Any, names: topology.Names, pipeline: topology.IngestPipeline
+) -> PipelineQueues:
+    spec = pipeline.queue
     dlq_url = sqs.create_queue(
-        QueueName=names.ingest_dlq,
+        QueueName=names.ingest_dlq_for(pipeline.kind),
         Attributes={
             "MessageRetentionPeriod": str(spec.dlq_retention_seconds),
             "SqsManagedSseEnabled": "true",
         },
     )["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    dlq_arn = _queue_arn(sqs, dlq_url)
     queue_url = sqs.create_queue(
-        QueueName=names.ingest_queue,
+        QueueName=names.ingest_queue_for(pipeline.kind),
         Attributes={
             "VisibilityTimeout": str(spec.visibility_timeout_seconds),
             "MessageRetentionPeriod": str(spec.retention_seconds),
@@ -118,47 +154,68 @@ def create_queues(sqs: Any, names: topology.Names) -> Provisioned:
             ),
         },
     )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    return Provisioned(queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, dlq_arn=dlq_arn)
+    return PipelineQueues(
+        pipeline=pipeline,
+        queue_url=queue_url,
+        queue_arn=_queue_arn(sqs, queue_url),
+        dlq_url=dlq_url,
+        dlq_arn=dlq_arn,
+    )
+
+
+def create_queues(sqs: Any, names: topology.Names) -> Provisioned:
+    """A queue and its DLQ per ingest pipeline."""
+    return Provisioned(
+        {
+            pipeline.kind: create_pipeline_queues(sqs, names, pipeline)
+            for pipeline in topology.INGEST_PIPELINES
+        }
+    )
 
 
 def connect_notifications(s3: Any, sqs: Any, names: topology.Names, queues: Provisioned) -> None:
-    """Object-created events under each bucket's ``notify_prefix`` -> the ingest queue."""
+    """Object-created events under each pipeline's prefix -> that pipeline's queue.
+
+    The pipelines' prefixes lie under the ``notify_prefix`` of the bucket they come from
+    (the ingest bucket's ``ingest/``); no other bucket notifies anything.
+    """
     for spec in topology.BUCKETS:
         if spec.notify_prefix is None:
             continue
         bucket = bucket_name(names, spec)
-        prefix_rule = {"Name": "prefix", "Value": spec.notify_prefix}
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": f"AllowS3From{spec.purpose.capitalize()}",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "s3.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queues.queue_arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}},
-                }
-            ],
-        }
-        sqs.set_queue_attributes(
-            QueueUrl=queues.queue_url, Attributes={"Policy": json.dumps(policy)}
-        )
-        s3.put_bucket_notification_configuration(
-            Bucket=bucket,
-            NotificationConfiguration={
-                "QueueConfigurations": [
+        configurations = []
+        for pipeline_queues in queues.pipelines.values():
+            pipeline = pipeline_queues.pipeline
+            if not pipeline.prefix.startswith(spec.notify_prefix):
+                continue
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [
                     {
-                        "Id": NOTIFICATION_ID,
-                        "QueueArn": queues.queue_arn,
-                        "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {"Key": {"FilterRules": [prefix_rule]}},
+                        "Sid": f"AllowS3From{spec.purpose.capitalize()}",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": pipeline_queues.queue_arn,
+                        "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}},
                     }
-                ]
-            },
+                ],
+            }
+            sqs.set_queue_attributes(
+                QueueUrl=pipeline_queues.queue_url, Attributes={"Policy": json.dumps(policy)}
+            )
+            configurations.append(
+                {
+                    "Id": notification_id(pipeline),
+                    "QueueArn": pipeline_queues.queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {"FilterRules": [{"Name": "prefix", "Value": pipeline.prefix}]}
+                    },
+                }
+            )
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configurations}
         )
 
 

@@ -68,12 +68,15 @@ def new_key_pair_id() -> str:
 
 
 def _reset_handler_caches() -> None:
-    """Forget settings, clients and signing keys the handlers cached (if those helpers exist)."""
+    """Forget settings, clients, signing keys and model bindings the handlers cached (if those
+    helpers exist)."""
     import importlib
 
     for module_name, function_name in (
         ("pellicule.settings", "reset_settings"),
         ("pellicule.delivery", "reset_cache"),
+        # Models keep a connection to the endpoint they were bound with (a previous moto).
+        ("pellicule.models", "unbind"),
     ):
         try:
             module = importlib.import_module(module_name)
@@ -114,8 +117,8 @@ class LocalRuntime:
     ``port``/``moto_port``: ``None`` reads ``PORT`` (default 8080) and ``PELLICULE_MOTO_PORT``
     (default port + 1); ``0`` picks a free port. ``purge_interval``: ``None`` reads
     ``PELLICULE_PURGE_INTERVAL`` (default ``topology.LOCAL_PURGE_INTERVAL_SECONDS``).
-    ``workers=False`` starts neither the queue drainer nor the purge schedule (call
-    :meth:`drain_once` and :meth:`run_purge` instead).
+    ``workers=False`` starts neither the queue drainers (one per ingest pipeline) nor the
+    purge schedule (call :meth:`drain_once` and :meth:`run_purge` instead).
     """
 
     _active_lock = threading.Lock()
@@ -160,7 +163,7 @@ class LocalRuntime:
         self._moto: _MotoServer | None = None
         self._moto_url = ""
         self._gateway: Gateway | None = None
-        self._drainer: QueueDrainer | None = None
+        self._drainers: dict[str, QueueDrainer] = {}
         self._scheduler: Scheduler | None = None
         self._queues: Provisioned | None = None
         self._mailbox: Mailbox | None = None
@@ -205,10 +208,16 @@ class LocalRuntime:
         return self._queues
 
     @property
-    def drainer(self) -> QueueDrainer:
-        if self._drainer is None:
+    def drainers(self) -> dict[str, QueueDrainer]:
+        """One drainer per ingest pipeline, by kind (``photo``, ``video``)."""
+        if not self._drainers:
             raise RuntimeError("the local runtime is not started")
-        return self._drainer
+        return self._drainers
+
+    @property
+    def drainer(self) -> QueueDrainer:
+        """The photo pipeline's drainer (the ``process`` function)."""
+        return self.drainers["photo"]
 
     @property
     def scheduler(self) -> Scheduler:
@@ -285,17 +294,20 @@ class LocalRuntime:
         self.key_group.add(key_pair_id, public_pem)
         self._key_pair_id = key_pair_id
 
-        self._drainer = QueueDrainer(
-            sqs=self.client("sqs"),
-            invoker=self.invoker,
-            queue_url=self._queues.queue_url,
-            queue_arn=self._queues.queue_arn,
-            region=self._names.region,
-            function="process",
-            batch_size=topology.INGEST_QUEUE.batch_size,
-            wait_seconds=self.poll_wait_seconds,
-            retry_visibility_seconds=self.retry_visibility_seconds,
-        )
+        self._drainers = {
+            kind: QueueDrainer(
+                sqs=self.client("sqs"),
+                invoker=self.invoker,
+                queue_url=queues.queue_url,
+                queue_arn=queues.queue_arn,
+                region=self._names.region,
+                function=queues.pipeline.function,
+                batch_size=queues.pipeline.queue.batch_size,
+                wait_seconds=self.poll_wait_seconds,
+                retry_visibility_seconds=self.retry_visibility_seconds,
+            )
+            for kind, queues in self._queues.pipelines.items()
+        }
         self._scheduler = Scheduler(
             invoker=self.invoker,
             function="purge",
@@ -304,7 +316,8 @@ class LocalRuntime:
         )
         self._gateway.start()
         if self.start_workers:
-            self._drainer.start()
+            for drainer in self._drainers.values():
+                drainer.start()
             self._scheduler.start()
         logger.info("local runtime up: %s (AWS endpoint %s)", self.base_url, self._moto_url)
 
@@ -315,8 +328,8 @@ class LocalRuntime:
         steps: list[tuple[str, Callable[[], None]]] = []
         if self._scheduler is not None:
             steps.append(("purge schedule", self._scheduler.stop))
-        if self._drainer is not None:
-            steps.append(("queue drainer", self._drainer.stop))
+        for kind, drainer in self._drainers.items():
+            steps.append((f"{kind} queue drainer", drainer.stop))
         if self._gateway is not None:
             steps.append(("gateway", self._gateway.stop))
         if self._moto is not None:
@@ -518,9 +531,11 @@ class LocalRuntime:
         """Record a CloudFront invalidation (``/media/t/x/*`` patterns); no cache to drop yet."""
         self.gateway.invalidations.invalidate(paths)
 
-    def drain_once(self) -> int:
-        """Process the messages waiting in the ingest queue now; returns how many."""
-        return self.drainer.drain_once()
+    def drain_once(self, kind: str | None = None) -> int:
+        """Process the messages waiting in the ingest queues now (or only in the queue of
+        the ``kind`` pipeline); returns how many."""
+        kinds = [kind] if kind is not None else list(self.drainers)
+        return sum(self.drainers[name].drain_once() for name in kinds)
 
     def run_purge(self) -> Any:
         """Invoke the purge function once, as its schedule would; returns its result."""
@@ -532,16 +547,27 @@ class LocalRuntime:
             raise RuntimeError("the local runtime is not started")
         return self._mailbox.messages()
 
-    def queue_depths(self) -> dict[str, int]:
+    def queue_depths(self) -> dict[str, Any]:
+        """Messages waiting, in flight and dead, summed over the ingest pipelines, and per
+        pipeline under ``queues``."""
         sqs = self.client("sqs")
         names = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
-        queue = sqs.get_queue_attributes(QueueUrl=self.queues.queue_url, AttributeNames=names)
-        dlq = sqs.get_queue_attributes(QueueUrl=self.queues.dlq_url, AttributeNames=names)
-        return {
-            "queue_depth": int(queue["Attributes"]["ApproximateNumberOfMessages"]),
-            "queue_in_flight": int(queue["Attributes"]["ApproximateNumberOfMessagesNotVisible"]),
-            "dlq_depth": int(dlq["Attributes"]["ApproximateNumberOfMessages"]),
+        per_kind: dict[str, dict[str, int]] = {}
+        for kind, queues in self.queues.pipelines.items():
+            queue = sqs.get_queue_attributes(QueueUrl=queues.queue_url, AttributeNames=names)
+            dlq = sqs.get_queue_attributes(QueueUrl=queues.dlq_url, AttributeNames=names)
+            per_kind[kind] = {
+                "queue_depth": int(queue["Attributes"]["ApproximateNumberOfMessages"]),
+                "queue_in_flight": int(
+                    queue["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
+                ),
+                "dlq_depth": int(dlq["Attributes"]["ApproximateNumberOfMessages"]),
+            }
+        totals = {
+            name: sum(depths[name] for depths in per_kind.values())
+            for name in ("queue_depth", "queue_in_flight", "dlq_depth")
         }
+        return {**totals, "queues": per_kind}
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         try:
@@ -554,7 +580,9 @@ class LocalRuntime:
             "moto": "ok",
             **depths,
             "workers": {
-                "drainer": bool(self._drainer and self._drainer.running),
+                "drainer": bool(self._drainers)
+                and all(drainer.running for drainer in self._drainers.values()),
+                "drainers": {kind: d.running for kind, d in self._drainers.items()},
                 "purge_schedule": bool(self._scheduler and self._scheduler.running),
                 "purge_interval_seconds": self.purge_interval,
             },

@@ -1,7 +1,8 @@
 """Background workers standing in for Lambda's event sources.
 
-* :class:`QueueDrainer`: the SQS event source mapping of the process function. It long-polls
-  the ingest queue, invokes the handler with Lambda's SQS event, and with
+* :class:`QueueDrainer`: the SQS event source mapping of one ingest pipeline's function (one
+  drainer per pipeline: photos -> ``process``, videos -> ``video``). It long-polls that
+  pipeline's queue, invokes the handler with Lambda's SQS event, and with
   ``ReportBatchItemFailures`` semantics deletes the messages that succeeded. Failed messages
   stay in the queue; their visibility is cut to ``retry_visibility_seconds`` (instead of the
   queue's long visibility timeout) so that retries, and the move to the DLQ after
@@ -84,7 +85,9 @@ class QueueDrainer:
 
     def start(self) -> None:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="pellicule-drainer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"pellicule-drainer-{self.function}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

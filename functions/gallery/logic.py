@@ -19,15 +19,20 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PAGE_SIZE = 100
 
 
+def _signed(renditions: Any) -> dict[str, Any]:
+    return {
+        name: {
+            "url": delivery.signed_media_url(str(info["key"])),
+            "width": int(info["width"]),
+            "height": int(info["height"]),
+            "type": info.get("type", "image/jpeg"),
+        }
+        for name, info in (renditions.as_dict() if renditions else {}).items()
+    }
+
+
 def _item(media: Media) -> dict[str, Any]:
-    renditions = {}
-    if media.state == "ready" and media.renditions:
-        for name, info in media.renditions.as_dict().items():
-            renditions[name] = {
-                "url": delivery.signed_media_url(str(info["key"])),
-                "width": int(info["width"]),
-                "height": int(info["height"]),
-            }
+    ready = media.state == "ready"
     return {
         "media_id": media.media_id,
         "album_id": media.album_id,
@@ -37,7 +42,11 @@ def _item(media: Media) -> dict[str, Any]:
         "width": media.width and int(media.width),
         "height": media.height and int(media.height),
         "capture_date": media.capture_date,
-        "renditions": renditions,
+        "duration_seconds": media.duration_seconds,
+        "renditions": _signed(media.renditions) if ready else {},
+        "face_boxes": list(media.face_boxes or []),
+        "blur_revision": int(media.blur_revision or 0),
+        "blurred": _signed(media.blurred) if ready else {},
     }
 
 

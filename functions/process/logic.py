@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
-from functions.process import imaging
-from pellicule import ingest, topology
-from pellicule.errors import RejectedMedia
-from pellicule.models import Media
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
-_SNIFF_BYTES = 64
+from functions.process import imaging
+from pellicule import aws, clock, data, faces, ingest, topology
+from pellicule.errors import RejectedMedia
+from pellicule.models import Media, tenant_pk
+from pellicule.settings import get_settings
+
 LEASE_SECONDS = topology.PROCESS_TIMEOUT_SECONDS + 30
 
 
 def render(s3: Any, obj: ingest.IngestObject, media: Media) -> ingest.Rendered:
     body = s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
-    sniffed = imaging.sniff(body[:_SNIFF_BYTES])
-    if sniffed is None or sniffed != media.declared_type:
+    sniffed = imaging.sniff(body[: imaging.SNIFF_BYTES])
+    if sniffed is None or not imaging.accepts(media.declared_type, sniffed):
         raise RejectedMedia(
-            "Le contenu du fichier ne correspond pas à son type (JPEG, PNG ou WebP attendu). / "
-            "The file content does not match its type (JPEG, PNG or WebP expected)."
+            "Le contenu du fichier ne correspond pas à son type (JPEG, PNG, WebP ou HEIC "
+            "attendu). / The file content does not match its type (JPEG, PNG, WebP or HEIC "
+            "expected)."
         )
     result = imaging.render(body, sniffed)
     return ingest.Rendered(
@@ -47,4 +51,64 @@ def pipeline() -> ingest.Pipeline:
 
 
 def process_message(message_body: str) -> None:
-    pipeline().handle_message(message_body)
+    """An S3 event from the ingest bucket, or a request to re-render blurred variants."""
+    request = faces.parse_blur_message(json.loads(message_body))
+    if request is None:
+        pipeline().handle_message(message_body)
+    else:
+        render_blurred(*request)
+
+
+def render_blurred(tenant_id: str, media_id: str, revision: int) -> str:
+    """(Re-)render the blurred variants of a photo from its clean download rendition.
+
+    The newest revision wins: a stale request does nothing, and the conditional write makes
+    a request that raced with a newer edit leave no trace.
+    """
+    data.ready()
+    try:
+        media = Media.get(tenant_pk(tenant_id), f"MEDIA#{media_id}", consistent_read=True)
+    except DoesNotExist:
+        return "gone"
+    if int(media.blur_revision or 0) != revision or not media.renditions:
+        return "stale"
+    old = [str(v["key"]) for v in (media.blurred.as_dict() if media.blurred else {}).values()]
+    boxes = [
+        (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+        for box in (media.face_boxes or [])
+    ]
+    written: list[str] = []
+    stored = None
+    if boxes:
+        source_key = str(media.renditions.as_dict()["download"]["key"])
+        source = (
+            aws.client("s3")
+            .get_object(Bucket=get_settings().media_bucket, Key=source_key)["Body"]
+            .read()
+        )
+        variants = imaging.render_blurred(source, boxes)
+        outputs = tuple(
+            ingest.Output(
+                name=r.name,
+                content_type=r.content_type,
+                extension="jpg",
+                width=r.width,
+                height=r.height,
+                data=r.data,
+            )
+            for r in variants
+        )
+        stored = ingest.store_outputs(tenant_id, media_id, outputs, written)
+    try:
+        media.update(
+            actions=[
+                Media.blurred.set(stored) if stored else Media.blurred.remove(),
+                Media.updated_at.set(int(clock.now())),
+            ],
+            condition=Media.blur_revision == revision,
+        )
+    except UpdateError:
+        ingest.delete_media_keys(written)  # a newer edit won the race
+        return "superseded"
+    ingest.delete_media_keys(old)
+    return "rendered" if stored else "cleared"

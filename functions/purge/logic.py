@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pynamodb.exceptions import UpdateError
+
 from pellicule import clock, data
 from pellicule.models import Media, Session
 
@@ -31,18 +33,28 @@ def run() -> PurgeReport:
         session.delete()
         sessions_deleted += 1
     uploads_abandoned = 0
+    # Uploads never finished, and processing that never ended (its message is in the DLQ):
+    # the ingest bucket's lifecycle has removed the bytes by now.
+    reasons = {
+        "uploading": "Envoi jamais terminé. / The upload was never completed.",
+        "processing": "Traitement interrompu ; renvoyez le fichier. / "
+        "Processing did not finish; upload the file again.",
+    }
     for media in Media.scan(
         Media.sk.startswith("MEDIA#")
-        & (Media.state == "uploading")
-        & (Media.created_at <= now - ABANDONED_UPLOAD_SECONDS)
+        & Media.state.is_in(*reasons)
+        & (Media.updated_at <= now - ABANDONED_UPLOAD_SECONDS)
     ):
-        media.update(
-            actions=[
-                Media.state.set("failed"),
-                Media.failure_reason.set("Envoi jamais terminé. / The upload was never completed."),
-                Media.updated_at.set(now),
-            ],
-            condition=Media.state == "uploading",
-        )
+        try:
+            media.update(
+                actions=[
+                    Media.state.set("failed"),
+                    Media.failure_reason.set(reasons[media.state]),
+                    Media.updated_at.set(now),
+                ],
+                condition=Media.state == media.state,
+            )
+        except UpdateError:
+            continue  # it moved on meanwhile
         uploads_abandoned += 1
     return PurgeReport(sessions_deleted=sessions_deleted, uploads_abandoned=uploads_abandoned)

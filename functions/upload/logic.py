@@ -1,27 +1,28 @@
-"""Upload grants: presigned POSTs to an exact, server-chosen ingest key (security req. 5)."""
+"""Upload grants: an exact, server-chosen ingest key per file (security requirement 5).
+
+Photos and small videos get a presigned POST (exact key, exact Content-Type, exact size,
+at most 15 minutes). Large videos use S3 multipart upload: the server creates the upload
+for the exact key and signs part URLs on request, so a phone can resume after a drop.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pellicule import aws, clock, data, ingest, topology
-from pellicule.errors import BadRequest, NotFound, TooLarge
+from pellicule import aws, clock, data, faces, ingest, tenant_settings, topology
+from pellicule.errors import BadRequest, Conflict, NotFound, TooLarge
 from pellicule.models import Album, Media, tenant_pk
 from pellicule.sessions import Principal
 from pellicule.settings import get_settings
 
 MAX_FILES_PER_REQUEST = 50
-# Photo types the processor can decode today (HEIC/HEIF and video arrive with the full
-# media pipeline). SVG, HTML and anything else are never accepted.
-ACCEPTED_TYPES: dict[str, str] = {
-    "image/jpeg": "photo",
-    "image/png": "photo",
-    "image/webp": "photo",
-}
+ACCEPTED = "JPEG, PNG, WebP, HEIC, MP4, MOV"
 
 
 @dataclass(frozen=True)
@@ -30,26 +31,18 @@ class FileRequest:
     content_type: str
     size: int
 
-
-@dataclass(frozen=True)
-class Grant:
-    media_id: str
-    name: str
-    url: str
-    fields: dict[str, str]
-    expires_at: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "media_id": self.media_id,
-            "name": self.name,
-            "url": self.url,
-            "fields": self.fields,
-            "expires_at": self.expires_at,
-        }
+    @property
+    def kind(self) -> str:
+        return tenant_settings.MEDIA_TYPES[self.content_type]
 
 
-def parse_files(body: dict[str, Any]) -> tuple[str, list[FileRequest]]:
+def _megabytes(size: int) -> str:
+    return f"{size // (1024 * 1024)}"
+
+
+def parse_files(
+    body: dict[str, Any], limits: tenant_settings.TenantSettings
+) -> tuple[str, list[FileRequest]]:
     """Validate the request body; every problem is reported in words a person can act on."""
     album_id = body.get("album_id")
     if not isinstance(album_id, str) or not album_id:
@@ -69,36 +62,62 @@ def parse_files(body: dict[str, Any]) -> tuple[str, list[FileRequest]]:
         name = str(item.get("name") or f"fichier-{index}")[:200]
         content_type = str(item.get("type") or "").lower()
         size = item.get("size")
-        if content_type not in ACCEPTED_TYPES:
+        if content_type not in tenant_settings.MEDIA_TYPES:
             raise BadRequest(
-                f"« {name} » : type {content_type or 'inconnu'} non accepté (JPEG, PNG ou WebP). "
-                f"/ '{name}': type not accepted (JPEG, PNG or WebP)."
+                f"« {name} » : type {content_type or 'inconnu'} non accepté ({ACCEPTED}). "
+                f"/ '{name}': type not accepted ({ACCEPTED})."
             )
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise BadRequest(f"« {name} » : taille invalide. / '{name}': invalid size.")
-        if size > topology.UPLOAD.max_photo_bytes:
-            limit_mb = topology.UPLOAD.max_photo_bytes // (1024 * 1024)
+        request = FileRequest(name=name, content_type=content_type, size=size)
+        limit = limits.max_bytes(request.kind)
+        if size > limit:
             raise TooLarge(
-                f"« {name} » dépasse {limit_mb} Mo. / '{name}' is larger than {limit_mb} MB."
+                f"« {name} » dépasse {_megabytes(limit)} Mo. / "
+                f"'{name}' is larger than {_megabytes(limit)} MB."
             )
-        parsed.append(FileRequest(name=name, content_type=content_type, size=size))
+        parsed.append(request)
     return album_id, parsed
 
 
-def request_grants(principal: Principal, album_id: str, files: list[FileRequest]) -> list[Grant]:
-    data.ready()
+def _require_album(tenant_id: str, album_id: str) -> None:
     try:
-        Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")
+        Album.get(tenant_pk(tenant_id), f"ALBUM#{album_id}")
     except DoesNotExist:
         raise NotFound("Album introuvable. / Album not found.") from None
+
+
+def _uses_multipart(file: FileRequest) -> bool:
+    return file.kind == "video" and file.size > topology.UPLOAD.multipart_threshold_bytes
+
+
+def request_grants(principal: Principal, body: dict[str, Any]) -> list[dict[str, Any]]:
+    data.ready()
+    limits = tenant_settings.for_tenant(principal.tenant_id)
+    album_id, files = parse_files(body, limits)
+    _require_album(principal.tenant_id, album_id)
+    return [_grant(principal, album_id, file) for file in files]
+
+
+def _grant(principal: Principal, album_id: str, file: FileRequest) -> dict[str, Any]:
     settings = get_settings()
     s3 = aws.client("s3")
     now = int(clock.now())
     expiry = topology.UPLOAD.grant_expiry_seconds
-    grants = []
-    for file in files:
-        media_id = uuid.uuid4().hex
-        key = ingest.ingest_key(ACCEPTED_TYPES[file.content_type], principal.tenant_id, media_id)
+    media_id = uuid.uuid4().hex
+    key = ingest.ingest_key(file.kind, principal.tenant_id, media_id)
+    grant: dict[str, Any] = {"media_id": media_id, "name": file.name, "kind": file.kind}
+    upload_id = None
+    if _uses_multipart(file):
+        upload_id = s3.create_multipart_upload(
+            Bucket=settings.ingest_bucket, Key=key, ContentType=file.content_type
+        )["UploadId"]
+        part_bytes = topology.UPLOAD.multipart_part_bytes
+        grant["multipart"] = {
+            "part_size": part_bytes,
+            "part_count": math.ceil(file.size / part_bytes),
+        }
+    else:
         post = s3.generate_presigned_post(
             Bucket=settings.ingest_bucket,
             Key=key,
@@ -109,30 +128,193 @@ def request_grants(principal: Principal, album_id: str, files: list[FileRequest]
             ],
             ExpiresIn=expiry,
         )
-        Media(
-            tenant_pk(principal.tenant_id),
-            f"MEDIA#{media_id}",
-            tenant_id=principal.tenant_id,
-            media_id=media_id,
-            album_id=album_id,
-            kind=ACCEPTED_TYPES[file.content_type],
-            state="uploading",
-            declared_type=file.content_type,
-            declared_size=file.size,
-            ingest_key=key,
-            uploaded_by=principal.principal_id,
-            created_at=now,
-            updated_at=now,
-            gsi1pk=f"ALBUM#{principal.tenant_id}#{album_id}",
-            gsi1sk=f"MEDIA#{now:012d}#{media_id}",
-        ).save(condition=Media.pk.does_not_exist())
-        grants.append(
-            Grant(
-                media_id=media_id,
-                name=file.name,
-                url=post["url"],
-                fields=post["fields"],
-                expires_at=now + expiry,
-            )
+        grant.update(url=post["url"], fields=post["fields"], expires_at=now + expiry)
+    Media(
+        tenant_pk(principal.tenant_id),
+        f"MEDIA#{media_id}",
+        tenant_id=principal.tenant_id,
+        media_id=media_id,
+        album_id=album_id,
+        kind=file.kind,
+        state="uploading",
+        declared_type=file.content_type,
+        declared_size=file.size,
+        ingest_key=key,
+        upload_id=upload_id,
+        uploaded_by=principal.principal_id,
+        created_at=now,
+        updated_at=now,
+        gsi1pk=f"ALBUM#{principal.tenant_id}#{album_id}",
+        gsi1sk=f"MEDIA#{now:012d}#{media_id}",
+    ).save(condition=Media.pk.does_not_exist())
+    return grant
+
+
+# --- Multipart (large videos) ---------------------------------------------------------------
+
+
+def _multipart_item(principal: Principal, media_id: str) -> Media:
+    data.ready()
+    try:
+        media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("Envoi introuvable. / Upload not found.") from None
+    if not media.upload_id:
+        raise BadRequest("Cet envoi n'est pas en plusieurs parties. / Not a multipart upload.")
+    if media.state != "uploading":
+        raise Conflict("Cet envoi est déjà terminé. / This upload is already finished.")
+    return media
+
+
+def _part_count(media: Media) -> int:
+    return math.ceil(int(media.declared_size) / topology.UPLOAD.multipart_part_bytes)
+
+
+def sign_parts(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Presigned PUT URLs for the requested part numbers of this upload only."""
+    media = _multipart_item(principal, media_id)
+    numbers = body.get("part_numbers")
+    count = _part_count(media)
+    if (
+        not isinstance(numbers, list)
+        or not numbers
+        or len(numbers) > topology.UPLOAD.max_parts_per_request
+        or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= count for n in numbers
         )
-    return grants
+    ):
+        raise BadRequest(
+            f"Numéros de parties attendus entre 1 et {count}. / "
+            f"Part numbers between 1 and {count} are expected."
+        )
+    s3 = aws.client("s3")
+    expiry = topology.UPLOAD.grant_expiry_seconds
+    bucket = get_settings().ingest_bucket
+    urls = {
+        str(number): s3.generate_presigned_url(
+            "upload_part",
+            Params={
+                "Bucket": bucket,
+                "Key": media.ingest_key,
+                "UploadId": media.upload_id,
+                "PartNumber": number,
+            },
+            ExpiresIn=expiry,
+        )
+        for number in sorted(set(numbers))
+    }
+    return {"urls": urls, "expires_at": int(clock.now()) + expiry}
+
+
+def uploaded_parts(principal: Principal, media_id: str) -> dict[str, Any]:
+    """The parts S3 already has (a client resumes by sending the others)."""
+    media = _multipart_item(principal, media_id)
+    parts = _list_parts(media)
+    return {
+        "part_size": topology.UPLOAD.multipart_part_bytes,
+        "part_count": _part_count(media),
+        "parts": [
+            {"part_number": p["PartNumber"], "etag": p["ETag"], "size": p["Size"]} for p in parts
+        ],
+    }
+
+
+def _list_parts(media: Media) -> list[dict[str, Any]]:
+    s3 = aws.client("s3")
+    parts: list[dict[str, Any]] = []
+    marker = 0
+    while True:
+        page = s3.list_parts(
+            Bucket=get_settings().ingest_bucket,
+            Key=media.ingest_key,
+            UploadId=media.upload_id,
+            PartNumberMarker=marker,
+        )
+        parts.extend(page.get("Parts", []))
+        if not page.get("IsTruncated"):
+            return parts
+        marker = int(page["NextPartNumberMarker"])
+
+
+def complete(principal: Principal, media_id: str) -> dict[str, Any]:
+    """Assemble the parts S3 holds; refuse (and discard) an upload of the wrong size."""
+    media = _multipart_item(principal, media_id)
+    parts = _list_parts(media)
+    numbers = [p["PartNumber"] for p in parts]
+    total = sum(int(p["Size"]) for p in parts)
+    if numbers != list(range(1, _part_count(media) + 1)):
+        missing = sorted(set(range(1, _part_count(media) + 1)) - set(numbers))
+        raise Conflict(f"Parties manquantes : {missing[:10]}. / Missing parts: {missing[:10]}.")
+    if total != int(media.declared_size):
+        abort(
+            principal,
+            media_id,
+            reason="La taille reçue ne correspond pas à l'envoi annoncé. "
+            "/ The received size does not match the upload grant.",
+        )
+        raise BadRequest("Taille reçue incorrecte ; envoi annulé. / Wrong size; upload discarded.")
+    aws.client("s3").complete_multipart_upload(
+        Bucket=get_settings().ingest_bucket,
+        Key=media.ingest_key,
+        UploadId=media.upload_id,
+        MultipartUpload={
+            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
+        },
+    )
+    # Received: the processor may already have moved the item on, hence the condition.
+    with contextlib.suppress(UpdateError):
+        media.update(
+            actions=[Media.state.set("processing"), Media.updated_at.set(int(clock.now()))],
+            condition=Media.state == "uploading",
+        )
+    return {"media_id": media_id, "state": "processing"}
+
+
+def abort(principal: Principal, media_id: str, *, reason: str | None = None) -> dict[str, Any]:
+    media = _multipart_item(principal, media_id)
+    aws.client("s3").abort_multipart_upload(
+        Bucket=get_settings().ingest_bucket, Key=media.ingest_key, UploadId=media.upload_id
+    )
+    media.update(
+        actions=[
+            Media.state.set("failed"),
+            Media.failure_reason.set(reason or "Envoi annulé. / Upload cancelled."),
+            Media.updated_at.set(int(clock.now())),
+        ],
+        condition=Media.state == "uploading",
+    )
+    return {"media_id": media_id, "state": "failed"}
+
+
+# --- Face boxes (blurred variants) ----------------------------------------------------------
+
+
+def set_face_boxes(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Store the boxes and ask the processor to re-render the blurred variants."""
+    boxes = faces.parse_boxes(body.get("boxes"))
+    data.ready()
+    try:
+        media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("Élément introuvable. / Item not found.") from None
+    if media.kind != "photo" or media.state != "ready":
+        raise Conflict(
+            "Les visages se masquent sur une photo traitée. / "
+            "Faces can be hidden on a processed photo only."
+        )
+    revision = int(media.blur_revision or 0) + 1
+    media.update(
+        actions=[
+            Media.face_boxes.set(boxes),
+            Media.blur_revision.set(revision),
+            Media.updated_at.set(int(clock.now())),
+        ],
+        condition=Media.blur_revision == media.blur_revision,
+    )
+    sqs = aws.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=get_settings().photo_queue)["QueueUrl"]
+    sqs.send_message(
+        QueueUrl=queue_url,
+        MessageBody=faces.blur_message(principal.tenant_id, media_id, revision),
+    )
+    return {"media_id": media_id, "boxes": boxes, "blur_revision": revision}

@@ -56,6 +56,7 @@ def _fail_poison(event: dict[str, Any]) -> dict[str, Any]:
 
 
 PROCESS = Recorder(_fail_poison)
+VIDEO = Recorder(lambda event: {"batchItemFailures": []})
 PURGE = Recorder(lambda event: {"purged": 0})
 
 
@@ -82,7 +83,7 @@ def runtime_options(site: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def runtime_handlers() -> dict[str, Any]:
-    return {"process": PROCESS, "purge": PURGE}
+    return {"process": PROCESS, "video": VIDEO, "purge": PURGE}
 
 
 def raw_get(runtime: LocalRuntime, path: str, method: str = "GET") -> http.client.HTTPResponse:
@@ -170,28 +171,37 @@ def test_ingest_bucket_cors_and_notification(runtime: LocalRuntime):
     assert tuple(cors["ExposeHeaders"]) == topology.INGEST_CORS_EXPOSED_HEADERS
 
     config = s3.get_bucket_notification_configuration(Bucket=bucket)
-    (queue_config,) = config["QueueConfigurations"]
-    assert queue_config["QueueArn"] == runtime.queues.queue_arn
-    assert queue_config["Events"] == ["s3:ObjectCreated:*"]
-    (rule,) = queue_config["Filter"]["Key"]["FilterRules"]
-    assert rule["Name"].lower() == "prefix"
-    assert rule["Value"] == topology.INGEST_PREFIX
+    routed = {}
+    for queue_config in config["QueueConfigurations"]:
+        assert queue_config["Events"] == ["s3:ObjectCreated:*"]
+        (rule,) = queue_config["Filter"]["Key"]["FilterRules"]
+        assert rule["Name"].lower() == "prefix"
+        routed[rule["Value"]] = queue_config["QueueArn"]
+    # One queue per ingest pipeline, each fed by its own key prefix only.
+    assert routed == {
+        pipeline.prefix: runtime.queues[pipeline.kind].queue_arn
+        for pipeline in topology.INGEST_PIPELINES
+    }
+    assert set(routed) == {topology.INGEST_PHOTO_PREFIX, topology.INGEST_VIDEO_PREFIX}
+    assert runtime.queues["photo"].queue_arn == runtime.queues.queue_arn
     for other in (runtime.names.media_bucket, runtime.names.web_bucket):
         assert not s3.get_bucket_notification_configuration(Bucket=other).get("QueueConfigurations")
 
 
-def test_queues_match_topology(runtime: LocalRuntime):
+@pytest.mark.parametrize("kind", [pipeline.kind for pipeline in topology.INGEST_PIPELINES])
+def test_queues_match_topology(runtime: LocalRuntime, kind: str):
     sqs = runtime.client("sqs")
-    spec = topology.INGEST_QUEUE
-    url = sqs.get_queue_url(QueueName=runtime.names.ingest_queue)["QueueUrl"]
+    spec = topology.ingest_pipeline(kind).queue
+    url = sqs.get_queue_url(QueueName=runtime.names.ingest_queue_for(kind))["QueueUrl"]
+    assert url == runtime.queues[kind].queue_url
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert int(attributes["VisibilityTimeout"]) == spec.visibility_timeout_seconds
     assert int(attributes["MessageRetentionPeriod"]) == spec.retention_seconds
     redrive = json.loads(attributes["RedrivePolicy"])
     assert int(redrive["maxReceiveCount"]) == spec.max_receive_count
-    assert redrive["deadLetterTargetArn"].endswith(f":{runtime.names.ingest_dlq}")
+    assert redrive["deadLetterTargetArn"].endswith(f":{runtime.names.ingest_dlq_for(kind)}")
 
-    dlq_url = sqs.get_queue_url(QueueName=runtime.names.ingest_dlq)["QueueUrl"]
+    dlq_url = sqs.get_queue_url(QueueName=runtime.names.ingest_dlq_for(kind))["QueueUrl"]
     dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["All"])["Attributes"]
     assert int(dlq["MessageRetentionPeriod"]) == spec.dlq_retention_seconds
 
@@ -615,7 +625,9 @@ def test_health(runtime: LocalRuntime):
     assert body["moto"] == "ok"
     assert isinstance(body["queue_depth"], int)
     assert isinstance(body["dlq_depth"], int)
+    assert set(body["queues"]) == {pipeline.kind for pipeline in topology.INGEST_PIPELINES}
     assert body["workers"]["drainer"] is True
+    assert body["workers"]["drainers"] == {"photo": True, "video": True}
 
 
 def test_mailbox_shows_sent_mail_escaped(runtime: LocalRuntime):
@@ -689,12 +701,12 @@ def test_dev_routes_refuse_writes_and_unknown_pages(runtime: LocalRuntime):
     assert requests.get(f"{runtime.base_url}/_dev/nothing", timeout=10).status_code == 404
 
 
-# --- Workers: the ingest queue -> process function --------------------------------------------
+# --- Workers: the ingest queues -> process and video functions --------------------------------
 
 
-def _records_for(key_fragment: str) -> list[dict[str, Any]]:
+def _records_for(key_fragment: str, recorder: Recorder = PROCESS) -> list[dict[str, Any]]:
     found = []
-    for event in PROCESS.events:
+    for event in recorder.events:
         for record in event["Records"]:
             body = json.loads(record["body"])
             for s3_record in body.get("Records", []):
@@ -709,7 +721,7 @@ def _queue_empty(runtime: LocalRuntime) -> bool:
 
 
 def test_drainer_sends_lambda_sqs_events_and_deletes_successes(runtime: LocalRuntime):
-    key = f"{topology.INGEST_PREFIX}t/tenant-a/m/42/photo 1+x.jpg"
+    key = f"{topology.INGEST_PHOTO_PREFIX}t/tenant-a/m/42/photo 1+x.jpg"
     runtime.client("s3").put_object(
         Bucket=runtime.names.ingest_bucket, Key=key, Body=b"\xff\xd8 data"
     )
@@ -750,15 +762,33 @@ def test_drainer_sends_lambda_sqs_events_and_deletes_successes(runtime: LocalRun
 
 
 def test_objects_outside_the_ingest_prefix_raise_no_event(runtime: LocalRuntime):
-    runtime.client("s3").put_object(
-        Bucket=runtime.names.ingest_bucket, Key="elsewhere/m/77/x.jpg", Body=b"x"
-    )
+    for key in ("elsewhere/m/77/x.jpg", f"{topology.INGEST_PREFIX}other/t/tenant-a/m/77/x.jpg"):
+        runtime.client("s3").put_object(Bucket=runtime.names.ingest_bucket, Key=key, Body=b"x")
     runtime.drain_once()
     assert _records_for("m/77/x.jpg") == []
+    assert _records_for("m/77/x.jpg", VIDEO) == []
+
+
+def test_each_kind_goes_to_its_own_queue_and_function(runtime: LocalRuntime):
+    s3 = runtime.client("s3")
+    bucket = runtime.names.ingest_bucket
+    s3.put_object(Bucket=bucket, Key=f"{topology.INGEST_VIDEO_PREFIX}t/tenant-a/m/88/v", Body=b"v")
+    s3.put_object(Bucket=bucket, Key=f"{topology.INGEST_PHOTO_PREFIX}t/tenant-a/m/89/p", Body=b"p")
+    (video_record,) = wait_for(lambda: _records_for("m/88/v", VIDEO))
+    wait_for(lambda: _records_for("m/89/p"))
+    assert video_record["eventSourceARN"] == runtime.queues["video"].queue_arn
+    assert video_record["eventSourceARN"] != runtime.queues["photo"].queue_arn
+    assert _records_for("m/88/v") == []  # never to the photo processor
+    assert _records_for("m/89/p", VIDEO) == []  # and photos never to the video function
+    video_batch_size = topology.ingest_pipeline("video").queue.batch_size
+    assert all(len(event["Records"]) <= video_batch_size for event in VIDEO.events)
+    # The video queue's first message was S3's test event, as for the photo queue.
+    assert any("s3:TestEvent" in r["body"] for event in VIDEO.events for r in event["Records"])
+    wait_for(lambda: _queue_empty(runtime))
 
 
 def test_drain_once_processes_pending_messages(runtime: LocalRuntime):
-    key = f"{topology.INGEST_PREFIX}t/tenant-a/m/43/x.jpg"
+    key = f"{topology.INGEST_PHOTO_PREFIX}t/tenant-a/m/43/x.jpg"
     runtime.client("s3").put_object(Bucket=runtime.names.ingest_bucket, Key=key, Body=b"x")
     runtime.drain_once()  # returns after the message is handled, by itself or the drainer
     assert len(_records_for("m/43/x.jpg")) == 1
@@ -766,7 +796,7 @@ def test_drain_once_processes_pending_messages(runtime: LocalRuntime):
 
 
 def test_failed_messages_are_kept_then_moved_to_the_dlq(runtime: LocalRuntime):
-    key = f"{topology.INGEST_PREFIX}t/tenant-a/m/{POISON}/x.jpg"
+    key = f"{topology.INGEST_PHOTO_PREFIX}t/tenant-a/m/{POISON}/x.jpg"
     runtime.client("s3").put_object(Bucket=runtime.names.ingest_bucket, Key=key, Body=b"x")
     wait_for(lambda: _records_for(POISON))
     depths = runtime.queue_depths()
@@ -784,7 +814,7 @@ def test_failed_messages_are_kept_then_moved_to_the_dlq(runtime: LocalRuntime):
 
 def test_drainer_survives_a_handler_crash(runtime: LocalRuntime):
     crashes = Recorder(lambda event: (_ for _ in ()).throw(RuntimeError("crash")))
-    key = f"{topology.INGEST_PREFIX}t/tenant-a/m/crash/x.jpg"
+    key = f"{topology.INGEST_PHOTO_PREFIX}t/tenant-a/m/crash/x.jpg"
     with runtime.handlers.override("process", crashes):
         runtime.client("s3").put_object(Bucket=runtime.names.ingest_bucket, Key=key, Body=b"x")
         wait_for(lambda: crashes.calls)

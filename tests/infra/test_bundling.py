@@ -25,7 +25,17 @@ def test_deps_layer_exports_the_main_dependencies_minus_the_runtime_sdk() -> Non
 
 def test_imaging_layer_is_the_imaging_group() -> None:
     requirements = bundling.export_requirements(bundling.LAYER_RECIPES["imaging"])
-    assert {bundling._requirement_name(line) for line in requirements.splitlines()} == {"pillow"}
+    assert {bundling._requirement_name(line) for line in requirements.splitlines()} == {
+        "pillow",
+        "pillow-heif",
+    }
+
+
+def test_ffmpeg_layer_is_the_video_group() -> None:
+    requirements = bundling.export_requirements(bundling.LAYER_RECIPES["ffmpeg"])
+    assert {bundling._requirement_name(line) for line in requirements.splitlines()} == {
+        "imageio-ffmpeg"
+    }
 
 
 def test_requirement_names_are_normalized() -> None:
@@ -43,6 +53,9 @@ def test_cache_key_depends_on_the_lock_and_the_recipe() -> None:
     deps, imaging = bundling.LAYER_RECIPES["deps"], bundling.LAYER_RECIPES["imaging"]
     assert bundling.cache_key(deps) == bundling.cache_key(deps)
     assert bundling.cache_key(deps) != bundling.cache_key(imaging)
+    ffmpeg = bundling.LAYER_RECIPES["ffmpeg"]
+    unpruned = bundling.LayerRecipe(ffmpeg.name, ffmpeg.export_args)
+    assert bundling.cache_key(ffmpeg) != bundling.cache_key(unpruned)
 
 
 def test_cached_layers_need_no_command(monkeypatch: pytest.MonkeyPatch) -> None:

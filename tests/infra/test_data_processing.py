@@ -60,10 +60,29 @@ def queue(variant: Variant, name: str) -> tuple[str, dict[str, Any]]:
     return key, dict(variant.resources[key]["Properties"])
 
 
-def test_ingest_queue_and_dlq_follow_the_topology_spec(main: Variant) -> None:
-    spec = topology.INGEST_QUEUE
-    dlq_key, dlq = queue(main, names(main).ingest_dlq)
-    _, ingest = queue(main, names(main).ingest_queue)
+PIPELINES = [pipeline.kind for pipeline in topology.INGEST_PIPELINES]
+
+
+def test_one_pipeline_per_kind_with_the_photo_queue_name_kept() -> None:
+    assert PIPELINES == ["photo", "video"]
+    photo, video = topology.INGEST_PIPELINES
+    assert (photo.prefix, photo.function) == (topology.INGEST_PHOTO_PREFIX, "process")
+    assert (video.prefix, video.function) == (topology.INGEST_VIDEO_PREFIX, "video")
+    sample = topology.local_names()
+    # The photo queue's name predates the per-kind queues (and is the photo processor's).
+    assert (
+        sample.ingest_queue == sample.ingest_queue_for("photo") == "pellicule-local-ingest-events"
+    )
+    assert sample.ingest_queue_for("video") == "pellicule-local-ingest-video-events"
+    assert sample.ingest_dlq_for("video") == "pellicule-local-ingest-video-events-dlq"
+
+
+@pytest.mark.parametrize("kind", PIPELINES)
+def test_ingest_queue_and_dlq_follow_the_topology_spec(main: Variant, kind: str) -> None:
+    pipeline = topology.ingest_pipeline(kind)
+    spec = pipeline.queue
+    dlq_key, dlq = queue(main, names(main).ingest_dlq_for(kind))
+    _, ingest = queue(main, names(main).ingest_queue_for(kind))
     assert ingest["VisibilityTimeout"] == spec.visibility_timeout_seconds
     assert ingest["MessageRetentionPeriod"] == spec.retention_seconds
     assert ingest["RedrivePolicy"] == {
@@ -72,12 +91,21 @@ def test_ingest_queue_and_dlq_follow_the_topology_spec(main: Variant) -> None:
     }
     assert dlq["MessageRetentionPeriod"] == spec.dlq_retention_seconds
     # Visibility covers the consumer's timeout (AWS guidance: 6x).
-    assert ingest["VisibilityTimeout"] >= 6 * topology.FUNCTIONS["process"].timeout_seconds
+    timeout = topology.FUNCTIONS[pipeline.function].timeout_seconds
+    assert ingest["VisibilityTimeout"] >= 6 * timeout
 
 
-@pytest.mark.parametrize("which", ["ingest_queue", "ingest_dlq"])
-def test_queues_are_encrypted_and_tls_only(main: Variant, which: str) -> None:
-    key, props = queue(main, getattr(names(main), which))
+def test_photo_queue_keeps_its_logical_ids(main: Variant) -> None:
+    # A new logical id would make CloudFormation replace the named queues.
+    assert queue(main, names(main).ingest_queue)[0].startswith("ProcessingQueue")
+    assert queue(main, names(main).ingest_dlq)[0].startswith("ProcessingDeadLetterQueue")
+
+
+@pytest.mark.parametrize("kind", PIPELINES)
+@pytest.mark.parametrize("which", ["queue", "dlq"])
+def test_queues_are_encrypted_and_tls_only(main: Variant, kind: str, which: str) -> None:
+    name = getattr(names(main), f"ingest_{which}_for")(kind)
+    key, props = queue(main, name)
     assert props["SqsManagedSseEnabled"] is True
     statements = [
         s
@@ -91,32 +119,51 @@ def test_queues_are_encrypted_and_tls_only(main: Variant, which: str) -> None:
     )
 
 
-def test_process_function_consumes_the_queue_with_partial_batch_failures(main: Variant) -> None:
-    queue_key, _ = queue(main, names(main).ingest_queue)
+@pytest.mark.parametrize("kind", PIPELINES)
+def test_each_function_consumes_its_queue_with_partial_batch_failures(
+    main: Variant, kind: str
+) -> None:
+    pipeline = topology.ingest_pipeline(kind)
+    queue_key, _ = queue(main, names(main).ingest_queue_for(kind))
     function_key = logical_id(
-        main, "AWS::Lambda::Function", FunctionName=names(main).function("process")
+        main, "AWS::Lambda::Function", FunctionName=names(main).function(pipeline.function)
     )
-    _, mapping = main.one("AWS::Lambda::EventSourceMapping")
-    props = mapping["Properties"]
-    assert props["EventSourceArn"] == {"Fn::GetAtt": [queue_key, "Arn"]}
+    [props] = [
+        mapping["Properties"]
+        for mapping in main.of_type("AWS::Lambda::EventSourceMapping").values()
+        if mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_key, "Arn"]}
+    ]
     assert props["FunctionName"] == {"Ref": function_key}
-    assert props["BatchSize"] == topology.INGEST_QUEUE.batch_size
+    assert props["BatchSize"] == pipeline.queue.batch_size
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    if pipeline.queue.max_concurrency is None:
+        assert "ScalingConfig" not in props
+    else:
+        assert props["ScalingConfig"] == {"MaximumConcurrency": pipeline.queue.max_concurrency}
+    # One consumer per queue, one queue per consumer.
+    assert len(main.of_type("AWS::Lambda::EventSourceMapping")) == len(PIPELINES)
 
 
-def test_dlq_depth_alarm_pages_the_operator(main: Variant) -> None:
-    dlq_key, _ = queue(main, names(main).ingest_dlq)
+def test_video_queue_takes_one_video_at_a_time() -> None:
+    video = topology.ingest_pipeline("video").queue
+    assert video.batch_size == 1
+    assert video.visibility_timeout_seconds >= 6 * topology.FUNCTIONS["video"].timeout_seconds
+
+
+@pytest.mark.parametrize("kind", PIPELINES)
+def test_dlq_depth_alarm_pages_the_operator(main: Variant, kind: str) -> None:
+    dlq_key, _ = queue(main, names(main).ingest_dlq_for(kind))
     topic_key, _ = main.one("AWS::SNS::Topic")
     alarms = [
         r["Properties"]
         for r in main.of_type("AWS::CloudWatch::Alarm").values()
         if r["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and r["Properties"]["Dimensions"]
+        == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_key, "QueueName"]}}]
     ]
     [alarm] = alarms
     assert alarm["Namespace"] == "AWS/SQS"
-    assert alarm["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_key, "QueueName"]}}
-    ]
     assert alarm["Threshold"] == 0
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["AlarmActions"] == [{"Ref": topic_key}]
+    assert alarm["OKActions"] == [{"Ref": topic_key}]

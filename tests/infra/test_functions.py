@@ -163,6 +163,41 @@ def test_dependency_layers_are_arm64_wheels_without_the_runtime_sdk(
         assert not any("__pycache__" in n for n in archive.namelist())
 
 
+def test_ffmpeg_layer_is_one_executable_arm64_binary(synth: Synth, main: Variant) -> None:
+    # CDK uploads the layer zip as built: its entries' modes are what Lambda extracts.
+    archive = zipfile.ZipFile(layer_archive(synth, main, "ffmpeg"))
+    binaries = [
+        entry
+        for entry in archive.infolist()
+        if entry.filename.startswith("python/imageio_ffmpeg/binaries/ffmpeg-")
+    ]
+    [binary] = binaries
+    assert "linux-aarch64" in binary.filename
+    assert (binary.external_attr >> 16) & 0o111 == 0o111  # executable by everyone
+    with archive.open(binary) as handle:
+        header = handle.read(20)
+    assert header[:4] == bundling.ELF_MAGIC
+    assert int.from_bytes(header[18:20], "little") == bundling.EM_AARCH64
+    names_in_layer = archive.namelist()
+    assert "python/imageio_ffmpeg/__init__.py" in names_in_layer
+    assert not any("ffprobe" in n or "x86_64" in n for n in names_in_layer)
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_code_and_layers_fit_lambda_s_unzipped_limit(
+    synth: Synth, main: Variant, name: str
+) -> None:
+    key, resource = function(main, name)
+    total = sum(p.stat().st_size for p in asset_dir(synth, main, key).rglob("*") if p.is_file())
+    for ref in resource["Properties"]["Layers"]:
+        asset = synth.outdir / main.resources[ref["Ref"]]["Metadata"]["aws:asset:path"]
+        if asset.is_dir():
+            total += sum(p.stat().st_size for p in asset.rglob("*") if p.is_file())
+        else:
+            total += bundling.unzipped_size(asset)
+    assert total < bundling.LAMBDA_UNZIPPED_LIMIT_BYTES, f"{name}: {total / 1e6:.1f} MB"
+
+
 def test_roles_use_no_managed_policy_and_only_write_their_own_logs(main: Variant) -> None:
     for name in FUNCTION_NAMES:
         _, resource = function(main, name)
@@ -198,18 +233,44 @@ def test_upload_may_only_put_under_the_ingest_prefix(main: Variant) -> None:
     assert "dynamodb:PutItem" in actions_on(statements, "DataTable")
 
 
-def test_process_reads_ingest_writes_media(main: Variant) -> None:
-    statements = role_statements(main, "process")
-    assert actions_on(statements, f"/{topology.INGEST_PREFIX}*") == {
-        "s3:GetObject",
-        "s3:DeleteObject",
-    }
+@pytest.mark.parametrize("kind", [pipeline.kind for pipeline in topology.INGEST_PIPELINES])
+def test_ingest_functions_read_their_kind_and_write_media(main: Variant, kind: str) -> None:
+    pipeline = topology.ingest_pipeline(kind)
+    statements = role_statements(main, pipeline.function)
+    ingest, media = _bucket_key(main, "ingest"), _bucket_key(main, "media")
+    # Only the uploads of its own kind: ingest/photo/* for process, ingest/video/* for video.
+    assert actions_on(statements, f"/{pipeline.prefix}*") == {"s3:GetObject", "s3:DeleteObject"}
+    others = [p.prefix for p in topology.INGEST_PIPELINES if p.kind != kind]
+    for prefix in (*others, topology.INGEST_PREFIX):
+        assert not actions_on(statements, f"/{prefix}*"), prefix
+    # The video is uploaded in parts: a failed upload is aborted.
+    multipart = {"s3:AbortMultipartUpload"} if kind == "video" else set()
     assert actions_on(statements, f"/{topology.MEDIA_PREFIX}*") == {
         "s3:PutObject",
         "s3:DeleteObject",
+        *multipart,
     }
-    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= actions_on(statements, "ProcessingQueue")
+    assert ingest in json.dumps(statements)
+    assert media in json.dumps(statements)
+    # Its own queue only.
+    own = logical_id(main, "AWS::SQS::Queue", QueueName=names(main).ingest_queue_for(kind))
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= actions_on(statements, own)
+    for other in topology.INGEST_PIPELINES:
+        if other.kind != kind:
+            name = names(main).ingest_queue_for(other.kind)
+            assert not actions_on(statements, logical_id(main, "AWS::SQS::Queue", QueueName=name))
     assert "dynamodb:PutItem" in actions_on(statements, "DataTable")
+
+
+def test_video_function_has_room_and_time_for_a_long_video(main: Variant) -> None:
+    _, resource = function(main, "video")
+    props = resource["Properties"]
+    assert props["Timeout"] == topology.VIDEO_TIMEOUT_SECONDS == 900
+    assert 2048 <= props["MemorySize"] <= 3008
+    assert props["EphemeralStorage"] == {"Size": topology.VIDEO_EPHEMERAL_STORAGE_MB}
+    for name in FUNCTION_NAMES:
+        if topology.FUNCTIONS[name].ephemeral_storage_mb is None:
+            assert "EphemeralStorage" not in function(main, name)[1]["Properties"], name
 
 
 def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:

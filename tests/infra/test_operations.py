@@ -66,7 +66,8 @@ def test_every_function_alarms_on_errors_and_throttles(
 def test_every_alarm_is_wired_to_the_topic(main: Variant) -> None:
     topic_key, _ = main.one("AWS::SNS::Topic")
     alarms = main.of_type("AWS::CloudWatch::Alarm")
-    assert len(alarms) == 2 * len(topology.FUNCTIONS) + 1  # + the DLQ depth
+    # + the DLQ depth of each ingest pipeline
+    assert len(alarms) == 2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES)
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_key}]
 

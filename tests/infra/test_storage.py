@@ -162,25 +162,37 @@ def test_ingest_cors_allows_browser_uploads_from_the_public_origin_only(
     assert custom_rule["AllowedOrigins"] == [variant.config.public_url]
 
 
-def test_ingest_uploads_notify_the_queue_under_the_ingest_prefix_only(main: Variant) -> None:
-    queue_key = logical_id(main, "AWS::SQS::Queue", QueueName=names(main).ingest_queue)
+def test_ingest_uploads_notify_each_kind_s_queue_under_its_prefix_only(main: Variant) -> None:
     _, resource = bucket(main, "ingest")
-    [config] = resource["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    configs = resource["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
     ingest_spec = next(s for s in topology.BUCKETS if s.purpose == "ingest")
     assert ingest_spec.notify_prefix == topology.INGEST_PREFIX
-    assert config["Event"] == "s3:ObjectCreated:*"
-    assert config["Queue"] == {"Fn::GetAtt": [queue_key, "Arn"]}
-    assert config["Filter"]["S3Key"]["Rules"] == [
-        {"Name": "prefix", "Value": topology.INGEST_PREFIX}
-    ]
-    # The bucket waits for the queue policy that lets S3 send (CloudFormation validates it).
-    policy_keys = [
-        k
-        for k, r in main.of_type("AWS::SQS::QueuePolicy").items()
-        if {"Ref": queue_key} in r["Properties"]["Queues"]
-    ]
-    assert set(policy_keys) <= set(resource["DependsOn"])
-    # No other bucket triggers processing: renditions never re-enter the pipeline.
+    expected = {}
+    for pipeline in topology.INGEST_PIPELINES:
+        assert pipeline.prefix.startswith(topology.INGEST_PREFIX)
+        queue_key = logical_id(
+            main, "AWS::SQS::Queue", QueueName=names(main).ingest_queue_for(pipeline.kind)
+        )
+        expected[pipeline.prefix] = queue_key
+        # The bucket waits for each queue policy that lets S3 send (CloudFormation checks it).
+        policy_keys = [
+            k
+            for k, r in main.of_type("AWS::SQS::QueuePolicy").items()
+            if {"Ref": queue_key} in r["Properties"]["Queues"]
+        ]
+        assert set(policy_keys) <= set(resource["DependsOn"])
+    assert len(configs) == len(topology.INGEST_PIPELINES)
+    routed = {}
+    for config in configs:
+        assert config["Event"] == "s3:ObjectCreated:*"
+        [rule] = config["Filter"]["S3Key"]["Rules"]
+        assert rule["Name"] == "prefix"
+        routed[rule["Value"]] = config["Queue"]
+    assert routed == {
+        prefix: {"Fn::GetAtt": [queue_key, "Arn"]} for prefix, queue_key in expected.items()
+    }
+    assert set(routed) == {topology.INGEST_PHOTO_PREFIX, topology.INGEST_VIDEO_PREFIX}
+    # No other bucket triggers processing: outputs never re-enter a pipeline.
     for spec in topology.BUCKETS:
         has_notifications = (
             "NotificationConfiguration" in bucket(main, spec.purpose)[1]["Properties"]
@@ -189,8 +201,11 @@ def test_ingest_uploads_notify_the_queue_under_the_ingest_prefix_only(main: Vari
     assert [s.purpose for s in topology.BUCKETS if s.notify_prefix] == ["ingest"]
 
 
-def test_queue_accepts_messages_from_the_ingest_bucket_of_this_account_only(main: Variant) -> None:
-    queue_key = logical_id(main, "AWS::SQS::Queue", QueueName=names(main).ingest_queue)
+@pytest.mark.parametrize("kind", [pipeline.kind for pipeline in topology.INGEST_PIPELINES])
+def test_queue_accepts_messages_from_the_ingest_bucket_of_this_account_only(
+    main: Variant, kind: str
+) -> None:
+    queue_key = logical_id(main, "AWS::SQS::Queue", QueueName=names(main).ingest_queue_for(kind))
     statements = [
         s
         for r in main.of_type("AWS::SQS::QueuePolicy").values()

@@ -113,7 +113,10 @@ def test_object_without_a_grant_is_deleted_and_creates_nothing(aws: Aws, centre:
     aws.client("s3").put_object(
         Bucket=aws.names.ingest_bucket, Key=key, Body=images.jpeg_with_metadata()
     )
-    aws.client("s3").put_object(Bucket=aws.names.ingest_bucket, Key="ingest/../../etc", Body=b"x")
+    # Only keys under the photo prefix reach the photo queue (ingest/photo/...).
+    aws.client("s3").put_object(
+        Bucket=aws.names.ingest_bucket, Key="ingest/photo/../../etc", Body=b"x"
+    )
     drain(aws)
     assert ingest_keys(aws) == []
     assert media_keys(aws) == []

@@ -47,3 +47,17 @@ def test_abandoned_upload_is_marked_failed_the_next_day(aws: Aws, centre: Centre
     assert item.state == "failed"
     # Running again finds nothing more to do.
     assert call("purge", SCHEDULED)["uploads_abandoned"] == 0
+
+
+def test_processing_that_never_ended_is_marked_failed(aws: Aws, centre: Centre) -> None:
+    grant = request_grant(centre, b"x" * 10)
+    data.ready()
+    item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{grant['media_id']}")
+    item.update(actions=[Media.state.set("processing")])
+    clock.advance(23 * 3600)
+    assert call("purge", SCHEDULED)["uploads_abandoned"] == 0
+    clock.advance(2 * 3600)
+    assert call("purge", SCHEDULED)["uploads_abandoned"] == 1
+    item.refresh()
+    assert item.state == "failed"
+    assert "Traitement interrompu" in (item.failure_reason or "")

@@ -7,6 +7,8 @@ import base64
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from pellicule import data
 from pellicule.models import Media, tenant_pk
 from tests.conftest import Aws, Centre, api_event, make_centre
@@ -75,3 +77,47 @@ def test_tenant_in_the_request_is_ignored(aws: Aws, centre: Centre) -> None:
         ),
     )
     assert response["statusCode"] == 404
+
+
+def test_multipart_part_urls_are_pinned_to_one_upload_and_expire(
+    aws: Aws, centre: Centre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    from pellicule import topology
+
+    monkeypatch.setattr(topology, "UPLOAD", topology.Upload(multipart_threshold_bytes=1))
+    response = call(
+        "upload",
+        api_event(
+            "POST",
+            "/api/upload/grants",
+            session=centre.director_session,
+            body={
+                "album_id": centre.album_id,
+                "files": [{"name": "v.mp4", "type": "video/mp4", "size": 40 * 1024 * 1024}],
+            },
+        ),
+    )
+    media_id = body(response)["grants"][0]["media_id"]
+    data.ready()
+    item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{media_id}")
+    urls = body(
+        call(
+            "upload",
+            api_event(
+                "POST",
+                f"/api/upload/multipart/{media_id}/parts",
+                session=centre.director_session,
+                body={"part_numbers": [1, 2]},
+            ),
+        )
+    )["urls"]
+    for number, url in urls.items():
+        parsed = urlparse(url)
+        query = parse_qs(parsed.query)
+        assert parsed.path.endswith(f"/{item.ingest_key}")
+        assert query["uploadId"] == [item.upload_id]
+        assert query["partNumber"] == [number]
+        assert 0 < int(query["X-Amz-Expires"][0]) <= 15 * 60
+        assert item.ingest_key.startswith(f"ingest/video/t/{centre.tenant_id}/")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -166,6 +167,7 @@ class Media(Base):
     declared_type = UnicodeAttribute()
     declared_size = NumberAttribute()
     ingest_key = UnicodeAttribute()
+    upload_id = UnicodeAttribute(null=True)  # S3 multipart upload (large videos)
     uploaded_by = UnicodeAttribute()
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
@@ -175,6 +177,11 @@ class Media(Base):
     capture_date = UnicodeAttribute(null=True)  # date only, never a time or place
     renditions = MapAttribute[str, Any](null=True)  # name -> {key, width, height, bytes, type}
     duration_seconds = NumberAttribute(null=True)  # videos
+    # Face boxes drawn by staff (normalised x, y, w, h of the upright image) and the blurred
+    # variants rendered from them; the revision orders concurrent edits.
+    face_boxes = ListAttribute[Any](null=True)
+    blur_revision = NumberAttribute(default=0)
+    blurred = MapAttribute[str, Any](null=True)  # name -> {key, width, height, bytes, type}
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

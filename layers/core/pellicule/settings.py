@@ -22,6 +22,7 @@ class Settings:
     public_url: str  # empty when it must be read from the SSM parameter below
     public_url_parameter: str
     mail_from: str
+    photo_queue: str
 
 
 def _require(name: str) -> str:
@@ -45,6 +46,7 @@ def get_settings() -> Settings:
         public_url=os.environ.get(topology.ENV_PUBLIC_URL, "").rstrip("/"),
         public_url_parameter=os.environ.get(topology.ENV_PUBLIC_URL_PARAMETER, ""),
         mail_from=os.environ.get(topology.ENV_MAIL_FROM, ""),
+        photo_queue=os.environ.get(topology.ENV_PHOTO_QUEUE, ""),
     )
 
 

@@ -7,7 +7,7 @@ AWS and on a developer's laptop. Pure data: no AWS SDK, no CDK, no environment r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --- Regions -------------------------------------------------------------------------------
 
@@ -91,11 +91,21 @@ class Names:
 
     @property
     def ingest_queue(self) -> str:
-        return f"{self.prefix}-ingest-events"
+        """The photo pipeline's queue (its name predates the per-kind queues: kept stable)."""
+        return self.ingest_queue_for("photo")
 
     @property
     def ingest_dlq(self) -> str:
-        return f"{self.prefix}-ingest-events-dlq"
+        return self.ingest_dlq_for("photo")
+
+    def ingest_queue_for(self, kind: str) -> str:
+        """Queue of the ingest pipeline of ``kind`` (``photo``, ``video``)."""
+        if kind == "photo":
+            return f"{self.prefix}-ingest-events"
+        return f"{self.prefix}-ingest-{kind}-events"
+
+    def ingest_dlq_for(self, kind: str) -> str:
+        return f"{self.ingest_queue_for(kind)}-dlq"
 
     @property
     def signing_key_secret(self) -> str:
@@ -152,7 +162,8 @@ class BucketSpec:
     cors_allowed_headers: tuple[str, ...] = ()
     cors_exposed_headers: tuple[str, ...] = ()
     cors_max_age_seconds: int = 0
-    # Object-created events under this prefix go to the ingest queue.
+    # Object-created events under this prefix feed the ingest pipelines: each pipeline of
+    # INGEST_PIPELINES gets those under its own prefix, which lies inside this one.
     notify_prefix: str | None = None
 
 
@@ -220,9 +231,12 @@ class QueueSpec:
     max_receive_count: int
     dlq_retention_seconds: int
     batch_size: int
+    # Most concurrent invocations the SQS event source starts (None: Lambda's own scaling).
+    max_concurrency: int | None = None
 
 
 PROCESS_TIMEOUT_SECONDS = 120
+VIDEO_TIMEOUT_SECONDS = 900  # Lambda's maximum: a 10-minute phone video is transcoded in one go
 INGEST_QUEUE = QueueSpec(
     # AWS guidance: visibility at least 6x the consumer's timeout.
     visibility_timeout_seconds=6 * PROCESS_TIMEOUT_SECONDS,
@@ -231,6 +245,57 @@ INGEST_QUEUE = QueueSpec(
     dlq_retention_seconds=14 * 24 * 3600,
     batch_size=5,
 )
+VIDEO_QUEUE = QueueSpec(
+    visibility_timeout_seconds=6 * VIDEO_TIMEOUT_SECONDS,
+    retention_seconds=4 * 24 * 3600,
+    max_receive_count=3,
+    dlq_retention_seconds=14 * 24 * 3600,
+    batch_size=1,  # one video per invocation: the whole time budget goes to it
+    max_concurrency=10,  # a burst of uploads queues up instead of starting 3 GB functions
+)
+
+
+@dataclass(frozen=True)
+class IngestPipeline:
+    """One kind of upload: its ingest key prefix, its queue (+ DLQ) and the function consuming it.
+
+    The ingest bucket sends ``s3:ObjectCreated:*`` under ``prefix`` to the pipeline's queue
+    (``Names.ingest_queue_for(kind)``); the function gets Lambda's SQS events from it.
+    """
+
+    kind: str  # photo | video: the kind segment of ingest keys
+    prefix: str  # key prefix in the ingest bucket (under its BucketSpec.notify_prefix)
+    function: str  # a key of FUNCTIONS
+    queue: QueueSpec
+
+
+INGEST_PIPELINES: tuple[IngestPipeline, ...] = (
+    IngestPipeline("photo", INGEST_PHOTO_PREFIX, "process", INGEST_QUEUE),
+    IngestPipeline("video", INGEST_VIDEO_PREFIX, "video", VIDEO_QUEUE),
+)
+
+
+def ingest_pipeline(kind: str) -> IngestPipeline:
+    for pipeline in INGEST_PIPELINES:
+        if pipeline.kind == kind:
+            return pipeline
+    raise KeyError(kind)
+
+
+# --- Video ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What the video function accepts (defaults; a centre's settings may lower them)."""
+
+    max_duration_seconds: float = 600  # 10 minutes
+    max_long_edge: int = 4096  # pixels, longest side of the original (4K UHD fits)
+
+
+VIDEO_LIMITS = VideoLimits()
+# Lambda /tmp of the video function: the original and the 720p output live there together.
+VIDEO_EPHEMERAL_STORAGE_MB = 10240
 
 
 # --- Functions and routes ------------------------------------------------------------------
@@ -243,6 +308,7 @@ class FunctionSpec:
     timeout_seconds: int
     layers: tuple[str, ...] = ("deps",)
     description: str = ""
+    ephemeral_storage_mb: int | None = None  # Lambda /tmp size; None: the default 512 MB
 
     @property
     def handler(self) -> str:
@@ -260,6 +326,14 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             PROCESS_TIMEOUT_SECONDS,
             layers=("deps", "imaging"),
             description="Ingest processing: sniff, decode, strip metadata, renditions",
+        ),
+        FunctionSpec(
+            "video",
+            3008,  # ~1.7 vCPU: decoding a 4K phone video dominates
+            VIDEO_TIMEOUT_SECONDS,
+            layers=("deps", "ffmpeg", "imaging"),
+            description="Video processing: sniff, probe, strip metadata, H.264 720p, poster",
+            ephemeral_storage_mb=VIDEO_EPHEMERAL_STORAGE_MB,
         ),
         FunctionSpec("gallery", 512, 10, description="Gallery reads and signed media URLs"),
         FunctionSpec("purge", 512, 900, description="Scheduled retention purge"),
@@ -304,6 +378,7 @@ ENV_KEY_PAIR_ID = "PELLICULE_KEY_PAIR_ID"
 ENV_PUBLIC_URL = "PELLICULE_PUBLIC_URL"  # e.g. https://photos.example.fr; may be empty:
 ENV_PUBLIC_URL_PARAMETER = "PELLICULE_PUBLIC_URL_PARAMETER"  # then read from this SSM parameter
 ENV_MAIL_FROM = "PELLICULE_MAIL_FROM"
+ENV_PHOTO_QUEUE = "PELLICULE_PHOTO_QUEUE"  # name of the queue the photo processor consumes
 
 
 def function_environment(
@@ -320,6 +395,7 @@ def function_environment(
         ENV_PUBLIC_URL: public_url,
         ENV_PUBLIC_URL_PARAMETER: names.public_url_parameter,
         ENV_MAIL_FROM: mail_from,
+        ENV_PHOTO_QUEUE: names.ingest_queue,
     }
 
 
@@ -360,13 +436,13 @@ def security_headers(upload_origin: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Upload:
-    """Upload limits (tenant settings may lower them later)."""
+    """How uploads reach the ingest bucket (size caps are tenant settings)."""
 
-    max_photo_bytes: int = 40 * 1024 * 1024
     grant_expiry_seconds: int = 900  # security requirement 5: at most 15 minutes
-    allowed_photo_types: tuple[str, ...] = field(
-        default=("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
-    )
+    # Videos larger than this use S3 multipart upload with presigned part URLs.
+    multipart_threshold_bytes: int = 64 * 1024 * 1024
+    multipart_part_bytes: int = 16 * 1024 * 1024  # S3 minimum is 5 MiB (last part excepted)
+    max_parts_per_request: int = 100
 
 
 UPLOAD = Upload()

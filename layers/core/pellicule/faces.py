@@ -1,0 +1,73 @@
+"""Face boxes drawn by staff to hide a child who may not appear (blurred variants).
+
+Boxes are normalised rectangles ``[x, y, w, h]`` of the upright photo (0..1). Changing them
+bumps the item's blur revision and asks the photo processor to re-render the variants.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from pellicule.errors import BadRequest
+
+MAX_BOXES = 50
+MESSAGE_TYPE = "blur"
+
+
+def parse_boxes(raw: Any) -> list[list[float]]:
+    """Validated boxes, clamped to the picture; ``BadRequest`` says what is wrong."""
+    if not isinstance(raw, list):
+        raise BadRequest("Une liste de cadres est attendue. / A list of boxes is expected.")
+    if len(raw) > MAX_BOXES:
+        raise BadRequest(f"Au plus {MAX_BOXES} cadres. / At most {MAX_BOXES} boxes.")
+    boxes = []
+    for index, box in enumerate(raw, start=1):
+        if (
+            not isinstance(box, list)
+            or len(box) != 4
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in box)
+            or not all(math.isfinite(v) for v in box)
+        ):
+            raise BadRequest(
+                f"Cadre n°{index} : quatre nombres [x, y, largeur, hauteur] attendus. / "
+                f"Box {index}: four numbers [x, y, width, height] expected."
+            )
+        x, y, w, h = (float(v) for v in box)
+        left, top = max(0.0, x), max(0.0, y)
+        right, bottom = min(1.0, x + w), min(1.0, y + h)
+        if w <= 0 or h <= 0 or right <= left or bottom <= top:
+            raise BadRequest(
+                f"Cadre n°{index} : vide ou hors de la photo. / "
+                f"Box {index}: empty or outside the photo."
+            )
+        boxes.append(
+            [round(left, 5), round(top, 5), round(right - left, 5), round(bottom - top, 5)]
+        )
+    return boxes
+
+
+def blur_message(tenant_id: str, media_id: str, revision: int) -> str:
+    return json.dumps(
+        {
+            "pellicule": MESSAGE_TYPE,
+            "tenant_id": tenant_id,
+            "media_id": media_id,
+            "revision": revision,
+        }
+    )
+
+
+def parse_blur_message(body: Any) -> tuple[str, str, int] | None:
+    """``(tenant, media, revision)`` if ``body`` (decoded JSON) is a blur request."""
+    if not isinstance(body, dict) or body.get("pellicule") != MESSAGE_TYPE:
+        return None
+    tenant_id, media_id, revision = (
+        body.get("tenant_id"),
+        body.get("media_id"),
+        body.get("revision"),
+    )
+    if not (isinstance(tenant_id, str) and isinstance(media_id, str) and isinstance(revision, int)):
+        raise ValueError("malformed blur message")
+    return tenant_id, media_id, revision
