@@ -42,3 +42,54 @@ def photo(index: int, size: tuple[int, int] = (2400, 1600)) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=88, exif=_exif(), comment=f"demo {name}".encode())
     return buffer.getvalue()
+
+
+def video(seconds: float = 3.0) -> bytes:
+    """A short MP4 clip (test pattern and a tone) carrying a location, a title and an author,
+    made by the same static ffmpeg the video function uses."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from functions.video.video import ffmpeg_exe
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "demo.mp4"
+        subprocess.run(  # noqa: S603 - fixed arguments, local binary
+            [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-nostdin",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size=1280x720:rate=25:duration={seconds}",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=440:duration={seconds}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-shortest",
+                "-metadata",
+                "location=+48.8413+002.3526/",
+                "-metadata",
+                "title=Sortie au parc, groupe des Loutres",
+                "-metadata",
+                "artist=Animateur Démo",
+                "-metadata",
+                "creation_time=2026-07-08T10:30:00Z",
+                str(path),
+            ],
+            check=True,
+            timeout=60,
+        )
+        return path.read_bytes()

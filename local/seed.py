@@ -116,14 +116,18 @@ def _people(now: int) -> None:
 
 
 def _upload_samples(runtime: LocalRuntime, session_id: str) -> list[str]:
-    photos = [samples.photo(index) for index in range(len(samples.SCENES))]
+    files = [
+        (f"photo-{index + 1}.jpg", "image/jpeg", samples.photo(index))
+        for index in range(len(samples.SCENES))
+    ]
+    files.append(("sortie.mp4", "video/mp4", samples.video()))
     response = requests.post(
         f"{runtime.base_url}/api/upload/grants",
         json={
             "album_id": ALBUM,
             "files": [
-                {"name": f"photo-{i + 1}.jpg", "type": "image/jpeg", "size": len(photo)}
-                for i, photo in enumerate(photos)
+                {"name": name, "type": content_type, "size": len(content)}
+                for name, content_type, content in files
             ],
         },
         headers={"Cookie": f"{sessions.COOKIE_NAME}={session_id}", http.CSRF_HEADER: "1"},
@@ -131,9 +135,9 @@ def _upload_samples(runtime: LocalRuntime, session_id: str) -> list[str]:
     )
     response.raise_for_status()
     grants: list[dict[str, Any]] = response.json()["grants"]
-    for grant, photo in zip(grants, photos, strict=True):
+    for grant, (name, _, content) in zip(grants, files, strict=True):
         posted = requests.post(
-            grant["url"], data=grant["fields"], files={"file": ("photo.jpg", photo)}, timeout=30
+            grant["url"], data=grant["fields"], files={"file": (name, content)}, timeout=30
         )
         posted.raise_for_status()
     return [grant["media_id"] for grant in grants]
@@ -163,10 +167,12 @@ def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
         sessions.revoke(session_id)
     links = []
     for index, item in enumerate(items, start=1):
+        label = "Vidéo / video" if item.kind == "video" else f"Photo {index}"
         if item.state != "ready" or not item.renditions:
-            links.append((f"Photo {index} (échec / failed)", item.failure_reason or ""))
+            links.append((f"{label} (échec / failed)", item.failure_reason or ""))
             continue
-        url = delivery.media_url(str(item.renditions.as_dict()["web"]["key"]))
+        rendition = "video" if item.kind == "video" else "web"
+        url = delivery.media_url(str(item.renditions.as_dict()[rendition]["key"]))
         signed = delivery.sign(url, url, ttl_seconds=DEMO_LINK_TTL_SECONDS)
-        links.append((f"Photo {index}, lien signé 1 h / signed link 1 h", signed))
+        links.append((f"{label}, lien signé 1 h / signed link 1 h", signed))
     return links

@@ -31,17 +31,21 @@ def render(s3: Any, obj: ingest.IngestObject, media: Media) -> ingest.Rendered:
         width=result.width,
         height=result.height,
         capture_date=result.capture_date,
-        outputs=tuple(
-            ingest.Output(
-                name=r.name,
-                content_type=r.content_type,
-                extension="jpg",
-                width=r.width,
-                height=r.height,
-                data=r.data,
-            )
-            for r in result.renditions
-        ),
+        outputs=_outputs(result.renditions),
+    )
+
+
+def _outputs(renditions: tuple[imaging.Rendition, ...]) -> tuple[ingest.Output, ...]:
+    return tuple(
+        ingest.Output(
+            name=r.name,
+            content_type=r.content_type,
+            extension="jpg",
+            width=r.width,
+            height=r.height,
+            data=r.data,
+        )
+        for r in renditions
     )
 
 
@@ -87,18 +91,7 @@ def render_blurred(tenant_id: str, media_id: str, revision: int) -> str:
             .read()
         )
         variants = imaging.render_blurred(source, boxes)
-        outputs = tuple(
-            ingest.Output(
-                name=r.name,
-                content_type=r.content_type,
-                extension="jpg",
-                width=r.width,
-                height=r.height,
-                data=r.data,
-            )
-            for r in variants
-        )
-        stored = ingest.store_outputs(tenant_id, media_id, outputs, written)
+        stored = ingest.store_outputs(tenant_id, media_id, _outputs(variants), written)
     try:
         media.update(
             actions=[

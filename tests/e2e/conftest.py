@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from local.runtime import LocalRuntime
+from pellicule import http, sessions
+from tests.conftest import Centre, make_centre
 
 
 def free_port() -> int:
@@ -55,3 +58,18 @@ def runtime(
         local_runtime.handlers.register(function, handler)
     with local_runtime:
         yield local_runtime
+
+
+@pytest.fixture(scope="module")
+def centre(runtime: LocalRuntime) -> Centre:
+    """A centre with an album and a director's session, in this module's runtime."""
+    return make_centre()
+
+
+@pytest.fixture(scope="module")
+def api(runtime: LocalRuntime, centre: Centre) -> Iterator[requests.Session]:
+    """An HTTP client holding the director's session cookie and the CSRF header."""
+    with requests.Session() as session:
+        session.headers["Cookie"] = f"{sessions.COOKIE_NAME}={centre.director_session}"
+        session.headers[http.CSRF_HEADER] = "1"
+        yield session

@@ -13,7 +13,7 @@ import requests
 from local.runtime import LocalRuntime
 from pellicule import data
 from pellicule.models import Media, tenant_pk
-from tests.conftest import Centre, api_event, make_centre
+from tests.conftest import Centre, api_event
 from tests.e2e.conftest import wait_for
 from tests.integration.helpers import call
 from tests.support import videos
@@ -24,11 +24,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def runtime_options() -> dict[str, Any]:
     return {"workers": True}
-
-
-@pytest.fixture(scope="module")
-def centre(runtime: LocalRuntime) -> Centre:
-    return make_centre()
 
 
 def test_video_in_the_ingest_bucket_becomes_ready_through_the_video_queue(

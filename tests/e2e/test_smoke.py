@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,8 +15,7 @@ import requests
 from PIL import Image
 
 from local.runtime import LocalRuntime
-from pellicule import http, sessions
-from tests.conftest import Centre, make_centre
+from tests.conftest import Centre
 from tests.e2e.conftest import wait_for
 from tests.support import images
 
@@ -27,19 +25,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def runtime_options() -> dict[str, Any]:
     return {"workers": True}
-
-
-@pytest.fixture(scope="module")
-def centre(runtime: LocalRuntime) -> Centre:
-    return make_centre()
-
-
-@pytest.fixture(scope="module")
-def api(runtime: LocalRuntime, centre: Centre) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Cookie"] = f"{sessions.COOKIE_NAME}={centre.director_session}"
-        session.headers[http.CSRF_HEADER] = "1"
-        yield session
 
 
 @pytest.fixture(scope="module")

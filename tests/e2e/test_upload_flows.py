@@ -5,7 +5,6 @@ boxes — each one served clean through /media/ with a signed URL."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ import requests
 from PIL import Image
 
 from local.runtime import LocalRuntime
-from pellicule import http, sessions, topology
-from tests.conftest import Centre, make_centre
+from pellicule import topology
+from tests.conftest import Centre
 from tests.e2e.conftest import wait_for
 from tests.support import images, videos
 
@@ -26,19 +25,6 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def runtime_options() -> dict[str, Any]:
     return {"workers": True}
-
-
-@pytest.fixture(scope="module")
-def centre(runtime: LocalRuntime) -> Centre:
-    return make_centre()
-
-
-@pytest.fixture(scope="module")
-def api(runtime: LocalRuntime, centre: Centre) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Cookie"] = f"{sessions.COOKIE_NAME}={centre.director_session}"
-        session.headers[http.CSRF_HEADER] = "1"
-        yield session
 
 
 def _grant(

@@ -7,7 +7,7 @@ import json
 
 from PIL import Image
 
-from pellicule import data
+from pellicule import clock, data
 from pellicule.models import Media, tenant_pk
 from tests.conftest import Aws, Centre
 from tests.integration.helpers import (
@@ -165,3 +165,63 @@ def test_outputs_are_decodable_and_sized(aws: Aws, centre: Centre) -> None:
     )
     with Image.open(io.BytesIO(content)) as image:
         assert image.size == (400, 200) == (thumb["width"], thumb["height"])
+
+
+def _messages(aws: Aws) -> list[dict]:
+    sqs = aws.client("sqs")
+    found: list[dict] = []
+    while batch := sqs.receive_message(
+        QueueUrl=aws.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    ).get("Messages", []):
+        found.extend(m for m in batch if "TestEvent" not in m["Body"])
+    return found
+
+
+def test_out_of_order_and_replayed_events_give_one_set_per_item(aws: Aws, centre: Centre) -> None:
+    photos = [images.jpeg_with_metadata((900 + 100 * i, 600)) for i in range(2)]
+    grants = [request_grant(centre, photo) for photo in photos]
+    for grant, photo in zip(grants, photos, strict=True):
+        put_as_browser(aws, grant, photo)
+    first, second = _messages(aws)
+    # Delivered in reverse order, each twice, then the first once more much later.
+    for message in (second, first, second, first):
+        assert call("process", sqs_event(aws, [message]))["batchItemFailures"] == []
+    clock.advance(3600)
+    assert call("process", sqs_event(aws, [first]))["batchItemFailures"] == []
+    assert len(media_keys(aws)) == 6
+    for grant in grants:
+        assert _item(centre, grant["media_id"]).state == "ready"
+
+
+def test_a_failing_record_does_not_fail_its_neighbours(aws: Aws, centre: Centre) -> None:
+    photos = [images.jpeg_with_metadata(), images.png_with_metadata()]
+    grants = [
+        request_grant(centre, photos[0]),
+        request_grant(centre, photos[1], content_type="image/png"),
+    ]
+    for grant, photo in zip(grants, photos, strict=True):
+        put_as_browser(aws, grant, photo)
+    good = _messages(aws)
+    poison = {
+        **good[0],
+        "MessageId": "poison",
+        "Body": '{"Records": [{"eventName": "ObjectCreated:Put", "s3": {}}]}',
+    }
+    response = call("process", sqs_event(aws, [good[0], poison, good[1]]))
+    assert response["batchItemFailures"] == [{"itemIdentifier": "poison"}]
+    for grant in grants:
+        assert _item(centre, grant["media_id"]).state == "ready"
+
+
+def test_a_second_post_to_a_used_grant_changes_nothing(aws: Aws, centre: Centre) -> None:
+    photo = images.jpeg_with_metadata()
+    grant = request_grant(centre, photo)
+    put_as_browser(aws, grant, photo)
+    drain(aws)
+    before = sorted(media_keys(aws))
+    # The same presigned form used again within its 15 minutes, with other content.
+    other = images.jpeg_with_metadata((1000, 700))
+    put_as_browser(aws, grant, other[: len(photo)] if len(other) >= len(photo) else other)
+    drain(aws)
+    assert sorted(media_keys(aws)) == before
+    assert ingest_keys(aws) == []
