@@ -38,6 +38,7 @@ class Parts:
     signing: SigningKeys
     cdn: Cdn
     mail: Mail | None
+    processing: Processing
 
 
 Grant = Callable[[lambda_.Function, Parts], None]
@@ -128,7 +129,14 @@ class PelliculeStack(Stack):
             alarm_email=config.alarm_email,
         )
 
-        parts = Parts(storage=storage, data=data, signing=signing, cdn=cdn, mail=mail)
+        parts = Parts(
+            storage=storage,
+            data=data,
+            signing=signing,
+            cdn=cdn,
+            mail=mail,
+            processing=processing,
+        )
         for name, function in functions.by_name.items():
             GRANTS.get(name, _no_grant)(function, parts)
         self._outputs(names, storage, data, api, cdn, signing, monitoring)
@@ -207,14 +215,17 @@ def _role(function: lambda_.Function) -> iam.IRole:
 
 
 def _grant_upload(function: lambda_.Function, parts: Parts) -> None:
-    # Presigned POST/PUT grants carry the signer's rights: put (and abort) under ingest/ only.
+    # Presigned POST/PUT grants carry the signer's rights: put (and abort) under ingest/ only;
+    # resuming a multipart upload lists the parts S3 already holds.
     _objects(
         function,
         parts.storage.ingest_bucket,
         topology.INGEST_PREFIX,
-        ["s3:PutObject", "s3:AbortMultipartUpload"],
+        ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
     )
     _table(function, parts.data.table, write=True)
+    # New face boxes ask the photo processor to re-render the blurred variants.
+    parts.processing.pipelines["photo"].queue.grant_send_messages(function)
 
 
 def _grant_ingest(

@@ -227,10 +227,31 @@ def test_upload_may_only_put_under_the_ingest_prefix(main: Variant) -> None:
     assert actions_on(statements, f"/{topology.INGEST_PREFIX}*") == {
         "s3:PutObject",
         "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",  # resuming a multipart upload
     }
     assert ingest in json.dumps(statements)
     assert media not in json.dumps(statements)
     assert "dynamodb:PutItem" in actions_on(statements, "DataTable")
+
+
+def test_upload_may_ask_the_photo_processor_to_re_render_and_nothing_more(main: Variant) -> None:
+    statements = role_statements(main, "upload")
+    sqs = {
+        action
+        for statement in statements
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        if action.startswith("sqs:")
+    }
+    assert "sqs:SendMessage" in sqs
+    assert not sqs & {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue"}
+    queue = logical_id(main, "AWS::SQS::Queue", QueueName=names(main).ingest_queue)
+    video_queue = logical_id(
+        main, "AWS::SQS::Queue", QueueName=names(main).ingest_queue_for("video")
+    )
+    assert queue in json.dumps(statements)
+    assert video_queue not in json.dumps(statements)
 
 
 @pytest.mark.parametrize("kind", [pipeline.kind for pipeline in topology.INGEST_PIPELINES])
