@@ -253,6 +253,8 @@ def _grant_ingest(
 
 def _grant_process(function: lambda_.Function, parts: Parts) -> None:
     _grant_ingest(function, parts, "photo")
+    # Blurred variants are rendered from the stored (clean) download rendition.
+    _objects(function, parts.storage.media_bucket, topology.MEDIA_PREFIX, ["s3:GetObject"])
 
 
 def _grant_video(function: lambda_.Function, parts: Parts) -> None:
