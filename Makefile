@@ -19,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}'
 
 $(UV):
@@ -36,7 +36,7 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.synced node_modules/.installed ## Create .venv and install the pinned dependencies (Python and the CDK CLI)
 
-demo: $(VENV)/.synced ## Run the whole product locally on http://127.0.0.1:$(PORT) (Ctrl-C stops it)
+demo: $(VENV)/.synced ## Run the whole product locally on http://127.0.0.1:8080 (PORT=...; Ctrl-C stops it)
 	PORT=$(PORT) $(PY) -m local
 
 system-deps: ## Install the Debian packages the tests need (exiftool, chromium), if missing
