@@ -215,6 +215,29 @@ class IngestClaim(Base):
     expires_at = NumberAttribute()
 
 
+class AuditEntry(Base):
+    """One audit log entry (pk=AUDIT#<t>, sk=<seq:012d>) or the chain head (sk=HEAD).
+
+    Hash-chained per tenant (docs/audit.md). The head carries only ``seq``, ``hash``, ``at``
+    and ``consent_count`` of the last entry; the entry attributes are null on it.
+    """
+
+    class Meta(_Meta):
+        pass
+
+    seq = NumberAttribute()
+    at = NumberAttribute()  # epoch milliseconds (int)
+    action = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    details = MapAttribute[str, Any](null=True)
+    prev_hash = UnicodeAttribute(null=True)
+    prev_at = NumberAttribute(null=True)  # epoch ms of the previous entry (retention proof)
+    consent_count = NumberAttribute(default=0)  # consent entries up to and including this one
+    hash = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # TTL; absent on consent entries (kept as proof)
+
+
 ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
@@ -227,6 +250,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     Media,
     Session,
     IngestClaim,
+    AuditEntry,
 )
 
 _bound: tuple[str, str] | None = None

@@ -1,0 +1,407 @@
+"""Append-only, hash-chained audit log of a centre (format and choices: docs/audit.md).
+
+Entries hold pseudonymous ids only (``staff:<id>``, ``media:<id>``, ...): never a name, an
+e-mail address or a token. Each entry's hash covers the previous entry's hash, so editing,
+removing or reordering an entry is detected by ``verify``. The head item (sk ``HEAD``) and the
+new entry are written in one DynamoDB transaction conditioned on the head, so concurrent appends
+never fork the chain or reuse a sequence number.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+import re
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from pellicule import clock
+from pellicule.models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+HEAD_SK = "HEAD"
+SEQ_WIDTH = 12
+RETENTION_SECONDS = 365 * 24 * 3600  # 12 months
+MAX_ATTEMPTS = 30  # per append, under contention (each round lets one writer through)
+MAX_BACKOFF_SECONDS = 0.2
+
+CONSENT_ACTIONS: frozenset[str] = frozenset(
+    {"consent_given", "consent_withdrawn", "consent_changed"}
+)
+ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
+    {
+        "login",
+        "logout",
+        "upload",
+        "validation",
+        "publication",
+        "unpublication",
+        "view",
+        "download",
+        "purge",
+        "erasure",
+        "settings_changed",
+        "faces_edited",
+    }
+)
+
+# A pseudonymous reference: "<kind>:<id>", the id made of URL-safe characters only (no "@").
+_REF = re.compile(r"^[a-z][a-z_]{1,23}:[A-Za-z0-9_.\-]{1,64}$")
+_DETAIL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+|[^\s@]+@[^\s@]+|@[^\s@]+\.[a-z]{2,}", re.I)
+MAX_DETAILS = 16
+MAX_DETAIL_LENGTH = 200
+
+
+class AuditError(ValueError):
+    """An entry that may not be written (unknown action, personal data, malformed id)."""
+
+
+class AuditConflictError(RuntimeError):
+    """The head kept moving: the append could not be ordered after MAX_ATTEMPTS tries."""
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    problem: str | None = None
+
+
+# --- Pure part ----------------------------------------------------------------------------
+
+
+def audit_pk(tenant_id: str) -> str:
+    return f"AUDIT#{tenant_id}"
+
+
+def seq_sk(seq: int) -> str:
+    return f"{seq:0{SEQ_WIDTH}d}"
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8 (not ASCII-escaped): the bytes that are hashed."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def compute_hash(
+    *,
+    tenant: str,
+    seq: int,
+    at: int,
+    action: str,
+    actor: str,
+    subject: str,
+    details: Mapping[str, str | int],
+    prev_hash: str,
+    prev_at: int,
+    consent_count: int,
+) -> str:
+    """SHA-256 (hex) of the canonical JSON of every field of an entry but its hash and TTL."""
+    payload = {
+        "tenant": tenant,
+        "seq": int(seq),
+        "at": int(at),
+        "action": action,
+        "actor": actor,
+        "subject": subject,
+        "details": dict(details),
+        "prev_hash": prev_hash,
+        "prev_at": int(prev_at),
+        "consent_count": int(consent_count),
+    }
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def looks_like_email(value: str) -> bool:
+    return bool(_EMAIL_LIKE.search(value))
+
+
+def validate(
+    action: str, actor: str, subject: str, details: Mapping[str, Any] | None
+) -> dict[str, str | int]:
+    """Check an entry before it is written; return its details as a plain dict."""
+    if action not in ACTIONS:
+        raise AuditError(f"unknown audit action {action!r}")
+    for name, ref in (("actor", actor), ("subject", subject)):
+        if not isinstance(ref, str) or not _REF.match(ref):
+            raise AuditError(f"{name} must be a pseudonymous reference such as 'staff:<id>'")
+    clean: dict[str, str | int] = {}
+    for key, value in (details or {}).items():
+        if not isinstance(key, str) or not _DETAIL_KEY.match(key):
+            raise AuditError(f"detail key {key!r} must be a short snake_case word")
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise AuditError(f"detail {key!r} must be a short string or an integer")
+        if isinstance(value, str):
+            if len(value) > MAX_DETAIL_LENGTH:
+                raise AuditError(f"detail {key!r} is longer than {MAX_DETAIL_LENGTH} characters")
+            if looks_like_email(value):
+                raise AuditError(f"detail {key!r} looks like an e-mail address (personal data)")
+        clean[key] = value
+    if len(clean) > MAX_DETAILS:
+        raise AuditError(f"at most {MAX_DETAILS} details per entry")
+    return clean
+
+
+def _expires_at(action: str, at_ms: int) -> int | None:
+    if action in CONSENT_ACTIONS:
+        return None
+    return at_ms // 1000 + RETENTION_SECONDS
+
+
+def _retention_elapsed(at_ms: int, now_s: float) -> bool:
+    """Whether a non-consent entry written at ``at_ms`` may have been removed by the TTL."""
+    return at_ms // 1000 + RETENTION_SECONDS <= now_s
+
+
+# --- Writing -------------------------------------------------------------------------------
+
+
+def _get_head(tenant_id: str) -> AuditEntry | None:
+    try:
+        return AuditEntry.get(audit_pk(tenant_id), HEAD_SK, consistent_read=True)
+    except AuditEntry.DoesNotExist:
+        return None
+
+
+def _is_conflict(error: TransactWriteError) -> bool:
+    if error.cause_response_code == "TransactionConflictException":
+        return True
+    reasons = error.cancellation_reasons or []
+    return any(
+        r is not None and r.code in {"ConditionalCheckFailed", "TransactionConflict"}
+        for r in reasons
+    )
+
+
+def append(
+    tenant_id: str,
+    action: str,
+    actor: str,
+    subject: str,
+    details: Mapping[str, Any] | None = None,
+    at: float | None = None,
+) -> AuditEntry:
+    """Append one entry to the tenant's chain and return it.
+
+    ``at`` is in seconds since the epoch (default: the product clock); it is stored in
+    milliseconds and never goes backwards along the chain.
+    """
+    if not tenant_id or not re.match(r"^[A-Za-z0-9_\-]{1,64}$", tenant_id):
+        raise AuditError("tenant id must be a short pseudonymous id")
+    clean = validate(action, actor, subject, details)
+    wanted_ms = round((clock.now() if at is None else at) * 1000)
+    pk = audit_pk(tenant_id)
+    for attempt in range(MAX_ATTEMPTS):
+        head = _get_head(tenant_id)
+        prev_seq = int(head.seq) if head else 0
+        prev_hash = head.hash if head else GENESIS_HASH
+        prev_at = int(head.at) if head else 0
+        prev_consents = int(head.consent_count or 0) if head else 0
+        seq = prev_seq + 1
+        at_ms = max(wanted_ms, prev_at)
+        consent_count = prev_consents + (1 if action in CONSENT_ACTIONS else 0)
+        digest = compute_hash(
+            tenant=tenant_id,
+            seq=seq,
+            at=at_ms,
+            action=action,
+            actor=actor,
+            subject=subject,
+            details=clean,
+            prev_hash=prev_hash,
+            prev_at=prev_at,
+            consent_count=consent_count,
+        )
+        entry = AuditEntry(
+            pk,
+            seq_sk(seq),
+            seq=seq,
+            at=at_ms,
+            action=action,
+            actor=actor,
+            subject=subject,
+            details=dict(clean),
+            prev_hash=prev_hash,
+            prev_at=prev_at,
+            consent_count=consent_count,
+            hash=digest,
+            expires_at=_expires_at(action, at_ms),
+        )
+        new_head = AuditEntry(
+            pk, HEAD_SK, seq=seq, at=at_ms, consent_count=consent_count, hash=digest
+        )
+        head_condition = AuditEntry.seq == prev_seq if head else AuditEntry.pk.does_not_exist()
+        try:
+            with TransactWrite(connection=AuditEntry._get_connection().connection) as tx:
+                tx.save(new_head, condition=head_condition)
+                tx.save(entry, condition=AuditEntry.pk.does_not_exist())
+        except TransactWriteError as error:
+            if not _is_conflict(error):
+                raise
+            # Full jitter, exponential up to a cap: contenders spread out instead of colliding.
+            delay = min(MAX_BACKOFF_SECONDS, 0.005 * 2**attempt)
+            time.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not a secret
+            continue
+        return entry
+    raise AuditConflictError(f"could not append to the audit log of {tenant_id!r}")
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def _entries(tenant_id: str) -> Iterator[AuditEntry]:
+    """Every entry item of the tenant in sort-key order (consistent, paginated by PynamoDB)."""
+    return AuditEntry.query(
+        audit_pk(tenant_id),
+        AuditEntry.sk.between(seq_sk(0), "9" * SEQ_WIDTH),
+        consistent_read=True,
+        scan_index_forward=True,
+    )
+
+
+def _details(entry: AuditEntry) -> dict[str, Any]:
+    raw = entry.details
+    if raw is None:
+        return {}
+    return dict(raw.as_dict()) if hasattr(raw, "as_dict") else dict(raw)
+
+
+def _entry_hash(tenant_id: str, entry: AuditEntry) -> str:
+    return compute_hash(
+        tenant=tenant_id,
+        seq=int(entry.seq),
+        at=int(entry.at),
+        action=entry.action or "",
+        actor=entry.actor or "",
+        subject=entry.subject or "",
+        details=_details(entry),
+        prev_hash=entry.prev_hash or "",
+        prev_at=int(entry.prev_at or 0),
+        consent_count=int(entry.consent_count or 0),
+    )
+
+
+def has_log(tenant_id: str) -> bool:
+    return _get_head(tenant_id) is not None or next(iter(_entries(tenant_id)), None) is not None
+
+
+def verify(tenant_id: str, now: float | None = None) -> VerifyReport:
+    """Walk the tenant's chain in order and report the first inconsistency, if any.
+
+    A run of missing entries is accepted only where retention explains it: the entry after
+    the gap records the time of its predecessor (``prev_at``) and how many consent entries
+    precede it (``consent_count``); the gap is legitimate when that predecessor's 12 months
+    have elapsed and no consent entry (kept forever) is among the missing ones.
+    """
+    now_s = clock.now() if now is None else now
+    head = _get_head(tenant_id)
+    checked = 0
+    prev: AuditEntry | None = None
+    prev_seq, prev_hash, prev_consents = 0, GENESIS_HASH, 0
+
+    def broken(seq: int, problem: str) -> VerifyReport:
+        return VerifyReport(False, checked, seq, problem)
+
+    for entry in _entries(tenant_id):
+        seq = int(entry.seq)
+        position = int(entry.sk)
+        if seq != position:
+            return broken(
+                min(seq, position), f"entry stored at position {position} carries seq {seq}"
+            )
+        if seq <= prev_seq:
+            return broken(seq, f"seq {seq} does not follow seq {prev_seq}")
+        if entry.hash != _entry_hash(tenant_id, entry):
+            return broken(seq, "content does not match its hash (entry edited)")
+        own_consent = 1 if entry.action in CONSENT_ACTIONS else 0
+        if int(entry.consent_count or 0) != prev_consents + own_consent and seq == prev_seq + 1:
+            return broken(seq, "consent counter does not follow the previous entry")
+        if seq == prev_seq + 1:
+            if entry.prev_hash != prev_hash:
+                return broken(seq, "previous hash does not match the previous entry")
+            if prev is not None and int(entry.prev_at or 0) != int(prev.at):
+                return broken(seq, "previous time does not match the previous entry")
+        else:
+            missing = prev_seq + 1
+            if int(entry.consent_count or 0) - own_consent != prev_consents:
+                return broken(missing, f"entries {missing}..{seq - 1} missing (incl. consent)")
+            if not _retention_elapsed(int(entry.prev_at or 0), now_s):
+                return broken(missing, f"entries {missing}..{seq - 1} missing before retention")
+        checked += 1
+        prev = entry
+        prev_seq, prev_hash, prev_consents = seq, entry.hash, int(entry.consent_count or 0)
+
+    if head is None:
+        if checked == 0:
+            return VerifyReport(False, 0, None, "no audit entries for this tenant")
+        return broken(prev_seq, "chain head is missing")
+    head_seq = int(head.seq)
+    if head_seq < prev_seq:
+        return broken(head_seq + 1, f"entry {head_seq + 1} is beyond the chain head")
+    if head_seq == prev_seq:
+        if head.hash != prev_hash:
+            return broken(head_seq, "last entry does not match the chain head")
+        return VerifyReport(True, checked)
+    # Tail missing: legitimate only if retention explains it.
+    missing = prev_seq + 1
+    if int(head.consent_count or 0) != prev_consents:
+        return broken(missing, f"entries {missing}..{head_seq} missing (incl. consent)")
+    if not _retention_elapsed(int(head.at), now_s):
+        return broken(missing, f"entries {missing}..{head_seq} missing before retention")
+    return VerifyReport(True, checked)
+
+
+# --- Export --------------------------------------------------------------------------------
+
+EXPORT_FIELDS = ("seq", "time", "action", "actor", "subject", "details", "prev_hash", "hash")
+
+
+def iso_utc(at_ms: int) -> str:
+    moment = datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def export_rows(tenant_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "seq": int(entry.seq),
+            "time": iso_utc(int(entry.at)),
+            "action": entry.action,
+            "actor": entry.actor,
+            "subject": entry.subject,
+            "details": _details(entry),
+            "prev_hash": entry.prev_hash,
+            "hash": entry.hash,
+        }
+        for entry in _entries(tenant_id)
+    ]
+
+
+def export(tenant_id: str, fmt: Literal["json", "csv"] = "json") -> str:
+    """Every surviving entry in order, as a JSON array or a CSV file (details JSON-encoded)."""
+    rows = export_rows(tenant_id)
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {**row, "details": json.dumps(row["details"], sort_keys=True, ensure_ascii=False)}
+            )
+        return buffer.getvalue()
+    raise ValueError(f"unknown export format {fmt!r} (json or csv)")
