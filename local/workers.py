@@ -48,7 +48,39 @@ def failed_message_ids(response: Any, message_ids: list[str]) -> set[str]:
     return failed
 
 
-class QueueDrainer:
+class _BackgroundLoop:
+    """A daemon thread running ``_run`` until :meth:`stop`; subclasses set ``_thread_name``
+    and ``_join_seconds`` and loop on ``self._stop``."""
+
+    _thread_name = "pellicule-worker"
+    _join_seconds: float = 10
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self._join_seconds)
+            if self._thread.is_alive():
+                logger.warning("%s is still busy; not waiting", self._thread_name)
+            self._thread = None
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class QueueDrainer(_BackgroundLoop):
     def __init__(
         self,
         *,
@@ -76,27 +108,9 @@ class QueueDrainer:
         self._lock = threading.Lock()  # one batch at a time (background thread or drain_once)
         self._drain_requests = 0  # drain_once() callers waiting: the loop lets them go first
         self._counter_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name=f"pellicule-drainer-{self.function}", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.wait_seconds + 10)
-            if self._thread.is_alive():
-                logger.warning("the queue drainer is still busy with a batch; not waiting")
-            self._thread = None
+        self._thread_name = f"pellicule-drainer-{function}"
+        self._join_seconds = wait_seconds + 10
+        super().__init__()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -180,7 +194,7 @@ class QueueDrainer:
         logger.info("%s: %d message(s) done, %d to retry", self.function, len(done), len(retry))
 
 
-class Scheduler:
+class Scheduler(_BackgroundLoop):
     """Invokes ``function`` with ``event_factory()`` every ``interval`` seconds."""
 
     def __init__(
@@ -197,27 +211,8 @@ class Scheduler:
         self.event_factory = event_factory
         self.runs = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name=f"pellicule-{self.function}-schedule", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            if self._thread.is_alive():
-                logger.warning("the %s run is still going; not waiting", self.function)
-            self._thread = None
+        self._thread_name = f"pellicule-{function}-schedule"
+        super().__init__()
 
     def run_once(self) -> Any:
         """One scheduled invocation, synchronously; the handler's errors propagate."""
