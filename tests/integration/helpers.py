@@ -77,7 +77,9 @@ def drain(aws: Aws) -> list[dict[str, Any]]:
             return responses
 
 
-def sqs_event(aws: Aws, messages: list[dict[str, Any]]) -> dict[str, Any]:
+def sqs_event(aws: Aws, messages: list[dict[str, Any]], kind: str = "photo") -> dict[str, Any]:
+    """Lambda's SQS event for messages received from the ``kind`` pipeline's queue."""
+    queue = aws.names.ingest_queue_for(kind)
     return {
         "Records": [
             {
@@ -88,8 +90,7 @@ def sqs_event(aws: Aws, messages: list[dict[str, Any]]) -> dict[str, Any]:
                 "messageAttributes": {},
                 "md5OfBody": message["MD5OfBody"],
                 "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{aws.names.region}:123456789012:"
-                f"{aws.names.ingest_queue}",
+                "eventSourceARN": f"arn:aws:sqs:{aws.names.region}:123456789012:{queue}",
                 "awsRegion": aws.names.region,
             }
             for message in messages

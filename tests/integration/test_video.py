@@ -20,6 +20,7 @@ from tests.integration.helpers import (
     media_keys,
     put_as_browser,
     request_grant,
+    sqs_event,
 )
 from tests.support import images, videos
 
@@ -48,26 +49,6 @@ def video_queue_url(aws: Aws) -> str:
     return str(aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
 
-def video_event(aws: Aws, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    arn = f"arn:aws:sqs:{aws.names.region}:123456789012:{aws.names.ingest_queue_for('video')}"
-    return {
-        "Records": [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": message.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": message["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": aws.names.region,
-            }
-            for message in messages
-        ]
-    }
-
-
 def receive(aws: Aws) -> list[dict[str, Any]]:
     """The next batch of the video queue (batch size 1, as the event source mapping)."""
     batch = topology.ingest_pipeline("video").queue.batch_size
@@ -88,7 +69,7 @@ def drain_videos(aws: Aws) -> list[dict[str, Any]]:
     responses = []
     while received := receive(aws):
         try:
-            response = call("video", video_event(aws, received))
+            response = call("video", sqs_event(aws, received, "video"))
         except BatchProcessingError:  # every record failed: Lambda retries the whole batch
             response = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in received]}
         responses.append(response)
@@ -227,7 +208,7 @@ def test_duplicate_delivery_produces_one_set_of_outputs(
 ) -> None:
     media_id = video_upload(aws, centre, clips["plain.mp4"])
     messages = upload_messages(aws)
-    event = video_event(aws, messages)
+    event = sqs_event(aws, messages, "video")
     # The same event twice (at-least-once delivery, or a replay from the DLQ)
     first = call("video", event)
     second = call("video", event)
@@ -316,7 +297,7 @@ def test_a_failing_record_does_not_fail_its_batch_neighbour(
 ) -> None:
     media_id = video_upload(aws, centre, clips["plain.mp4"])
     messages = upload_messages(aws)
-    event = video_event(aws, messages)
+    event = sqs_event(aws, messages, "video")
     poison = dict(event["Records"][0], messageId="poison", body="not json")
     event["Records"].insert(0, poison)
     response = call("video", event)
