@@ -32,6 +32,7 @@ ID_MAIL = "Mail"
 ID_SIGNING = "SigningKeys"
 ID_FUNCTIONS = "Functions"
 ID_LAYERS = "Layers"
+ID_REVOCATION = "Revocation"
 
 # --- Output ids (scripts and the operator read them; never rename) --------------------------
 
@@ -43,6 +44,7 @@ OUT_TABLE = "TableName"
 OUT_MEDIA_BUCKET = "MediaBucketName"
 OUT_INGEST_BUCKET = "IngestBucketName"
 OUT_WEB_BUCKET = "WebBucketName"
+OUT_EVIDENCE_BUCKET = "EvidenceBucketName"
 OUT_ALARM_TOPIC = "AlarmTopicArn"
 OUT_KEY_PAIR_ID = "KeyPairId"
 
@@ -77,3 +79,8 @@ S3_ACCESS_LOG_PREFIX = "s3/"
 # --- Monitoring ----------------------------------------------------------------------------
 
 ALARM_PERIOD_MINUTES = 5
+# Revocation stream (topology.REVOCATION_STREAM): served copies must be gone within a minute,
+# so the consumer's lag (IteratorAge, maximum per minute) alarms above this many seconds...
+STREAM_ITERATOR_AGE_THRESHOLD_SECONDS = 60
+STREAM_ITERATOR_AGE_MINUTES = 5  # ...for this many consecutive minutes
+STREAM_DLQ_RETENTION_DAYS = 14  # descriptions of stream batches that failed every retry

@@ -24,6 +24,7 @@ from infra.monitoring import Monitoring
 from infra.nag import acknowledge, wildcard_resource
 from infra.processing import Processing
 from infra.retention import Retention
+from infra.revocation import Revocation
 from infra.signing import SigningKeys, read_public_keys
 from infra.storage import Storage
 from pellicule import topology
@@ -120,12 +121,19 @@ class PelliculeStack(Stack):
         )
         storage.allow_browser_access_from([cdn.public_url])
         Retention(self, constants.ID_RETENTION, names=names, purge_function=functions["purge"])
+        revocation = Revocation(
+            self,
+            constants.ID_REVOCATION,
+            names=names,
+            table=data.table,
+            function=functions[topology.REVOCATION_STREAM.function],
+        )
         monitoring = Monitoring(
             self,
             constants.ID_MONITORING,
             names=names,
             functions=functions.by_name,
-            extra_alarms=processing.dlq_alarms,
+            extra_alarms=[*processing.dlq_alarms, *revocation.alarms],
             alarm_email=config.alarm_email,
         )
 
@@ -160,6 +168,7 @@ class PelliculeStack(Stack):
             constants.OUT_MEDIA_BUCKET: storage.media_bucket.bucket_name,
             constants.OUT_INGEST_BUCKET: storage.ingest_bucket.bucket_name,
             constants.OUT_WEB_BUCKET: storage.web_bucket.bucket_name,
+            constants.OUT_EVIDENCE_BUCKET: storage.evidence_bucket.bucket_name,
             constants.OUT_ALARM_TOPIC: monitoring.topic.topic_arn,
             constants.OUT_KEY_PAIR_ID: signing.key_pair_id,
         }
@@ -215,14 +224,16 @@ def _role(function: lambda_.Function) -> iam.IRole:
 
 
 def _grant_upload(function: lambda_.Function, parts: Parts) -> None:
-    # Presigned POST/PUT grants carry the signer's rights: put (and abort) under ingest/ only;
-    # resuming a multipart upload lists the parts S3 already holds.
-    _objects(
-        function,
-        parts.storage.ingest_bucket,
-        topology.INGEST_PREFIX,
-        ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-    )
+    # Presigned POST/PUT grants carry the signer's rights: put (and abort) under each ingest
+    # pipeline's prefix only (never ingest/evidence/, the scans' quarantine); resuming a
+    # multipart upload lists the parts S3 already holds.
+    for pipeline in topology.INGEST_PIPELINES:
+        _objects(
+            function,
+            parts.storage.ingest_bucket,
+            pipeline.prefix,
+            ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        )
     _table(function, parts.data.table, write=True)
     # New face boxes ask the photo processor to re-render the blurred variants.
     parts.processing.pipelines["photo"].queue.grant_send_messages(function)
@@ -268,6 +279,56 @@ def _grant_gallery(function: lambda_.Function, parts: Parts) -> None:
     parts.cdn.grant_read_public_url(function)
 
 
+def _grant_admin(function: lambda_.Function, parts: Parts) -> None:
+    """Staff API: people, consents (and their scanned evidence), albums, validation, audit."""
+    _table(function, parts.data.table, write=True)
+    # Scans: presigned POST under ingest/evidence/ (put), then check, copy, delete (get/delete).
+    _objects(
+        function,
+        parts.storage.ingest_bucket,
+        topology.INGEST_EVIDENCE_PREFIX,
+        ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+    )
+    # The evidence bucket: the checked copy (put), presigned GET for the director, erasure.
+    _objects(
+        function,
+        parts.storage.evidence_bucket,
+        topology.EVIDENCE_PREFIX,
+        ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+    )
+    # Signed media URLs (the validation queue, albums), like the gallery.
+    parts.signing.grant_sign(function)
+    parts.cdn.grant_read_public_url(function)
+
+
+def _grant_family(function: lambda_.Function, parts: Parts) -> None:
+    """Guardian API: consents and the gallery behind the publication gate; no bucket access."""
+    _table(function, parts.data.table, write=True)
+    parts.signing.grant_sign(function)
+    parts.cdn.grant_read_public_url(function)
+
+
+def _grant_revocation(function: lambda_.Function, parts: Parts) -> None:
+    """Replace served copies (copy to a fresh key, delete every version of the old one) and
+    invalidate their CDN paths. The stream is granted by its event source (infra/revocation)."""
+    _table(function, parts.data.table, write=True)
+    media = parts.storage.media_bucket
+    iam.Grant.add_to_principal(
+        grantee=function, actions=["s3:ListBucketVersions"], resource_arns=[media.bucket_arn]
+    )
+    _objects(
+        function,
+        media,
+        topology.MEDIA_PREFIX,
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+    )
+    # This stack's distribution only. The distribution depends on the HTTP API, never on this
+    # function (it is behind no route), so referring to it here makes no dependency cycle.
+    distribution = parts.cdn.distribution
+    distribution.grant_create_invalidation(function)
+    function.add_environment(topology.ENV_DISTRIBUTION_ID, distribution.distribution_id)
+
+
 def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
     _table(function, parts.data.table, write=True)
     for bucket, prefix in (
@@ -287,5 +348,8 @@ GRANTS: dict[str, Grant] = {
     "process": _grant_process,
     "video": _grant_video,
     "gallery": _grant_gallery,
+    "admin": _grant_admin,
+    "family": _grant_family,
+    "revocation": _grant_revocation,
     "purge": _grant_purge,
 }

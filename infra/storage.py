@@ -1,4 +1,4 @@
-"""S3 buckets of :data:`pellicule.topology.BUCKETS`: ingest, media, web app and access logs.
+"""S3 buckets of :data:`pellicule.topology.BUCKETS`: ingest, media, evidence, web app, logs.
 
 Versioning, lifecycle and CORS come from the topology (the local runtime provisions the same).
 On top of that every bucket blocks public access, refuses plain HTTP and TLS < 1.2, is
@@ -71,6 +71,8 @@ class Storage(Construct):
                 self.by_purpose[purpose] = self._bucket(spec, cloudfront_logs=False)
         self.ingest_bucket = self.by_purpose["ingest"]
         self.media_bucket = self.by_purpose["media"]
+        # Scanned consent forms: private, never a CloudFront origin (read by presigned GET).
+        self.evidence_bucket = self.by_purpose["evidence"]
         self.web_bucket = self.by_purpose["web"]
 
     def allow_browser_access_from(self, origins: Sequence[str]) -> None:

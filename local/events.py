@@ -2,6 +2,7 @@
 
 * API Gateway HTTP API, payload format 2.0 (the ``/api/*`` routes);
 * SQS, as the Lambda event source mapping delivers it (the ingest queue);
+* DynamoDB Streams, as the Lambda event source mapping delivers it (the table's stream);
 * EventBridge "Scheduled Event" (the purge schedule).
 """
 
@@ -12,6 +13,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -188,6 +190,66 @@ def sqs_event(messages: Iterable[Mapping[str, Any]], *, queue_arn: str, region: 
             record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
         records.append(record)
     return {"Records": records}
+
+
+def _lambda_attribute_value(value: Any) -> Any:
+    """botocore's parsed DynamoDB JSON -> the event's JSON: binary values as base64 text."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _lambda_attribute_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_lambda_attribute_value(item) for item in value]
+    return value
+
+
+def _epoch_seconds(value: Any) -> int:
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    if isinstance(value, int | float):
+        return int(value)
+    return int(time.time())
+
+
+def dynamodb_stream_record(
+    record: Mapping[str, Any], *, stream_arn: str, region: str
+) -> dict[str, Any]:
+    """A ``GetRecords`` record (as botocore returns it) -> one record of the event Lambda's
+    DynamoDB event source mapping sends.
+
+    The stream API and the Lambda event differ in small ways, all applied here:
+    ``eventVersion`` is ``1.1``, ``awsRegion`` is the table's region, ``eventSourceARN`` is
+    the stream's ARN, ``ApproximateCreationDateTime`` is epoch seconds (a number) and binary
+    attribute values (``B``, ``BS``) are base64 text.
+    """
+    stream = record.get("dynamodb", {})
+    dynamodb: dict[str, Any] = {
+        "ApproximateCreationDateTime": _epoch_seconds(stream.get("ApproximateCreationDateTime")),
+        "Keys": _lambda_attribute_value(stream.get("Keys", {})),
+    }
+    for image in ("NewImage", "OldImage"):
+        if image in stream:
+            dynamodb[image] = _lambda_attribute_value(stream[image])
+    dynamodb["SequenceNumber"] = str(stream["SequenceNumber"])
+    dynamodb["SizeBytes"] = int(stream.get("SizeBytes", 0))
+    dynamodb["StreamViewType"] = stream.get("StreamViewType", "")
+    converted: dict[str, Any] = {
+        "eventID": record.get("eventID") or uuid.uuid4().hex,
+        "eventName": record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+    if record.get("userIdentity"):  # TTL deletions (moto does not expire items)
+        converted["userIdentity"] = dict(record["userIdentity"])
+    return converted
+
+
+def dynamodb_stream_event(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Records built by :func:`dynamodb_stream_record` -> the invocation event."""
+    return {"Records": [dict(record) for record in records]}
 
 
 def scheduled_event(*, rule_arn: str, account: str, region: str, now: float | None = None) -> dict:

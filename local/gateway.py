@@ -3,7 +3,9 @@
 * ``/api/<prefix>/...`` -> the function of the matching ``topology.API_ROUTES`` entry, called
   in-process with an HTTP API payload 2.0 event; its answer mapped back like API Gateway.
 * ``/media/<key>`` -> the media bucket object ``<key>``, only with a valid CloudFront signature
-  (signed URL or signed cookies) from a key of the trusted key group.
+  (signed URL or signed cookies) from a key of the trusted key group, then through the edge
+  cache (``local/edgecache.py``): full objects are cached per path until their TTL or an
+  invalidation of the local distribution (``X-Cache: Hit|Miss from pellicule-local``).
 * ``/_dev/health``, ``/_dev/mail``, ``/_dev/mail.json`` -> local-only developer pages.
 * anything else -> a static file of ``web/`` (no listing, no path escaping the folder).
 
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from local import cloudfront, events
+from local import cloudfront, edgecache, events
 from local.lambdas import Invoker
 from local.mailbox import STYLESHEET, STYLESHEET_PATH, Mailbox, render_page
 from pellicule import topology
@@ -38,6 +40,10 @@ logger = logging.getLogger("pellicule.local.gateway")
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
 MEDIA_MAX_AGE_SECONDS = 60
 MEDIA_CHUNK_BYTES = 256 * 1024
+# CloudFront's X-Cache values, with this runtime's name in place of "cloudfront".
+CACHE_HIT = "Hit from pellicule-local"
+CACHE_MISS = "Miss from pellicule-local"
+CACHE_ERROR = "Error from pellicule-local"
 API_NOT_FOUND = {"message": "Not Found"}
 API_ERROR = {"message": "Internal Server Error"}
 _STATIC_TYPES = {
@@ -161,24 +167,40 @@ def content_type_of(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
+@dataclass(frozen=True)
+class Invalidation:
+    """A CloudFront invalidation the edge cache has applied."""
+
+    invalidation_id: str
+    paths: tuple[str, ...]
+    applied_at: float
+    dropped: int
+
+
 @dataclass
 class InvalidationLog:
-    """CloudFront invalidations asked for (no cache here yet: a hook for revocation tests)."""
+    """The invalidations applied to the edge cache, oldest first (for tests and health)."""
 
-    entries: list[tuple[str, float]] = field(default_factory=list)
+    entries: list[Invalidation] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def invalidate(self, paths: Iterable[str]) -> None:
-        now = time.time()
+    def record(self, invalidation: Invalidation) -> None:
         with self._lock:
-            self.entries.extend((path, now) for path in paths)
+            self.entries.append(invalidation)
 
     def invalidated_since(self, path: str, since: float) -> bool:
+        """Was ``path`` (a viewer path such as ``/media/t/x.jpg``) covered by an invalidation
+        applied at or after ``since``?"""
         with self._lock:
             return any(
-                moment >= since and cloudfront.resource_matches(pattern, path)
-                for pattern, moment in self.entries
+                entry.applied_at >= since
+                and any(edgecache.invalidation_matches(pattern, path) for pattern in entry.paths)
+                for entry in self.entries
             )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self.entries)
 
 
 class Gateway:
@@ -210,6 +232,7 @@ class Gateway:
         self.routes = list(routes)
         self.clock = clock
         self.invalidations = InvalidationLog()
+        self.cache = edgecache.EdgeCache(clock=clock)
         self.security_headers = topology.security_headers(upload_origin)
         self._server = _Server((host, port), _RequestHandler, self)
         self._thread: threading.Thread | None = None
@@ -242,6 +265,22 @@ class Gateway:
             self._thread = None
         self._server.close_connections()
         self._server.server_close()
+
+    def apply_invalidation(self, invalidation_id: str, paths: Iterable[str]) -> int:
+        """Drop what a CloudFront invalidation names from the edge cache; returns how many
+        entries went."""
+        patterns = tuple(paths)
+        dropped = self.cache.invalidate(patterns)
+        self.invalidations.record(
+            Invalidation(invalidation_id, patterns, applied_at=self.clock(), dropped=dropped)
+        )
+        logger.info(
+            "invalidation %s applied: %d path(s), %d cached object(s) dropped",
+            invalidation_id,
+            len(patterns),
+            dropped,
+        )
+        return dropped
 
     # --- Dispatch ---------------------------------------------------------------------------
 
@@ -304,11 +343,57 @@ class Gateway:
         key = unquote(raw_path[len(topology.MEDIA_PATH) :])
         if not key:
             return _text_reply(404, "Not found")
-        return self._media_object(request, key)
+        # CloudFront checks the signature, then looks in its cache (key: the path only).
+        cached = self.cache.get(raw_path)
+        if cached is not None:
+            return self._media_cached(request, cached)
+        return self._media_object(request, key, cache_key=raw_path)
 
-    def _media_object(self, request: _RequestHandler, key: str) -> Reply:
+    def _media_headers(
+        self, content_type: str, etag: str | None, last_modified: str | None
+    ) -> list[tuple[str, str]]:
+        headers = [
+            ("Content-Type", content_type),
+            ("Cache-Control", f"private, max-age={MEDIA_MAX_AGE_SECONDS}"),
+            ("Accept-Ranges", "bytes"),
+        ]
+        if etag:
+            headers.append(("ETag", etag))
+        if last_modified:
+            headers.append(("Last-Modified", last_modified))
+        return headers
+
+    def _media_cached(self, request: _RequestHandler, cached: edgecache.CachedObject) -> Reply:
+        headers = self._media_headers(cached.content_type, cached.etag, cached.last_modified)
+        headers += [
+            ("X-Cache", CACHE_HIT),
+            ("Age", str(max(0, int(self.clock() - cached.stored_at)))),
+        ]
+        size = cached.size
+        range_header = request.headers.get("Range")
+        if range_header:
+            wanted = edgecache.parse_single_range(range_header, size)
+            if wanted is False:
+                reply = _text_reply(416, "Range not satisfiable")
+                reply.headers += [("Content-Range", f"bytes */{size}"), ("X-Cache", CACHE_HIT)]
+                return reply
+            if wanted is not None:
+                assert isinstance(wanted, tuple)
+                first, last = wanted
+                headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
+                body = cached.body[first : last + 1]
+                if request.command == "HEAD":
+                    return Reply(206, headers, b"", length=len(body))
+                return Reply(206, headers, body)
+        if request.command == "HEAD":
+            return Reply(200, headers, b"", length=size)
+        return Reply(200, headers, cached.body)
+
+    def _media_object(self, request: _RequestHandler, key: str, *, cache_key: str) -> Reply:
+        """From the origin (the media bucket); a full ``GET`` answer is cached on the way."""
         from botocore.exceptions import ClientError
 
+        generation = self.cache.generation()
         arguments: dict[str, Any] = {"Bucket": self.names.media_bucket, "Key": key}
         range_header = request.headers.get("Range")
         if range_header:
@@ -322,21 +407,22 @@ class Gateway:
             code = str(error.response.get("Error", {}).get("Code", ""))
             status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
             if code in ("NoSuchKey", "404", "NotFound") or status == 404:
-                return _text_reply(404, "Not found")
-            if code == "InvalidRange" or status == 416:
-                return _text_reply(416, "Range not satisfiable")
-            raise
-        headers = [
-            ("Content-Type", found.get("ContentType") or "application/octet-stream"),
-            ("Cache-Control", f"private, max-age={MEDIA_MAX_AGE_SECONDS}"),
-            ("Accept-Ranges", "bytes"),
-        ]
-        if found.get("ETag"):
-            headers.append(("ETag", found["ETag"]))
-        if found.get("LastModified"):
-            headers.append(
-                ("Last-Modified", found["LastModified"].strftime("%a, %d %b %Y %H:%M:%S GMT"))
-            )
+                reply = _text_reply(404, "Not found")
+            elif code == "InvalidRange" or status == 416:
+                reply = _text_reply(416, "Range not satisfiable")
+            else:
+                raise
+            reply.headers.append(("X-Cache", CACHE_ERROR))
+            return reply
+        content_type = found.get("ContentType") or "application/octet-stream"
+        etag = found.get("ETag")
+        last_modified = (
+            found["LastModified"].strftime("%a, %d %b %Y %H:%M:%S GMT")
+            if found.get("LastModified")
+            else None
+        )
+        headers = self._media_headers(content_type, etag, last_modified)
+        headers.append(("X-Cache", CACHE_MISS))
         status = 200
         if found.get("ContentRange"):
             status = 206
@@ -345,6 +431,18 @@ class Gateway:
         if request.command == "HEAD":
             return Reply(status, headers, b"", length=length)
         body = found["Body"]
+        if status == 200 and not range_header and self.cache.cacheable(length):
+            data = body.read()
+            self.cache.put(
+                cache_key,
+                body=data,
+                content_type=content_type,
+                etag=etag,
+                last_modified=last_modified,
+                cache_control=found.get("CacheControl"),
+                since_generation=generation,
+            )
+            return Reply(status, headers, data)
         return Reply(status, headers, stream=body.iter_chunks(MEDIA_CHUNK_BYTES), length=length)
 
     def _dev(self, request: _RequestHandler, path: str) -> Reply:

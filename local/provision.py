@@ -2,7 +2,8 @@
 
 The CDK app reads the same module, so what the handlers meet locally (bucket versioning,
 lifecycle rules, CORS, the ingest notifications, each ingest pipeline's queue and its redrive
-policy, the table's keys, index, TTL and stream) is what they meet in AWS. Nothing here
+policy, the table's keys, index, TTL and stream, a CloudFront distribution to invalidate) is
+what they meet in AWS. Nothing here
 names or tunes a resource on its own: every value comes from topology or from the caller
 (origins and key material, which only exist at run time).
 """
@@ -10,6 +11,7 @@ names or tunes a resource on its own: every value comes from topology or from th
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +34,13 @@ class PipelineQueues:
 
 @dataclass(frozen=True)
 class Provisioned:
-    """The queues of every ingest pipeline, by kind; the attributes are the photo pipeline's."""
+    """What was created that only exists at run time: the queues of every ingest pipeline, by
+    kind (the ``queue_*``/``dlq_*`` attributes are the photo pipeline's), the table's stream
+    ARN and the CloudFront distribution's id (``PELLICULE_DISTRIBUTION_ID``)."""
 
     pipelines: dict[str, PipelineQueues]
+    stream_arn: str = ""
+    distribution_id: str = ""
 
     def __getitem__(self, kind: str) -> PipelineQueues:
         return self.pipelines[kind]
@@ -219,12 +225,13 @@ def connect_notifications(s3: Any, sqs: Any, names: topology.Names, queues: Prov
         )
 
 
-def create_table(dynamodb: Any, names: topology.Names) -> None:
+def create_table(dynamodb: Any, names: topology.Names) -> str:
+    """The table with its keys, index, stream, TTL and PITR; returns the stream's ARN."""
     spec = topology.TABLE
     attributes = {spec.partition_key, spec.sort_key}
     for index in spec.indexes:
         attributes.update({index.partition_key, index.sort_key})
-    dynamodb.create_table(
+    created = dynamodb.create_table(
         TableName=names.table,
         AttributeDefinitions=[
             {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
@@ -256,6 +263,44 @@ def create_table(dynamodb: Any, names: topology.Names) -> None:
         TableName=names.table,
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
     )
+    return str(created["TableDescription"]["LatestStreamArn"])
+
+
+MEDIA_ORIGIN_ID = "media"
+
+
+def create_distribution(cloudfront: Any, names: topology.Names) -> str:
+    """A CloudFront distribution in front of the media bucket; returns its id.
+
+    Only its id matters locally: functions create invalidations on it through the CloudFront
+    API, as in AWS, and the gateway's edge cache applies them. The gateway itself stands for
+    the distribution's behaviours (``infra/cdn.py``); this one carries no more than CloudFront
+    requires.
+    """
+    config = {
+        "CallerReference": f"{names.prefix}-{uuid.uuid4().hex}",
+        "Comment": f"Pellicule {names.stage} (local runtime)",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": MEDIA_ORIGIN_ID,
+                    "DomainName": f"{names.media_bucket}.s3.{names.region}.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": MEDIA_ORIGIN_ID,
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "MinTTL": 0,
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            "TrustedSigners": {"Enabled": False, "Quantity": 0},
+        },
+    }
+    created = cloudfront.create_distribution(DistributionConfig=config)
+    return str(created["Distribution"]["Id"])
 
 
 def provision(
@@ -274,7 +319,7 @@ def provision(
         create_bucket(s3, names, spec, app_origin=app_origin)
     queues = create_queues(sqs, names)
     connect_notifications(s3, sqs, names, queues)
-    create_table(client("dynamodb"), names)
+    stream_arn = create_table(client("dynamodb"), names)
     client("ses").verify_email_identity(EmailAddress=mail_from)
     client("secretsmanager").create_secret(
         Name=names.signing_key_secret,
@@ -284,4 +329,5 @@ def provision(
     client("ssm").put_parameter(
         Name=names.public_url_parameter, Value=public_url, Type="String", Overwrite=True
     )
-    return queues
+    distribution_id = create_distribution(client("cloudfront"), names)
+    return Provisioned(queues.pipelines, stream_arn=stream_arn, distribution_id=distribution_id)

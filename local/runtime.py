@@ -34,7 +34,7 @@ from local.gateway import Gateway
 from local.lambdas import HandlerRegistry, Invoker
 from local.mailbox import Mail, Mailbox
 from local.provision import Provisioned, provision
-from local.workers import QueueDrainer, Scheduler
+from local.workers import InvalidationPoller, QueueDrainer, Scheduler, StreamPoller
 from pellicule import topology
 
 logger = logging.getLogger("pellicule.local")
@@ -48,7 +48,18 @@ ENV_PURGE_INTERVAL = "PELLICULE_PURGE_INTERVAL"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would send boto3 elsewhere than moto, or fail it (a missing profile).
 _HIDDEN_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
-_CLIENT_SERVICES = ("s3", "sqs", "dynamodb", "ses", "secretsmanager", "ssm")
+_CLIENT_SERVICES = (
+    "s3",
+    "sqs",
+    "dynamodb",
+    "dynamodbstreams",
+    "ses",
+    "secretsmanager",
+    "ssm",
+    "cloudfront",
+)
+# The table-stream consumers of the stack (Lambda event source mappings in AWS).
+STREAM_CONSUMERS: tuple[topology.StreamConsumer, ...] = (topology.REVOCATION_STREAM,)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -117,8 +128,12 @@ class LocalRuntime:
     ``port``/``moto_port``: ``None`` reads ``PORT`` (default 8080) and ``PELLICULE_MOTO_PORT``
     (default port + 1); ``0`` picks a free port. ``purge_interval``: ``None`` reads
     ``PELLICULE_PURGE_INTERVAL`` (default ``topology.LOCAL_PURGE_INTERVAL_SECONDS``).
-    ``workers=False`` starts neither the queue drainers (one per ingest pipeline) nor the
-    purge schedule (call :meth:`drain_once` and :meth:`run_purge` instead).
+    ``workers=False`` starts neither the queue drainers (one per ingest pipeline), the
+    stream pollers nor the purge schedule (call :meth:`drain_once`, :meth:`drain_stream` and
+    :meth:`run_purge` instead). The CDN's invalidation poller always runs (it is CloudFront,
+    not an event source); :meth:`apply_invalidations` applies pending ones at once.
+    ``stream_batching_window``: ``None`` uses each consumer's
+    ``max_batching_window_seconds``.
     """
 
     _active_lock = threading.Lock()
@@ -137,6 +152,9 @@ class LocalRuntime:
         poll_wait_seconds: int = 1,
         retry_visibility_seconds: int = 2,
         mail_from: str = LOCAL_MAIL_FROM,
+        stream_poll_interval: float = 0.25,
+        stream_batching_window: float | None = None,
+        invalidation_interval: float = 0.5,
     ) -> None:
         self.port = _env_int(ENV_PORT, DEFAULT_PORT) if port is None else port
         if moto_port is None:
@@ -154,6 +172,9 @@ class LocalRuntime:
         self.poll_wait_seconds = poll_wait_seconds
         self.retry_visibility_seconds = retry_visibility_seconds
         self.mail_from = mail_from
+        self.stream_poll_interval = stream_poll_interval
+        self.stream_batching_window = stream_batching_window
+        self.invalidation_interval = invalidation_interval
 
         self.handlers = HandlerRegistry()
         self.invoker = Invoker(self._names, self.handlers)
@@ -165,6 +186,8 @@ class LocalRuntime:
         self._gateway: Gateway | None = None
         self._drainers: dict[str, QueueDrainer] = {}
         self._scheduler: Scheduler | None = None
+        self._stream_pollers: dict[str, StreamPoller] = {}
+        self._invalidation_poller: InvalidationPoller | None = None
         self._queues: Provisioned | None = None
         self._mailbox: Mailbox | None = None
         self._clients: dict[str, Any] = {}
@@ -218,6 +241,33 @@ class LocalRuntime:
     def drainer(self) -> QueueDrainer:
         """The photo pipeline's drainer (the ``process`` function)."""
         return self.drainers["photo"]
+
+    @property
+    def stream_pollers(self) -> dict[str, StreamPoller]:
+        """One poller per table-stream consumer, by function (``revocation``)."""
+        if not self._stream_pollers:
+            raise RuntimeError("the local runtime is not started")
+        return self._stream_pollers
+
+    @property
+    def stream_poller(self) -> StreamPoller:
+        """The revocation function's stream poller."""
+        return self.stream_pollers[topology.REVOCATION_STREAM.function]
+
+    @property
+    def invalidation_poller(self) -> InvalidationPoller:
+        if self._invalidation_poller is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._invalidation_poller
+
+    @property
+    def distribution_id(self) -> str:
+        """The local CloudFront distribution (``PELLICULE_DISTRIBUTION_ID``)."""
+        return self.queues.distribution_id
+
+    @property
+    def stream_arn(self) -> str:
+        return self.queues.stream_arn
 
     @property
     def scheduler(self) -> Scheduler:
@@ -293,6 +343,10 @@ class LocalRuntime:
         self._private_keys[key_pair_id] = private_pem
         self.key_group.add(key_pair_id, public_pem)
         self._key_pair_id = key_pair_id
+        # Only the functions that invalidate read it in AWS; locally every function shares
+        # the process environment.
+        self._set_environment({topology.ENV_DISTRIBUTION_ID: self._queues.distribution_id})
+        _reset_handler_caches()
 
         self._drainers = {
             kind: QueueDrainer(
@@ -308,6 +362,27 @@ class LocalRuntime:
             )
             for kind, queues in self._queues.pipelines.items()
         }
+        # Right after provisioning: the pollers start at the stream's beginning (TRIM_HORIZON),
+        # so no write made from now on is missed.
+        self._stream_pollers = {
+            consumer.function: StreamPoller(
+                streams=self.client("dynamodbstreams"),
+                invoker=self.invoker,
+                stream_arn=self._queues.stream_arn,
+                region=self._names.region,
+                consumer=consumer,
+                poll_interval=self.stream_poll_interval,
+                batching_window=self.stream_batching_window,
+                forget_iterator=self._forget_shard_iterator,
+            )
+            for consumer in STREAM_CONSUMERS
+        }
+        self._invalidation_poller = InvalidationPoller(
+            cloudfront=self.client("cloudfront"),
+            distribution_id=self._queues.distribution_id,
+            apply=self._gateway.apply_invalidation,
+            interval=self.invalidation_interval,
+        )
         self._scheduler = Scheduler(
             invoker=self.invoker,
             function="purge",
@@ -315,9 +390,12 @@ class LocalRuntime:
             event_factory=self.purge_event,
         )
         self._gateway.start()
+        self._invalidation_poller.start()
         if self.start_workers:
             for drainer in self._drainers.values():
                 drainer.start()
+            for poller in self._stream_pollers.values():
+                poller.start()
             self._scheduler.start()
         logger.info("local runtime up: %s (AWS endpoint %s)", self.base_url, self._moto_url)
 
@@ -330,6 +408,10 @@ class LocalRuntime:
             steps.append(("purge schedule", self._scheduler.stop))
         for kind, drainer in self._drainers.items():
             steps.append((f"{kind} queue drainer", drainer.stop))
+        for function, poller in self._stream_pollers.items():
+            steps.append((f"{function} stream poller", poller.stop))
+        if self._invalidation_poller is not None:
+            steps.append(("invalidation poller", self._invalidation_poller.stop))
         if self._gateway is not None:
             steps.append(("gateway", self._gateway.stop))
         if self._moto is not None:
@@ -349,6 +431,18 @@ class LocalRuntime:
         with LocalRuntime._active_lock:
             if LocalRuntime._active is self:
                 LocalRuntime._active = None
+
+    def _forget_shard_iterator(self, iterator: str) -> None:
+        """moto keeps every shard iterator it hands out (about 2 KB each; the stream poller
+        takes four a second): drop the used ones from its backend, which runs in this
+        process. Without this a demo left running grows by some 30 MB an hour."""
+        try:
+            from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+            backend = dynamodbstreams_backends[self._names.account][self._names.region]
+            backend.shard_iterators.pop(iterator, None)
+        except (ImportError, KeyError, AttributeError):
+            pass  # another moto layout: only memory is at stake
 
     def _reset_moto(self) -> None:
         requests.post(f"{self._moto_url}/moto-api/reset", timeout=10)
@@ -527,9 +621,32 @@ class LocalRuntime:
             region=self._names.region,
         )
 
-    def invalidate(self, paths: list[str]) -> None:
-        """Record a CloudFront invalidation (``/media/t/x/*`` patterns); no cache to drop yet."""
-        self.gateway.invalidations.invalidate(paths)
+    def invalidate(self, paths: list[str], *, wait: bool = True) -> str:
+        """Create a CloudFront invalidation of the local distribution (paths such as
+        ``/media/t/x.jpg`` or ``/media/t/tenant/*``), through the CloudFront API as the
+        functions do; returns its id. ``wait``: apply it to the edge cache before returning
+        (otherwise the invalidation poller does within about half a second)."""
+        response = self.client("cloudfront").create_invalidation(
+            DistributionId=self.distribution_id,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(paths), "Items": list(paths)},
+                "CallerReference": f"local-{time.time_ns()}-{secrets.token_hex(4)}",
+            },
+        )
+        if wait:
+            self.apply_invalidations()
+        return str(response["Invalidation"]["Id"])
+
+    def apply_invalidations(self) -> int:
+        """Apply the distribution's pending invalidations to the edge cache now."""
+        return self.invalidation_poller.poll_once()
+
+    def drain_stream(self, function: str | None = None) -> int:
+        """Deliver every record now in the table's stream to its consumers (or only to
+        ``function``'s), synchronously; returns how many records passed the filters and
+        were dealt with."""
+        names = [function] if function is not None else list(self.stream_pollers)
+        return sum(self.stream_pollers[name].drain() for name in names)
 
     def drain_once(self, kind: str | None = None) -> int:
         """Process the messages waiting in the ingest queues now (or only in the queue of
@@ -585,5 +702,14 @@ class LocalRuntime:
                 "drainers": {kind: d.running for kind, d in self._drainers.items()},
                 "purge_schedule": bool(self._scheduler and self._scheduler.running),
                 "purge_interval_seconds": self.purge_interval,
+                "stream_pollers": {fn: p.running for fn, p in self._stream_pollers.items()},
+                "invalidation_poller": bool(
+                    self._invalidation_poller and self._invalidation_poller.running
+                ),
+            },
+            "streams": {fn: p.stats() for fn, p in self._stream_pollers.items()},
+            "cdn": {
+                "distribution_id": self._queues.distribution_id if self._queues else "",
+                **(self._gateway.cache.stats() if self._gateway else {}),
             },
         }

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from local import samples
-from pellicule import clock, data, delivery, http, sessions
+from pellicule import clock, consent, data, delivery, http, sessions, tenant_settings
 from pellicule.models import (
     Album,
     Child,
-    Consent,
     Group,
     Guardian,
     Media,
@@ -62,11 +61,14 @@ def _people(now: int) -> None:
             display_name=name,
             email=email,
             gsi1pk=f"STAFFEMAIL#{email}",
-            gsi1sk="STAFF",
+            gsi1sk=f"STAFF#{TENANT}",
         ).save()
     Group(
         pk, "GROUP#loutres", tenant_id=TENANT, group_id="loutres", name="Les Loutres (6-8 ans)"
     ).save()
+    guardians_of: dict[str, set[str]] = {}
+    for guardian_id, _, child_id, _ in GUARDIANS:
+        guardians_of.setdefault(child_id, set()).add(guardian_id)
     for child_id, first_name, initial in CHILDREN:
         Child(
             pk,
@@ -76,8 +78,9 @@ def _people(now: int) -> None:
             first_name=first_name,
             initial=initial,
             group_id="loutres",
+            guardian_ids=guardians_of[child_id],
         ).save()
-    for guardian_id, email, child_id, status in GUARDIANS:
+    for guardian_id, email, child_id, _ in GUARDIANS:
         Guardian(
             pk,
             f"GUARDIAN#{guardian_id}",
@@ -87,21 +90,6 @@ def _people(now: int) -> None:
             child_ids={child_id},
             gsi1pk=f"GUARDIANEMAIL#{email}",
             gsi1sk=f"GUARDIAN#{TENANT}",
-        ).save()
-        Consent(
-            pk,
-            f"CONSENT#{child_id}#c-{child_id}",
-            tenant_id=TENANT,
-            consent_id=f"c-{child_id}",
-            child_id=child_id,
-            guardian_id=guardian_id,
-            audiences={"families_of_group"},
-            media_kinds={"photo", "video"},
-            valid_from=now,
-            valid_until=now + SEASON_SECONDS,
-            status=status,
-            evidence={"kind": "paper_form", "note": "formulaire de démonstration"},
-            updated_at=now,
         ).save()
     Album(
         pk,
@@ -113,6 +101,45 @@ def _people(now: int) -> None:
         group_id="loutres",
         created_at=now,
     ).save()
+
+
+def _consents(now: int) -> None:
+    """Paper forms recorded by the director (the real consent logic, history and audit)."""
+    settings = tenant_settings.for_tenant(TENANT)
+    for guardian_id, _, child_id, status in GUARDIANS:
+        child = consent.require_child(TENANT, child_id)
+        evidence = {
+            "kind": "paper_form",
+            "recorded_by": "claire",
+            "signed_by": [guardian_id],
+            "note": "formulaire de démonstration",
+        }
+        consent.change(
+            TENANT,
+            child,
+            actor="staff:claire",
+            requested=consent.Terms(
+                frozenset({"families_of_group"}),
+                frozenset({"photo", "video"}),
+                now,
+                now + SEASON_SECONDS,
+            ),
+            evidence=evidence,
+            agreeing=[guardian_id],
+            settings=settings,
+            at=now,
+        )
+        if status == "withdrawn":
+            consent.change(
+                TENANT,
+                child,
+                actor=f"guardian:{guardian_id}",
+                requested=None,
+                evidence={"kind": "electronic", "guardian": guardian_id, "at": now},
+                agreeing=[guardian_id],
+                settings=settings,
+                at=now,
+            )
 
 
 def _upload_samples(runtime: LocalRuntime, session_id: str) -> list[str]:
@@ -156,23 +183,90 @@ def _wait_until_processed(runtime: LocalRuntime, media_ids: list[str]) -> list[M
         runtime.drain_once()
 
 
+def _api(runtime: LocalRuntime, session_id: str, method: str, path: str, body: Any) -> Any:
+    response = requests.request(
+        method,
+        f"{runtime.base_url}/api/admin/{path}",
+        json=body,
+        headers={"Cookie": f"{sessions.COOKIE_NAME}={session_id}", http.CSRF_HEADER: "1"},
+        timeout=30,
+    )
+    if response.status_code >= 400:
+        raise RuntimeError(f"demo seed: {method} {path} -> {response.status_code} {response.text}")
+    return response.json()
+
+
+def _wait_for_blur(runtime: LocalRuntime, media_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while not Media.get(tenant_pk(TENANT), f"MEDIA#{media_id}", consistent_read=True).blurred:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the demo blur was not rendered within 60 s")
+        runtime.drain_once("photo")
+
+
+def _curate(runtime: LocalRuntime, items: list[Media]) -> None:
+    """Tag, blur and validate the samples through the staff API, as a centre would."""
+    animator = sessions.create(TENANT, "staff", "karim", "animator")
+    director = sessions.create(TENANT, "staff", "claire", "director")
+    try:
+        photos = [m.media_id for m in items if m.kind == "photo" and m.state == "ready"]
+        videos = [m.media_id for m in items if m.kind == "video" and m.state == "ready"]
+        plan: list[tuple[str, dict[str, Any], list[str] | None]] = []
+        if len(photos) >= 3:
+            plan += [
+                (photos[0], {"child_ids": ["lea", "noah"]}, None),
+                (photos[1], {"child_ids": ["lea", "ines"]}, ["ines"]),
+                (photos[2], {"no_identifiable_child": True}, None),
+            ]
+        plan += [(video, {"child_ids": ["noah"]}, None) for video in videos]
+        for media_id, tags, hide in plan:
+            _api(runtime, animator, "PUT", f"media/{media_id}/tags", tags)
+            if hide:
+                # Inès's guardian withdrew: her face is blurred instead of dropping the photo.
+                requests.put(
+                    f"{runtime.base_url}/api/upload/media/{media_id}/faces",
+                    json={"boxes": [[0.55, 0.3, 0.2, 0.3]], "hides": hide},
+                    headers={
+                        "Cookie": f"{sessions.COOKIE_NAME}={animator}",
+                        http.CSRF_HEADER: "1",
+                    },
+                    timeout=30,
+                ).raise_for_status()
+                _wait_for_blur(runtime, media_id)
+            audiences = ["all_families_of_centre"] if "no_identifiable_child" in tags else None
+            body: dict[str, Any] = {"decision": "approve"}
+            if audiences:
+                body["audiences"] = audiences
+            _api(runtime, director, "POST", f"media/{media_id}/review", body)
+    finally:
+        sessions.revoke(animator)
+        sessions.revoke(director)
+
+
 def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
     """Create the demo centre; returns labelled links for the start-up banner."""
     data.ready()
-    _people(int(clock.now()))
+    now = int(clock.now())
+    _people(now)
+    _consents(now)
     session_id = sessions.create(TENANT, "staff", "karim", "animator")
     try:
         items = _wait_until_processed(runtime, _upload_samples(runtime, session_id))
     finally:
         sessions.revoke(session_id)
+    _curate(runtime, items)
     links = []
-    for index, item in enumerate(items, start=1):
+    for index, processed in enumerate(items, start=1):
+        item = Media.get(tenant_pk(TENANT), f"MEDIA#{processed.media_id}", consistent_read=True)
         label = "Vidéo / video" if item.kind == "video" else f"Photo {index}"
-        if item.state != "ready" or not item.renditions:
+        if item.state not in ("ready", "published") or not item.renditions:
             links.append((f"{label} (échec / failed)", item.failure_reason or ""))
             continue
         rendition = "video" if item.kind == "video" else "web"
-        url = delivery.media_url(str(item.renditions.as_dict()[rendition]["key"]))
+        source = item.renditions
+        if item.blurred and item.blurred.as_dict():
+            source, label = item.blurred, f"{label} (floutée / blurred)"
+        url = delivery.media_url(str(source.as_dict()[rendition]["key"]))
         signed = delivery.sign(url, url, ttl_seconds=DEMO_LINK_TTL_SECONDS)
         links.append((f"{label}, lien signé 1 h / signed link 1 h", signed))
     return links

@@ -7,20 +7,33 @@
   stay in the queue; their visibility is cut to ``retry_visibility_seconds`` (instead of the
   queue's long visibility timeout) so that retries, and the move to the DLQ after
   ``maxReceiveCount`` receives (done by moto's redrive policy), happen within seconds locally.
+* :class:`StreamPoller`: the DynamoDB-stream event source mapping of a
+  ``topology.StreamConsumer`` (``REVOCATION_STREAM`` -> ``revocation``). It reads the table's
+  stream from moto, drops the records no filter pattern lets through (``local/filters.py``),
+  batches the others (``batch_size``, ``max_batching_window_seconds``), invokes the function
+  with Lambda's DynamoDB event and honours ``ReportBatchItemFailures``: a failed batch is
+  retried from its first failed record, ``retry_attempts`` times, then skipped and logged
+  (where AWS would hand it to the on-failure destination).
 * :class:`Scheduler`: the EventBridge schedule of the purge function, every ``interval``.
+* :class:`InvalidationPoller`: CloudFront applying the invalidations created on the local
+  distribution (through the CloudFront API, by the functions or by tests) to the gateway's
+  edge cache.
 
-Both survive handler errors (logged) and stop promptly.
+All survive handler errors (logged) and stop promptly.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from local import events
+from local.filters import EventFilter
 from local.lambdas import Invoker
+from pellicule import topology
 
 logger = logging.getLogger("pellicule.local.workers")
 
@@ -228,3 +241,279 @@ class Scheduler(_BackgroundLoop):
                 logger.info("%s: scheduled run done", self.function)
             except Exception:
                 logger.exception("%s: scheduled run failed", self.function)
+
+
+def failed_sequence_numbers(response: Any, sequence_numbers: list[str]) -> set[str] | None:
+    """Which records of a stream batch failed; ``None`` when the whole batch failed.
+
+    Read as Lambda reads a stream function's partial batch response: no answer, ``{}`` or no
+    ``batchItemFailures`` is success; anything malformed, or a null, empty or unknown
+    ``itemIdentifier``, fails the whole batch.
+    """
+    result = failed_message_ids(response, sequence_numbers)
+    if result == set(sequence_numbers) and result:
+        return None
+    return result
+
+
+class StreamPoller(_BackgroundLoop):
+    """One stream consumer's event source mapping, reading a moto table stream.
+
+    The shard iterator is taken at ``TRIM_HORIZON`` when the poller is built: the runtime
+    builds it right after provisioning the table, so every record written afterwards (seed
+    data included) is seen, whether the background loop runs or only :meth:`drain` does.
+    """
+
+    def __init__(
+        self,
+        *,
+        streams: Any,
+        invoker: Invoker,
+        stream_arn: str,
+        region: str,
+        consumer: topology.StreamConsumer,
+        poll_interval: float = 0.25,
+        batching_window: float | None = None,
+        read_limit: int = 1000,
+        forget_iterator: Callable[[str], None] | None = None,
+    ) -> None:
+        self.streams = streams
+        self.forget_iterator = forget_iterator
+        self.invoker = invoker
+        self.stream_arn = stream_arn
+        self.region = region
+        self.consumer = consumer
+        self.function = consumer.function
+        self.batch_size = consumer.batch_size
+        self.retry_attempts = consumer.retry_attempts
+        self.batching_window = (
+            float(consumer.max_batching_window_seconds)
+            if batching_window is None
+            else batching_window
+        )
+        self.poll_interval = poll_interval
+        self.read_limit = read_limit
+        self.filter = EventFilter(consumer.filters)
+        self.read = 0  # stream records read
+        self.filtered_out = 0  # dropped by the filter criteria
+        self.delivered = 0  # handed to the function and done with (success)
+        self.discarded = 0  # given up after the retries ("on-failure destination")
+        self.invocations = 0
+        self._buffer: list[dict[str, Any]] = []  # filtered Lambda records, oldest first
+        self._buffer_since = 0.0  # monotonic time the oldest buffered record was read
+        self._attempts = 0  # failed attempts of the batch starting at the buffer's head
+        self._lock = threading.Lock()
+        self._drain_requests = 0
+        self._counter_lock = threading.Lock()
+        self._thread_name = f"pellicule-stream-{self.function}"
+        self._join_seconds = 15
+        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        if len(shards) != 1:  # moto keeps one shard per table stream
+            raise RuntimeError(f"expected one shard in {stream_arn}, found {len(shards)}")
+        self.shard_id = shards[0]["ShardId"]
+        self._iterator: str = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=self.shard_id, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        super().__init__()
+
+    @property
+    def pending(self) -> int:
+        """Records read and waiting for (another) invocation."""
+        return len(self._buffer)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "pending": self.pending,
+            "read": self.read,
+            "filtered_out": self.filtered_out,
+            "delivered": self.delivered,
+            "discarded": self.discarded,
+            "invocations": self.invocations,
+        }
+
+    # --- Loop ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self._drain_requests:
+                self._stop.wait(0.01)  # step aside for drain()
+                continue
+            try:
+                with self._lock:
+                    if self._stop.is_set():
+                        break
+                    self._step(honour_window=True)
+            except Exception:
+                logger.exception("stream poller error; retrying in a second")
+                self._stop.wait(1)
+                continue
+            self._stop.wait(self.poll_interval)
+
+    def drain(self) -> int:
+        """Process every record in the stream now, synchronously (no batching window, retries
+        at once); returns how many records passed the filters and were dealt with
+        (delivered, or skipped after the retries)."""
+        with self._counter_lock:
+            self._drain_requests += 1
+        done = 0
+        with self._lock:
+            with self._counter_lock:
+                self._drain_requests -= 1
+            for _ in range(MAX_DRAIN_ROUNDS):
+                handled = self._step(honour_window=False)
+                if handled == 0:
+                    break
+                done += max(handled, 0)  # -1: a failed attempt, retried at once
+        return done
+
+    # --- One step ------------------------------------------------------------------------
+
+    def _fill(self) -> None:
+        """Read what the stream holds beyond the iterator; keep the records that pass."""
+        while True:
+            response = self.streams.get_records(ShardIterator=self._iterator, Limit=self.read_limit)
+            records = response.get("Records", [])
+            next_iterator = response.get("NextShardIterator")
+            if next_iterator:
+                if self.forget_iterator is not None and next_iterator != self._iterator:
+                    self.forget_iterator(self._iterator)  # used: the next one replaces it
+                self._iterator = next_iterator
+            self.read += len(records)
+            for raw in records:
+                record = events.dynamodb_stream_record(
+                    raw, stream_arn=self.stream_arn, region=self.region
+                )
+                if self.filter.passes(record):
+                    if not self._buffer:
+                        self._buffer_since = time.monotonic()
+                    self._buffer.append(record)
+                else:
+                    self.filtered_out += 1
+            if len(records) < self.read_limit or not next_iterator:
+                return
+
+    def _step(self, *, honour_window: bool) -> int:
+        """Read, then invoke at most one batch. Returns the number of records done with,
+        ``0`` when nothing was invoked, ``-1`` after a failed attempt that will be retried."""
+        self._fill()
+        if not self._buffer:
+            return 0
+        if (
+            honour_window
+            and self._attempts == 0
+            and len(self._buffer) < self.batch_size
+            and time.monotonic() - self._buffer_since < self.batching_window
+        ):
+            return 0  # the batching window: wait for more records
+        batch = self._buffer[: self.batch_size]
+        sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+        self.invocations += 1
+        try:
+            response = self.invoker.invoke(self.function, events.dynamodb_stream_event(batch))
+        except Exception:
+            logger.exception(
+                "%s failed on a batch of %d stream record(s)", self.function, len(batch)
+            )
+            failed: set[str] | None = None
+        else:
+            failed = failed_sequence_numbers(response, sequence_numbers)
+        if failed == set():
+            del self._buffer[: len(batch)]
+            self._attempts = 0
+            self.delivered += len(batch)
+            logger.info("%s: %d stream record(s) done", self.function, len(batch))
+            return len(batch)
+        # Checkpoint before the first failed record: what precedes it is done.
+        first = (
+            0
+            if failed is None
+            else min(sequence_numbers.index(identifier) for identifier in failed)
+        )
+        if first:
+            del self._buffer[:first]
+            self.delivered += first
+            self._attempts = 0
+        self._attempts += 1
+        remaining = len(batch) - first
+        if self._attempts <= self.retry_attempts:
+            logger.warning(
+                "%s: stream record %s failed (attempt %d of %d); retrying",
+                self.function,
+                sequence_numbers[first],
+                self._attempts,
+                self.retry_attempts + 1,
+            )
+            return first if first else -1
+        skipped = sequence_numbers[first:]
+        logger.error(
+            "%s: giving up on %d stream record(s) after %d attempts (on-failure destination): "
+            "sequence numbers %s",
+            self.function,
+            remaining,
+            self._attempts,
+            ", ".join(skipped),
+        )
+        del self._buffer[:remaining]
+        self._attempts = 0
+        self.discarded += remaining
+        return first + remaining
+
+
+class InvalidationPoller(_BackgroundLoop):
+    """Applies the CloudFront invalidations of one distribution, as they appear in moto.
+
+    ``apply(invalidation_id, paths)`` is called once per invalidation, oldest first.
+    Invalidations that exist when the poller is built count as applied already.
+    """
+
+    def __init__(
+        self,
+        *,
+        cloudfront: Any,
+        distribution_id: str,
+        apply: Callable[[str, list[str]], Any],
+        interval: float = 0.5,
+    ) -> None:
+        self.cloudfront = cloudfront
+        self.distribution_id = distribution_id
+        self.apply = apply
+        self.interval = interval
+        self.applied = 0
+        self._lock = threading.Lock()
+        self._seen: set[str] = set(self._list_ids())
+        self._thread_name = "pellicule-cdn-invalidations"
+        self._join_seconds = 10
+        super().__init__()
+
+    def _list_ids(self) -> list[str]:
+        ids: list[str] = []
+        paginator = self.cloudfront.get_paginator("list_invalidations")
+        for page in paginator.paginate(DistributionId=self.distribution_id):
+            ids.extend(item["Id"] for item in page["InvalidationList"].get("Items", []))
+        return ids
+
+    def poll_once(self) -> int:
+        """Apply the invalidations not applied yet; returns how many."""
+        with self._lock:
+            new = [identifier for identifier in self._list_ids() if identifier not in self._seen]
+            found = []
+            for identifier in new:
+                invalidation = self.cloudfront.get_invalidation(
+                    DistributionId=self.distribution_id, Id=identifier
+                )["Invalidation"]
+                found.append(invalidation)
+            found.sort(key=lambda invalidation: invalidation["CreateTime"])
+            for invalidation in found:
+                paths = invalidation["InvalidationBatch"]["Paths"].get("Items", [])
+                self.apply(invalidation["Id"], list(paths))
+                self._seen.add(invalidation["Id"])
+                self.applied += 1
+            return len(found)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.poll_once()
+            except Exception:
+                logger.exception("invalidation poller error; retrying")

@@ -28,6 +28,7 @@ class Aws:
     public_url: str
     key_pair_id: str
     public_key: Any
+    distribution_id: str = ""  # the CloudFront distribution (PELLICULE_DISTRIBUTION_ID)
 
     def client(self, service: str) -> Any:
         from pellicule import aws
@@ -75,6 +76,8 @@ def aws(monkeypatch: pytest.MonkeyPatch, signing_key: rsa.RSAPrivateKey) -> Iter
             mail_from="no-reply@pellicule.test",
             signing_key_pem=pem,
         )
+        monkeypatch.setenv(topology.ENV_DISTRIBUTION_ID, queues.distribution_id)
+        settings.reset_settings()
         yield Aws(
             names=names,
             queue_url=queues.queue_url,
@@ -82,6 +85,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, signing_key: rsa.RSAPrivateKey) -> Iter
             public_url=public_url,
             key_pair_id=key_pair_id,
             public_key=signing_key.public_key(),
+            distribution_id=queues.distribution_id,
         )
     settings.reset_settings()
     delivery.reset_cache()

@@ -15,7 +15,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pellicule import aws, clock, data, faces, ingest, tenant_settings, topology
+from pellicule import audit, aws, clock, data, faces, ingest, tenant_settings, topology
 from pellicule.errors import BadRequest, Conflict, NotFound, TooLarge
 from pellicule.models import Album, Media, tenant_pk
 from pellicule.sessions import Principal
@@ -96,7 +96,19 @@ def request_grants(principal: Principal, body: dict[str, Any]) -> list[dict[str,
     limits = tenant_settings.for_tenant(principal.tenant_id)
     album_id, files = parse_files(body, limits)
     _require_album(principal.tenant_id, album_id)
-    return [_grant(principal, album_id, file) for file in files]
+    grants = [_grant(principal, album_id, file) for file in files]
+    audit.append(
+        principal.tenant_id,
+        "upload",
+        f"staff:{principal.principal_id}",
+        f"album:{album_id}",
+        {
+            "files": len(grants),
+            "photos": sum(g["kind"] == "photo" for g in grants),
+            "videos": sum(g["kind"] == "video" for g in grants),
+        },
+    )
+    return grants
 
 
 def _grant(principal: Principal, album_id: str, file: FileRequest) -> dict[str, Any]:
@@ -302,14 +314,23 @@ def set_face_boxes(principal: Principal, media_id: str, body: dict[str, Any]) ->
             "Les visages se masquent sur une photo traitée. / "
             "Faces can be hidden on a processed photo only."
         )
+    hides = _hidden_children(media, body.get("hides"), boxes)
     revision = int(media.blur_revision or 0) + 1
     media.update(
         actions=[
             Media.face_boxes.set(boxes),
+            Media.blurred_child_ids.set(hides) if hides else Media.blurred_child_ids.remove(),
             Media.blur_revision.set(revision),
             Media.updated_at.set(int(clock.now())),
         ],
         condition=Media.blur_revision == media.blur_revision,
+    )
+    audit.append(
+        principal.tenant_id,
+        "faces_edited",
+        f"staff:{principal.principal_id}",
+        f"media:{media_id}",
+        {"boxes": len(boxes), "hides": len(hides), "revision": revision},
     )
     sqs = aws.client("sqs")
     queue_url = sqs.get_queue_url(QueueName=get_settings().photo_queue)["QueueUrl"]
@@ -317,4 +338,27 @@ def set_face_boxes(principal: Principal, media_id: str, body: dict[str, Any]) ->
         QueueUrl=queue_url,
         MessageBody=faces.blur_message(principal.tenant_id, media_id, revision),
     )
-    return {"media_id": media_id, "boxes": boxes, "blur_revision": revision}
+    return {
+        "media_id": media_id,
+        "boxes": boxes,
+        "hides": sorted(hides),
+        "blur_revision": revision,
+    }
+
+
+def _hidden_children(media: Media, raw: Any, boxes: list[list[float]]) -> set[str]:
+    """Tagged children the boxes hide (the gate serves the blurred variant in their place)."""
+    if raw is None:
+        return set()
+    if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+        raise BadRequest("hides : liste d'enfants. / hides: a list of child ids.")
+    hides = set(raw)
+    if hides and not boxes:
+        raise BadRequest("Dessinez les visages à flouter. / Draw the faces to blur first.")
+    untagged = hides - set(media.tagged_child_ids or ())
+    if untagged:
+        raise BadRequest(
+            "Seuls des enfants identifiés sur la photo peuvent être floutés. / "
+            "Only children tagged on the photo can be blurred."
+        )
+    return hides

@@ -11,7 +11,7 @@ import requests
 
 from local import seed
 from local.runtime import LocalRuntime
-from pellicule import data
+from pellicule import audit, data
 from pellicule.models import Consent, Media, tenant_pk
 from tests.support import images, videos
 
@@ -45,4 +45,6 @@ def test_the_demo_centre_is_seeded_through_the_real_pipeline(
     assert sorted(c.status for c in consents) == ["active", "active", "withdrawn"]
     media = list(Media.query(tenant_pk(seed.TENANT), Media.sk.startswith("MEDIA#")))
     assert sorted(m.kind for m in media) == ["photo", "photo", "photo", "video"]
-    assert {m.state for m in media} == {"ready"}
+    assert {m.state for m in media} == {"published"}
+    assert sum(bool(m.blurred) for m in media) == 1  # Inès (consent withdrawn) is blurred
+    assert audit.verify(seed.TENANT).ok

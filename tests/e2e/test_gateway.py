@@ -152,7 +152,7 @@ def test_buckets_match_topology(runtime: LocalRuntime):
 def test_bucket_settings_follow_the_design():
     # Given/Then: what the CDK storage construct and the local runtime both create.
     specs = {spec.purpose: spec for spec in topology.BUCKETS}
-    assert set(specs) == {"ingest", "media", "web", "logs"}
+    assert set(specs) == {"ingest", "media", "evidence", "web", "logs"}
     assert specs["ingest"].expiration_days == topology.INGEST_EXPIRATION_DAYS
     assert specs["ingest"].notify_prefix == topology.INGEST_PREFIX
     assert specs["media"].versioned

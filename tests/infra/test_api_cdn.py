@@ -307,3 +307,33 @@ def test_cloudfront_names_are_unique_per_region(main: Variant, variant: Variant)
             group["Properties"]["KeyGroupConfig"]["Name"],
         ]
         assert all(name.startswith(f"{n.prefix}-{n.region}-") for name in found), found
+
+
+def test_staff_and_family_apis_have_their_routes_and_revocation_none(main: Variant) -> None:
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in main.of_type("AWS::ApiGatewayV2::Route").values()
+    }
+    for prefix in ("admin", "family"):
+        route = routes[f"ANY /api/{prefix}/{{proxy+}}"]
+        target = route["Target"]["Fn::Join"][1][1]["Ref"]
+        function_key = logical_id(
+            main, "AWS::Lambda::Function", FunctionName=names(main).function(prefix)
+        )
+        assert main.resources[target]["Properties"]["IntegrationUri"] == {
+            "Fn::GetAtt": [function_key, "Arn"]
+        }
+        assert invokers_of(main, function_key) == ["apigateway.amazonaws.com"]
+    # The stream consumer is invoked by Lambda's poller only: no API permission.
+    revocation = logical_id(
+        main, "AWS::Lambda::Function", FunctionName=names(main).function("revocation")
+    )
+    assert invokers_of(main, revocation) == []
+
+
+def invokers_of(variant: Variant, function_key: str) -> list[str]:
+    return [
+        p["Properties"]["Principal"]
+        for p in variant.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_key, "Arn"]}
+    ]

@@ -10,8 +10,18 @@ from typing import Any
 import pytest
 
 from infra import bundling
+from infra.nag import flatten_reference
 from pellicule import topology
-from tests.infra.support import DOMAIN, KEY_STAMPS, Synth, Variant, as_list, logical_id, names
+from tests.infra.support import (
+    ACCOUNT,
+    DOMAIN,
+    KEY_STAMPS,
+    Synth,
+    Variant,
+    as_list,
+    logical_id,
+    names,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -83,6 +93,10 @@ def test_function_environment_is_the_topology_contract(
         names(main), public_url="", key_pair_id="KEY", mail_from=""
     )
     expected[topology.ENV_KEY_PAIR_ID] = {"Ref": newest_key}  # type: ignore[assignment]
+    if name == topology.REVOCATION_STREAM.function:
+        # Only the function that invalidates knows the distribution (it is behind no route).
+        distribution_key, _ = main.one("AWS::CloudFront::Distribution")
+        expected[topology.ENV_DISTRIBUTION_ID] = {"Ref": distribution_key}  # type: ignore[assignment]
     _, resource = function(main, name)
     assert resource["Properties"]["Environment"]["Variables"] == expected
     # With a custom domain the URL is static and mail comes from the SES domain.
@@ -221,14 +235,18 @@ def _bucket_key(variant: Variant, purpose: str) -> str:
     return logical_id(variant, "AWS::S3::Bucket", BucketName=bucket_name)
 
 
-def test_upload_may_only_put_under_the_ingest_prefix(main: Variant) -> None:
+def test_upload_may_only_put_under_the_pipelines_prefixes(main: Variant) -> None:
     statements = role_statements(main, "upload")
     ingest, media = _bucket_key(main, "ingest"), _bucket_key(main, "media")
-    assert actions_on(statements, f"/{topology.INGEST_PREFIX}*") == {
-        "s3:PutObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",  # resuming a multipart upload
-    }
+    for pipeline in topology.INGEST_PIPELINES:
+        assert actions_on(statements, f"/{pipeline.prefix}*") == {
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",  # resuming a multipart upload
+        }
+    # Not the whole ingest bucket: the scans of consent forms are the admin function's.
+    assert not actions_on(statements, f"/{topology.INGEST_PREFIX}*")
+    assert not actions_on(statements, f"/{topology.INGEST_EVIDENCE_PREFIX}*")
     assert ingest in json.dumps(statements)
     assert media not in json.dumps(statements)
     assert "dynamodb:PutItem" in actions_on(statements, "DataTable")
@@ -312,11 +330,18 @@ def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:
     assert "s3:" not in json.dumps(statements)
 
 
-def test_only_the_gallery_reads_the_signing_key(main: Variant) -> None:
+# The functions that return signed media URLs.
+SIGNERS = {"gallery", "admin", "family"}
+
+
+def test_only_the_functions_returning_signed_urls_read_the_signing_key(main: Variant) -> None:
     secret = names(main).signing_key_secret
+    parameter_key, _ = main.one("AWS::SSM::Parameter")
     for name in FUNCTION_NAMES:
-        reads = bool(actions_on(role_statements(main, name), secret))
-        assert reads == (name == "gallery"), name
+        statements = role_statements(main, name)
+        assert bool(actions_on(statements, secret)) == (name in SIGNERS), name
+        # Signing needs the public URL too (from SSM without a custom domain).
+        assert bool(actions_on(statements, parameter_key)) == (name in SIGNERS), name
 
 
 def test_purge_deletes_every_version_and_lists(main: Variant) -> None:
@@ -341,3 +366,161 @@ def test_with_a_custom_domain_no_function_reads_ssm(variant: Variant) -> None:
     assert not variant.of_type("AWS::SSM::Parameter")
     for name in FUNCTION_NAMES:
         assert "ssm:" not in json.dumps(role_statements(variant, name))
+
+
+# --- Exact grants of the staff, family and revocation functions -----------------------------
+
+
+def _labels(variant: Variant) -> dict[str, str]:
+    """Readable names for the resources policies point at (flattened the way cdk-nag does)."""
+    n = names(variant)
+    table = logical_id(variant, "AWS::DynamoDB::Table", TableName=n.table)
+    distribution, _ = variant.one("AWS::CloudFront::Distribution")
+    labels = {
+        f"<{table}.Arn>": "table",
+        f"<{table}.StreamArn>": "table-stream",
+        f"arn:aws:cloudfront::{ACCOUNT}:distribution/<{distribution}>": "distribution",
+        (
+            f"arn:aws:secretsmanager:{variant.config.region}:{ACCOUNT}:secret:"
+            f"{n.signing_key_secret}-??????"
+        ): "signing-key-secret",
+    }
+    for spec in topology.BUCKETS:
+        labels[f"<{_bucket_key(variant, spec.purpose)}.Arn>"] = f"s3:{spec.purpose}"
+    for key, queue in variant.of_type("AWS::SQS::Queue").items():
+        labels[f"<{key}.Arn>"] = f"sqs:{queue['Properties']['QueueName']}"
+    for key in variant.of_type("AWS::SSM::Parameter"):
+        labels[f"arn:aws:ssm:{variant.config.region}:{ACCOUNT}:parameter<{key}>"] = "public-url"
+    return labels
+
+
+def grants(variant: Variant, name: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs of the function's role, logs and table data excepted (tested
+    elsewhere: own log group only; the table grants below)."""
+    labels = _labels(variant)
+    found = set()
+    for statement in role_statements(variant, name):
+        for resource in as_list(statement["Resource"]):
+            label = flatten_reference(resource)
+            for raw, readable in labels.items():
+                label = label.replace(raw, readable)
+            for action in as_list(statement["Action"]):
+                if action.startswith("logs:") or label in ("table", "table/index/*"):
+                    continue
+                found.add((action, label))
+    return found
+
+
+def table_actions(variant: Variant, name: str) -> dict[str, set[str]]:
+    table = logical_id(variant, "AWS::DynamoDB::Table", TableName=names(variant).table)
+    by_resource: dict[str, set[str]] = {}
+    for statement in role_statements(variant, name):
+        for resource in as_list(statement["Resource"]):
+            flat = flatten_reference(resource)
+            if flat in (f"<{table}.Arn>", f"<{table}.Arn>/index/*"):
+                by_resource.setdefault(flat, set()).update(as_list(statement["Action"]))
+    return by_resource
+
+
+def _pairs(actions: set[str], resource: str) -> set[tuple[str, str]]:
+    return {(action, resource) for action in actions}
+
+
+SIGNING = _pairs(
+    {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, "signing-key-secret"
+) | {("ssm:GetParameter", "public-url")}
+
+
+@pytest.mark.parametrize("name", ["admin", "family", "revocation"])
+def test_new_functions_read_and_write_the_table_like_the_other_writers(
+    main: Variant, name: str
+) -> None:
+    # The purge function's table grant is CDK's read/write data grant (no table management).
+    writer = table_actions(main, "purge")
+    actions = table_actions(main, name)
+    assert actions == writer
+    for granted in actions.values():
+        assert {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"} <= granted
+        assert not {"dynamodb:DeleteTable", "dynamodb:UpdateTable"} & granted
+
+
+def test_admin_grants_exactly_evidence_scans_and_signing(main: Variant) -> None:
+    scans = f"s3:ingest/{topology.INGEST_EVIDENCE_PREFIX}*"
+    evidence = f"s3:evidence/{topology.EVIDENCE_PREFIX}*"
+    assert grants(main, "admin") == (
+        # Presigned POST of a scan, then check it, copy it out and delete it.
+        _pairs({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, scans)
+        # The checked copy, the director's presigned GET, erasure.
+        | _pairs({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, evidence)
+        | SIGNING
+    )
+    # Nothing on the media bucket, no other ingest key, no queue.
+    assert "s3:media" not in json.dumps(sorted(grants(main, "admin")))
+    assert not actions_on(role_statements(main, "admin"), f"/{topology.INGEST_PREFIX}*")
+    assert "sqs:" not in json.dumps(role_statements(main, "admin"))
+
+
+def test_family_grants_exactly_signing_and_no_bucket(main: Variant, variant: Variant) -> None:
+    assert grants(main, "family") == SIGNING
+    # With a custom domain the public URL is static: no SSM parameter to read.
+    assert grants(variant, "family") == SIGNING - {("ssm:GetParameter", "public-url")}
+    assert "s3:" not in json.dumps(role_statements(main, "family"))
+
+
+def test_revocation_grants_exactly_the_stream_media_copies_and_invalidation(
+    main: Variant,
+) -> None:
+    dlq = f"sqs:{names(main).function('revocation')}-dlq"
+    assert grants(main, "revocation") == (
+        # The stream, granted by the event source. ListStreams supports no resource scoping.
+        {("dynamodb:ListStreams", "*")}
+        | _pairs(
+            {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+            "table-stream",
+        )
+        # The event source's on-failure destination.
+        | _pairs({"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, dlq)
+        # Copy each served rendition to a fresh key, delete every version of the old one.
+        | {("s3:ListBucketVersions", "s3:media")}
+        | _pairs(
+            {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
+            f"s3:media/{topology.MEDIA_PREFIX}*",
+        )
+        # This stack's distribution only.
+        | {("cloudfront:CreateInvalidation", "distribution")}
+    )
+
+
+def test_only_revocation_invalidates_the_cdn_and_never_everywhere(main: Variant) -> None:
+    for name in FUNCTION_NAMES:
+        statements = role_statements(main, name)
+        invalidations = [s for s in statements if "cloudfront:" in json.dumps(s["Action"])]
+        if name != "revocation":
+            assert not invalidations, name
+            continue
+        [statement] = invalidations
+        assert statement["Action"] == "cloudfront:CreateInvalidation"
+        assert statement["Resource"] != "*"
+
+
+def test_the_only_unscoped_resource_is_list_streams(main: Variant) -> None:
+    for name in FUNCTION_NAMES:
+        for statement in role_statements(main, name):
+            if "*" in as_list(statement["Resource"]):
+                assert (name, statement["Action"]) == ("revocation", "dynamodb:ListStreams")
+
+
+@pytest.mark.parametrize("name", ["admin", "family", "revocation"])
+def test_staff_family_and_revocation_functions_are_built_from_their_spec(
+    main: Variant, name: str
+) -> None:
+    spec = topology.FUNCTIONS[name]
+    _, resource = function(main, name)
+    props = resource["Properties"]
+    assert props["FunctionName"] == f"{names(main).prefix}-{name}"
+    assert props["Handler"] == f"functions.{name}.handler.handler"
+    assert (props["MemorySize"], props["Timeout"]) == (spec.memory_mb, spec.timeout_seconds)
+    assert props["Description"] == spec.description
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert len(props["Layers"]) == 1 + len(spec.layers)  # core + the spec's

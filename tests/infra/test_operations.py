@@ -66,8 +66,8 @@ def test_every_function_alarms_on_errors_and_throttles(
 def test_every_alarm_is_wired_to_the_topic(main: Variant) -> None:
     topic_key, _ = main.one("AWS::SNS::Topic")
     alarms = main.of_type("AWS::CloudWatch::Alarm")
-    # + the DLQ depth of each ingest pipeline
-    assert len(alarms) == 2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES)
+    # + the DLQ depth of each ingest pipeline, + the revocation stream's DLQ and iterator age
+    assert len(alarms) == 2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES) + 2
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_key}]
 
@@ -87,6 +87,7 @@ def test_stable_outputs(main: Variant) -> None:
         constants.OUT_MEDIA_BUCKET,
         constants.OUT_INGEST_BUCKET,
         constants.OUT_WEB_BUCKET,
+        constants.OUT_EVIDENCE_BUCKET,
         constants.OUT_ALARM_TOPIC,
     ):
         assert output_id in outputs

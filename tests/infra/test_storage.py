@@ -29,7 +29,7 @@ def bucket_policy_statements(variant: Variant, bucket_key: str) -> list[dict[str
     raise AssertionError(f"no bucket policy for {bucket_key}")
 
 
-def test_exactly_the_four_named_buckets(main: Variant) -> None:
+def test_exactly_the_named_buckets_of_the_topology(main: Variant) -> None:
     # Given the topology's names / Then the stack has those buckets and no other
     expected = {getattr(names(main), f"{p}_bucket") for p in PURPOSES}
     actual = {r["Properties"]["BucketName"] for r in main.of_type("AWS::S3::Bucket").values()}
@@ -62,7 +62,7 @@ def test_every_bucket_refuses_plain_http_and_old_tls(main: Variant, purpose: str
         assert statement["Action"] == "s3:*"
 
 
-@pytest.mark.parametrize("purpose", ["ingest", "media", "web"])
+@pytest.mark.parametrize("purpose", ["ingest", "media", "evidence", "web"])
 def test_acls_are_disabled(main: Variant, variant: Variant, purpose: str) -> None:
     for stack in (main, variant):
         _, resource = bucket(stack, purpose)
@@ -84,7 +84,7 @@ def test_log_bucket_accepts_acls_only_where_cloudfront_writes_to_it(
     ]
 
 
-@pytest.mark.parametrize("purpose", ["ingest", "media", "web"])
+@pytest.mark.parametrize("purpose", ["ingest", "media", "evidence", "web"])
 def test_server_access_logs_go_to_the_log_bucket(main: Variant, purpose: str) -> None:
     logs_key, _ = bucket(main, "logs")
     _, resource = bucket(main, purpose)
@@ -247,7 +247,7 @@ def test_ingest_bucket_is_never_a_cloudfront_origin(main: Variant, variant: Vari
 
 
 def test_data_is_retained_in_prod_and_disposable_in_dev(main: Variant, variant: Variant) -> None:
-    for purpose in ("media", "logs"):
+    for purpose in ("media", "evidence", "logs"):
         _, prod = bucket(main, purpose)
         _, dev = bucket(variant, purpose)
         assert prod["DeletionPolicy"] == "Retain"
@@ -262,3 +262,50 @@ def test_buckets_are_named_from_the_topology(main: Variant) -> None:
         {"BucketName": n.media_bucket, "VersioningConfiguration": Match.any_value()},
     )
     assert n.media_bucket == f"pellicule-prod-media-{n.account}-eu-west-3"
+
+
+def test_evidence_bucket_keeps_scans_versioned_and_erases_them_for_good(main: Variant) -> None:
+    _, resource = bucket(main, "evidence")
+    props = resource["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    [rule] = props["LifecycleConfiguration"]["Rules"]
+    # Proof of consent is kept as long as needed (no current-version expiry); an erased
+    # scan's old versions and its delete marker go away the next day.
+    assert rule == {
+        "Id": "evidence-lifecycle",
+        "Status": "Enabled",
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+        "ExpiredObjectDeleteMarker": True,
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+    }
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    # Never a browser target, never a trigger.
+    assert "CorsConfiguration" not in props
+    assert "NotificationConfiguration" not in props
+
+
+def test_evidence_bucket_is_private_and_never_a_cloudfront_origin(
+    main: Variant, variant: Variant
+) -> None:
+    for stack in (main, variant):
+        key, _ = bucket(stack, "evidence")
+        _, distribution = stack.one("AWS::CloudFront::Distribution")
+        origins = json.dumps(distribution["Properties"]["DistributionConfig"]["Origins"])
+        assert key not in origins
+        assert names(stack).evidence_bucket not in origins
+        # Its policy only denies (plain HTTP, old TLS): no OAC grant, no other principal.
+        statements = bucket_policy_statements(stack, key)
+        assert statements
+        assert all(s["Effect"] == "Deny" for s in statements)
+        assert "cloudfront" not in json.dumps(statements)
+
+
+def test_evidence_scans_arrive_through_the_ingest_quarantine_without_a_pipeline() -> None:
+    # Scans are POSTed under ingest/evidence/: quarantined like every upload, and no
+    # pipeline listens there (the admin function checks and moves them).
+    assert topology.INGEST_EVIDENCE_PREFIX.startswith(topology.INGEST_PREFIX)
+    assert all(
+        not p.prefix.startswith(topology.INGEST_EVIDENCE_PREFIX)
+        and not topology.INGEST_EVIDENCE_PREFIX.startswith(p.prefix)
+        for p in topology.INGEST_PIPELINES
+    )

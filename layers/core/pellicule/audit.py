@@ -51,6 +51,8 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "erasure",
         "settings_changed",
         "faces_edited",
+        "tagging",
+        "roster_changed",
     }
 )
 
@@ -186,6 +188,39 @@ def _is_conflict(error: TransactWriteError) -> bool:
     )
 
 
+class CompanionConflictError(RuntimeError):
+    """A write made together with the entry failed its own condition (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A write committed in the same transaction as the audit entry (all or nothing).
+
+    ``op`` is ``save``, ``update`` or ``delete``; for ``update``, ``actions`` are PynamoDB
+    update actions. A failed ``condition`` aborts the whole transaction and raises
+    :class:`CompanionConflictError`: the caller's optimistic lock lost, nothing was written.
+    """
+
+    item: Any
+    condition: Any = None
+    op: Literal["save", "update", "delete"] = "save"
+    actions: tuple[Any, ...] = ()
+
+
+def _companion_failed(error: TransactWriteError) -> bool:
+    reasons = error.cancellation_reasons or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons[2:])
+
+
+def _add(tx: TransactWrite, companion: Companion) -> None:
+    if companion.op == "save":
+        tx.save(companion.item, condition=companion.condition)
+    elif companion.op == "update":
+        tx.update(companion.item, actions=list(companion.actions), condition=companion.condition)
+    else:
+        tx.delete(companion.item, condition=companion.condition)
+
+
 def append(
     tenant_id: str,
     action: str,
@@ -193,12 +228,16 @@ def append(
     subject: str,
     details: Mapping[str, Any] | None = None,
     at: float | None = None,
+    companions: tuple[Companion, ...] = (),
 ) -> AuditEntry:
     """Append one entry to the tenant's chain and return it.
 
     ``at`` is in seconds since the epoch (default: the product clock); it is stored in
-    milliseconds and never goes backwards along the chain.
+    milliseconds and never goes backwards along the chain. ``companions`` are written in the
+    same transaction (at most 98): the change and its audit entry exist together or not at all.
     """
+    if len(companions) > 98:
+        raise AuditError("at most 98 companion writes per entry")
     if not tenant_id or not re.match(r"^[A-Za-z0-9_\-]{1,64}$", tenant_id):
         raise AuditError("tenant id must be a short pseudonymous id")
     clean = validate(action, actor, subject, details)
@@ -248,7 +287,11 @@ def append(
             with TransactWrite(connection=AuditEntry._get_connection().connection) as tx:
                 tx.save(new_head, condition=head_condition)
                 tx.save(entry, condition=AuditEntry.pk.does_not_exist())
+                for companion in companions:
+                    _add(tx, companion)
         except TransactWriteError as error:
+            if _companion_failed(error):
+                raise CompanionConflictError(action) from error
             if not _is_conflict(error):
                 raise
             # Full jitter, exponential up to a cap: contenders spread out instead of colliding.

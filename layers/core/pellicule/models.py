@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -76,9 +77,25 @@ class Staff(Base):
     role = UnicodeAttribute()  # director | animator
     display_name = UnicodeAttribute()
     email = UnicodeAttribute()
+    # An animator the director trusts to publish directly (if the centre's validation mode
+    # allows it).
+    trusted = BooleanAttribute(default=False)
+    archived = BooleanAttribute(default=False)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
+
+
+class Site(Base):
+    """A site of the centre (e.g. a school annex). sk=SITE#<id>."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    site_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    archived = BooleanAttribute(default=False)
 
 
 class Group(Base):
@@ -90,6 +107,8 @@ class Group(Base):
     tenant_id = UnicodeAttribute()
     group_id = UnicodeAttribute()
     name = UnicodeAttribute()
+    site_id = UnicodeAttribute(null=True)
+    archived = BooleanAttribute(default=False)
 
 
 class Child(Base):
@@ -103,10 +122,13 @@ class Child(Base):
     first_name = UnicodeAttribute()
     initial = UnicodeAttribute()
     group_id = UnicodeAttribute()
+    # Kept in step with Guardian.child_ids (both written in one transaction).
+    guardian_ids = UnicodeSetAttribute(default=set)
+    archived = BooleanAttribute(default=False)
 
 
 class Guardian(Base):
-    """A parent or guardian. sk=GUARDIAN#<id>; gsi1: EMAIL#<address>."""
+    """A parent or guardian. sk=GUARDIAN#<id>; gsi1: GUARDIANEMAIL#<address>."""
 
     class Meta(_Meta):
         pass
@@ -115,28 +137,57 @@ class Guardian(Base):
     guardian_id = UnicodeAttribute()
     email = UnicodeAttribute()
     child_ids = UnicodeSetAttribute(default=set)
+    archived = BooleanAttribute(default=False)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
 
 
 class Consent(Base):
-    """Current consent of a child. sk=CONSENT#<child id>#<consent id>."""
+    """The current consent of one child (one item per child). sk=CONSENT#<child id>.
+
+    ``version`` counts the changes; each change also writes one :class:`ConsentEvent`
+    (append-only history) in the same transaction. ``pending`` holds a widening that waits
+    for the other guardian's agreement (two-guardian rule).
+    """
 
     class Meta(_Meta):
         pass
 
     tenant_id = UnicodeAttribute()
-    consent_id = UnicodeAttribute()
     child_id = UnicodeAttribute()
-    guardian_id = UnicodeAttribute()
-    audiences = UnicodeSetAttribute()
-    media_kinds = UnicodeSetAttribute()
+    status = UnicodeAttribute()  # active | withdrawn
+    audiences = UnicodeSetAttribute(default=set)
+    media_kinds = UnicodeSetAttribute(default=set)
     valid_from = NumberAttribute()
     valid_until = NumberAttribute()
-    status = UnicodeAttribute()  # active | withdrawn
     evidence = MapAttribute[str, Any](default=dict)
+    pending = MapAttribute[str, Any](null=True)
+    version = NumberAttribute()
     updated_at = NumberAttribute()
+    updated_by = UnicodeAttribute()  # pseudonymous reference, e.g. guardian:<id>
+
+
+class ConsentEvent(Base):
+    """One entry of a child's consent history. sk=CONSENTLOG#<child id>#<version:08d>.
+
+    Append-only: written once with a does-not-exist condition, never updated. Its insertion
+    on the table's stream drives revocation propagation when it ``restricts``.
+    """
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    version = NumberAttribute()
+    action = UnicodeAttribute()  # given | widened | narrowed | changed | withdrawn | proposed
+    actor = UnicodeAttribute()  # guardian:<id> | staff:<id>
+    at = NumberAttribute()
+    restricts = BooleanAttribute(default=False)
+    before = MapAttribute[str, Any](null=True)
+    after = MapAttribute[str, Any](null=True)
+    evidence = MapAttribute[str, Any](null=True)
 
 
 class Album(Base):
@@ -149,8 +200,9 @@ class Album(Base):
     album_id = UnicodeAttribute()
     title = UnicodeAttribute()
     album_date = UnicodeAttribute()  # ISO date
-    group_id = UnicodeAttribute(null=True)
+    group_id = UnicodeAttribute(null=True)  # None: an album of the whole centre
     created_at = NumberAttribute()
+    archived = BooleanAttribute(default=False)
 
 
 class Media(Base):
@@ -163,7 +215,8 @@ class Media(Base):
     media_id = UnicodeAttribute()
     album_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # photo | video
-    state = UnicodeAttribute()  # uploading | processing | ready | failed | ...
+    # uploading -> processing -> ready -> published | rejected | hidden (-> purged); or failed
+    state = UnicodeAttribute()
     declared_type = UnicodeAttribute()
     declared_size = NumberAttribute()
     ingest_key = UnicodeAttribute()
@@ -182,9 +235,36 @@ class Media(Base):
     face_boxes = ListAttribute[Any](null=True)
     blur_revision = NumberAttribute(default=0)
     blurred = MapAttribute[str, Any](null=True)  # name -> {key, width, height, bytes, type}
+    # Tagged children whose faces the current boxes hide (the blurred variant hides them).
+    blurred_child_ids = UnicodeSetAttribute(default=set)
+    # Tagging, validation and publication (docs/publication-gate.md).
+    tagged_child_ids = UnicodeSetAttribute(default=set)
+    no_identifiable_child = BooleanAttribute(default=False)
+    version = NumberAttribute(default=0)  # optimistic concurrency of staff edits
+    reviewed_by = UnicodeAttribute(null=True)
+    reviewed_at = NumberAttribute(null=True)
+    rejection_reason = UnicodeAttribute(null=True)
+    published_audiences = UnicodeSetAttribute(default=set)
+    published_at = NumberAttribute(null=True)
+    # Whether the current clean rendition keys may have been handed to a family: revocation
+    # then moves them to fresh keys (docs/revocation.md).
+    clean_exposed = BooleanAttribute(default=False)
+    blurred_exposed = BooleanAttribute(default=False)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
+
+
+class MediaTag(Base):
+    """A child tagged on an item: sk=TAG#<child id>#<media id> (media of a child)."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    media_id = UnicodeAttribute()
+    album_id = UnicodeAttribute()
 
 
 class Session(Base):
@@ -242,12 +322,15 @@ ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
     Staff,
+    Site,
     Group,
     Child,
     Guardian,
     Consent,
+    ConsentEvent,
     Album,
     Media,
+    MediaTag,
     Session,
     IngestClaim,
     AuditEntry,

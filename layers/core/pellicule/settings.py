@@ -23,6 +23,8 @@ class Settings:
     public_url_parameter: str
     mail_from: str
     photo_queue: str
+    evidence_bucket: str = ""
+    distribution_id: str = ""  # empty: no CDN to invalidate (e.g. a function that never does)
 
 
 def _require(name: str) -> str:
@@ -47,6 +49,8 @@ def get_settings() -> Settings:
         public_url_parameter=os.environ.get(topology.ENV_PUBLIC_URL_PARAMETER, ""),
         mail_from=os.environ.get(topology.ENV_MAIL_FROM, ""),
         photo_queue=os.environ.get(topology.ENV_PHOTO_QUEUE, ""),
+        evidence_bucket=os.environ.get(topology.ENV_EVIDENCE_BUCKET, ""),
+        distribution_id=os.environ.get(topology.ENV_DISTRIBUTION_ID, ""),
     )
 
 

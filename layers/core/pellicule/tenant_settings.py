@@ -62,6 +62,42 @@ LIMITS: dict[str, Limit] = {
         "définition maximale d'une vidéo (px)",
         "maximum video resolution (px)",
     ),
+    # Media are purged this many months after their album's date (retention is capped).
+    "media_retention_months": Limit(
+        12, 1, 36, "durée de conservation des médias (mois)", "media retention (months)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    default: str | bool
+    allowed: tuple[str | bool, ...]
+    label_fr: str
+    label_en: str
+
+
+CHOICES: dict[str, Choice] = {
+    # Who publishes: the director validates everything, or trusted animators may publish.
+    "validation_mode": Choice(
+        "director",
+        ("director", "trusted_animators"),
+        "mode de validation",
+        "validation mode",
+    ),
+    # Who must use a second factor (directors always do).
+    "staff_second_factor": Choice(
+        "directors",
+        ("directors", "all_staff"),
+        "second facteur de l'équipe",
+        "staff second factor",
+    ),
+    # Widening a consent needs every guardian of the child (restricting never does).
+    "two_guardian_widening": Choice(
+        True, (True, False), "accord des deux responsables", "both guardians must agree"
+    ),
+    # Last day of the season (MM-DD): the default end of a consent.
+    "season_end": Choice("08-31", (), "fin de saison (MM-JJ)", "season end (MM-DD)"),
 }
 
 
@@ -71,6 +107,11 @@ class TenantSettings:
     max_video_bytes: int = LIMITS["max_video_bytes"].default
     max_video_seconds: int = LIMITS["max_video_seconds"].default
     max_video_edge: int = LIMITS["max_video_edge"].default
+    media_retention_months: int = LIMITS["media_retention_months"].default
+    validation_mode: str = str(CHOICES["validation_mode"].default)
+    staff_second_factor: str = str(CHOICES["staff_second_factor"].default)
+    two_guardian_widening: bool = bool(CHOICES["two_guardian_widening"].default)
+    season_end: str = str(CHOICES["season_end"].default)
 
     def max_bytes(self, kind: str) -> int:
         return self.max_photo_bytes if kind == "photo" else self.max_video_bytes
@@ -88,6 +129,13 @@ def validate(raw: dict[str, Any], base: TenantSettings | None = None) -> TenantS
         if name not in known:
             problems.append(f"« {name} » : réglage inconnu / unknown setting")
             continue
+        if name in CHOICES:
+            problem = _check_choice(name, value)
+            if problem:
+                problems.append(problem)
+            else:
+                values[name] = value
+            continue
         limit = LIMITS[name]
         if not isinstance(value, int) or isinstance(value, bool):
             problems.append(
@@ -104,6 +152,28 @@ def validate(raw: dict[str, Any], base: TenantSettings | None = None) -> TenantS
     if problems:
         raise BadRequest("; ".join(problems))
     return TenantSettings(**values)
+
+
+def _valid_month_day(value: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(f"2024-{value}")  # a leap year accepts 02-29
+    except ValueError:
+        return False
+    return len(value) == 5
+
+
+def _check_choice(name: str, value: Any) -> str | None:
+    choice = CHOICES[name]
+    if name == "season_end":
+        if isinstance(value, str) and _valid_month_day(value):
+            return None
+        return f"{choice.label_fr} : date MM-JJ attendue / {choice.label_en}: MM-DD expected"
+    if type(value) is type(choice.default) and value in choice.allowed:
+        return None
+    allowed = ", ".join(str(a).lower() for a in choice.allowed)
+    return f"{choice.label_fr} : {allowed} / {choice.label_en}: one of {allowed}"
 
 
 def for_tenant(tenant_id: str) -> TenantSettings:

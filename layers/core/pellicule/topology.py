@@ -78,6 +78,11 @@ class Names:
         return self._bucket("media")
 
     @property
+    def evidence_bucket(self) -> str:
+        """Consent evidence (scanned signed forms): private, versioned, never a CDN origin."""
+        return self._bucket("evidence")
+
+    @property
     def web_bucket(self) -> str:
         return self._bucket("web")
 
@@ -138,6 +143,10 @@ INGEST_CORS_MAX_AGE_SECONDS = 3000
 INGEST_PREFIX = "ingest/"  # ingest/<kind>/t/<tenant>/m/<media id>/<random>
 INGEST_PHOTO_PREFIX = f"{INGEST_PREFIX}photo/"  # photos: the process function
 INGEST_VIDEO_PREFIX = f"{INGEST_PREFIX}video/"  # videos: the video function
+# Scanned consent forms land here first (no pipeline listens); the admin function checks them
+# and moves them to the evidence bucket: ingest/evidence/t/<tenant>/c/<child>/<random>
+INGEST_EVIDENCE_PREFIX = f"{INGEST_PREFIX}evidence/"
+EVIDENCE_PREFIX = "t/"  # evidence bucket: t/<tenant>/c/<child>/<random>
 MEDIA_PREFIX = "t/"  # media bucket: t/<tenant>/...; served under /media/t/<tenant>/...
 MEDIA_PATH = "/media/"  # CloudFront path pattern that maps to the media bucket
 
@@ -150,7 +159,8 @@ class BucketSpec:
     (bucket owner enforced) and plain HTTP (security requirement 9).
     """
 
-    purpose: str  # ingest | media | web | logs: the name is ``getattr(names, f"{purpose}_bucket")``
+    # ingest | media | evidence | web | logs: the name is ``getattr(names, f"{purpose}_bucket")``
+    purpose: str
     versioned: bool
     # Lifecycle (one rule per bucket).
     expiration_days: int | None = None  # current versions
@@ -186,6 +196,15 @@ BUCKETS: tuple[BucketSpec, ...] = (
     ),
     BucketSpec(
         "media",
+        versioned=True,
+        noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS,
+        expired_object_delete_marker=True,
+        abort_multipart_days=1,
+    ),
+    BucketSpec(
+        "evidence",
+        # Proof of consent: kept while it is needed, and when erased, erased for good (a
+        # deleted scan's old versions expire the next day).
         versioned=True,
         noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS,
         expired_object_delete_marker=True,
@@ -236,6 +255,7 @@ class QueueSpec:
 
 
 PROCESS_TIMEOUT_SECONDS = 120
+REVOCATION_TIMEOUT_SECONDS = 120
 VIDEO_TIMEOUT_SECONDS = 900  # Lambda's maximum: a 10-minute phone video is transcoded in one go
 INGEST_QUEUE = QueueSpec(
     # AWS guidance: visibility at least 6x the consumer's timeout.
@@ -336,6 +356,24 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             ephemeral_storage_mb=VIDEO_EPHEMERAL_STORAGE_MB,
         ),
         FunctionSpec("gallery", 512, 10, description="Gallery reads and signed media URLs"),
+        FunctionSpec(
+            "admin",
+            512,
+            15,
+            description="Staff API: people, consents, albums, tagging, validation, audit",
+        ),
+        FunctionSpec(
+            "family",
+            512,
+            10,
+            description="Guardian API: consents and the gallery behind the publication gate",
+        ),
+        FunctionSpec(
+            "revocation",
+            512,
+            REVOCATION_TIMEOUT_SECONDS,
+            description="Consent and publication changes: replace served copies, invalidate",
+        ),
         FunctionSpec("purge", 512, 900, description="Scheduled retention purge"),
     )
 }
@@ -360,6 +398,46 @@ class Route:
 API_ROUTES: tuple[Route, ...] = (
     Route("upload", "upload"),
     Route("gallery", "gallery"),
+    Route("admin", "admin"),
+    Route("family", "family"),
+)
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A function fed by the table's stream (Lambda event source mapping; a poller locally).
+
+    ``filters`` are Lambda event-filtering patterns (any one matching lets a record through);
+    the handler re-checks every record itself, so the filters only save invocations.
+    """
+
+    function: str
+    batch_size: int
+    max_batching_window_seconds: int
+    retry_attempts: int
+    filters: tuple[dict[str, object], ...]
+
+
+# Revocation propagation (docs/revocation.md): a new consent-history entry that restricts,
+# or a change to a media item that was published.
+REVOCATION_STREAM = StreamConsumer(
+    function="revocation",
+    batch_size=50,
+    max_batching_window_seconds=1,
+    retry_attempts=5,
+    filters=(
+        {
+            "eventName": ["INSERT"],
+            "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "CONSENTLOG#"}]}}},
+        },
+        {
+            "eventName": ["MODIFY"],
+            "dynamodb": {
+                "Keys": {"sk": {"S": [{"prefix": "MEDIA#"}]}},
+                "OldImage": {"state": {"S": ["published"]}},
+            },
+        },
+    ),
 )
 
 # EventBridge schedule of the purge function (AWS); the local runtime runs it more often.
@@ -379,6 +457,10 @@ ENV_PUBLIC_URL = "PELLICULE_PUBLIC_URL"  # e.g. https://photos.example.fr; may b
 ENV_PUBLIC_URL_PARAMETER = "PELLICULE_PUBLIC_URL_PARAMETER"  # then read from this SSM parameter
 ENV_MAIL_FROM = "PELLICULE_MAIL_FROM"
 ENV_PHOTO_QUEUE = "PELLICULE_PHOTO_QUEUE"  # name of the queue the photo processor consumes
+ENV_EVIDENCE_BUCKET = "PELLICULE_EVIDENCE_BUCKET"
+# CloudFront distribution whose paths revocation invalidates (set on the functions that
+# invalidate; empty elsewhere).
+ENV_DISTRIBUTION_ID = "PELLICULE_DISTRIBUTION_ID"
 
 
 def function_environment(
@@ -396,6 +478,7 @@ def function_environment(
         ENV_PUBLIC_URL_PARAMETER: names.public_url_parameter,
         ENV_MAIL_FROM: mail_from,
         ENV_PHOTO_QUEUE: names.ingest_queue,
+        ENV_EVIDENCE_BUCKET: names.evidence_bucket,
     }
 
 

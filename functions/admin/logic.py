@@ -1,0 +1,1210 @@
+"""Staff use cases: roster, consents from paper forms, albums, tagging, validation, audit.
+
+Every function takes the caller's :class:`Principal` (tenant and role come from the session
+only) and a parsed JSON body; ids from the path are looked up inside the caller's tenant, so
+another centre's id is simply "not found". Role checks happen here, next to the use case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import secrets
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from pellicule import (
+    audit,
+    aws,
+    clock,
+    consent,
+    data,
+    publication,
+    tenant_settings,
+    topology,
+)
+from pellicule.errors import BadRequest, Conflict, Forbidden, NotFound
+from pellicule.gate import (
+    ALL_FAMILIES_OF_CENTRE,
+    AUDIENCES,
+    FAMILIES_OF_GROUP,
+    Visibility,
+    publishable,
+)
+from pellicule.models import (
+    Album,
+    Child,
+    Group,
+    Guardian,
+    Media,
+    MediaTag,
+    Site,
+    Staff,
+    Tenant,
+    tenant_pk,
+)
+from pellicule.sessions import Principal
+from pellicule.settings import get_settings
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_EMAIL = re.compile(r"^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,20}$")
+MAX_TAGS = 60
+SCAN_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+SCAN_MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+MAX_SCAN_BYTES = 15 * 1024 * 1024
+PAGE = 500
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+def require_director(principal: Principal) -> None:
+    if not principal.is_staff or principal.role != "director":
+        raise Forbidden("Réservé à la direction du centre. / Directors only.")
+
+
+def _staff_ref(principal: Principal) -> str:
+    return f"staff:{principal.principal_id}"
+
+
+def _may_publish(principal: Principal, settings: tenant_settings.TenantSettings) -> bool:
+    if principal.role == "director":
+        return True
+    if settings.validation_mode != "trusted_animators":
+        return False
+    try:
+        staff = Staff.get(tenant_pk(principal.tenant_id), f"STAFF#{principal.principal_id}")
+    except DoesNotExist:
+        return False
+    return bool(staff.trusted) and not staff.archived
+
+
+# --- Input helpers -------------------------------------------------------------------------
+
+
+def _text(body: dict[str, Any], name: str, label: str, *, max_length: int = 80) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{label} : obligatoire. / {name} is required.")
+    value = " ".join(value.split())
+    if len(value) > max_length:
+        raise BadRequest(f"{label} : {max_length} caractères au plus. / {name}: too long.")
+    return value
+
+
+def _optional_text(body: dict[str, Any], name: str, label: str, max_length: int = 80) -> str | None:
+    if body.get(name) is None:
+        return None
+    return _text(body, name, label, max_length=max_length)
+
+
+def _ids(raw: Any, name: str) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(v, str) and _ID.match(v) for v in raw):
+        raise BadRequest(f"{name} : liste d'identifiants attendue. / {name}: a list of ids.")
+    return list(dict.fromkeys(raw))
+
+
+def _email(body: dict[str, Any]) -> str:
+    value = body.get("email")
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise BadRequest("Adresse e-mail invalide. / Invalid e-mail address.")
+    return value.strip().lower()
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _get(model: Any, tenant_id: str, sk: str, what_fr: str, what_en: str) -> Any:
+    data.ready()
+    if not _ID.match(sk.split("#", 1)[1]):
+        raise NotFound(f"{what_fr} introuvable. / {what_en} not found.")
+    try:
+        return model.get(tenant_pk(tenant_id), sk, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"{what_fr} introuvable. / {what_en} not found.") from None
+
+
+def _list(model: Any, tenant_id: str, prefix: str) -> list[Any]:
+    data.ready()
+    return list(model.query(tenant_pk(tenant_id), model.sk.startswith(prefix), limit=PAGE * 4))
+
+
+def _audited(principal: Principal, subject: str, change: str, *writes: audit.Companion) -> None:
+    """Write a roster change and its audit entry in one transaction (all or nothing)."""
+    try:
+        audit.append(
+            principal.tenant_id,
+            "roster_changed",
+            _staff_ref(principal),
+            subject,
+            {"change": change},
+            companions=writes,
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(
+            "Modification concurrente ; réessayez. / Concurrent change; retry."
+        ) from None
+
+
+def _created(item: Any, model: Any) -> audit.Companion:
+    return audit.Companion(item, model.pk.does_not_exist())
+
+
+def _updated(item: Any, model: Any, actions: Iterable[Any]) -> audit.Companion:
+    return audit.Companion(item, model.pk.exists(), op="update", actions=tuple(actions))
+
+
+# --- Settings and staff --------------------------------------------------------------------
+
+
+def me(principal: Principal) -> dict[str, Any]:
+    settings = tenant_settings.for_tenant(principal.tenant_id)
+    return {
+        "tenant_id": principal.tenant_id,
+        "staff_id": principal.principal_id,
+        "role": principal.role,
+        "may_publish": _may_publish(principal, settings) if principal.is_staff else False,
+        "settings": settings.as_dict(),
+    }
+
+
+def update_settings(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    current = tenant_settings.for_tenant(principal.tenant_id)
+    updated = tenant_settings.validate(body, current)
+    changed = sorted(k for k, v in updated.as_dict().items() if current.as_dict()[k] != v)
+    audit.append(
+        principal.tenant_id,
+        "settings_changed",
+        _staff_ref(principal),
+        f"tenant:{principal.tenant_id}",
+        {"changed": ",".join(changed) or "none"},
+        companions=(
+            _updated(
+                Tenant(tenant_pk(principal.tenant_id), "PROFILE"),
+                Tenant,
+                [Tenant.settings.set(updated.as_dict())],
+            ),
+        ),
+    )
+    return updated.as_dict()
+
+
+def _staff_view(staff: Staff) -> dict[str, Any]:
+    return {
+        "staff_id": staff.staff_id,
+        "role": staff.role,
+        "display_name": staff.display_name,
+        "email": staff.email,
+        "trusted": bool(staff.trusted),
+        "archived": bool(staff.archived),
+    }
+
+
+def list_staff(principal: Principal) -> dict[str, Any]:
+    require_director(principal)
+    return {"staff": [_staff_view(s) for s in _list(Staff, principal.tenant_id, "STAFF#")]}
+
+
+def create_staff(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    role = body.get("role")
+    if role not in ("director", "animator"):
+        raise BadRequest("Rôle : director ou animator. / role: director or animator.")
+    email = _email(body)
+    for existing in Staff.by_gsi1.query(f"STAFFEMAIL#{email}"):
+        if existing.tenant_id == principal.tenant_id and not existing.archived:
+            raise Conflict("Cette adresse est déjà dans l'équipe. / Already a staff member.")
+    staff_id = _new_id()
+    staff = Staff(
+        tenant_pk(principal.tenant_id),
+        f"STAFF#{staff_id}",
+        tenant_id=principal.tenant_id,
+        staff_id=staff_id,
+        role=role,
+        display_name=_text(body, "display_name", "Nom affiché"),
+        email=email,
+        trusted=bool(body.get("trusted", False)),
+        gsi1pk=f"STAFFEMAIL#{email}",
+        gsi1sk=f"STAFF#{principal.tenant_id}",
+    )
+    _audited(principal, f"staff:{staff_id}", "created", _created(staff, Staff))
+    return _staff_view(staff)
+
+
+def update_staff(principal: Principal, staff_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    staff = _get(Staff, principal.tenant_id, f"STAFF#{staff_id}", "Membre de l'équipe", "Staff")
+    actions = []
+    if "role" in body:
+        if body["role"] not in ("director", "animator"):
+            raise BadRequest("Rôle : director ou animator. / role: director or animator.")
+        if staff_id == principal.principal_id and body["role"] != "director":
+            raise Conflict(
+                "Vous ne pouvez pas vous retirer la direction. / Cannot demote yourself."
+            )
+        actions.append(Staff.role.set(body["role"]))
+    if "trusted" in body:
+        if not isinstance(body["trusted"], bool):
+            raise BadRequest("trusted : vrai ou faux. / trusted: true or false.")
+        actions.append(Staff.trusted.set(body["trusted"]))
+    if "display_name" in body:
+        actions.append(Staff.display_name.set(_text(body, "display_name", "Nom affiché")))
+    if not actions:
+        raise BadRequest("Rien à modifier. / Nothing to change.")
+    _audited(principal, f"staff:{staff_id}", "updated", _updated(staff, Staff, actions))
+    staff.refresh(consistent_read=True)
+    return _staff_view(staff)
+
+
+def archive_staff(principal: Principal, staff_id: str) -> dict[str, Any]:
+    require_director(principal)
+    if staff_id == principal.principal_id:
+        raise Conflict("Vous ne pouvez pas vous archiver vous-même. / Cannot archive yourself.")
+    staff = _get(Staff, principal.tenant_id, f"STAFF#{staff_id}", "Membre de l'équipe", "Staff")
+    _audited(
+        principal,
+        f"staff:{staff_id}",
+        "archived",
+        _updated(staff, Staff, [Staff.archived.set(True)]),
+    )
+    staff.refresh(consistent_read=True)
+    return _staff_view(staff)
+
+
+# --- Sites and groups ----------------------------------------------------------------------
+
+
+def _group_view(group: Group) -> dict[str, Any]:
+    return {
+        "group_id": group.group_id,
+        "name": group.name,
+        "site_id": group.site_id,
+        "archived": bool(group.archived),
+    }
+
+
+def list_sites(principal: Principal) -> dict[str, Any]:
+    return {
+        "sites": [
+            {"site_id": s.site_id, "name": s.name, "archived": bool(s.archived)}
+            for s in _list(Site, principal.tenant_id, "SITE#")
+        ]
+    }
+
+
+def create_site(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    site_id = _new_id()
+    site = Site(
+        tenant_pk(principal.tenant_id),
+        f"SITE#{site_id}",
+        tenant_id=principal.tenant_id,
+        site_id=site_id,
+        name=_text(body, "name", "Nom du site"),
+    )
+    _audited(principal, f"site:{site_id}", "created", _created(site, Site))
+    return {"site_id": site_id, "name": site.name, "archived": False}
+
+
+def _require_site(tenant_id: str, site_id: str | None) -> None:
+    if site_id is not None:
+        site = _get(Site, tenant_id, f"SITE#{site_id}", "Site", "Site")
+        if site.archived:
+            raise Conflict("Ce site est archivé. / This site is archived.")
+
+
+def list_groups(principal: Principal) -> dict[str, Any]:
+    if not principal.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    return {"groups": [_group_view(g) for g in _list(Group, principal.tenant_id, "GROUP#")]}
+
+
+def create_group(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    site_id = body.get("site_id")
+    if site_id is not None and not isinstance(site_id, str):
+        raise BadRequest("site_id : identifiant attendu. / site_id: an id is expected.")
+    _require_site(principal.tenant_id, site_id)
+    group_id = _new_id()
+    group = Group(
+        tenant_pk(principal.tenant_id),
+        f"GROUP#{group_id}",
+        tenant_id=principal.tenant_id,
+        group_id=group_id,
+        name=_text(body, "name", "Nom du groupe"),
+        site_id=site_id,
+    )
+    _audited(principal, f"group:{group_id}", "created", _created(group, Group))
+    return _group_view(group)
+
+
+def update_group(principal: Principal, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    group = _get(Group, principal.tenant_id, f"GROUP#{group_id}", "Groupe", "Group")
+    actions = []
+    if "name" in body:
+        actions.append(Group.name.set(_text(body, "name", "Nom du groupe")))
+    if "site_id" in body:
+        site_id = body["site_id"]
+        if site_id is not None and not isinstance(site_id, str):
+            raise BadRequest("site_id : identifiant attendu. / site_id: an id is expected.")
+        _require_site(principal.tenant_id, site_id)
+        actions.append(Group.site_id.set(site_id) if site_id else Group.site_id.remove())
+    if not actions:
+        raise BadRequest("Rien à modifier. / Nothing to change.")
+    _audited(principal, f"group:{group_id}", "updated", _updated(group, Group, actions))
+    group.refresh(consistent_read=True)
+    return _group_view(group)
+
+
+def archive_group(principal: Principal, group_id: str) -> dict[str, Any]:
+    require_director(principal)
+    group = _get(Group, principal.tenant_id, f"GROUP#{group_id}", "Groupe", "Group")
+    active = [
+        c
+        for c in _list(Child, principal.tenant_id, "CHILD#")
+        if c.group_id == group_id and not c.archived
+    ]
+    if active:
+        raise Conflict(
+            f"{len(active)} enfant(s) sont encore dans ce groupe : changez-les de groupe "
+            "d'abord. / Move the children of this group first."
+        )
+    _audited(
+        principal,
+        f"group:{group_id}",
+        "archived",
+        _updated(group, Group, [Group.archived.set(True)]),
+    )
+    group.refresh(consistent_read=True)
+    return _group_view(group)
+
+
+def _require_group(tenant_id: str, group_id: Any) -> Group:
+    if not isinstance(group_id, str):
+        raise BadRequest("Indiquez le groupe (group_id). / group_id is required.")
+    group: Group = _get(Group, tenant_id, f"GROUP#{group_id}", "Groupe", "Group")
+    if group.archived:
+        raise Conflict("Ce groupe est archivé. / This group is archived.")
+    return group
+
+
+# --- Children and guardians ----------------------------------------------------------------
+
+
+def _child_view(child: Child, consent_record: Any = None, *, full: bool = True) -> dict[str, Any]:
+    view = {
+        "child_id": child.child_id,
+        "first_name": child.first_name,
+        "initial": child.initial,
+        "group_id": child.group_id,
+        "archived": bool(child.archived),
+    }
+    if full:
+        view["guardian_ids"] = sorted(child.guardian_ids or ())
+    described = consent.describe(consent_record)
+    view["consent"] = {
+        "status": described["status"],
+        "terms": described["terms"],
+        "pending": described["pending"] is not None,
+    }
+    return view
+
+
+def list_children(principal: Principal) -> dict[str, Any]:
+    """The roster (chips for tagging) with each child's consent in force."""
+    if not principal.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    children = _list(Child, principal.tenant_id, "CHILD#")
+    records = {r.child_id: r for r in _list_consents(principal.tenant_id)}
+    full = principal.role == "director"
+    return {"children": [_child_view(c, records.get(c.child_id), full=full) for c in children]}
+
+
+def _list_consents(tenant_id: str) -> list[Any]:
+    from pellicule.models import Consent
+
+    return _list(Consent, tenant_id, "CONSENT#")
+
+
+def _initial(body: dict[str, Any]) -> str:
+    value = _text(body, "initial", "Initiale du nom", max_length=3).rstrip(".")
+    if not value or not value[0].isalpha():
+        raise BadRequest("Initiale : une lettre. / initial: one letter.")
+    return f"{value[0].upper()}."
+
+
+def create_child(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """A child: first name and the initial of the last name only (data minimisation)."""
+    require_director(principal)
+    group = _require_group(principal.tenant_id, body.get("group_id"))
+    child_id = _new_id()
+    child = Child(
+        tenant_pk(principal.tenant_id),
+        f"CHILD#{child_id}",
+        tenant_id=principal.tenant_id,
+        child_id=child_id,
+        first_name=_text(body, "first_name", "Prénom", max_length=40),
+        initial=_initial(body),
+        group_id=group.group_id,
+    )
+    _audited(principal, f"child:{child_id}", "created", _created(child, Child))
+    return _child_view(child)
+
+
+def update_child(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    child = _get(Child, principal.tenant_id, f"CHILD#{child_id}", "Enfant", "Child")
+    actions = []
+    if "first_name" in body:
+        actions.append(Child.first_name.set(_text(body, "first_name", "Prénom", max_length=40)))
+    if "initial" in body:
+        actions.append(Child.initial.set(_initial(body)))
+    if "group_id" in body:
+        actions.append(
+            Child.group_id.set(_require_group(principal.tenant_id, body["group_id"]).group_id)
+        )
+    if not actions:
+        raise BadRequest("Rien à modifier. / Nothing to change.")
+    _audited(principal, f"child:{child_id}", "updated", _updated(child, Child, actions))
+    child.refresh(consistent_read=True)
+    return _child_view(child, consent.current(principal.tenant_id, child_id))
+
+
+def archive_child(principal: Principal, child_id: str) -> dict[str, Any]:
+    require_director(principal)
+    child = _get(Child, principal.tenant_id, f"CHILD#{child_id}", "Enfant", "Child")
+    _audited(
+        principal,
+        f"child:{child_id}",
+        "archived",
+        _updated(child, Child, [Child.archived.set(True)]),
+    )
+    child.refresh(consistent_read=True)
+    return _child_view(child, consent.current(principal.tenant_id, child_id))
+
+
+def _guardian_view(guardian: Guardian) -> dict[str, Any]:
+    return {
+        "guardian_id": guardian.guardian_id,
+        "email": guardian.email,
+        "child_ids": sorted(guardian.child_ids or ()),
+        "archived": bool(guardian.archived),
+    }
+
+
+def list_guardians(principal: Principal) -> dict[str, Any]:
+    require_director(principal)
+    return {
+        "guardians": [_guardian_view(g) for g in _list(Guardian, principal.tenant_id, "GUARDIAN#")]
+    }
+
+
+def _children(tenant_id: str, child_ids: Iterable[str]) -> list[Child]:
+    found = []
+    for child_id in child_ids:
+        child = _get(Child, tenant_id, f"CHILD#{child_id}", "Enfant", "Child")
+        if child.archived:
+            raise Conflict("Cet enfant est archivé. / This child is archived.")
+        found.append(child)
+    return found
+
+
+def _link(guardian: Guardian, add: list[Child], remove: list[Child]) -> list[audit.Companion]:
+    """The children's side of a guardian's links (written with the guardian's side)."""
+    return [
+        *(_updated(c, Child, [Child.guardian_ids.add({guardian.guardian_id})]) for c in add),
+        *(_updated(c, Child, [Child.guardian_ids.delete({guardian.guardian_id})]) for c in remove),
+    ]
+
+
+def create_guardian(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """A guardian (e-mail only) linked to their children, both sides in one transaction."""
+    require_director(principal)
+    email = _email(body)
+    children = _children(principal.tenant_id, _ids(body.get("child_ids"), "child_ids"))
+    if not children:
+        raise BadRequest("Indiquez au moins un enfant (child_ids). / child_ids is required.")
+    for existing in Guardian.by_gsi1.query(f"GUARDIANEMAIL#{email}"):
+        if existing.tenant_id == principal.tenant_id and not existing.archived:
+            raise Conflict(
+                "Ce responsable existe déjà : ajoutez-lui l'enfant. / This guardian already "
+                "exists: add the child to them."
+            )
+    guardian_id = _new_id()
+    guardian = Guardian(
+        tenant_pk(principal.tenant_id),
+        f"GUARDIAN#{guardian_id}",
+        tenant_id=principal.tenant_id,
+        guardian_id=guardian_id,
+        email=email,
+        child_ids={c.child_id for c in children},
+        gsi1pk=f"GUARDIANEMAIL#{email}",
+        gsi1sk=f"GUARDIAN#{principal.tenant_id}",
+    )
+    _audited(
+        principal,
+        f"guardian:{guardian_id}",
+        "created",
+        _created(guardian, Guardian),
+        *_link(guardian, children, []),
+    )
+    return _guardian_view(guardian)
+
+
+def update_guardian(principal: Principal, guardian_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    require_director(principal)
+    guardian = _get(
+        Guardian, principal.tenant_id, f"GUARDIAN#{guardian_id}", "Responsable", "Guardian"
+    )
+    actions: list[Any] = []
+    add: list[Child] = []
+    remove: list[Child] = []
+    if "email" in body:
+        email = _email(body)
+        actions += [
+            Guardian.email.set(email),
+            Guardian.gsi1pk.set(f"GUARDIANEMAIL#{email}"),
+        ]
+    if "child_ids" in body:
+        wanted = set(_ids(body.get("child_ids"), "child_ids"))
+        if not wanted:
+            raise BadRequest("Au moins un enfant. / At least one child.")
+        have = set(guardian.child_ids or ())
+        add = _children(principal.tenant_id, sorted(wanted - have))
+        remove = [
+            _get(Child, principal.tenant_id, f"CHILD#{c}", "Enfant", "Child")
+            for c in sorted(have - wanted)
+        ]
+        actions.append(Guardian.child_ids.set(wanted))
+    if not actions:
+        raise BadRequest("Rien à modifier. / Nothing to change.")
+    _audited(
+        principal,
+        f"guardian:{guardian_id}",
+        "updated",
+        _updated(guardian, Guardian, actions),
+        *_link(guardian, add, remove),
+    )
+    guardian.refresh(consistent_read=True)
+    return _guardian_view(guardian)
+
+
+def archive_guardian(principal: Principal, guardian_id: str) -> dict[str, Any]:
+    """Archive a guardian: they lose access; their past consent history stays as proof."""
+    require_director(principal)
+    guardian = _get(
+        Guardian, principal.tenant_id, f"GUARDIAN#{guardian_id}", "Responsable", "Guardian"
+    )
+    children = [
+        _get(Child, principal.tenant_id, f"CHILD#{c}", "Enfant", "Child")
+        for c in sorted(guardian.child_ids or ())
+    ]
+    _audited(
+        principal,
+        f"guardian:{guardian_id}",
+        "archived",
+        _updated(guardian, Guardian, [Guardian.archived.set(True)]),
+        *_link(guardian, [], children),
+    )
+    guardian.refresh(consistent_read=True)
+    return _guardian_view(guardian)
+
+
+# --- Consents recorded by the director -----------------------------------------------------
+
+
+def child_consent(principal: Principal, child_id: str) -> dict[str, Any]:
+    require_director(principal)
+    child = consent.require_child(principal.tenant_id, child_id)
+    return {
+        "child": _child_view(child, None),
+        "consent": consent.describe(consent.current(principal.tenant_id, child_id)),
+        "history": consent.history(principal.tenant_id, child_id),
+    }
+
+
+def _scan_key(tenant_id: str, child_id: str, scan_id: str) -> str:
+    return f"{topology.INGEST_EVIDENCE_PREFIX}t/{tenant_id}/c/{child_id}/{scan_id}"
+
+
+def scan_grant(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A presigned POST for the scan of a signed consent form (exact key, type and size)."""
+    require_director(principal)
+    consent.require_child(principal.tenant_id, child_id)
+    content_type = str(body.get("type") or "").lower()
+    size = body.get("size")
+    if content_type not in SCAN_TYPES:
+        raise BadRequest("Scan : PDF, JPEG ou PNG. / Scan: PDF, JPEG or PNG.")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_SCAN_BYTES:
+        raise BadRequest("Scan : 15 Mo au plus. / Scan: at most 15 MB.")
+    scan_id = f"{secrets.token_urlsafe(16)}.{SCAN_TYPES[content_type]}"
+    key = _scan_key(principal.tenant_id, child_id, scan_id)
+    post = aws.client("s3").generate_presigned_post(
+        Bucket=get_settings().ingest_bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+        ExpiresIn=topology.UPLOAD.grant_expiry_seconds,
+    )
+    return {"scan_id": scan_id, "url": post["url"], "fields": post["fields"]}
+
+
+def _take_scan(tenant_id: str, child_id: str, scan_id: Any) -> dict[str, Any]:
+    """Check the uploaded scan (size, magic bytes) and move it to the evidence bucket."""
+    if not isinstance(scan_id, str) or not re.match(
+        r"^[A-Za-z0-9_-]{16,64}\.(pdf|jpg|png)$", scan_id
+    ):
+        raise BadRequest(
+            "Joignez le scan du formulaire signé (scan_id). / Attach the signed form's scan."
+        )
+    settings = get_settings()
+    s3 = aws.client("s3")
+    key = _scan_key(tenant_id, child_id, scan_id)
+    from botocore.exceptions import ClientError
+
+    try:
+        obj = s3.get_object(Bucket=settings.ingest_bucket, Key=key)
+    except ClientError:
+        raise BadRequest(
+            "Scan introuvable : renvoyez-le. / Scan not found: upload it again."
+        ) from None
+    content_type = str(obj.get("ContentType") or "")
+    body = obj["Body"].read(MAX_SCAN_BYTES + 1)
+    if (
+        content_type not in SCAN_MAGIC
+        or len(body) > MAX_SCAN_BYTES
+        or not body.startswith(SCAN_MAGIC[content_type])
+    ):
+        s3.delete_object(Bucket=settings.ingest_bucket, Key=key)
+        raise BadRequest(
+            "Le scan n'est pas un PDF, JPEG ou PNG valide. / "
+            "The scan is not a valid PDF, JPEG or PNG."
+        )
+    evidence_key = f"{topology.EVIDENCE_PREFIX}{tenant_id}/c/{child_id}/{scan_id}"
+    s3.put_object(
+        Bucket=settings.evidence_bucket,
+        Key=evidence_key,
+        Body=body,
+        ContentType=content_type,
+        ServerSideEncryption="AES256",
+    )
+    s3.delete_object(Bucket=settings.ingest_bucket, Key=key)
+    return {
+        "scan_key": evidence_key,
+        "scan_sha256": hashlib.sha256(body).hexdigest(),
+        "scan_type": content_type,
+        "scan_bytes": len(body),
+    }
+
+
+def _signatories(child: Any, raw: Any) -> list[str]:
+    signed_by = _ids(raw, "signed_by")
+    unknown = set(signed_by) - set(child.guardian_ids or ())
+    if unknown:
+        raise BadRequest(
+            "Les signataires doivent être des responsables de l'enfant. / "
+            "Signatories must be guardians of the child."
+        )
+    return signed_by
+
+
+def record_paper_consent(
+    principal: Principal, child_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Record the consent on a signed paper form; its scan is the evidence."""
+    require_director(principal)
+    child = consent.require_child(principal.tenant_id, child_id)
+    if child.archived:
+        raise Conflict("Cet enfant est archivé. / This child is archived.")
+    settings = tenant_settings.for_tenant(principal.tenant_id)
+    now = clock.now()
+    terms = consent.parse_terms(body, settings, now)
+    signed_by = _signatories(child, body.get("signed_by"))
+    if not signed_by:
+        raise BadRequest("Qui a signé le formulaire ? (signed_by) / Who signed the form?")
+    evidence = {
+        "kind": "paper_form",
+        "recorded_by": principal.principal_id,
+        "signed_by": sorted(signed_by),
+        **_take_scan(principal.tenant_id, child_id, body.get("scan_id")),
+    }
+    outcome = consent.change(
+        principal.tenant_id,
+        child,
+        actor=_staff_ref(principal),
+        requested=terms,
+        evidence=evidence,
+        agreeing=signed_by,
+        settings=settings,
+        at=now,
+    )
+    return outcome.as_dict()
+
+
+def record_withdrawal(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A guardian withdrew by letter, phone or in person: the director records it at once."""
+    require_director(principal)
+    child = consent.require_child(principal.tenant_id, child_id)
+    signed_by = _signatories(child, body.get("requested_by"))
+    evidence: dict[str, Any] = {
+        "kind": "recorded_by_staff",
+        "recorded_by": principal.principal_id,
+        "requested_by": sorted(signed_by),
+    }
+    if body.get("scan_id") is not None:
+        evidence.update(_take_scan(principal.tenant_id, child_id, body.get("scan_id")))
+    outcome = consent.change(
+        principal.tenant_id,
+        child,
+        actor=_staff_ref(principal),
+        requested=None,
+        evidence=evidence,
+        agreeing=signed_by,
+        settings=tenant_settings.for_tenant(principal.tenant_id),
+    )
+    return outcome.as_dict()
+
+
+def evidence_url(principal: Principal, child_id: str) -> dict[str, Any]:
+    """A short-lived link to the scan of the consent in force (directors only)."""
+    require_director(principal)
+    consent.require_child(principal.tenant_id, child_id)
+    record = consent.current(principal.tenant_id, child_id)
+    key = record.evidence.as_dict().get("scan_key") if record and record.evidence else None
+    if not key:
+        raise NotFound("Pas de scan pour ce consentement. / No scan for this consent.")
+    url = aws.client("s3").generate_presigned_url(
+        "get_object",
+        Params={"Bucket": get_settings().evidence_bucket, "Key": key},
+        ExpiresIn=300,
+    )
+    return {"url": url, "expires_in": 300}
+
+
+# --- Albums --------------------------------------------------------------------------------
+
+
+def _album_view(album: Album) -> dict[str, Any]:
+    return {
+        "album_id": album.album_id,
+        "title": album.title,
+        "date": album.album_date,
+        "group_id": album.group_id,
+        "archived": bool(album.archived),
+    }
+
+
+def _date(body: dict[str, Any]) -> str:
+    import datetime
+
+    value = body.get("date")
+    try:
+        return datetime.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise BadRequest("Date de l'album : AAAA-MM-JJ. / Album date: YYYY-MM-DD.") from None
+
+
+def list_albums(principal: Principal) -> dict[str, Any]:
+    if not principal.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    albums = sorted(
+        _list(Album, principal.tenant_id, "ALBUM#"), key=lambda a: a.album_date, reverse=True
+    )
+    return {"albums": [_album_view(a) for a in albums]}
+
+
+def create_album(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    if not principal.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    group_id = body.get("group_id")
+    if group_id is not None:
+        group_id = _require_group(principal.tenant_id, group_id).group_id
+    album_id = _new_id()
+    album = Album(
+        tenant_pk(principal.tenant_id),
+        f"ALBUM#{album_id}",
+        tenant_id=principal.tenant_id,
+        album_id=album_id,
+        title=_text(body, "title", "Titre", max_length=120),
+        album_date=_date(body),
+        group_id=group_id,
+        created_at=int(clock.now()),
+    )
+    album.save(condition=Album.pk.does_not_exist())
+    return _album_view(album)
+
+
+def update_album(principal: Principal, album_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    if not principal.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    album = _get(Album, principal.tenant_id, f"ALBUM#{album_id}", "Album", "Album")
+    actions = []
+    if "title" in body:
+        actions.append(Album.title.set(_text(body, "title", "Titre", max_length=120)))
+    if "date" in body:
+        actions.append(Album.album_date.set(_date(body)))
+    if "group_id" in body:
+        require_director(principal)  # changes who may see the album
+        group_id = body["group_id"]
+        if group_id is None:
+            actions.append(Album.group_id.remove())
+        else:
+            actions.append(
+                Album.group_id.set(_require_group(principal.tenant_id, group_id).group_id)
+            )
+    if not actions:
+        raise BadRequest("Rien à modifier. / Nothing to change.")
+    album.update(actions=actions)
+    return _album_view(album)
+
+
+# --- Tagging, validation, publication ------------------------------------------------------
+
+
+def _media(principal: Principal, media_id: str) -> Media:
+    if not principal.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    media: Media = _get(Media, principal.tenant_id, f"MEDIA#{media_id}", "Élément", "Item")
+    return media
+
+
+def _preview(media: Media, at: float) -> dict[str, Any]:
+    """Per audience, what the gate would show if the item were published now."""
+    item = dataclasses.replace(publication.gate_item(media), validated=True)
+    found = publishable(item, AUDIENCES, consent.grants(media.tenant_id, item.tagged_child_ids), at)
+    return {
+        audience: {
+            "visibility": decision.visibility.value,
+            "reasons": list(decision.reasons),
+            "uncovered_child_ids": sorted(decision.uncovered_child_ids),
+        }
+        for audience, decision in found.items()
+    }
+
+
+def media_view(media: Media, at: float) -> dict[str, Any]:
+    return {
+        "media_id": media.media_id,
+        "album_id": media.album_id,
+        "kind": media.kind,
+        "state": media.state,
+        "tagged_child_ids": sorted(media.tagged_child_ids or ()),
+        "no_identifiable_child": bool(media.no_identifiable_child),
+        "blurred_child_ids": sorted(media.blurred_child_ids or ()),
+        "has_blurred_variant": bool(media.blurred and media.blurred.as_dict()),
+        "published_audiences": sorted(media.published_audiences or ()),
+        "rejection_reason": media.rejection_reason,
+        "uploaded_by": media.uploaded_by,
+        "version": int(media.version or 0),
+        "gate": _preview(media, at),
+    }
+
+
+EDITABLE_STATES = ("ready", "published", "hidden", "rejected")
+
+
+def set_tags(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Tag the children who appear (roster chips), or mark "no identifiable child"."""
+    media = _media(principal, media_id)
+    if media.state not in EDITABLE_STATES:
+        raise Conflict("L'élément n'est pas encore traité. / The item is not processed yet.")
+    child_ids = _ids(body.get("child_ids"), "child_ids")
+    flag = body.get("no_identifiable_child", False)
+    if not isinstance(flag, bool):
+        raise BadRequest("no_identifiable_child : vrai ou faux. / true or false.")
+    if flag and child_ids:
+        raise BadRequest(
+            "Un élément avec des enfants identifiés ne peut pas être marqué « aucun enfant "
+            "identifiable ». / An item with tagged children cannot be marked "
+            "'no identifiable child'."
+        )
+    if len(child_ids) > MAX_TAGS:
+        raise BadRequest(f"Au plus {MAX_TAGS} enfants. / At most {MAX_TAGS} children.")
+    _children(principal.tenant_id, child_ids)  # every id exists in this centre, not archived
+    expected_version = body.get("version")
+    if expected_version is not None and expected_version != int(media.version or 0):
+        raise Conflict("L'élément a changé ; rechargez. / The item changed; please reload.")
+    before = set(media.tagged_child_ids or ())
+    after = set(child_ids)
+    pk = tenant_pk(principal.tenant_id)
+    companions = [
+        audit.Companion(
+            media,
+            (Media.version == media.version) & (Media.state == media.state),
+            op="update",
+            actions=(
+                Media.tagged_child_ids.set(after) if after else Media.tagged_child_ids.remove(),
+                Media.no_identifiable_child.set(flag),
+                # A blur chosen for a child who is no longer tagged means nothing any more.
+                Media.blurred_child_ids.set(set(media.blurred_child_ids or ()) & after)
+                if set(media.blurred_child_ids or ()) & after
+                else Media.blurred_child_ids.remove(),
+                Media.version.set(int(media.version or 0) + 1),
+                Media.updated_at.set(int(clock.now())),
+            ),
+        )
+    ]
+    for child_id in sorted(after - before):
+        companions.append(
+            audit.Companion(
+                MediaTag(
+                    pk,
+                    f"TAG#{child_id}#{media_id}",
+                    tenant_id=principal.tenant_id,
+                    child_id=child_id,
+                    media_id=media_id,
+                    album_id=media.album_id,
+                )
+            )
+        )
+    for child_id in sorted(before - after):
+        companions.append(audit.Companion(MediaTag(pk, f"TAG#{child_id}#{media_id}"), op="delete"))
+    try:
+        audit.append(
+            principal.tenant_id,
+            "tagging",
+            _staff_ref(principal),
+            f"media:{media_id}",
+            {"children": len(after), "no_identifiable_child": "true" if flag else "false"},
+            companions=tuple(companions),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(
+            "L'élément a changé ; rechargez. / The item changed; please reload."
+        ) from None
+    media.refresh(consistent_read=True)
+    return media_view(media, clock.now())
+
+
+def validation_queue(principal: Principal) -> dict[str, Any]:
+    """Processed items waiting for a decision, oldest first, with the gate's preview."""
+    if not principal.is_staff:
+        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+    now = clock.now()
+    waiting = [m for m in _list(Media, principal.tenant_id, "MEDIA#") if m.state == "ready"]
+    waiting.sort(key=lambda m: (m.created_at, m.media_id))
+    return {"items": [media_view(m, now) for m in waiting[:PAGE]]}
+
+
+def _default_audiences(tenant_id: str, media: Media) -> list[str]:
+    album = _get(Album, tenant_id, f"ALBUM#{media.album_id}", "Album", "Album")
+    return [FAMILIES_OF_GROUP] if album.group_id else [ALL_FAMILIES_OF_CENTRE]
+
+
+def _audiences(raw: Any) -> list[str]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(a, str) for a in raw):
+        raise BadRequest("audiences : liste non vide. / audiences: a non-empty list.")
+    unknown = sorted(set(raw) - set(AUDIENCES))
+    if unknown:
+        raise BadRequest(f"Publics inconnus : {', '.join(unknown)}. / Unknown audiences.")
+    return sorted(set(raw))
+
+
+def review(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Approve (and publish to the audiences the gate allows) or reject with a reason."""
+    media = _media(principal, media_id)
+    settings = tenant_settings.for_tenant(principal.tenant_id)
+    if not _may_publish(principal, settings):
+        raise Forbidden("Seule la direction valide les photos. / Only directors validate items.")
+    decision = body.get("decision")
+    if decision == "reject":
+        return _reject(principal, media, body)
+    if decision != "approve":
+        raise BadRequest("decision : approve ou reject. / decision: approve or reject.")
+    return publish(principal, media_id, body, media=media, settings=settings)
+
+
+def _reject(principal: Principal, media: Media, body: dict[str, Any]) -> dict[str, Any]:
+    reason = _text(body, "reason", "Motif du refus", max_length=300)
+    if media.state not in ("ready", "hidden"):
+        raise Conflict(
+            "Cet élément n'attend pas de validation. / This item is not awaiting review."
+        )
+    now = int(clock.now())
+    try:
+        audit.append(
+            principal.tenant_id,
+            "validation",
+            _staff_ref(principal),
+            f"media:{media.media_id}",
+            {"decision": "rejected"},
+            at=now,
+            companions=(
+                audit.Companion(
+                    media,
+                    (Media.version == media.version) & (Media.state == media.state),
+                    op="update",
+                    actions=(
+                        Media.state.set("rejected"),
+                        Media.rejection_reason.set(reason),
+                        Media.reviewed_by.set(principal.principal_id),
+                        Media.reviewed_at.set(now),
+                        Media.version.set(int(media.version or 0) + 1),
+                        Media.updated_at.set(now),
+                    ),
+                ),
+            ),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(
+            "L'élément a changé ; rechargez. / The item changed; please reload."
+        ) from None
+    media.refresh(consistent_read=True)
+    return media_view(media, now)
+
+
+def publish(
+    principal: Principal,
+    media_id: str,
+    body: dict[str, Any],
+    *,
+    media: Media | None = None,
+    settings: tenant_settings.TenantSettings | None = None,
+) -> dict[str, Any]:
+    """Publish to the requested audiences that the gate allows now; refuse if none."""
+    media = media or _media(principal, media_id)
+    settings = settings or tenant_settings.for_tenant(principal.tenant_id)
+    if not _may_publish(principal, settings):
+        raise Forbidden("Seule la direction publie. / Only directors publish.")
+    if media.state not in ("ready", "published", "hidden"):
+        raise Conflict(
+            "Seul un élément traité et non refusé se publie. / Only a processed, non-rejected "
+            "item can be published."
+        )
+    requested = (
+        _audiences(body["audiences"])
+        if body.get("audiences") is not None
+        else _default_audiences(principal.tenant_id, media)
+    )
+    now = clock.now()
+    preview = _preview(media, now)
+    allowed = [a for a in requested if preview[a]["visibility"] != Visibility.HIDDEN.value]
+    if not allowed:
+        problems = sorted({r for a in requested for r in preview[a]["reasons"]})
+        raise Conflict(
+            "Publication impossible : " + ", ".join(problems) + ". Identifiez les enfants (ou "
+            "cochez « aucun enfant identifiable »), floutez ceux sans consentement. / Cannot "
+            "publish: tag the children (or mark 'no identifiable child') and blur those without "
+            "consent."
+        )
+    clean = any(preview[a]["visibility"] == Visibility.CLEAN.value for a in allowed)
+    blurred = any(preview[a]["visibility"] == Visibility.BLURRED.value for a in allowed)
+    was_published = media.state == "published"
+    stamp = int(now)
+    try:
+        audit.append(
+            principal.tenant_id,
+            "publication",
+            _staff_ref(principal),
+            f"media:{media.media_id}",
+            {
+                "audiences": ",".join(allowed),
+                "refused": ",".join(sorted(set(requested) - set(allowed))) or "none",
+                "visibility": ",".join(f"{a}={preview[a]['visibility']}" for a in allowed),
+            },
+            at=stamp,
+            companions=(
+                audit.Companion(
+                    media,
+                    (Media.version == media.version) & (Media.state == media.state),
+                    op="update",
+                    actions=(
+                        Media.state.set("published"),
+                        Media.published_audiences.set(set(allowed)),
+                        Media.published_at.set(stamp),
+                        Media.reviewed_by.set(principal.principal_id),
+                        Media.reviewed_at.set(stamp),
+                        Media.rejection_reason.remove(),
+                        Media.clean_exposed.set(
+                            clean or (bool(media.clean_exposed) and was_published)
+                        ),
+                        Media.blurred_exposed.set(
+                            blurred or (bool(media.blurred_exposed) and was_published)
+                        ),
+                        Media.version.set(int(media.version or 0) + 1),
+                        Media.updated_at.set(stamp),
+                    ),
+                ),
+            ),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(
+            "L'élément a changé ; rechargez. / The item changed; please reload."
+        ) from None
+    media.refresh(consistent_read=True)
+    view = media_view(media, now)
+    view["refused_audiences"] = sorted(set(requested) - set(allowed))
+    return view
+
+
+def unpublish(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Take an item down at once (its served copies are then replaced by revocation)."""
+    require_director(principal)
+    media = _media(principal, media_id)
+    if media.state != "published":
+        raise Conflict("Cet élément n'est pas publié. / This item is not published.")
+    now = int(clock.now())
+    try:
+        audit.append(
+            principal.tenant_id,
+            "unpublication",
+            _staff_ref(principal),
+            f"media:{media_id}",
+            {"reason": "director"},
+            at=now,
+            companions=(
+                audit.Companion(
+                    media,
+                    (Media.version == media.version) & (Media.state == "published"),
+                    op="update",
+                    actions=(
+                        Media.state.set("hidden"),
+                        Media.version.set(int(media.version or 0) + 1),
+                        Media.updated_at.set(now),
+                    ),
+                ),
+            ),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(
+            "L'élément a changé ; rechargez. / The item changed; please reload."
+        ) from None
+    media.refresh(consistent_read=True)
+    return media_view(media, now)
+
+
+# --- Audit ---------------------------------------------------------------------------------
+
+
+def audit_export(principal: Principal, fmt: str) -> tuple[str, str]:
+    require_director(principal)
+    if fmt not in ("json", "csv"):
+        raise BadRequest("format : json ou csv. / format: json or csv.")
+    data.ready()
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    return audit.export(principal.tenant_id, fmt), content_type  # type: ignore[arg-type]
+
+
+def audit_verify(principal: Principal) -> dict[str, Any]:
+    require_director(principal)
+    data.ready()
+    report = audit.verify(principal.tenant_id)
+    return {
+        "ok": report.ok,
+        "checked": report.checked,
+        "first_broken_seq": report.first_broken_seq,
+        "problem": report.problem,
+    }

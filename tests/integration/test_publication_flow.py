@@ -1,0 +1,306 @@
+"""Upload, tag, validate, publish, read through the gate, withdraw, revoke served copies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Aws, Centre
+from tests.integration.helpers import call, drain, put_as_browser, request_grant
+from tests.integration.scenario import Scenario, build, give
+from tests.support.images import jpeg_with_metadata
+
+GROUP = "families_of_group"
+CENTRE = "all_families_of_centre"
+
+
+@pytest.fixture
+def centre(aws: Aws) -> Scenario:
+    return build()
+
+
+def upload_photo(aws: Aws, centre: Scenario) -> str:
+    """A processed photo in the loutres' album, uploaded by the animator."""
+    as_centre = Centre(centre.tenant_id, centre.album_id, centre.animator, "")
+    data = jpeg_with_metadata((640, 480))
+    grant = request_grant(as_centre, data)
+    put_as_browser(aws, grant, data)
+    drain(aws)
+    media_id: str = grant["media_id"]
+    return media_id
+
+
+def media(centre: Scenario, media_id: str) -> Any:
+    from pellicule.models import Media, tenant_pk
+
+    return Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
+
+
+def tag(centre: Scenario, media_id: str, *children: str, session: str | None = None) -> Any:
+    return centre.admin(
+        "PUT",
+        f"media/{media_id}/tags",
+        {"child_ids": [centre.children[c] for c in children]},
+        session=session or centre.animator,
+    )
+
+
+def approve(centre: Scenario, media_id: str, **extra: Any) -> dict[str, Any]:
+    return centre.admin("POST", f"media/{media_id}/review", {"decision": "approve", **extra})
+
+
+def blur(aws: Aws, centre: Scenario, media_id: str, *children: str) -> None:
+    response = call(
+        "upload",
+        _event(
+            "PUT",
+            f"/api/upload/media/{media_id}/faces",
+            {"boxes": [[0.1, 0.1, 0.2, 0.2]], "hides": [centre.children[c] for c in children]},
+            centre.animator,
+        ),
+    )
+    assert response["statusCode"] == 200, response
+    drain(aws)
+
+
+def _event(method: str, path: str, payload: Any, session: str) -> dict[str, Any]:
+    from tests.conftest import api_event
+
+    return api_event(method, path, body=payload, session=session)
+
+
+def stream_event(*items: tuple[str, Any, Any]) -> dict[str, Any]:
+    """A DynamoDB stream event as Lambda delivers it: (eventName, new item, old item)."""
+    records = []
+    for number, (name, new, old) in enumerate(items, start=1):
+        change: dict[str, Any] = {
+            "Keys": {"pk": {"S": new.pk}, "sk": {"S": new.sk}},
+            "SequenceNumber": f"{number:021d}",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+            "NewImage": new.serialize(),
+        }
+        if old is not None:
+            change["OldImage"] = old
+        records.append({"eventID": str(number), "eventName": name, "dynamodb": change})
+    return {"Records": records}
+
+
+def latest_consent_event(centre: Scenario, child: str) -> Any:
+    from pellicule.models import ConsentEvent, tenant_pk
+
+    return list(
+        ConsentEvent.query(
+            tenant_pk(centre.tenant_id),
+            ConsentEvent.sk.startswith(f"CONSENTLOG#{centre.children[child]}#"),
+        )
+    )[-1]
+
+
+def family_album(centre: Scenario, who: str) -> dict[str, Any]:
+    return centre.family(who, "GET", f"albums/{centre.album_id}")
+
+
+def test_an_item_is_publishable_only_when_the_gate_allows_it(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    # An untagged item is not publishable
+    refused = approve(centre, media_id)
+    assert refused["statusCode"] == 409
+    assert "untagged_without_flag" in refused["body"]
+    # Tagged with Noah (consent) and Zoé (none): refused, no blurred variant
+    centre.ok(tag(centre, media_id, "noah", "zoe"))
+    refused = approve(centre, media_id)
+    assert refused["statusCode"] == 409
+    assert f"no_consent:{centre.children['zoe']}" in refused["body"]
+    assert media(centre, media_id).state == "ready"
+    # Zoé's face blurred: published, served blurred
+    blur(aws, centre, media_id, "zoe")
+    published = centre.ok(approve(centre, media_id))
+    assert published["state"] == "published"
+    assert published["published_audiences"] == [GROUP]
+    assert published["gate"][GROUP]["visibility"] == "blurred"
+
+
+def test_no_identifiable_child_flag_publishes_to_the_whole_centre(
+    aws: Aws, centre: Scenario
+) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(
+        centre.admin(
+            "PUT",
+            f"media/{media_id}/tags",
+            {"no_identifiable_child": True},
+            session=centre.animator,
+        )
+    )
+    centre.ok(approve(centre, media_id, audiences=[CENTRE]))
+    # Zoé's guardian (another group) sees it: it was published to every family
+    album = centre.ok(family_album(centre, "g4"))
+    assert [i["media_id"] for i in album["items"]] == [media_id]
+    assert album["items"][0]["blurred"] is False
+
+
+def test_flag_and_tags_together_are_refused(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    response = centre.admin(
+        "PUT",
+        f"media/{media_id}/tags",
+        {"child_ids": [centre.children["noah"]], "no_identifiable_child": True},
+    )
+    assert response["statusCode"] == 400
+    assert not media(centre, media_id).tagged_child_ids
+
+
+def test_reject_needs_a_reason_and_keeps_the_item_from_families(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    assert (
+        centre.admin("POST", f"media/{media_id}/review", {"decision": "reject"})["statusCode"]
+        == 400
+    )
+    rejected = centre.ok(
+        centre.admin("POST", f"media/{media_id}/review", {"decision": "reject", "reason": "floue"})
+    )
+    assert rejected["state"] == "rejected"
+    assert rejected["rejection_reason"] == "floue"
+    queue = centre.ok(centre.admin("GET", "queue"))
+    assert media_id not in [i["media_id"] for i in queue["items"]]
+
+
+def test_the_queue_lists_processed_items_with_the_gate_preview(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(tag(centre, media_id, "noah"))
+    queue = centre.ok(centre.admin("GET", "queue", session=centre.animator))
+    [item] = [i for i in queue["items"] if i["media_id"] == media_id]
+    assert item["gate"][GROUP]["uncovered_child_ids"] == [centre.children["noah"]]
+    assert item["gate"][GROUP]["visibility"] == "hidden"
+
+
+def test_families_see_only_what_the_gate_allows_on_every_read(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    # Noah's and Léa's families (same group) see it clean; Zoé's (another group) do not
+    for who in ("g3", "g1"):
+        album = centre.ok(family_album(centre, who))
+        assert [i["media_id"] for i in album["items"]] == [media_id]
+        assert album["items"][0]["blurred"] is False
+        assert "web" in album["items"][0]["renditions"]
+    assert family_album(centre, "g4")["statusCode"] == 404
+    assert centre.family("g4", "GET", f"media/{media_id}/download")["statusCode"] == 404
+    # When Noah's guardian withdraws, the very next read hides it (before any propagation)
+    centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent/withdraw"))
+    assert family_album(centre, "g1")["statusCode"] == 404
+    assert centre.family("g1", "GET", f"media/{media_id}/download")["statusCode"] == 404
+    assert centre.ok(centre.family("g1", "GET", "albums"))["albums"] == []
+
+
+def test_a_blurred_item_never_hands_out_clean_keys(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah", "lea"))
+    blur(aws, centre, media_id, "lea")
+    centre.ok(approve(centre, media_id))
+    item = media(centre, media_id)
+    clean_keys = {v["key"] for v in item.renditions.as_dict().values()}
+    album = centre.ok(family_album(centre, "g3"))
+    served = str(album)
+    assert album["items"][0]["blurred"] is True
+    assert not any(key in served for key in clean_keys)
+    download = centre.ok(centre.family("g3", "GET", f"media/{media_id}/download"))
+    assert download["blurred"] is True
+    assert not any(key in download["url"] for key in clean_keys)
+
+
+def object_versions(aws: Aws, key: str) -> list[Any]:
+    listed = aws.client("s3").list_object_versions(Bucket=aws.names.media_bucket, Prefix=key)
+    return [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]
+
+
+def invalidated_paths(aws: Aws) -> set[str]:
+    cloudfront = aws.client("cloudfront")
+    paths: set[str] = set()
+    listed = cloudfront.list_invalidations(DistributionId=aws.distribution_id)
+    for summary in listed["InvalidationList"].get("Items", []):
+        batch = cloudfront.get_invalidation(DistributionId=aws.distribution_id, Id=summary["Id"])
+        paths |= set(batch["Invalidation"]["InvalidationBatch"]["Paths"].get("Items", []))
+    return paths
+
+
+def test_withdrawal_replaces_served_copies_and_invalidates_them(aws: Aws, centre: Scenario) -> None:
+    from functions.revocation.handler import handler
+    from pellicule import audit
+
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    old_keys = [v["key"] for v in media(centre, media_id).renditions.as_dict().values()]
+    centre.ok(family_album(centre, "g1"))  # a family received signed links to those keys
+    centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent/withdraw"))
+    # When the stream delivers the history entry
+    result = handler(stream_event(("INSERT", latest_consent_event(centre, "noah"), None)), None)
+    assert result == {"batchItemFailures": []}
+    # Then the item is hidden, no version of the old keys is left, their paths are invalidated
+    item = media(centre, media_id)
+    assert item.state == "hidden"
+    new_keys = [v["key"] for v in item.renditions.as_dict().values()]
+    assert not set(new_keys) & set(old_keys)
+    for key in old_keys:
+        assert object_versions(aws, key) == []
+    for key in new_keys:  # staff keep the item (it may be blurred and published again)
+        assert object_versions(aws, key)
+    assert {f"/media/{key}" for key in old_keys} <= invalidated_paths(aws)
+    assert [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "unpublication"]
+    # A second delivery of the same record changes nothing
+    handler(stream_event(("INSERT", latest_consent_event(centre, "noah"), None)), None)
+    assert [v["key"] for v in media(centre, media_id).renditions.as_dict().values()] == new_keys
+
+
+def test_a_blurred_alternative_keeps_the_item_published(aws: Aws, centre: Scenario) -> None:
+    from functions.revocation.handler import handler
+
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    blur(aws, centre, media_id, "noah")
+    centre.ok(approve(centre, media_id))
+    blurred_before = media(centre, media_id).blurred.as_dict()
+    centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent/withdraw"))
+    handler(stream_event(("INSERT", latest_consent_event(centre, "noah"), None)), None)
+    item = media(centre, media_id)
+    assert item.state == "published"
+    assert item.blurred.as_dict() == blurred_before  # the blurred copies stay valid
+    album = centre.ok(family_album(centre, "g1"))
+    assert album["items"][0]["blurred"] is True
+
+
+def test_unpublishing_replaces_the_served_copies(aws: Aws, centre: Scenario) -> None:
+    from functions.revocation.handler import handler
+
+    media_id = upload_photo(aws, centre)
+    centre.ok(centre.admin("PUT", f"media/{media_id}/tags", {"no_identifiable_child": True}))
+    centre.ok(approve(centre, media_id))
+    before = media(centre, media_id)
+    old_image = before.serialize()
+    old_keys = [v["key"] for v in before.renditions.as_dict().values()]
+    centre.ok(centre.admin("POST", f"media/{media_id}/unpublish"))
+    assert (
+        centre.admin("POST", f"media/{media_id}/unpublish", session=centre.animator)["statusCode"]
+        == 403
+    )
+    handler(stream_event(("MODIFY", media(centre, media_id), old_image)), None)
+    for key in old_keys:
+        assert object_versions(aws, key) == []
+
+
+def test_the_revocation_function_ignores_unrelated_records(aws: Aws, centre: Scenario) -> None:
+    from functions.revocation.handler import handler
+
+    media_id = upload_photo(aws, centre)
+    item = media(centre, media_id)
+    keys = item.renditions.as_dict()
+    result = handler(stream_event(("MODIFY", item, item.serialize())), None)
+    assert result == {"batchItemFailures": []}
+    assert media(centre, media_id).renditions.as_dict() == keys
