@@ -104,13 +104,30 @@ class Centre:
 def make_centre(tenant_id: str | None = None) -> Centre:
     """A centre with an album, a director and a guardian, each with a live session."""
     from pellicule import clock, data, sessions
-    from pellicule.models import Album, Tenant, tenant_pk
+    from pellicule.models import Album, Guardian, Staff, Tenant, tenant_pk
 
     data.ready()
     tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
     now = int(clock.now())
     Tenant(
         tenant_pk(tenant_id), "PROFILE", tenant_id=tenant_id, name="Centre", created_at=now
+    ).save()
+    # The people behind the sessions (a session of someone unknown or archived is refused).
+    Staff(
+        tenant_pk(tenant_id),
+        "STAFF#staff-1",
+        tenant_id=tenant_id,
+        staff_id="staff-1",
+        role="director",
+        display_name="Direction",
+        email="direction@centre.example",
+    ).save()
+    Guardian(
+        tenant_pk(tenant_id),
+        "GUARDIAN#guardian-1",
+        tenant_id=tenant_id,
+        guardian_id="guardian-1",
+        email="parent@famille.example",
     ).save()
     album_id = uuid.uuid4().hex
     Album(

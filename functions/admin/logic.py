@@ -7,12 +7,13 @@ another centre's id is simply "not found". Role checks happen here, next to the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -440,7 +441,8 @@ def _list_consents(tenant_id: str) -> list[Any]:
 
 
 def _initial(body: dict[str, Any]) -> str:
-    value = _text(body, "initial", "Initiale du nom", max_length=3).rstrip(".")
+    """Only the initial of the last name is kept, even when the whole name is sent."""
+    value = _text(body, "initial", "Initiale du nom", max_length=60).rstrip(".")
     if not value or not value[0].isalpha():
         raise BadRequest("Initiale : une lettre. / initial: one letter.")
     return f"{value[0].upper()}."
@@ -569,11 +571,23 @@ def update_guardian(principal: Principal, guardian_id: str, body: dict[str, Any]
     guardian = _get(
         Guardian, principal.tenant_id, f"GUARDIAN#{guardian_id}", "Responsable", "Guardian"
     )
+    if guardian.archived:
+        raise Conflict("Ce responsable est archivé. / This guardian is archived.")
     actions: list[Any] = []
     add: list[Child] = []
     remove: list[Child] = []
     if "email" in body:
         email = _email(body)
+        for existing in Guardian.by_gsi1.query(f"GUARDIANEMAIL#{email}"):
+            if (
+                existing.tenant_id == principal.tenant_id
+                and existing.guardian_id != guardian_id
+                and not existing.archived
+            ):
+                raise Conflict(
+                    "Un autre responsable a déjà cette adresse. / Another guardian already "
+                    "has this address."
+                )
         actions += [
             Guardian.email.set(email),
             Guardian.gsi1pk.set(f"GUARDIANEMAIL#{email}"),
@@ -741,17 +755,37 @@ def record_paper_consent(
         "signed_by": sorted(signed_by),
         **_take_scan(principal.tenant_id, child_id, body.get("scan_id")),
     }
-    outcome = consent.change(
-        principal.tenant_id,
-        child,
-        actor=_staff_ref(principal),
-        requested=terms,
-        evidence=evidence,
-        agreeing=signed_by,
-        settings=settings,
-        at=now,
-    )
+    with _scan_kept_only_if_recorded(evidence):
+        outcome = consent.change(
+            principal.tenant_id,
+            child,
+            actor=_staff_ref(principal),
+            requested=terms,
+            evidence=evidence,
+            agreeing=signed_by,
+            settings=settings,
+            at=now,
+        )
+    if outcome.action == "unchanged":
+        _drop_scan(evidence)  # nothing recorded: the scan proves nothing new
     return outcome.as_dict()
+
+
+@contextlib.contextmanager
+def _scan_kept_only_if_recorded(evidence: dict[str, Any]) -> Iterator[None]:
+    """A scan whose consent could not be recorded is not kept (no orphaned evidence)."""
+    try:
+        yield
+    except BaseException:
+        _drop_scan(evidence)
+        raise
+
+
+def _drop_scan(evidence: dict[str, Any]) -> None:
+    if evidence.get("scan_key"):
+        aws.client("s3").delete_object(
+            Bucket=get_settings().evidence_bucket, Key=str(evidence["scan_key"])
+        )
 
 
 def record_withdrawal(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -766,15 +800,18 @@ def record_withdrawal(principal: Principal, child_id: str, body: dict[str, Any])
     }
     if body.get("scan_id") is not None:
         evidence.update(_take_scan(principal.tenant_id, child_id, body.get("scan_id")))
-    outcome = consent.change(
-        principal.tenant_id,
-        child,
-        actor=_staff_ref(principal),
-        requested=None,
-        evidence=evidence,
-        agreeing=signed_by,
-        settings=tenant_settings.for_tenant(principal.tenant_id),
-    )
+    with _scan_kept_only_if_recorded(evidence):
+        outcome = consent.change(
+            principal.tenant_id,
+            child,
+            actor=_staff_ref(principal),
+            requested=None,
+            evidence=evidence,
+            agreeing=signed_by,
+            settings=tenant_settings.for_tenant(principal.tenant_id),
+        )
+    if outcome.action == "unchanged":
+        _drop_scan(evidence)
     return outcome.as_dict()
 
 

@@ -1,6 +1,7 @@
 """Gallery reads for staff: item state and short-lived signed rendition URLs.
 
-(The parent gallery, with the publication gate, comes with consent and access.)
+Staff see every item of their centre with its tags and review state (they validate them);
+families read through ``functions/family``, behind the publication gate.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _signed(renditions: Any) -> dict[str, Any]:
 
 
 def _item(media: Media) -> dict[str, Any]:
-    ready = media.state == "ready"
+    ready = media.state in ("ready", "published", "hidden", "rejected")
     return {
         "media_id": media.media_id,
         "album_id": media.album_id,
@@ -45,6 +46,12 @@ def _item(media: Media) -> dict[str, Any]:
         "duration_seconds": media.duration_seconds,
         "renditions": _signed(media.renditions) if ready else {},
         "face_boxes": list(media.face_boxes or []),
+        "tagged_child_ids": sorted(media.tagged_child_ids or ()),
+        "no_identifiable_child": bool(media.no_identifiable_child),
+        "blurred_child_ids": sorted(media.blurred_child_ids or ()),
+        "published_audiences": sorted(media.published_audiences or ()),
+        "rejection_reason": media.rejection_reason,
+        "version": int(media.version or 0),
         "blur_revision": int(media.blur_revision or 0),
         "blurred": _signed(media.blurred) if ready else {},
     }

@@ -36,12 +36,37 @@ def principal(event: dict[str, Any]) -> Principal:
     from pellicule import sessions  # data access: imported on first request, not at init
 
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET").upper()
-    found = sessions.resolve(_cookie(event.get("cookies"), sessions.COOKIE_NAME))
+    found = _still_allowed(sessions.resolve(_cookie(event.get("cookies"), sessions.COOKIE_NAME)))
     if method not in SAFE_METHODS:
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         if headers.get(CSRF_HEADER) != "1":
             raise Forbidden("En-tête anti-CSRF manquant. / Missing anti-CSRF header.")
     return found
+
+
+def _still_allowed(found: Principal) -> Principal:
+    """The session's person as they are NOW: an archived person is signed out at once, and a
+    changed role (e.g. a director demoted to animator) applies on the very next request."""
+    import dataclasses
+
+    from pynamodb.exceptions import DoesNotExist
+
+    from pellicule.errors import Unauthenticated
+    from pellicule.models import Guardian, Staff, tenant_pk
+
+    pk = tenant_pk(found.tenant_id)
+    try:
+        if found.is_staff:
+            staff = Staff.get(pk, f"STAFF#{found.principal_id}", consistent_read=True)
+            if not staff.archived:
+                return dataclasses.replace(found, role=staff.role)
+        else:
+            guardian = Guardian.get(pk, f"GUARDIAN#{found.principal_id}", consistent_read=True)
+            if not guardian.archived:
+                return found
+    except DoesNotExist:
+        pass
+    raise Unauthenticated("Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in.")
 
 
 def require_staff(found: Principal) -> Principal:

@@ -122,7 +122,8 @@ class Child(Base):
     first_name = UnicodeAttribute()
     initial = UnicodeAttribute()
     group_id = UnicodeAttribute()
-    # Kept in step with Guardian.child_ids (both written in one transaction).
+    # Kept in step with the child_ids of its active guardians (both sides written in one
+    # transaction); archiving a guardian removes them here and keeps their child_ids as history.
     guardian_ids = UnicodeSetAttribute(default=set)
     archived = BooleanAttribute(default=False)
 
