@@ -5,7 +5,8 @@
 - ``GET  children/<id>/consent``: current consent and its history
 - ``POST children/<id>/consent``: give, widen or narrow (electronic acceptance)
 - ``POST children/<id>/consent/withdraw``: withdraw, in one action
-- ``GET  albums``, ``GET albums/<id>``: what the publication gate allows now
+- ``GET  albums``, ``GET albums/<id>?cursor=&limit=``: what the publication gate allows now,
+  one page at a time
 - ``GET  media/<id>/download``: a short-lived link to the full-size file
 """
 
@@ -61,7 +62,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
 
     @app.get(f"{BASE}/albums/<album_id>")
     def album(album_id: str) -> Response:
-        return ok(logic.album(who(), album_id))
+        principal = who()
+        query = app.current_event.query_string_parameters or {}
+        limit = query.get("limit", str(logic.PAGE))
+        if not limit.isdigit():
+            from pellicule.errors import BadRequest
+
+            raise BadRequest("limit : un nombre. / limit: a number.")
+        return ok(logic.album(principal, album_id, cursor=query.get("cursor"), limit=int(limit)))
 
     @app.get(f"{BASE}/media/<media_id>/download")
     def download(media_id: str) -> Response:

@@ -22,12 +22,13 @@ from pellicule import (
     publication,
     tenant_settings,
 )
-from pellicule.errors import Conflict, Forbidden, NotFound
+from pellicule.errors import BadRequest, Conflict, Forbidden, NotFound
 from pellicule.gate import Visibility
 from pellicule.models import Album, Child, Guardian, Media, tenant_pk
 from pellicule.sessions import Principal
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_CURSOR = re.compile(r"^MEDIA#\d{12}#[A-Za-z0-9_-]{1,64}$")
 PAGE = 100
 
 
@@ -165,10 +166,12 @@ def _child_groups(tenant_id: str) -> dict[str, str]:
     }
 
 
-def _published(tenant_id: str, album_id: str) -> list[Media]:
+def _published(tenant_id: str, album_id: str, after: str | None = None) -> list[Media]:
+    """Published items of an album in upload order (after the ``after`` cursor if given)."""
+    condition = Media.gsi1sk > after if after else None
     return [
         m
-        for m in Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}")
+        for m in Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}", condition)
         if m.state == publication.PUBLISHED
     ]
 
@@ -253,28 +256,45 @@ def _album(principal: Principal, album_id: str) -> Album:
     return album
 
 
-def album(principal: Principal, album_id: str) -> dict[str, Any]:
+def album(
+    principal: Principal, album_id: str, *, cursor: str | None = None, limit: int = PAGE
+) -> dict[str, Any]:
+    """One page of the items of an album this family may see now, in upload order.
+
+    ``next_cursor`` (opaque to clients) fetches the following page; it is ``None`` at the end.
+    """
+    if cursor is not None and not _CURSOR.match(cursor):
+        raise BadRequest("Curseur de page invalide. / Invalid page cursor.")
+    if not 1 <= limit <= PAGE:
+        raise BadRequest(f"limit : entre 1 et {PAGE}. / limit: between 1 and {PAGE}.")
     viewer = _viewer(principal)
     found = _album(principal, album_id)
-    visible = _visible(principal, viewer, found, _published(principal.tenant_id, album_id))
-    if not visible:
+    visible = _visible(principal, viewer, found, _published(principal.tenant_id, album_id, cursor))
+    if not visible and cursor is None:
         raise NotFound("Album introuvable. / Album not found.")
+    page = visible[:limit]
     audit.append(
         principal.tenant_id,
         "view",
         _ref(principal),
         f"album:{album_id}",
-        {"items": len(visible), "blurred": sum(v is Visibility.BLURRED for _, v in visible)},
+        {"items": len(page), "blurred": sum(v is Visibility.BLURRED for _, v in page)},
     )
     return {
         "album": {"album_id": found.album_id, "title": found.title, "date": found.album_date},
-        "items": [_item_view(m, v) for m, v in visible[:PAGE]],
+        "items": [_item_view(m, v) for m, v in page],
+        "next_cursor": page[-1][0].gsi1sk if len(visible) > limit else None,
+        "downloads": tenant_settings.for_tenant(principal.tenant_id).allow_downloads,
     }
 
 
 def download(principal: Principal, media_id: str) -> dict[str, Any]:
-    """A short-lived link to the full-size file, if the gate allows it now."""
+    """A short-lived link to the full-size file, if the gate and the centre allow it now."""
     viewer = _viewer(principal)
+    if not tenant_settings.for_tenant(principal.tenant_id).allow_downloads:
+        raise Forbidden(
+            "Le centre ne permet pas le téléchargement. / The centre does not allow downloads."
+        )
     if not _ID.match(media_id):
         raise NotFound("Élément introuvable. / Item not found.")
     try:

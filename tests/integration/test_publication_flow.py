@@ -304,3 +304,48 @@ def test_the_revocation_function_ignores_unrelated_records(aws: Aws, centre: Sce
     result = handler(stream_event(("MODIFY", item, item.serialize())), None)
     assert result == {"batchItemFailures": []}
     assert media(centre, media_id).renditions.as_dict() == keys
+
+
+def test_an_album_is_read_one_page_at_a_time(aws: Aws, centre: Scenario) -> None:
+    published = []
+    for _ in range(3):
+        media_id = upload_photo(aws, centre)
+        centre.ok(centre.admin("PUT", f"media/{media_id}/tags", {"no_identifiable_child": True}))
+        centre.ok(approve(centre, media_id))
+        published.append(media_id)
+    hidden = upload_photo(aws, centre)  # never validated: never listed
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        path = f"albums/{centre.album_id}?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        event = _event("GET", f"/api/family/{path}", None, centre.families["g1"].session)
+        event["rawPath"] = f"/api/family/albums/{centre.album_id}"
+        event["requestContext"]["http"]["path"] = event["rawPath"]
+        event["queryStringParameters"] = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = centre.ok(call("family", event))
+        pages += 1
+        seen += [i["media_id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 2
+    assert len(seen) == len(set(seen))  # no item twice across pages
+    assert sorted(seen) == sorted(published)  # upload order (same second: by id)
+    assert hidden not in seen
+    bad = _event(
+        "GET", f"/api/family/albums/{centre.album_id}", None, centre.families["g1"].session
+    )
+    bad["queryStringParameters"] = {"cursor": "ALBUM#x"}
+    assert call("family", bad)["statusCode"] == 400
+
+
+def test_a_centre_may_turn_family_downloads_off(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(centre.admin("PUT", f"media/{media_id}/tags", {"no_identifiable_child": True}))
+    centre.ok(approve(centre, media_id))
+    centre.ok(centre.family("g1", "GET", f"media/{media_id}/download"))
+    centre.ok(centre.admin("PUT", "settings", {"allow_downloads": False}))
+    refused = centre.family("g1", "GET", f"media/{media_id}/download")
+    assert refused["statusCode"] == 403
+    assert centre.ok(family_album(centre, "g1"))["downloads"] is False

@@ -96,6 +96,10 @@ CHOICES: dict[str, Choice] = {
     "two_guardian_widening": Choice(
         True, (True, False), "accord des deux responsables", "both guardians must agree"
     ),
+    # Families may download the full-size file of what they may see.
+    "allow_downloads": Choice(
+        True, (True, False), "téléchargement par les familles", "family downloads"
+    ),
     # Last day of the season (MM-DD): the default end of a consent.
     "season_end": Choice("08-31", (), "fin de saison (MM-JJ)", "season end (MM-DD)"),
 }
@@ -112,6 +116,7 @@ class TenantSettings:
     staff_second_factor: str = str(CHOICES["staff_second_factor"].default)
     two_guardian_widening: bool = bool(CHOICES["two_guardian_widening"].default)
     season_end: str = str(CHOICES["season_end"].default)
+    allow_downloads: bool = bool(CHOICES["allow_downloads"].default)
 
     def max_bytes(self, kind: str) -> int:
         return self.max_photo_bytes if kind == "photo" else self.max_video_bytes
