@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install demo test lint typecheck test-unit test-integration test-infra test-e2e \
-        system-deps synth deploy bench clean
+        system-deps synth deploy openapi bench clean
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -73,6 +73,9 @@ synth: install ## Synthesize the CloudFormation templates into cdk.out (offline,
 
 deploy: install ## Deploy to AWS (EU region only; needs credentials): STAGE=prod AWS_REGION=eu-west-3
 	STAGE=$(STAGE) ./scripts/deploy.sh
+
+openapi: $(VENV)/.synced ## Regenerate the API description (layers/core/pellicule/openapi.json) from the routes
+	$(PY) scripts/openapi.py
 
 bench: $(VENV)/.synced ## Run the benchmarks in bench/ and print their ratios
 	$(PY) -m bench

@@ -75,7 +75,7 @@ class Api(Construct):
     def _add_route(self, route: topology.Route, function: lambda_.IFunction) -> None:
         routes = self.http_api.add_routes(
             path=route.path,
-            methods=[apigwv2.HttpMethod.ANY],
+            methods=[apigwv2.HttpMethod(route.method)],
             integration=integrations.HttpLambdaIntegration(
                 f"{route.prefix.capitalize()}Integration", function
             ),

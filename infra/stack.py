@@ -308,6 +308,16 @@ def _grant_family(function: lambda_.Function, parts: Parts) -> None:
     parts.cdn.grant_read_public_url(function)
 
 
+def _grant_auth(function: lambda_.Function, parts: Parts) -> None:
+    """Sign-in: people lookups (gsi1), links, rate counters and sessions in the table; the
+    public URL the links are built from; e-mail from the configured SES identity only (none
+    is granted when the deployment has no ``mailDomain``). No bucket, no signing key."""
+    _table(function, parts.data.table, write=True)
+    parts.cdn.grant_read_public_url(function)
+    if parts.mail is not None:
+        parts.mail.grant_send(function)
+
+
 def _grant_revocation(function: lambda_.Function, parts: Parts) -> None:
     """Replace served copies (copy to a fresh key, delete every version of the old one) and
     invalidate their CDN paths. The stream is granted by its event source (infra/revocation)."""
@@ -350,6 +360,7 @@ GRANTS: dict[str, Grant] = {
     "gallery": _grant_gallery,
     "admin": _grant_admin,
     "family": _grant_family,
+    "auth": _grant_auth,
     "revocation": _grant_revocation,
     "purge": _grant_purge,
 }

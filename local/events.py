@@ -134,7 +134,8 @@ def http_api_event(
             event["isBase64Encoded"] = True
     else:
         event["isBase64Encoded"] = False
-    event["pathParameters"] = {"proxy": proxy}
+    if route.exact_path is None:
+        event["pathParameters"] = {"proxy": proxy}
     return event
 
 

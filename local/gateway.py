@@ -131,8 +131,13 @@ def proxy_result_to_reply(result: Any) -> Reply:
 
 
 def match_route(path: str, routes: Iterable[topology.Route]) -> tuple[topology.Route, str] | None:
-    """``ANY /api/<prefix>/{proxy+}``: the route and the (decoded) greedy proxy value."""
+    """``ANY /api/<prefix>/{proxy+}``: the route and the (decoded) greedy proxy value; an
+    exact route matches its one path (its proxy value is empty)."""
     for route in routes:
+        if route.exact_path is not None:
+            if path == route.exact_path:
+                return route, ""
+            continue
         head = f"/api/{route.prefix}/"
         if path.startswith(head) and len(path) > len(head):
             return route, unquote(path[len(head) :])
@@ -300,6 +305,8 @@ class Gateway:
         if matched is None:
             return json_reply(404, API_NOT_FOUND)
         route, proxy = matched
+        if route.method != "ANY" and request.command != route.method:
+            return json_reply(404, API_NOT_FOUND)  # as API Gateway: no route for that method
         body = request.read_body()
         if body is None:
             return json_reply(413, {"message": "Request Entity Too Large"})

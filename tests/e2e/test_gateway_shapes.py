@@ -70,6 +70,10 @@ def test_routes_match_their_prefix_only():
     assert match_route("/api/upload/a/b", topology.API_ROUTES) == (UPLOAD, "a/b")
     assert match_route("/api/uploads/a", topology.API_ROUTES) is None
     assert match_route("/api/upload/", topology.API_ROUTES) is None
+    # An exact route matches its one path only, without a proxy value.
+    openapi = next(route for route in topology.API_ROUTES if route.exact_path)
+    assert match_route("/api/openapi.json", topology.API_ROUTES) == (openapi, "")
+    assert match_route("/api/openapi.json/x", topology.API_ROUTES) is None
 
 
 def test_proxy_result_mapping():

@@ -61,7 +61,10 @@ def test_one_route_per_topology_route_to_the_matching_function(main: Variant) ->
     }
     assert set(routes) == {route.route_key for route in topology.API_ROUTES}
     for route in topology.API_ROUTES:
-        assert route.route_key == f"ANY /api/{route.prefix}/{{proxy+}}"
+        if route.exact_path is None:
+            assert route.route_key == f"ANY /api/{route.prefix}/{{proxy+}}"
+        else:  # a single public document, read only
+            assert route.route_key == f"GET {route.exact_path}"
         target = routes[route.route_key]["Target"]["Fn::Join"][1][1]["Ref"]
         integration = main.resources[target]["Properties"]
         function_key = logical_id(

@@ -134,3 +134,10 @@ def test_function_asset_layout() -> None:
     assert sorted(p.name for p in (root / "functions").iterdir()) == ["__init__.py", "upload"]
     with pytest.raises(bundling.BundlingError):
         bundling.function_dir("no-such-function")
+
+
+def test_the_core_layer_ships_the_api_description() -> None:
+    # /api/openapi.json is served from the file in the core layer (make openapi writes it).
+    shipped = bundling.core_layer_dir() / "python" / "pellicule" / "openapi.json"
+    assert shipped.is_file()
+    assert b'"openapi": "3.1.0"' in shipped.read_bytes()

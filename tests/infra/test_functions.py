@@ -332,6 +332,8 @@ def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:
 
 # The functions that return signed media URLs.
 SIGNERS = {"gallery", "admin", "family"}
+# The functions that build links to the public URL: the signers, and sign-in (magic links).
+PUBLIC_URL_READERS = SIGNERS | {"auth"}
 
 
 def test_only_the_functions_returning_signed_urls_read_the_signing_key(main: Variant) -> None:
@@ -340,8 +342,8 @@ def test_only_the_functions_returning_signed_urls_read_the_signing_key(main: Var
     for name in FUNCTION_NAMES:
         statements = role_statements(main, name)
         assert bool(actions_on(statements, secret)) == (name in SIGNERS), name
-        # Signing needs the public URL too (from SSM without a custom domain).
-        assert bool(actions_on(statements, parameter_key)) == (name in SIGNERS), name
+        # Signed URLs and magic links need the public URL (from SSM without a custom domain).
+        assert bool(actions_on(statements, parameter_key)) == (name in PUBLIC_URL_READERS), name
 
 
 def test_purge_deletes_every_version_and_lists(main: Variant) -> None:
@@ -467,6 +469,27 @@ def test_family_grants_exactly_signing_and_no_bucket(main: Variant, variant: Var
     assert "s3:" not in json.dumps(role_statements(main, "family"))
 
 
+def test_auth_grants_exactly_the_table_the_public_url_and_mail_from_its_identity(
+    main: Variant, variant: Variant
+) -> None:
+    # Lookups by e-mail (gsi1), links, rate counters and sessions: the writers' table grant
+    assert table_actions(main, "auth") == table_actions(main, "purge")
+    # Without a custom domain the links' base URL comes from SSM; without an SES domain
+    # (mailDomain) nothing may be sent at all
+    assert grants(main, "auth") == {("ssm:GetParameter", "public-url")}
+    assert "ses:" not in json.dumps(role_statements(main, "auth"))
+    # With one: the static URL, and sending from that identity only
+    domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
+    identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
+    assert grants(variant, "auth") == _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
+    # No other function sends mail, and no bucket or signing key for sign-in
+    for name in FUNCTION_NAMES:
+        if name != "auth":
+            assert "ses:" not in json.dumps(role_statements(variant, name)), name
+    assert "s3:" not in json.dumps(role_statements(variant, "auth"))
+    assert "secretsmanager:" not in json.dumps(role_statements(variant, "auth"))
+
+
 def test_revocation_grants_exactly_the_stream_media_copies_and_invalidation(
     main: Variant,
 ) -> None:
@@ -510,7 +533,7 @@ def test_the_only_unscoped_resource_is_list_streams(main: Variant) -> None:
                 assert (name, statement["Action"]) == ("revocation", "dynamodb:ListStreams")
 
 
-@pytest.mark.parametrize("name", ["admin", "family", "revocation"])
+@pytest.mark.parametrize("name", ["admin", "family", "revocation", "auth"])
 def test_staff_family_and_revocation_functions_are_built_from_their_spec(
     main: Variant, name: str
 ) -> None:

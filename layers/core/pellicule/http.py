@@ -14,6 +14,7 @@ from pellicule.errors import BadRequest, Forbidden, PelliculeError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.shared.cookies import Cookie
 
     from pellicule.sessions import Principal
 
@@ -38,9 +39,7 @@ def principal(event: dict[str, Any]) -> Principal:
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET").upper()
     found = _still_allowed(sessions.resolve(_cookie(event.get("cookies"), sessions.COOKIE_NAME)))
     if method not in SAFE_METHODS:
-        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        if headers.get(CSRF_HEADER) != "1":
-            raise Forbidden("En-tête anti-CSRF manquant. / Missing anti-CSRF header.")
+        require_csrf(event)
     return found
 
 
@@ -89,7 +88,7 @@ def json_body(raw: str | None) -> dict[str, Any]:
     return body
 
 
-def json_response(status: int, payload: Any) -> Response:
+def json_response(status: int, payload: Any, cookies: list[Cookie] | None = None) -> Response:
     """A JSON response that no cache keeps (API answers are per person)."""
     from aws_lambda_powertools.event_handler import Response, content_types
 
@@ -98,6 +97,55 @@ def json_response(status: int, payload: Any) -> Response:
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(payload),
         headers={"Cache-Control": "no-store"},
+        cookies=cookies,
+    )
+
+
+def require_csrf(event: dict[str, Any]) -> None:
+    """The anti-CSRF header, for state-changing calls made without a session (sign-in)."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    if headers.get(CSRF_HEADER) != "1":
+        raise Forbidden("En-tête anti-CSRF manquant. / Missing anti-CSRF header.")
+
+
+def session_id(event: dict[str, Any]) -> str | None:
+    """The session cookie's value as sent (unchecked: ``principal`` checks it)."""
+    from pellicule import sessions
+
+    return _cookie(event.get("cookies"), sessions.COOKIE_NAME)
+
+
+def session_cookie(session_id: str, kind: str) -> Cookie:
+    """The ``__Host-`` session cookie (same attributes as ``sessions.cookie_header``)."""
+    from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
+    from pellicule import sessions
+
+    return Cookie(
+        name=sessions.COOKIE_NAME,
+        value=session_id,
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site=SameSite.STRICT_MODE,
+        max_age=sessions.ABSOLUTE_TIMEOUT_SECONDS[kind],
+    )
+
+
+def cleared_session_cookie() -> Cookie:
+    """Tells the browser to drop the session cookie (sign-out)."""
+    from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
+    from pellicule import sessions
+
+    return Cookie(
+        name=sessions.COOKIE_NAME,
+        value="",
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site=SameSite.STRICT_MODE,
+        max_age=0,
     )
 
 

@@ -269,7 +269,11 @@ class MediaTag(Base):
 
 
 class Session(Base):
-    """A login session. pk=SESSION#<sha256 of the id>, sk=SESSION. Only the hash is stored."""
+    """A login session. pk=SESSION#<sha256 of the id>, sk=SESSION. Only the hash is stored.
+
+    gsi1: ``SESSIONS#<tenant>#<kind>#<principal id>`` / ``SESSION#<sha256>``: every session of
+    one person ("sign out everywhere").
+    """
 
     class Meta(_Meta):
         pass
@@ -282,6 +286,48 @@ class Session(Base):
     last_seen_at = NumberAttribute()
     absolute_expires_at = NumberAttribute()
     expires_at = NumberAttribute()  # TTL attribute (DynamoDB may lag; reads check it)
+    gsi1pk = UnicodeAttribute(null=True)  # null on sessions opened before the index existed
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
+class LoginToken(Base):
+    """A magic link and its 6-digit code (docs/authentication.md). pk=LOGIN#<sha256 of the
+    token>, sk=LOGIN. Neither the token nor the code is stored: only their hashes.
+
+    gsi1: ``LOGINCODE#<sha256 of the e-mail>`` / ``<created:012d>#<token hash prefix>``: the
+    live links of an address, for the code fallback. Used once (``used_at`` set by a
+    conditional write); ``expires_at`` is also the TTL attribute (reads check it).
+    """
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    principal_kind = UnicodeAttribute()  # staff | guardian
+    principal_id = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)  # wrong codes so far (the link dies at the limit)
+    created_at = NumberAttribute()
+    expires_at = NumberAttribute()
+    used_at = NumberAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
+class RateCounter(Base):
+    """A fixed-window request counter. pk=RATE#<limit>#<sha256 of the key>, sk=W#<start>.
+
+    The key (an e-mail address, an IP address) is never stored, only its hash; the item
+    expires with its window (TTL).
+    """
+
+    class Meta(_Meta):
+        pass
+
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
 
 
 class IngestClaim(Base):
@@ -333,6 +379,8 @@ ALL_MODELS: tuple[type[Base], ...] = (
     Media,
     MediaTag,
     Session,
+    LoginToken,
+    RateCounter,
     IngestClaim,
     AuditEntry,
 )

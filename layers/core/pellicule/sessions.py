@@ -2,7 +2,8 @@
 
 The session id is 256 random bits, sent only in a ``__Host-`` cookie; the table stores its
 SHA-256. Sessions have an idle and an absolute timeout, checked on every read (DynamoDB TTL
-can lag by days), and can be revoked server-side.
+can lag by days), and can be revoked server-side: one (logout) or every session of a person
+("sign out everywhere", through gsi1 ``SESSIONS#<tenant>#<kind>#<id>``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ def _pk(session_hash: str) -> str:
     return f"SESSION#{session_hash}"
 
 
+def _owner_key(tenant_id: str, kind: str, principal_id: str) -> str:
+    """gsi1 partition of every session of one person."""
+    return f"SESSIONS#{tenant_id}#{kind}#{principal_id}"
+
+
 def create(tenant_id: str, kind: str, principal_id: str, role: str) -> str:
     """Open a new session and return its id (to be set as the cookie value only)."""
     if kind not in IDLE_TIMEOUT_SECONDS:
@@ -54,8 +60,9 @@ def create(tenant_id: str, kind: str, principal_id: str, role: str) -> str:
     session_id = secrets.token_urlsafe(32)
     now = int(clock.now())
     absolute = now + ABSOLUTE_TIMEOUT_SECONDS[kind]
+    session_hash = _hash(session_id)
     Session(
-        _pk(_hash(session_id)),
+        _pk(session_hash),
         "SESSION",
         tenant_id=tenant_id,
         principal_kind=kind,
@@ -65,6 +72,8 @@ def create(tenant_id: str, kind: str, principal_id: str, role: str) -> str:
         last_seen_at=now,
         absolute_expires_at=absolute,
         expires_at=min(absolute, now + IDLE_TIMEOUT_SECONDS[kind]),
+        gsi1pk=_owner_key(tenant_id, kind, principal_id),
+        gsi1sk=_pk(session_hash),
     ).save(condition=Session.pk.does_not_exist())
     return session_id
 
@@ -106,8 +115,27 @@ def resolve(session_id: str | None) -> Principal:
 
 
 def revoke(session_id: str) -> None:
+    revoke_hash(_hash(session_id))
+
+
+def revoke_hash(session_hash: str) -> None:
+    """End one session, known by its hash (e.g. ``Principal.session_hash``)."""
     data.ready()
-    Session(_pk(_hash(session_id)), "SESSION").delete()
+    Session(_pk(session_hash), "SESSION").delete()
+
+
+def revoke_all(tenant_id: str, kind: str, principal_id: str) -> int:
+    """End every session of one person ("sign out everywhere"); returns how many ended.
+
+    The index is eventually consistent: a session opened a split second earlier may be
+    missed, so callers also revoke the session they were called with by its hash.
+    """
+    data.ready()
+    ended = 0
+    for record in Session.by_gsi1.query(_owner_key(tenant_id, kind, principal_id)):
+        Session(record.pk, "SESSION").delete()
+        ended += 1
+    return ended
 
 
 def cookie_header(session_id: str, kind: str) -> str:

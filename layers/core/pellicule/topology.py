@@ -357,6 +357,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         ),
         FunctionSpec("gallery", 512, 10, description="Gallery reads and signed media URLs"),
         FunctionSpec(
+            "auth",
+            256,
+            10,
+            description="Sign-in: magic links, codes, sessions, second factor",
+        ),
+        FunctionSpec(
             "admin",
             512,
             15,
@@ -381,18 +387,24 @@ FUNCTIONS: dict[str, FunctionSpec] = {
 
 @dataclass(frozen=True)
 class Route:
-    """An HTTP API route: ``ANY /api/<prefix>/{proxy+}`` goes to ``function``."""
+    """An HTTP API route: ``ANY /api/<prefix>/{proxy+}`` goes to ``function``; with
+    ``exact_path``, only ``GET <exact_path>`` does (a single public document)."""
 
     prefix: str
     function: str
+    exact_path: str | None = None
 
     @property
     def path(self) -> str:
-        return f"/api/{self.prefix}/{{proxy+}}"
+        return self.exact_path or f"/api/{self.prefix}/{{proxy+}}"
+
+    @property
+    def method(self) -> str:
+        return "GET" if self.exact_path else "ANY"
 
     @property
     def route_key(self) -> str:
-        return f"ANY {self.path}"
+        return f"{self.method} {self.path}"
 
 
 API_ROUTES: tuple[Route, ...] = (
@@ -400,6 +412,9 @@ API_ROUTES: tuple[Route, ...] = (
     Route("gallery", "gallery"),
     Route("admin", "admin"),
     Route("family", "family"),
+    Route("auth", "auth"),
+    # The API description (generated from the routes: make openapi).
+    Route("openapi", "auth", exact_path="/api/openapi.json"),
 )
 
 

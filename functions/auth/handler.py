@@ -1,0 +1,119 @@
+"""Sign-in API (``/api/auth/...``): routes only; the use cases live in ``logic``.
+
+- ``POST link``: ``{"email"}`` -> 202, the same answer whether the address is known or not
+- ``POST session``: ``{"token"}`` or ``{"email", "code"}`` -> a new session cookie
+- ``POST logout``: ends this session; ``POST logout-everywhere``: every session of the person
+- ``GET  me``: who is signed in
+- ``GET  /api/openapi.json``: the API description (public; ``make openapi`` regenerates it)
+
+Only POST changes anything: opening a link (GET, HEAD, a scanner, a previewer running the
+page's JavaScript) never reaches a route that consumes it. Every POST needs the anti-CSRF
+header, sessions or not (a cross-site form cannot set it).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pellicule import http
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+    from pellicule.ratelimit import TooManyRequests
+
+BASE = "/api/auth"
+
+
+def _routes(app: APIGatewayHttpResolver) -> None:
+    from functions.auth import logic
+    from pellicule import ratelimit
+
+    def event() -> dict[str, Any]:
+        raw: dict[str, Any] = app.current_event.raw_event
+        return raw
+
+    def checked_body() -> dict[str, Any]:
+        http.require_csrf(event())  # before anything is read, counted or consumed
+        return http.json_body(app.current_event.body)
+
+    @app.exception_handler(ratelimit.TooManyRequests)
+    def _too_many(error: TooManyRequests) -> Response:
+        response = http.error_response(error)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.post(f"{BASE}/link")
+    def link() -> Response:
+        """Ask for a sign-in e-mail (202, the same answer for any address)."""
+        body = checked_body()
+        return http.json_response(202, logic.request_link(body, ratelimit.client_address(event())))
+
+    @app.post(f"{BASE}/session")
+    def session() -> Response:
+        """Exchange a link's token, or an address and its code, for a new session."""
+        body = checked_body()
+        signed_in = logic.exchange(
+            body, ratelimit.client_address(event()), http.session_id(event())
+        )
+        return http.json_response(
+            200,
+            signed_in.view,
+            cookies=[http.session_cookie(signed_in.session_id, signed_in.kind)],
+        )
+
+    @app.post(f"{BASE}/logout")
+    def logout() -> Response:
+        """Sign out of this browser (ends its session, clears the cookie)."""
+        http.require_csrf(event())
+        return http.json_response(
+            200, logic.logout(http.session_id(event())), cookies=[http.cleared_session_cookie()]
+        )
+
+    @app.post(f"{BASE}/logout-everywhere")
+    def logout_everywhere() -> Response:
+        """Sign out everywhere (ends every session of the signed-in person)."""
+        principal = http.principal(event())  # a live session and the anti-CSRF header
+        return http.json_response(
+            200, logic.logout_everywhere(principal), cookies=[http.cleared_session_cookie()]
+        )
+
+    @app.get(f"{BASE}/me")
+    def me() -> Response:
+        """Who is signed in: kind, role and centre."""
+        return http.json_response(200, logic.me(http.principal(event())))
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        """The API description (OpenAPI 3.1), generated from the routes."""
+        from aws_lambda_powertools.event_handler import Response as Raw
+
+        return Raw(
+            status_code=200,
+            content_type="application/json",
+            body=_openapi_document(),
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+
+def build_app() -> APIGatewayHttpResolver:
+    """A new resolver (tests running requests in parallel give each thread its own, as
+    Lambda gives each concurrent request its own execution environment)."""
+    return http.resolver("auth", _routes)
+
+
+@cache
+def _openapi_document() -> str:
+    from importlib import resources
+
+    return resources.files("pellicule").joinpath("openapi.json").read_text(encoding="utf-8")
+
+
+@cache
+def _app() -> APIGatewayHttpResolver:
+    return build_app()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _app().resolve(event, context)

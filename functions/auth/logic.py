@@ -1,0 +1,201 @@
+"""Sign-in use cases: ask for a link, exchange a link or a code for a session, sign out.
+
+Requirements 1-3 of DESIGN.md; the choices are in docs/authentication.md. Logs carry
+pseudonymous references only (``guardian:<id>``, counts): never an e-mail address, a token,
+a code or a session id.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from functions.auth import mail
+from pellicule import audit, delivery, magic_links, ratelimit, sessions
+from pellicule.errors import BadRequest, Unauthenticated
+from pellicule.observability import logger
+from pellicule.sessions import Principal
+from pellicule.settings import get_settings
+
+WINDOW_SECONDS = 15 * 60
+# Requirement 2: per address and per client IP address (fixed windows, docs/authentication.md).
+LINK_PER_EMAIL = ratelimit.Limit("link-email", 5, WINDOW_SECONDS)
+LINK_PER_IP = ratelimit.Limit("link-ip", 30, WINDOW_SECONDS)
+# Exchanges of links and codes per client IP address (codes are also limited per link).
+SESSION_PER_IP = ratelimit.Limit("session-ip", 60, WINDOW_SECONDS)
+
+# Requirement 2, "in the same time": a link request (and a code exchange) answers no sooner
+# than this after it arrived, whatever the address. The floor sits above the slowest path
+# (lookups, writing the links, SES) so both paths end on it; docs/authentication.md.
+RESPONSE_FLOOR_SECONDS = 0.8
+
+ACCEPTED = {
+    "message": (
+        "Si cette adresse est connue, un e-mail de connexion vient d'y être envoyé : ouvrez-le "
+        "sur cet appareil ou saisissez son code. / If this address is known, a sign-in e-mail "
+        "has just been sent to it: open it on this device or enter its code."
+    )
+}
+HOME = "/"  # where a signed-in person goes (the app's routes come with the gallery)
+
+LOG = "auth"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: its id goes only into the cookie."""
+
+    session_id: str
+    kind: str
+    view: dict[str, Any]
+
+
+def _pad(started: float) -> None:
+    """Sleep until ``RESPONSE_FLOOR_SECONDS`` after ``started`` (``time.monotonic``)."""
+    remaining = RESPONSE_FLOOR_SECONDS - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+    elif RESPONSE_FLOOR_SECONDS > 0:  # the floor is too low for this deployment: raise it
+        logger(LOG).warning(
+            "response floor exceeded", extra={"overrun_ms": round(-remaining * 1000)}
+        )
+
+
+def request_link(body: dict[str, Any], client_address: str) -> dict[str, Any]:
+    """Send the links of an address, if it has any; the same answer, in the same time,
+    either way (requirement 2)."""
+    started = time.monotonic()
+    email = magic_links.normalise_email(body.get("email"))
+    if email is None:  # the format alone, never whether the address is known
+        raise BadRequest("Adresse e-mail invalide. / Invalid e-mail address.")
+    ratelimit.enforce((LINK_PER_EMAIL, email), (LINK_PER_IP, client_address))
+    # The same work on both paths, as far as it goes: the SES client, the public URL and
+    # both lookups (staff and guardians) happen whether or not the address is known.
+    ses = mail.client()
+    public_url = delivery.public_url()
+    accounts = magic_links.accounts_for(email)
+    if accounts:
+        try:
+            links = magic_links.issue(email, accounts)
+            mail.send(ses, get_settings().mail_from, email, mail.compose(public_url, links))
+            logger(LOG).info("sign-in links sent", extra={"accounts": [a.ref for a in accounts]})
+        except Exception as error:  # noqa: BLE001 - the answer must not tell known addresses apart
+            # The error's code only: SES messages may quote the recipient's address.
+            logger(LOG).error(
+                "sign-in e-mail not sent",
+                extra={"accounts": [a.ref for a in accounts], "error": _error_code(error)},
+            )
+    _pad(started)
+    return ACCEPTED
+
+
+def _error_code(error: Exception) -> str:
+    """An exception's AWS error code or class name: never its message."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str) and code.isidentifier():
+            return code
+    return type(error).__name__
+
+
+def exchange(body: dict[str, Any], client_address: str, current_session: str | None) -> SignedIn:
+    """A link's token, or an address and its code, for a NEW session (requirement 1)."""
+    ratelimit.enforce((SESSION_PER_IP, client_address))
+    if "token" in body:
+        method = "link"
+        tenant_id, kind, principal_id = magic_links.consume_token(body.get("token"))
+    elif "email" in body and "code" in body:
+        method = "code"
+        started = time.monotonic()
+        try:
+            tenant_id, kind, principal_id = magic_links.consume_code(
+                body.get("email"), body.get("code")
+            )
+        finally:
+            _pad(started)  # a wrong code for a known address takes as long as for an unknown
+    else:
+        raise BadRequest(
+            "Indiquez le lien (token) ou l'adresse et le code. / "
+            "Give the link (token) or the address and the code."
+        )
+    account = magic_links.current_account(tenant_id, kind, principal_id)
+    if account is None:  # archived since the link was sent, or the centre closed
+        raise magic_links.InvalidLink(magic_links.INVALID)
+    return _open_session(account, method, current_session)
+
+
+def _open_session(
+    account: magic_links.Account, method: str, current_session: str | None
+) -> SignedIn:
+    """The first factor passed: a NEW session id (never the one the browser came with).
+
+    Second-factor hook: when ``pellicule.totp`` lands, staff who must use TOTP get here a
+    session in the state "second factor pending" and ``next`` points to the TOTP step
+    instead of the app. Nothing else in the link and code flows changes.
+    """
+    if current_session:
+        sessions.revoke(current_session)  # no session fixation, no forgotten session
+    session_id = sessions.create(
+        account.tenant_id, account.kind, account.principal_id, account.role
+    )
+    try:
+        audit.append(
+            account.tenant_id, "login", account.ref, account.ref, details={"method": method}
+        )
+    except Exception:
+        sessions.revoke(session_id)  # a login that is not in the audit trail does not happen
+        raise
+    logger(LOG).info("signed in", extra={"principal": account.ref, "method": method})
+    return SignedIn(session_id, account.kind, {**_who(account), "next": HOME})
+
+
+def _who(account: magic_links.Account) -> dict[str, Any]:
+    return {
+        "kind": account.kind,
+        "role": account.role,
+        "tenant_id": account.tenant_id,
+        "tenant_name": account.tenant_name,
+        "principal_id": account.principal_id,
+    }
+
+
+def me(principal: Principal) -> dict[str, Any]:
+    account = magic_links.current_account(
+        principal.tenant_id, principal.kind, principal.principal_id
+    )
+    if account is None:
+        raise Unauthenticated(
+            "Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in."
+        )
+    return _who(account)
+
+
+def logout(current_session: str | None) -> dict[str, Any]:
+    """End this browser's session (if it is still one); always answers the same."""
+    if current_session and len(current_session) <= 128:
+        try:
+            principal = sessions.resolve(current_session)
+        except Unauthenticated:
+            principal = None
+        sessions.revoke(current_session)
+        if principal is not None:
+            _audit_logout(principal, "this_device", 1)
+    return {"signed_out": True}
+
+
+def logout_everywhere(principal: Principal) -> dict[str, Any]:
+    """End every session of this person, this one included."""
+    ended = sessions.revoke_all(principal.tenant_id, principal.kind, principal.principal_id)
+    sessions.revoke_hash(principal.session_hash)  # the index may lag behind a new session
+    _audit_logout(principal, "everywhere", ended)
+    return {"signed_out": True, "sessions": ended}
+
+
+def _audit_logout(principal: Principal, scope: str, count: int) -> None:
+    ref = f"{principal.kind}:{principal.principal_id}"
+    audit.append(
+        principal.tenant_id, "logout", ref, ref, details={"scope": scope, "sessions": count}
+    )
+    logger(LOG).info("signed out", extra={"principal": ref, "scope": scope, "sessions": count})

@@ -1,0 +1,174 @@
+"""Signing in with a magic link in real Chromium (Debian's), against the local runtime.
+
+The link is asked for through the API, read from the dev mailbox (moto's SES), and opened in
+the browser: loading the page (its JavaScript runs) consumes nothing; the button does, once.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from local.runtime import LocalRuntime
+from pellicule import http, magic_links, sessions
+from tests.e2e.conftest import wait_for
+from tests.integration.auth_helpers import Person, centre, guardian, staff
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = os.environ.get("PELLICULE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LINK = re.compile(r'href="(http://[^"]+/login\.html#token=[^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def runtime_options() -> dict[str, Any]:
+    return {"workers": False}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium is required (make test installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="fr-FR")
+    yield context
+    context.close()
+
+
+def mailed_link(runtime: LocalRuntime, person: Person) -> str:
+    """Ask for a link through the API, then read it from the dev mailbox."""
+    before = len(runtime.sent_mail())
+    response = requests.post(
+        f"{runtime.base_url}/api/auth/link",
+        json={"email": person.email},
+        headers={http.CSRF_HEADER: "1"},
+        timeout=30,
+    )
+    assert response.status_code == 202
+    mails = wait_for(lambda: runtime.sent_mail() if len(runtime.sent_mail()) > before else None)
+    newest = mails[0]
+    assert newest.to == [person.email]
+    [link] = dict.fromkeys(html.unescape(url) for url in LINK.findall(newest.html))
+    assert link.startswith(f"{runtime.base_url}/login.html#token=")
+    return str(link)
+
+
+def token_of(link: str) -> str:
+    return link.split("#token=", 1)[1].split("&", 1)[0]
+
+
+def session_cookie(context: Any) -> dict[str, Any]:
+    [cookie] = [c for c in context.cookies() if c["name"] == sessions.COOKIE_NAME]
+    return dict(cookie)
+
+
+def test_opening_a_link_consumes_nothing_and_the_button_signs_in_once(
+    runtime: LocalRuntime, context: Any
+) -> None:
+    person = guardian(centre("Les Tilleuls"), "parent.lea@famille.example")
+    link = mailed_link(runtime, person)
+    token = token_of(link)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    # When the page loads and its script runs (what a JavaScript-running previewer does)
+    page.goto(link)
+    button = page.locator("#open-button")
+    button.wait_for(state="visible")
+    assert "Ouvrir ma galerie" in button.inner_text()
+    assert "Open my gallery" in button.inner_text()
+    page.wait_for_timeout(300)  # anything the page would do by itself has had its chance
+    # Then nothing was consumed, the token left the address bar, and no cookie was set
+    assert magic_links.is_used(token) is False
+    assert page.evaluate("location.hash") == ""
+    assert page.url == f"{runtime.base_url}/login.html"
+    assert not [c for c in context.cookies() if c["name"] == sessions.COOKIE_NAME]
+    assert problems == []  # no CSP violation (no inline script or style)
+
+    # When the person clicks
+    button.click()
+    page.wait_for_url(f"{runtime.base_url}/")
+    # Then a __Host- session cookie is set with the required flags, and the API knows them
+    cookie = session_cookie(context)
+    assert (cookie["secure"], cookie["httpOnly"], cookie["sameSite"]) == (True, True, "Strict")
+    assert cookie["path"] == "/"
+    me = page.request.get(f"{runtime.base_url}/api/auth/me")
+    assert me.status == 200
+    assert (me.json()["kind"], me.json()["principal_id"]) == ("guardian", person.principal_id)
+    assert magic_links.is_used(token) is True
+
+    # When the same link is opened again and clicked, it fails with a clear message
+    again = context.new_page()
+    again.goto(link)
+    again.locator("#open-button").click()
+    status = again.locator("#status")
+    status.wait_for(state="visible")
+    assert "n'est plus valable" in status.inner_text()
+    assert "no longer valid" in status.inner_text()
+    assert again.locator("#ask-link").is_visible()  # and offers a new link or the code
+
+
+def test_a_staff_link_says_so_and_the_code_works_on_another_device(
+    runtime: LocalRuntime, context: Any, browser: Any
+) -> None:
+    person = staff(centre("Les Chênes"), "direction@chenes.example", role="director")
+    link = mailed_link(runtime, person)
+    assert link.endswith("&for=staff")
+    page = context.new_page()
+    page.goto(link)
+    assert "Ouvrir l'espace équipe" in page.locator("#open-button").inner_text()
+    # The code of the same e-mail, typed on another device (a fresh browser context)
+    newest = runtime.sent_mail()[0]
+    [code] = dict.fromkeys(re.findall(r"<strong>(\d{6})</strong>", newest.html))
+    other = browser.new_context(locale="fr-FR")
+    try:
+        form = other.new_page()
+        form.goto(f"{runtime.base_url}/login.html")
+        assert form.locator("#open-link").is_hidden()
+        form.fill("#code-email", person.email)
+        form.fill("#code", code)
+        form.locator("#code-form button").click()
+        form.wait_for_url(f"{runtime.base_url}/")
+        me = form.request.get(f"{runtime.base_url}/api/auth/me")
+        assert (me.status, me.json()["role"]) == (200, "director")
+    finally:
+        other.close()
+    # The link and its code are one: the first device's button now fails
+    page.locator("#open-button").click()
+    page.locator("#status").wait_for(state="visible")
+    assert "n'est plus valable" in page.locator("#status").inner_text()
+
+
+def test_asking_for_a_link_from_the_page(runtime: LocalRuntime, context: Any) -> None:
+    page = context.new_page()
+    page.goto(f"{runtime.base_url}/login.html")
+    page.fill("#link-email", "personne@inconnu.example")
+    page.locator("#link-form button").click()
+    status = page.locator("#status")
+    status.wait_for(state="visible")
+    assert "Si cette adresse est connue" in status.inner_text()
+    assert page.input_value("#code-email") == "personne@inconnu.example"

@@ -1,0 +1,175 @@
+"""Helpers to drive the sign-in API (``/api/auth``) and read the e-mails moto's SES kept."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from tests.conftest import Aws, LambdaContext, api_event
+
+TOKEN_IN_LINK = re.compile(r"/login\.html#token=([A-Za-z0-9_-]+)")
+CODE_IN_TEXT = re.compile(r"Code ?: (\d{6})")
+
+
+@dataclass(frozen=True)
+class Person:
+    tenant_id: str
+    kind: str  # staff | guardian
+    principal_id: str
+    email: str
+    role: str
+
+
+def centre(name: str = "Les Tilleuls", tenant_id: str | None = None) -> str:
+    from pellicule import clock, data
+    from pellicule.models import Tenant, tenant_pk
+
+    data.ready()
+    tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
+    Tenant(
+        tenant_pk(tenant_id), "PROFILE", tenant_id=tenant_id, name=name, created_at=int(clock.now())
+    ).save()
+    return tenant_id
+
+
+def guardian(tenant_id: str, email: str, guardian_id: str | None = None) -> Person:
+    """A guardian as the staff API writes them (with the e-mail lookup key)."""
+    from pellicule import data
+    from pellicule.models import Guardian, tenant_pk
+
+    data.ready()
+    guardian_id = guardian_id or f"g{uuid.uuid4().hex[:8]}"
+    Guardian(
+        tenant_pk(tenant_id),
+        f"GUARDIAN#{guardian_id}",
+        tenant_id=tenant_id,
+        guardian_id=guardian_id,
+        email=email,
+        gsi1pk=f"GUARDIANEMAIL#{email}",
+        gsi1sk=f"GUARDIAN#{tenant_id}",
+    ).save()
+    return Person(tenant_id, "guardian", guardian_id, email, "guardian")
+
+
+def staff(
+    tenant_id: str, email: str, role: str = "director", staff_id: str | None = None
+) -> Person:
+    from pellicule import data
+    from pellicule.models import Staff, tenant_pk
+
+    data.ready()
+    staff_id = staff_id or f"s{uuid.uuid4().hex[:8]}"
+    Staff(
+        tenant_pk(tenant_id),
+        f"STAFF#{staff_id}",
+        tenant_id=tenant_id,
+        staff_id=staff_id,
+        role=role,
+        display_name="Équipe",
+        email=email,
+        gsi1pk=f"STAFFEMAIL#{email}",
+        gsi1sk=f"STAFF#{tenant_id}",
+    ).save()
+    return Person(tenant_id, "staff", staff_id, email, role)
+
+
+def auth(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    session: str | None = None,
+    csrf: bool = True,
+    ip: str = "198.51.100.7",
+    headers: dict[str, str] | None = None,
+    app: Any = None,
+) -> dict[str, Any]:
+    """Call the sign-in API; ``path`` is relative to ``/api/auth`` (e.g. ``/link``)."""
+    from functions.auth import handler
+
+    event = api_event(
+        method, f"/api/auth{path}", body=body, session=session, csrf=csrf, headers=headers
+    )
+    event["requestContext"]["http"]["sourceIp"] = ip
+    if app is not None:
+        result: dict[str, Any] = app.resolve(event, LambdaContext())
+    else:
+        result = handler.handler(event, LambdaContext())
+    return result
+
+
+def payload(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response.get("body") else None
+
+
+def cookie_value(response: dict[str, Any]) -> str:
+    """The session id the response's ``__Host-`` cookie carries."""
+    from pellicule import sessions
+
+    [cookie] = [c for c in response.get("cookies", []) if c.startswith(f"{sessions.COOKIE_NAME}=")]
+    return str(cookie.split(";", 1)[0].split("=", 1)[1])
+
+
+# --- Mail ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentMail:
+    to: list[str]
+    source: str
+    subject: str
+    text: str
+    html: str
+
+    @property
+    def tokens(self) -> list[str]:
+        """Each link's token once (the French and the English parts repeat them)."""
+        return list(dict.fromkeys(TOKEN_IN_LINK.findall(self.text)))
+
+    @property
+    def codes(self) -> list[str]:
+        return CODE_IN_TEXT.findall(self.text.split("-- English --")[0])
+
+    @property
+    def links(self) -> list[str]:
+        found = re.findall(r"https?://\S+/login\.html#token=[^\s\"<]+", self.text)
+        return list(dict.fromkeys(found))
+
+
+@contextmanager
+def recorded_mail() -> Iterator[list[SentMail]]:
+    """Every ``SendEmail`` the functions make, both parts (moto itself keeps only one)."""
+    from pellicule import aws as clients
+
+    sent: list[SentMail] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        body = params["Message"]["Body"]
+        sent.append(
+            SentMail(
+                to=list(params["Destination"]["ToAddresses"]),
+                source=params["Source"],
+                subject=params["Message"]["Subject"]["Data"],
+                text=body.get("Text", {}).get("Data", ""),
+                html=body.get("Html", {}).get("Data", ""),
+            )
+        )
+
+    events = clients.client("ses").meta.events
+    events.register("provide-client-params.ses.SendEmail", record)
+    try:
+        yield sent
+    finally:
+        events.unregister("provide-client-params.ses.SendEmail", record)
+
+
+def moto_sent_count(aws: Aws) -> int:
+    """How many e-mails moto's SES actually accepted."""
+    from moto.ses.models import ses_backends
+
+    return len(ses_backends["123456789012"][aws.names.region].sent_messages)
