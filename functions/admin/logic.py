@@ -950,6 +950,48 @@ def media_view(media: Media, at: float) -> dict[str, Any]:
     }
 
 
+CHANGED = "L'élément a changé ; rechargez. / The item changed; please reload."
+
+
+def _write_media(
+    principal: Principal,
+    media: Media,
+    action: str,
+    details: dict[str, Any],
+    actions: Iterable[Any],
+    *,
+    at: float,
+    also: Iterable[audit.Companion] = (),
+) -> None:
+    """Update ``media`` and write its audit entry in one transaction, provided nobody changed
+    the item since it was read (its version and state); then reload it."""
+    try:
+        audit.append(
+            principal.tenant_id,
+            action,
+            _staff_ref(principal),
+            f"media:{media.media_id}",
+            details,
+            at=at,
+            companions=(
+                audit.Companion(
+                    media,
+                    (Media.version == media.version) & (Media.state == media.state),
+                    op="update",
+                    actions=(
+                        *actions,
+                        Media.version.set(int(media.version or 0) + 1),
+                        Media.updated_at.set(int(at)),
+                    ),
+                ),
+                *also,
+            ),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(CHANGED) from None
+    media.refresh(consistent_read=True)
+
+
 EDITABLE_STATES = ("ready", "published", "hidden", "rejected")
 
 
@@ -977,52 +1019,39 @@ def set_tags(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[
     before = set(media.tagged_child_ids or ())
     after = set(child_ids)
     pk = tenant_pk(principal.tenant_id)
-    companions = [
+    blurred_left = set(media.blurred_child_ids or ()) & after
+    tag_writes = [
         audit.Companion(
-            media,
-            (Media.version == media.version) & (Media.state == media.state),
-            op="update",
-            actions=(
-                Media.tagged_child_ids.set(after) if after else Media.tagged_child_ids.remove(),
-                Media.no_identifiable_child.set(flag),
-                # A blur chosen for a child who is no longer tagged means nothing any more.
-                Media.blurred_child_ids.set(set(media.blurred_child_ids or ()) & after)
-                if set(media.blurred_child_ids or ()) & after
-                else Media.blurred_child_ids.remove(),
-                Media.version.set(int(media.version or 0) + 1),
-                Media.updated_at.set(int(clock.now())),
-            ),
-        )
-    ]
-    for child_id in sorted(after - before):
-        companions.append(
-            audit.Companion(
-                MediaTag(
-                    pk,
-                    f"TAG#{child_id}#{media_id}",
-                    tenant_id=principal.tenant_id,
-                    child_id=child_id,
-                    media_id=media_id,
-                    album_id=media.album_id,
-                )
+            MediaTag(
+                pk,
+                f"TAG#{child_id}#{media_id}",
+                tenant_id=principal.tenant_id,
+                child_id=child_id,
+                media_id=media_id,
+                album_id=media.album_id,
             )
         )
-    for child_id in sorted(before - after):
-        companions.append(audit.Companion(MediaTag(pk, f"TAG#{child_id}#{media_id}"), op="delete"))
-    try:
-        audit.append(
-            principal.tenant_id,
-            "tagging",
-            _staff_ref(principal),
-            f"media:{media_id}",
-            {"children": len(after), "no_identifiable_child": "true" if flag else "false"},
-            companions=tuple(companions),
-        )
-    except audit.CompanionConflictError:
-        raise Conflict(
-            "L'élément a changé ; rechargez. / The item changed; please reload."
-        ) from None
-    media.refresh(consistent_read=True)
+        for child_id in sorted(after - before)
+    ] + [
+        audit.Companion(MediaTag(pk, f"TAG#{child_id}#{media_id}"), op="delete")
+        for child_id in sorted(before - after)
+    ]
+    _write_media(
+        principal,
+        media,
+        "tagging",
+        {"children": len(after), "no_identifiable_child": "true" if flag else "false"},
+        (
+            Media.tagged_child_ids.set(after) if after else Media.tagged_child_ids.remove(),
+            Media.no_identifiable_child.set(flag),
+            # A blur chosen for a child who is no longer tagged means nothing any more.
+            Media.blurred_child_ids.set(blurred_left)
+            if blurred_left
+            else Media.blurred_child_ids.remove(),
+        ),
+        at=clock.now(),
+        also=tag_writes,
+    )
     return media_view(media, clock.now())
 
 
@@ -1071,35 +1100,19 @@ def _reject(principal: Principal, media: Media, body: dict[str, Any]) -> dict[st
             "Cet élément n'attend pas de validation. / This item is not awaiting review."
         )
     now = int(clock.now())
-    try:
-        audit.append(
-            principal.tenant_id,
-            "validation",
-            _staff_ref(principal),
-            f"media:{media.media_id}",
-            {"decision": "rejected"},
-            at=now,
-            companions=(
-                audit.Companion(
-                    media,
-                    (Media.version == media.version) & (Media.state == media.state),
-                    op="update",
-                    actions=(
-                        Media.state.set("rejected"),
-                        Media.rejection_reason.set(reason),
-                        Media.reviewed_by.set(principal.principal_id),
-                        Media.reviewed_at.set(now),
-                        Media.version.set(int(media.version or 0) + 1),
-                        Media.updated_at.set(now),
-                    ),
-                ),
-            ),
-        )
-    except audit.CompanionConflictError:
-        raise Conflict(
-            "L'élément a changé ; rechargez. / The item changed; please reload."
-        ) from None
-    media.refresh(consistent_read=True)
+    _write_media(
+        principal,
+        media,
+        "validation",
+        {"decision": "rejected"},
+        (
+            Media.state.set("rejected"),
+            Media.rejection_reason.set(reason),
+            Media.reviewed_by.set(principal.principal_id),
+            Media.reviewed_at.set(now),
+        ),
+        at=now,
+    )
     return media_view(media, now)
 
 
@@ -1140,48 +1153,27 @@ def publish(
     clean = any(preview[a]["visibility"] == Visibility.CLEAN.value for a in allowed)
     blurred = any(preview[a]["visibility"] == Visibility.BLURRED.value for a in allowed)
     was_published = media.state == "published"
-    stamp = int(now)
-    try:
-        audit.append(
-            principal.tenant_id,
-            "publication",
-            _staff_ref(principal),
-            f"media:{media.media_id}",
-            {
-                "audiences": ",".join(allowed),
-                "refused": ",".join(sorted(set(requested) - set(allowed))) or "none",
-                "visibility": ",".join(f"{a}={preview[a]['visibility']}" for a in allowed),
-            },
-            at=stamp,
-            companions=(
-                audit.Companion(
-                    media,
-                    (Media.version == media.version) & (Media.state == media.state),
-                    op="update",
-                    actions=(
-                        Media.state.set("published"),
-                        Media.published_audiences.set(set(allowed)),
-                        Media.published_at.set(stamp),
-                        Media.reviewed_by.set(principal.principal_id),
-                        Media.reviewed_at.set(stamp),
-                        Media.rejection_reason.remove(),
-                        Media.clean_exposed.set(
-                            clean or (bool(media.clean_exposed) and was_published)
-                        ),
-                        Media.blurred_exposed.set(
-                            blurred or (bool(media.blurred_exposed) and was_published)
-                        ),
-                        Media.version.set(int(media.version or 0) + 1),
-                        Media.updated_at.set(stamp),
-                    ),
-                ),
-            ),
-        )
-    except audit.CompanionConflictError:
-        raise Conflict(
-            "L'élément a changé ; rechargez. / The item changed; please reload."
-        ) from None
-    media.refresh(consistent_read=True)
+    _write_media(
+        principal,
+        media,
+        "publication",
+        {
+            "audiences": ",".join(allowed),
+            "refused": ",".join(sorted(set(requested) - set(allowed))) or "none",
+            "visibility": ",".join(f"{a}={preview[a]['visibility']}" for a in allowed),
+        },
+        (
+            Media.state.set("published"),
+            Media.published_audiences.set(set(allowed)),
+            Media.published_at.set(int(now)),
+            Media.reviewed_by.set(principal.principal_id),
+            Media.reviewed_at.set(int(now)),
+            Media.rejection_reason.remove(),
+            Media.clean_exposed.set(clean or (bool(media.clean_exposed) and was_published)),
+            Media.blurred_exposed.set(blurred or (bool(media.blurred_exposed) and was_published)),
+        ),
+        at=now,
+    )
     view = media_view(media, now)
     view["refused_audiences"] = sorted(set(requested) - set(allowed))
     return view
@@ -1194,32 +1186,14 @@ def unpublish(principal: Principal, media_id: str, body: dict[str, Any]) -> dict
     if media.state != "published":
         raise Conflict("Cet élément n'est pas publié. / This item is not published.")
     now = int(clock.now())
-    try:
-        audit.append(
-            principal.tenant_id,
-            "unpublication",
-            _staff_ref(principal),
-            f"media:{media_id}",
-            {"reason": "director"},
-            at=now,
-            companions=(
-                audit.Companion(
-                    media,
-                    (Media.version == media.version) & (Media.state == "published"),
-                    op="update",
-                    actions=(
-                        Media.state.set("hidden"),
-                        Media.version.set(int(media.version or 0) + 1),
-                        Media.updated_at.set(now),
-                    ),
-                ),
-            ),
-        )
-    except audit.CompanionConflictError:
-        raise Conflict(
-            "L'élément a changé ; rechargez. / The item changed; please reload."
-        ) from None
-    media.refresh(consistent_read=True)
+    _write_media(
+        principal,
+        media,
+        "unpublication",
+        {"reason": "director"},
+        (Media.state.set("hidden"),),
+        at=now,
+    )
     return media_view(media, now)
 
 
