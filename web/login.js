@@ -60,8 +60,115 @@ function safeNext(next) {
 }
 
 function signedIn(payload) {
+  if (payload.second_factor === "enrol" || payload.second_factor === "verify") {
+    secondFactor(payload);
+    return;
+  }
   show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
   window.location.assign(safeNext(payload.next));
+}
+
+// --- Staff second factor (docs/second-factor.md) ---------------------------------------------
+
+function hideSignInForms() {
+  for (const id of ["open-link", "ask-link", "enter-code"]) $(id).hidden = true;
+}
+
+function failed(result) {
+  show(result.payload.message || NETWORK_ERROR, "error");
+  if (result.status === 401) {
+    // The pending session ended (too many codes, expired): start again with a new link.
+    for (const id of ["totp-enrol", "totp-verify", "totp-recovery-codes"]) $(id).hidden = true;
+    offerAlternatives();
+  }
+}
+
+async function secondFactor(payload) {
+  hideSignInForms();
+  $("status").hidden = true;
+  if (payload.second_factor === "enrol") {
+    await enrol(payload);
+  } else {
+    verify(payload);
+  }
+}
+
+async function enrol(payload) {
+  const result = await post("/api/auth/totp/enrol", {});
+  if (!result.ok) {
+    failed(result);
+    return;
+  }
+  const section = $("totp-enrol");
+  $("totp-qr").src = result.payload.qr; // a data:image/svg+xml URI (an <img> runs no script)
+  $("totp-secret").textContent = result.payload.secret.replace(/(.{4})(?=.)/g, "$1 ");
+  section.hidden = false;
+  const form = $("totp-confirm-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    setBusy(button, true);
+    const confirmed = await post("/api/auth/totp/confirm", { code: $("totp-confirm-code").value.trim() });
+    setBusy(button, false);
+    if (!confirmed.ok) {
+      failed(confirmed);
+      return;
+    }
+    section.hidden = true;
+    $("totp-secret").textContent = "";
+    $("totp-qr").removeAttribute("src");
+    $("status").hidden = true;
+    recoveryCodes(confirmed.payload.recovery_codes || [], confirmed.payload.next || payload.next);
+  });
+  $("totp-confirm-code").focus();
+}
+
+function recoveryCodes(codes, next) {
+  const list = $("totp-codes-list");
+  list.replaceChildren(
+    ...codes.map((code) => {
+      const item = document.createElement("li");
+      const text = document.createElement("code");
+      text.textContent = code;
+      item.append(text);
+      return item;
+    }),
+  );
+  $("totp-recovery-codes").hidden = false;
+  const button = $("totp-codes-saved");
+  button.addEventListener("click", () => {
+    list.replaceChildren();
+    show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
+    window.location.assign(safeNext(next));
+  });
+  button.focus();
+}
+
+function verify(payload) {
+  $("totp-verify").hidden = false;
+  const submit = (form, body) =>
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = form.querySelector("button");
+      setBusy(button, true);
+      const result = await post("/api/auth/totp/verify", body());
+      setBusy(button, false);
+      if (!result.ok) {
+        failed(result);
+        return;
+      }
+      $("totp-verify").hidden = true;
+      show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
+      window.location.assign(safeNext(result.payload.next || payload.next));
+    });
+  submit($("totp-verify-form"), () => ({ code: $("totp-verify-code").value.trim() }));
+  submit($("totp-recovery-form"), () => ({ recovery_code: $("totp-recovery-code").value.trim() }));
+  $("totp-use-recovery").addEventListener("click", () => {
+    $("totp-use-recovery").hidden = true;
+    $("totp-recovery-form").hidden = false;
+    $("totp-recovery-code").focus();
+  });
+  $("totp-verify-code").focus();
 }
 
 function offerAlternatives() {

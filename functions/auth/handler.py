@@ -4,6 +4,9 @@
 - ``POST session``: ``{"token"}`` or ``{"email", "code"}`` -> a new session cookie
 - ``POST logout``: ends this session; ``POST logout-everywhere``: every session of the person
 - ``GET  me``: who is signed in
+- ``POST totp/enrol``, ``totp/confirm`` ``{"code"}``, ``totp/verify`` ``{"code"}`` or
+  ``{"recovery_code"}``: the staff second factor; the only routes a session whose second
+  factor is pending reaches (``http.pending_principal``)
 - ``GET  /api/openapi.json``: the API description (public; ``make openapi`` regenerates it)
 
 Only POST changes anything: opening a link (GET, HEAD, a scanner, a previewer running the
@@ -78,6 +81,32 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return http.json_response(
             200, logic.logout_everywhere(principal), cookies=[http.cleared_session_cookie()]
         )
+
+    @app.post(f"{BASE}/totp/enrol")
+    def totp_enrol() -> Response:
+        """Begin enrolling an authenticator app (staff, no confirmed factor yet): the secret,
+        its otpauth URI and QR code (an SVG data URI)."""
+        from functions.auth import second_factor
+
+        return http.json_response(200, second_factor.enrol(http.pending_principal(event())))
+
+    @app.post(f"{BASE}/totp/confirm")
+    def totp_confirm() -> Response:
+        """Confirm the enrolment with a first code: the recovery codes, shown once."""
+        from functions.auth import second_factor
+
+        principal = http.pending_principal(event())
+        body = http.json_body(app.current_event.body)
+        return http.json_response(200, second_factor.confirm(principal, body))
+
+    @app.post(f"{BASE}/totp/verify")
+    def totp_verify() -> Response:
+        """Pass the second factor with a code from the app or a recovery code."""
+        from functions.auth import second_factor
+
+        principal = http.pending_principal(event())
+        body = http.json_body(app.current_event.body)
+        return http.json_response(200, second_factor.verify(principal, body))
 
     @app.get(f"{BASE}/me")
     def me() -> Response:

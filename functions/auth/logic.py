@@ -131,14 +131,23 @@ def _open_session(
 ) -> SignedIn:
     """The first factor passed: a NEW session id (never the one the browser came with).
 
-    Second-factor hook: when ``pellicule.totp`` lands, staff who must use TOTP get here a
-    session in the state "second factor pending" and ``next`` points to the TOTP step
-    instead of the app. Nothing else in the link and code flows changes.
+    Staff who must use TOTP (or enrolled voluntarily) get a session in the state "second
+    factor pending", which only the TOTP routes accept; the view's ``second_factor`` says
+    which step comes next (``enrol`` or ``verify``), null when none (docs/second-factor.md).
     """
+    from functions.auth import second_factor
+
     if current_session:
         sessions.revoke(current_session)  # no session fixation, no forgotten session
-    session_id = sessions.create(
+    step = second_factor.step_for(
         account.tenant_id, account.kind, account.principal_id, account.role
+    )
+    session_id = sessions.create(
+        account.tenant_id,
+        account.kind,
+        account.principal_id,
+        account.role,
+        second_factor_pending=step is not None,
     )
     try:
         audit.append(
@@ -147,8 +156,11 @@ def _open_session(
     except Exception:
         sessions.revoke(session_id)  # a login that is not in the audit trail does not happen
         raise
-    logger(LOG).info("signed in", extra={"principal": account.ref, "method": method})
-    return SignedIn(session_id, account.kind, {**_who(account), "next": HOME})
+    logger(LOG).info(
+        "signed in", extra={"principal": account.ref, "method": method, "second_factor": step}
+    )
+    view = {**_who(account), "next": HOME, "second_factor": step}
+    return SignedIn(session_id, account.kind, view)
 
 
 def _who(account: magic_links.Account) -> dict[str, Any]:

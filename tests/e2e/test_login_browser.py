@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import pyotp
 import pytest
 import requests
 
@@ -147,20 +148,67 @@ def test_a_staff_link_says_so_and_the_code_works_on_another_device(
     other = browser.new_context(locale="fr-FR")
     try:
         form = other.new_page()
+        problems: list[str] = []
+        form.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        form.on("pageerror", lambda error: problems.append(str(error)))
         form.goto(f"{runtime.base_url}/login.html")
         assert form.locator("#open-link").is_hidden()
         form.fill("#code-email", person.email)
         form.fill("#code", code)
         form.locator("#code-form button").click()
+        # A director enrols an authenticator app (docs/second-factor.md): QR code and key
+        form.locator("#totp-enrol").wait_for(state="visible")
+        assert form.locator("#totp-qr").get_attribute("src").startswith("data:image/svg+xml")
+        assert form.evaluate("document.getElementById('totp-qr').naturalWidth") > 0
+        pending = form.request.get(f"{runtime.base_url}/api/auth/me")
+        assert (pending.status, pending.json()["error"]) == (401, "second_factor_required")
+        secret = form.locator("#totp-secret").inner_text().replace(" ", "")
+        form.fill("#totp-confirm-code", pyotp.TOTP(secret).now())
+        form.locator("#totp-confirm-form button").click()
+        # The recovery codes, shown once, then the app
+        form.locator("#totp-recovery-codes").wait_for(state="visible")
+        assert form.locator("#totp-codes-list li").count() == 10
+        form.locator("#totp-codes-saved").click()
         form.wait_for_url(f"{runtime.base_url}/")
         me = form.request.get(f"{runtime.base_url}/api/auth/me")
         assert (me.status, me.json()["role"]) == (200, "director")
+        assert problems == []  # no CSP violation (the QR code is a data: image)
     finally:
         other.close()
     # The link and its code are one: the first device's button now fails
     page.locator("#open-button").click()
     page.locator("#status").wait_for(state="visible")
     assert "n'est plus valable" in page.locator("#status").inner_text()
+
+
+def test_an_enrolled_director_types_a_code_from_the_app(
+    runtime: LocalRuntime, context: Any
+) -> None:
+    from pellicule import clock, totp
+    from pellicule.models import Staff, tenant_pk
+
+    person = staff(centre("Les Érables"), "direction@erables.example", role="director")
+    factor, _codes = totp.SecondFactor(
+        secret=totp.new_secret(), enrolled_at=int(clock.now()), confirmed=True
+    ).with_new_recovery_codes()
+    record = Staff.get(tenant_pk(person.tenant_id), f"STAFF#{person.principal_id}")
+    record.update(actions=[Staff.second_factor.set(factor.to_dict())])
+    page = context.new_page()
+    page.goto(mailed_link(runtime, person))
+    page.locator("#open-button").click()
+    page.locator("#totp-verify").wait_for(state="visible")
+    assert page.locator("#totp-enrol").is_hidden()
+    # A wrong code is refused with a clear message; the right one opens the app
+    right = pyotp.TOTP(factor.secret).now()
+    page.fill("#totp-verify-code", f"{(int(right) + 1) % 1_000_000:06d}")
+    page.locator("#totp-verify-form button").click()
+    page.locator("#status").wait_for(state="visible")
+    assert "Code incorrect" in page.locator("#status").inner_text()
+    page.fill("#totp-verify-code", right)
+    page.locator("#totp-verify-form button").click()
+    page.wait_for_url(f"{runtime.base_url}/")
+    me = page.request.get(f"{runtime.base_url}/api/auth/me")
+    assert (me.status, me.json()["role"]) == (200, "director")
 
 
 def test_asking_for_a_link_from_the_page(runtime: LocalRuntime, context: Any) -> None:

@@ -173,3 +173,36 @@ def moto_sent_count(aws: Aws) -> int:
     from moto.ses.models import ses_backends
 
     return len(ses_backends["123456789012"][aws.names.region].sent_messages)
+
+
+# --- Staff second factor (TOTP) ---------------------------------------------------------------
+
+
+def require_second_factor_for_all_staff(tenant_id: str) -> None:
+    """The centre's setting ``staff_second_factor = all_staff`` (animators too)."""
+    from pellicule.models import Tenant, tenant_pk
+
+    tenant = Tenant.get(tenant_pk(tenant_id), "PROFILE")
+    tenant.settings = {
+        **(tenant.settings.as_dict() if tenant.settings else {}),
+        "staff_second_factor": "all_staff",
+    }
+    tenant.save()
+
+
+def enrol_and_confirm(session: str) -> tuple[str, list[str]]:
+    """Enrol an authenticator on a pending session and confirm it with a current code:
+    the secret and the recovery codes (the session is then complete)."""
+    enrolled = auth("POST", "/totp/enrol", {}, session=session)
+    assert enrolled["statusCode"] == 200, enrolled["body"]
+    secret = str(payload(enrolled)["secret"])
+    confirmed = auth("POST", "/totp/confirm", {"code": current_code(secret)}, session=session)
+    assert confirmed["statusCode"] == 200, confirmed["body"]
+    return secret, list(payload(confirmed)["recovery_codes"])
+
+
+def current_code(secret: str, steps_ahead: int = 0) -> str:
+    """The authenticator's code now, on the product clock (tests move it with ``advance``)."""
+    from pellicule import clock, totp
+
+    return totp.code_at(secret, totp.time_step(clock.now()) + steps_ahead)

@@ -195,6 +195,7 @@ def test_a_link_opens_one_session_once(aws: Aws, parent: Person, outbox: list[Se
         "tenant_name": "Accueil de loisirs Les Tilleuls",
         "principal_id": parent.principal_id,
         "next": "/",
+        "second_factor": None,  # guardians never have one
     }
     session_id = cookie_value(first)
     assert sessions.resolve(session_id).principal_id == parent.principal_id

@@ -24,6 +24,12 @@ class Unauthenticated(PelliculeError):
     code = "unauthenticated"
 
 
+class SecondFactorRequired(Unauthenticated):
+    """A session whose second factor (TOTP) is still pending: it reaches only the TOTP routes."""
+
+    code = "second_factor_required"
+
+
 class Forbidden(PelliculeError):
     status = 403
     code = "forbidden"

@@ -32,8 +32,28 @@ def _cookie(cookies: list[str] | None, name: str) -> str | None:
     return None
 
 
+SECOND_FACTOR_REQUIRED = (
+    "Code de l'application d'authentification requis. / Authenticator code required."
+)
+
+
 def principal(event: dict[str, Any]) -> Principal:
-    """Authorize a request from its session cookie; enforce CSRF on state changes."""
+    """Authorize a request from its session cookie; enforce CSRF on state changes.
+
+    A session whose second factor (TOTP) is still pending is refused here, for every route:
+    only the TOTP routes accept it, through :func:`pending_principal`.
+    """
+    found = pending_principal(event)
+    if found.second_factor_pending:
+        from pellicule.errors import SecondFactorRequired
+
+        raise SecondFactorRequired(SECOND_FACTOR_REQUIRED)
+    return found
+
+
+def pending_principal(event: dict[str, Any]) -> Principal:
+    """Like :func:`principal` but also accepts a session whose second factor is pending:
+    for the TOTP routes (``/api/auth/totp/...``) only."""
     from pellicule import sessions  # data access: imported on first request, not at init
 
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET").upper()

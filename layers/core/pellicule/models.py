@@ -81,6 +81,9 @@ class Staff(Base):
     # allows it).
     trusted = BooleanAttribute(default=False)
     archived = BooleanAttribute(default=False)
+    # The TOTP second factor: ``pellicule.totp.SecondFactor.to_dict()`` (secret, confirmed,
+    # last accepted step, recovery code hashes); null until the person begins enrolment.
+    second_factor = MapAttribute[str, Any](null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
@@ -286,6 +289,9 @@ class Session(Base):
     last_seen_at = NumberAttribute()
     absolute_expires_at = NumberAttribute()
     expires_at = NumberAttribute()  # TTL attribute (DynamoDB may lag; reads check it)
+    # The first factor passed but the TOTP step not yet: only the TOTP routes accept it.
+    second_factor_pending = BooleanAttribute(default=False)
+    second_factor_failures = NumberAttribute(default=0)  # wrong TOTP codes on this session
     gsi1pk = UnicodeAttribute(null=True)  # null on sessions opened before the index existed
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

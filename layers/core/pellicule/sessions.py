@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pellicule import clock, data
 from pellicule.errors import Unauthenticated
@@ -33,6 +33,9 @@ class Principal:
     principal_id: str
     role: str  # director | animator | guardian
     session_hash: str
+    # The first factor passed, the TOTP step not yet: ``http.principal`` refuses it, only
+    # ``http.pending_principal`` (the TOTP routes) accepts it.
+    second_factor_pending: bool = False
 
     @property
     def is_staff(self) -> bool:
@@ -52,8 +55,13 @@ def _owner_key(tenant_id: str, kind: str, principal_id: str) -> str:
     return f"SESSIONS#{tenant_id}#{kind}#{principal_id}"
 
 
-def create(tenant_id: str, kind: str, principal_id: str, role: str) -> str:
-    """Open a new session and return its id (to be set as the cookie value only)."""
+def create(
+    tenant_id: str, kind: str, principal_id: str, role: str, second_factor_pending: bool = False
+) -> str:
+    """Open a new session and return its id (to be set as the cookie value only).
+
+    ``second_factor_pending``: staff who must still pass TOTP (``docs/second-factor.md``).
+    """
     if kind not in IDLE_TIMEOUT_SECONDS:
         raise ValueError(f"unknown principal kind {kind!r}")
     data.ready()
@@ -72,6 +80,7 @@ def create(tenant_id: str, kind: str, principal_id: str, role: str) -> str:
         last_seen_at=now,
         absolute_expires_at=absolute,
         expires_at=min(absolute, now + IDLE_TIMEOUT_SECONDS[kind]),
+        second_factor_pending=second_factor_pending,
         gsi1pk=_owner_key(tenant_id, kind, principal_id),
         gsi1sk=_pk(session_hash),
     ).save(condition=Session.pk.does_not_exist())
@@ -111,7 +120,50 @@ def resolve(session_id: str | None) -> Principal:
         principal_id=record.principal_id,
         role=record.role,
         session_hash=session_hash,
+        second_factor_pending=bool(record.second_factor_pending),
     )
+
+
+def complete_second_factor(session_hash: str) -> None:
+    """The TOTP step passed: the pending session becomes a full one (same id: it was created
+    at this very login, with a new id). Conditional on it being pending and still there."""
+    data.ready()
+    try:
+        Session(_pk(session_hash), "SESSION").update(
+            actions=[Session.second_factor_pending.set(False)],
+            condition=Session.pk.exists() & (Session.second_factor_pending == True),  # noqa: E712
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            raise Unauthenticated(
+                "Session inconnue ou expirée. / Unknown or expired session."
+            ) from None
+        raise
+
+
+def record_second_factor_failure(session_hash: str, limit: int) -> bool:
+    """Count one wrong TOTP or recovery code on a pending session; at ``limit`` failures the
+    session is revoked. Returns whether the session is still usable."""
+    data.ready()
+    try:
+        record = Session(_pk(session_hash), "SESSION")
+        record.update(
+            actions=[Session.second_factor_failures.add(1)],
+            condition=Session.pk.exists(),
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    failures = int(record.second_factor_failures or 0)  # the update reads back ALL_NEW
+    if failures >= limit:
+        revoke_hash(session_hash)
+        return False
+    return True
+
+
+def _condition_failed(error: UpdateError) -> bool:
+    return bool(error.cause_response_code == "ConditionalCheckFailedException")
 
 
 def revoke(session_id: str) -> None:
