@@ -12,6 +12,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+# Fixtures of the sign-in tests (outbox, no_floor, serialised_moto), available to every layer.
+pytest_plugins = ["tests.integration.auth_helpers"]
+
 
 @pytest.fixture(scope="session")
 def signing_key() -> rsa.RSAPrivateKey:

@@ -7,6 +7,7 @@ registered before the runtime starts, so no real handler ever sees that module's
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -73,3 +74,27 @@ def api(runtime: LocalRuntime, centre: Centre) -> Iterator[requests.Session]:
         session.headers["Cookie"] = f"{sessions.COOKIE_NAME}={centre.director_session}"
         session.headers[http.CSRF_HEADER] = "1"
         yield session
+
+
+# --- Real Chromium (Debian's; never `playwright install`) ------------------------------------
+
+CHROMIUM = os.environ.get("PELLICULE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium is required (make test installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import pytest
 
 from tests.conftest import Aws, LambdaContext, api_event
 
@@ -206,3 +209,36 @@ def current_code(secret: str, steps_ahead: int = 0) -> str:
     from pellicule import clock, totp
 
     return totp.code_at(secret, totp.time_step(clock.now()) + steps_ahead)
+
+
+# --- Fixtures shared by the sign-in tests (a plugin of tests/conftest.py) --------------------
+
+
+@pytest.fixture
+def no_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer at once; the response-time floor has its own tests."""
+    from functions.auth import logic
+
+    monkeypatch.setattr(logic, "RESPONSE_FLOOR_SECONDS", 0.0)
+
+
+@pytest.fixture
+def outbox(aws: Aws) -> Iterator[list[SentMail]]:
+    with recorded_mail() as sent:
+        yield sent
+
+
+@pytest.fixture
+def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB's own isolation for moto: one request at a time on the server side (moto is
+    not thread-safe). The clients still race: reads, conditional writes, retries."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", call_action)

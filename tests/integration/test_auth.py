@@ -7,7 +7,6 @@ The attacks (parallel exchanges, enumeration timing, scanners, CSRF, logs) are i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,25 +22,12 @@ from tests.integration.auth_helpers import (
     guardian,
     moto_sent_count,
     payload,
-    recorded_mail,
     staff,
 )
 
 INVALID = magic_links.INVALID
 
-
-@pytest.fixture(autouse=True)
-def no_floor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Answer at once here; the response-time floor has its own tests."""
-    from functions.auth import logic
-
-    monkeypatch.setattr(logic, "RESPONSE_FLOOR_SECONDS", 0.0)
-
-
-@pytest.fixture
-def outbox(aws: Aws) -> Iterator[list[SentMail]]:
-    with recorded_mail() as sent:
-        yield sent
+pytestmark = pytest.mark.usefixtures("no_floor")  # answer at once here
 
 
 @pytest.fixture

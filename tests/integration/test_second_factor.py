@@ -8,8 +8,6 @@ parallel submissions, guessing, pending sessions elsewhere) are in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pyotp
 import pytest
 
@@ -25,24 +23,12 @@ from tests.integration.auth_helpers import (
     enrol_and_confirm,
     guardian,
     payload,
-    recorded_mail,
     require_second_factor_for_all_staff,
     staff,
 )
 from tests.integration.staff_api import admin
 
-
-@pytest.fixture(autouse=True)
-def no_floor(monkeypatch: pytest.MonkeyPatch) -> None:
-    from functions.auth import logic
-
-    monkeypatch.setattr(logic, "RESPONSE_FLOOR_SECONDS", 0.0)
-
-
-@pytest.fixture
-def outbox(aws: Aws) -> Iterator[list[SentMail]]:
-    with recorded_mail() as sent:
-        yield sent
+pytestmark = pytest.mark.usefixtures("no_floor")  # answer at once here
 
 
 def sign_in(person: Person, outbox: list[SentMail]) -> tuple[str, dict]:

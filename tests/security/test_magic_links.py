@@ -11,7 +11,6 @@ import logging
 import statistics
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,42 +26,12 @@ from tests.integration.auth_helpers import (
     guardian,
     moto_sent_count,
     payload,
-    recorded_mail,
 )
-
-
-@pytest.fixture
-def outbox(aws: Aws) -> Iterator[list[SentMail]]:
-    with recorded_mail() as sent:
-        yield sent
-
-
-@pytest.fixture
-def no_floor(monkeypatch: pytest.MonkeyPatch) -> None:
-    from functions.auth import logic
-
-    monkeypatch.setattr(logic, "RESPONSE_FLOOR_SECONDS", 0.0)
 
 
 @pytest.fixture
 def parent(aws: Aws) -> Person:
     return guardian(centre("Les Tilleuls"), "parent@famille.example")
-
-
-@pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB's own isolation for moto: one request at a time on the server side (moto is
-    not thread-safe). The clients still race: reads, conditional writes, retries."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
 
 
 def link_for(person: Person, outbox: list[SentMail]) -> tuple[str, str]:

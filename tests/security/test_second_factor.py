@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,45 +25,18 @@ from tests.integration.auth_helpers import (
     current_code,
     enrol_and_confirm,
     payload,
-    recorded_mail,
     staff,
 )
 from tests.integration.staff_api import admin, family
 
 REQUIRED = "Code de l'application d'authentification requis. / Authenticator code required."
 
-
-@pytest.fixture(autouse=True)
-def no_floor(monkeypatch: pytest.MonkeyPatch) -> None:
-    from functions.auth import logic
-
-    monkeypatch.setattr(logic, "RESPONSE_FLOOR_SECONDS", 0.0)
-
-
-@pytest.fixture
-def outbox(aws: Aws) -> Iterator[list[SentMail]]:
-    with recorded_mail() as sent:
-        yield sent
+pytestmark = pytest.mark.usefixtures("no_floor")  # answer at once here
 
 
 @pytest.fixture
 def director(aws: Aws) -> Person:
     return staff(centre("Les Tilleuls"), "direction@tilleuls.example")
-
-
-@pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One DynamoDB request at a time on moto's side (it is not thread-safe)."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
 
 
 def sign_in(person: Person, outbox: list[SentMail]) -> str:
