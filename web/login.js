@@ -78,7 +78,9 @@ function failed(result) {
   show(result.payload.message || NETWORK_ERROR, "error");
   if (result.status === 401) {
     // The pending session ended (too many codes, expired): start again with a new link.
-    for (const id of ["totp-enrol", "totp-verify", "totp-recovery-codes"]) $(id).hidden = true;
+    for (const id of ["totp-enrol", "totp-verify", "totp-recovery-codes", "totp-renewal"]) {
+      $(id).hidden = true;
+    }
     offerAlternatives();
   }
 }
@@ -99,16 +101,23 @@ async function enrol(payload) {
     failed(result);
     return;
   }
+  showEnrolment(result.payload, "/api/auth/totp/confirm", payload.next);
+}
+
+// The QR code and the key of a new secret, then its first code: a first enrolment
+// (/totp/confirm) or a new app replacing the old one (/totp/renew/confirm).
+function showEnrolment(enrolment, confirmPath, next) {
   const section = $("totp-enrol");
-  $("totp-qr").src = result.payload.qr; // a data:image/svg+xml URI (an <img> runs no script)
-  $("totp-secret").textContent = result.payload.secret.replace(/(.{4})(?=.)/g, "$1 ");
+  $("totp-qr").src = enrolment.qr; // a data:image/svg+xml URI (an <img> runs no script)
+  $("totp-secret").textContent = enrolment.secret.replace(/(.{4})(?=.)/g, "$1 ");
+  $("totp-renewal-note").hidden = confirmPath !== "/api/auth/totp/renew/confirm";
   section.hidden = false;
   const form = $("totp-confirm-form");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = form.querySelector("button");
     setBusy(button, true);
-    const confirmed = await post("/api/auth/totp/confirm", { code: $("totp-confirm-code").value.trim() });
+    const confirmed = await post(confirmPath, { code: $("totp-confirm-code").value.trim() });
     setBusy(button, false);
     if (!confirmed.ok) {
       failed(confirmed);
@@ -118,7 +127,7 @@ async function enrol(payload) {
     $("totp-secret").textContent = "";
     $("totp-qr").removeAttribute("src");
     $("status").hidden = true;
-    recoveryCodes(confirmed.payload.recovery_codes || [], confirmed.payload.next || payload.next);
+    recoveryCodes(confirmed.payload.recovery_codes || [], confirmed.payload.next || next);
   });
   $("totp-confirm-code").focus();
 }
@@ -158,8 +167,13 @@ function verify(payload) {
         return;
       }
       $("totp-verify").hidden = true;
+      const next = result.payload.next || payload.next;
+      if (result.payload.renewal) {
+        offerRenewal(result.payload, next); // signed in with a recovery code: the phone is lost?
+        return;
+      }
       show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
-      window.location.assign(safeNext(result.payload.next || payload.next));
+      window.location.assign(safeNext(next));
     });
   submit($("totp-verify-form"), () => ({ code: $("totp-verify-code").value.trim() }));
   submit($("totp-recovery-form"), () => ({ recovery_code: $("totp-recovery-code").value.trim() }));
@@ -169,6 +183,39 @@ function verify(payload) {
     $("totp-recovery-code").focus();
   });
   $("totp-verify-code").focus();
+}
+
+// After a sign-in with a recovery code: how many are left, and a new authenticator app
+// (which comes with new recovery codes). Not forced: a director without a phone at hand must
+// still be able to act (e.g. record a consent withdrawal) today.
+function offerRenewal(verified, next) {
+  const left = Number(verified.recovery_codes_left) || 0;
+  $("renewal-left").textContent = String(left);
+  $("renewal-left-en").textContent = String(left);
+  $("renewal-few").hidden = verified.renewal !== "recommended" || left === 0;
+  $("renewal-none").hidden = left !== 0;
+  const section = $("totp-renewal");
+  section.classList.toggle("warning", verified.renewal === "recommended");
+  section.hidden = false;
+  const start = $("renewal-start");
+  start.addEventListener("click", async () => {
+    setBusy(start, true);
+    const result = await post("/api/auth/totp/renew", {});
+    setBusy(start, false);
+    if (!result.ok) {
+      failed(result);
+      return;
+    }
+    section.hidden = true;
+    $("status").hidden = true;
+    showEnrolment(result.payload, "/api/auth/totp/renew/confirm", next);
+  });
+  $("renewal-later").addEventListener("click", () => {
+    section.hidden = true;
+    show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
+    window.location.assign(safeNext(next));
+  });
+  start.focus();
 }
 
 function offerAlternatives() {

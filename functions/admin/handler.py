@@ -62,6 +62,12 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def staff_archive(staff_id: str) -> Response:
         return ok(logic.archive_staff(who(), staff_id))
 
+    @app.post(f"{BASE}/staff/<staff_id>/second-factor/reset")
+    def staff_second_factor_reset(staff_id: str) -> Response:
+        """Reset a staff member's second factor (lost phone and codes): directors only,
+        never their own; the person is signed out everywhere and enrols again."""
+        return ok(logic.reset_second_factor(who(), staff_id))
+
     # Sites and groups
     @app.get(f"{BASE}/sites")
     def sites() -> Response:

@@ -284,6 +284,41 @@ def archive_staff(principal: Principal, staff_id: str) -> dict[str, Any]:
     return _staff_view(staff)
 
 
+def reset_second_factor(principal: Principal, staff_id: str) -> dict[str, Any]:
+    """A staff member lost their phone and their recovery codes: clear their second factor
+    (secret, recovery codes, any app change under way) and sign them out everywhere; their
+    next sign-in starts a new enrolment. Never one's own (docs/second-factor.md)."""
+    from pellicule import sessions
+
+    require_director(principal)
+    if staff_id == principal.principal_id:
+        raise Conflict(
+            "Vous ne pouvez pas réinitialiser votre propre double authentification : demandez-le "
+            "à une autre personne de la direction ou à l'exploitant. / You cannot reset your own "
+            "second factor: ask another director or the operator."
+        )
+    staff = _get(Staff, principal.tenant_id, f"STAFF#{staff_id}", "Membre de l'équipe", "Staff")
+    # The factor first: a session opened after this cannot pass the old one; then every
+    # session, pending or complete (the index may miss one opened a split second before).
+    _audited(
+        principal,
+        f"staff:{staff_id}",
+        "second_factor_reset",
+        _updated(
+            staff, Staff, [Staff.second_factor.remove(), Staff.second_factor_renewal.remove()]
+        ),
+    )
+    ended = sessions.revoke_all(principal.tenant_id, "staff", staff_id)
+    audit.append(
+        principal.tenant_id,
+        "logout",
+        _staff_ref(principal),
+        f"staff:{staff_id}",
+        {"scope": "second_factor_reset", "sessions": ended},
+    )
+    return {"staff_id": staff_id, "second_factor": "reset", "sessions_ended": ended}
+
+
 # --- Sites and groups ----------------------------------------------------------------------
 
 
@@ -1150,9 +1185,6 @@ def publish(
             "publish: tag the children (or mark 'no identifiable child') and blur those without "
             "consent."
         )
-    clean = any(preview[a]["visibility"] == Visibility.CLEAN.value for a in allowed)
-    blurred = any(preview[a]["visibility"] == Visibility.BLURRED.value for a in allowed)
-    was_published = media.state == "published"
     _write_media(
         principal,
         media,
@@ -1169,8 +1201,6 @@ def publish(
             Media.reviewed_by.set(principal.principal_id),
             Media.reviewed_at.set(int(now)),
             Media.rejection_reason.remove(),
-            Media.clean_exposed.set(clean or (bool(media.clean_exposed) and was_published)),
-            Media.blurred_exposed.set(blurred or (bool(media.blurred_exposed) and was_published)),
         ),
         at=now,
     )

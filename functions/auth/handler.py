@@ -7,6 +7,10 @@
 - ``POST totp/enrol``, ``totp/confirm`` ``{"code"}``, ``totp/verify`` ``{"code"}`` or
   ``{"recovery_code"}``: the staff second factor; the only routes a session whose second
   factor is pending reaches (``http.pending_principal``)
+- ``GET  totp``: the signed-in staff member's factor (enrolled, recovery codes left)
+- ``POST totp/renew`` (``{}`` after a recovery login, or ``{"code"}``), ``totp/renew/confirm``
+  ``{"code"}``: replace the authenticator app; ``POST totp/recovery-codes`` ``{"code"}``: new
+  recovery codes (full sessions only)
 - ``GET  /api/openapi.json``: the API description (public; ``make openapi`` regenerates it)
 
 Only POST changes anything: opening a link (GET, HEAD, a scanner, a previewer running the
@@ -107,6 +111,43 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         principal = http.pending_principal(event())
         body = http.json_body(app.current_event.body)
         return http.json_response(200, second_factor.verify(principal, body))
+
+    @app.get(f"{BASE}/totp")
+    def totp_status() -> Response:
+        """The signed-in staff member's second factor: enrolled, recovery codes left, and
+        whether this session may replace the app without a code from it."""
+        from functions.auth import second_factor
+
+        return http.json_response(200, second_factor.status(http.principal(event())))
+
+    @app.post(f"{BASE}/totp/renew")
+    def totp_renew() -> Response:
+        """Begin replacing the authenticator app (a new secret, its URI and QR code): after a
+        sign-in with a recovery code, or with a current code of the old app."""
+        from functions.auth import second_factor
+
+        principal = http.principal(event())
+        body = http.json_body(app.current_event.body)
+        return http.json_response(200, second_factor.begin_renewal(principal, body))
+
+    @app.post(f"{BASE}/totp/renew/confirm")
+    def totp_renew_confirm() -> Response:
+        """Confirm the new app with its first code: it replaces the old one; new recovery
+        codes, shown once."""
+        from functions.auth import second_factor
+
+        principal = http.principal(event())
+        body = http.json_body(app.current_event.body)
+        return http.json_response(200, second_factor.confirm_renewal(principal, body))
+
+    @app.post(f"{BASE}/totp/recovery-codes")
+    def totp_recovery_codes() -> Response:
+        """New recovery codes against a current code of the app; the old ones stop working."""
+        from functions.auth import second_factor
+
+        principal = http.principal(event())
+        body = http.json_body(app.current_event.body)
+        return http.json_response(200, second_factor.renew_recovery_codes(principal, body))
 
     @app.get(f"{BASE}/me")
     def me() -> Response:

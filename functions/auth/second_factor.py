@@ -9,12 +9,13 @@ references only: never a code, a recovery code, a secret or a QR code.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from pellicule import audit, data, ratelimit, sessions, tenant_settings, totp
+from pellicule import audit, clock, data, ratelimit, sessions, tenant_settings, totp
 from pellicule.errors import BadRequest, Conflict, Forbidden, Unauthenticated
 from pellicule.models import Staff, Tenant, tenant_pk
 from pellicule.observability import logger
@@ -27,6 +28,10 @@ MAX_FAILURES = 5  # wrong codes per pending session, then it is revoked
 PER_STAFF = ratelimit.Limit("totp-staff", 30, 3600)
 HOME = "/"
 LOG = "auth"
+# Replacing the authenticator (new phone) is allowed to the one session that passed a recovery
+# code, or the current code, for at most as long as a staff session lives.
+RENEWAL_SECONDS = sessions.ABSOLUTE_TIMEOUT_SECONDS["staff"]
+FEW_CODES_LEFT = 3  # below this, a recovery login recommends (not only offers) a new app
 
 WRONG_CODE = "Code incorrect. / Incorrect code."
 TOO_MANY = (
@@ -34,6 +39,18 @@ TOO_MANY = (
     "Too many incorrect codes: ask for a new sign-in link."
 )
 CLOSED = "Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in."
+NOT_ENROLLED = (
+    "Aucune application d'authentification n'est enregistrée. / No authenticator app is enrolled."
+)
+STEP_UP = (
+    "Saisissez d'abord un code de votre application actuelle. / "
+    "First enter a code from your current authenticator app."
+)
+APP_CODE_ONLY = (
+    "Un code de l'application est nécessaire, pas un code de secours. / "
+    "A code from the authenticator app is required, not a recovery code."
+)
+NO_RENEWAL = "Aucun changement d'application en cours. / No authenticator change in progress."
 
 
 def _staff(tenant_id: str, staff_id: str) -> Staff:
@@ -46,7 +63,15 @@ def _staff(tenant_id: str, staff_id: str) -> Staff:
 
 def _stored(staff: Staff) -> dict[str, Any] | None:
     """The factor's map exactly as read (the condition of the next write)."""
-    raw = staff.second_factor
+    return _as_dict(staff.second_factor)
+
+
+def _stored_renewal(staff: Staff) -> dict[str, Any] | None:
+    """The renewal's map exactly as read (the condition of the next write)."""
+    return _as_dict(staff.second_factor_renewal)
+
+
+def _as_dict(raw: Any) -> dict[str, Any] | None:
     if raw is None:
         return None
     if isinstance(raw, MapAttribute):
@@ -78,17 +103,41 @@ def _staff_only(principal: Principal) -> None:
         raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
 
 
-def _save(staff: Staff, stored: dict[str, Any] | None, factor: totp.SecondFactor) -> bool:
-    """Write ``factor`` if the stored one is still ``stored``; whether it was written."""
+def _unchanged(stored: dict[str, Any] | None, renewal: dict[str, Any] | bool | None = False) -> Any:
+    """The condition of a write: the person still there, not archived, the factor (and the
+    renewal, unless ``renewal`` is False: not checked) exactly as read."""
     condition = (
-        Staff.second_factor.does_not_exist()
-        if stored is None
-        else Staff.second_factor == stored  # the whole map: step and recovery hashes
+        Staff.pk.exists()
+        & (Staff.archived == False)  # noqa: E712
+        & (
+            Staff.second_factor.does_not_exist()
+            if stored is None
+            else Staff.second_factor == stored  # the whole map: step and recovery hashes
+        )
     )
+    if renewal is not False:
+        condition &= (
+            Staff.second_factor_renewal.does_not_exist()
+            if renewal is None
+            else Staff.second_factor_renewal == renewal
+        )
+    return condition
+
+
+def _save(
+    staff: Staff,
+    stored: dict[str, Any] | None,
+    factor: totp.SecondFactor,
+    *,
+    also: tuple[Any, ...] = (),
+    renewal: dict[str, Any] | bool | None = False,
+) -> bool:
+    """Write ``factor`` (and the actions ``also``) if the stored one is still ``stored`` (and
+    the renewal still ``renewal``, unless False); whether it was written."""
     try:
         staff.update(
-            actions=[Staff.second_factor.set(factor.to_dict())],
-            condition=Staff.pk.exists() & (Staff.archived == False) & condition,  # noqa: E712
+            actions=[Staff.second_factor.set(factor.to_dict()), *also],
+            condition=_unchanged(stored, renewal),
         )
     except (UpdateError, PutError) as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
@@ -198,14 +247,169 @@ def verify(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
             "Enrol an authenticator app first."
         )
     updated = current.use_recovery_code(code) if recovery else current.verify(code)
-    if updated is None or not _save(staff, stored, updated):
+    # A recovery code (the phone is probably lost) lets this session replace the app.
+    grant = (Staff.second_factor_renewal.set(_grant(principal)),) if recovery else ()
+    if updated is None or not _save(staff, stored, updated, also=grant):
         raise _refused(principal)
     _signed_in(principal, "recovery" if recovery else "totp")
     view: dict[str, Any] = {"next": HOME}
     if recovery:
-        view["recovery_codes_left"] = updated.recovery_codes_left
+        left = updated.recovery_codes_left
+        view["recovery_codes_left"] = left
+        view["renewal"] = "recommended" if left < FEW_CODES_LEFT else "offered"
     return view
 
 
 def _ref(principal: Principal) -> str:
     return f"{principal.kind}:{principal.principal_id}"
+
+
+# --- After sign-in: a new authenticator, new recovery codes ----------------------------------
+
+
+def _grant(principal: Principal) -> dict[str, Any]:
+    """Allows this session (and no other) to replace the authenticator for a while."""
+    return {"session": principal.session_hash, "until": int(clock.now()) + RENEWAL_SECONDS}
+
+
+def _granted(renewal: dict[str, Any] | None, principal: Principal) -> bool:
+    if renewal is None or principal.second_factor_pending:
+        return False
+    session = str(renewal.get("session", ""))
+    live = int(renewal.get("until", 0)) > int(clock.now())
+    return hmac.compare_digest(session.encode(), principal.session_hash.encode()) and live
+
+
+def _confirmed(staff: Staff) -> tuple[dict[str, Any], totp.SecondFactor]:
+    stored = _stored(staff)
+    current = _factor(stored)
+    if stored is None or current is None or not current.confirmed:
+        raise Conflict(NOT_ENROLLED)
+    return stored, current
+
+
+def status(principal: Principal) -> dict[str, Any]:
+    """The signed-in staff member's factor: enrolled or not, recovery codes left, and whether
+    this session may replace the authenticator without a code from it."""
+    _staff_only(principal)
+    staff = _staff(principal.tenant_id, principal.principal_id)
+    factor = _factor(_stored(staff))
+    enrolled = factor is not None and factor.confirmed
+    return {
+        "enrolled": enrolled,
+        "recovery_codes_left": factor.recovery_codes_left if factor and enrolled else 0,
+        "renewal_allowed": enrolled and _granted(_stored_renewal(staff), principal),
+    }
+
+
+def begin_renewal(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """Begin replacing a confirmed authenticator (new phone): a new secret, its URI and QR code.
+
+    Allowed to a full session that passed a recovery code at its sign-in (the old phone is
+    probably lost), or with ``{"code"}``, a current code of the old app (a phone change). The
+    new secret waits in ``Staff.second_factor_renewal``; the old one keeps working until
+    :func:`confirm_renewal`.
+    """
+    _staff_only(principal)
+    staff = _staff(principal.tenant_id, principal.principal_id)
+    stored, current = _confirmed(staff)
+    renewal = _stored_renewal(staff)
+    stepped_up = "code" in body
+    if stepped_up:
+        code = _code(body, "code")
+        ratelimit.enforce((PER_STAFF, _ref(principal)))
+        verified = current.verify(code)
+        if verified is None:
+            raise _refused(principal)
+        current, grant = verified, _grant(principal)
+    elif renewal is not None and _granted(renewal, principal):
+        grant = {"session": renewal["session"], "until": int(renewal["until"])}
+    else:
+        raise Forbidden(STEP_UP)
+    pending = totp.begin_enrolment()
+    written = _save(
+        staff,
+        stored,
+        current,
+        also=(Staff.second_factor_renewal.set({**grant, "factor": pending.to_dict()}),),
+        renewal=renewal,
+    )
+    if not written:
+        if stepped_up:
+            raise _refused(principal)  # the loser of a race on the same code
+        raise Conflict("Réessayez. / Please try again.")
+    uri = totp.provisioning_uri(pending.secret, _label(principal, staff))
+    logger(LOG).info("second factor renewal begun", extra={"principal": _ref(principal)})
+    return {"secret": pending.secret, "uri": uri, "qr": totp.qr_svg_data_uri(uri)}
+
+
+def _write_audited(
+    principal: Principal,
+    staff: Staff,
+    change: str,
+    actions: tuple[Any, ...],
+    condition: Any,
+) -> bool:
+    """A change of one's own factor and its audit entry, in one transaction; whether written
+    (False: the factor changed since it was read, nothing was written)."""
+    ref = _ref(principal)
+    try:
+        audit.append(
+            principal.tenant_id,
+            "roster_changed",
+            ref,
+            ref,
+            {"change": change},
+            companions=(audit.Companion(staff, condition, op="update", actions=actions),),
+        )
+    except audit.CompanionConflictError:
+        return False
+    return True
+
+
+def confirm_renewal(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """The first code of the new app: it replaces the old one (whose codes stop working at
+    once) and comes with new recovery codes, shown once."""
+    _staff_only(principal)
+    code = _code(body, "code")
+    ratelimit.enforce((PER_STAFF, _ref(principal)))
+    staff = _staff(principal.tenant_id, principal.principal_id)
+    stored, _ = _confirmed(staff)
+    renewal = _stored_renewal(staff)
+    if renewal is None or "factor" not in renewal or not _granted(renewal, principal):
+        raise Conflict(NO_RENEWAL)
+    result = totp.confirm_enrolment(totp.SecondFactor.from_dict(dict(renewal["factor"])), code)
+    if result is None:
+        raise _refused(principal)
+    factor, recovery_codes = result
+    actions = (
+        Staff.second_factor.set(factor.to_dict()),
+        Staff.second_factor_renewal.remove(),
+    )
+    if not _write_audited(
+        principal, staff, "second_factor_renewed", actions, _unchanged(stored, renewal)
+    ):
+        raise _refused(principal)
+    logger(LOG).info("second factor renewed", extra={"principal": _ref(principal)})
+    return {"recovery_codes": recovery_codes, "next": HOME}
+
+
+def renew_recovery_codes(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """New recovery codes for a signed-in staff member, against a current code of the app
+    (never a recovery code): the old ones stop working; the new ones are shown once."""
+    _staff_only(principal)
+    if "recovery_code" in body:
+        raise BadRequest(APP_CODE_ONLY)
+    code = _code(body, "code")
+    ratelimit.enforce((PER_STAFF, _ref(principal)))
+    staff = _staff(principal.tenant_id, principal.principal_id)
+    stored, current = _confirmed(staff)
+    verified = current.verify(code)
+    if verified is None:
+        raise _refused(principal)
+    factor, recovery_codes = verified.with_new_recovery_codes()
+    actions = (Staff.second_factor.set(factor.to_dict()),)
+    if not _write_audited(principal, staff, "recovery_codes_renewed", actions, _unchanged(stored)):
+        raise _refused(principal)
+    logger(LOG).info("recovery codes renewed", extra={"principal": _ref(principal)})
+    return {"recovery_codes": recovery_codes, "recovery_codes_left": len(recovery_codes)}

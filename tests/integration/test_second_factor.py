@@ -172,3 +172,222 @@ def test_sessions_created_directly_are_not_pending(aws: Aws) -> None:
     session = sessions.create(director.tenant_id, "staff", director.principal_id, "director")
     assert sessions.resolve(session).second_factor_pending is False
     assert admin("GET", "/me", session)["statusCode"] == 200
+
+
+# --- After sign-in: a new authenticator, new recovery codes, a director's reset ---------------
+
+
+def second_factor_of(person: Person) -> totp.SecondFactor | None:
+    from pellicule.models import Staff, tenant_pk
+
+    record = Staff.get(
+        tenant_pk(person.tenant_id), f"STAFF#{person.principal_id}", consistent_read=True
+    )
+    return (
+        None
+        if record.second_factor is None
+        else totp.SecondFactor.from_dict(record.second_factor.as_dict())
+    )
+
+
+def changes(tenant_id: str) -> list[tuple[str, str, str]]:
+    """The roster changes of the audit trail: (actor, subject, change)."""
+    return [
+        (row["actor"], row["subject"], row["details"]["change"])
+        for row in audit.export_rows(tenant_id)
+        if row["action"] == "roster_changed"
+    ]
+
+
+def test_after_a_recovery_login_a_new_authenticator_replaces_the_old_one(
+    aws: Aws, outbox: list[SentMail]
+) -> None:
+    director = staff(centre(), "direction@centre.example")
+    old_secret, old_codes = enrol_and_confirm(sign_in(director, outbox)[0])
+    clock.advance(totp.STEP_SECONDS)
+    # Given a sign-in with a recovery code (the phone is lost)
+    session, _ = sign_in(director, outbox)
+    used = auth("POST", "/totp/verify", {"recovery_code": old_codes[0]}, session=session)
+    assert payload(used) == {
+        "next": "/",
+        "recovery_codes_left": totp.RECOVERY_CODE_COUNT - 1,
+        "renewal": "offered",
+    }
+    status = auth("GET", "/totp", session=session, csrf=False)
+    assert payload(status) == {
+        "enrolled": True,
+        "recovery_codes_left": totp.RECOVERY_CODE_COUNT - 1,
+        "renewal_allowed": True,
+    }
+    # When the person begins enrolling a new app: a new secret and QR code
+    begun = auth("POST", "/totp/renew", {}, session=session)
+    assert begun["statusCode"] == 200, begun["body"]
+    assert begun["headers"]["Cache-Control"] == "no-store"
+    new = payload(begun)
+    assert new["secret"] != old_secret
+    assert new["qr"].startswith("data:image/svg+xml;base64,")
+    assert new["uri"].startswith("otpauth://totp/Pellicule:")
+    # Then the old app still works until the new one is confirmed
+    assert second_factor_of(director).secret == old_secret  # type: ignore[union-attr]
+    # A code of the old app does not confirm the new one
+    wrong = auth("POST", "/totp/renew/confirm", {"code": current_code(old_secret)}, session=session)
+    assert wrong["statusCode"] == 400
+    # When confirmed with a code of the new app: new recovery codes, shown once
+    confirmed = auth(
+        "POST", "/totp/renew/confirm", {"code": current_code(new["secret"])}, session=session
+    )
+    assert confirmed["statusCode"] == 200, confirmed["body"]
+    new_codes = payload(confirmed)["recovery_codes"]
+    assert len(new_codes) == totp.RECOVERY_CODE_COUNT
+    assert not set(new_codes) & set(old_codes)
+    factor = second_factor_of(director)
+    assert factor is not None
+    assert (factor.confirmed, factor.secret) == (True, new["secret"])
+    assert admin("GET", "/me", session)["statusCode"] == 200  # the session goes on
+    # The change is in the audit trail
+    ref = f"staff:{director.principal_id}"
+    assert (ref, ref, "second_factor_renewed") in changes(director.tenant_id)
+    # Once done, the same session cannot start another change without a code
+    assert auth("POST", "/totp/renew", {}, session=session)["statusCode"] == 403
+
+    # The next sign-in: the old app and the old recovery codes fail, the new ones work
+    clock.advance(totp.STEP_SECONDS)
+    second, view = sign_in(director, outbox)
+    assert view["second_factor"] == "verify"
+    for body in ({"code": current_code(old_secret)}, {"recovery_code": old_codes[1]}):
+        assert auth("POST", "/totp/verify", body, session=second)["statusCode"] == 400
+    assert (
+        auth("POST", "/totp/verify", {"code": current_code(new["secret"])}, session=second)[
+            "statusCode"
+        ]
+        == 200
+    )
+    third, _ = sign_in(director, outbox)
+    assert (
+        auth("POST", "/totp/verify", {"recovery_code": new_codes[0]}, session=third)["statusCode"]
+        == 200
+    )
+
+
+def test_few_recovery_codes_left_recommend_a_new_authenticator(
+    aws: Aws, outbox: list[SentMail]
+) -> None:
+    from pellicule.models import Staff, tenant_pk
+
+    director = staff(centre(), "direction@centre.example")
+    # Given a director with 4 recovery codes left
+    factor, codes = totp.SecondFactor(
+        secret=totp.new_secret(), enrolled_at=int(clock.now()), confirmed=True
+    ).with_new_recovery_codes(4)
+    record = Staff.get(tenant_pk(director.tenant_id), f"STAFF#{director.principal_id}")
+    record.update(actions=[Staff.second_factor.set(factor.to_dict())])
+    # 3 left after one: offered; 2 left after the next: recommended
+    for code, left, renewal in ((codes[0], 3, "offered"), (codes[1], 2, "recommended")):
+        session, _ = sign_in(director, outbox)
+        answer = payload(auth("POST", "/totp/verify", {"recovery_code": code}, session=session))
+        assert (answer["recovery_codes_left"], answer["renewal"]) == (left, renewal)
+
+
+def test_a_phone_change_with_a_code_from_the_old_app(aws: Aws, outbox: list[SentMail]) -> None:
+    director = staff(centre(), "direction@centre.example")
+    old_secret, old_codes = enrol_and_confirm(sign_in(director, outbox)[0])
+    clock.advance(totp.STEP_SECONDS)
+    session, _ = sign_in(director, outbox)
+    assert (
+        auth("POST", "/totp/verify", {"code": current_code(old_secret)}, session=session)[
+            "statusCode"
+        ]
+        == 200
+    )
+    # Signed in with the app, not a recovery code: a change needs a code from the old app
+    assert payload(auth("GET", "/totp", session=session, csrf=False))["renewal_allowed"] is False
+    refused = auth("POST", "/totp/renew", {}, session=session)
+    assert refused["statusCode"] == 403
+    clock.advance(totp.STEP_SECONDS)
+    begun = auth("POST", "/totp/renew", {"code": current_code(old_secret)}, session=session)
+    assert begun["statusCode"] == 200, begun["body"]
+    new_secret = payload(begun)["secret"]
+    confirmed = auth(
+        "POST", "/totp/renew/confirm", {"code": current_code(new_secret)}, session=session
+    )
+    assert confirmed["statusCode"] == 200, confirmed["body"]
+    factor = second_factor_of(director)
+    assert factor is not None
+    assert factor.secret == new_secret
+    assert totp.match_recovery_code(old_codes[0], factor.recovery_hashes) is None
+
+
+def test_new_recovery_codes_replace_the_old_ones(aws: Aws, outbox: list[SentMail]) -> None:
+    director = staff(centre(), "direction@centre.example")
+    session, _ = sign_in(director, outbox)
+    secret, old_codes = enrol_and_confirm(session)
+    clock.advance(totp.STEP_SECONDS)
+    renewed = auth("POST", "/totp/recovery-codes", {"code": current_code(secret)}, session=session)
+    assert renewed["statusCode"] == 200, renewed["body"]
+    assert renewed["headers"]["Cache-Control"] == "no-store"
+    body = payload(renewed)
+    new_codes = body["recovery_codes"]
+    assert body["recovery_codes_left"] == len(new_codes) == totp.RECOVERY_CODE_COUNT
+    assert not set(new_codes) & set(old_codes)
+    # Only hashes are stored
+    factor = second_factor_of(director)
+    assert factor is not None
+    assert all(h.startswith("sha256$") for h in factor.recovery_hashes)
+    assert not any(code in h for code in new_codes for h in factor.recovery_hashes)
+    ref = f"staff:{director.principal_id}"
+    assert (ref, ref, "recovery_codes_renewed") in changes(director.tenant_id)
+    # The old codes fail, the new ones work
+    second, _ = sign_in(director, outbox)
+    assert (
+        auth("POST", "/totp/verify", {"recovery_code": old_codes[0]}, session=second)["statusCode"]
+        == 400
+    )
+    assert (
+        auth("POST", "/totp/verify", {"recovery_code": new_codes[0]}, session=second)["statusCode"]
+        == 200
+    )
+
+
+def test_a_director_resets_a_staff_members_factor(aws: Aws, outbox: list[SentMail]) -> None:
+    from tests.integration.staff_api import staff_session
+
+    tenant_id = centre()
+    require_second_factor_for_all_staff(tenant_id)
+    director = staff(tenant_id, "direction@centre.example")
+    animator = staff(tenant_id, "anim@centre.example", role="animator")
+    # Given an animator with an app, a complete session and a pending one
+    complete, _ = sign_in(animator, outbox)
+    enrol_and_confirm(complete)
+    pending, view = sign_in(animator, outbox)
+    assert view["second_factor"] == "verify"
+    # When a director resets the animator's factor
+    reset = admin(
+        "POST",
+        f"/staff/{animator.principal_id}/second-factor/reset",
+        staff_session(tenant_id, director.principal_id),
+    )
+    assert reset["statusCode"] == 200, reset["body"]
+    assert payload(reset) == {
+        "staff_id": animator.principal_id,
+        "second_factor": "reset",
+        "sessions_ended": 2,
+    }
+    # Then the factor is gone, every session of the animator is dead
+    assert second_factor_of(animator) is None
+    for session in (complete, pending):
+        assert admin("GET", "/me", session)["statusCode"] == 401
+    # And the next sign-in starts a new enrolment
+    clock.advance(15 * 60)  # a new window of sign-in e-mails
+    again, view = sign_in(animator, outbox)
+    assert view["second_factor"] == "enrol"
+    enrol_and_confirm(again)
+    # The audit trail: who reset whose factor, and the sessions ended
+    rows = audit.export_rows(tenant_id)
+    actor, subject = f"staff:{director.principal_id}", f"staff:{animator.principal_id}"
+    assert (actor, subject, "second_factor_reset") in changes(tenant_id)
+    assert any(
+        r["action"] == "logout"
+        and (r["actor"], r["subject"]) == (actor, subject)
+        and r["details"] == {"scope": "second_factor_reset", "sessions": 2}
+        for r in rows
+    )

@@ -234,3 +234,281 @@ def test_no_code_secret_or_recovery_code_reaches_the_logs(
     secrets = [enrolment["secret"], enrolment["qr"][30:80], first, code, session, second, third]
     for secret in secrets + confirmed["recovery_codes"]:
         assert secret not in logged, secret
+
+
+# --- After sign-in: a new authenticator, new recovery codes, a director's reset ---------------
+
+
+def full_session(person: Person, outbox: list[SentMail], secret: str) -> str:
+    """A sign-in completed with a code from the app (the clock moves one step first)."""
+    clock.advance(totp.STEP_SECONDS)
+    session = sign_in(person, outbox)
+    verified = auth("POST", "/totp/verify", {"code": current_code(secret)}, session=session)
+    assert verified["statusCode"] == 200, verified["body"]
+    return session
+
+
+def recovery_session(person: Person, outbox: list[SentMail], code: str) -> str:
+    session = sign_in(person, outbox)
+    verified = auth("POST", "/totp/verify", {"recovery_code": code}, session=session)
+    assert verified["statusCode"] == 200, verified["body"]
+    return session
+
+
+def factor_of(person: Person) -> dict[str, Any] | None:
+    from pellicule.models import Staff, tenant_pk
+
+    record = Staff.get(
+        tenant_pk(person.tenant_id), f"STAFF#{person.principal_id}", consistent_read=True
+    )
+    return None if record.second_factor is None else dict(record.second_factor.as_dict())
+
+
+def test_new_recovery_codes_need_a_code_from_the_app_on_a_full_session(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    secret, codes = enrolled(director, outbox)
+    # Without a session, or without the anti-CSRF header
+    assert auth("POST", "/totp/recovery-codes", {"code": current_code(secret)})["statusCode"] == 401
+    session = full_session(director, outbox, secret)
+    before = factor_of(director)
+    no_csrf = auth(
+        "POST", "/totp/recovery-codes", {"code": current_code(secret)}, session=session, csrf=False
+    )
+    assert no_csrf["statusCode"] == 403
+    # A pending session (first factor only) is refused, even with a right code
+    pending = sign_in(director, outbox)
+    refused = auth("POST", "/totp/recovery-codes", {"code": current_code(secret)}, session=pending)
+    assert (refused["statusCode"], payload(refused)["error"]) == (401, "second_factor_required")
+    # A recovery code is not enough (someone holding one code must not get ten)
+    for body in ({"recovery_code": codes[0]}, {"code": codes[0]}, {}):
+        response = auth("POST", "/totp/recovery-codes", body, session=session)
+        assert response["statusCode"] == 400, body
+    assert factor_of(director) == before  # nothing changed, no code spent
+    # A replayed code neither (the one that completed this session)
+    replay = auth("POST", "/totp/recovery-codes", {"code": current_code(secret)}, session=session)
+    assert replay["statusCode"] == 400
+    assert factor_of(director) == before
+
+
+def test_old_recovery_codes_fail_after_new_ones(director: Person, outbox: list[SentMail]) -> None:
+    secret, old_codes = enrolled(director, outbox)
+    session = full_session(director, outbox, secret)
+    clock.advance(totp.STEP_SECONDS)
+    renewed = auth("POST", "/totp/recovery-codes", {"code": current_code(secret)}, session=session)
+    assert renewed["statusCode"] == 200, renewed["body"]
+    new_codes = payload(renewed)["recovery_codes"]
+    pending = sign_in(director, outbox)
+    for code in old_codes[:4]:  # (a fifth wrong code would end the pending session)
+        response = auth("POST", "/totp/verify", {"recovery_code": code}, session=pending)
+        assert response["statusCode"] == 400
+    factor = factor_of(director)
+    assert factor is not None
+    assert all(
+        totp.match_recovery_code(code, factor["recovery_hashes"]) is None for code in old_codes
+    )
+    fresh = sign_in(director, outbox)
+    assert (
+        auth("POST", "/totp/verify", {"recovery_code": new_codes[-1]}, session=fresh)["statusCode"]
+        == 200
+    )
+
+
+def test_wrong_codes_for_new_recovery_codes_end_the_session(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    secret, _ = enrolled(director, outbox)
+    session = full_session(director, outbox, secret)
+    wrong = f"{(int(current_code(secret)) + 1) % 1_000_000:06d}"
+    statuses = [
+        auth("POST", "/totp/recovery-codes", {"code": wrong}, session=session)["statusCode"]
+        for _ in range(5)
+    ]
+    assert statuses == [400, 400, 400, 400, 401]
+    assert admin("GET", "/me", session)["statusCode"] == 401
+
+
+def test_a_new_authenticator_needs_a_recovery_login_of_this_session_or_a_current_code(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    secret, codes = enrolled(director, outbox)
+    # Pending sessions and sessions without the header are refused
+    pending = sign_in(director, outbox)
+    assert auth("POST", "/totp/renew", {}, session=pending)["statusCode"] == 401
+    # A session completed with the app cannot begin without a code from it
+    with_app = full_session(director, outbox, secret)
+    assert auth("POST", "/totp/renew", {}, session=with_app)["statusCode"] == 403
+    # Another session's recovery login does not open the change for this one
+    recovered = recovery_session(director, outbox, codes[0])
+    assert auth("POST", "/totp/renew", {}, session=with_app)["statusCode"] == 403
+    assert auth("POST", "/totp/renew", {}, session=recovered, csrf=False)["statusCode"] == 403
+    begun = auth("POST", "/totp/renew", {}, session=recovered)
+    assert begun["statusCode"] == 200, begun["body"]
+    new_secret = payload(begun)["secret"]
+    # ... nor its confirmation
+    stolen = auth(
+        "POST", "/totp/renew/confirm", {"code": current_code(new_secret)}, session=with_app
+    )
+    assert stolen["statusCode"] == 409
+    # A grant expires with the staff session's lifetime
+    clock.advance(sessions.ABSOLUTE_TIMEOUT_SECONDS["staff"])
+    late = auth(
+        "POST", "/totp/renew/confirm", {"code": current_code(new_secret)}, session=recovered
+    )
+    assert late["statusCode"] == 401  # the session itself is over
+    assert factor_of(director)["secret"] == secret  # type: ignore[index]
+
+
+def test_the_old_secret_fails_after_a_new_authenticator(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    old_secret, codes = enrolled(director, outbox)
+    recovered = recovery_session(director, outbox, codes[0])
+    new_secret = payload(auth("POST", "/totp/renew", {}, session=recovered))["secret"]
+    # Before the confirmation, a sign-in with the old app still works
+    other = full_session(director, outbox, old_secret)
+    # Wrong codes on the confirmation count like any wrong code
+    wrong = f"{(int(current_code(new_secret)) + 1) % 1_000_000:06d}"
+    assert (
+        auth("POST", "/totp/renew/confirm", {"code": wrong}, session=recovered)["statusCode"] == 400
+    )
+    confirmed = auth(
+        "POST", "/totp/renew/confirm", {"code": current_code(new_secret)}, session=recovered
+    )
+    assert confirmed["statusCode"] == 200, confirmed["body"]
+    # The confirmation cannot be replayed to reset the codes again
+    again = auth(
+        "POST", "/totp/renew/confirm", {"code": current_code(new_secret)}, session=recovered
+    )
+    assert again["statusCode"] == 409
+    # From now on, the old app's codes fail (at every step of its window)
+    clock.advance(totp.STEP_SECONDS)
+    pending = sign_in(director, outbox)
+    for ahead in (-1, 0, 1):
+        old = current_code(old_secret, ahead)
+        assert auth("POST", "/totp/verify", {"code": old}, session=pending)["statusCode"] == 400
+    # ...and so do the old recovery codes
+    refused = auth("POST", "/totp/verify", {"recovery_code": codes[1]}, session=pending)
+    assert refused["statusCode"] == 400
+    assert (
+        auth("POST", "/totp/verify", {"code": current_code(new_secret)}, session=pending)[
+            "statusCode"
+        ]
+        == 200
+    )
+    assert admin("GET", "/me", other)["statusCode"] == 200  # sessions already open go on
+
+
+# --- A director's reset ----------------------------------------------------------------------
+
+
+def reset(staff_id: str, session: str | None, *, csrf: bool = True) -> dict[str, Any]:
+    return admin("POST", f"/staff/{staff_id}/second-factor/reset", session, {}, csrf=csrf)
+
+
+def test_only_a_director_of_the_same_centre_resets_someone_elses_factor(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    from tests.integration.staff_api import staff_session
+
+    secret, _ = enrolled(director, outbox)
+    tenant_id = director.tenant_id
+    animator = staff(tenant_id, "anim@tilleuls.example", role="animator")
+    colleague = staff(tenant_id, "adjointe@tilleuls.example")
+    other_centre = centre("Les Chênes")
+    intruder = staff(other_centre, "direction@chenes.example")
+    animator_session = staff_session(tenant_id, animator.principal_id, "animator")
+    # An animator: 403
+    refused = reset(director.principal_id, animator_session)
+    assert refused["statusCode"] == 403
+    # The director of another centre: 404, as for any id that is not theirs
+    foreign = reset(director.principal_id, staff_session(other_centre, intruder.principal_id))
+    assert foreign["statusCode"] == 404
+    # Without a session, or without the anti-CSRF header
+    assert reset(director.principal_id, None)["statusCode"] == 401
+    own = full_session(director, outbox, secret)
+    before = factor_of(director)
+    assert reset(animator.principal_id, own, csrf=False)["statusCode"] == 403
+    # A pending session (first factor only)
+    pending = sign_in(director, outbox)
+    assert reset(animator.principal_id, pending)["statusCode"] == 401
+    # One's own factor: refused with a clear message
+    mine = reset(director.principal_id, own)
+    assert mine["statusCode"] == 409
+    assert "autre personne de la direction" in payload(mine)["message"]
+    assert "another director" in payload(mine)["message"]
+    # Nothing changed; the sessions of the director are alive
+    assert factor_of(director) == before
+    assert admin("GET", "/me", own)["statusCode"] == 200
+    # Another director of the centre can
+    done = reset(director.principal_id, staff_session(tenant_id, colleague.principal_id))
+    assert done["statusCode"] == 200, done["body"]
+    assert factor_of(director) is None
+
+
+def test_a_reset_signs_the_person_out_everywhere(director: Person, outbox: list[SentMail]) -> None:
+    from tests.integration.staff_api import staff_session
+
+    secret, codes = enrolled(director, outbox)
+    complete = full_session(director, outbox, secret)
+    recovered = recovery_session(director, outbox, codes[0])
+    begun = payload(auth("POST", "/totp/renew", {}, session=recovered))
+    pending = sign_in(director, outbox)
+    colleague = staff(director.tenant_id, "adjointe@tilleuls.example")
+    done = reset(director.principal_id, staff_session(director.tenant_id, colleague.principal_id))
+    assert payload(done)["sessions_ended"] == 4  # the enrolment's session too
+    # Every session is dead: complete, recovered (with its app change under way), pending
+    for session in (complete, recovered, pending):
+        with pytest.raises(Exception, match="Session"):
+            sessions.resolve(session)
+    assert (
+        auth("POST", "/totp/verify", {"code": current_code(secret)}, session=pending)["statusCode"]
+        == 401
+    )
+    # The old app, the old recovery codes and the change under way are all gone
+    clock.advance(15 * 60)
+    fresh = sign_in(director, outbox)
+    assert (
+        auth("POST", "/totp/verify", {"code": current_code(secret)}, session=fresh)["statusCode"]
+        == 409
+    )  # nothing to verify against: enrol first
+    assert (
+        auth("POST", "/totp/verify", {"recovery_code": codes[1]}, session=fresh)["statusCode"]
+        == 409
+    )
+    enrolment = payload(auth("POST", "/totp/enrol", {}, session=fresh))
+    assert enrolment["secret"] not in (secret, begun["secret"])
+
+
+def test_no_secret_or_code_of_the_new_flows_reaches_the_logs(
+    director: Person, outbox: list[SentMail], capsys: pytest.CaptureFixture[str]
+) -> None:
+    collect = _Collect()
+    watched = [logging.getLogger(), logging.getLogger("pellicule-auth")]
+    levels = [logger.level for logger in watched]
+    for logger in watched:
+        logger.addHandler(collect)
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("pellicule-auth").setLevel(logging.DEBUG)
+    try:
+        secret, codes = enrolled(director, outbox)
+        recovered = recovery_session(director, outbox, codes[0])
+        begun = payload(auth("POST", "/totp/renew", {}, session=recovered))
+        first = current_code(begun["secret"])
+        renewed = payload(auth("POST", "/totp/renew/confirm", {"code": first}, session=recovered))
+        clock.advance(totp.STEP_SECONDS)
+        second = current_code(begun["secret"])
+        regenerated = payload(
+            auth("POST", "/totp/recovery-codes", {"code": second}, session=recovered)
+        )
+    finally:
+        for logger, level in zip(watched, levels, strict=True):
+            logger.removeHandler(collect)
+            logger.setLevel(level)
+    logged = "\n".join(collect.lines) + capsys.readouterr().out
+    assert "second factor renewed" in logged
+    assert "recovery codes renewed" in logged
+    values = [secret, begun["secret"], begun["qr"][30:80], first, second, recovered]
+    values += codes + renewed["recovery_codes"] + regenerated["recovery_codes"]
+    for value in values:
+        assert value not in logged, value
