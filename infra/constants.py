@@ -33,6 +33,7 @@ ID_SIGNING = "SigningKeys"
 ID_FUNCTIONS = "Functions"
 ID_LAYERS = "Layers"
 ID_REVOCATION = "Revocation"
+ID_NOTIFICATIONS = "Notifications"
 
 # --- Output ids (scripts and the operator read them; never rename) --------------------------
 

@@ -1,8 +1,8 @@
 """SES sending identity (only when the operator gives ``mailDomain``).
 
 The operator owns the domain's DNS: after deployment, publish the DKIM records SES shows for
-the identity. Nothing is granted sending rights yet; the function that sends magic links and
-digests gets them through :meth:`Mail.grant_send`.
+the identity. The functions that send mail (auth: magic links; digest: daily digests) get
+sending rights on this identity only, through :meth:`Mail.grant_send`.
 """
 
 from __future__ import annotations

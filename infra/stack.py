@@ -22,6 +22,7 @@ from infra.lambda_factory import Functions, LambdaFactory, Layers
 from infra.mail import Mail
 from infra.monitoring import Monitoring
 from infra.nag import acknowledge, wildcard_resource
+from infra.notifications import Notifications
 from infra.processing import Processing
 from infra.retention import Retention
 from infra.revocation import Revocation
@@ -121,6 +122,9 @@ class PelliculeStack(Stack):
         )
         storage.allow_browser_access_from([cdn.public_url])
         Retention(self, constants.ID_RETENTION, names=names, purge_function=functions["purge"])
+        Notifications(
+            self, constants.ID_NOTIFICATIONS, names=names, digest_function=functions["digest"]
+        )
         revocation = Revocation(
             self,
             constants.ID_REVOCATION,
@@ -349,6 +353,17 @@ def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
         _objects(function, bucket, prefix, ["s3:DeleteObject", "s3:DeleteObjectVersion"])
 
 
+def _grant_digest(function: lambda_.Function, parts: Parts) -> None:
+    """Daily digest: guardians, albums, published items, consents, links and audit in the
+    table (read/write: the day's claim, the unsubscribe hashes, the sign-in links); the public
+    URL the links are built from; e-mail from the configured SES identity only (none without
+    ``mailDomain``). No bucket, no signing key: the e-mail carries no image."""
+    _table(function, parts.data.table, write=True)
+    parts.cdn.grant_read_public_url(function)
+    if parts.mail is not None:
+        parts.mail.grant_send(function)
+
+
 def _no_grant(function: lambda_.Function, parts: Parts) -> None:
     """A function without an entry below may only write its own logs."""
 
@@ -363,4 +378,5 @@ GRANTS: dict[str, Grant] = {
     "auth": _grant_auth,
     "revocation": _grant_revocation,
     "purge": _grant_purge,
+    "digest": _grant_digest,
 }

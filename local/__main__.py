@@ -1,7 +1,8 @@
 """``python -m local`` (``make demo``): run the whole product on this machine until Ctrl-C.
 
 Environment: ``PORT`` (gateway, default 8080), ``PELLICULE_MOTO_PORT`` (default PORT + 1),
-``PELLICULE_PURGE_INTERVAL`` (seconds), ``PELLICULE_SEED=0`` (skip the demo data),
+``PELLICULE_PURGE_INTERVAL`` and ``PELLICULE_DIGEST_INTERVAL`` (seconds),
+``PELLICULE_SEED=0`` (skip the demo data),
 ``PELLICULE_LOG_LEVEL`` (default INFO).
 """
 

@@ -45,6 +45,7 @@ LOCAL_MAIL_FROM = "no-reply@pellicule.localhost"
 ENV_PORT = "PORT"
 ENV_MOTO_PORT = "PELLICULE_MOTO_PORT"
 ENV_PURGE_INTERVAL = "PELLICULE_PURGE_INTERVAL"
+ENV_DIGEST_INTERVAL = "PELLICULE_DIGEST_INTERVAL"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would send boto3 elsewhere than moto, or fail it (a missing profile).
 _HIDDEN_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
@@ -127,11 +128,14 @@ class LocalRuntime:
 
     ``port``/``moto_port``: ``None`` reads ``PORT`` (default 8080) and ``PELLICULE_MOTO_PORT``
     (default port + 1); ``0`` picks a free port. ``purge_interval``: ``None`` reads
-    ``PELLICULE_PURGE_INTERVAL`` (default ``topology.LOCAL_PURGE_INTERVAL_SECONDS``).
+    ``PELLICULE_PURGE_INTERVAL`` (default ``topology.LOCAL_PURGE_INTERVAL_SECONDS``);
+    ``digest_interval`` likewise ``PELLICULE_DIGEST_INTERVAL`` (default
+    ``topology.LOCAL_DIGEST_INTERVAL_SECONDS``).
     ``workers=False`` starts neither the queue drainers (one per ingest pipeline), the
-    stream pollers nor the purge schedule (call :meth:`drain_once`, :meth:`drain_stream` and
-    :meth:`run_purge` instead). The CDN's invalidation poller always runs (it is CloudFront,
-    not an event source); :meth:`apply_invalidations` applies pending ones at once.
+    stream pollers nor the purge and digest schedules (call :meth:`drain_once`,
+    :meth:`drain_stream`, :meth:`run_purge` and :meth:`run_digest` instead). The CDN's
+    invalidation poller always runs (it is CloudFront, not an event source);
+    :meth:`apply_invalidations` applies pending ones at once.
     ``stream_batching_window``: ``None`` uses each consumer's
     ``max_batching_window_seconds``.
     """
@@ -149,6 +153,7 @@ class LocalRuntime:
         web_root: Path | None = None,
         workers: bool = True,
         purge_interval: float | None = None,
+        digest_interval: float | None = None,
         poll_wait_seconds: int = 1,
         retry_visibility_seconds: int = 2,
         mail_from: str = LOCAL_MAIL_FROM,
@@ -169,6 +174,11 @@ class LocalRuntime:
             if purge_interval is None
             else purge_interval
         )
+        self.digest_interval = (
+            _env_float(ENV_DIGEST_INTERVAL, topology.LOCAL_DIGEST_INTERVAL_SECONDS)
+            if digest_interval is None
+            else digest_interval
+        )
         self.poll_wait_seconds = poll_wait_seconds
         self.retry_visibility_seconds = retry_visibility_seconds
         self.mail_from = mail_from
@@ -186,6 +196,7 @@ class LocalRuntime:
         self._gateway: Gateway | None = None
         self._drainers: dict[str, QueueDrainer] = {}
         self._scheduler: Scheduler | None = None
+        self._digest_scheduler: Scheduler | None = None
         self._stream_pollers: dict[str, StreamPoller] = {}
         self._invalidation_poller: InvalidationPoller | None = None
         self._queues: Provisioned | None = None
@@ -271,9 +282,17 @@ class LocalRuntime:
 
     @property
     def scheduler(self) -> Scheduler:
+        """The purge function's schedule."""
         if self._scheduler is None:
             raise RuntimeError("the local runtime is not started")
         return self._scheduler
+
+    @property
+    def digest_scheduler(self) -> Scheduler:
+        """The daily digest's schedule (every ``digest_interval`` seconds locally)."""
+        if self._digest_scheduler is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._digest_scheduler
 
     # --- Life cycle -------------------------------------------------------------------------
 
@@ -389,6 +408,12 @@ class LocalRuntime:
             interval=self.purge_interval,
             event_factory=self.purge_event,
         )
+        self._digest_scheduler = Scheduler(
+            invoker=self.invoker,
+            function="digest",
+            interval=self.digest_interval,
+            event_factory=self.digest_event,
+        )
         self._gateway.start()
         self._invalidation_poller.start()
         if self.start_workers:
@@ -397,6 +422,7 @@ class LocalRuntime:
             for poller in self._stream_pollers.values():
                 poller.start()
             self._scheduler.start()
+            self._digest_scheduler.start()
         logger.info("local runtime up: %s (AWS endpoint %s)", self.base_url, self._moto_url)
 
     def stop(self) -> None:
@@ -406,6 +432,8 @@ class LocalRuntime:
         steps: list[tuple[str, Callable[[], None]]] = []
         if self._scheduler is not None:
             steps.append(("purge schedule", self._scheduler.stop))
+        if self._digest_scheduler is not None:
+            steps.append(("digest schedule", self._digest_scheduler.stop))
         for kind, drainer in self._drainers.items():
             steps.append((f"{kind} queue drainer", drainer.stop))
         for function, poller in self._stream_pollers.items():
@@ -614,7 +642,14 @@ class LocalRuntime:
     # --- Workers, mail, health --------------------------------------------------------------
 
     def purge_event(self) -> dict[str, Any]:
-        rule = f"{self._names.function('purge')}-schedule"
+        return self.scheduled_event("purge")
+
+    def digest_event(self) -> dict[str, Any]:
+        return self.scheduled_event("digest")
+
+    def scheduled_event(self, function: str) -> dict[str, Any]:
+        """The EventBridge "Scheduled Event" of ``function``'s rule."""
+        rule = f"{self._names.function(function)}-schedule"
         return events.scheduled_event(
             rule_arn=f"arn:aws:events:{self._names.region}:{self._names.account}:rule/{rule}",
             account=self._names.account,
@@ -657,6 +692,10 @@ class LocalRuntime:
     def run_purge(self) -> Any:
         """Invoke the purge function once, as its schedule would; returns its result."""
         return self.scheduler.run_once()
+
+    def run_digest(self) -> Any:
+        """Invoke the digest function once, as its daily schedule would; returns its result."""
+        return self.digest_scheduler.run_once()
 
     def sent_mail(self) -> list[Mail]:
         """E-mails sent through SES, newest first."""
@@ -702,6 +741,8 @@ class LocalRuntime:
                 "drainers": {kind: d.running for kind, d in self._drainers.items()},
                 "purge_schedule": bool(self._scheduler and self._scheduler.running),
                 "purge_interval_seconds": self.purge_interval,
+                "digest_schedule": bool(self._digest_scheduler and self._digest_scheduler.running),
+                "digest_interval_seconds": self.digest_interval,
                 "stream_pollers": {fn: p.running for fn, p in self._stream_pollers.items()},
                 "invalidation_poller": bool(
                     self._invalidation_poller and self._invalidation_poller.running

@@ -14,7 +14,8 @@
   with Lambda's DynamoDB event and honours ``ReportBatchItemFailures``: a failed batch is
   retried from its first failed record, ``retry_attempts`` times, then skipped and logged
   (where AWS would hand it to the on-failure destination).
-* :class:`Scheduler`: the EventBridge schedule of the purge function, every ``interval``.
+* :class:`Scheduler`: an EventBridge schedule (one each for the purge and the daily digest),
+  every ``interval``.
 * :class:`InvalidationPoller`: CloudFront applying the invalidations created on the local
   distribution (through the CloudFront API, by the functions or by tests) to the gateway's
   edge cache.

@@ -34,7 +34,12 @@ def _paths() -> None:
             sys.path.insert(0, str(extra))
 
 
-PUBLIC_PREFIXES = ("/api/auth/link", "/api/auth/session", "/api/openapi.json")
+PUBLIC_PREFIXES = (
+    "/api/auth/link",
+    "/api/auth/session",
+    "/api/digest/unsubscribe",
+    "/api/openapi.json",
+)
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 

@@ -333,7 +333,7 @@ def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:
 # The functions that return signed media URLs.
 SIGNERS = {"gallery", "admin", "family"}
 # The functions that build links to the public URL: the signers, and sign-in (magic links).
-PUBLIC_URL_READERS = SIGNERS | {"auth"}
+PUBLIC_URL_READERS = SIGNERS | {"auth", "digest"}  # magic links are built from it
 
 
 def test_only_the_functions_returning_signed_urls_read_the_signing_key(main: Variant) -> None:
@@ -482,12 +482,29 @@ def test_auth_grants_exactly_the_table_the_public_url_and_mail_from_its_identity
     domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
     identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
     assert grants(variant, "auth") == _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
-    # No other function sends mail, and no bucket or signing key for sign-in
+    # No other function sends mail but the digest, and no bucket or signing key for sign-in
     for name in FUNCTION_NAMES:
-        if name != "auth":
+        if name not in ("auth", "digest"):
             assert "ses:" not in json.dumps(role_statements(variant, name)), name
     assert "s3:" not in json.dumps(role_statements(variant, "auth"))
     assert "secretsmanager:" not in json.dumps(role_statements(variant, "auth"))
+
+
+def test_digest_grants_exactly_the_table_the_public_url_and_mail_from_its_identity(
+    main: Variant, variant: Variant
+) -> None:
+    # Guardians, items, consents, the day's claim, links and the audit trail: the writers' grant
+    assert table_actions(main, "digest") == table_actions(main, "purge")
+    assert grants(main, "digest") == {("ssm:GetParameter", "public-url")}
+    assert "ses:" not in json.dumps(role_statements(main, "digest"))
+    domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
+    identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
+    assert grants(variant, "digest") == _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
+    # The e-mail carries no image: no bucket, no signing key
+    for checked in (main, variant):
+        statements = json.dumps(role_statements(checked, "digest"))
+        assert "s3:" not in statements
+        assert "secretsmanager:" not in statements
 
 
 def test_revocation_grants_exactly_the_stream_media_copies_and_invalidation(

@@ -11,18 +11,35 @@ from tests.infra.support import Synth, Variant, logical_id, names
 pytestmark = pytest.mark.infra
 
 
-def test_purge_runs_on_the_topology_schedule(main: Variant) -> None:
-    purge = logical_id(main, "AWS::Lambda::Function", FunctionName=names(main).function("purge"))
-    _, rule = main.one("AWS::Events::Rule")
+@pytest.mark.parametrize(
+    ("function", "expression"),
+    [
+        ("purge", topology.PURGE_SCHEDULE_EXPRESSION),
+        ("digest", topology.DIGEST_SCHEDULE_EXPRESSION),
+    ],
+)
+def test_scheduled_functions_run_on_the_topology_schedule(
+    main: Variant, function: str, expression: str
+) -> None:
+    target_id = logical_id(
+        main, "AWS::Lambda::Function", FunctionName=names(main).function(function)
+    )
+    rule = main.of_type("AWS::Events::Rule")[
+        logical_id(main, "AWS::Events::Rule", Name=f"{names(main).prefix}-{function}")
+    ]
     props = rule["Properties"]
-    assert props["ScheduleExpression"] == topology.PURGE_SCHEDULE_EXPRESSION
+    assert props["ScheduleExpression"] == expression
     assert props["State"] == "ENABLED"
     [target] = props["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [purge, "Arn"]}
+    assert target["Arn"] == {"Fn::GetAtt": [target_id, "Arn"]}
     main.template.has_resource_properties(
         "AWS::Lambda::Permission",
-        {"Principal": "events.amazonaws.com", "FunctionName": {"Fn::GetAtt": [purge, "Arn"]}},
+        {"Principal": "events.amazonaws.com", "FunctionName": {"Fn::GetAtt": [target_id, "Arn"]}},
     )
+
+
+def test_only_the_scheduled_functions_have_rules(main: Variant) -> None:
+    assert len(main.of_type("AWS::Events::Rule")) == 2
 
 
 def test_alarm_topic_is_tls_only_and_mailed_when_asked(main: Variant, variant: Variant) -> None:

@@ -76,7 +76,7 @@ def test_stream_filters_are_the_topology_patterns(main: Variant) -> None:
     assert [f["Pattern"] for f in filters] == [
         json.dumps(pattern, separators=(",", ":")) for pattern in SPEC.filters
     ]
-    assert len(filters) == 2
+    assert len(filters) == 3  # consent history; media was published; media is published
 
 
 def test_only_the_revocation_function_reads_the_stream(main: Variant) -> None:

@@ -53,6 +53,8 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "faces_edited",
         "tagging",
         "roster_changed",
+        "digest",  # a daily-digest run in the centre (counts only)
+        "digest_subscription",  # a guardian unsubscribed from (or back to) the digest
     }
 )
 

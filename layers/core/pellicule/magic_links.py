@@ -285,3 +285,45 @@ def is_used(token: str) -> bool | None:
     except DoesNotExist:
         return None
     return record.used_at is not None
+
+
+# --- Links sent without being asked for (the daily digest) ---------------------------------
+
+LOGIN_PAGE = "/login.html"
+
+
+def issue_link(account: Account, ttl_seconds: int, now: float | None = None) -> IssuedLink:
+    """One fresh link for ``account`` that lives ``ttl_seconds`` and has **no** usable code.
+
+    For e-mails the person did not ask for just now (the daily digest, read hours later):
+    the link is exchanged exactly like a requested one (single use, by a POST), but it is not
+    under the address's code lookup key, so no 6-digit code can ever open it (a code living
+    for hours would be guessable). ``IssuedLink.code`` is empty.
+    """
+    data.ready()
+    moment = int(clock.now() if now is None else now)
+    expires = moment + ttl_seconds
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    digest = token_hash(token)
+    LoginToken(
+        _pk(digest),
+        "LOGIN",
+        tenant_id=account.tenant_id,
+        principal_kind=account.kind,
+        principal_id=account.principal_id,
+        # Not a 6-digit code's hash (a random value nobody knows): and without gsi1 the code
+        # path never looks at this item anyway.
+        code_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+        attempts=0,
+        created_at=moment,
+        expires_at=expires,
+    ).save(condition=LoginToken.pk.does_not_exist())
+    return IssuedLink(account, token, "", expires)
+
+
+def link_url(public_url: str, link: IssuedLink) -> str:
+    """``<public URL>/login.html#token=<token>`` (``&for=staff`` for staff): the token rides
+    in the fragment, which browsers never send to a server. ``public_url`` is the configured
+    one (``delivery.public_url()``), never a request header."""
+    url = f"{public_url.rstrip('/')}{LOGIN_PAGE}#token={link.token}"
+    return f"{url}&for=staff" if link.account.kind == "staff" else url

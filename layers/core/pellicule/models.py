@@ -84,6 +84,10 @@ class Staff(Base):
     # The TOTP second factor: ``pellicule.totp.SecondFactor.to_dict()`` (secret, confirmed,
     # last accepted step, recovery code hashes); null until the person begins enrolment.
     second_factor = MapAttribute[str, Any](null=True)
+    # Replacing a confirmed factor (new phone): ``{"session": <session hash>, "until": <epoch>,
+    # "factor": <unconfirmed SecondFactor dict, once begun>}``, bound to the one session that
+    # passed a recovery code or the current code; null otherwise (docs/second-factor.md).
+    second_factor_renewal = MapAttribute[str, Any](null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
@@ -142,6 +146,12 @@ class Guardian(Base):
     email = UnicodeAttribute()
     child_ids = UnicodeSetAttribute(default=set)
     archived = BooleanAttribute(default=False)
+    # Daily digest (docs/notifications.md): when the last one was sent (set by a conditional
+    # write: at most one a day), when the guardian unsubscribed (null: subscribed), and the
+    # SHA-256 of the unsubscribe tokens of recent digests ("<issued at>:<sha256>", newest last).
+    last_digest_at = NumberAttribute(null=True)
+    digest_unsubscribed_at = NumberAttribute(null=True)
+    unsubscribe_hashes = ListAttribute[str](null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
@@ -250,10 +260,13 @@ class Media(Base):
     rejection_reason = UnicodeAttribute(null=True)
     published_audiences = UnicodeSetAttribute(default=set)
     published_at = NumberAttribute(null=True)
-    # Whether the current clean rendition keys may have been handed to a family: revocation
-    # then moves them to fresh keys (docs/revocation.md).
-    clean_exposed = BooleanAttribute(default=False)
-    blurred_exposed = BooleanAttribute(default=False)
+    # The copies families are served, one entry per audience scope (docs/delivery.md):
+    # scope -> {"v": clean|blurred, "r": {name: {key, src, width, height, type}}, "d": {...}}.
+    # Written only by publication.reconcile; staff keys (renditions, blurred) never leave.
+    served = MapAttribute[str, Any](null=True)
+    # Set by the read path when the served copies lag behind the gate: the stream then
+    # delivers the change to the revocation function, which reconciles the item.
+    stale_at = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

@@ -381,6 +381,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             description="Consent and publication changes: replace served copies, invalidate",
         ),
         FunctionSpec("purge", 512, 900, description="Scheduled retention purge"),
+        FunctionSpec(
+            "digest",
+            512,
+            900,
+            description="Daily digest e-mails to guardians; unsubscribe without signing in",
+        ),
     )
 }
 
@@ -413,6 +419,8 @@ API_ROUTES: tuple[Route, ...] = (
     Route("admin", "admin"),
     Route("family", "family"),
     Route("auth", "auth"),
+    # Unsubscribing from the daily digest with the e-mail's token (no session needed).
+    Route("digest", "digest"),
     # The API description (generated from the routes: make openapi).
     Route("openapi", "auth", exact_path="/api/openapi.json"),
 )
@@ -433,8 +441,8 @@ class StreamConsumer:
     filters: tuple[dict[str, object], ...]
 
 
-# Revocation propagation (docs/revocation.md): a new consent-history entry that restricts,
-# or a change to a media item that was published.
+# Served copies (docs/delivery.md, docs/revocation.md): a new consent-history entry, or a
+# change to a media item that is or was published (publication itself creates the copies).
 REVOCATION_STREAM = StreamConsumer(
     function="revocation",
     batch_size=50,
@@ -452,12 +460,25 @@ REVOCATION_STREAM = StreamConsumer(
                 "OldImage": {"state": {"S": ["published"]}},
             },
         },
+        {
+            "eventName": ["MODIFY"],
+            "dynamodb": {
+                "Keys": {"sk": {"S": [{"prefix": "MEDIA#"}]}},
+                "NewImage": {"state": {"S": ["published"]}},
+            },
+        },
     ),
 )
 
 # EventBridge schedule of the purge function (AWS); the local runtime runs it more often.
 PURGE_SCHEDULE_EXPRESSION = "cron(30 2 * * ? *)"  # 02:30 UTC, every day
 LOCAL_PURGE_INTERVAL_SECONDS = 300
+
+# EventBridge schedule of the daily digest (docs/notifications.md): after the day's
+# activities (18:00 or 19:00 in Paris). Locally the runtime runs it on a timer; a guardian
+# still gets at most one digest per UTC day.
+DIGEST_SCHEDULE_EXPRESSION = "cron(0 17 * * ? *)"  # 17:00 UTC, every day
+LOCAL_DIGEST_INTERVAL_SECONDS = 3600
 
 
 # --- Environment contract between the stack and the handlers -------------------------------

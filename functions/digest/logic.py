@@ -1,0 +1,408 @@
+"""Daily digest use cases: the scheduled run, unsubscribing by link, subscribing again.
+
+docs/notifications.md has the rules and the choices. Logs and audit entries carry counts and
+pseudonymous ids only: never an e-mail address, a child's name, a token or an album title.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from functions.digest import mail, tokens
+from pellicule import audit, clock, consent, data, delivery, magic_links, publication, ratelimit
+from pellicule.errors import BadRequest, Forbidden
+from pellicule.models import Album, Child, Guardian, Media, Tenant, tenant_pk
+from pellicule.observability import logger
+from pellicule.sessions import Principal
+from pellicule.settings import get_settings
+
+LOG = "digest"
+ACTOR = "system:digest"
+DAY_SECONDS = 24 * 3600
+# At most one digest a day: a new one only after the UTC day of the last one ended AND at
+# least this long after it (a run just before and one just after midnight send one).
+MIN_GAP_SECONDS = 12 * 3600
+# A guardian's first digest covers what was published during the last day.
+FIRST_LOOKBACK_SECONDS = DAY_SECONDS
+# The digest's sign-in link is read hours later, not minutes: it lives a day (single use,
+# exchanged only by a click, no code; docs/notifications.md).
+LINK_TTL_SECONDS = DAY_SECONDS
+WINDOW_SECONDS = 15 * 60
+UNSUBSCRIBE_PER_IP = ratelimit.Limit("unsubscribe-ip", 30, WINDOW_SECONDS)
+
+
+class InvalidUnsubscribeLink(BadRequest):
+    """Malformed, unknown, old or someone else's token: one answer for all."""
+
+    code = "invalid_unsubscribe_link"
+
+
+INVALID = (
+    "Ce lien de désabonnement n'est pas valable. Utilisez celui d'un e-mail récent, ou "
+    "demandez au centre. / This unsubscribe link is not valid. Use the one in a recent "
+    "e-mail, or ask the centre."
+)
+UNSUBSCRIBED = {
+    "unsubscribed": True,
+    "message": (
+        "C'est fait : vous ne recevrez plus l'e-mail quotidien des nouvelles photos. / Done: "
+        "you will no longer receive the daily new-photos e-mail."
+    ),
+}
+
+
+# --- The scheduled run ---------------------------------------------------------------------
+
+
+@dataclass
+class TenantCounts:
+    guardians_due: int = 0  # subscribed, with an address, no digest yet today
+    sent: int = 0
+    nothing_new: int = 0
+    already_sent: int = 0  # another run claimed them first
+    failed: int = 0
+    items: int = 0  # items announced, summed over the e-mails
+
+
+@dataclass
+class DigestReport:
+    tenants: int = 0
+    guardians_due: int = 0
+    sent: int = 0
+    nothing_new: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    items: int = 0
+    by_tenant: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, tenant_id: str, counts: TenantCounts) -> None:
+        self.tenants += 1
+        for name, value in asdict(counts).items():
+            setattr(self, name, getattr(self, name) + value)
+        self.by_tenant[tenant_id] = asdict(counts)
+
+
+def day_threshold(now: int) -> int:
+    """A guardian whose last digest is older than this may get one now."""
+    day_start = now - now % DAY_SECONDS
+    return min(day_start, now - MIN_GAP_SECONDS + 1)
+
+
+def _due(guardian: Guardian, threshold: int) -> bool:
+    return (
+        not guardian.archived
+        and guardian.digest_unsubscribed_at is None
+        and bool(guardian.email)
+        and (guardian.last_digest_at is None or int(guardian.last_digest_at) < threshold)
+    )
+
+
+def _since(guardian: Guardian, now: int) -> int:
+    if guardian.last_digest_at is None:
+        return now - FIRST_LOOKBACK_SECONDS
+    return int(guardian.last_digest_at)
+
+
+def _own_children(guardian: Guardian, children: dict[str, Child]) -> list[Child]:
+    """The guardian's children, linked on both sides (as the family API reads them)."""
+    found = []
+    for child_id in sorted(guardian.child_ids or ()):
+        child = children.get(child_id)
+        if (
+            child is not None
+            and not child.archived
+            and guardian.guardian_id in (child.guardian_ids or ())
+        ):
+            found.append(child)
+    return found
+
+
+def _viewer(guardian: Guardian, children: dict[str, Child]) -> publication.Viewer:
+    own = _own_children(guardian, children)
+    return publication.Viewer(
+        guardian_id=guardian.guardian_id,
+        child_ids=frozenset(c.child_id for c in own),
+        group_ids=frozenset(c.group_id for c in own),
+    )
+
+
+def run(now: float | None = None) -> DigestReport:
+    """One digest run over every active centre."""
+    data.ready()
+    moment = int(clock.now() if now is None else now)
+    report = DigestReport()
+    if not get_settings().mail_from:  # a deployment without mailDomain: no sender at all
+        logger(LOG).warning("digest skipped: no sender address configured")
+        return report
+    for tenant in Tenant.scan(Tenant.pk.startswith("TENANT#") & (Tenant.sk == "PROFILE")):
+        if (tenant.status or "active") != "active":
+            continue
+        counts = _run_tenant(tenant, moment)
+        report.add(tenant.tenant_id, counts)
+        audit.append(
+            tenant.tenant_id,
+            "digest",
+            ACTOR,
+            f"tenant:{tenant.tenant_id}",
+            details={k: v for k, v in asdict(counts).items()},
+            at=moment,
+        )
+        logger(LOG).info(
+            "digest run of a centre", extra={"tenant": tenant.tenant_id, **asdict(counts)}
+        )
+    return report
+
+
+def _run_tenant(tenant: Tenant, moment: int) -> TenantCounts:
+    counts = TenantCounts()
+    pk = tenant_pk(tenant.tenant_id)
+    threshold = day_threshold(moment)
+    due = [g for g in Guardian.query(pk, Guardian.sk.startswith("GUARDIAN#")) if _due(g, threshold)]
+    counts.guardians_due = len(due)
+    if not due:
+        return counts
+    earliest = min(_since(g, moment) for g in due)
+    albums = {
+        a.album_id: a for a in Album.query(pk, Album.sk.startswith("ALBUM#")) if not a.archived
+    }
+    candidates = [
+        m
+        for m in Media.query(
+            pk,
+            Media.sk.startswith("MEDIA#"),
+            filter_condition=(Media.state == publication.PUBLISHED)
+            & (Media.published_at >= earliest),
+        )
+        # Publication times are whole seconds: what was published in the run's own second
+        # waits for the next run (whose window starts at this second), never counted twice.
+        if m.album_id in albums and m.published_at is not None and m.published_at < moment
+    ]
+    children: dict[str, Child] = {}
+    grants: dict[str, Any] = {}
+    if candidates:
+        children = {c.child_id: c for c in Child.query(pk, Child.sk.startswith("CHILD#"))}
+        # The consents in force now, as the gallery reads them on every request.
+        grants = consent.grants(
+            tenant.tenant_id, {c for m in candidates for c in (m.tagged_child_ids or ())}
+        )
+    child_groups = {child_id: child.group_id for child_id, child in children.items()}
+    for guardian in due:
+        since = _since(guardian, moment)
+        viewer = _viewer(guardian, children)
+        new = (
+            [
+                m
+                for m in candidates
+                if int(m.published_at) >= since
+                and publication.viewer_decision(
+                    viewer, m, albums[m.album_id], child_groups, grants, moment
+                ).visible
+            ]
+            if viewer.child_ids
+            else []
+        )
+        if not new:
+            counts.nothing_new += 1
+            continue
+        outcome = _send(tenant, guardian, new, albums, moment, threshold)
+        if outcome == "sent":
+            counts.sent += 1
+            counts.items += len(new)
+        elif outcome == "claimed_elsewhere":
+            counts.already_sent += 1
+        else:
+            counts.failed += 1
+    return counts
+
+
+def _news(items: Iterable[Media], albums: dict[str, Album]) -> list[mail.AlbumNews]:
+    per_album: dict[str, dict[str, int]] = defaultdict(lambda: {"photo": 0, "video": 0})
+    for item in items:
+        per_album[item.album_id]["video" if item.kind == "video" else "photo"] += 1
+    return [
+        mail.AlbumNews(
+            title=albums[album_id].title,
+            date=albums[album_id].album_date,
+            photos=found["photo"],
+            videos=found["video"],
+        )
+        for album_id, found in per_album.items()
+    ]
+
+
+def _claim(guardian: Guardian, moment: int, threshold: int, stored_token: str) -> bool:
+    """Record today's digest before sending it: one conditional write, so two runs at once
+    (or a retried one) send it once. False: someone else claimed it (or things changed)."""
+    try:
+        guardian.update(
+            actions=[
+                Guardian.last_digest_at.set(moment),
+                Guardian.unsubscribe_hashes.set(
+                    tokens.kept(guardian.unsubscribe_hashes, stored_token)
+                ),
+            ],
+            condition=(
+                Guardian.pk.exists()
+                & (Guardian.last_digest_at.does_not_exist() | (Guardian.last_digest_at < threshold))
+                & Guardian.digest_unsubscribed_at.does_not_exist()
+                & (Guardian.archived.does_not_exist() | (Guardian.archived == False))  # noqa: E712
+                & (Guardian.email == guardian.email)
+            ),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _release(guardian: Guardian, moment: int, previous: int | None) -> None:
+    """The e-mail could not be sent: give the day back, so the next run tries again."""
+    action = (
+        Guardian.last_digest_at.remove()
+        if previous is None
+        else Guardian.last_digest_at.set(previous)
+    )
+    with contextlib.suppress(UpdateError):  # changed meanwhile: leave it
+        guardian.update(actions=[action], condition=Guardian.last_digest_at == moment)
+
+
+def _send(
+    tenant: Tenant,
+    guardian: Guardian,
+    items: list[Media],
+    albums: dict[str, Album],
+    moment: int,
+    threshold: int,
+) -> str:
+    ref = f"guardian:{guardian.guardian_id}"
+    previous = None if guardian.last_digest_at is None else int(guardian.last_digest_at)
+    email = guardian.email
+    unsubscribe = tokens.issue(tenant.tenant_id, guardian.guardian_id, moment)
+    if not _claim(guardian, moment, threshold, unsubscribe.stored):
+        return "claimed_elsewhere"
+    try:
+        settings = get_settings()
+        public_url = delivery.public_url()
+        account = magic_links.Account(
+            tenant.tenant_id, tenant.name, "guardian", guardian.guardian_id, "guardian"
+        )
+        link = magic_links.issue_link(account, LINK_TTL_SECONDS, now=moment)
+        message = mail.compose(
+            public_url=public_url,
+            centre=tenant.name,
+            albums=_news(items, albums),
+            login_link=magic_links.link_url(public_url, link),
+            link_hours=LINK_TTL_SECONDS // 3600,
+            unsubscribe_link=mail.unsubscribe_url(public_url, unsubscribe.token),
+        )
+        mail.send(mail.client(), settings.mail_from, email, message)
+    except Exception as error:  # noqa: BLE001 - one guardian's failure must not stop the run
+        _release(guardian, moment, previous)
+        # The error's code only: SES messages may quote the recipient's address.
+        logger(LOG).error("digest not sent", extra={"guardian": ref, "error": _error_code(error)})
+        return "failed"
+    logger(LOG).info("digest sent", extra={"guardian": ref, "items": len(items)})
+    return "sent"
+
+
+def _error_code(error: Exception) -> str:
+    """An exception's AWS error code or class name: never its message."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str) and code.isidentifier():
+            return code
+    return type(error).__name__
+
+
+# --- Unsubscribing without signing in, subscribing again -----------------------------------
+
+
+def unsubscribe(
+    body: dict[str, Any], client_address: str, now: float | None = None
+) -> dict[str, Any]:
+    """Stop the digest of the guardian whose token this is. The same answer whether it was
+    already stopped or not; one error for every token that does not work."""
+    ratelimit.enforce((UNSUBSCRIBE_PER_IP, client_address))
+    parsed = tokens.parse(body.get("token"))
+    if parsed is None:
+        raise InvalidUnsubscribeLink(INVALID)
+    data.ready()
+    moment = int(clock.now() if now is None else now)
+    try:
+        guardian = Guardian.get(
+            tenant_pk(parsed.tenant_id), f"GUARDIAN#{parsed.guardian_id}", consistent_read=True
+        )
+    except DoesNotExist:
+        raise InvalidUnsubscribeLink(INVALID) from None
+    if not tokens.matches(guardian.unsubscribe_hashes, parsed.secret):
+        raise InvalidUnsubscribeLink(INVALID)
+    if guardian.digest_unsubscribed_at is None:
+        _set_subscription(guardian, subscribed=False, via="email_link", moment=moment)
+    return UNSUBSCRIBED
+
+
+def _set_subscription(guardian: Guardian, *, subscribed: bool, via: str, moment: int) -> None:
+    ref = f"guardian:{guardian.guardian_id}"
+    target = Guardian(guardian.pk, guardian.sk)
+    action: Any
+    if subscribed:
+        action = Guardian.digest_unsubscribed_at.remove()
+        condition = Guardian.pk.exists() & Guardian.digest_unsubscribed_at.exists()
+    else:
+        action = Guardian.digest_unsubscribed_at.set(moment)
+        condition = Guardian.pk.exists() & Guardian.digest_unsubscribed_at.does_not_exist()
+    try:
+        audit.append(
+            guardian.tenant_id,
+            "digest_subscription",
+            ref,
+            ref,
+            details={"state": "subscribed" if subscribed else "unsubscribed", "via": via},
+            companions=(audit.Companion(target, condition, op="update", actions=(action,)),),
+        )
+    except audit.CompanionConflictError:
+        return  # a concurrent request did the same: the outcome is the one asked for
+    logger(LOG).info(
+        "digest subscription changed",
+        extra={"guardian": ref, "subscribed": subscribed, "via": via},
+    )
+
+
+def _guardian_of(principal: Principal) -> Guardian:
+    if principal.kind != "guardian":
+        raise Forbidden("Réservé aux familles. / Families only.")
+    data.ready()
+    try:
+        guardian = Guardian.get(
+            tenant_pk(principal.tenant_id),
+            f"GUARDIAN#{principal.principal_id}",
+            consistent_read=True,
+        )
+    except DoesNotExist:
+        raise Forbidden("Accès familial inconnu. / Unknown family access.") from None
+    if guardian.archived:
+        raise Forbidden("Accès familial clos. / Family access closed.")
+    return guardian
+
+
+def subscription(principal: Principal) -> dict[str, Any]:
+    """Whether the signed-in guardian gets the daily digest."""
+    guardian = _guardian_of(principal)
+    return {"subscribed": guardian.digest_unsubscribed_at is None}
+
+
+def subscribe(principal: Principal, now: float | None = None) -> dict[str, Any]:
+    """The signed-in guardian gets the daily digest again."""
+    guardian = _guardian_of(principal)
+    if guardian.digest_unsubscribed_at is not None:
+        moment = int(clock.now() if now is None else now)
+        _set_subscription(guardian, subscribed=True, via="session", moment=moment)
+    return {"subscribed": True}

@@ -1,0 +1,75 @@
+// Pellicule: unsubscribe from the daily digest without signing in (docs/notifications.md).
+// French first, English second.
+//
+// The link is /unsubscribe.html#<token>: the token rides in the fragment, which the browser
+// never sends to a server. Loading the page (a person, a mail scanner, a previewer running
+// this script) changes nothing: only a click on the button POSTs the token. The fragment is
+// wiped from the address bar and history as soon as it is read.
+
+const NETWORK_ERROR =
+  "Le service ne répond pas : vérifiez votre connexion puis réessayez. / " +
+  "The service does not answer: check your connection and try again.";
+const NO_TOKEN =
+  "Ce lien est incomplet : ouvrez le lien « Ne plus recevoir ces e-mails » d'un e-mail " +
+  "récent. / This link is incomplete: open the \"Stop these e-mails\" link of a recent e-mail.";
+
+const $ = (id) => document.getElementById(id);
+
+function readToken() {
+  let value = window.location.hash.slice(1);
+  if (value.startsWith("token=")) value = value.slice("token=".length);
+  if (window.location.hash) {
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+  return value ? decodeURIComponent(value) : null;
+}
+
+function show(message, kind) {
+  const status = $("status");
+  status.textContent = message;
+  status.className = `status ${kind}`;
+  status.hidden = false;
+}
+
+async function unsubscribe(token, button) {
+  button.disabled = true;
+  let result;
+  try {
+    const response = await fetch("/api/digest/unsubscribe", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-pellicule-csrf": "1" },
+      body: JSON.stringify({ token }),
+      credentials: "omit",
+      cache: "no-store",
+    });
+    let payload = {};
+    try {
+      payload = await response.json();
+    } catch {
+      payload = {};
+    }
+    result = { ok: response.ok, payload };
+  } catch {
+    result = { ok: false, payload: { message: NETWORK_ERROR } };
+  }
+  if (result.ok) {
+    $("confirm").hidden = true;
+    show(result.payload.message || "C'est fait. / Done.", "success");
+  } else {
+    show(result.payload.message || NETWORK_ERROR, "error");
+    button.disabled = false;
+  }
+}
+
+function start() {
+  const token = readToken();
+  const button = $("unsubscribe-button");
+  if (!token) {
+    show(NO_TOKEN, "error");
+    return;
+  }
+  button.disabled = false;
+  button.addEventListener("click", () => unsubscribe(token, button));
+}
+
+start();
