@@ -30,6 +30,7 @@ RATIO_TARGETS = {"jpeg_12mp": 2.0, "jpeg_48mp": 1.5, "heic_12mp": 1.3}
 SPEEDUP_TARGETS = {"jpeg_48mp": 5.0}
 RSS_TARGETS_MB = {"jpeg_48mp": 150.0}
 COLD_IMPORT_TARGET_MS = 250.0
+GALLERY_SIGN_TARGET_MS = 5.0  # signing one family album page of 100 items
 
 
 def _worker(*args: str) -> dict[str, Any]:
@@ -85,6 +86,11 @@ def _output_kb(name: str) -> dict[str, float]:
     return {r.name: round(len(r.data) / 1000, 1) for r in result.renditions}
 
 
+def _gallery(cpu: int) -> dict[str, Any]:
+    """In a fresh interpreter pinned like the others (``bench.worker gallery``)."""
+    return _worker("gallery", str(cpu))
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     checks: list[dict[str, Any]] = []
     cases = results["cases"]
@@ -100,6 +106,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if name in cases:
             value = cases[name]["peak_rss_mb"]
             checks.append(_check(f"{name} peak RSS (MB, absolute)", value, "<=", limit))
+    if "gallery" in results:
+        value = results["gallery"]["gallery_sign_ms_per_100"]
+        checks.append(_check("gallery_sign_ms_per_100", value, "<=", GALLERY_SIGN_TARGET_MS))
     for function, value in (results.get("cold_import_ms") or {}).items():
         checks.append(_check(f"cold import {function} (ms)", value, "<=", COLD_IMPORT_TARGET_MS))
     return checks
@@ -124,6 +133,14 @@ def print_report(results: dict[str, Any]) -> None:
             f"{case['ratio_to_floor']:>6.2f} {case['speedup_vs_naive']:>8.1f}x "
             f"{case['peak_rss_mb']:>8.1f} {case['first_run_ms']:>8.1f}  "
             f"{kb.get('download')}/{kb.get('web')}/{kb.get('thumb')}"
+        )
+    if "gallery" in results:
+        gallery = results["gallery"]
+        print(
+            f"\ngallery page of {gallery['items']} items: {gallery['gallery_sign_ms_per_100']} ms "
+            f"({gallery['signatures_per_page']} signatures for {gallery['urls_per_page']} URLs); "
+            f"per-URL signing: {gallery['per_url_sign_ms_per_100']} ms "
+            f"({gallery['speedup_vs_per_url']}x slower)"
         )
     if results.get("cold_import_ms"):
         print("\ncold import (ms, minus bare interpreter):", results["cold_import_ms"])
@@ -174,6 +191,7 @@ def main() -> None:
     parser.add_argument("--import-runs", type=int, default=7)
     parser.add_argument("--no-footprint", action="store_true", help="skip imports and assets")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--no-gallery", action="store_true", help="skip the page-signing bench")
     args = parser.parse_args()
 
     started = time.time()
@@ -192,6 +210,9 @@ def main() -> None:
     for name in args.cases:
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
         results["cases"][name] = measure_case(name, args.runs, args.rounds, args.cpu)
+    if not args.no_gallery:
+        print("measuring gallery page signing ...", file=sys.stderr, flush=True)
+        results["gallery"] = _gallery(args.cpu)
     if not args.no_footprint:
         print("measuring cold imports and assets ...", file=sys.stderr, flush=True)
         results["cold_import_ms"] = footprint.cold_import_ms(args.import_runs, args.cpu)

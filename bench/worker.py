@@ -73,6 +73,12 @@ def peak_rss(case_name: str, pipeline: str, cpu: int) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["gallery"]:
+        _pin(int(argv[1]) if len(argv) > 1 else 0)
+        from bench import gallery
+
+        print(json.dumps(gallery.measure()))
+        return
     mode, case_name, pipeline, *rest = argv
     if mode == "time":
         result = time_runs(case_name, pipeline, int(rest[0]), int(rest[1]))

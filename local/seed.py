@@ -243,6 +243,21 @@ def _curate(runtime: LocalRuntime, items: list[Media]) -> None:
         sessions.revoke(director)
 
 
+def _wait_until_served(runtime: LocalRuntime, media_ids: list[str]) -> None:
+    """Publication reaches families through the table's stream (the revocation function
+    copies what each audience may see): wait until every published sample is served."""
+    deadline = time.monotonic() + 60
+    while True:
+        items = [
+            Media.get(tenant_pk(TENANT), f"MEDIA#{m}", consistent_read=True) for m in media_ids
+        ]
+        if all(item.state != "published" or item.served for item in items):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the demo items were not served within 60 s")
+        runtime.drain_stream()
+
+
 def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
     """Create the demo centre; returns labelled links for the start-up banner."""
     data.ready()
@@ -255,6 +270,7 @@ def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
     finally:
         sessions.revoke(session_id)
     _curate(runtime, items)
+    _wait_until_served(runtime, [m.media_id for m in items])
     links = []
     for index, processed in enumerate(items, start=1):
         item = Media.get(tenant_pk(TENANT), f"MEDIA#{processed.media_id}", consistent_read=True)

@@ -8,6 +8,7 @@ consents of that moment, so a withdrawal hides items on the very next request.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -159,71 +160,102 @@ def _viewer(principal: Principal) -> publication.Viewer:
     )
 
 
-def _child_groups(tenant_id: str) -> dict[str, str]:
-    return {
-        c.child_id: c.group_id
-        for c in Child.query(tenant_pk(tenant_id), Child.sk.startswith("CHILD#"))
-    }
-
-
-def _published(tenant_id: str, album_id: str, after: str | None = None) -> list[Media]:
-    """Published items of an album in upload order (after the ``after`` cursor if given)."""
-    condition = Media.gsi1sk > after if after else None
+def _published(tenant_id: str, album_id: str) -> list[Media]:
+    """Published items of an album, in upload order."""
     return [
         m
-        for m in Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}", condition)
+        for m in Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}")
         if m.state == publication.PUBLISHED
     ]
 
 
+@dataclass(frozen=True)
+class Shown:
+    media: Media
+    choice: publication.Choice
+
+
 def _visible(
     principal: Principal, viewer: publication.Viewer, album: Album, items: list[Media]
-) -> list[tuple[Media, Visibility]]:
+) -> list[Shown]:
+    """The items ``viewer`` gets, each with the served copy they get it from.
+
+    The gate decides with the consents of this moment; a served copy showing more than it
+    allows is never handed out, and a scope holding one is not signed at all for this
+    request (its wildcard would reach that copy); such items are sent for reconciliation.
+    """
     if not viewer.child_ids:
         return []
-    groups = _child_groups(principal.tenant_id)
+    groups = publication.child_groups(principal.tenant_id)
     tagged = {c for m in items for c in (m.tagged_child_ids or ())}
     grants = consent.grants(principal.tenant_id, tagged)
     now = clock.now()
-    shown = []
-    for media in items:
-        decision = publication.viewer_decision(viewer, media, album, groups, grants, now)
-        if decision.visible:
-            shown.append((media, decision.visibility))
+    scopes = publication.viewer_scopes(viewer)
+    allowed = [
+        publication.viewer_decision(viewer, media, album, groups, grants, now).visibility
+        for media in items
+    ]
+    unsafe: set[str] = set()
+    for media, visibility in zip(items, allowed, strict=True):
+        unsafe |= publication.over_exposed_scopes(publication.served(media), scopes, visibility)
+    shown, stale = [], []
+    for media, visibility in zip(items, allowed, strict=True):
+        choice = publication.choose(
+            publication.served(media), scopes, visibility, frozenset(unsafe)
+        )
+        if choice.stale:
+            stale.append(media)
+        if choice.scope is not None:
+            shown.append(Shown(media, choice))
+    for media in stale[:STALE_REQUESTS_PER_READ]:
+        publication.request_reconcile(media, now)
     return shown
 
 
-def _signed(renditions: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    available = renditions.as_dict() if renditions else {}
+STALE_REQUESTS_PER_READ = 20
+
+
+def _item_view(
+    principal: Principal, album_id: str, shown: Shown, signer: delivery.PrefixSigner
+) -> dict[str, Any]:
+    """One item of a page: URLs of the copies in the chosen scope, under its one policy."""
+    choice = shown.choice
+    assert choice.scope is not None
+    prefix = publication.scope_prefix(principal.tenant_id, album_id, choice.scope)
+    renditions = choice.entry.get("r") or {}
     return {
-        name: {
-            "url": delivery.signed_media_url(str(available[name]["key"])),
-            "width": int(available[name]["width"]),
-            "height": int(available[name]["height"]),
-            "type": available[name].get("type", "image/jpeg"),
-        }
-        for name in names
-        if name in available
+        "media_id": shown.media.media_id,
+        "kind": shown.media.kind,
+        "blurred": choice.visibility is Visibility.BLURRED,
+        "renditions": {
+            name: {
+                "url": signer.url(str(info["key"]), prefix),
+                "width": int(info["width"]),
+                "height": int(info["height"]),
+                "type": info.get("type", "image/jpeg"),
+            }
+            for name, info in sorted(renditions.items())
+            if name in publication.VIEW_RENDITIONS
+        },
+        "capture_date": shown.media.capture_date,
     }
 
 
-VIEW_RENDITIONS = ("thumb", "web", "poster", "video")
-
-
-def _item_view(media: Media, visibility: Visibility) -> dict[str, Any]:
-    # A blurred item is served ONLY from its blurred variants: the clean keys never leave.
-    source = media.blurred if visibility is Visibility.BLURRED else media.renditions
-    return {
-        "media_id": media.media_id,
-        "kind": media.kind,
-        "blurred": visibility is Visibility.BLURRED,
-        "renditions": _signed(source, VIEW_RENDITIONS),
-        "capture_date": media.capture_date,
-    }
+def _cover(
+    principal: Principal, album_id: str, shown: Shown, signer: delivery.PrefixSigner
+) -> dict[str, Any] | None:
+    """The album's cover: its first visible item's thumbnail (a video's poster)."""
+    renditions = _item_view(principal, album_id, shown, signer)["renditions"]
+    for name in ("thumb", "poster"):
+        if name in renditions:
+            cover: dict[str, Any] = renditions[name]
+            return cover
+    return None
 
 
 def albums(principal: Principal) -> dict[str, Any]:
     viewer = _viewer(principal)
+    signer = delivery.PrefixSigner()
     found = []
     for album in Album.query(tenant_pk(principal.tenant_id), Album.sk.startswith("ALBUM#")):
         if album.archived:
@@ -238,6 +270,7 @@ def albums(principal: Principal) -> dict[str, Any]:
                     "title": album.title,
                     "date": album.album_date,
                     "items": len(visible),
+                    "cover": _cover(principal, album.album_id, visible[0], signer),
                 }
             )
     found.sort(key=lambda a: str(a["date"]), reverse=True)
@@ -262,6 +295,8 @@ def album(
     """One page of the items of an album this family may see now, in upload order.
 
     ``next_cursor`` (opaque to clients) fetches the following page; it is ``None`` at the end.
+    The whole album is checked on every page, so no page signs a scope that holds a copy the
+    family may no longer see.
     """
     if cursor is not None and not _CURSOR.match(cursor):
         raise BadRequest("Curseur de page invalide. / Invalid page cursor.")
@@ -269,21 +304,27 @@ def album(
         raise BadRequest(f"limit : entre 1 et {PAGE}. / limit: between 1 and {PAGE}.")
     viewer = _viewer(principal)
     found = _album(principal, album_id)
-    visible = _visible(principal, viewer, found, _published(principal.tenant_id, album_id, cursor))
+    visible = _visible(principal, viewer, found, _published(principal.tenant_id, album_id))
     if not visible and cursor is None:
         raise NotFound("Album introuvable. / Album not found.")
-    page = visible[:limit]
+    remaining = [s for s in visible if cursor is None or str(s.media.gsi1sk) > cursor]
+    page = remaining[:limit]
+    signer = delivery.PrefixSigner()
+    items = [_item_view(principal, album_id, shown, signer) for shown in page]
     audit.append(
         principal.tenant_id,
         "view",
         _ref(principal),
         f"album:{album_id}",
-        {"items": len(page), "blurred": sum(v is Visibility.BLURRED for _, v in page)},
+        {
+            "items": len(page),
+            "blurred": sum(s.choice.visibility is Visibility.BLURRED for s in page),
+        },
     )
     return {
         "album": {"album_id": found.album_id, "title": found.title, "date": found.album_date},
-        "items": [_item_view(m, v) for m, v in page],
-        "next_cursor": page[-1][0].gsi1sk if len(visible) > limit else None,
+        "items": items,
+        "next_cursor": page[-1].media.gsi1sk if len(remaining) > limit else None,
         "downloads": tenant_settings.for_tenant(principal.tenant_id).allow_downloads,
     }
 
@@ -308,20 +349,31 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
     visible = _visible(principal, viewer, found, [media] if media.state == "published" else [])
     if not visible:
         raise NotFound("Élément introuvable. / Item not found.")
-    _, visibility = visible[0]
-    source = media.blurred if visibility is Visibility.BLURRED else media.renditions
-    name = "video" if media.kind == "video" else "download"
-    links = _signed(source, (name,))
-    if name not in links:
+    choice = visible[0].choice
+    info = (
+        (choice.entry.get("r") or {}).get("video")
+        if media.kind == "video"
+        else choice.entry.get("d")
+    )
+    if not info:
         raise NotFound("Élément introuvable. / Item not found.")
+    blurred = choice.visibility is Visibility.BLURRED
     audit.append(
         principal.tenant_id,
         "download",
         _ref(principal),
         f"media:{media_id}",
-        {"blurred": "true" if visibility is Visibility.BLURRED else "false"},
+        {"blurred": "true" if blurred else "false"},
     )
-    return {"media_id": media_id, "blurred": visibility is Visibility.BLURRED, **links[name]}
+    return {
+        "media_id": media_id,
+        "blurred": blurred,
+        # One object, one policy: downloads live outside the prefixes a page signs.
+        "url": delivery.PrefixSigner().exact(str(info["key"])),
+        "width": int(info["width"]),
+        "height": int(info["height"]),
+        "type": info.get("type", "image/jpeg"),
+    }
 
 
 def consent_text_view() -> dict[str, Any]:

@@ -20,10 +20,12 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PAGE_SIZE = 100
 
 
-def _signed(renditions: Any) -> dict[str, Any]:
+def _signed(renditions: Any, signer: delivery.PrefixSigner, tenant_id: str) -> dict[str, Any]:
+    # Staff see every object of their centre: one policy for the centre's prefix.
+    prefix = delivery.tenant_prefix(tenant_id)
     return {
         name: {
-            "url": delivery.signed_media_url(str(info["key"])),
+            "url": signer.url(str(info["key"]), prefix),
             "width": int(info["width"]),
             "height": int(info["height"]),
             "type": info.get("type", "image/jpeg"),
@@ -32,7 +34,7 @@ def _signed(renditions: Any) -> dict[str, Any]:
     }
 
 
-def _item(media: Media) -> dict[str, Any]:
+def _item(media: Media, signer: delivery.PrefixSigner) -> dict[str, Any]:
     ready = media.state in ("ready", "published", "hidden", "rejected")
     return {
         "media_id": media.media_id,
@@ -44,7 +46,7 @@ def _item(media: Media) -> dict[str, Any]:
         "height": media.height and int(media.height),
         "capture_date": media.capture_date,
         "duration_seconds": media.duration_seconds,
-        "renditions": _signed(media.renditions) if ready else {},
+        "renditions": _signed(media.renditions, signer, media.tenant_id) if ready else {},
         "face_boxes": list(media.face_boxes or []),
         "tagged_child_ids": sorted(media.tagged_child_ids or ()),
         "no_identifiable_child": bool(media.no_identifiable_child),
@@ -53,7 +55,7 @@ def _item(media: Media) -> dict[str, Any]:
         "rejection_reason": media.rejection_reason,
         "version": int(media.version or 0),
         "blur_revision": int(media.blur_revision or 0),
-        "blurred": _signed(media.blurred) if ready else {},
+        "blurred": _signed(media.blurred, signer, media.tenant_id) if ready else {},
     }
 
 
@@ -66,7 +68,7 @@ def media_item(principal: Principal, media_id: str) -> dict[str, Any]:
         media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}")
     except DoesNotExist:
         raise NotFound("Élément introuvable. / Item not found.") from None
-    return _item(media)
+    return _item(media, delivery.PrefixSigner())
 
 
 def album_items(principal: Principal, album_id: str) -> dict[str, Any]:
@@ -77,8 +79,9 @@ def album_items(principal: Principal, album_id: str) -> dict[str, Any]:
         album = Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")
     except DoesNotExist:
         raise NotFound("Album introuvable. / Album not found.") from None
+    signer = delivery.PrefixSigner()
     items = [
-        _item(media)
+        _item(media, signer)
         for media in Media.by_gsi1.query(f"ALBUM#{principal.tenant_id}#{album_id}", limit=PAGE_SIZE)
     ]
     return {

@@ -4,11 +4,11 @@ Two kinds of records matter (the event source mapping filters on them; this modu
 again, so a record that slips through does nothing):
 
 - a new consent-history entry (``CONSENTLOG#<child>#<version>``): every item tagged with that
-  child is reconciled (a restriction moves served copies away; a widening marks the clean
-  copies as possibly served again);
-- a change to a published item that alters what the gate decides (state, tags, "no
-  identifiable child", blurred children, audiences). Changes made by reconciliation itself
-  (rendition keys, exposure flags) are ignored, so it never feeds itself.
+  child is reconciled (a restriction removes served copies; a widening adds them);
+- a change to an item that is or was published and alters what the gate decides or what is
+  served (state, tags, "no identifiable child", blurred children, audiences, rendition or
+  blurred keys), or a read path's request (``stale_at``). Changes made by reconciliation
+  itself (the ``served`` map) are ignored, so it never feeds itself.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ GATE_ATTRIBUTES = (
     "no_identifiable_child",
     "blurred_child_ids",
     "published_audiences",
+    "renditions",
+    "blurred",
+    "stale_at",
 )
 
 
@@ -72,7 +75,7 @@ def work_for(record: dict[str, Any]) -> Work | None:
             return None
         return Work(tenant_id, media_of_child(tenant_id, child_id), "consent")
     if record.get("eventName") == "MODIFY" and sk.startswith("MEDIA#"):
-        if _string(old, "state") != publication.PUBLISHED:
+        if publication.PUBLISHED not in (_string(old, "state"), _string(new, "state")):
             return None
         if all(_comparable(old, a) == _comparable(new, a) for a in GATE_ATTRIBUTES):
             return None
@@ -106,7 +109,7 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
                             "tenant": work.tenant_id,
                             "media": media_id,
                             "outcome": result.outcome,
-                            "replaced": result.rotated_keys,
+                            "removed": result.removed_keys,
                         },
                     )
         except Exception:

@@ -105,6 +105,12 @@ def test_withdrawal_hides_at_once_and_purges_served_copies_within_a_minute(
     assert given.status_code == 200, given.text
     media_id = _published_photo(runtime, centre)
     family = centre.families["g1"].session  # Léa's guardian, same group
+
+    def served() -> bool:  # the stream delivers the publication: the served copies appear
+        read = _call(runtime, family, "GET", f"/api/family/albums/{centre.album_id}")
+        return read.status_code == 200
+
+    wait_for(served, timeout=60)
     album = _call(runtime, family, "GET", f"/api/family/albums/{centre.album_id}")
     assert album.status_code == 200, album.text
     [item] = album.json()["items"]

@@ -100,11 +100,18 @@ def test_tampered_signature_is_403(processed: dict[str, Any]) -> None:
     assert requests.get(f"{head}&Signature={flipped}", timeout=30).status_code == 403
 
 
-def test_signature_for_another_path_is_403(processed: dict[str, Any]) -> None:
+def test_signature_for_another_centres_path_is_403(processed: dict[str, Any]) -> None:
+    """Staff get one policy for their centre's prefix (docs/delivery.md): it opens their
+    centre's objects, and nothing of another centre."""
     thumb = processed["renditions"]["thumb"]["url"]
     download_path = processed["renditions"]["download"]["url"].split("?", 1)[0]
-    forged = f"{download_path}?{thumb.split('?', 1)[1]}"
-    assert requests.get(forged, timeout=30).status_code == 403
+    query = thumb.split("?", 1)[1]
+    assert requests.get(f"{download_path}?{query}", timeout=30).status_code == 200
+    base, _, key = download_path.partition("/media/t/")
+    tenant, _, rest = key.partition("/")
+    for other in ("another-centre", f"{tenant}x"):
+        forged = f"{base}/media/t/{other}/{rest}?{query}"
+        assert requests.get(forged, timeout=30).status_code == 403
 
 
 def test_expired_signature_is_403(runtime: LocalRuntime, processed: dict[str, Any]) -> None:

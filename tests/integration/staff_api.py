@@ -199,10 +199,40 @@ def tag(session: str, media_id: str, child_ids: list[str]) -> dict[str, Any]:
     return result
 
 
+def _stored_media(media_id: str) -> Any:
+    from pellicule.models import Media
+
+    [item] = list(Media.scan(Media.sk == f"MEDIA#{media_id}", consistent_read=True))
+    return item
+
+
+def stream_delivery(media_id: str, old_image: dict[str, Any]) -> None:
+    """Hand the change of one media item to the revocation function, as the table's stream
+    does in AWS (publication creates the served copies there: docs/delivery.md)."""
+    from functions.revocation.handler import handler
+
+    new = _stored_media(media_id)
+    record = {
+        "eventID": "1",
+        "eventName": "MODIFY",
+        "dynamodb": {
+            "Keys": {"pk": {"S": new.pk}, "sk": {"S": new.sk}},
+            "SequenceNumber": "1".zfill(21),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+            "NewImage": new.serialize(),
+            "OldImage": old_image,
+        },
+    }
+    assert handler({"Records": [record]}, None) == {"batchItemFailures": []}
+
+
 def publish(session: str, media_id: str, audiences: list[str]) -> dict[str, Any]:
+    """Publish, then deliver the change as the stream would (the served copies appear)."""
+    before = _stored_media(media_id).serialize()
     result: dict[str, Any] = ok(
         admin("POST", f"/media/{media_id}/publish", session, {"audiences": audiences})
     )
+    stream_delivery(media_id, before)
     return result
 
 

@@ -20,7 +20,7 @@ def _ready_item(aws: Aws, centre: Centre) -> str:
     return str(grant["media_id"])
 
 
-def test_staff_reads_an_item_with_signed_urls_valid_for_its_path_only(
+def test_staff_reads_an_item_with_signed_urls_valid_for_their_centre_only(
     aws: Aws, centre: Centre
 ) -> None:
     media_id = _ready_item(aws, centre)
@@ -42,11 +42,16 @@ def test_staff_reads_an_item_with_signed_urls_valid_for_its_path_only(
             cloudfront.ViewerRequest(url, "198.51.100.7"), keys, now=time.time()
         )
         assert grant.expires - time.time() <= 300
-    # The thumb's signature does not open the download rendition.
+        # Staff see every object of their centre: one policy for the centre's prefix
+        assert grant.resource == f"{aws.public_url}/media/t/{centre.tenant_id}/*"
+    # The signature opens nothing of another centre (nor of a centre whose id extends ours)
     thumb_query = urls["thumb"].split("?", 1)[1]
-    forged = urls["download"].split("?", 1)[0] + "?" + thumb_query
-    with pytest.raises(cloudfront.AccessDenied):
-        cloudfront.verify(cloudfront.ViewerRequest(forged, "198.51.100.7"), keys, now=time.time())
+    for other in (f"t/other/m/{media_id}/x.jpg", f"t/{centre.tenant_id}x/m/{media_id}/x.jpg"):
+        forged = f"{aws.public_url}/media/{other}?{thumb_query}"
+        with pytest.raises(cloudfront.AccessDenied):
+            cloudfront.verify(
+                cloudfront.ViewerRequest(forged, "198.51.100.7"), keys, now=time.time()
+            )
     # ...and expires after five minutes.
     with pytest.raises(cloudfront.AccessDenied):
         cloudfront.verify(

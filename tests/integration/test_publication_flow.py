@@ -47,7 +47,19 @@ def tag(centre: Scenario, media_id: str, *children: str, session: str | None = N
 
 
 def approve(centre: Scenario, media_id: str, **extra: Any) -> dict[str, Any]:
-    return centre.admin("POST", f"media/{media_id}/review", {"decision": "approve", **extra})
+    """Approve (and so publish), then deliver the change as the table's stream would."""
+    before = media(centre, media_id).serialize()
+    response = centre.admin("POST", f"media/{media_id}/review", {"decision": "approve", **extra})
+    propagate(centre, media_id, before)
+    return response
+
+
+def propagate(centre: Scenario, media_id: str, old_image: dict[str, Any]) -> None:
+    """The stream record of one media change, handed to the revocation function."""
+    from functions.revocation.handler import handler
+
+    result = handler(stream_event(("MODIFY", media(centre, media_id), old_image)), None)
+    assert result == {"batchItemFailures": []}
 
 
 def blur(aws: Aws, centre: Scenario, media_id: str, *children: str) -> None:
@@ -228,7 +240,43 @@ def invalidated_paths(aws: Aws) -> set[str]:
     return paths
 
 
-def test_withdrawal_replaces_served_copies_and_invalidates_them(aws: Aws, centre: Scenario) -> None:
+def served_keys(centre: Scenario, media_id: str) -> list[str]:
+    from pellicule import publication
+
+    entries = publication.served(media(centre, media_id))
+    return sorted(key for entry in entries.values() for key in publication.served_keys(entry))
+
+
+def test_families_are_served_copies_never_the_staff_keys(aws: Aws, centre: Scenario) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    item = media(centre, media_id)
+    staff_keys = {v["key"] for v in item.renditions.as_dict().values()}
+    album = centre.ok(family_album(centre, "g1"))
+    urls = [r["url"] for r in album["items"][0]["renditions"].values()]
+    prefix = f"/media/t/{centre.tenant_id}/s/{centre.album_id}/g.{centre.groups['loutres']}/"
+    assert urls
+    assert all(prefix in url for url in urls)
+    assert not any(key in url for key in staff_keys for url in urls)
+    # Every served copy is a byte-for-byte copy of the rendition it stands for
+    s3 = aws.client("s3")
+    for name, info in publication_entry(centre, media_id)["r"].items():
+        copy = s3.get_object(Bucket=aws.names.media_bucket, Key=info["key"])["Body"].read()
+        original = item.renditions.as_dict()[name]["key"]
+        source = s3.get_object(Bucket=aws.names.media_bucket, Key=original)["Body"].read()
+        assert copy == source
+
+
+def publication_entry(centre: Scenario, media_id: str) -> dict[str, Any]:
+    from pellicule import publication
+
+    [entry] = publication.served(media(centre, media_id)).values()
+    return entry
+
+
+def test_withdrawal_deletes_served_copies_and_invalidates_them(aws: Aws, centre: Scenario) -> None:
     from functions.revocation.handler import handler
     from pellicule import audit
 
@@ -236,29 +284,32 @@ def test_withdrawal_replaces_served_copies_and_invalidates_them(aws: Aws, centre
     centre.ok(give(centre, "g3", "noah", [GROUP]))
     centre.ok(tag(centre, media_id, "noah"))
     centre.ok(approve(centre, media_id))
-    old_keys = [v["key"] for v in media(centre, media_id).renditions.as_dict().values()]
-    centre.ok(family_album(centre, "g1"))  # a family received signed links to those keys
+    staff_keys = [v["key"] for v in media(centre, media_id).renditions.as_dict().values()]
+    old_keys = served_keys(centre, media_id)
+    assert old_keys
+    centre.ok(family_album(centre, "g1"))  # a family received signed links to those copies
     centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent/withdraw"))
     # When the stream delivers the history entry
     result = handler(stream_event(("INSERT", latest_consent_event(centre, "noah"), None)), None)
     assert result == {"batchItemFailures": []}
-    # Then the item is hidden, no version of the old keys is left, their paths are invalidated
+    # Then the item is hidden, no version of the served copies is left, their paths are
+    # invalidated; staff keep the item (it may be blurred and published again)
     item = media(centre, media_id)
     assert item.state == "hidden"
-    new_keys = [v["key"] for v in item.renditions.as_dict().values()]
-    assert not set(new_keys) & set(old_keys)
+    assert served_keys(centre, media_id) == []
     for key in old_keys:
         assert object_versions(aws, key) == []
-    for key in new_keys:  # staff keep the item (it may be blurred and published again)
+    for key in staff_keys:
         assert object_versions(aws, key)
     assert {f"/media/{key}" for key in old_keys} <= invalidated_paths(aws)
     assert [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "unpublication"]
     # A second delivery of the same record changes nothing
+    before = media(centre, media_id).serialize()
     handler(stream_event(("INSERT", latest_consent_event(centre, "noah"), None)), None)
-    assert [v["key"] for v in media(centre, media_id).renditions.as_dict().values()] == new_keys
+    assert media(centre, media_id).serialize() == before
 
 
-def test_a_blurred_alternative_keeps_the_item_published(aws: Aws, centre: Scenario) -> None:
+def test_a_blurred_alternative_replaces_the_clean_copies(aws: Aws, centre: Scenario) -> None:
     from functions.revocation.handler import handler
 
     media_id = upload_photo(aws, centre)
@@ -266,32 +317,72 @@ def test_a_blurred_alternative_keeps_the_item_published(aws: Aws, centre: Scenar
     centre.ok(tag(centre, media_id, "noah"))
     blur(aws, centre, media_id, "noah")
     centre.ok(approve(centre, media_id))
-    blurred_before = media(centre, media_id).blurred.as_dict()
+    clean_copies = served_keys(centre, media_id)
+    assert publication_entry(centre, media_id)["v"] == "clean"
     centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent/withdraw"))
     handler(stream_event(("INSERT", latest_consent_event(centre, "noah"), None)), None)
     item = media(centre, media_id)
     assert item.state == "published"
-    assert item.blurred.as_dict() == blurred_before  # the blurred copies stay valid
+    entry = publication_entry(centre, media_id)
+    assert entry["v"] == "blurred"
+    blurred_sources = {v["key"] for v in item.blurred.as_dict().values()}
+    assert {i["src"] for i in entry["r"].values()} <= blurred_sources
+    for key in clean_copies:
+        assert object_versions(aws, key) == []
     album = centre.ok(family_album(centre, "g1"))
     assert album["items"][0]["blurred"] is True
 
 
-def test_unpublishing_replaces_the_served_copies(aws: Aws, centre: Scenario) -> None:
-    from functions.revocation.handler import handler
-
+def test_unpublishing_deletes_the_served_copies(aws: Aws, centre: Scenario) -> None:
     media_id = upload_photo(aws, centre)
     centre.ok(centre.admin("PUT", f"media/{media_id}/tags", {"no_identifiable_child": True}))
     centre.ok(approve(centre, media_id))
-    before = media(centre, media_id)
-    old_image = before.serialize()
-    old_keys = [v["key"] for v in before.renditions.as_dict().values()]
+    old_image = media(centre, media_id).serialize()
+    old_keys = served_keys(centre, media_id)
+    assert old_keys
     centre.ok(centre.admin("POST", f"media/{media_id}/unpublish"))
     assert (
         centre.admin("POST", f"media/{media_id}/unpublish", session=centre.animator)["statusCode"]
         == 403
     )
-    handler(stream_event(("MODIFY", media(centre, media_id), old_image)), None)
+    propagate(centre, media_id, old_image)
+    assert served_keys(centre, media_id) == []
     for key in old_keys:
+        assert object_versions(aws, key) == []
+
+
+def test_a_lapsed_consent_is_caught_by_the_read_path(aws: Aws, centre: Scenario) -> None:
+    """No event is written when a consent's end date passes: the read path notices the copy
+    that shows too much, never signs its scope, and asks for a reconciliation."""
+    from unittest import mock
+
+    from pellicule import clock
+    from tests.integration.scenario import consent_text_hash
+
+    media_id = upload_photo(aws, centre)
+    # Given a consent that ends in ten minutes
+    terms = {
+        "audiences": [GROUP],
+        "media_kinds": ["photo"],
+        "valid_until": int(clock.now()) + 600,
+        "text_sha256": consent_text_hash(),
+    }
+    centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent", terms))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    copies = served_keys(centre, media_id)
+    assert centre.ok(family_album(centre, "g1"))["items"]
+    # When a family reads the album twenty minutes later
+    later = clock.now() + 1200
+    with mock.patch.object(clock, "now", return_value=later):
+        old_image = media(centre, media_id).serialize()
+        # Then the family sees nothing, and the item is marked for reconciliation
+        assert family_album(centre, "g1")["statusCode"] == 404
+        assert media(centre, media_id).stale_at == int(later)
+        # When the stream delivers that mark, the copies are deleted
+        propagate(centre, media_id, old_image)
+    assert served_keys(centre, media_id) == []
+    for key in copies:
         assert object_versions(aws, key) == []
 
 
@@ -304,6 +395,7 @@ def test_the_revocation_function_ignores_unrelated_records(aws: Aws, centre: Sce
     result = handler(stream_event(("MODIFY", item, item.serialize())), None)
     assert result == {"batchItemFailures": []}
     assert media(centre, media_id).renditions.as_dict() == keys
+    assert media(centre, media_id).served is None
 
 
 def test_an_album_is_read_one_page_at_a_time(aws: Aws, centre: Scenario) -> None:

@@ -58,9 +58,17 @@ def test_a_change_to_a_published_media_item_passes():
     assert REVOCATION.passes(record)
 
 
+def test_a_publication_passes():
+    """Publishing creates the served copies (docs/delivery.md)."""
+    record = stream_record(
+        "MODIFY", "MEDIA#1", old={"state": {"S": "ready"}}, new={"state": {"S": "published"}}
+    )
+    assert REVOCATION.passes(record)
+
+
 @pytest.mark.parametrize("old", [{"state": {"S": "pending"}}, {}, {"state": {"N": "1"}}])
-def test_a_change_to_an_unpublished_media_item_is_filtered_out(old: dict[str, Any]):
-    record = stream_record("MODIFY", "MEDIA#1", old=old, new={"state": {"S": "published"}})
+def test_a_change_to_an_item_never_published_is_filtered_out(old: dict[str, Any]):
+    record = stream_record("MODIFY", "MEDIA#1", old=old, new={"state": {"S": "ready"}})
     assert not REVOCATION.passes(record)
 
 

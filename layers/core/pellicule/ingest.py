@@ -105,6 +105,11 @@ def ingest_key(kind: str, tenant_id: str, media_id: str) -> str:
     return f"{KINDS[kind]}t/{tenant_id}/m/{media_id}/{secrets.token_urlsafe(16)}"
 
 
+def random_token() -> str:
+    """128 random bits, URL-safe: what makes a stored key unguessable."""
+    return secrets.token_urlsafe(16)
+
+
 def media_key(tenant_id: str, media_id: str, extension: str) -> str:
     """A fresh random media-bucket key: no output's key can be derived from another's."""
     return (

@@ -1,12 +1,23 @@
-"""Publication: applying the gate to stored items, and revocation of served copies.
+"""Publication: applying the gate to stored items, and the copies families are served.
 
 - :func:`gate_item` turns a stored media item into what the pure gate needs;
 - :func:`viewer_audiences` says through which audiences a family sees an item;
 - :func:`viewer_decision` is the read-path check (every request, with current consents);
-- :func:`reconcile` makes the served copies match the gate after a consent or publication
-  change: clean renditions that a family may have received but may no longer see are moved
-  to fresh keys (every version of the old key deleted) and their CDN paths invalidated; an item
-  hidden from every audience it was published to becomes ``hidden`` (docs/revocation.md).
+- :func:`reconcile` makes the served copies match the gate after a publication or consent
+  change (docs/delivery.md, docs/revocation.md).
+
+Families are never given the keys staff work with (``t/<tenant>/m/...``). A published item
+is *served* from copies under one prefix per (album, audience scope):
+
+    t/<tenant>/s/<album>/<scope>/<media>/<random>.<ext>     renditions a page shows
+    t/<tenant>/d/<album>/<scope>/<media>/<random>.<ext>     the photo download rendition
+
+where ``scope`` is ``c`` (every family of the centre), ``g.<group>`` (families of a group) or
+``k.<child>`` (the families of one child tagged outside the album's group). Each scope holds
+exactly the variant its audience may see (clean or blurred, never both), so one signed
+wildcard policy per scope lets a page of 100 items cost one or two RSA signatures, and no
+signature ever reaches a variant the viewer may not see: the clean original of an item served
+blurred lives outside every scope.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pellicule import aws, cdn, clock, consent, data, ingest
+from pellicule import aws, cdn, clock, consent, data, ingest, topology
 from pellicule.gate import (
     ALL_FAMILIES_OF_CENTRE,
     FAMILIES_OF_GROUP,
@@ -27,7 +38,7 @@ from pellicule.gate import (
     Visibility,
     decide,
 )
-from pellicule.models import Album, Media, tenant_pk
+from pellicule.models import Album, Child, Media, tenant_pk
 from pellicule.settings import get_settings
 
 PUBLISHED = "published"
@@ -108,14 +119,178 @@ def viewer_decision(
     return best
 
 
-# --- Revocation ----------------------------------------------------------------------------
+# --- Served copies -------------------------------------------------------------------------
+
+SCOPE_CENTRE = "c"
+VIEW_RENDITIONS = ("thumb", "web", "poster", "video")
+DOWNLOAD_RENDITION = "download"  # photos; a video's download is its "video" rendition
+SERVED_PREFIX = "s"
+DOWNLOAD_PREFIX = "d"
+
+
+def group_scopes(media: Media, album: Album | None, child_groups: Mapping[str, str]) -> list[str]:
+    """Scopes of the ``families_of_group`` audience of an item (see :func:`viewer_audiences`):
+    the album's group (or, for a centre-wide album, the tagged children's groups), plus the
+    family of each tagged child outside those groups."""
+    tagged = sorted(media.tagged_child_ids or ())
+    if album is not None and album.group_id:
+        groups = {album.group_id}
+    else:
+        groups = {child_groups[c] for c in tagged if c in child_groups}
+    scopes = [f"g.{g}" for g in sorted(groups)]
+    scopes += [f"k.{c}" for c in tagged if child_groups.get(c) not in groups]
+    return scopes
+
+
+def viewer_scopes(viewer: Viewer) -> frozenset[str]:
+    """Every scope a family belongs to (their children's groups and the children themselves)."""
+    return frozenset(
+        {SCOPE_CENTRE}
+        | {f"g.{g}" for g in viewer.group_ids if g}
+        | {f"k.{c}" for c in viewer.child_ids}
+    )
+
+
+def desired_scopes(
+    media: Media,
+    album: Album | None,
+    child_groups: Mapping[str, str],
+    consents: ConsentsByChild,
+    at: float,
+) -> dict[str, Visibility]:
+    """What each scope should serve of ``media`` now (scopes serving nothing are absent).
+
+    A group scope holds a copy only when its audience sees more than every family does (a
+    family of the group gets the best of both), so the common case stores one copy.
+    """
+    if media.state != PUBLISHED or album is None or album.archived:
+        return {}
+    published = set(media.published_audiences or ())
+    item = gate_item(media)
+    centre = (
+        decide(item, ALL_FAMILIES_OF_CENTRE, consents, at).visibility
+        if ALL_FAMILIES_OF_CENTRE in published
+        else Visibility.HIDDEN
+    )
+    wanted: dict[str, Visibility] = {}
+    if centre.visible:
+        wanted[SCOPE_CENTRE] = centre
+    if FAMILIES_OF_GROUP in published:
+        group = decide(item, FAMILIES_OF_GROUP, consents, at).visibility
+        if group.rank > centre.rank:
+            for scope in group_scopes(media, album, child_groups):
+                wanted[scope] = group
+    return wanted
+
+
+def scope_prefix(tenant_id: str, album_id: str, scope: str, *, download: bool = False) -> str:
+    area = DOWNLOAD_PREFIX if download else SERVED_PREFIX
+    return f"{topology.MEDIA_PREFIX}{tenant_id}/{area}/{album_id}/{scope}/"
+
+
+def served(media: Media) -> dict[str, dict[str, Any]]:
+    """The item's served copies: scope -> {"v": visibility, "r": {name: rendition}, "d": ...}."""
+    return dict(media.served.as_dict()) if media.served else {}
+
+
+def served_keys(entry: Mapping[str, Any]) -> list[str]:
+    keys = [str(info["key"]) for info in (entry.get("r") or {}).values()]
+    if entry.get("d"):
+        keys.append(str(entry["d"]["key"]))
+    return keys
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the read path serves one family of one item: a scope's copy, or nothing."""
+
+    scope: str | None
+    visibility: Visibility
+    entry: Mapping[str, Any] = field(default_factory=dict)
+    stale: bool = False  # the served copies lag behind the gate: ask for a reconciliation
+
+
+def choose(
+    entries: Mapping[str, Mapping[str, Any]],
+    scopes: frozenset[str],
+    allowed: Visibility,
+    unsafe: frozenset[str] = frozenset(),
+) -> Choice:
+    """The best served copy in the viewer's ``scopes`` that shows no more than ``allowed``.
+
+    Copies showing more than ``allowed`` (a consent lapsed, the stream has not caught up yet)
+    are never chosen and mark the item stale; so does a missing copy the gate would allow.
+    Scopes in ``unsafe`` hold such a copy of some item of the album: they are not signed.
+    """
+    best: Choice = Choice(None, Visibility.HIDDEN)
+    stale = False
+    for scope in sorted(scopes & entries.keys()):
+        entry = entries[scope]
+        visibility = _visibility(entry.get("v"))
+        if visibility.rank > allowed.rank:
+            stale = True
+            continue
+        if scope in unsafe:
+            continue
+        if visibility.rank > best.visibility.rank:
+            best = Choice(scope, visibility, entry)
+    if best.visibility.rank < allowed.rank:
+        stale = True
+    return Choice(best.scope, best.visibility, best.entry, stale)
+
+
+def over_exposed_scopes(
+    entries: Mapping[str, Mapping[str, Any]], scopes: frozenset[str], allowed: Visibility
+) -> set[str]:
+    """Scopes of the viewer holding a copy of this item that shows more than ``allowed``."""
+    return {
+        scope
+        for scope in scopes & entries.keys()
+        if _visibility(entries[scope].get("v")).rank > allowed.rank
+    }
+
+
+def _visibility(value: Any) -> Visibility:
+    try:
+        return Visibility(value)
+    except ValueError:
+        return Visibility.CLEAN  # unknown: assume the most revealing (never chosen wrongly)
+
+
+def request_reconcile(media: Media, at: float) -> bool:
+    """Ask the revocation function to reconcile ``media`` (a touch the stream delivers).
+
+    Used by the read path when it sees copies lagging behind the gate, e.g. a consent that
+    lapsed by itself (no event is written when ``valid_until`` passes). At most one request
+    per item every ``STALE_RETRY_SECONDS``.
+    """
+    from pynamodb.exceptions import UpdateError as _UpdateError
+
+    now = int(at)
+    try:
+        media.update(
+            actions=[Media.stale_at.set(now)],
+            condition=(Media.state == PUBLISHED)
+            & (Media.stale_at.does_not_exist() | (Media.stale_at < now - STALE_RETRY_SECONDS)),
+        )
+    except _UpdateError:
+        return False
+    return True
+
+
+STALE_RETRY_SECONDS = 30
+
+
+# --- Reconciliation ------------------------------------------------------------------------
 
 
 @dataclass
 class Reconciled:
     media_id: str
-    outcome: str  # unchanged | rotated | hidden | gone
-    rotated_keys: int = 0
+    outcome: str  # unchanged | updated | removed | hidden | gone
+    removed_keys: int = 0
+    added_scopes: list[str] = field(default_factory=list)
+    removed_scopes: list[str] = field(default_factory=list)
     invalidated: list[str] = field(default_factory=list)
 
 
@@ -123,21 +298,80 @@ def _renditions(value: Any) -> dict[str, Any]:
     return dict(value.as_dict()) if value else {}
 
 
-def _rotate(
-    tenant_id: str, media_id: str, renditions: dict[str, Any], written: list[str]
-) -> dict[str, Any]:
-    """Copies of ``renditions`` under fresh keys (the caller deletes the old ones)."""
+def _extension(key: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1] if "." in name else "bin"
+
+
+def _copy(source: Mapping[str, Any], prefix: str, media_id: str, written: list[str]) -> dict:
     s3 = aws.client("s3")
     bucket = get_settings().media_bucket
-    moved: dict[str, Any] = {}
-    for name, info in renditions.items():
-        old = str(info["key"])
-        extension = old.rsplit(".", 1)[-1] if "." in old.rsplit("/", 1)[-1] else "bin"
-        new = ingest.media_key(tenant_id, media_id, extension)
-        s3.copy_object(Bucket=bucket, Key=new, CopySource={"Bucket": bucket, "Key": old})
-        written.append(new)
-        moved[name] = {**info, "key": new}
-    return moved
+    src = str(source["key"])
+    key = f"{prefix}{media_id}/{ingest.random_token()}.{_extension(src)}"
+    s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": src})
+    written.append(key)
+    copied = {k: v for k, v in source.items() if k in ("width", "height", "type", "bytes")}
+    return {**copied, "key": key, "src": src}
+
+
+def _entry_matches(entry: Mapping[str, Any], visibility: Visibility, source: Mapping) -> bool:
+    """A served entry is current when it shows ``visibility`` from today's source keys."""
+    if entry.get("v") != visibility.value:
+        return False
+    wanted = {n: str(source[n]["key"]) for n in VIEW_RENDITIONS if n in source}
+    have = {n: str(i.get("src")) for n, i in (entry.get("r") or {}).items()}
+    if wanted != have:
+        return False
+    download = source.get(DOWNLOAD_RENDITION)
+    have_download = entry.get("d")
+    if download is None:
+        return have_download is None
+    return isinstance(have_download, Mapping) and str(have_download.get("src")) == str(
+        download["key"]
+    )
+
+
+def _build_entry(
+    tenant_id: str,
+    album_id: str,
+    scope: str,
+    media: Media,
+    visibility: Visibility,
+    written: list[str],
+) -> dict[str, Any]:
+    source = _renditions(media.blurred if visibility is Visibility.BLURRED else media.renditions)
+    prefix = scope_prefix(tenant_id, album_id, scope)
+    entry: dict[str, Any] = {
+        "v": visibility.value,
+        "r": {
+            name: _copy(source[name], prefix, media.media_id, written)
+            for name in VIEW_RENDITIONS
+            if name in source
+        },
+    }
+    if DOWNLOAD_RENDITION in source:
+        entry["d"] = _copy(
+            source[DOWNLOAD_RENDITION],
+            scope_prefix(tenant_id, album_id, scope, download=True),
+            media.media_id,
+            written,
+        )
+    return entry
+
+
+def child_groups(tenant_id: str) -> dict[str, str]:
+    """child id -> group id, for every child of the centre."""
+    return {
+        c.child_id: c.group_id
+        for c in Child.query(tenant_pk(tenant_id), Child.sk.startswith("CHILD#"))
+    }
+
+
+def _album_of(tenant_id: str, album_id: str) -> Album | None:
+    try:
+        return Album.get(tenant_pk(tenant_id), f"ALBUM#{album_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def delete_every_version(keys: Iterable[str]) -> int:
@@ -164,10 +398,10 @@ def delete_every_version(keys: Iterable[str]) -> int:
 def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = None) -> Reconciled:
     """Make the served copies of one item match what the gate allows now (idempotent).
 
-    Rules: clean renditions that may have been handed to a family (``clean_exposed``) move to
-    fresh keys when some audience of the item may no longer see them clean, or when the item
-    is no longer published; blurred variants likewise when some audience may no longer see
-    them at all. A published item that no audience may see any more becomes ``hidden``.
+    Copies every scope should serve and does not (or serves from outdated source keys, e.g.
+    after new face boxes); removes every copy a scope should no longer serve: each version of
+    its keys is deleted and its CDN paths invalidated. A published item no audience may see
+    any more becomes ``hidden``.
     """
     from pellicule import audit
 
@@ -178,44 +412,45 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
             media = Media.get(tenant_pk(tenant_id), f"MEDIA#{media_id}", consistent_read=True)
         except DoesNotExist:
             return Reconciled(media_id, "gone")
-        published = media.state == PUBLISHED
-        found: dict[str, Decision] = {}
-        if published:
-            found = decisions(media, consent.grants(tenant_id, media.tagged_child_ids or ()), now)
-        visible = [d for d in found.values() if d.visible]
-        clean_somewhere = any(d.visibility is Visibility.CLEAN for d in found.values())
-        blurred_somewhere = any(d.visibility is Visibility.BLURRED for d in found.values())
-        lost_clean = not published or any(
-            d.visibility is not Visibility.CLEAN for d in found.values()
+        album = _album_of(tenant_id, media.album_id)
+        groups = child_groups(tenant_id) if media.state == PUBLISHED else {}
+        grants = (
+            consent.grants(tenant_id, media.tagged_child_ids or ())
+            if media.state == PUBLISHED
+            else {}
         )
-        lost_blurred = not published or any(not d.visible for d in found.values())
-        hide = published and not visible
-        rotate_clean = bool(media.clean_exposed) and (lost_clean or hide)
-        rotate_blurred = bool(media.blurred_exposed) and (lost_blurred or hide)
-        clean_exposed = (bool(media.clean_exposed) and not rotate_clean) or clean_somewhere
-        blurred_exposed = (bool(media.blurred_exposed) and not rotate_blurred) or blurred_somewhere
-        if hide:
-            clean_exposed = blurred_exposed = False
-        if not (rotate_clean or rotate_blurred or hide) and (
-            clean_exposed == bool(media.clean_exposed)
-            and blurred_exposed == bool(media.blurred_exposed)
-        ):
+        wanted = desired_scopes(media, album, groups, grants, now)
+        have = served(media)
+        hide = media.state == PUBLISHED and not wanted
+        keep = {
+            scope: entry
+            for scope, entry in have.items()
+            if scope in wanted
+            and _entry_matches(
+                entry,
+                wanted[scope],
+                _renditions(
+                    media.blurred if wanted[scope] is Visibility.BLURRED else media.renditions
+                ),
+            )
+        }
+        removed = {scope: entry for scope, entry in have.items() if scope not in keep}
+        added = sorted(scope for scope in wanted if scope not in keep)
+        if not removed and not added and not hide:
             return Reconciled(media_id, "unchanged")
 
-        renditions, blurred = _renditions(media.renditions), _renditions(media.blurred)
         written: list[str] = []
-        old_keys: list[str] = []
-        actions: list[Any] = [
-            Media.clean_exposed.set(clean_exposed),
-            Media.blurred_exposed.set(blurred_exposed),
-            Media.updated_at.set(int(now)),
-        ]
-        if rotate_clean and renditions:
-            actions.append(Media.renditions.set(_rotate(tenant_id, media_id, renditions, written)))
-            old_keys += [str(v["key"]) for v in renditions.values()]
-        if rotate_blurred and blurred:
-            actions.append(Media.blurred.set(_rotate(tenant_id, media_id, blurred, written)))
-            old_keys += [str(v["key"]) for v in blurred.values()]
+        entries = dict(keep)
+        try:
+            for scope in added:
+                entries[scope] = _build_entry(
+                    tenant_id, media.album_id, scope, media, wanted[scope], written
+                )
+        except Exception:
+            ingest.delete_media_keys(written)
+            raise
+        actions: list[Any] = [Media.updated_at.set(int(now))]
+        actions.append(Media.served.set(entries) if entries else Media.served.remove())
         if hide:
             actions.append(Media.state.set("hidden"))
         condition = (
@@ -228,11 +463,12 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
         except UpdateError:
             ingest.delete_media_keys(written)  # a concurrent edit: start again from fresh data
             continue
+        old_keys = [key for entry in removed.values() for key in served_keys(entry)]
         delete_every_version(old_keys)
         paths = [path for key in old_keys for path in cdn.media_paths(key)]
         cdn.invalidate(paths)
-        outcome = "hidden" if hide else ("rotated" if old_keys else "unchanged")
-        if old_keys or hide:
+        outcome = "hidden" if hide else ("removed" if removed and not added else "updated")
+        if removed or hide:
             audit.append(
                 tenant_id,
                 "unpublication",
@@ -241,12 +477,11 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
                 {
                     "reason": reason,
                     "outcome": outcome,
-                    "replaced_copies": len(old_keys),
-                    "audiences": ",".join(
-                        f"{a}={d.visibility.value}" for a, d in sorted(found.items())
-                    ),
+                    "removed_copies": len(old_keys),
+                    "scopes": ",".join(f"{s}={v.value}" for s, v in sorted(wanted.items()))
+                    or "none",
                 },
                 at=now,
             )
-        return Reconciled(media_id, outcome, len(old_keys), paths)
+        return Reconciled(media_id, outcome, len(old_keys), added, sorted(removed), paths)
     raise RuntimeError(f"media {media_id} kept changing; reconcile again later")
