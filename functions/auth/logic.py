@@ -37,7 +37,8 @@ ACCEPTED = {
         "has just been sent to it: open it on this device or enter its code."
     )
 }
-HOME = "/"  # where a signed-in person goes (the app's routes come with the gallery)
+HOME = "/"  # where a signed-in staff member goes
+FAMILY_HOME = "/gallery.html"  # where a signed-in guardian goes: their gallery
 
 LOG = "auth"
 
@@ -159,7 +160,8 @@ def _open_session(
     logger(LOG).info(
         "signed in", extra={"principal": account.ref, "method": method, "second_factor": step}
     )
-    view = {**_who(account), "next": HOME, "second_factor": step}
+    home = FAMILY_HOME if account.kind == "guardian" else HOME
+    view = {**_who(account), "next": home, "second_factor": step}
     return SignedIn(session_id, account.kind, view)
 
 

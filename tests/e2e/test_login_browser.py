@@ -91,7 +91,7 @@ def test_opening_a_link_consumes_nothing_and_the_button_signs_in_once(
 
     # When the person clicks
     button.click()
-    page.wait_for_url(f"{runtime.base_url}/")
+    page.wait_for_url(f"{runtime.base_url}/gallery.html")
     # Then a __Host- session cookie is set with the required flags, and the API knows them
     cookie = session_cookie(context)
     assert (cookie["secure"], cookie["httpOnly"], cookie["sameSite"]) == (True, True, "Strict")
@@ -188,6 +188,55 @@ def test_an_enrolled_director_types_a_code_from_the_app(
     page.wait_for_url(f"{runtime.base_url}/")
     me = page.request.get(f"{runtime.base_url}/api/auth/me")
     assert (me.status, me.json()["role"]) == (200, "director")
+
+
+def test_after_a_recovery_code_the_page_offers_a_new_authenticator(
+    runtime: LocalRuntime, context: Any
+) -> None:
+    from pellicule import clock, totp
+    from pellicule.models import Staff, tenant_pk
+
+    person = staff(centre("Les Saules"), "direction@saules.example", role="director")
+    old, codes = totp.SecondFactor(
+        secret=totp.new_secret(), enrolled_at=int(clock.now()), confirmed=True
+    ).with_new_recovery_codes(3)
+    key = (tenant_pk(person.tenant_id), f"STAFF#{person.principal_id}")
+    Staff.get(*key).update(actions=[Staff.second_factor.set(old.to_dict())])
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(mailed_link(runtime, person))
+    page.locator("#open-button").click()
+    # The phone is lost: a recovery code instead of the app
+    page.locator("#totp-use-recovery").click()
+    page.fill("#totp-recovery-code", codes[0])
+    page.locator("#totp-recovery-form button").click()
+    # The page says how many codes are left (few: the offer stands out) and offers a new app
+    offer = page.locator("#totp-renewal")
+    offer.wait_for(state="visible")
+    assert page.locator("#renewal-left").inner_text() == "2"
+    assert page.locator("#renewal-few").is_visible()
+    assert "Enregistrer une nouvelle application" in page.locator("#renewal-start").inner_text()
+    assert "Enrol a new authenticator" in page.locator("#renewal-start").inner_text()
+    assert page.locator("#renewal-later").is_visible()
+    page.locator("#renewal-start").click()
+    # A new QR code and key; the old app stops working only once the new one is confirmed
+    page.locator("#totp-enrol").wait_for(state="visible")
+    assert page.locator("#totp-renewal-note").is_visible()
+    new_secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    assert new_secret != old.secret
+    assert Staff.get(*key, consistent_read=True).second_factor["secret"] == old.secret
+    page.fill("#totp-confirm-code", pyotp.TOTP(new_secret).now())
+    page.locator("#totp-confirm-form button").click()
+    page.locator("#totp-recovery-codes").wait_for(state="visible")
+    assert page.locator("#totp-codes-list li").count() == 10
+    page.locator("#totp-codes-saved").click()
+    page.wait_for_url(f"{runtime.base_url}/")
+    assert Staff.get(*key, consistent_read=True).second_factor["secret"] == new_secret
+    me = page.request.get(f"{runtime.base_url}/api/auth/me")
+    assert (me.status, me.json()["role"]) == (200, "director")
+    assert problems == []
 
 
 def test_asking_for_a_link_from_the_page(runtime: LocalRuntime, context: Any) -> None:

@@ -180,7 +180,7 @@ def test_a_link_opens_one_session_once(aws: Aws, parent: Person, outbox: list[Se
         "tenant_id": parent.tenant_id,
         "tenant_name": "Accueil de loisirs Les Tilleuls",
         "principal_id": parent.principal_id,
-        "next": "/",
+        "next": "/gallery.html",  # a guardian lands on their gallery
         "second_factor": None,  # guardians never have one
     }
     session_id = cookie_value(first)
