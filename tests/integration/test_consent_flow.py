@@ -123,6 +123,21 @@ def both_give(centre: Scenario, audiences: list[str]) -> None:
     assert consent_of(centre, "lea")["consent"]["terms"]["audiences"] == sorted(audiences)
 
 
+def test_a_later_start_already_reached_is_not_a_narrowing(centre: Scenario) -> None:
+    """A guardian widening a minute after the consent was given starts "now" too: that is
+    the same start as far as the gate goes, so it is a proposal, not a restriction."""
+    from pellicule import clock
+
+    both_give(centre, [GROUP])
+    with mock.patch.object(clock, "now", return_value=clock.now() + 60):
+        outcome = centre.ok(give(centre, "g1", "lea", [GROUP, PUBLIC]))
+        state = consent_of(centre, "lea")
+    assert outcome["applied"] is False
+    assert state["history"][-1]["action"] == "proposed"
+    assert state["history"][-1]["restricts"] is False
+    assert state["consent"]["terms"]["audiences"] == [GROUP]
+
+
 def test_one_guardian_widening_alone_is_refused_and_recorded(centre: Scenario) -> None:
     both_give(centre, [GROUP])
     before = len(audit_rows(centre))

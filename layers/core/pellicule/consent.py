@@ -21,6 +21,7 @@ public write functions' defaults.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -329,6 +330,16 @@ def change(
     version = int(record.version) if record else 0
     agreeing = frozenset(agreeing)
     pending_before = record.pending.as_dict() if record and record.pending else None
+
+    if (
+        requested is not None
+        and in_force is not None
+        and requested.valid_from <= now
+        and in_force.valid_from <= now
+    ):
+        # Two starts already reached mean the same thing ("in force now"): a guardian renewing
+        # or widening a second later must not read as narrowing the past start.
+        requested = dataclasses.replace(requested, valid_from=in_force.valid_from)
 
     new_terms: Terms | None
     pending: dict[str, Any] | None = None
