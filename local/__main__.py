@@ -49,13 +49,28 @@ def _pairs(links: Any) -> Iterable[tuple[Any, Any]]:
     return [tuple(item) for item in links if isinstance(item, list | tuple) and len(item) == 2]
 
 
-def _banner(runtime: LocalRuntime, links: list[tuple[str, str]]) -> str:
+def _sign_in_hints() -> list[tuple[str, str]]:
+    """The demo people to sign in as (``local.seed.SIGN_IN``), if the seed ran."""
+    if importlib.util.find_spec("local.seed") is None:
+        return []
+    hints = getattr(importlib.import_module("local.seed"), "SIGN_IN", None) or []
+    return [(str(label), str(email)) for label, email in _pairs(hints)]
+
+
+def _banner(
+    runtime: LocalRuntime,
+    links: list[tuple[str, str]],
+    hints: list[tuple[str, str]] | None = None,
+) -> str:
     rows = [
         ("Application", f"{runtime.base_url}/"),
         ("Boîte de réception de développement / dev mailbox", f"{runtime.base_url}/_dev/mail"),
         ("Santé / health", f"{runtime.base_url}/_dev/health"),
-        *links,
     ]
+    if hints:
+        rows.append(("Connexion / sign in", f"{runtime.base_url}/login.html"))
+        rows += [(f"  {label}", email) for label, email in hints]
+    rows += links
     width = max(len(label) for label, _ in rows)
     lines = ["", "Pellicule tourne en local / is running locally:"]
     lines += [f"  {label.ljust(width)}  {url}" for label, url in rows]
@@ -92,7 +107,7 @@ def main() -> int:
         return 1
     try:
         links = _seed(runtime)
-        print(_banner(runtime, links), flush=True)
+        print(_banner(runtime, links, _sign_in_hints() if links else []), flush=True)
         while not stop.wait(0.5):
             pass
     finally:

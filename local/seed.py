@@ -45,6 +45,14 @@ GUARDIANS = (
     ("g-ines", "parent.ines@example.fr", "ines", "withdrawn"),
 )
 
+# Who to sign in as in the demo (printed by ``python -m local``): ask for a link on the sign-in
+# page, then open it from the dev mailbox.
+SIGN_IN = (
+    ("parent (Léa) : sa galerie / their gallery", "parent.lea@example.fr"),
+    ("direction / director (+ TOTP)", "directrice@les-tilleuls.example"),
+    ("animation / animator", "animateur@les-tilleuls.example"),
+)
+
 
 def _people(now: int) -> None:
     pk = tenant_pk(TENANT)

@@ -1,33 +1,32 @@
-// Pellicule web app (placeholder until the parent gallery and staff console land).
-// French first; English on request, remembered in localStorage. No third-party code.
-const messages = {
-  en: {
-    tagline: "Photos and videos of your child's activities, shared privately with families, respecting image rights.",
-    status: "The web app (family gallery, staff console) is coming soon. This page confirms the service is up.",
-    footer: "No trackers, no ads, no third-party resources.",
-    switchLabel: "Français",
-    switchAria: "Passer en français",
-  },
-};
-const french = {};
+// Pellicule landing page. French first; English on request, remembered (lib/i18n.js).
+// A browser that is already signed in goes straight to its home: a guardian to their
+// gallery, staff to the console (GET /api/auth/status answers 200 either way).
+import { wireSwitch } from "/lib/i18n.js";
 
-function apply(lang) {
-  document.documentElement.lang = lang;
-  for (const node of document.querySelectorAll("[data-i18n]")) {
-    const key = node.dataset.i18n;
-    if (!(key in french)) french[key] = node.textContent;
-    node.textContent = lang === "en" ? messages.en[key] : french[key];
+const EN = {
+  tagline: "Photos and videos of your child's activities, shared privately with families, respecting image rights.",
+  familiesTitle: "Families",
+  families: "The centre e-mails you a link: open it, press the button, and you see your children's photos. No account, no app.",
+  staffTitle: "Centre staff",
+  staff: "Get a sign-in link at your work e-mail address.",
+  signIn: "Get a sign-in link",
+  footer: "No trackers, no ads, no third-party resources.",
+};
+
+wireSwitch(document.getElementById("lang-switch"), EN);
+
+async function goHome() {
+  try {
+    const response = await fetch("/api/auth/status", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const status = await response.json();
+    const home = typeof status.home === "string" ? status.home : "";
+    if (status.signed_in && home.startsWith("/") && !home.startsWith("//") && home !== "/") {
+      window.location.replace(home);
+    }
+  } catch {
+    // Offline or the API is down: the landing page stays usable.
   }
-  const button = document.getElementById("lang-switch");
-  button.textContent = lang === "en" ? messages.en.switchLabel : "English";
-  button.lang = lang === "en" ? "fr" : "en";
-  button.setAttribute("aria-label", lang === "en" ? messages.en.switchAria : "Switch to English");
 }
 
-let current = localStorage.getItem("pellicule-lang") === "en" ? "en" : "fr";
-apply(current);
-document.getElementById("lang-switch").addEventListener("click", () => {
-  current = current === "en" ? "fr" : "en";
-  localStorage.setItem("pellicule-lang", current);
-  apply(current);
-});
+goHome();

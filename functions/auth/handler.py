@@ -4,6 +4,8 @@
 - ``POST session``: ``{"token"}`` or ``{"email", "code"}`` -> a new session cookie
 - ``POST logout``: ends this session; ``POST logout-everywhere``: every session of the person
 - ``GET  me``: who is signed in
+- ``GET  status``: ``{"signed_in": false}`` or the person's kind, role and home page (never
+  401: the landing page asks it without knowing)
 - ``POST totp/enrol``, ``totp/confirm`` ``{"code"}``, ``totp/verify`` ``{"code"}`` or
   ``{"recovery_code"}``: the staff second factor; the only routes a session whose second
   factor is pending reaches (``http.pending_principal``)
@@ -148,6 +150,11 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         principal = http.principal(event())
         body = http.json_body(app.current_event.body)
         return http.json_response(200, second_factor.renew_recovery_codes(principal, body))
+
+    @app.get(f"{BASE}/status")
+    def status() -> Response:
+        """Whether this browser is signed in, and where its home is (200 either way)."""
+        return http.json_response(200, logic.status(event()))
 
     @app.get(f"{BASE}/me")
     def me() -> Response:

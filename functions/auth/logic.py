@@ -37,7 +37,7 @@ ACCEPTED = {
         "has just been sent to it: open it on this device or enter its code."
     )
 }
-HOME = "/"  # where a signed-in staff member goes
+HOME = "/staff.html"  # where a signed-in staff member goes: the console
 FAMILY_HOME = "/gallery.html"  # where a signed-in guardian goes: their gallery
 
 LOG = "auth"
@@ -173,6 +173,19 @@ def _who(account: magic_links.Account) -> dict[str, Any]:
         "tenant_name": account.tenant_name,
         "principal_id": account.principal_id,
     }
+
+
+def status(event: dict[str, Any]) -> dict[str, Any]:
+    """Signed in or not (a pending second factor counts as not yet), and the home page."""
+    from pellicule import http
+    from pellicule.errors import Unauthenticated as NotSignedIn
+
+    try:
+        principal = http.principal(event)
+    except NotSignedIn:
+        return {"signed_in": False}
+    home = FAMILY_HOME if principal.kind == "guardian" else HOME
+    return {"signed_in": True, "kind": principal.kind, "role": principal.role, "home": home}
 
 
 def me(principal: Principal) -> dict[str, Any]:

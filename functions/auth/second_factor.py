@@ -26,7 +26,7 @@ VERIFY = "verify"
 MAX_FAILURES = 5  # wrong codes per pending session, then it is revoked
 # Per staff member, across sessions: asking for new links does not reset the attempts.
 PER_STAFF = ratelimit.Limit("totp-staff", 30, 3600)
-HOME = "/"
+HOME = "/staff.html"  # the staff console
 LOG = "auth"
 # Replacing the authenticator (new phone) is allowed to the one session that passed a recovery
 # code, or the current code, for at most as long as a staff session lives.

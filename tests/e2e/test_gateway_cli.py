@@ -191,3 +191,17 @@ def test_failing_seed_does_not_stop_the_runtime(monkeypatch):
     monkeypatch.setitem(sys.modules, "local.seed", module)
     monkeypatch.setenv("PELLICULE_SEED", "1")
     assert cli._seed(object()) == []  # type: ignore[arg-type]
+
+
+def test_the_banner_says_where_and_as_whom_to_sign_in(monkeypatch):
+    import local.__main__ as cli
+    from local import seed
+
+    runtime = types.SimpleNamespace(
+        base_url="http://127.0.0.1:8080", moto_url="http://127.0.0.1:8081"
+    )
+    banner = cli._banner(runtime, [("Photo 1", "http://x/m")], cli._sign_in_hints())  # type: ignore[arg-type]
+    assert "http://127.0.0.1:8080/login.html" in banner
+    for _, email in seed.SIGN_IN:
+        assert email in banner
+    assert "login.html" not in cli._banner(runtime, [], [])  # type: ignore[arg-type]

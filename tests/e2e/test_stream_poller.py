@@ -138,8 +138,11 @@ def test_only_the_records_the_filters_let_through_are_delivered(runtime: LocalRu
     )
     pending_media = f"MEDIA#{uuid.uuid4().hex}"
     media_pk = _put(runtime, pending_media, state={"S": "pending"})
-    _put(runtime, pending_media, media_pk, state={"S": "published"})  # was pending
-    # ...and one that matches: a published item changes
+    _put(runtime, pending_media, media_pk, state={"S": "ready"})  # never published
+    # ...and those that match: an item becomes published, a published item changes
+    publishing = f"MEDIA#{uuid.uuid4().hex}"
+    publishing_pk = _put(runtime, publishing, state={"S": "ready"})
+    _put(runtime, publishing, publishing_pk, state={"S": "published"})
     published = f"MEDIA#{uuid.uuid4().hex}"
     published_pk = _put(runtime, published, state={"S": "published"})
     _put(runtime, published, published_pk, state={"S": "hidden"})
@@ -153,6 +156,8 @@ def test_only_the_records_the_filters_let_through_are_delivered(runtime: LocalRu
     assert REVOCATION.records(consent) == []
     assert REVOCATION.records(pending_media) == []
     assert len(REVOCATION.records(logged)) == 1  # the INSERT only
+    (publication,) = REVOCATION.records(publishing)
+    assert publication["dynamodb"]["NewImage"]["state"] == {"S": "published"}
     (change,) = REVOCATION.records(published)
     assert change["eventName"] == "MODIFY"
     assert change["dynamodb"]["OldImage"]["state"] == {"S": "published"}

@@ -158,10 +158,10 @@ def test_face_boxes_give_blurred_variants_behind_signed_urls(
         clean_url = item["renditions"][name]["url"]
         assert blurred_url.split("?")[0] != clean_url.split("?")[0]
         images.assert_clean_jpeg(_fetch(blurred_url), exiftool=False)
-    # A blurred variant's signature does not open the clean rendition.
-    forged = (
-        item["renditions"]["download"]["url"].split("?", 1)[0]
-        + "?"
-        + item["blurred"]["download"]["url"].split("?", 1)[1]
-    )
+    # Staff get one policy for their centre (both variants are theirs to see); it opens no
+    # other centre's media. What a family's policy reaches: tests/security/test_signed_delivery.
+    download = item["blurred"]["download"]["url"]
+    path, query = download.split("?", 1)
+    base, _, key = path.partition("/media/t/")
+    forged = f"{base}/media/t/another-centre/{key.partition('/')[2]}?{query}"
     assert requests.get(forged, timeout=30).status_code == 403

@@ -523,3 +523,33 @@ def test_sessions_are_indexed_by_person(aws: Aws) -> None:
     assert record.gsi1pk == f"SESSIONS#{tenant}#staff#s-1"
     assert record.gsi1sk == record.pk
     assert sessions.revoke_all(tenant, "staff", "s-1") == 1
+
+
+# --- Status (the landing page's question) ----------------------------------------------------
+
+
+def test_status_says_who_is_signed_in_and_where_they_go(aws: Aws, parent: Person) -> None:
+    # Anonymous, or an unknown cookie: 200, not signed in (the landing page logs no error)
+    for session in (None, "not-a-session"):
+        response = auth("GET", "/status", session=session)
+        assert response["statusCode"] == 200
+        assert payload(response) == {"signed_in": False}
+    # A guardian goes to their gallery
+    family = sessions.create(parent.tenant_id, "guardian", parent.principal_id, "guardian")
+    assert payload(auth("GET", "/status", session=family)) == {
+        "signed_in": True,
+        "kind": "guardian",
+        "role": "guardian",
+        "home": "/gallery.html",
+    }
+    # Staff go to the console; with the second factor still pending, they are not signed in
+    animator = staff(parent.tenant_id, "anim@centre.example", role="animator")
+    full = sessions.create(parent.tenant_id, "staff", animator.principal_id, "animator")
+    assert payload(auth("GET", "/status", session=full))["home"] == "/staff.html"
+    pending = sessions.create(
+        parent.tenant_id, "staff", animator.principal_id, "animator", second_factor_pending=True
+    )
+    assert payload(auth("GET", "/status", session=pending)) == {"signed_in": False}
+    # Signed out: not signed in any more
+    sessions.revoke(family)
+    assert payload(auth("GET", "/status", session=family)) == {"signed_in": False}
