@@ -11,6 +11,7 @@ const EN = {
   skip: "Skip to content",
   account: "Account",
   signOut: "Sign out",
+  consentsLink: "My consents",
   albumsTitle: "Albums",
   albumsEmpty: "No photos to see yet. You will get an e-mail when there are some.",
   back: "← All albums",
