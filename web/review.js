@@ -1,0 +1,723 @@
+// Pellicule staff validation page (docs/web.md, docs/consent.md): the queue of processed items,
+// tagging with roster chips, face boxes for the blurred variant, and the director's decision.
+//
+// Everything goes through the API, which checks roles itself: the buttons a person may not use
+// are simply not shown. The API's bilingual error messages are shown as they are.
+
+import { ApiError, call, signOut } from "/lib/api.js";
+import { formatDate, t, wireSwitch } from "/lib/i18n.js";
+import { BoxEditor } from "/review/boxes.js";
+import { AUDIENCES, audienceName, describe, summary } from "/review/gate.js";
+
+const EN = {
+  skip: "Skip to content",
+  staffNav: "Staff area",
+  navAlbums: "Albums",
+  navReview: "Validation",
+  signOut: "Sign out",
+  pageTitle: "Photo validation",
+  queueTitle: "Waiting for review",
+  loading: "Loading…",
+  queueEmpty: "Nothing to review for now.",
+  gateTitle: "Who could see this photo",
+  canvasHelp:
+    "To blur a face, draw a box over it with the mouse or a finger. With the keyboard: " +
+    "“Add a box”, then the arrows to move it, Shift + arrows to resize it, Delete to remove it.",
+  tagsTitle: "Children in the photo",
+  tagsHelp: "Tap the name of every child who can be seen in the photo.",
+  otherChildren: "Children of other groups",
+  noChild: "No identifiable child in this photo",
+  saveTags: "Save the children",
+  facesTitle: "Faces to blur",
+  facesHelp:
+    "A child without consent can be blurred instead of dropping the photo: one box per face, " +
+    "then choose which child it hides.",
+  facesLocked: "Blurring can be changed before validation only.",
+  addBox: "Add a box",
+  saveFaces: "Save the blurring",
+  blurredCaption: "Blurred version, the one families without consent will see",
+  decisionTitle: "Decision",
+  audiencesLegend: "Publish for",
+  approve: "Approve and publish",
+  publish: "Publish",
+  unpublish: "Unpublish",
+  rejectLabel: "Reason for rejection (the animator will see it)",
+  reject: "Reject",
+  footer: "Private photos: nothing is shown to families before validation.",
+};
+
+const POLL_MS = 1000;
+const POLL_LIMIT_MS = 90_000;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  who: null, // GET /api/auth/me
+  me: null, // GET /api/admin/me: role, may_publish
+  children: new Map(),
+  groups: new Map(),
+  albums: new Map(),
+  queue: [],
+  thumbs: new Map(), // media_id -> signed thumbnail URL
+  item: null, // GET /api/gallery/media/<id>
+  gate: null, // the gate preview of the selected item (queue / admin answers)
+  selected: new Set(), // chips pressed
+  noChild: false,
+  audiences: null, // the audiences ticked for publication (Set)
+  extraHides: [], // hidden children the saved boxes cover beyond one per box
+  retried: false,
+  poll: 0,
+};
+
+let editor;
+
+function element(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// --- Messages ------------------------------------------------------------------------------
+
+function say(text) {
+  $("status").textContent = text;
+}
+
+function showError(error) {
+  const node = $("error");
+  if (!error) {
+    node.textContent = "";
+    node.hidden = true;
+    return;
+  }
+  if (error instanceof ApiError && error.code === "signed_out") return;
+  node.textContent = error instanceof ApiError ? error.message
+    : t("Une erreur est survenue. Réessayez dans un instant.", "Something went wrong. Try again in a moment.");
+  node.hidden = false;
+}
+
+// Run an action: clear the previous error, show the new one (the API's words) if any.
+async function attempt(action) {
+  showError(null);
+  try {
+    return await action();
+  } catch (error) {
+    showError(error);
+    return undefined;
+  }
+}
+
+function childName(id) {
+  const child = state.children.get(id);
+  return child ? `${child.first_name} ${child.initial}` : t("un enfant inconnu", "an unknown child");
+}
+
+function defaultAudience(albumId) {
+  const album = state.albums.get(albumId);
+  return album && !album.group_id ? "all_families_of_centre" : "families_of_group";
+}
+
+// "Photo du 14 juin 2026 — Sortie"; in the queue (no capture date there): "Photo n° 2 — Sortie
+// (8 juillet 2026)".
+function itemTitle(item, position) {
+  const album = state.albums.get(item.album_id);
+  let kind = item.kind === "video" ? t("Vidéo", "Video") : t("Photo", "Photo");
+  if (position) kind = t(`${kind} n° ${position}`, `${kind} no. ${position}`);
+  const date = item.capture_date ? formatDate(item.capture_date) : "";
+  const parts = [date ? t(`${kind} du ${date}`, `${kind} of ${date}`) : kind];
+  if (album) parts.push(date || !album.date ? album.title : `${album.title} (${formatDate(album.date)})`);
+  return parts.join(" — ");
+}
+
+function stateName(value) {
+  switch (value) {
+    case "ready": return t("En attente de validation", "Waiting for review");
+    case "published": return t("Publiée", "Published");
+    case "hidden": return t("Retirée (non visible des familles)", "Unpublished (not visible to families)");
+    case "rejected": return t("Refusée", "Rejected");
+    default: return t("En cours de traitement", "Being processed");
+  }
+}
+
+// --- Queue -----------------------------------------------------------------------------------
+
+async function loadThumbs(items) {
+  const albums = [...new Set(items.filter((i) => !state.thumbs.has(i.media_id)).map((i) => i.album_id))];
+  await Promise.all(albums.slice(0, 20).map(async (albumId) => {
+    try {
+      const page = await call("GET", `/api/gallery/albums/${encodeURIComponent(albumId)}`);
+      for (const item of page.items) {
+        const source = item.renditions.thumb || item.renditions.poster || item.renditions.web;
+        if (source) state.thumbs.set(item.media_id, source.url);
+      }
+    } catch {
+      // thumbnails are a comfort: the queue works without them
+    }
+  }));
+}
+
+async function loadQueue() {
+  const { items } = await call("GET", "/api/admin/queue");
+  state.queue = items;
+  await loadThumbs(items);
+  const current = state.item && items.find((i) => i.media_id === state.item.media_id);
+  if (current) state.gate = current.gate;
+  renderQueue();
+}
+
+function tagLine(item) {
+  if (item.tagged_child_ids.length) {
+    return t(`Enfants : ${item.tagged_child_ids.map(childName).join(", ")}`,
+      `Children: ${item.tagged_child_ids.map(childName).join(", ")}`);
+  }
+  if (item.no_identifiable_child) return t("Aucun enfant identifiable", "No identifiable child");
+  return t("Aucun enfant identifié pour l'instant", "No child tagged yet");
+}
+
+function renderQueue() {
+  $("queue-loading").hidden = true;
+  const list = $("queue");
+  list.replaceChildren();
+  const selectedId = state.item && state.item.media_id;
+  state.queue.forEach((item, index) => {
+    const audience = defaultAudience(item.album_id);
+    const decision = item.gate[audience];
+    const thumb = state.thumbs.get(item.media_id);
+    const children = [];
+    if (thumb) {
+      const image = element("img", { src: thumb, alt: "", loading: "lazy" });
+      image.addEventListener("error", () => image.remove());
+      children.push(image);
+    } else {
+      children.push(element("span", { class: "no-thumb", "aria-hidden": "true" }));
+    }
+    children.push(element("span", { class: "queue-text" }, [
+      element("span", { class: "queue-title", text: itemTitle(item, index + 1) }),
+      element("span", { class: "queue-tags", text: tagLine(item) }),
+      element("span", {
+        class: `queue-gate ${decision ? decision.visibility : ""}`,
+        text: summary(item.gate, audience, childName),
+      }),
+    ]));
+    const link = element("a", {
+      href: `#/media/${item.media_id}`,
+      class: "queue-item",
+      "data-media-id": item.media_id,
+      "aria-current": item.media_id === selectedId ? "true" : undefined,
+    }, children);
+    list.append(element("li", {}, [link]));
+  });
+  const count = state.queue.length;
+  $("queue-count").textContent = count ? `(${count})` : "";
+  $("queue-empty").hidden = count > 0;
+}
+
+// --- The selected item -----------------------------------------------------------------------
+
+async function select(mediaId, { focus = true } = {}) {
+  stopPolling();
+  say("");
+  $("blur-status").textContent = "";
+  const item = await call("GET", `/api/gallery/media/${encodeURIComponent(mediaId)}`);
+  state.item = item;
+  const queued = state.queue.find((i) => i.media_id === mediaId);
+  state.gate = queued ? queued.gate : null;
+  state.selected = new Set(item.tagged_child_ids);
+  state.noChild = item.no_identifiable_child;
+  state.audiences = null; // the album's default until changed
+  const hidden = [...item.blurred_child_ids];
+  const boxes = item.face_boxes.map(([x, y, w, h]) => ({ x, y, w, h, child: hidden.shift() || "" }));
+  state.extraHides = hidden;
+  state.retried = false;
+  editor.set(boxes, canEditFaces());
+  renderItem();
+  renderQueue();
+  $("item").hidden = false;
+  if (focus) $("item-title").focus();
+}
+
+function canEditFaces() {
+  return state.item && state.item.kind === "photo" && state.item.state === "ready";
+}
+
+function tagsDirty() {
+  const saved = new Set(state.item.tagged_child_ids);
+  if (saved.size !== state.selected.size) return true;
+  for (const id of state.selected) if (!saved.has(id)) return true;
+  return state.noChild !== state.item.no_identifiable_child;
+}
+
+function renderItem() {
+  const item = state.item;
+  if (!item) return;
+  $("item-title").textContent = itemTitle(item);
+  $("item-state").textContent = item.state === "rejected" && item.rejection_reason
+    ? `${stateName(item.state)} : ${item.rejection_reason}` : stateName(item.state);
+  renderGate();
+  renderPhoto();
+  renderChips();
+  renderFaces();
+  renderDecision();
+}
+
+function renderGate() {
+  const list = $("gate");
+  list.replaceChildren();
+  if (!state.gate) {
+    list.append(element("li", {
+      text: t("L'aperçu est donné pour les photos en attente de validation.",
+        "The preview is given for photos waiting for review."),
+    }));
+    return;
+  }
+  const preferred = defaultAudience(state.item.album_id);
+  for (const audience of AUDIENCES) {
+    const decision = state.gate[audience];
+    if (!decision) continue;
+    const label = audience === preferred
+      ? `${audienceName(audience)} ${t("(par défaut)", "(default)")}` : audienceName(audience);
+    list.append(element("li", { class: decision.visibility, "data-audience": audience }, [
+      element("strong", { text: label }),
+      element("span", { text: `${t(" : ", ": ")}${describe(decision, childName)}` }),
+    ]));
+  }
+}
+
+function renderPhoto() {
+  const item = state.item;
+  const source = item.renditions.web || item.renditions.poster || item.renditions.download
+    || item.renditions.thumb;
+  const photo = $("photo");
+  if (!source) {
+    photo.removeAttribute("src");
+    return;
+  }
+  if (photo.getAttribute("src") !== source.url) photo.src = source.url;
+  photo.width = source.width;
+  photo.height = source.height;
+  photo.alt = t(`${itemTitle(item)}, à valider`, `${itemTitle(item)}, to review`);
+  // Keep the whole photo on screen: its width follows its aspect ratio (CSSOM, CSP-safe).
+  $("canvas").style.maxWidth = `calc(70vh * ${source.width / source.height})`;
+}
+
+function chip(child) {
+  const pressed = state.selected.has(child.child_id);
+  const parts = [element("span", { class: "chip-name", text: `${child.first_name} ${child.initial}` })];
+  if (child.consent.status !== "active") {
+    parts.push(element("span", { class: "chip-note", text: t("sans consentement", "no consent") }));
+  }
+  const button = element("button", {
+    type: "button",
+    class: "chip",
+    "aria-pressed": pressed ? "true" : "false",
+    "data-child-id": child.child_id,
+  }, parts);
+  button.addEventListener("click", () => toggleChild(child.child_id, button));
+  return button;
+}
+
+function renderChips() {
+  const album = state.albums.get(state.item.album_id);
+  const groupId = album && album.group_id;
+  const byName = (a, b) => a.first_name.localeCompare(b.first_name, "fr");
+  const visible = [...state.children.values()]
+    .filter((c) => !c.archived || state.selected.has(c.child_id))
+    .sort(byName);
+  const main = groupId ? visible.filter((c) => c.group_id === groupId) : visible;
+  const others = groupId ? visible.filter((c) => c.group_id !== groupId) : [];
+  const group = groupId && state.groups.get(groupId);
+  $("chips-main").setAttribute("aria-label", group
+    ? t(`Enfants du groupe ${group.name}`, `Children of the group ${group.name}`)
+    : t("Enfants du centre", "Children of the centre"));
+  $("chips-main").replaceChildren(...main.map(chip));
+  $("chips-other").replaceChildren(...others.map(chip));
+  $("others").hidden = others.length === 0;
+  if (others.some((c) => state.selected.has(c.child_id))) $("others").open = true;
+  $("no-child").checked = state.noChild;
+  markTagsDirty();
+}
+
+function toggleChild(childId, button) {
+  if (state.selected.has(childId)) {
+    state.selected.delete(childId);
+    for (const box of editor.boxes) if (box.child === childId) box.child = "";
+  } else {
+    state.selected.add(childId);
+    state.noChild = false;
+    $("no-child").checked = false;
+  }
+  button.setAttribute("aria-pressed", state.selected.has(childId) ? "true" : "false");
+  markTagsDirty();
+  renderBoxList();
+}
+
+function markTagsDirty() {
+  $("save-tags").classList.toggle("dirty", tagsDirty());
+}
+
+async function saveTags() {
+  const item = state.item;
+  const view = await call("PUT", `/api/admin/media/${encodeURIComponent(item.media_id)}/tags`, {
+    body: {
+      child_ids: [...state.selected],
+      no_identifiable_child: state.noChild,
+      version: item.version,
+    },
+  });
+  applyView(view);
+  return view;
+}
+
+// An admin answer (media_view): the saved tags, the version, the gate preview.
+function applyView(view) {
+  const item = state.item;
+  item.tagged_child_ids = view.tagged_child_ids;
+  item.no_identifiable_child = view.no_identifiable_child;
+  item.blurred_child_ids = view.blurred_child_ids;
+  item.version = view.version;
+  item.state = view.state;
+  item.published_audiences = view.published_audiences;
+  item.rejection_reason = view.rejection_reason;
+  state.gate = view.gate;
+  const index = state.queue.findIndex((i) => i.media_id === view.media_id);
+  if (index >= 0) {
+    if (view.state === "ready") state.queue[index] = view;
+    else state.queue.splice(index, 1);
+  }
+  markTagsDirty();
+  renderQueue();
+}
+
+// --- Face boxes ------------------------------------------------------------------------------
+
+function renderFaces() {
+  const photo = state.item.kind === "photo";
+  $("faces-panel").hidden = !photo;
+  const editable = canEditFaces();
+  if (editor.enabled !== editable) editor.set(editor.boxes, editable);
+  $("faces-locked").hidden = editable;
+  $("canvas-help").hidden = !editable;
+  $("add-box").hidden = !editable;
+  $("save-faces").hidden = !editable;
+  renderBoxList();
+  renderBlurred();
+}
+
+function renderBoxList() {
+  const list = $("box-list");
+  list.replaceChildren();
+  const editable = canEditFaces();
+  const tagged = [...state.selected];
+  editor.boxes.forEach((box, index) => {
+    const id = `box-child-${index}`;
+    const choice = element("select", { id, disabled: editable ? undefined : "disabled" }, [
+      element("option", { value: "", text: t("— un visage non identifié —", "— an unidentified face —") }),
+      ...tagged.map((childId) => element("option", { value: childId, text: childName(childId) })),
+    ]);
+    choice.value = tagged.includes(box.child) ? box.child : "";
+    choice.addEventListener("change", () => { box.child = choice.value; });
+    const parts = [
+      element("label", { for: id, text: t(`Le cadre ${index + 1} cache`, `Box ${index + 1} hides`) }),
+      choice,
+    ];
+    if (editable) {
+      const remove = element("button", {
+        type: "button",
+        class: "link",
+        "aria-label": t(`Retirer le cadre ${index + 1}`, `Remove box ${index + 1}`),
+        text: t("Retirer", "Remove"),
+      });
+      remove.addEventListener("click", () => editor.remove(index));
+      parts.push(remove);
+    }
+    list.append(element("li", {}, parts));
+  });
+  const extra = state.extraHides.filter((id) => state.selected.has(id));
+  $("extra-hides").hidden = extra.length === 0;
+  $("extra-hides").textContent = extra.length
+    ? t(`Cachés aussi par ces cadres : ${extra.map(childName).join(", ")}`,
+      `Also hidden by these boxes: ${extra.map(childName).join(", ")}`) : "";
+}
+
+function renderBlurred() {
+  const blurred = state.item.blurred || {};
+  const source = blurred.web || blurred.thumb || blurred.download;
+  $("blurred-figure").hidden = !source;
+  if (source) {
+    const image = $("blurred-photo");
+    if (image.getAttribute("src") !== source.url) image.src = source.url;
+    image.width = source.width;
+    image.height = source.height;
+    image.alt = t("Version floutée de la photo", "Blurred version of the photo");
+  }
+}
+
+function pathOf(url) {
+  return url ? new URL(url, window.location.href).pathname : "";
+}
+
+async function saveFaces() {
+  const item = state.item;
+  if (tagsDirty()) await saveTags();
+  const tagged = new Set(item.tagged_child_ids);
+  const hides = new Set(editor.boxes.map((box) => box.child).filter((id) => id && tagged.has(id)));
+  for (const id of state.extraHides) if (tagged.has(id)) hides.add(id);
+  const before = pathOf(item.blurred && item.blurred.web && item.blurred.web.url);
+  const saved = await call("PUT", `/api/upload/media/${encodeURIComponent(item.media_id)}/faces`, {
+    body: { boxes: editor.values(), hides: [...hides] },
+  });
+  item.face_boxes = saved.boxes;
+  item.blurred_child_ids = saved.hides;
+  item.blur_revision = saved.blur_revision;
+  $("blur-status").textContent = saved.boxes.length
+    ? t("Floutage enregistré : la version floutée se prépare…", "Blurring saved: the blurred version is being prepared…")
+    : t("Cadres retirés.", "Boxes removed.");
+  waitForBlur(item.media_id, saved.blur_revision, before, saved.boxes.length > 0);
+}
+
+function stopPolling() {
+  state.poll += 1;
+}
+
+// The processor re-renders the blurred variant asynchronously: poll the item until the variant
+// of this revision is there (its objects get fresh keys), then show it and refresh the gate.
+function waitForBlur(mediaId, revision, before, expectVariant) {
+  const token = ++state.poll;
+  const deadline = Date.now() + POLL_LIMIT_MS;
+  const tick = async () => {
+    if (token !== state.poll) return;
+    let fresh;
+    try {
+      fresh = await call("GET", `/api/gallery/media/${encodeURIComponent(mediaId)}`);
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    if (token !== state.poll) return;
+    const web = fresh.blurred && fresh.blurred.web;
+    const done = fresh.blur_revision !== revision
+      || (expectVariant ? Boolean(web) && pathOf(web.url) !== before : !web);
+    if (!done) {
+      if (Date.now() > deadline) {
+        $("blur-status").textContent = t(
+          "La version floutée tarde : rechargez la page dans un moment.",
+          "The blurred version is late: reload the page in a moment.",
+        );
+        return;
+      }
+      window.setTimeout(tick, POLL_MS);
+      return;
+    }
+    state.item.blurred = fresh.blurred;
+    state.item.blur_revision = fresh.blur_revision;
+    state.item.renditions = fresh.renditions;
+    renderBlurred();
+    try {
+      await loadQueue();
+    } catch (error) {
+      showError(error);
+    }
+    renderGate();
+    $("blur-status").textContent = expectVariant
+      ? t("La version floutée est prête.", "The blurred version is ready.")
+      : t("Plus de version floutée.", "No blurred version any more.");
+  };
+  window.setTimeout(tick, POLL_MS);
+}
+
+// --- Decision (directors, or trusted animators) ----------------------------------------------
+
+function renderDecision() {
+  const item = state.item;
+  const may = Boolean(state.me && state.me.may_publish);
+  const director = Boolean(state.me && state.me.role === "director");
+  const ready = item.state === "ready";
+  $("decision").hidden = !may || !["ready", "hidden", "published"].includes(item.state);
+  $("approve").hidden = !ready;
+  $("reject-form").hidden = !ready;
+  $("publish").hidden = item.state !== "hidden";
+  $("unpublish").hidden = !(director && item.state === "published");
+  $("audiences").hidden = item.state === "published";
+  renderAudiences();
+}
+
+function renderAudiences() {
+  const fieldset = $("audiences");
+  for (const node of fieldset.querySelectorAll(".check")) node.remove();
+  if (!state.audiences) state.audiences = new Set([defaultAudience(state.item.album_id)]);
+  for (const audience of AUDIENCES) {
+    const id = `audience-${audience}`;
+    const input = element("input", { type: "checkbox", id, value: audience });
+    input.checked = state.audiences.has(audience);
+    input.addEventListener("change", () => {
+      if (input.checked) state.audiences.add(audience);
+      else state.audiences.delete(audience);
+    });
+    fieldset.append(element("p", { class: "check" }, [
+      input,
+      element("label", { for: id, text: audienceName(audience) }),
+    ]));
+  }
+}
+
+function chosenAudiences() {
+  return AUDIENCES.filter((audience) => state.audiences && state.audiences.has(audience));
+}
+
+async function decide(path, body, done) {
+  const item = state.item;
+  const view = await call("POST", `/api/admin/media/${encodeURIComponent(item.media_id)}/${path}`, { body });
+  applyView(view);
+  renderItem();
+  let message = done(view);
+  if (view.refused_audiences && view.refused_audiences.length) {
+    message += t(
+      ` Pas pour : ${view.refused_audiences.map(audienceName).join(", ")} (la règle de publication ne le permet pas).`,
+      ` Not for: ${view.refused_audiences.map(audienceName).join(", ")} (the publication rule does not allow it).`,
+    );
+  }
+  say(message);
+  $("item-title").focus();
+  await loadQueue();
+}
+
+function published(view) {
+  const names = view.published_audiences.map(audienceName).join(", ");
+  return t(`Photo publiée pour : ${names}.`, `Photo published for: ${names}.`);
+}
+
+function requireAudiences() {
+  const audiences = chosenAudiences();
+  if (!audiences.length) {
+    throw new ApiError(400, t("Choisissez au moins un public.", "Choose at least one audience."), "audiences");
+  }
+  return audiences;
+}
+
+// --- Start -----------------------------------------------------------------------------------
+
+function roleNote() {
+  const me = state.me;
+  if (me.role === "director") {
+    return t("Vous identifiez, floutez, validez et publiez.", "You tag, blur, approve and publish.");
+  }
+  if (me.may_publish) {
+    return t("Animateur·rice de confiance : vous pouvez aussi valider et publier.",
+      "Trusted animator: you may also approve and publish.");
+  }
+  return t(
+    "Vous identifiez les enfants et floutez les visages ; la direction valide avant toute publication.",
+    "You tag the children and blur faces; the director validates before anything is published.",
+  );
+}
+
+function rerender() {
+  document.title = t("Validation — Pellicule", "Validation — Pellicule");
+  if (state.me) $("role-note").textContent = roleNote();
+  renderQueue();
+  if (state.item) {
+    renderItem();
+    editor.render();
+  }
+}
+
+async function route({ focus = true } = {}) {
+  const match = window.location.hash.match(/^#\/media\/([A-Za-z0-9_-]{1,64})$/);
+  if (match) {
+    await attempt(() => select(match[1], { focus }));
+  } else {
+    stopPolling();
+    state.item = null;
+    $("item").hidden = true;
+    renderQueue();
+  }
+}
+
+function wire() {
+  wireSwitch($("lang-switch"), EN, rerender);
+  $("sign-out").addEventListener("click", () => signOut());
+  editor = new BoxEditor($("overlay"), $("box-live"), () => renderBoxList());
+  $("add-box").addEventListener("click", () => editor.add());
+  $("photo").addEventListener("error", () => {
+    if (state.retried || !state.item) return; // signed URLs last minutes: fetch them again once
+    state.retried = true;
+    attempt(async () => {
+      const fresh = await call("GET", `/api/gallery/media/${encodeURIComponent(state.item.media_id)}`);
+      state.item.renditions = fresh.renditions;
+      state.item.blurred = fresh.blurred;
+      renderPhoto();
+      renderBlurred();
+    });
+  });
+  $("no-child").addEventListener("change", () => {
+    state.noChild = $("no-child").checked;
+    if (state.noChild) {
+      state.selected.clear();
+      for (const node of document.querySelectorAll(".chip")) node.setAttribute("aria-pressed", "false");
+      for (const box of editor.boxes) box.child = "";
+      renderBoxList();
+    }
+    markTagsDirty();
+  });
+  $("save-tags").addEventListener("click", () => attempt(async () => {
+    await saveTags();
+    renderItem();
+    say(t("Enfants enregistrés.", "Children saved."));
+  }));
+  $("save-faces").addEventListener("click", () => attempt(saveFaces));
+  $("approve").addEventListener("click", () => attempt(() => decide(
+    "review", { decision: "approve", audiences: requireAudiences() }, published,
+  )));
+  $("publish").addEventListener("click", () => attempt(() => decide(
+    "publish", { audiences: requireAudiences() }, published,
+  )));
+  $("unpublish").addEventListener("click", () => attempt(() => decide(
+    "unpublish", {}, () => t("Publication retirée : les familles ne la voient plus.",
+      "Unpublished: families no longer see it."),
+  )));
+  $("reject-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const reason = $("reject-reason").value.trim();
+    attempt(async () => {
+      if (!reason) {
+        $("reject-reason").focus();
+        throw new ApiError(400, t("Indiquez le motif du refus.", "Give the reason for the rejection."), "reason");
+      }
+      await decide("review", { decision: "reject", reason }, () => t("Photo refusée.", "Photo rejected."));
+      $("reject-reason").value = "";
+    });
+  });
+  window.addEventListener("hashchange", () => route());
+}
+
+async function start() {
+  wire();
+  await attempt(async () => {
+    state.who = await call("GET", "/api/auth/me");
+    $("centre-name").textContent = state.who.tenant_name || "";
+    if (state.who.kind !== "staff") {
+      $("queue-loading").hidden = true;
+      say(t("Cette page est celle de l'équipe du centre.", "This page is for the centre's staff."));
+      return;
+    }
+    const [me, children, groups, albums] = await Promise.all([
+      call("GET", "/api/admin/me"),
+      call("GET", "/api/admin/children"),
+      call("GET", "/api/admin/groups"),
+      call("GET", "/api/admin/albums"),
+    ]);
+    state.me = me;
+    $("role-note").textContent = roleNote();
+    for (const child of children.children) state.children.set(child.child_id, child);
+    for (const group of groups.groups) state.groups.set(group.group_id, group);
+    for (const album of albums.albums) state.albums.set(album.album_id, album);
+    await loadQueue();
+    await route({ focus: false });
+  });
+}
+
+start();

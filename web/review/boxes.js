@@ -1,0 +1,211 @@
+// Face boxes drawn on the displayed (upright) photo, normalised to 0..1: [x, y, w, h].
+//
+// Mouse, pen or finger (pointer events): drag on the photo draws a box, drag a box moves it,
+// drag its corner resizes it. Keyboard: each box is a button; arrows move it, Shift + arrows
+// resize it, Delete or Backspace removes it. Positions are set through the CSSOM (allowed by
+// the CSP, unlike style attributes).
+
+import { t } from "/lib/i18n.js";
+
+const MIN = 0.02;
+const STEP = 0.02;
+const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+const percent = (value) => `${Math.round(value * 100)} %`;
+
+export class BoxEditor {
+  // overlay: the element laid exactly over the image; live: a polite live region;
+  // onChange(boxes): after any change (the list, the hidden children...).
+  constructor(overlay, live, onChange) {
+    this.overlay = overlay;
+    this.live = live;
+    this.onChange = onChange;
+    this.boxes = [];
+    this.enabled = true;
+    this.drag = null;
+    overlay.addEventListener("pointerdown", (event) => this.pointerDown(event));
+    overlay.addEventListener("pointermove", (event) => this.pointerMove(event));
+    overlay.addEventListener("pointerup", (event) => this.pointerUp(event));
+    overlay.addEventListener("pointercancel", (event) => this.pointerUp(event));
+    overlay.addEventListener("keydown", (event) => this.keyDown(event));
+  }
+
+  // boxes: [{x, y, w, h, child}] (child: the tagged child the box hides, or "").
+  set(boxes, enabled) {
+    this.boxes = boxes.map((box) => ({ ...box }));
+    this.enabled = enabled;
+    this.overlay.classList.toggle("locked", !enabled);
+    this.render();
+  }
+
+  values() {
+    return this.boxes.map(({ x, y, w, h }) => [x, y, w, h].map((v) => Math.round(v * 1e5) / 1e5));
+  }
+
+  label(index) {
+    const box = this.boxes[index];
+    return t(
+      `Cadre ${index + 1} : à ${percent(box.x)} du bord gauche, ${percent(box.y)} du haut, ` +
+        `${percent(box.w)} de large, ${percent(box.h)} de haut`,
+      `Box ${index + 1}: ${percent(box.x)} from the left, ${percent(box.y)} from the top, ` +
+        `${percent(box.w)} wide, ${percent(box.h)} high`,
+    );
+  }
+
+  render() {
+    const active = document.activeElement;
+    const focused = active && active.classList && active.classList.contains("box")
+      ? Number(active.dataset.index) : -1;
+    this.overlay.replaceChildren();
+    this.boxes.forEach((box, index) => {
+      const node = document.createElement("button");
+      node.type = "button";
+      node.className = "box";
+      node.dataset.index = String(index);
+      node.disabled = !this.enabled;
+      node.setAttribute("aria-label", this.label(index));
+      node.setAttribute("aria-describedby", "canvas-help");
+      const number = document.createElement("span");
+      number.className = "box-number";
+      number.textContent = String(index + 1);
+      const handle = document.createElement("span");
+      handle.className = "handle";
+      node.append(number, handle);
+      this.place(node, box);
+      this.overlay.append(node);
+    });
+    if (focused >= 0 && focused < this.boxes.length) this.focus(focused);
+  }
+
+  place(node, box) {
+    node.style.left = `${box.x * 100}%`;
+    node.style.top = `${box.y * 100}%`;
+    node.style.width = `${box.w * 100}%`;
+    node.style.height = `${box.h * 100}%`;
+  }
+
+  update(index, announce = false) {
+    const node = this.overlay.querySelector(`.box[data-index="${index}"]`);
+    if (node) {
+      this.place(node, this.boxes[index]);
+      node.setAttribute("aria-label", this.label(index));
+    }
+    if (announce) this.live.textContent = this.label(index);
+  }
+
+  focus(index) {
+    const node = this.overlay.querySelector(`.box[data-index="${index}"]`);
+    if (node) node.focus();
+  }
+
+  // A centred box, for the keyboard (and anyone who prefers a button).
+  add() {
+    this.boxes.push({ x: 0.4, y: 0.35, w: 0.2, h: 0.3, child: "" });
+    this.render();
+    this.focus(this.boxes.length - 1);
+    this.live.textContent = t(
+      `${this.label(this.boxes.length - 1)}. Flèches : déplacer ; Maj + flèches : redimensionner.`,
+      `${this.label(this.boxes.length - 1)}. Arrows: move; Shift + arrows: resize.`,
+    );
+    this.onChange(this.boxes);
+  }
+
+  remove(index) {
+    this.boxes.splice(index, 1);
+    this.render();
+    this.live.textContent = t(`Cadre ${index + 1} retiré.`, `Box ${index + 1} removed.`);
+    if (this.boxes.length) this.focus(Math.min(index, this.boxes.length - 1));
+    this.onChange(this.boxes);
+  }
+
+  point(event) {
+    const rect = this.overlay.getBoundingClientRect();
+    return {
+      x: clamp((event.clientX - rect.left) / rect.width, 0, 1),
+      y: clamp((event.clientY - rect.top) / rect.height, 0, 1),
+    };
+  }
+
+  pointerDown(event) {
+    if (!this.enabled || event.button > 0) return;
+    const start = this.point(event);
+    const target = event.target.closest(".box");
+    if (target) {
+      const index = Number(target.dataset.index);
+      const box = this.boxes[index];
+      const mode = event.target.classList.contains("handle") ? "resize" : "move";
+      this.drag = { mode, index, start, origin: { ...box }, moved: false };
+    } else {
+      this.boxes.push({ x: start.x, y: start.y, w: 0, h: 0, child: "" });
+      this.render();
+      this.drag = { mode: "draw", index: this.boxes.length - 1, start, moved: false };
+    }
+    this.overlay.setPointerCapture(event.pointerId);
+    event.preventDefault();
+  }
+
+  pointerMove(event) {
+    const drag = this.drag;
+    if (!drag) return;
+    const here = this.point(event);
+    const box = this.boxes[drag.index];
+    drag.moved = true;
+    if (drag.mode === "draw") {
+      box.x = Math.min(drag.start.x, here.x);
+      box.y = Math.min(drag.start.y, here.y);
+      box.w = Math.abs(here.x - drag.start.x);
+      box.h = Math.abs(here.y - drag.start.y);
+    } else if (drag.mode === "move") {
+      box.x = clamp(drag.origin.x + here.x - drag.start.x, 0, 1 - box.w);
+      box.y = clamp(drag.origin.y + here.y - drag.start.y, 0, 1 - box.h);
+    } else {
+      box.w = clamp(drag.origin.w + here.x - drag.start.x, MIN, 1 - box.x);
+      box.h = clamp(drag.origin.h + here.y - drag.start.y, MIN, 1 - box.y);
+    }
+    this.update(drag.index);
+  }
+
+  pointerUp(event) {
+    const drag = this.drag;
+    if (!drag) return;
+    this.drag = null;
+    if (this.overlay.hasPointerCapture(event.pointerId)) {
+      this.overlay.releasePointerCapture(event.pointerId);
+    }
+    const box = this.boxes[drag.index];
+    if (drag.mode === "draw" && (box.w < MIN || box.h < MIN)) {
+      this.boxes.splice(drag.index, 1); // a click, not a drag: no box
+      this.render();
+      return;
+    }
+    this.focus(drag.index);
+    if (drag.moved) {
+      this.live.textContent = this.label(drag.index);
+      this.onChange(this.boxes);
+    }
+  }
+
+  keyDown(event) {
+    const target = event.target.closest(".box");
+    if (!target || !this.enabled) return;
+    const index = Number(target.dataset.index);
+    const box = this.boxes[index];
+    if (event.key === "Delete" || event.key === "Backspace") {
+      event.preventDefault();
+      this.remove(index);
+      return;
+    }
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const [dx, dy] = moves[event.key];
+    if (event.shiftKey) {
+      box.w = clamp(box.w + dx * STEP, MIN, 1 - box.x);
+      box.h = clamp(box.h + dy * STEP, MIN, 1 - box.y);
+    } else {
+      box.x = clamp(box.x + dx * STEP, 0, 1 - box.w);
+      box.y = clamp(box.y + dy * STEP, 0, 1 - box.h);
+    }
+    this.update(index, true);
+    this.onChange(this.boxes);
+  }
+}
