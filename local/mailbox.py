@@ -85,6 +85,37 @@ def _parse_raw(raw: str) -> tuple[dict[str, Any], datetime | None]:
     return fields, date
 
 
+def _in_process_ses() -> dict[str, Any] | None:
+    """SES's tracked model instances in this process, JSON-able attributes only (what
+    moto's ``model_data`` endpoint does, for one service); None without moto's server here."""
+    import json
+
+    try:
+        from moto.core.model_instances import model_data
+    except ImportError:
+        return None
+    models = model_data.get("ses")
+    if not models:
+        return None
+    found: dict[str, Any] = {}
+    for name, model in models.items():
+        rows = []
+        for instance in list(getattr(model, "instances_tracked", [])):
+            row = {}
+            for attribute in dir(instance):
+                if attribute.startswith("_"):
+                    continue
+                try:
+                    value = getattr(instance, attribute)
+                    json.dumps(value)
+                except Exception:  # noqa: BLE001, S112 - moto's endpoint skips those too
+                    continue
+                row[attribute] = value
+            rows.append(row)
+        found[name] = rows
+    return found
+
+
 class Mailbox:
     """Reads moto's sent e-mails; remembers when it first saw each undated one."""
 
@@ -99,11 +130,24 @@ class Mailbox:
             moment = self._first_seen.setdefault(message_id, time.time())
         return datetime.fromtimestamp(moment, UTC)
 
-    def messages(self) -> list[Mail]:
-        """Every sent e-mail, newest first."""
+    def _ses(self) -> dict[str, Any]:
+        """moto's SES models, as ``/moto-api/data.json`` shows them under ``ses``.
+
+        The local runtime runs moto's server in this process: its models are read here
+        directly, SES only. (The endpoint serialises every service, and answers 500 for good
+        once S3 has held a multipart upload.) Elsewhere, the endpoint is asked.
+        """
+        local = _in_process_ses()
+        if local is not None:
+            return local
         response = requests.get(f"{self.moto_url}/moto-api/data.json", timeout=self.timeout)
         response.raise_for_status()
-        ses = response.json().get("ses") or {}
+        ses: dict[str, Any] = response.json().get("ses") or {}
+        return ses
+
+    def messages(self) -> list[Mail]:
+        """Every sent e-mail, newest first."""
+        ses = self._ses()
         found: list[tuple[datetime, int, Mail]] = []
         order = 0
         for item in ses.get("Message", []):
