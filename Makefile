@@ -77,6 +77,9 @@ deploy: install ## Deploy to AWS (EU region only; needs credentials): STAGE=prod
 openapi: $(VENV)/.synced ## Regenerate the API description (layers/core/pellicule/openapi.json) from the routes
 	$(PY) scripts/openapi.py
 
+screenshots: install system-deps ## Run the Chromium journey and save its screenshots in docs/screenshots
+	PELLICULE_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/e2e/test_journey_browser.py -q
+
 bench: $(VENV)/.synced ## Run the benchmarks in bench/ and print their ratios
 	$(PY) -m bench
 
