@@ -57,16 +57,34 @@ def _sign_in_hints() -> list[tuple[str, str]]:
     return [(str(label), str(email)) for label, email in _pairs(hints)]
 
 
+def _open_as() -> list[tuple[str, str]]:
+    """Ready sign-in links to the demo's views (``local.seed.sign_in_links()``)."""
+    if importlib.util.find_spec("local.seed") is None:
+        return []
+    make = getattr(importlib.import_module("local.seed"), "sign_in_links", None)
+    if not callable(make):
+        return []
+    try:
+        return [(str(label), str(url)) for label, url in _pairs(make())]
+    except Exception:
+        logger.exception("demo sign-in links failed; sign in from the login page instead")
+        return []
+
+
 def _banner(
     runtime: LocalRuntime,
     links: list[tuple[str, str]],
     hints: list[tuple[str, str]] | None = None,
+    open_as: list[tuple[str, str]] | None = None,
 ) -> str:
     rows = [
         ("Application", f"{runtime.base_url}/"),
         ("Boîte de réception de développement / dev mailbox", f"{runtime.base_url}/_dev/mail"),
         ("Santé / health", f"{runtime.base_url}/_dev/health"),
     ]
+    if open_as:
+        rows.append(("Ouvrir en tant que / open as (lien unique, 1 h / single use, 1 h)", ""))
+        rows += [(f"  {label}", url) for label, url in open_as]
     if hints:
         rows.append(("Connexion / sign in", f"{runtime.base_url}/login.html"))
         rows += [(f"  {label}", email) for label, email in hints]
@@ -107,7 +125,9 @@ def main() -> int:
         return 1
     try:
         links = _seed(runtime)
-        print(_banner(runtime, links, _sign_in_hints() if links else []), flush=True)
+        seeded = bool(links)
+        hints = _sign_in_hints() if seeded else []
+        print(_banner(runtime, links, hints, _open_as() if seeded else []), flush=True)
         while not stop.wait(0.5):
             pass
     finally:

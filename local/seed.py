@@ -52,6 +52,12 @@ SIGN_IN = (
     ("direction / director (+ TOTP)", "directrice@les-tilleuls.example"),
     ("animation / animator", "animateur@les-tilleuls.example"),
 )
+# The views the banner opens directly: one single-use sign-in link each, valid an hour.
+OPEN_AS = (
+    ("Parent (Léa)", "guardian", "g-lea"),
+    ("Direction / director", "staff", "claire"),
+    ("Animation / animator", "staff", "karim"),
+)
 
 
 def _people(now: int) -> None:
@@ -293,4 +299,19 @@ def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
         url = delivery.media_url(str(source.as_dict()[rendition]["key"]))
         signed = delivery.sign(url, url, ttl_seconds=DEMO_LINK_TTL_SECONDS)
         links.append((f"{label}, lien signé 1 h / signed link 1 h", signed))
+    return links
+
+
+def sign_in_links() -> list[tuple[str, str]]:
+    """A fresh single-use sign-in link per demo view (parent, director, animator), valid an
+    hour: opening one and pressing its button lands on that person's home page."""
+    from pellicule import magic_links
+
+    links = []
+    for label, kind, principal_id in OPEN_AS:
+        account = magic_links.current_account(TENANT, kind, principal_id)
+        if account is None:
+            continue
+        issued = magic_links.issue_link(account, DEMO_LINK_TTL_SECONDS)
+        links.append((label, magic_links.link_url(delivery.public_url(), issued)))
     return links

@@ -48,3 +48,36 @@ def test_the_demo_centre_is_seeded_through_the_real_pipeline(
     assert {m.state for m in media} == {"published"}
     assert sum(bool(m.blurred) for m in media) == 1  # Inès (consent withdrawn) is blurred
     assert audit.verify(seed.TENANT).ok
+
+
+def test_the_banner_links_open_a_parent_a_director_and_an_animator_view(
+    runtime: LocalRuntime,
+) -> None:
+    if not Consent.count(tenant_pk(seed.TENANT), Consent.sk.startswith("CONSENT#")):
+        seed.seed(runtime)
+    links = dict(seed.sign_in_links())
+    assert set(links) == {label for label, _, _ in seed.OPEN_AS}
+    expected = {
+        "Parent (Léa)": ("/gallery.html", None),
+        "Direction / director": ("/staff.html", "enrol"),  # directors enrol a TOTP app first
+        "Animation / animator": ("/staff.html", None),
+    }
+    for label, url in links.items():
+        assert url.startswith(f"{runtime.base_url}/login.html#token=")
+        token = url.split("#token=", 1)[1].split("&", 1)[0]
+        opened = requests.post(
+            f"{runtime.base_url}/api/auth/session",
+            json={"token": token},
+            headers={"x-pellicule-csrf": "1"},
+            timeout=30,
+        )
+        assert opened.status_code == 200, opened.text
+        assert (opened.json()["next"], opened.json()["second_factor"]) == expected[label]
+        # Single use: a second exchange fails
+        again = requests.post(
+            f"{runtime.base_url}/api/auth/session",
+            json={"token": token},
+            headers={"x-pellicule-csrf": "1"},
+            timeout=30,
+        )
+        assert again.status_code in (400, 401)
