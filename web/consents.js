@@ -10,6 +10,13 @@ import { ApiError, call, me, signOut } from "/lib/api.js";
 import { apply, formatDate, language, t, wireSwitch } from "/lib/i18n.js";
 
 const EN = {
+  erasureTitle: "Ask for the erasure of the images and data",
+  erasureExplain:
+    "Every photo and video showing your child will be deleted (or blurred for group photos), and " +
+    "their data erased. Your request goes to the centre's management, who must act on it within " +
+    "24 hours. Withdrawing your consent, above, is enough for nobody to see these photos from now on.",
+  erasureConfirm: "I ask for the erasure of my child's images and data.",
+  erasureSubmit: "Send the erasure request",
   title: "My consents — Pellicule",
   skip: "Skip to content",
   account: "Account",
@@ -159,6 +166,7 @@ function buildCard(child) {
     part(card, "edit").focus();
   });
   part(card, "adopt").addEventListener("click", () => adoptProposal(card));
+  part(card, "erasure-submit").addEventListener("click", () => requestErasure(card));
   part(card, "form").addEventListener("submit", (event) => {
     event.preventDefault();
     submit(card);
@@ -173,6 +181,7 @@ function say(card, text, kind = "success") {
 }
 
 function render(card) {
+  renderErasure(card);
   const { child, detail } = card;
   const consent = detail ? detail.consent : child.consent;
   const name = childName(child);
@@ -345,9 +354,59 @@ function adoptProposal(card) {
 // --- Talking to the API ------------------------------------------------------------------
 
 async function refresh(card) {
-  card.detail = await call("GET", `/api/family/children/${encodeURIComponent(card.child.child_id)}/consent`);
+  const child = encodeURIComponent(card.child.child_id);
+  const [detail, erasure] = await Promise.all([
+    call("GET", `/api/family/children/${child}/consent`),
+    call("GET", `/api/family/children/${child}/erasure-request`),
+  ]);
+  card.detail = detail;
+  card.erasure = erasure.request;
   card.child.consent = card.detail.consent;
   if (card.detail.text) state.text = card.detail.text;
+}
+
+// --- Erasure request ---------------------------------------------------------------------
+
+function renderErasure(card) {
+  const request = card.erasure;
+  const stateNode = part(card, "erasure-state");
+  part(card, "erasure-form").hidden = Boolean(request);
+  stateNode.hidden = !request;
+  if (!request) return;
+  const asked = formatDate(isoDay(request.requested_at));
+  const due = formatDate(isoDay(request.due_by));
+  stateNode.textContent = t(
+    `Demande d'effacement envoyée le ${asked} : la direction doit y donner suite au plus tard le ${due}.`,
+    `Erasure request sent on ${asked}: the management must act on it by ${due} at the latest.`,
+  );
+  part(card, "erasure-box").open = true;
+}
+
+async function requestErasure(card) {
+  const confirm = part(card, "erasure-confirm");
+  if (!confirm.checked) {
+    say(card, t(
+      "Cochez la case pour confirmer la demande d'effacement.",
+      "Tick the box to confirm the erasure request.",
+    ), "error");
+    confirm.focus();
+    return;
+  }
+  const path = `/api/family/children/${encodeURIComponent(card.child.child_id)}/erasure-request`;
+  const button = part(card, "erasure-submit");
+  button.disabled = true;
+  try {
+    const answer = await call("POST", path, { body: { confirm: true } });
+    card.erasure = answer.request;
+    say(card, "");
+    renderErasure(card);
+    part(card, "erasure-state").focus();
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "signed_out") return;
+    say(card, error instanceof ApiError ? error.message : t("Une erreur est survenue.", "Something went wrong."), "error");
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function outcomeMessage(outcome, name, wasActive) {

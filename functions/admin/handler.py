@@ -135,6 +135,15 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         raw = app.current_event.body
         return ok(logic.record_withdrawal(principal, child_id, http.json_body(raw) if raw else {}))
 
+    @app.get(f"{BASE}/erasure-requests")
+    def erasure_requests() -> Response:
+        return ok(logic.erasure_requests(who()))
+
+    @app.post(f"{BASE}/children/<child_id>/erasure-request")
+    def erasure_request(child_id: str) -> Response:
+        principal = who()
+        return ok(logic.request_erasure(principal, child_id, body()))
+
     @app.get(f"{BASE}/children/<child_id>/consent/evidence")
     def consent_evidence(child_id: str) -> Response:
         return ok(logic.evidence_url(who(), child_id))

@@ -685,6 +685,26 @@ def child_consent(principal: Principal, child_id: str) -> dict[str, Any]:
     }
 
 
+def erasure_requests(principal: Principal) -> dict[str, Any]:
+    """Open erasure requests of the centre, the most urgent first (docs/erasure.md)."""
+    from pellicule import erasure
+
+    require_director(principal)
+    return {"requests": erasure.pending(principal.tenant_id)}
+
+
+def request_erasure(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The director records a guardian's erasure request (e.g. made on paper)."""
+    from pellicule import erasure
+
+    require_director(principal)
+    child = consent.require_child(principal.tenant_id, child_id)
+    if body.get("confirm") is not True:
+        raise BadRequest("Confirmez la demande d'effacement. / Confirm the erasure request.")
+    found, created = erasure.request(principal.tenant_id, child.child_id, _staff_ref(principal))
+    return {"request": erasure.describe(found), "created": created}
+
+
 def _scan_key(tenant_id: str, child_id: str, scan_id: str) -> str:
     return f"{topology.INGEST_EVIDENCE_PREFIX}t/{tenant_id}/c/{child_id}/{scan_id}"
 

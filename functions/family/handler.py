@@ -56,6 +56,17 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def consent_withdraw(child_id: str) -> Response:
         return ok(logic.withdraw(who(), child_id))
 
+    @app.get(f"{BASE}/children/<child_id>/erasure-request")
+    def erasure_read(child_id: str) -> Response:
+        return ok(logic.erasure_of(who(), child_id))
+
+    @app.post(f"{BASE}/children/<child_id>/erasure-request")
+    def erasure_request(child_id: str) -> Response:
+        principal = who()
+        return ok(
+            logic.request_erasure(principal, child_id, http.json_body(app.current_event.body))
+        )
+
     @app.get(f"{BASE}/albums")
     def albums() -> Response:
         return ok(logic.albums(who()))

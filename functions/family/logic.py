@@ -20,6 +20,7 @@ from pellicule import (
     consent_text,
     data,
     delivery,
+    erasure,
     publication,
     tenant_settings,
 )
@@ -374,6 +375,21 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
         "height": int(info["height"]),
         "type": info.get("type", "image/jpeg"),
     }
+
+
+def erasure_of(principal: Principal, child_id: str) -> dict[str, Any]:
+    _, child = _own_child(principal, child_id)
+    return {"request": erasure.describe(erasure.current(principal.tenant_id, child.child_id))}
+
+
+def request_erasure(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Ask for the erasure of a child's images and data (confirmed explicitly: it cannot be
+    undone once carried out)."""
+    _, child = _own_child(principal, child_id)
+    if body.get("confirm") is not True:
+        raise BadRequest("Confirmez la demande d'effacement. / Confirm the erasure request.")
+    found, created = erasure.request(principal.tenant_id, child.child_id, _ref(principal))
+    return {"request": erasure.describe(found), "created": created}
 
 
 def consent_text_view() -> dict[str, Any]:

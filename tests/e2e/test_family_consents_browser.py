@@ -303,3 +303,34 @@ def test_the_consents_page_without_a_session_goes_to_sign_in(
     page = context.new_page()
     page.goto(f"{runtime.base_url}/consents.html")
     page.wait_for_url(f"{runtime.base_url}/login.html")
+
+
+def test_a_parent_asks_for_the_erasure_of_their_childs_images(
+    runtime: LocalRuntime, context: Any
+) -> None:
+    centre = build()
+    noah = centre.children["noah"]
+    signed_in(context, runtime, centre.families["g3"].session)
+    page = context.new_page()
+    problems = watched(page)
+    open_consents(page, runtime)
+    noah_card = card(page, noah)
+    noah_card.locator('[data-part="erasure-box"] summary').click()
+    submit = noah_card.locator('[data-part="erasure-submit"]')
+    # Without the confirmation box, nothing is sent
+    submit.click()
+    card_status(page, noah, "Cochez la case")
+    listed = _call(runtime, centre.director, "GET", "/api/admin/erasure-requests").json()
+    assert listed == {"requests": []}
+    # With it, the request is recorded and the page says by when the centre must act
+    noah_card.locator('[data-part="erasure-confirm"]').check()
+    submit.click()
+    state = noah_card.locator('[data-part="erasure-state"]')
+    wait_for(lambda: "au plus tard le" in state.inner_text(), timeout=30)
+    listed = _call(runtime, centre.director, "GET", "/api/admin/erasure-requests").json()
+    assert [r["child_id"] for r in listed["requests"]] == [noah]
+    # After a reload the request is still shown, and cannot be sent twice
+    open_consents(page, runtime)
+    assert "au plus tard le" in card(page, noah).locator('[data-part="erasure-state"]').inner_text()
+    assert card(page, noah).locator('[data-part="erasure-form"]').is_hidden()
+    assert problems == []

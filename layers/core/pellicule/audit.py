@@ -49,6 +49,7 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "download",
         "purge",
         "erasure",
+        "erasure_requested",  # a guardian (or the director for them) asked for an erasure
         "settings_changed",
         "faces_edited",
         "tagging",

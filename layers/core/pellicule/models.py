@@ -361,6 +361,22 @@ class IngestClaim(Base):
     expires_at = NumberAttribute()
 
 
+class ErasureRequest(Base):
+    """A request to erase a child's images and data. sk=ERASURE#<child>: at most one open
+    request per child. Asked by a guardian (or the director on their behalf); carried out
+    by the retention work (docs/erasure.md) within 24 hours."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # requested (-> done, by the erasure process)
+    requested_by = UnicodeAttribute()  # pseudonymous ref: guardian:<id> | staff:<id>
+    requested_at = NumberAttribute()
+    due_by = NumberAttribute()  # requested_at + 24 h
+
+
 class AuditEntry(Base):
     """One audit log entry (pk=AUDIT#<t>, sk=<seq:012d>) or the chain head (sk=HEAD).
 
@@ -401,6 +417,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     LoginToken,
     RateCounter,
     IngestClaim,
+    ErasureRequest,
     AuditEntry,
 )
 
