@@ -14,6 +14,9 @@ const EN = {
   nav: "Staff space",
   navAlbums: "Albums",
   navReview: "Review",
+  navPeople: "People",
+  navAudit: "Log",
+  navSettings: "Settings",
   signOut: "Sign out",
   guardianTitle: "Staff only",
   guardianText: "This page is for the centre's animators and management. Your photos are in your gallery.",
@@ -369,7 +372,9 @@ async function start() {
   $("centre-name").textContent = who.tenant_name || "";
   if (who.kind !== "staff") {
     $("guardian-view").hidden = false;
-    for (const id of ["nav-albums", "nav-review"]) $(id).hidden = true;
+    for (const id of ["nav-albums", "nav-review", "nav-people", "nav-audit", "nav-settings"]) {
+      $(id).hidden = true;
+    }
     return;
   }
   window.addEventListener("hashchange", route);
