@@ -1,0 +1,143 @@
+"""WCAG 2.1 A/AA automated checks of every page, with axe-core (pinned in package.json).
+
+Each page is opened as the person it is for, with its real data, then axe-core runs in the
+page (the context bypasses the CSP only to inject axe's script; the pages' own CSP is tested
+everywhere else). Automated checks find a part of the problems (contrast, names, labels,
+landmarks, ARIA); keyboard journeys are tested in the page tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.runtime import LocalRuntime
+from tests.e2e.browsing import sign_in
+from tests.e2e.conftest import wait_for
+from tests.e2e.test_revocation_delay import _call, _published_photo
+from tests.integration.scenario import Scenario, build, consent_text_hash
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def runtime_options() -> dict[str, Any]:
+    return {"workers": True}
+
+
+@pytest.fixture(scope="module")
+def centre(runtime: LocalRuntime) -> Scenario:
+    """A centre with a published photo Léa's family sees, and a photo waiting for review."""
+    centre = build()
+    given = _call(
+        runtime,
+        centre.families["g3"].session,
+        "POST",
+        f"/api/family/children/{centre.children['noah']}/consent",
+        {
+            "audiences": ["families_of_group"],
+            "media_kinds": ["photo"],
+            "text_sha256": consent_text_hash(),
+        },
+    )
+    assert given.status_code == 200, given.text
+    _published_photo(runtime, centre)
+
+    def served() -> bool:
+        read = _call(runtime, centre.families["g1"].session, "GET", "/api/family/albums")
+        return read.status_code == 200 and bool(read.json()["albums"])
+
+    wait_for(served, timeout=60)
+    return centre
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    yield context
+    context.close()
+
+
+def _violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => (await axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})).violations",
+        WCAG,
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [node["target"] for node in v["nodes"]][:5],
+        }
+        for v in result
+    ]
+
+
+def _visible(selector: str) -> Callable[[Any], None]:
+    def ready(page: Any) -> None:
+        page.locator(selector).first.wait_for(state="visible", timeout=30_000)
+
+    return ready
+
+
+def _ready_attribute(page: Any) -> None:
+    wait_for(lambda: page.evaluate("document.body.dataset.ready === 'true'"), timeout=30)
+
+
+# page path (with hash), who (None: anonymous, or a key of the session table), readiness
+PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
+    ("/", None, _visible("#sign-in")),
+    ("/login.html", None, _visible("main")),
+    ("/unsubscribe.html", None, _visible("main")),
+    ("/gallery.html", "g1", _visible("#albums a")),
+    ("/gallery.html#/album/ALBUM", "g1", _visible("#grid button")),
+    ("/consents.html", "g1", _ready_attribute),
+    ("/staff.html", "animator", _visible("#albums li")),
+    ("/staff.html#/album/ALBUM", "animator", _visible("#items li")),
+    ("/review.html", "director", _visible("#queue-section")),
+]
+
+
+@pytest.mark.parametrize(("path", "who", "ready"), PAGES, ids=[p for p, _, _ in PAGES])
+def test_the_page_has_no_wcag_a_or_aa_violation(
+    runtime: LocalRuntime,
+    centre: Scenario,
+    context: Any,
+    path: str,
+    who: str | None,
+    ready: Callable[[Any], None],
+) -> None:
+    sessions = {
+        "animator": centre.animator,
+        "director": centre.director,
+        **{name: family.session for name, family in centre.families.items()},
+    }
+    if who is not None:
+        sign_in(context, runtime, sessions[who])
+    page = context.new_page()
+    page.goto(f"{runtime.base_url}{path.replace('ALBUM', centre.album_id)}")
+    ready(page)
+    found = _violations(page)
+    assert found == [], json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_the_check_finds_what_it_should(runtime: LocalRuntime, context: Any) -> None:
+    """The harness itself: an image without a text alternative and an empty button are found."""
+    page = context.new_page()
+    page.goto(f"{runtime.base_url}/")
+    page.evaluate(
+        "() => { const i = document.createElement('img'); i.src = '/favicon.svg';"
+        " document.querySelector('main').append(i, document.createElement('button')); }"
+    )
+    found = {v["id"] for v in _violations(page)}
+    assert {"image-alt", "button-name"} <= found
