@@ -105,10 +105,16 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/staff.html", "animator", _visible("#albums li")),
     ("/staff.html#/album/ALBUM", "animator", _visible("#items li")),
     ("/review.html", "director", _visible("#queue-section")),
+    ("/audit.html", "director", _visible("#rows tr")),
+    ("/audit.html", "animator", _visible("#refused")),
+    ("/settings.html", "director", _visible("#staff-section li")),
+    ("/settings.html", "animator", _visible("#settings-form")),
 ]
 
 
-@pytest.mark.parametrize(("path", "who", "ready"), PAGES, ids=[p for p, _, _ in PAGES])
+@pytest.mark.parametrize(
+    ("path", "who", "ready"), PAGES, ids=[f"{p} as {w or 'anonymous'}" for p, w, _ in PAGES]
+)
 def test_the_page_has_no_wcag_a_or_aa_violation(
     runtime: LocalRuntime,
     centre: Scenario,
