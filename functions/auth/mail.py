@@ -7,10 +7,13 @@ the configured public URL handed in by the caller, never from a request header.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Any
 
-from pellicule import aws, magic_links
+from pellicule import magic_links
+
+# Re-exported: callers (and tests) use mail.send / mail.client.
+from pellicule.outbox import Message as Message
+from pellicule.outbox import client as client
+from pellicule.outbox import send as send
 
 LOGIN_PAGE = "/login.html"
 SUBJECT = "Votre lien de connexion à Pellicule / Your Pellicule sign-in link"
@@ -24,13 +27,6 @@ _BUTTON = {
     "guardian": ("Ouvrir ma galerie", "Open my gallery"),
     "staff": ("Ouvrir l'espace équipe", "Open the staff space"),
 }
-
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    text: str
-    html: str
 
 
 def link_url(public_url: str, link: magic_links.IssuedLink) -> str:
@@ -129,22 +125,3 @@ def compose(public_url: str, links: list[magic_links.IssuedLink]) -> Message:
         "as you.</p></div></body></html>"
     )
     return Message(SUBJECT, text, body)
-
-
-def client() -> Any:
-    """The SES client (created once per execution environment, on both request paths)."""
-    return aws.client("ses")
-
-
-def send(ses: Any, sender: str, recipient: str, message: Message) -> None:
-    ses.send_email(
-        Source=sender,
-        Destination={"ToAddresses": [recipient]},
-        Message={
-            "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-            "Body": {
-                "Text": {"Data": message.text, "Charset": "UTF-8"},
-                "Html": {"Data": message.html, "Charset": "UTF-8"},
-            },
-        },
-    )

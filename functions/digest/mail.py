@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any
 
-from pellicule import aws
+# Re-exported: callers (and tests) use mail.send / mail.client.
+from pellicule.outbox import Message as Message
+from pellicule.outbox import client as client
+from pellicule.outbox import send as send
 
 UNSUBSCRIBE_PAGE = "/unsubscribe.html"
 LOGIN_PAGE = "/login.html"
@@ -23,13 +25,6 @@ class AlbumNews:
     date: str  # ISO date of the album (ordering only)
     photos: int
     videos: int
-
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    text: str
-    html: str
 
 
 def unsubscribe_url(public_url: str, token: str) -> str:
@@ -142,22 +137,3 @@ def compose(
         "</div></body></html>"
     )
     return Message(subject(centre), text, body)
-
-
-def client() -> Any:
-    """The SES client (created once per execution environment, on first use)."""
-    return aws.client("ses")
-
-
-def send(ses: Any, sender: str, recipient: str, message: Message) -> None:
-    ses.send_email(
-        Source=sender,
-        Destination={"ToAddresses": [recipient]},
-        Message={
-            "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-            "Body": {
-                "Text": {"Data": message.text, "Charset": "UTF-8"},
-                "Html": {"Data": message.html, "Charset": "UTF-8"},
-            },
-        },
-    )
