@@ -109,6 +109,8 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/audit.html", "animator", _visible("#refused")),
     ("/settings.html", "director", _visible("#staff-section li")),
     ("/settings.html", "animator", _visible("#settings-form")),
+    ("/people.html", "director", _visible("#glance-table tbody tr")),
+    ("/people.html", "animator", _visible("#glance-table tbody tr")),
 ]
 
 
