@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install demo test lint typecheck test-unit test-integration test-infra test-e2e \
-        system-deps synth deploy openapi bench clean
+        system-deps synth deploy openapi bench screenshots clean
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
