@@ -18,7 +18,8 @@ import pytest
 from local.runtime import LocalRuntime
 from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import wait_for
-from tests.e2e.test_revocation_delay import _call, _published_photo
+from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import published_photo as _published_photo
 from tests.integration.scenario import Scenario, build, consent_text_hash
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

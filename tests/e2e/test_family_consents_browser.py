@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from local.runtime import LocalRuntime
-from pellicule import sessions
+from tests.e2e.browsing import sign_in as signed_in
+from tests.e2e.browsing import watched
 from tests.e2e.conftest import wait_for
-from tests.e2e.test_revocation_delay import _call, _published_photo
+from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import published_photo as _published_photo
 from tests.integration.scenario import build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -33,31 +35,6 @@ def context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="fr-FR")
     yield context
     context.close()
-
-
-def signed_in(context: Any, runtime: LocalRuntime, session: str) -> None:
-    """Give the browser a guardian's session cookie (what the magic link's button sets)."""
-    context.add_cookies(
-        [
-            {
-                "name": sessions.COOKIE_NAME,
-                "value": session,
-                "domain": "127.0.0.1",
-                "path": "/",
-                "secure": True,
-                "httpOnly": True,
-                "sameSite": "Strict",
-            }
-        ]
-    )
-
-
-def watched(page: Any) -> list[str]:
-    """Console errors and page errors (a CSP violation is a console error)."""
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 def open_consents(page: Any, runtime: LocalRuntime) -> None:

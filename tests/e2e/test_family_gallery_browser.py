@@ -17,10 +17,11 @@ import requests
 
 from local.runtime import LocalRuntime
 from tests.e2e.conftest import wait_for
-from tests.e2e.test_login_browser import mailed_link
-from tests.e2e.test_revocation_delay import _call, _published_photo
+from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import mailed_link
+from tests.e2e.journeys import processed_photo as _processed_photo
+from tests.e2e.journeys import published_photo as _published_photo
 from tests.integration.scenario import Scenario, build, consent_text_hash
-from tests.support.images import jpeg_with_metadata
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -35,35 +36,6 @@ def context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="fr-FR")
     yield context
     context.close()
-
-
-def _processed_photo(runtime: LocalRuntime, centre: Scenario) -> str:
-    """A photo uploaded by the animator and processed (not yet reviewed)."""
-    photo = jpeg_with_metadata((800, 600))
-    grants = _call(
-        runtime,
-        centre.animator,
-        "POST",
-        "/api/upload/grants",
-        {
-            "album_id": centre.album_id,
-            "files": [{"name": "p.jpg", "type": "image/jpeg", "size": len(photo)}],
-        },
-    )
-    assert grants.status_code == 201, grants.text
-    grant = grants.json()["grants"][0]
-    posted = requests.post(
-        grant["url"], data=grant["fields"], files={"file": ("p.jpg", photo)}, timeout=30
-    )
-    posted.raise_for_status()
-    media_id: str = grant["media_id"]
-
-    def processed() -> bool:
-        item = _call(runtime, centre.director, "GET", f"/api/gallery/media/{media_id}").json()
-        return bool(item["state"] == "ready")
-
-    wait_for(processed, timeout=60)
-    return media_id
 
 
 def _blurred_photo(runtime: LocalRuntime, centre: Scenario) -> str:

@@ -20,8 +20,8 @@ import pytest
 from local.runtime import LocalRuntime
 from tests.e2e.browsing import all_images_loaded, image_loaded, screenshot, sign_in, watched
 from tests.e2e.conftest import wait_for
-from tests.e2e.test_login_browser import mailed_link
-from tests.e2e.test_revocation_delay import _call
+from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import mailed_link
 from tests.e2e.test_staff_upload_browser import _item_states
 from tests.integration.scenario import Scenario, build, consent_text_hash
 from tests.support.images import jpeg_with_metadata, pattern

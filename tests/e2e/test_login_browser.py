@@ -6,19 +6,17 @@ the browser: loading the page (its JavaScript runs) consumes nothing; the button
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pyotp
 import pytest
-import requests
 
 from local.runtime import LocalRuntime
-from pellicule import http, magic_links, sessions
-from tests.e2e.conftest import wait_for
-from tests.integration.auth_helpers import Person, centre, guardian, staff
+from pellicule import magic_links, sessions
+from tests.e2e.journeys import mailed_link
+from tests.integration.auth_helpers import centre, guardian, staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -35,24 +33,6 @@ def context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="fr-FR")
     yield context
     context.close()
-
-
-def mailed_link(runtime: LocalRuntime, person: Person) -> str:
-    """Ask for a link through the API, then read it from the dev mailbox."""
-    before = len(runtime.sent_mail())
-    response = requests.post(
-        f"{runtime.base_url}/api/auth/link",
-        json={"email": person.email},
-        headers={http.CSRF_HEADER: "1"},
-        timeout=30,
-    )
-    assert response.status_code == 202
-    mails = wait_for(lambda: runtime.sent_mail() if len(runtime.sent_mail()) > before else None)
-    newest = mails[0]
-    assert newest.to == [person.email]
-    [link] = dict.fromkeys(html.unescape(url) for url in LINK.findall(newest.html))
-    assert link.startswith(f"{runtime.base_url}/login.html#token=")
-    return str(link)
 
 
 def token_of(link: str) -> str:

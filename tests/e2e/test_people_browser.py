@@ -19,7 +19,7 @@ import requests
 from local.runtime import LocalRuntime
 from tests.e2e.browsing import screenshot, sign_in, watched
 from tests.e2e.conftest import wait_for
-from tests.e2e.test_revocation_delay import _call
+from tests.e2e.journeys import api as _call
 from tests.integration.scenario import Scenario, build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

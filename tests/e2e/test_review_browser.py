@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from local.runtime import LocalRuntime
-from pellicule import sessions
+from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import wait_for
-from tests.e2e.test_family_gallery_browser import _processed_photo
-from tests.e2e.test_revocation_delay import _call
-from tests.integration.scenario import Scenario, build, consent_text_hash
+from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import centre_with_noah_consenting as _centre_with_noah_consenting
+from tests.e2e.journeys import processed_photo as _processed_photo
+from tests.integration.scenario import Scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -39,24 +39,10 @@ def contexts(browser: Any) -> Iterator[list[Any]]:
 
 
 def _signed_in(browser: Any, contexts: list[Any], runtime: LocalRuntime, session: str) -> Any:
-    """A browser context holding a staff session cookie (Chromium accepts a Secure
-    ``__Host-`` cookie for http://127.0.0.1: a loopback origin counts as secure)."""
+    """A desktop browser context holding a staff session cookie."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     contexts.append(context)
-    context.add_cookies(
-        [
-            {
-                "name": sessions.COOKIE_NAME,
-                "value": session,
-                "domain": urlsplit(runtime.base_url).hostname,
-                "path": "/",
-                "secure": True,
-                "httpOnly": True,
-                "sameSite": "Strict",
-            }
-        ]
-    )
-    return context
+    return sign_in(context, runtime, session)
 
 
 def _page(context: Any) -> tuple[Any, list[str]]:
@@ -65,23 +51,6 @@ def _page(context: Any) -> tuple[Any, list[str]]:
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     return page, problems
-
-
-def _centre_with_noah_consenting(runtime: LocalRuntime) -> Scenario:
-    centre = build()
-    given = _call(
-        runtime,
-        centre.families["g3"].session,
-        "POST",
-        f"/api/family/children/{centre.children['noah']}/consent",
-        {
-            "audiences": ["families_of_group"],
-            "media_kinds": ["photo"],
-            "text_sha256": consent_text_hash(),
-        },
-    )
-    assert given.status_code == 200, given.text
-    return centre
 
 
 def _item(runtime: LocalRuntime, centre: Scenario, media_id: str) -> dict[str, Any]:

@@ -14,10 +14,10 @@ import pytest
 import requests
 
 from local.runtime import LocalRuntime
-from pellicule import http, sessions
 from tests.e2e.conftest import wait_for
-from tests.integration.scenario import Scenario, build, consent_text_hash
-from tests.support.images import jpeg_with_metadata
+from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import published_photo as _published_photo
+from tests.integration.scenario import build, consent_text_hash
 
 pytestmark = pytest.mark.e2e
 
@@ -27,63 +27,6 @@ BUDGET_SECONDS = 60
 @pytest.fixture(scope="module")
 def runtime_options() -> dict[str, Any]:
     return {"workers": True}
-
-
-def _call(
-    runtime: LocalRuntime, session: str, method: str, path: str, body: Any = None
-) -> requests.Response:
-    return requests.request(
-        method,
-        f"{runtime.base_url}{path}",
-        json=body,
-        headers={"Cookie": f"{sessions.COOKIE_NAME}={session}", http.CSRF_HEADER: "1"},
-        timeout=30,
-    )
-
-
-def _published_photo(runtime: LocalRuntime, centre: Scenario) -> str:
-    photo = jpeg_with_metadata((800, 600))
-    grants = _call(
-        runtime,
-        centre.animator,
-        "POST",
-        "/api/upload/grants",
-        {
-            "album_id": centre.album_id,
-            "files": [{"name": "p.jpg", "type": "image/jpeg", "size": len(photo)}],
-        },
-    )
-    assert grants.status_code == 201, grants.text
-    grant = grants.json()["grants"][0]
-    posted = requests.post(
-        grant["url"], data=grant["fields"], files={"file": ("p.jpg", photo)}, timeout=30
-    )
-    posted.raise_for_status()
-    media_id: str = grant["media_id"]
-
-    def processed() -> bool:
-        runtime.drain_once("photo")
-        state = _call(runtime, centre.director, "GET", f"/api/gallery/media/{media_id}").json()
-        return state["state"] == "ready"
-
-    wait_for(processed, timeout=60)
-    tagged = _call(
-        runtime,
-        centre.animator,
-        "PUT",
-        f"/api/admin/media/{media_id}/tags",
-        {"child_ids": [centre.children["noah"]]},
-    )
-    assert tagged.status_code == 200, tagged.text
-    approved = _call(
-        runtime,
-        centre.director,
-        "POST",
-        f"/api/admin/media/{media_id}/review",
-        {"decision": "approve"},
-    )
-    assert approved.status_code == 200, approved.text
-    return media_id
 
 
 def test_withdrawal_hides_at_once_and_purges_served_copies_within_a_minute(

@@ -20,7 +20,7 @@ import pytest
 from local.runtime import LocalRuntime
 from pellicule import topology
 from tests.e2e.conftest import wait_for
-from tests.e2e.test_login_browser import mailed_link
+from tests.e2e.journeys import mailed_link
 from tests.integration.auth_helpers import staff
 from tests.integration.scenario import Scenario, build
 from tests.support import videos
