@@ -19,8 +19,9 @@ from local.runtime import LocalRuntime
 from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import wait_for
 from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import centre_with_noah_consenting
 from tests.e2e.journeys import published_photo as _published_photo
-from tests.integration.scenario import Scenario, build, consent_text_hash
+from tests.integration.scenario import Scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -36,19 +37,7 @@ def runtime_options() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def centre(runtime: LocalRuntime) -> Scenario:
     """A centre with a published photo Léa's family sees, and a photo waiting for review."""
-    centre = build()
-    given = _call(
-        runtime,
-        centre.families["g3"].session,
-        "POST",
-        f"/api/family/children/{centre.children['noah']}/consent",
-        {
-            "audiences": ["families_of_group"],
-            "media_kinds": ["photo"],
-            "text_sha256": consent_text_hash(),
-        },
-    )
-    assert given.status_code == 200, given.text
+    centre = centre_with_noah_consenting(runtime)  # Noah: consent; Léa: none
     _published_photo(runtime, centre)
 
     def served() -> bool:

@@ -18,10 +18,10 @@ import requests
 from local.runtime import LocalRuntime
 from tests.e2e.conftest import wait_for
 from tests.e2e.journeys import api as _call
-from tests.e2e.journeys import mailed_link
+from tests.e2e.journeys import centre_with_noah_consenting, mailed_link
 from tests.e2e.journeys import processed_photo as _processed_photo
 from tests.e2e.journeys import published_photo as _published_photo
-from tests.integration.scenario import Scenario, build, consent_text_hash
+from tests.integration.scenario import Scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -75,19 +75,7 @@ def _blurred_photo(runtime: LocalRuntime, centre: Scenario) -> str:
 
 
 def _gate_allows_two_one_blurred(runtime: LocalRuntime) -> tuple[Scenario, str, str]:
-    centre = build()
-    given = _call(
-        runtime,
-        centre.families["g3"].session,
-        "POST",
-        f"/api/family/children/{centre.children['noah']}/consent",
-        {
-            "audiences": ["families_of_group"],
-            "media_kinds": ["photo"],
-            "text_sha256": consent_text_hash(),
-        },
-    )
-    assert given.status_code == 200, given.text
+    centre = centre_with_noah_consenting(runtime)  # Noah: consent; Léa: none
     clean = _published_photo(runtime, centre)  # Noah: consent -> clean
     blurred = _blurred_photo(runtime, centre)
     _processed_photo(runtime, centre)  # waiting for review: no family sees it

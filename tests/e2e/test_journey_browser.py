@@ -21,9 +21,9 @@ from local.runtime import LocalRuntime
 from tests.e2e.browsing import all_images_loaded, image_loaded, screenshot, sign_in, watched
 from tests.e2e.conftest import wait_for
 from tests.e2e.journeys import api as _call
-from tests.e2e.journeys import mailed_link
+from tests.e2e.journeys import centre_with_noah_consenting, mailed_link
 from tests.e2e.test_staff_upload_browser import _item_states
-from tests.integration.scenario import Scenario, build, consent_text_hash
+from tests.integration.scenario import Scenario
 from tests.support.images import jpeg_with_metadata, pattern
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -76,21 +76,8 @@ def _family_items(runtime: LocalRuntime, centre: Scenario, who: str) -> int:
 def test_upload_tag_validate_view_withdraw(
     runtime: LocalRuntime, browser: Any, tmp_path: Path
 ) -> None:
-    centre = build()
+    centre = centre_with_noah_consenting(runtime)  # Noah: consent; Léa: none
     lea, noah = centre.children["lea"], centre.children["noah"]
-    # Noah's guardian consents to the families of his group seeing photos; Léa has none
-    given = _call(
-        runtime,
-        centre.families["g3"].session,
-        "POST",
-        f"/api/family/children/{noah}/consent",
-        {
-            "audiences": ["families_of_group"],
-            "media_kinds": ["photo"],
-            "text_sha256": consent_text_hash(),
-        },
-    )
-    assert given.status_code == 200, given.text
     contexts = []
     try:
         # 1. The animator uploads three photos from a phone

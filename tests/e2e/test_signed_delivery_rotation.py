@@ -16,8 +16,8 @@ import requests
 from local.runtime import LocalRuntime
 from tests.e2e.conftest import wait_for
 from tests.e2e.journeys import api as _call
+from tests.e2e.journeys import centre_with_noah_consenting
 from tests.e2e.journeys import published_photo as _published_photo
-from tests.integration.scenario import build, consent_text_hash
 
 pytestmark = pytest.mark.e2e
 
@@ -32,20 +32,7 @@ def _key_pair_id(url: str) -> str:
 
 
 def test_rotation_of_the_key_that_signs_family_pages(runtime: LocalRuntime) -> None:
-    centre = build()
-    noah = centre.children["noah"]
-    given = _call(
-        runtime,
-        centre.families["g3"].session,
-        "POST",
-        f"/api/family/children/{noah}/consent",
-        {
-            "audiences": ["families_of_group"],
-            "media_kinds": ["photo"],
-            "text_sha256": consent_text_hash(),
-        },
-    )
-    assert given.status_code == 200, given.text
+    centre = centre_with_noah_consenting(runtime)  # Noah: consent; Léa: none
     _published_photo(runtime, centre)
     family = centre.families["g1"].session
 
