@@ -81,6 +81,7 @@ def _banner(
         ("Application", f"{runtime.base_url}/"),
         ("Boîte de réception de développement / dev mailbox", f"{runtime.base_url}/_dev/mail"),
         ("Santé / health", f"{runtime.base_url}/_dev/health"),
+        ("Codes TOTP de l'équipe / staff authenticator codes", f"{runtime.base_url}/_dev/totp"),
     ]
     if open_as:
         rows.append(("Ouvrir en tant que / open as (lien unique, 1 h / single use, 1 h)", ""))

@@ -6,7 +6,8 @@
   (signed URL or signed cookies) from a key of the trusted key group, then through the edge
   cache (``local/edgecache.py``): full objects are cached per path until their TTL or an
   invalidation of the local distribution (``X-Cache: Hit|Miss from pellicule-local``).
-* ``/_dev/health``, ``/_dev/mail``, ``/_dev/mail.json`` -> local-only developer pages.
+* ``/_dev/health``, ``/_dev/mail``, ``/_dev/mail.json``, ``/_dev/totp`` -> local-only
+  developer pages.
 * anything else -> a static file of ``web/`` (no listing, no path escaping the folder).
 
 Every response carries ``topology.security_headers`` (CloudFront's response-headers policy),
@@ -462,6 +463,15 @@ class Gateway:
             return json_reply(200, [mail.as_json() for mail in self.mailbox.messages()])
         if path == "/_dev/mail":
             page = render_page(self.mailbox.messages())
+            return Reply(
+                200,
+                [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
+                page.encode("utf-8"),
+            )
+        if path == "/_dev/totp":
+            from local import devtotp
+
+            page = devtotp.render_page(devtotp.codes(), STYLESHEET_PATH)
             return Reply(
                 200,
                 [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
