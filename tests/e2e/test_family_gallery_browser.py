@@ -9,6 +9,7 @@ keyboard; the English switch; signing out.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -150,6 +151,15 @@ def test_a_parent_opens_the_mailed_link_and_sees_what_the_gate_allows(
     wait_for(
         lambda: page.evaluate("document.querySelector('#stage img')?.naturalWidth > 0"), timeout=30
     )
+    # Download (the centre allows it): the full-size JPEG through a one-object signed URL
+    with page.expect_download() as downloading:
+        page.locator("#download").click()
+    download = downloading.value
+    assert "Signature=" in download.url
+    assert "/media/" in download.url
+    saved = download.path()
+    assert saved is not None
+    assert Path(saved).read_bytes()[:3] == b"\xff\xd8\xff"
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
     assert page.evaluate("document.activeElement.dataset.index") == "1"
