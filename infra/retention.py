@@ -15,7 +15,8 @@ PURGE_MAX_EVENT_AGE = Duration.hours(6)
 
 
 class Retention(Construct):
-    """Runs the purge function on :data:`pellicule.topology.PURGE_SCHEDULE_EXPRESSION`."""
+    """Runs the purge function on :data:`pellicule.topology.PURGE_SCHEDULE_EXPRESSION`
+    (every step), and every hour on the erasure requests only (their 24-hour deadline)."""
 
     def __init__(
         self,
@@ -37,6 +38,23 @@ class Retention(Construct):
                     purge_function,
                     retry_attempts=PURGE_RETRY_ATTEMPTS,
                     max_event_age=PURGE_MAX_EVENT_AGE,
+                )
+            ],
+        )
+        self.erasure_rule = events.Rule(
+            self,
+            "ErasureSchedule",
+            rule_name=f"{names.prefix}-erasures",
+            description="Erasure requests (done within 24 hours)",
+            schedule=events.Schedule.expression(topology.ERASURE_SCHEDULE_EXPRESSION),
+            targets=[
+                targets.LambdaFunction(
+                    purge_function,
+                    event=events.RuleTargetInput.from_object(
+                        {"steps": list(topology.ERASURE_STEPS)}
+                    ),
+                    retry_attempts=PURGE_RETRY_ATTEMPTS,
+                    max_event_age=Duration.hours(1),
                 )
             ],
         )

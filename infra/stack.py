@@ -344,13 +344,41 @@ def _grant_revocation(function: lambda_.Function, parts: Parts) -> None:
 
 
 def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
+    """Retention, orphans, erasure (docs/retention.md): delete every version under the
+    centres' prefixes of the media, ingest and evidence buckets; re-serve the blurred picture
+    of an item kept after an erasure (get/put/copy in the media bucket, as the revocation
+    function does); invalidate what it deletes; e-mail erasure certificates."""
     _table(function, parts.data.table, write=True)
     for bucket, prefix in (
         (parts.storage.media_bucket, topology.MEDIA_PREFIX),
         (parts.storage.ingest_bucket, topology.INGEST_PREFIX),
+        (parts.storage.evidence_bucket, topology.EVIDENCE_PREFIX),
     ):
         _listing(function, bucket)
         _objects(function, bucket, prefix, ["s3:DeleteObject", "s3:DeleteObjectVersion"])
+    _objects(
+        function,
+        parts.storage.media_bucket,
+        topology.MEDIA_PREFIX,
+        ["s3:GetObject", "s3:PutObject"],
+    )
+    # Multipart uploads never completed (large videos), older than a day.
+    iam.Grant.add_to_principal(
+        grantee=function,
+        actions=["s3:ListBucketMultipartUploads"],
+        resource_arns=[parts.storage.ingest_bucket.bucket_arn],
+    )
+    _objects(
+        function,
+        parts.storage.ingest_bucket,
+        topology.INGEST_PREFIX,
+        ["s3:AbortMultipartUpload"],
+    )
+    distribution = parts.cdn.distribution
+    distribution.grant_create_invalidation(function)
+    function.add_environment(topology.ENV_DISTRIBUTION_ID, distribution.distribution_id)
+    if parts.mail is not None:
+        parts.mail.grant_send(function)
 
 
 def _grant_digest(function: lambda_.Function, parts: Parts) -> None:

@@ -144,6 +144,11 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         principal = who()
         return ok(logic.request_erasure(principal, child_id, body()))
 
+    @app.patch(f"{BASE}/children/<child_id>/erasure-request")
+    def erasure_mode(child_id: str) -> Response:
+        principal = who()
+        return ok(logic.choose_erasure_mode(principal, child_id, body()))
+
     @app.get(f"{BASE}/children/<child_id>/consent/evidence")
     def consent_evidence(child_id: str) -> Response:
         return ok(logic.evidence_url(who(), child_id))

@@ -701,8 +701,25 @@ def request_erasure(principal: Principal, child_id: str, body: dict[str, Any]) -
     child = consent.require_child(principal.tenant_id, child_id)
     if body.get("confirm") is not True:
         raise BadRequest("Confirmez la demande d'effacement. / Confirm the erasure request.")
-    found, created = erasure.request(principal.tenant_id, child.child_id, _staff_ref(principal))
+    found, created = erasure.request(
+        principal.tenant_id, child.child_id, _staff_ref(principal), mode=body.get("mode")
+    )
     return {"request": erasure.describe(found), "created": created}
+
+
+def choose_erasure_mode(
+    principal: Principal, child_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The director chooses what happens to the items showing the child: ``{"mode":
+    "remove"}`` deletes them, ``{"mode": "blur"}`` keeps those where a face box hides the
+    child, re-rendered with the child blurred (docs/erasure.md)."""
+    from pellicule import erasure
+
+    require_director(principal)
+    found = erasure.choose_mode(
+        principal.tenant_id, child_id, body.get("mode"), _staff_ref(principal)
+    )
+    return {"request": erasure.describe(found)}
 
 
 def _scan_key(tenant_id: str, child_id: str, scan_id: str) -> str:

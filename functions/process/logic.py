@@ -96,6 +96,7 @@ def render_blurred(tenant_id: str, media_id: str, revision: int) -> str:
         media.update(
             actions=[
                 Media.blurred.set(stored) if stored else Media.blurred.remove(),
+                Media.blurred_revision.set(revision),
                 Media.updated_at.set(int(clock.now())),
             ],
             condition=Media.blur_revision == revision,

@@ -1,60 +1,471 @@
-"""Scheduled purge (first part): expired sessions and abandoned uploads.
+"""The purge: storage limitation, orphans, lapsed consents, erasure requests (docs/retention.md).
 
-Retention of media, erasure requests and the evidence record come with the retention work.
+Each centre's run is recorded on a :class:`PurgeRun` item (its planned and finished steps, what
+it has deleted so far, a lease so that one run at a time works on a centre): an interrupted run
+(time budget, crash) is resumed by the next invocation, and its evidence record - a ``purge``
+audit entry with the counts - is written once, in the transaction that marks it done.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pellicule import clock, data
-from pellicule.models import Media, Session
+from functions.purge import erasing
+from pellicule import (
+    audit,
+    cdn,
+    clock,
+    consent,
+    data,
+    publication,
+    retention,
+    tenant_settings,
+    topology,
+)
+from pellicule.models import (
+    Album,
+    AuditEntry,
+    Consent,
+    ErasureRequest,
+    IngestClaim,
+    LoginToken,
+    Media,
+    PurgeRun,
+    RateCounter,
+    Session,
+    Tenant,
+    tenant_pk,
+)
+from pellicule.observability import logger
+from pellicule.settings import get_settings
 
 ABANDONED_UPLOAD_SECONDS = 24 * 3600  # the ingest bucket's lifecycle removes the bytes
+LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
+RUN_KEPT_SECONDS = 30 * 24 * 3600
+ACTOR = "system:purge"
+
+# Steps of a centre's run, in order. The daily schedule plans them all; the hourly one only
+# the erasure requests (the 24-hour deadline).
+STEPS = ("erasures", "retention", "orphans", "lapsed", "audit")
+HOURLY_STEPS = topology.ERASURE_STEPS
 
 
-@dataclass(frozen=True)
-class PurgeReport:
-    sessions_deleted: int
-    uploads_abandoned: int
+class Interrupted(Exception):
+    """The time budget is spent: stop cleanly, the next run resumes."""
 
 
-def run() -> PurgeReport:
+@dataclass
+class Report:
+    complete: bool = True
+    tenants: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "complete": self.complete,
+            "tenants": self.tenants,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "records": self.records,
+        }
+
+
+@dataclass
+class Context:
+    tenant_id: str
+    now: float
+    tally: retention.Tally
+    should_stop: Callable[[], bool]
+
+    def check(self) -> None:
+        if self.should_stop():
+            raise Interrupted
+
+
+def run(
+    tenants: Iterable[str] | None = None,
+    *,
+    steps: Iterable[str] = STEPS,
+    should_stop: Callable[[], bool] = lambda: False,
+    records: bool = True,
+) -> Report:
+    """One purge invocation over ``tenants`` (default: every centre)."""
     data.ready()
-    now = int(clock.now())
-    sessions_deleted = 0
-    # DynamoDB TTL can lag by days; reads already refuse expired sessions, this removes them.
-    for session in Session.scan(
-        Session.pk.startswith("SESSION#")
-        & ((Session.expires_at <= now) | (Session.absolute_expires_at <= now))
-    ):
-        session.delete()
-        sessions_deleted += 1
-    uploads_abandoned = 0
-    # Uploads never finished, and processing that never ended (its message is in the DLQ):
-    # the ingest bucket's lifecycle has removed the bytes by now.
-    reasons = {
-        "uploading": "Envoi jamais terminé. / The upload was never completed.",
-        "processing": "Traitement interrompu ; renvoyez le fichier. / "
-        "Processing did not finish; upload the file again.",
-    }
-    for media in Media.scan(
-        Media.sk.startswith("MEDIA#")
-        & Media.state.is_in(*reasons)
-        & (Media.updated_at <= now - ABANDONED_UPLOAD_SECONDS)
-    ):
+    planned = [step for step in STEPS if step in set(steps)]
+    report = Report()
+    try:
+        for tenant_id in _tenant_ids(tenants, report):
+            try:
+                counts = _run_tenant(tenant_id, planned, should_stop)
+            except Interrupted:
+                raise
+            except _Busy:
+                report.skipped[tenant_id] = "another purge run holds this centre"
+                continue
+            except Exception as error:  # noqa: BLE001 - one centre must not stop the others
+                # Logged with its type only (messages may quote data); the others go on.
+                logger("purge").exception("purge failed", extra={"tenant": tenant_id})
+                report.errors[tenant_id] = type(error).__name__
+                continue
+            report.tenants[tenant_id] = counts
+        if records:
+            report.records = _expired_records(clock.now(), should_stop)
+    except Interrupted:
+        report.complete = False
+    return report
+
+
+def _tenant_ids(wanted: Iterable[str] | None, report: Report) -> list[str]:
+    if wanted is None:
+        return sorted(t.tenant_id for t in Tenant.scan(Tenant.sk == "PROFILE"))
+    found = []
+    for tenant_id in wanted:
         try:
-            media.update(
-                actions=[
-                    Media.state.set("failed"),
-                    Media.failure_reason.set(reasons[media.state]),
-                    Media.updated_at.set(now),
-                ],
-                condition=Media.state == media.state,
+            Tenant.get(tenant_pk(tenant_id), "PROFILE")
+        except DoesNotExist:
+            report.errors[tenant_id] = "UnknownTenant"
+            continue
+        found.append(tenant_id)
+    return found
+
+
+class _Busy(Exception):
+    """Another run holds the centre's lease."""
+
+
+def _open_run(tenant_id: str, planned: list[str], now: float) -> PurgeRun:
+    """The centre's unfinished run (resumed with its own plan), or a new one; leased."""
+    pk = tenant_pk(tenant_id)
+    unfinished = [
+        r
+        for r in PurgeRun.query(pk, PurgeRun.sk.startswith("PURGERUN#"), consistent_read=True)
+        if r.status == "running"
+    ]
+    if unfinished:
+        run = min(unfinished, key=lambda r: int(r.started_at))
+    else:
+        stamp = datetime.fromtimestamp(now, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+        run_id = f"{stamp}-{secrets.token_hex(3)}"
+        run = PurgeRun(
+            pk,
+            f"PURGERUN#{run_id}",
+            tenant_id=tenant_id,
+            run_id=run_id,
+            status="running",
+            started_at=int(now),
+            updated_at=int(now),
+            lease_until=0,
+            steps_planned=planned,
+            steps_done=[],
+            counts={},
+        )
+        run.save(condition=PurgeRun.sk.does_not_exist())
+    try:
+        run.update(
+            actions=[
+                PurgeRun.lease_until.set(int(now) + LEASE_SECONDS),
+                PurgeRun.updated_at.set(int(now)),
+            ],
+            condition=(PurgeRun.status == "running") & (PurgeRun.lease_until < int(now)),
+        )
+    except UpdateError as error:
+        raise _Busy from error
+    return run
+
+
+def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bool]) -> dict:
+    now = clock.now()
+    run = _open_run(tenant_id, planned, now)
+    tally = retention.Tally(run)
+    context = Context(tenant_id, now, tally, should_stop)
+    for step in list(run.steps_planned or planned):
+        if step in (run.steps_done or []):
+            continue
+        STEP_FUNCTIONS[step](context)
+        tally.save(PurgeRun.steps_done.set([*(run.steps_done or []), step]))
+        run.refresh(consistent_read=True)
+    counts = dict(tally.counts)
+    finish: list[Any] = [
+        PurgeRun.status.set("done"),
+        PurgeRun.lease_until.set(0),
+        PurgeRun.expires_at.set(int(now) + RUN_KEPT_SECONDS),
+        PurgeRun.updated_at.set(int(clock.now())),
+    ]
+    if counts:
+        details: dict[str, Any] = dict(sorted(counts.items())[: audit.MAX_DETAILS - 1])
+        details["steps"] = ",".join(run.steps_planned or planned)
+        audit.append(
+            tenant_id,
+            "purge",
+            ACTOR,
+            f"purge:{run.run_id}",
+            details,
+            companions=(
+                audit.Companion(
+                    run, PurgeRun.status == "running", op="update", actions=tuple(finish)
+                ),
+            ),
+        )
+    else:
+        run.update(actions=finish, condition=PurgeRun.status == "running")
+    return counts
+
+
+# --- Steps ---------------------------------------------------------------------------------
+
+
+def _erasures(context: Context) -> None:
+    pk = tenant_pk(context.tenant_id)
+    for request in ErasureRequest.query(pk, ErasureRequest.sk.startswith("ERASURE#")):
+        context.check()
+        if erasing.due(request, context.now) or (
+            request.status == erasing.DONE and request.certificate_sent_at is None
+        ):
+            erasing.carry_out(context.tenant_id, request, context.now, context.tally, context.check)
+        elif (
+            request.status == erasing.DONE
+            and request.evidence_until is not None
+            and int(request.evidence_until) <= context.now
+        ):
+            erasing.delete_evidence(context.tenant_id, request, context.tally)
+
+
+def _purge(context: Context, media: Media, counted: str) -> list[str]:
+    removed, versions, paths = retention.purge_item(
+        context.tenant_id, media, context.tally.pending(**{counted: 1})
+    )
+    context.tally.add(object_versions=versions)
+    if removed:
+        context.tally.commit(**{counted: 1})
+    return paths
+
+
+def _album_media(tenant_id: str, album_id: str) -> list[Media]:
+    return list(Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}"))
+
+
+def _retention(context: Context) -> None:
+    """Albums past the centre's retention: every item, then the album itself."""
+    tenant_id = context.tenant_id
+    months = tenant_settings.for_tenant(tenant_id).media_retention_months
+    settings = get_settings()
+    for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith("ALBUM#")):
+        if not retention.expired(album.album_date, months, context.now):
+            continue
+        # One wildcard per area of the album for the CDN (not one path per object: each
+        # invalidation path is billed). The staff's own copies need none: nobody is given a
+        # URL to a deleted item any more, and the URLs handed out expire within minutes.
+        paths: list[str] = []
+        for media in _album_media(tenant_id, album.album_id):
+            context.check()
+            _purge(context, media, "expired_media")
+        for area in (publication.SERVED_PREFIX, publication.DOWNLOAD_PREFIX):
+            prefix = f"t/{tenant_id}/{area}/{album.album_id}/"
+            context.tally.add(
+                object_versions=retention.delete_prefix(settings.media_bucket, prefix)
             )
-        except UpdateError:
-            continue  # it moved on meanwhile
-        uploads_abandoned += 1
-    return PurgeReport(sessions_deleted=sessions_deleted, uploads_abandoned=uploads_abandoned)
+            paths += cdn.media_paths(prefix, wildcard=True)
+        cdn.invalidate(paths)
+        if retention.transact(
+            [Album(tenant_pk(tenant_id), album.sk)],
+            context.tally.pending(expired_albums=1),
+            first_must_exist=True,
+        ):
+            context.tally.commit(expired_albums=1)
+
+
+_ABANDONED_REASONS = {
+    "uploading": "Envoi jamais terminé. / The upload was never completed.",
+    "processing": "Traitement interrompu ; renvoyez le fichier. / "
+    "Processing did not finish; upload the file again.",
+}
+
+
+def _orphans(context: Context) -> None:
+    """Uploads never finished (-> failed), failed items after a week, items of no album,
+    objects of no item in the media bucket, ingest leftovers."""
+    tenant_id, now = context.tenant_id, int(context.now)
+    pk = tenant_pk(tenant_id)
+    albums = {a.album_id for a in Album.query(pk, Album.sk.startswith("ALBUM#"))}
+    known: set[str] = set()
+    still_uploading: set[str] = set()
+    paths: list[str] = []
+    for media in Media.query(pk, Media.sk.startswith("MEDIA#"), consistent_read=True):
+        context.check()
+        known.add(media.media_id)
+        if media.state == "uploading" and int(media.updated_at) > now - ABANDONED_UPLOAD_SECONDS:
+            still_uploading.add(media.media_id)
+        if media.album_id not in albums:
+            item_paths = _purge(context, media, "orphan_media")
+            paths += item_paths if media.served else []  # only what families were served
+        elif (
+            media.state == "failed" and int(media.updated_at) <= now - retention.FAILED_KEPT_SECONDS
+        ):
+            _purge(context, media, "failed_media")  # never served to anyone
+        elif (
+            media.state in _ABANDONED_REASONS
+            and int(media.updated_at) <= now - ABANDONED_UPLOAD_SECONDS
+        ):
+            try:
+                media.update(
+                    actions=[
+                        Media.state.set("failed"),
+                        Media.failure_reason.set(_ABANDONED_REASONS[media.state]),
+                        Media.updated_at.set(now),
+                    ],
+                    condition=Media.state == media.state,
+                )
+            except UpdateError:
+                continue  # it moved on meanwhile
+            context.tally.add(uploads_abandoned=1)
+    cdn.invalidate(paths)
+    settings = get_settings()
+    grace = now - retention.ORPHAN_GRACE_SECONDS
+
+    def has_item(key: str) -> bool:
+        parts = key.split("/")
+        # t/<t>/m/<media>/<file>, t/<t>/{s,d}/<album>/<scope>/<media>/<file>
+        if len(parts) >= 5 and parts[2] == "m":
+            return parts[3] in known
+        if len(parts) >= 7 and parts[2] in (publication.SERVED_PREFIX, publication.DOWNLOAD_PREFIX):
+            return parts[5] in known
+        return True  # not an item's object: never touched here
+
+    def uploading(key: str) -> bool:
+        # ingest/<kind>/t/<tenant>/m/<media>/<random>: a multipart upload still under way
+        parts = key.split("/")
+        return len(parts) >= 6 and parts[5] in still_uploading
+
+    context.check()
+    context.tally.add(
+        orphan_objects=retention.delete_prefix(
+            settings.media_bucket, f"t/{tenant_id}/", older_than=grace, keep=has_item
+        )
+    )
+    for prefix in _ingest_prefixes(tenant_id):
+        context.check()
+        context.tally.add(
+            ingest_leftovers=retention.delete_prefix(
+                settings.ingest_bucket, prefix, older_than=grace
+            )
+            + retention.abort_uploads(settings.ingest_bucket, prefix, keep=uploading)
+        )
+
+
+def _ingest_prefixes(tenant_id: str) -> list[str]:
+    from pellicule import topology
+
+    return [
+        f"{topology.INGEST_PREFIX}{kind}/t/{tenant_id}/" for kind in ("photo", "video", "evidence")
+    ]
+
+
+def _lapsed(context: Context) -> None:
+    """Published items whose served copies no longer match the gate (consents lapsed by
+    themselves, a child moved to another group, an album's group changed): reconciled; those
+    no audience may see any more are hidden."""
+    tenant_id, now = context.tenant_id, context.now
+    pk = tenant_pk(tenant_id)
+    albums = {a.album_id: a for a in Album.query(pk, Album.sk.startswith("ALBUM#"))}
+    groups = publication.child_groups(tenant_id)
+    grants = {
+        record.child_id: [consent.grant_of(record)]
+        for record in Consent.query(pk, Consent.sk.startswith("CONSENT#"))
+    }
+    for media in Media.query(
+        pk, Media.sk.startswith("MEDIA#"), filter_condition=Media.state == publication.PUBLISHED
+    ):
+        context.check()
+        tagged = media.tagged_child_ids or set()
+        wanted = publication.desired_scopes(
+            media, albums.get(media.album_id), groups, {c: grants.get(c, []) for c in tagged}, now
+        )
+        if publication.is_current(media, wanted):
+            continue
+        outcome = publication.reconcile(tenant_id, media.media_id, reason="purge", at=now)
+        if outcome.outcome == "hidden":
+            context.tally.add(items_hidden=1)
+        elif outcome.outcome != "unchanged":
+            context.tally.add(items_reconciled=1)
+
+
+def _audit(context: Context) -> None:
+    """Entries past their retention: 12 months; consent entries after the proof period."""
+    tenant_id = context.tenant_id
+    now_ms = int(context.now * 1000)
+    proof_ms = retention.PROOF_SECONDS * 1000
+    doomed: list[AuditEntry] = []
+    for entry in AuditEntry.query(
+        audit.audit_pk(tenant_id),
+        AuditEntry.sk.between(audit.seq_sk(0), "9" * audit.SEQ_WIDTH),
+        consistent_read=True,
+    ):
+        if entry.action in audit.CONSENT_ACTIONS:
+            if int(entry.at) + proof_ms > now_ms:
+                continue  # kept as proof
+        elif int(entry.at) + audit.RETENTION_SECONDS * 1000 > now_ms:
+            break  # entries are in time order: every later one is younger still
+        doomed.append(AuditEntry(entry.pk, entry.sk))
+        if len(doomed) == 90:
+            context.check()
+            retention.transact(doomed, context.tally.pending(audit_entries=len(doomed)))
+            context.tally.commit(audit_entries=len(doomed))
+            doomed = []
+    if doomed:
+        retention.transact(doomed, context.tally.pending(audit_entries=len(doomed)))
+        context.tally.commit(audit_entries=len(doomed))
+
+
+STEP_FUNCTIONS: dict[str, Callable[[Context], None]] = {
+    "erasures": _erasures,
+    "retention": _retention,
+    "orphans": _orphans,
+    "lapsed": _lapsed,
+    "audit": _audit,
+}
+
+
+# --- Expired records (not a centre's: the whole table) -------------------------------------
+
+
+def _expired_records(now: float, should_stop: Callable[[], bool]) -> dict[str, int]:
+    """Sessions, sign-in links, rate counters, processing claims and finished runs past
+    their expiry. Reads already refuse them (DynamoDB's TTL can lag by days): this removes
+    them."""
+    at = int(now)
+    scans: dict[str, Any] = {
+        "sessions": Session.scan(
+            Session.pk.startswith("SESSION#")
+            & ((Session.expires_at <= at) | (Session.absolute_expires_at <= at))
+        ),
+        "sign_in_links": LoginToken.scan(
+            LoginToken.pk.startswith("LOGIN#") & (LoginToken.expires_at <= at)
+        ),
+        "rate_counters": RateCounter.scan(
+            RateCounter.pk.startswith("RATE#") & (RateCounter.expires_at <= at)
+        ),
+        "claims": IngestClaim.scan(
+            IngestClaim.pk.startswith("INGEST#") & (IngestClaim.expires_at <= at)
+        ),
+        "purge_runs": PurgeRun.scan(
+            PurgeRun.sk.startswith("PURGERUN#")
+            & (PurgeRun.status == "done")
+            & (PurgeRun.expires_at <= at)
+        ),
+    }
+    counts: dict[str, int] = {}
+    for name, found in scans.items():
+        for item in found:
+            if should_stop():
+                raise Interrupted
+            item.delete()
+            counts[name] = counts.get(name, 0) + 1
+    return counts

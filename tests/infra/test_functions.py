@@ -93,8 +93,8 @@ def test_function_environment_is_the_topology_contract(
         names(main), public_url="", key_pair_id="KEY", mail_from=""
     )
     expected[topology.ENV_KEY_PAIR_ID] = {"Ref": newest_key}  # type: ignore[assignment]
-    if name == topology.REVOCATION_STREAM.function:
-        # Only the function that invalidates knows the distribution (it is behind no route).
+    if name in (topology.REVOCATION_STREAM.function, "purge"):
+        # Only the functions that invalidate know the distribution (they are behind no route).
         distribution_key, _ = main.one("AWS::CloudFront::Distribution")
         expected[topology.ENV_DISTRIBUTION_ID] = {"Ref": distribution_key}  # type: ignore[assignment]
     _, resource = function(main, name)
@@ -348,7 +348,11 @@ def test_only_the_functions_returning_signed_urls_read_the_signing_key(main: Var
 
 def test_purge_deletes_every_version_and_lists(main: Variant) -> None:
     statements = role_statements(main, "purge")
-    for purpose, prefix in (("media", topology.MEDIA_PREFIX), ("ingest", topology.INGEST_PREFIX)):
+    for purpose, prefix in (
+        ("media", topology.MEDIA_PREFIX),
+        ("ingest", topology.INGEST_PREFIX),
+        ("evidence", topology.EVIDENCE_PREFIX),
+    ):
         key = _bucket_key(main, purpose)
         objects = [s for s in statements if json.dumps(s["Resource"]).count(f"/{prefix}*")]
         assert {"s3:DeleteObject", "s3:DeleteObjectVersion"} <= {
@@ -360,7 +364,9 @@ def test_purge_deletes_every_version_and_lists(main: Variant) -> None:
             if {"Fn::GetAtt": [key, "Arn"]} in as_list(s["Resource"])
             for a in as_list(s["Action"])
         }
-        assert listing == {"s3:ListBucket", "s3:ListBucketVersions"}
+        # Unfinished multipart uploads are listed (and aborted) in the ingest bucket only
+        extra = {"s3:ListBucketMultipartUploads"} if purpose == "ingest" else set()
+        assert listing == {"s3:ListBucket", "s3:ListBucketVersions"} | extra
     assert "dynamodb:DeleteItem" in actions_on(statements, "DataTable")
 
 
@@ -482,9 +488,11 @@ def test_auth_grants_exactly_the_table_the_public_url_and_mail_from_its_identity
     domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
     identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
     assert grants(variant, "auth") == _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
-    # No other function sends mail but the digest, and no bucket or signing key for sign-in
+    # No other function sends mail but the digest and the purge (erasure certificates), and
+    # no bucket or signing key for sign-in
+    assert grants(variant, "purge") >= _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
     for name in FUNCTION_NAMES:
-        if name not in ("auth", "digest"):
+        if name not in ("auth", "digest", "purge"):
             assert "ses:" not in json.dumps(role_statements(variant, name)), name
     assert "s3:" not in json.dumps(role_statements(variant, "auth"))
     assert "secretsmanager:" not in json.dumps(role_statements(variant, "auth"))
@@ -531,11 +539,13 @@ def test_revocation_grants_exactly_the_stream_media_copies_and_invalidation(
     )
 
 
-def test_only_revocation_invalidates_the_cdn_and_never_everywhere(main: Variant) -> None:
+def test_only_revocation_and_purge_invalidate_the_cdn_and_never_everywhere(
+    main: Variant,
+) -> None:
     for name in FUNCTION_NAMES:
         statements = role_statements(main, name)
         invalidations = [s for s in statements if "cloudfront:" in json.dumps(s["Action"])]
-        if name != "revocation":
+        if name not in ("revocation", "purge"):
             assert not invalidations, name
             continue
         [statement] = invalidations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra import constants
@@ -38,8 +40,23 @@ def test_scheduled_functions_run_on_the_topology_schedule(
     )
 
 
+def test_erasure_requests_are_carried_out_every_hour(main: Variant) -> None:
+    target_id = logical_id(
+        main, "AWS::Lambda::Function", FunctionName=names(main).function("purge")
+    )
+    rule = main.of_type("AWS::Events::Rule")[
+        logical_id(main, "AWS::Events::Rule", Name=f"{names(main).prefix}-erasures")
+    ]
+    props = rule["Properties"]
+    assert props["ScheduleExpression"] == topology.ERASURE_SCHEDULE_EXPRESSION
+    [target] = props["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [target_id, "Arn"]}
+    assert json.loads(target["Input"]) == {"steps": list(topology.ERASURE_STEPS)}
+
+
 def test_only_the_scheduled_functions_have_rules(main: Variant) -> None:
-    assert len(main.of_type("AWS::Events::Rule")) == 2
+    # purge (daily), erasures (hourly, the purge function), digest (daily)
+    assert len(main.of_type("AWS::Events::Rule")) == 3
 
 
 def test_alarm_topic_is_tls_only_and_mailed_when_asked(main: Variant, variant: Variant) -> None:

@@ -107,7 +107,7 @@ def test_revocation_dlq_is_encrypted_tls_only_and_kept_two_weeks(main: Variant) 
     assert not [s for s in statements if s["Effect"] == "Allow"]
 
 
-def test_revocation_knows_the_distribution_id_and_no_other_function_does(
+def test_revocation_and_purge_know_the_distribution_id_and_no_other_function_does(
     main: Variant, variant: Variant
 ) -> None:
     for stack in (main, variant):
@@ -115,7 +115,8 @@ def test_revocation_knows_the_distribution_id_and_no_other_function_does(
         for name in topology.FUNCTIONS:
             props = stack.resources[function_key(stack, name)]["Properties"]
             value = props["Environment"]["Variables"].get(topology.ENV_DISTRIBUTION_ID)
-            expected = {"Ref": distribution_key} if name == SPEC.function else None
+            invalidates = name in (SPEC.function, "purge")
+            expected = {"Ref": distribution_key} if invalidates else None
             assert value == expected, name
 
 

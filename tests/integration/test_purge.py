@@ -1,16 +1,66 @@
-"""The scheduled purge: expired sessions and abandoned uploads."""
+"""The scheduled purge (docs/retention.md), with the product clock moved: expired sessions,
+abandoned and failed uploads, media past retention (every version), lapsed consents, audit
+entries past retention, interruption and resumption, idempotence."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from pellicule import clock, data, sessions
+from functions.purge import logic
+from pellicule import audit, clock, data, retention, sessions
 from pellicule.errors import Unauthenticated
-from pellicule.models import Media, Session, tenant_pk
+from pellicule.models import Album, Media, MediaTag, PurgeRun, Session, tenant_pk
 from tests.conftest import Aws, Centre
 from tests.integration.helpers import call, request_grant
+from tests.integration.purge_helpers import (
+    SCHEDULED,
+    counts,
+    items_mentioning,
+    keys_mentioning,
+    move_clock_to,
+    object_versions,
+    purge,
+    purge_entries,
+)
+from tests.integration.scenario import Scenario, build, give
+from tests.integration.test_publication_flow import (
+    GROUP,
+    approve,
+    blur,
+    family_album,
+    media,
+    tag,
+    upload_photo,
+)
 
-SCHEDULED = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+# The scenario's album is dated 2026-07-08; the default retention is 12 months: its media are
+# kept through 2027-07-08 and purged from 2027-07-09 (UTC).
+LAST_KEPT = "2027-07-08T23:00:00"
+FIRST_PURGED = "2027-07-09T02:30:00"
+
+
+@pytest.fixture
+def scenario(aws: Aws) -> Scenario:
+    return build()
+
+
+def published_blurred_photo(aws: Aws, centre: Scenario) -> str:
+    """Noah and Léa on a photo, Léa hidden by a face box (re-rendered twice: old versions
+    exist), published to their group; Noah's family sees it."""
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "lea", "noah"))
+    blur(aws, centre, media_id, "lea")
+    blur(aws, centre, media_id, "lea")  # a second revision: the first one's keys linger
+    centre.ok(approve(centre, media_id, audiences=[GROUP]))
+    assert family_album(centre, "g3")["statusCode"] == 200
+    assert media(centre, media_id).served
+    return media_id
+
+
+# --- Sessions, abandoned uploads ------------------------------------------------------------
 
 
 def test_expired_sessions_are_refused_at_once_and_removed_by_the_purge(
@@ -22,8 +72,8 @@ def test_expired_sessions_are_refused_at_once_and_removed_by_the_purge(
     # The guardian's 30-minute idle timeout has passed: refused before any purge runs.
     with pytest.raises(Unauthenticated):
         sessions.resolve(centre.guardian_session)
-    report = call("purge", SCHEDULED)
-    assert report["sessions_deleted"] == 1
+    report = purge()
+    assert report["records"]["sessions"] == 1
     data.ready()
     remaining = list(Session.scan(Session.pk.startswith("SESSION#")))
     assert len(remaining) == 2
@@ -38,15 +88,23 @@ def test_absolute_timeout_holds_even_for_an_active_session(aws: Aws, centre: Cen
         sessions.resolve(centre.director_session)
 
 
-def test_abandoned_upload_is_marked_failed_the_next_day(aws: Aws, centre: Centre) -> None:
+def test_abandoned_upload_is_marked_failed_the_next_day_and_deleted_after_a_week(
+    aws: Aws, centre: Centre
+) -> None:
     grant = request_grant(centre, b"x" * 10)
-    assert call("purge", SCHEDULED)["uploads_abandoned"] == 0
+    assert "uploads_abandoned" not in counts(purge(), centre.tenant_id)
     clock.advance(24 * 3600 + 1)
-    assert call("purge", SCHEDULED)["uploads_abandoned"] == 1
+    assert counts(purge(), centre.tenant_id)["uploads_abandoned"] == 1
     item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{grant['media_id']}")
     assert item.state == "failed"
     # Running again finds nothing more to do.
-    assert call("purge", SCHEDULED)["uploads_abandoned"] == 0
+    assert counts(purge(), centre.tenant_id) == {}
+    # The uploader sees the failure for a week; then the item goes.
+    clock.advance(retention.FAILED_KEPT_SECONDS - 3600)
+    assert "failed_media" not in counts(purge(), centre.tenant_id)
+    clock.advance(2 * 3600)
+    assert counts(purge(), centre.tenant_id)["failed_media"] == 1
+    assert items_mentioning(grant["media_id"]) == []
 
 
 def test_processing_that_never_ended_is_marked_failed(aws: Aws, centre: Centre) -> None:
@@ -55,9 +113,287 @@ def test_processing_that_never_ended_is_marked_failed(aws: Aws, centre: Centre) 
     item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{grant['media_id']}")
     item.update(actions=[Media.state.set("processing")])
     clock.advance(23 * 3600)
-    assert call("purge", SCHEDULED)["uploads_abandoned"] == 0
+    assert "uploads_abandoned" not in counts(purge(), centre.tenant_id)
     clock.advance(2 * 3600)
-    assert call("purge", SCHEDULED)["uploads_abandoned"] == 1
+    assert counts(purge(), centre.tenant_id)["uploads_abandoned"] == 1
     item.refresh()
     assert item.state == "failed"
     assert "Traitement interrompu" in (item.failure_reason or "")
+
+
+def test_leftovers_of_no_item_are_deleted_after_a_day(aws: Aws, centre: Centre) -> None:
+    s3 = aws.client("s3")
+    orphan = f"t/{centre.tenant_id}/m/no-such-item/x.jpg"
+    s3.put_object(Bucket=aws.names.media_bucket, Key=orphan, Body=b"1")
+    s3.put_object(Bucket=aws.names.media_bucket, Key=orphan, Body=b"2")  # two versions
+    leftover = f"ingest/photo/t/{centre.tenant_id}/m/gone/abc"
+    s3.put_object(Bucket=aws.names.ingest_bucket, Key=leftover, Body=b"x")
+    started = s3.create_multipart_upload(
+        Bucket=aws.names.ingest_bucket, Key=f"ingest/video/t/{centre.tenant_id}/m/v/abc"
+    )
+    # A multipart upload of no item (no grant) is aborted at once; objects younger than a
+    # day are left alone: a pipeline may still be writing them
+    first = counts(purge(), centre.tenant_id)
+    assert first == {"ingest_leftovers": 1}
+    uploads = s3.list_multipart_uploads(Bucket=aws.names.ingest_bucket).get("Uploads", [])
+    assert started["UploadId"] not in {u["UploadId"] for u in uploads}
+    clock.advance(retention.ORPHAN_GRACE_SECONDS + 60)
+    found = counts(purge(), centre.tenant_id)
+    assert found == {"orphan_objects": 2, "ingest_leftovers": 1}
+    assert object_versions(aws, aws.names.media_bucket, orphan) == []
+    assert object_versions(aws, aws.names.ingest_bucket, leftover) == []
+
+
+def test_a_multipart_upload_under_way_is_left_alone(aws: Aws, centre: Centre) -> None:
+    grant = request_grant(centre, b"x" * 10)
+    s3 = aws.client("s3")
+    key = grant["fields"]["key"]
+    started = s3.create_multipart_upload(Bucket=aws.names.ingest_bucket, Key=key)
+    purge()
+    uploads = s3.list_multipart_uploads(Bucket=aws.names.ingest_bucket).get("Uploads", [])
+    assert started["UploadId"] in {u["UploadId"] for u in uploads}
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
+    aws: Aws, scenario: Scenario
+) -> None:
+    media_id = published_blurred_photo(aws, scenario)
+    keys = {e["Key"] for e in object_versions(aws, aws.names.media_bucket) if media_id in e["Key"]}
+    assert len(keys) >= 9  # renditions, two blurred revisions, served copies, download
+    assert any(
+        not e.get("IsLatest", True)
+        for e in object_versions(aws, aws.names.media_bucket)
+        if media_id in e["Key"]
+    ), "the first blur revision left non-current versions behind"
+    # The day before: nothing happens
+    move_clock_to(LAST_KEPT)
+    assert "expired_media" not in counts(purge(), scenario.tenant_id)
+    assert media(scenario, media_id).state == "published"
+    # The day after: the item, its tags, every version of every object, the album
+    move_clock_to(FIRST_PURGED)
+    invalidations_before = _invalidated(aws)
+    found = counts(purge(), scenario.tenant_id)
+    assert found["expired_media"] == 1
+    assert found["expired_albums"] == 1
+    assert found["object_versions"] >= len(keys)
+    assert keys_mentioning(aws, media_id) == []
+    # Only the audit log still names the item (pseudonymous ids, kept 12 months)
+    assert {i["pk"]["S"] for i in items_mentioning(media_id)} == {f"AUDIT#{scenario.tenant_id}"}
+    assert {i["pk"]["S"] for i in items_mentioning(scenario.album_id)} <= {
+        f"AUDIT#{scenario.tenant_id}"
+    }
+    data.ready()
+    assert list(MediaTag.query(tenant_pk(scenario.tenant_id), MediaTag.sk.startswith("TAG#"))) == []
+    # The CDN forgets the album's served copies and downloads: one wildcard per area (each
+    # path is billed), in both spellings
+    invalidated = _invalidated(aws) - invalidations_before
+    assert invalidated == {
+        f"{root}t/{scenario.tenant_id}/{area}/{scenario.album_id}/*"
+        for root in ("/media/", "/")
+        for area in ("s", "d")
+    }
+    # The evidence record: counts, in the audit log, chain intact
+    [entry] = purge_entries(scenario.tenant_id)
+    assert entry["details"]["expired_media"] == 1
+    assert entry["actor"] == "system:purge"
+    assert audit.verify(scenario.tenant_id).ok
+    # Twelve months after those entries were written, the audit log forgets the item too
+    clock.reset()
+    clock.advance(366 * 24 * 3600)
+    purge()
+    assert items_mentioning(media_id) == []
+    assert items_mentioning(scenario.album_id) == []
+    assert audit.verify(scenario.tenant_id).ok
+
+
+def test_a_centre_with_a_shorter_retention_is_purged_sooner(aws: Aws, scenario: Scenario) -> None:
+    scenario.ok(scenario.admin("PUT", "settings", {"media_retention_months": 3}))
+    media_id = upload_photo(aws, scenario)
+    move_clock_to("2026-10-08T12:00:00")  # the album's date + 3 months: still kept
+    assert "expired_media" not in counts(purge(), scenario.tenant_id)
+    move_clock_to("2026-10-09T12:00:00")
+    assert counts(purge(), scenario.tenant_id)["expired_media"] == 1
+    assert keys_mentioning(aws, media_id) == []
+    # Other centres keep theirs
+    other = build()
+    other_media = upload_photo(aws, other)
+    assert counts(purge(), other.tenant_id) == {}
+    assert keys_mentioning(aws, other_media)
+
+
+def test_a_second_run_does_nothing(aws: Aws, scenario: Scenario) -> None:
+    media_id = published_blurred_photo(aws, scenario)
+    move_clock_to(FIRST_PURGED)
+    assert counts(purge(), scenario.tenant_id)["expired_media"] == 1
+    table_before = len(items_mentioning(scenario.tenant_id))
+    # When the purge runs again
+    again = purge()
+    # Then nothing is deleted, counted or recorded
+    assert counts(again, scenario.tenant_id) == {}
+    assert len(purge_entries(scenario.tenant_id)) == 1
+    assert len(items_mentioning(scenario.tenant_id)) == table_before + 1  # the finished run
+    assert keys_mentioning(aws, media_id) == []
+
+
+def test_an_interrupted_run_resumes_where_it_stopped_and_counts_once(
+    aws: Aws, scenario: Scenario
+) -> None:
+    ids = [upload_photo(aws, scenario) for _ in range(4)]
+    move_clock_to(FIRST_PURGED)
+    checks = {"n": 0}
+
+    def out_of_time() -> bool:
+        checks["n"] += 1
+        return checks["n"] > 3  # the time budget ends in the middle of the album
+
+    # When the first run runs out of time
+    first = logic.run(should_stop=out_of_time)
+    assert first.complete is False
+    left = [m for m in ids if _exists(scenario, m)]
+    assert 0 < len(left) < 4
+    assert purge_entries(scenario.tenant_id) == []  # no evidence for an unfinished run
+    [unfinished] = list(
+        PurgeRun.query(tenant_pk(scenario.tenant_id), PurgeRun.sk.startswith("PURGERUN#"))
+    )
+    assert unfinished.status == "running"
+    # Then the next run takes it over (its lease has expired), finishes and counts each once
+    clock.advance(logic.LEASE_SECONDS + 1)
+    found = counts(purge(), scenario.tenant_id)
+    assert found["expired_media"] == 4
+    assert all(keys_mentioning(aws, m) == [] for m in ids)
+    [entry] = purge_entries(scenario.tenant_id)
+    assert entry["details"]["expired_media"] == 4
+    assert entry["subject"] == f"purge:{unfinished.run_id}"
+
+
+def test_a_crash_mid_run_raises_the_alarm_and_the_next_run_finishes(
+    aws: Aws, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [upload_photo(aws, scenario) for _ in range(3)]
+    move_clock_to(FIRST_PURGED)
+    real = retention.delete_objects_of
+    calls = {"n": 0}
+
+    def flaky(tenant_id: str, item: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ConnectionError("S3 went away")
+        return real(tenant_id, item)
+
+    monkeypatch.setattr(retention, "delete_objects_of", flaky)
+    # The function fails (its errors alarm goes off), naming the centre, not the data
+    from functions.purge.handler import PurgeFailedError
+
+    with pytest.raises(PurgeFailedError) as failed:
+        call("purge", SCHEDULED)
+    assert scenario.tenant_id in str(failed.value)
+    assert "ConnectionError" in str(failed.value)
+    # A crashed run keeps its lease until it times out; then the next run finishes the job
+    clock.advance(logic.LEASE_SECONDS + 1)
+    assert counts(purge(), scenario.tenant_id)["expired_media"] == 3
+    assert all(keys_mentioning(aws, m) == [] for m in ids)
+    [entry] = purge_entries(scenario.tenant_id)
+    assert entry["details"]["expired_media"] == 3
+
+
+def test_one_run_at_a_time_per_centre(aws: Aws, scenario: Scenario) -> None:
+    upload_photo(aws, scenario)
+    move_clock_to(FIRST_PURGED)
+    first = logic.run(should_stop=lambda: True)  # holds the lease, stops at once
+    assert first.complete is False
+    second = purge()
+    assert scenario.tenant_id in second["skipped"]
+
+
+# --- Lapsed consents ------------------------------------------------------------------------
+
+
+def test_a_consent_that_lapses_by_itself_hides_the_item_and_removes_its_copies(
+    aws: Aws, scenario: Scenario
+) -> None:
+    scenario.ok(scenario.admin("PUT", "settings", {"media_retention_months": 24}))
+    media_id = upload_photo(aws, scenario)
+    scenario.ok(give(scenario, "g3", "noah", [GROUP]))
+    scenario.ok(tag(scenario, media_id, "noah"))
+    scenario.ok(approve(scenario, media_id, audiences=[GROUP]))
+    copies = [k for k in keys_mentioning(aws, media_id) if "/s/" in k or "/d/" in k]
+    assert copies
+    # The consent ends with the season (08-31); the album is still within retention
+    move_clock_to("2027-09-02T02:30:00")
+    found = counts(purge(), scenario.tenant_id)
+    assert found["items_hidden"] == 1
+    assert media(scenario, media_id).state == "hidden"
+    assert [k for k in keys_mentioning(aws, media_id) if "/s/" in k or "/d/" in k] == []
+
+
+# --- Audit retention ------------------------------------------------------------------------
+
+
+def test_audit_entries_go_after_12_months_and_consent_entries_after_the_proof_period(
+    aws: Aws, scenario: Scenario
+) -> None:
+    scenario.ok(give(scenario, "g3", "noah", [GROUP]))
+    scenario.ok(scenario.admin("POST", "groups", {"name": "castors"}), 201)
+    actions = [r["action"] for r in audit.export_rows(scenario.tenant_id)]
+    assert "consent_given" in actions
+    assert "roster_changed" in actions
+    # 13 months later: everything but the consent entries is gone; the chain still verifies
+    clock.advance(396 * 24 * 3600)
+    found = counts(purge(), scenario.tenant_id)
+    assert found["audit_entries"] == len(actions) - 1
+    kept = [r["action"] for r in audit.export_rows(scenario.tenant_id)]
+    assert kept[0] == "consent_given"
+    assert "roster_changed" not in kept
+    assert audit.verify(scenario.tenant_id).ok
+    # After the proof period (five years), the consent entry goes too
+    clock.advance(retention.PROOF_SECONDS)
+    purge()
+    assert "consent_given" not in [r["action"] for r in audit.export_rows(scenario.tenant_id)]
+    report = audit.verify(scenario.tenant_id)
+    assert report.ok, report
+
+
+def test_a_missing_consent_entry_inside_the_proof_period_still_breaks_the_chain(
+    aws: Aws, scenario: Scenario
+) -> None:
+    from pellicule.models import AuditEntry
+
+    scenario.ok(give(scenario, "g3", "noah", [GROUP]))
+    scenario.ok(scenario.admin("POST", "groups", {"name": "castors"}), 201)
+    clock.advance(396 * 24 * 3600)
+    purge()
+    [consent_row] = [
+        r for r in audit.export_rows(scenario.tenant_id) if r["action"] == "consent_given"
+    ]
+    AuditEntry(audit.audit_pk(scenario.tenant_id), audit.seq_sk(consent_row["seq"])).delete()
+    report = audit.verify(scenario.tenant_id)
+    assert not report.ok
+    assert "consent" in (report.problem or "")
+
+
+def _exists(centre: Scenario, media_id: str) -> bool:
+    return Media.count(tenant_pk(centre.tenant_id), Media.sk == f"MEDIA#{media_id}") == 1
+
+
+def _invalidated(aws: Aws) -> set[str]:
+    cloudfront = aws.client("cloudfront")
+    listed = cloudfront.list_invalidations(DistributionId=aws.distribution_id)
+    paths: set[str] = set()
+    for summary in listed.get("InvalidationList", {}).get("Items", []):
+        found = cloudfront.get_invalidation(DistributionId=aws.distribution_id, Id=summary["Id"])
+        paths |= set(found["Invalidation"]["InvalidationBatch"]["Paths"].get("Items", []))
+    return paths
+
+
+def test_album_item_is_kept_while_it_has_media_within_retention(
+    aws: Aws, scenario: Scenario
+) -> None:
+    data.ready()
+    album = Album.get(tenant_pk(scenario.tenant_id), f"ALBUM#{scenario.album_id}")
+    assert not retention.expired(album.album_date, 12, clock.now())
+    assert retention.purge_date("2026-07-08", 12).isoformat() == "2027-07-09"
+    assert retention.purge_date("2024-01-31", 1).isoformat() == "2024-03-01"  # Feb 29 + 1 day
+    assert retention.purge_date("2025-01-31", 1).isoformat() == "2025-03-01"

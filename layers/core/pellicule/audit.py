@@ -28,6 +28,9 @@ from pellicule import clock
 from pellicule.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
+# The operator's own chain (tenant creation, suspension, deletion evidence, key rotation): its
+# id starts with "_", which no centre's id may (``pellicule.tenants.TENANT_ID``).
+PLATFORM_CHAIN = "_platform"
 HEAD_SK = "HEAD"
 SEQ_WIDTH = 12
 RETENTION_SECONDS = 365 * 24 * 3600  # 12 months
@@ -56,6 +59,15 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "roster_changed",
         "digest",  # a daily-digest run in the centre (counts only)
         "digest_subscription",  # a guardian unsubscribed from (or back to) the digest
+        # The operator's actions (``pellicule`` CLI), on the platform chain (PLATFORM_CHAIN)
+        # or the centre's own.
+        "tenant_created",
+        "tenant_suspended",
+        "tenant_resumed",
+        "tenant_deleted",
+        "tenant_exported",
+        "director_invited",
+        "key_rotated",
     }
 )
 
@@ -169,6 +181,14 @@ def _expires_at(action: str, at_ms: int) -> int | None:
 def _retention_elapsed(at_ms: int, now_s: float) -> bool:
     """Whether a non-consent entry written at ``at_ms`` may have been removed by the TTL."""
     return at_ms // 1000 + RETENTION_SECONDS <= now_s
+
+
+def _proof_elapsed(at_ms: int, now_s: float) -> bool:
+    """Whether a consent entry written at ``at_ms`` may have been removed: its proof period
+    (``pellicule.retention.PROOF_SECONDS``) has ended."""
+    from pellicule.retention import PROOF_SECONDS
+
+    return at_ms // 1000 + PROOF_SECONDS <= now_s
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -350,7 +370,8 @@ def verify(tenant_id: str, now: float | None = None) -> VerifyReport:
     A run of missing entries is accepted only where retention explains it: the entry after
     the gap records the time of its predecessor (``prev_at``) and how many consent entries
     precede it (``consent_count``); the gap is legitimate when that predecessor's 12 months
-    have elapsed and no consent entry (kept forever) is among the missing ones.
+    have elapsed and no consent entry is among the missing ones - or, if some are, when the
+    predecessor's proof period (five years: consent entries are kept as proof) has elapsed.
     """
     now_s = clock.now() if now is None else now
     head = _get_head(tenant_id)
@@ -382,9 +403,11 @@ def verify(tenant_id: str, now: float | None = None) -> VerifyReport:
                 return broken(seq, "previous time does not match the previous entry")
         else:
             missing = prev_seq + 1
+            gap_at = int(entry.prev_at or 0)  # the last missing entry's time (the newest)
             if int(entry.consent_count or 0) - own_consent != prev_consents:
-                return broken(missing, f"entries {missing}..{seq - 1} missing (incl. consent)")
-            if not _retention_elapsed(int(entry.prev_at or 0), now_s):
+                if not _proof_elapsed(gap_at, now_s):
+                    return broken(missing, f"entries {missing}..{seq - 1} missing (incl. consent)")
+            elif not _retention_elapsed(gap_at, now_s):
                 return broken(missing, f"entries {missing}..{seq - 1} missing before retention")
         checked += 1
         prev = entry
@@ -404,8 +427,9 @@ def verify(tenant_id: str, now: float | None = None) -> VerifyReport:
     # Tail missing: legitimate only if retention explains it.
     missing = prev_seq + 1
     if int(head.consent_count or 0) != prev_consents:
-        return broken(missing, f"entries {missing}..{head_seq} missing (incl. consent)")
-    if not _retention_elapsed(int(head.at), now_s):
+        if not _proof_elapsed(int(head.at), now_s):
+            return broken(missing, f"entries {missing}..{head_seq} missing (incl. consent)")
+    elif not _retention_elapsed(int(head.at), now_s):
         return broken(missing, f"entries {missing}..{head_seq} missing before retention")
     return VerifyReport(True, checked)
 

@@ -2,9 +2,9 @@
 child and the child's data be erased (GDPR art. 17).
 
 This module records the request - one open request per child, with its audit entry in the
-same transaction - and answers what is pending; carrying it out within 24 hours (remove or
-re-render the items with the child blurred, delete the data, then the consent evidence after
-the proof period, and a deletion certificate) is the retention work's (docs/erasure.md).
+same transaction - and the director's choice of what happens to the items (remove them, or
+keep them with the child blurred), and answers what is pending. The purge function carries it
+out within 24 hours (``functions/purge/erasing.py``; docs/erasure.md).
 """
 
 from __future__ import annotations
@@ -14,10 +14,15 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from pellicule import audit, clock, data
+from pellicule.errors import BadRequest, Conflict, NotFound
 from pellicule.models import ErasureRequest, tenant_pk
 
 DEADLINE_SECONDS = 24 * 3600
 REQUESTED = "requested"
+# What happens to the items showing the child (the director chooses per request).
+REMOVE = "remove"
+BLUR = "blur"
+MODES = (REMOVE, BLUR)
 
 
 def _sk(child_id: str) -> str:
@@ -41,13 +46,70 @@ def describe(found: ErasureRequest | None) -> dict[str, Any] | None:
         "requested_at": int(found.requested_at),
         "due_by": int(found.due_by),
         "requested_by": found.requested_by.split(":", 1)[0],  # guardian | staff
+        "mode": found.mode,
+        "done_at": int(found.done_at) if found.done_at is not None else None,
+        "certificate_id": found.certificate_id,
+        "removed_items": int(found.removed_items) if found.removed_items is not None else None,
+        "blurred_items": int(found.blurred_items) if found.blurred_items is not None else None,
     }
 
 
+def _mode(value: Any) -> str:
+    if value not in MODES:
+        raise BadRequest(
+            "Choisissez « remove » (supprimer les photos) ou « blur » (flouter l'enfant). / "
+            "Choose 'remove' (delete the items) or 'blur' (blur the child)."
+        )
+    return str(value)
+
+
+def choose_mode(tenant_id: str, child_id: str, mode: Any, actor: str) -> ErasureRequest:
+    """The director's choice for an open request (audited); ``NotFound`` if none is open."""
+    chosen = _mode(mode)
+    found = current(tenant_id, child_id)
+    if found is None or found.status != REQUESTED:
+        raise NotFound(
+            "Aucune demande d'effacement en cours pour cet enfant. / "
+            "No open erasure request for this child."
+        )
+    try:
+        audit.append(
+            tenant_id,
+            "erasure_requested",
+            actor,
+            f"child:{child_id}",
+            {"mode": chosen},
+            companions=(
+                audit.Companion(
+                    found,
+                    ErasureRequest.status == REQUESTED,
+                    op="update",
+                    actions=(
+                        ErasureRequest.mode.set(chosen),
+                        ErasureRequest.mode_chosen_by.set(actor),
+                    ),
+                ),
+            ),
+        )
+    except audit.CompanionConflictError as error:
+        raise Conflict(
+            "La demande vient d'être exécutée. / The request has just been carried out."
+        ) from error
+    found.refresh(consistent_read=True)
+    return found
+
+
 def request(
-    tenant_id: str, child_id: str, actor: str, *, at: float | None = None
+    tenant_id: str,
+    child_id: str,
+    actor: str,
+    *,
+    at: float | None = None,
+    mode: Any = None,
 ) -> tuple[ErasureRequest, bool]:
-    """Record a request (``created`` False: one was already open, it is returned as is)."""
+    """Record a request (``created`` False: one was already open, it is returned as is).
+    ``mode``: the director's choice when they record it themselves (else chosen later)."""
+    chosen = _mode(mode) if mode is not None else None
     existing = current(tenant_id, child_id)
     if existing is not None and existing.status == REQUESTED:
         return existing, False
@@ -61,6 +123,8 @@ def request(
         requested_by=actor,
         requested_at=now,
         due_by=now + DEADLINE_SECONDS,
+        mode=chosen,
+        mode_chosen_by=actor if chosen else None,
     )
     condition = ErasureRequest.sk.does_not_exist() | (ErasureRequest.status != REQUESTED)
     try:
@@ -69,7 +133,7 @@ def request(
             "erasure_requested",
             actor,
             f"child:{child_id}",
-            {"due_by": now + DEADLINE_SECONDS},
+            {"due_by": now + DEADLINE_SECONDS, **({"mode": chosen} if chosen else {})},
             at=now,
             companions=(audit.Companion(item, condition),),
         )

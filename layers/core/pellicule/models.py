@@ -61,9 +61,10 @@ class Tenant(Base):
 
     tenant_id = UnicodeAttribute()
     name = UnicodeAttribute()
-    status = UnicodeAttribute(default="active")
+    status = UnicodeAttribute(default="active")  # active | suspended
     created_at = NumberAttribute()
     settings = MapAttribute[str, Any](default=dict)
+    suspended_at = NumberAttribute(null=True)
 
 
 class Staff(Base):
@@ -249,6 +250,8 @@ class Media(Base):
     face_boxes = ListAttribute[Any](null=True)
     blur_revision = NumberAttribute(default=0)
     blurred = MapAttribute[str, Any](null=True)  # name -> {key, width, height, bytes, type}
+    # The blur revision the stored blurred variants were rendered from (null: unknown).
+    blurred_revision = NumberAttribute(null=True)
     # Tagged children whose faces the current boxes hide (the blurred variant hides them).
     blurred_child_ids = UnicodeSetAttribute(default=set)
     # Tagging, validation and publication (docs/publication-gate.md).
@@ -371,10 +374,50 @@ class ErasureRequest(Base):
 
     tenant_id = UnicodeAttribute()
     child_id = UnicodeAttribute()
-    status = UnicodeAttribute()  # requested (-> done, by the erasure process)
+    status = UnicodeAttribute()  # requested -> done (carried out by the purge)
     requested_by = UnicodeAttribute()  # pseudonymous ref: guardian:<id> | staff:<id>
     requested_at = NumberAttribute()
     due_by = NumberAttribute()  # requested_at + 24 h
+    # What happens to the items showing the child: "remove" them, or "blur" the child where a
+    # face box hides them (items without one are removed). Chosen by the director; null: not
+    # chosen yet ("remove" once the deadline is near).
+    mode = UnicodeAttribute(null=True)
+    mode_chosen_by = UnicodeAttribute(null=True)
+    # Once carried out: the certificate, counts, and when the consent evidence (history,
+    # scans) is deleted too - this item goes with it.
+    done_at = NumberAttribute(null=True)
+    certificate_id = UnicodeAttribute(null=True)
+    removed_items = NumberAttribute(null=True)
+    blurred_items = NumberAttribute(null=True)
+    evidence_until = NumberAttribute(null=True)
+    # Between the erasure and the certificate e-mail: whom to tell (guardian ids) and the
+    # child's first name and initial for the message; both removed once it is sent.
+    notify_guardian_ids = UnicodeSetAttribute(null=True)
+    child_label = UnicodeAttribute(null=True)
+    certificate_sent_at = NumberAttribute(null=True)
+
+
+class PurgeRun(Base):
+    """Progress of one purge run in a centre: pk=TENANT#<t>, sk=PURGERUN#<run id>.
+
+    ``steps_done`` lists the finished steps and ``counts`` what each deleted so far (added as it
+    goes), so an interrupted run resumes where it stopped and its evidence record (written in
+    the same transaction that marks it done) counts everything once.
+    """
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    run_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | done
+    started_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    lease_until = NumberAttribute(default=0)  # one purge at a time per centre
+    steps_planned = ListAttribute[str](default=list)
+    steps_done = ListAttribute[str](default=list)
+    counts = MapAttribute[str, Any](default=dict)
+    expires_at = NumberAttribute(null=True)  # TTL (the purge also deletes old runs)
 
 
 class AuditEntry(Base):
@@ -418,6 +461,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     RateCounter,
     IngestClaim,
     ErasureRequest,
+    PurgeRun,
     AuditEntry,
 )
 

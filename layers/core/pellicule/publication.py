@@ -359,6 +359,23 @@ def _build_entry(
     return entry
 
 
+def is_current(media: Media, wanted: Mapping[str, Visibility]) -> bool:
+    """Whether the item's served copies are exactly what ``wanted`` (see
+    :func:`desired_scopes`) asks for, from today's source keys: nothing to reconcile."""
+    have = served(media)
+    if set(have) != set(wanted):
+        return False
+    if media.state == PUBLISHED and not wanted:
+        return False  # no audience may see it any more: it is to be hidden
+    for scope, visibility in wanted.items():
+        source = _renditions(
+            media.blurred if visibility is Visibility.BLURRED else media.renditions
+        )
+        if not _entry_matches(have[scope], visibility, source):
+            return False
+    return True
+
+
 def child_groups(tenant_id: str) -> dict[str, str]:
     """child id -> group id, for every child of the centre."""
     return {

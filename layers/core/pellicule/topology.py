@@ -473,6 +473,9 @@ REVOCATION_STREAM = StreamConsumer(
 # EventBridge schedule of the purge function (AWS); the local runtime runs it more often.
 PURGE_SCHEDULE_EXPRESSION = "cron(30 2 * * ? *)"  # 02:30 UTC, every day
 LOCAL_PURGE_INTERVAL_SECONDS = 300
+# Every hour, the purge function carries out the erasure requests only (done within 24 h).
+ERASURE_SCHEDULE_EXPRESSION = "rate(1 hour)"
+ERASURE_STEPS = ("erasures",)
 
 # EventBridge schedule of the daily digest (docs/notifications.md): after the day's
 # activities (18:00 or 19:00 in Paris). Locally the runtime runs it on a timer; a guardian

@@ -1,0 +1,272 @@
+"""Storage limitation: when media expire, and deleting an item for good (docs/retention.md).
+
+A purged item leaves nothing behind: every version and delete marker of every key it ever had
+in the media bucket (renditions, blurred variants, the copies families were served, their
+downloads), its ingest object, its tags and its item; the CDN forgets its paths.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import datetime
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from pellicule import aws, cdn, publication, topology
+from pellicule.models import Media, MediaTag, PurgeRun, tenant_pk
+from pellicule.settings import get_settings
+
+DAY = 24 * 3600
+# Consent evidence (history, scanned forms, consent audit entries) is kept as proof this long
+# after the consent ended or the child was erased: the French civil limitation period
+# (Code civil, art. 2224: five years).
+PROOF_SECONDS = 5 * 365 * DAY
+FAILED_KEPT_SECONDS = 7 * DAY  # a failed upload stays visible to its uploader for a week
+ORPHAN_GRACE_SECONDS = DAY  # objects of no item: left alone while a pipeline may still write
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` plus ``months`` calendar months (clamped to the month's last day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def purge_date(album_date: str, retention_months: int) -> datetime.date:
+    """First day on which an album's media are past retention: they are kept through the
+    day ``retention_months`` after the album's date and purged from the next day (UTC)."""
+    return add_months(datetime.date.fromisoformat(album_date), retention_months) + (
+        datetime.timedelta(days=1)
+    )
+
+
+def expired(album_date: str, retention_months: int, now: float) -> bool:
+    today = datetime.datetime.fromtimestamp(now, tz=datetime.UTC).date()
+    try:
+        return today >= purge_date(album_date, retention_months)
+    except ValueError:
+        return False  # an unreadable date never deletes anything
+
+
+# --- Object versions -----------------------------------------------------------------------
+
+
+def _versions(s3: Any, bucket: str, prefix: str) -> Iterable[dict[str, Any]]:
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        yield from page.get("Versions", [])
+        yield from page.get("DeleteMarkers", [])
+
+
+def _delete(s3: Any, bucket: str, targets: list[dict[str, str]]) -> int:
+    for start in range(0, len(targets), 1000):
+        s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": targets[start : start + 1000], "Quiet": True}
+        )
+    return len(targets)
+
+
+def delete_prefix(
+    bucket: str,
+    prefix: str,
+    *,
+    keep_current: Iterable[str] = (),
+    older_than: float | None = None,
+    keep: Callable[[str], bool] | None = None,
+) -> int:
+    """Delete every version and delete marker under ``prefix``, but: the current version of
+    the keys in ``keep_current``, versions written after ``older_than`` (epoch seconds) and
+    keys for which ``keep(key)`` is true. Returns how many were deleted."""
+    if not prefix:
+        raise ValueError("refusing to delete a whole bucket")
+    s3 = aws.client("s3")
+    current = set(keep_current)
+
+    def doomed(entry: dict[str, Any]) -> bool:
+        if entry["Key"] in current and entry.get("IsLatest") and "Size" in entry:
+            return False
+        if older_than is not None and entry["LastModified"].timestamp() > older_than:
+            return False
+        return not (keep is not None and keep(entry["Key"]))
+
+    targets = [
+        {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+        for entry in _versions(s3, bucket, prefix)
+        if doomed(entry)
+    ]
+    return _delete(s3, bucket, targets)
+
+
+def abort_uploads(bucket: str, prefix: str, *, keep: Callable[[str], bool]) -> int:
+    """Abort the multipart uploads under ``prefix`` but those whose key ``keep`` accepts.
+
+    (Their start time is not used: S3 emulators do not report it faithfully.)
+    """
+    s3 = aws.client("s3")
+    aborted = 0
+    paginator = s3.get_paginator("list_multipart_uploads")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for upload in page.get("Uploads", []):
+            if not keep(upload["Key"]):
+                s3.abort_multipart_upload(
+                    Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                )
+                aborted += 1
+    return aborted
+
+
+def delete_keys(bucket: str, keys: Iterable[str]) -> int:
+    """Delete every version and delete marker of each of ``keys`` (exact keys)."""
+    s3 = aws.client("s3")
+    total = 0
+    for key in sorted(set(keys)):
+        targets = [
+            {"Key": key, "VersionId": entry["VersionId"]}
+            for entry in _versions(s3, bucket, key)
+            if entry["Key"] == key
+        ]
+        total += _delete(s3, bucket, targets)
+    return total
+
+
+# --- Items ---------------------------------------------------------------------------------
+
+
+def media_prefix(tenant_id: str, media_id: str) -> str:
+    """Where the processors write an item's renditions and blurred variants."""
+    return f"{topology.MEDIA_PREFIX}{tenant_id}/m/{media_id}/"
+
+
+def _keys_of(value: Any) -> list[str]:
+    raw = value.as_dict() if hasattr(value, "as_dict") else (value or {})
+    return [str(info["key"]) for info in raw.values() if isinstance(info, dict) and "key" in info]
+
+
+def item_keys(media: Media) -> list[str]:
+    """Every media-bucket key the item refers to now."""
+    keys = _keys_of(media.renditions) + _keys_of(media.blurred)
+    for entry in publication.served(media).values():
+        keys += publication.served_keys(entry)
+    return keys
+
+
+def cdn_paths(tenant_id: str, media: Media) -> list[str]:
+    """The item's paths for the CDN: a wildcard over its own objects and one per audience
+    scope it was served in (each invalidation path is billed: never one per object)."""
+    paths = cdn.media_paths(media_prefix(tenant_id, media.media_id), wildcard=True)
+    for scope in publication.served(media):
+        for download in (False, True):
+            prefix = publication.scope_prefix(tenant_id, media.album_id, scope, download=download)
+            paths += cdn.media_paths(f"{prefix}{media.media_id}/", wildcard=True)
+    return paths
+
+
+def delete_objects_of(tenant_id: str, media: Media) -> int:
+    """Every stored version of the item's objects (media bucket and its ingest object)."""
+    settings = get_settings()
+    deleted = delete_keys(settings.media_bucket, item_keys(media))
+    deleted += delete_prefix(settings.media_bucket, media_prefix(tenant_id, media.media_id))
+    if media.ingest_key:
+        s3 = aws.client("s3")
+        if media.upload_id:
+            # A multipart upload never completed (or completed already: nothing to abort).
+            with contextlib.suppress(s3.exceptions.ClientError):
+                s3.abort_multipart_upload(
+                    Bucket=settings.ingest_bucket, Key=media.ingest_key, UploadId=media.upload_id
+                )
+        deleted += delete_keys(settings.ingest_bucket, [media.ingest_key])
+    return deleted
+
+
+Update = tuple[Any, list[Any]]  # (model instance, PynamoDB update actions)
+
+
+def transact(
+    deletes: Iterable[Any], updates: Iterable[Update] = (), *, first_must_exist: bool = False
+) -> bool:
+    """Delete ``deletes`` and apply ``updates`` in one transaction. With ``first_must_exist``
+    the first delete is conditioned on its item existing: ``False`` means it was already gone
+    and nothing was written (so progress counted in ``updates`` is counted once)."""
+    items = list(deletes)
+    connection = Media._get_connection().connection
+    try:
+        with TransactWrite(connection=connection) as tx:
+            for index, item in enumerate(items):
+                condition = type(item).pk.exists() if first_must_exist and index == 0 else None
+                tx.delete(item, condition=condition)
+            for item, actions in updates:
+                tx.update(item, actions=actions)
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if (
+            first_must_exist
+            and reasons
+            and reasons[0] is not None
+            and (reasons[0].code == "ConditionalCheckFailed")
+        ):
+            return False
+        raise
+    return True
+
+
+class Tally:
+    """What a purge run has deleted so far, stored on its :class:`PurgeRun` item.
+
+    ``pending(n=1)`` gives the update that stores the counts *with* those additions, to be
+    written in the same transaction as the deletion it counts; ``commit(n=1)`` then adds them
+    in memory once that transaction succeeded. ``add`` counts what no transaction covers
+    (object versions): it is stored with the next write.
+    """
+
+    def __init__(self, run: PurgeRun | None = None, counts: dict[str, int] | None = None) -> None:
+        self.run = run
+        stored = run.counts.as_dict() if run is not None and run.counts else {}
+        self.counts: dict[str, int] = {k: int(v) for k, v in (counts or stored).items()}
+
+    def _merged(self, adds: dict[str, int]) -> dict[str, int]:
+        merged = dict(self.counts)
+        for name, n in adds.items():
+            merged[name] = merged.get(name, 0) + int(n)
+        return {k: v for k, v in merged.items() if v}
+
+    def pending(self, **adds: int) -> list[Update]:
+        if self.run is None:
+            return []
+        return [(self.run, [PurgeRun.counts.set(self._merged(adds))])]
+
+    def commit(self, **adds: int) -> None:
+        self.counts = self._merged(adds)
+
+    add = commit
+
+    def save(self, *extra: Any) -> None:
+        if self.run is not None:
+            self.run.update(actions=[PurgeRun.counts.set(self.counts), *extra])
+
+
+def forget_item(tenant_id: str, media: Media, updates: Iterable[Update] = ()) -> bool:
+    """Delete the item and its tags with ``updates`` (e.g. the run's counts) in the same
+    transaction; ``False``: the item was already gone (nothing written)."""
+    pk = tenant_pk(tenant_id)
+    deletes: list[Any] = [Media(pk, f"MEDIA#{media.media_id}")]
+    deletes += [
+        MediaTag(pk, f"TAG#{child_id}#{media.media_id}")
+        for child_id in sorted(media.tagged_child_ids or ())
+    ]
+    return transact(deletes, updates, first_must_exist=True)
+
+
+def purge_item(
+    tenant_id: str, media: Media, updates: Iterable[Update] = ()
+) -> tuple[bool, int, list[str]]:
+    """Delete the item for good: its objects first (every version), then its items with
+    ``updates`` in the same transaction. Returns (deleted now, object versions deleted, CDN
+    paths to invalidate). Safe to repeat: an interruption leaves the item, the next run
+    finishes it."""
+    paths = cdn_paths(tenant_id, media)
+    versions = delete_objects_of(tenant_id, media)
+    return forget_item(tenant_id, media, updates), versions, paths
