@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import footprint
+from bench import cost, footprint
 from bench.inputs import CASES, ROOT, ensure, use_project_paths
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -229,6 +229,7 @@ def main() -> None:
     results["duration_s"] = round(time.time() - started, 1)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_report(results)
+    print(f"\n{cost.summary(results)}")
     shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
     print(f"\nwritten: {shown}")
 

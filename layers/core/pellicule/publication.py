@@ -482,7 +482,16 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
             continue
         old_keys = [key for entry in removed.values() for key in served_keys(entry)]
         delete_every_version(old_keys)
-        paths = [path for key in old_keys for path in cdn.media_paths(key)]
+        # One wildcard per removed scope of the item (each invalidation path is billed).
+        paths = [
+            path
+            for scope in sorted(removed)
+            for download in (False, True)
+            for path in cdn.media_paths(
+                f"{scope_prefix(tenant_id, media.album_id, scope, download=download)}{media_id}/",
+                wildcard=True,
+            )
+        ]
         cdn.invalidate(paths)
         outcome = "hidden" if hide else ("removed" if removed and not added else "updated")
         if removed or hide:
