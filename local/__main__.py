@@ -82,6 +82,7 @@ def _banner(
         ("Boîte de réception de développement / dev mailbox", f"{runtime.base_url}/_dev/mail"),
         ("Santé / health", f"{runtime.base_url}/_dev/health"),
         ("Codes TOTP de l'équipe / staff authenticator codes", f"{runtime.base_url}/_dev/totp"),
+        ("Horloge et purge / clock and purge", f"{runtime.base_url}/_dev/clock"),
     ]
     if open_as:
         rows.append(("Ouvrir en tant que / open as (lien unique, 1 h / single use, 1 h)", ""))
@@ -94,6 +95,7 @@ def _banner(
     lines = ["", "Pellicule tourne en local / is running locally:"]
     lines += [f"  {label.ljust(width)}  {url}" for label, url in rows]
     lines += [f"  {'AWS (moto)'.ljust(width)}  {runtime.moto_url}"]
+    lines += [f"  {'CLI'.ljust(width)}  .venv/bin/pellicule --local {runtime.base_url} tenant list"]
     lines += ["", "Ctrl-C pour arrêter / to stop.", ""]
     return "\n".join(lines)
 

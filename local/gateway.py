@@ -6,8 +6,9 @@
   (signed URL or signed cookies) from a key of the trusted key group, then through the edge
   cache (``local/edgecache.py``): full objects are cached per path until their TTL or an
   invalidation of the local distribution (``X-Cache: Hit|Miss from pellicule-local``).
-* ``/_dev/health``, ``/_dev/mail``, ``/_dev/mail.json``, ``/_dev/totp`` -> local-only
-  developer pages.
+* ``/_dev/health``, ``/_dev/mail``, ``/_dev/mail.json``, ``/_dev/totp``, ``/_dev/clock``
+  (+ ``.json``; POST: move the product clock, run the purge), ``POST /_dev/purge`` (the
+  operator CLI's ``purge run``) -> local-only developer pages.
 * anything else -> a static file of ``web/`` (no listing, no path escaping the folder).
 
 Every response carries ``topology.security_headers`` (CloudFront's response-headers policy),
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import logging
 import mimetypes
@@ -26,10 +28,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from local import cloudfront, edgecache, events
 from local.lambdas import Invoker
@@ -227,6 +230,7 @@ class Gateway:
         port: int = 0,
         routes: Iterable[topology.Route] = topology.API_ROUTES,
         clock: Callable[[], float] = time.time,
+        purge: Callable[[list[str] | None], Any] | None = None,
     ) -> None:
         self.names = names
         self.invoker = invoker
@@ -237,6 +241,9 @@ class Gateway:
         self.health = health
         self.routes = list(routes)
         self.clock = clock
+        self.purge = purge
+        # The last purge run from /_dev/clock or /_dev/purge: {"at", "result"} or {"error"}.
+        self.last_purge: dict[str, Any] | None = None
         self.invalidations = InvalidationLog()
         self.cache = edgecache.EdgeCache(clock=clock)
         self.security_headers = topology.security_headers(upload_origin)
@@ -454,8 +461,19 @@ class Gateway:
         return Reply(status, headers, stream=body.iter_chunks(MEDIA_CHUNK_BYTES), length=length)
 
     def _dev(self, request: _RequestHandler, path: str) -> Reply:
+        if request.command == "POST" and path in (DEV_CLOCK_PATH, DEV_PURGE_PATH):
+            return self._dev_post(request, path)
         if request.command not in ("GET", "HEAD"):
             return _text_reply(405, "Method not allowed")
+        if path == DEV_CLOCK_PATH:
+            page = render_clock_page(self.last_purge, STYLESHEET_PATH)
+            return Reply(
+                200,
+                [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
+                page.encode("utf-8"),
+            )
+        if path == f"{DEV_CLOCK_PATH}.json":
+            return json_reply(200, {**clock_state(), "last_purge": self.last_purge})
         if path == "/_dev/health":
             healthy, details = self.health()
             return json_reply(200 if healthy else 503, details)
@@ -481,6 +499,66 @@ class Gateway:
             return Reply(200, [("Content-Type", "text/css; charset=utf-8")], STYLESHEET.encode())
         return _not_found_page()
 
+    # --- Developer actions (POST): the product clock, the purge ---------------------------------
+
+    def run_purge(self, tenants: list[str] | None) -> tuple[bool, Any]:
+        """Run the purge function now (in this process); (ok, its result or the error)."""
+        if self.purge is None:
+            return False, {"message": "no purge function in this runtime"}
+        try:
+            result = self.purge(tenants)
+        except Exception as error:
+            logger.exception("purge run from a developer page failed")
+            failed: dict[str, Any] = {"error": type(error).__name__}
+            # A purge that failed for some centre raises with its report (ids and counts)
+            # as the message, as Lambda reports a function error: show it.
+            with contextlib.suppress(ValueError):
+                report = json.loads(str(error))
+                if isinstance(report, dict):
+                    failed["result"] = report
+            self.last_purge = {"at": _iso_now(), "tenants": tenants, **failed}
+            return False, {"message": "the purge function failed", **failed}
+        self.last_purge = {"at": _iso_now(), "tenants": tenants, "result": result}
+        return True, result
+
+    def _dev_post(self, request: _RequestHandler, path: str) -> Reply:
+        if not _same_origin(request):
+            return _text_reply(403, "Forbidden")
+        body = request.read_body()
+        if body is None:
+            return _text_reply(413, "Request entity too large")
+        if path == DEV_PURGE_PATH:
+            # JSON only: a cross-site form cannot send it (and CORS lets no page read this).
+            content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip()
+            if content_type.lower() != "application/json":
+                return json_reply(415, {"message": "Content-Type must be application/json"})
+            try:
+                wanted = json.loads(body.decode("utf-8") or "{}")
+            except ValueError:
+                return json_reply(400, {"message": "invalid JSON"})
+            tenants = wanted.get("tenants") if isinstance(wanted, dict) else None
+            if tenants is not None and not (
+                isinstance(tenants, list) and all(isinstance(t, str) for t in tenants)
+            ):
+                return json_reply(400, {"message": "tenants must be a list of ids"})
+            ok, result = self.run_purge(tenants)
+            return json_reply(200 if ok else 502, result)
+        form = parse_qs(body.decode("utf-8", "replace"))
+        action = (form.get("action") or [""])[0]
+        from pellicule import clock as product_clock
+
+        if action in CLOCK_STEPS:
+            product_clock.advance(CLOCK_STEPS[action])
+            logger.info("product clock moved by %s: now %s", action, product_clock.utcnow())
+        elif action == "reset":
+            product_clock.reset()
+            logger.info("product clock back to the real time")
+        elif action == "purge":
+            self.run_purge(None)
+        else:
+            return _text_reply(400, "Unknown action")
+        return Reply(303, [("Location", DEV_CLOCK_PATH), ("Cache-Control", "no-store")])
+
     def _static(self, request: _RequestHandler, path: str) -> Reply:
         if request.command not in ("GET", "HEAD"):
             return _text_reply(403, "Forbidden")
@@ -492,6 +570,126 @@ class Gateway:
         if content_type.startswith("text/html"):
             headers.append(("Cache-Control", "no-cache"))
         return Reply(200, headers, found.read_bytes())
+
+
+DEV_CLOCK_PATH = "/_dev/clock"
+DEV_PURGE_PATH = "/_dev/purge"
+DAY_SECONDS = 24 * 3600
+# The buttons of /_dev/clock: how far each moves the product clock.
+CLOCK_STEPS = {"day": DAY_SECONDS, "month": 30 * DAY_SECONDS, "year": 365 * DAY_SECONDS}
+CLOCK_TITLE = "Horloge du produit (développement)"
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _same_origin(request: _RequestHandler) -> bool:
+    """A developer action comes from this gateway's own pages or from a tool (no Origin):
+    a page of another site cannot move the clock or run the purge."""
+    origin = request.headers.get("Origin")
+    host = request.headers.get("Host")
+    if origin is not None and (origin == "null" or origin != f"http://{host}"):
+        return False
+    site = request.headers.get("Sec-Fetch-Site")
+    return site is None or site in ("same-origin", "none")
+
+
+def clock_state() -> dict[str, Any]:
+    """The product clock (``pellicule.clock``) as this process sees it."""
+    from pellicule import clock as product_clock
+
+    now = product_clock.now()
+    offset = now - time.time()
+    return {
+        "now": product_clock.utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "epoch": now,
+        "offset_seconds": round(offset, 3),
+        "offset_days": round(offset / DAY_SECONDS, 2),
+    }
+
+
+def _purge_rows(result: Any) -> list[tuple[str, str, str]]:
+    """(centre, count, value) rows of a purge result, whatever its exact shape."""
+    rows: list[tuple[str, str, str]] = []
+    if not isinstance(result, dict):
+        return [("", "result", json.dumps(result))]
+    by_tenant = result.get("tenants")
+    if isinstance(by_tenant, dict):
+        for tenant, counts in sorted(by_tenant.items()):
+            if isinstance(counts, dict):
+                rows += [(str(tenant), str(k), str(v)) for k, v in sorted(counts.items())]
+            else:
+                rows.append((str(tenant), "", json.dumps(counts)))
+    for name, value in sorted(result.items()):
+        if name == "tenants":
+            continue
+        if isinstance(value, dict):
+            rows += [("", f"{name}.{k}", json.dumps(v)) for k, v in sorted(value.items())]
+        else:
+            rows.append(("", str(name), json.dumps(value)))
+    return rows
+
+
+def render_clock_page(last_purge: dict[str, Any] | None, stylesheet: str) -> str:
+    state = clock_state()
+    escape = html.escape
+
+    def button(action: str, label: str) -> str:
+        return (
+            f'<form method="post" action="{DEV_CLOCK_PATH}">'
+            f'<input type="hidden" name="action" value="{action}">'
+            f'<button type="submit">{escape(label)}</button></form>'
+        )
+
+    purge = "<p>Aucune purge lancée depuis cette page. / No purge run from here yet.</p>"
+    if last_purge is not None:
+        if "error" in last_purge and "result" not in last_purge:
+            purge = (
+                f"<p>Purge du {escape(str(last_purge.get('at')))} : échec / failed "
+                f"({escape(str(last_purge['error']))}) — voir les journaux / see the logs.</p>"
+            )
+        else:
+            rows = "".join(
+                f"<tr><td>{escape(a)}</td><td>{escape(b)}</td><td>{escape(c)}</td></tr>"
+                for a, b, c in _purge_rows(last_purge.get("result"))
+            )
+            failed = (
+                f" — échec / failed ({escape(str(last_purge['error']))})"
+                if "error" in last_purge
+                else ""
+            )
+            purge = (
+                f"<p>Dernière purge / last purge: {escape(str(last_purge.get('at')))}"
+                f"{failed}</p>"
+                '<table><thead><tr><th scope="col">Centre</th>'
+                '<th scope="col">Compteur / count</th><th scope="col">Valeur / value</th>'
+                f"</tr></thead><tbody>{rows}</tbody></table>"
+            )
+    return (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{CLOCK_TITLE}</title>"
+        f'<link rel="stylesheet" href="{stylesheet}"></head><body><main>'
+        f"<h1>{CLOCK_TITLE}</h1>"
+        "<p>Environnement local uniquement : l'heure que voient toutes les fonctions de ce "
+        "processus (rétention, purge, consentements, sessions). Avancer l'horloge fait "
+        "expirer les sessions et les liens de connexion : reconnectez-vous ensuite. / Local "
+        "stack only: the time every function of this process sees. Moving it forward "
+        "expires sessions and sign-in links: sign in again afterwards "
+        f'(<a href="{DEV_CLOCK_PATH}.json">JSON</a>).</p>'
+        f'<p class="count">Maintenant / now: <strong>{escape(state["now"])}</strong> '
+        f"(décalage / offset: {state['offset_days']} jour(s) / day(s))</p>"
+        '<div class="actions">'
+        + button("day", "+1 jour / +1 day")
+        + button("month", "+30 jours / +30 days")
+        + button("year", "+1 an / +1 year")
+        + button("reset", "Revenir à l'heure réelle / reset")
+        + button("purge", "Lancer la purge maintenant / Run the purge now")
+        + "</div><h2>Purge</h2>"
+        + purge
+        + "</main></body></html>\n"
+    )
 
 
 def _text_reply(status: int, message: str) -> Reply:

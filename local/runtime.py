@@ -206,6 +206,9 @@ class LocalRuntime:
         self._saved_env: dict[str, str | None] = {}
         self._saved_werkzeug_level: int | None = None
         self._started = False
+        # The centres a purge run started by run_purge(tenants) is limited to, for the
+        # schedule's event factory (called in the thread that runs it).
+        self._purge_request = threading.local()
 
     # --- Properties -------------------------------------------------------------------------
 
@@ -348,6 +351,7 @@ class LocalRuntime:
             health=self.health,
             host=self.host,
             port=self.port,
+            purge=self.run_purge,
         )
         self._set_function_environment(key_pair_id)
 
@@ -642,7 +646,12 @@ class LocalRuntime:
     # --- Workers, mail, health --------------------------------------------------------------
 
     def purge_event(self) -> dict[str, Any]:
-        return self.scheduled_event("purge")
+        """The purge's scheduled event; with ``tenants`` when run_purge(tenants) asked."""
+        event = self.scheduled_event("purge")
+        tenants = getattr(self._purge_request, "tenants", None)
+        if tenants is not None:
+            event["tenants"] = list(tenants)
+        return event
 
     def digest_event(self) -> dict[str, Any]:
         return self.scheduled_event("digest")
@@ -689,9 +698,15 @@ class LocalRuntime:
         kinds = [kind] if kind is not None else list(self.drainers)
         return sum(self.drainers[name].drain_once() for name in kinds)
 
-    def run_purge(self) -> Any:
-        """Invoke the purge function once, as its schedule would; returns its result."""
-        return self.scheduler.run_once()
+    def run_purge(self, tenants: list[str] | None = None) -> Any:
+        """Invoke the purge function once, as its schedule would (with ``tenants``: the
+        scheduled event plus ``"tenants": [...]``, only those centres); returns its result.
+        Never at the same time as a scheduled run."""
+        self._purge_request.tenants = tenants
+        try:
+            return self.scheduler.run_once()
+        finally:
+            self._purge_request.tenants = None
 
     def run_digest(self) -> Any:
         """Invoke the digest function once, as its daily schedule would; returns its result."""
@@ -753,4 +768,22 @@ class LocalRuntime:
                 "distribution_id": self._queues.distribution_id if self._queues else "",
                 **(self._gateway.cache.stats() if self._gateway else {}),
             },
+            # What the operator CLI needs (pellicule --local URL ...): the AWS endpoint and
+            # the names of this stack.
+            "aws": self.aws_info(),
+        }
+
+    def aws_info(self) -> dict[str, Any]:
+        """The local "AWS" as a deployment would describe it: moto's endpoint, the stack's
+        stage, account and region (they make every name: topology.Names), and the values
+        a deployment keeps in its configuration."""
+        return {
+            "endpoint": self._moto_url,
+            "region": self._names.region,
+            "stage": self._names.stage,
+            "account": self._names.account,
+            "table": self._names.table,
+            "distribution_id": self._queues.distribution_id if self._queues else "",
+            "public_url": self.base_url if self._gateway else "",
+            "mail_from": self.mail_from,
         }

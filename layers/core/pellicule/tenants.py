@@ -1,0 +1,1139 @@
+"""The operator's side of a centre (tenant): create, list, suspend, resume, delete (a full purge
+with its evidence), invite a director, export (portability). docs/cli.md describes each one.
+
+Plain Python over PynamoDB and boto3 (clients from ``pellicule.aws.client``, the table from
+the settings); the ``pellicule`` command line is the caller. Audit entries name the operator
+``operator:cli`` and carry ids and counts only: never a centre's or a person's name, an
+e-mail address or a link. The operator's own actions are also recorded on the platform chain
+(``audit.PLATFORM_CHAIN``), which outlives any centre.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import time
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from pellicule import audit, aws, clock, data, magic_links, outbox, tenant_settings, topology
+from pellicule.errors import BadRequest, Conflict, NotFound
+from pellicule.models import (
+    Album,
+    Base,
+    Child,
+    Consent,
+    ConsentEvent,
+    ErasureRequest,
+    Group,
+    Guardian,
+    Media,
+    MediaTag,
+    Site,
+    Staff,
+    Tenant,
+    tenant_pk,
+)
+from pellicule.settings import get_settings
+
+# A centre's id: lower-case letters, digits and hyphens, 2 to 40 characters, starting with a
+# letter or a digit. Never "_": ids starting with it are the platform's (audit.PLATFORM_CHAIN).
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+OPERATOR = "operator:cli"
+PROFILE = "PROFILE"
+ACTIVE, SUSPENDED, DELETING = "active", "suspended", "deleting"
+MAX_NAME_LENGTH = 120
+# A director's invitation is read hours later, like the daily digest's link: it lives a day,
+# is used once, by a click, and has no 6-digit code (magic_links.issue_link).
+INVITATION_TTL_SECONDS = 24 * 3600
+# Media items the export carries (the full-size file of each).
+EXPORTED_STATES = ("ready", "published", "hidden")
+# The rendition an export carries, per kind (docs/media-pipeline.md).
+FULL_SIZE = {"photo": "download", "video": "video"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+    "application/pdf": "pdf",
+}
+_CHUNK = 1024 * 1024
+_S3_DELETE_BATCH = 1000  # DeleteObjects' limit
+_DYNAMO_DELETE_BATCH = 25  # BatchWriteItem's limit
+
+
+def check_id(tenant_id: object) -> str:
+    if not isinstance(tenant_id, str) or not TENANT_ID.match(tenant_id):
+        raise BadRequest(
+            f"invalid centre id {tenant_id!r}: 2 to 40 lower-case letters, digits or hyphens, "
+            "starting with a letter or a digit (e.g. les-tilleuls)"
+        )
+    return tenant_id
+
+
+def check_name(name: object, what: str = "centre name") -> str:
+    value = name.strip() if isinstance(name, str) else ""
+    if not value or len(value) > MAX_NAME_LENGTH or any(ord(c) < 32 for c in value):
+        raise BadRequest(f"invalid {what}: 1 to {MAX_NAME_LENGTH} printable characters")
+    return value
+
+
+def _subject(tenant_id: str) -> str:
+    return f"tenant:{tenant_id}"
+
+
+def _now(now: float | None) -> int:
+    return int(clock.now() if now is None else now)
+
+
+def _table() -> str:
+    data.ready()
+    return get_settings().table
+
+
+def get(tenant_id: str, *, consistent: bool = True) -> Tenant:
+    """The centre's profile, or ``NotFound`` naming the id."""
+    check_id(tenant_id)
+    data.ready()
+    try:
+        return Tenant.get(tenant_pk(tenant_id), PROFILE, consistent_read=consistent)
+    except DoesNotExist:
+        raise NotFound(f"unknown centre {tenant_id!r} (see: pellicule tenant list)") from None
+
+
+def status_of(tenant: Tenant) -> str:
+    return tenant.status or ACTIVE
+
+
+# --- Create --------------------------------------------------------------------------------
+
+
+def create(
+    tenant_id: str,
+    name: str,
+    *,
+    retention_months: int | None = None,
+    actor: str = OPERATOR,
+    now: float | None = None,
+) -> Tenant:
+    """A new, active centre; refused if the id exists (one conditional write, in the same
+    transaction as the centre's first audit entry), then recorded on the platform chain."""
+    check_id(tenant_id)
+    name = check_name(name)
+    stored: dict[str, Any] = {}
+    if retention_months is not None:
+        stored["media_retention_months"] = retention_months
+    effective = tenant_settings.validate(stored)  # BadRequest names every problem
+    data.ready()
+    if _deletion_progress(tenant_id) is not None:
+        raise Conflict(
+            f"the deletion of centre {tenant_id!r} is not finished: run "
+            f"`pellicule tenant delete --id {tenant_id} --confirm {tenant_id}` again first"
+        )
+    moment = _now(now)
+    tenant = Tenant(
+        tenant_pk(tenant_id),
+        PROFILE,
+        tenant_id=tenant_id,
+        name=name,
+        status=ACTIVE,
+        created_at=moment,
+        settings=stored,
+    )
+    details = {"retention_months": effective.media_retention_months}
+    try:
+        audit.append(
+            tenant_id,
+            "tenant_created",
+            actor,
+            _subject(tenant_id),
+            details,
+            at=moment,
+            companions=(audit.Companion(tenant, Tenant.pk.does_not_exist()),),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(f"a centre with id {tenant_id!r} already exists") from None
+    audit.append(
+        audit.PLATFORM_CHAIN, "tenant_created", actor, _subject(tenant_id), details, at=moment
+    )
+    return tenant
+
+
+# --- List ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    tenant_id: str
+    name: str
+    status: str
+    created_at: int
+    suspended_at: int | None
+    children: int | None
+    staff: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.tenant_id,
+            "name": self.name,
+            "status": self.status,
+            "created": iso(self.created_at),
+            "suspended": iso(self.suspended_at) if self.suspended_at else None,
+            "children": self.children,
+            "staff": self.staff,
+        }
+
+
+def iso(epoch_seconds: float | int | None) -> str | None:
+    if epoch_seconds is None:
+        return None
+    moment = datetime.fromtimestamp(float(epoch_seconds), tz=UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def list_tenants(*, counts: bool = True) -> list[Summary]:
+    """Every centre, by id; with ``counts``, its children and staff (not archived): two
+    count queries per centre."""
+    data.ready()
+    found = []
+    for tenant in Tenant.scan(Tenant.pk.startswith("TENANT#") & (Tenant.sk == PROFILE)):
+        children = staff = None
+        if counts:
+            pk = tenant.pk
+            children = Child.count(
+                pk,
+                Child.sk.startswith("CHILD#"),
+                filter_condition=Child.archived == False,  # noqa: E712
+            )
+            staff = Staff.count(
+                pk,
+                Staff.sk.startswith("STAFF#"),
+                filter_condition=Staff.archived == False,  # noqa: E712
+            )
+        found.append(
+            Summary(
+                tenant.tenant_id,
+                tenant.name,
+                status_of(tenant),
+                int(tenant.created_at),
+                int(tenant.suspended_at) if tenant.suspended_at is not None else None,
+                children,
+                staff,
+            )
+        )
+    return sorted(found, key=lambda s: s.tenant_id)
+
+
+# --- Suspend and resume --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suspension:
+    changed: bool  # False: the centre was suspended already
+    sessions_ended: int
+    links_revoked: int
+
+
+def _scan_keys(filter_expression: str, values: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Keys (pk, sk) of the table's items matching a filter: a consistent, paginated scan."""
+    client = aws.client("dynamodb")
+    arguments: dict[str, Any] = {
+        "TableName": _table(),
+        "FilterExpression": filter_expression,
+        "ExpressionAttributeValues": values,
+        "ProjectionExpression": "pk, sk",
+        "ConsistentRead": True,
+    }
+    while True:
+        page = client.scan(**arguments)
+        yield from page.get("Items", [])
+        if not page.get("LastEvaluatedKey"):
+            return
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _query_keys(pk: str) -> Iterator[dict[str, Any]]:
+    client = aws.client("dynamodb")
+    arguments: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "ProjectionExpression": "pk, sk",
+        "ConsistentRead": True,
+    }
+    while True:
+        page = client.query(**arguments)
+        yield from page.get("Items", [])
+        if not page.get("LastEvaluatedKey"):
+            return
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _delete_keys(keys: Iterable[dict[str, Any]], on_batch: Callable[[int], None]) -> int:
+    """Delete items by key, 25 a request (unprocessed ones retried with backoff)."""
+    client = aws.client("dynamodb")
+    table = _table()
+    total = 0
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        nonlocal total
+        if not batch:
+            return
+        requests = [{"DeleteRequest": {"Key": {"pk": k["pk"], "sk": k["sk"]}}} for k in batch]
+        attempt = 0
+        while requests:
+            response = client.batch_write_item(RequestItems={table: requests})
+            requests = response.get("UnprocessedItems", {}).get(table, [])
+            if requests:
+                attempt += 1
+                if attempt > 10:
+                    raise RuntimeError("DynamoDB kept refusing deletions (throttled); retry")
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+        total += len(batch)
+        on_batch(len(batch))
+        batch.clear()
+
+    for key in keys:
+        batch.append(key)
+        if len(batch) == _DYNAMO_DELETE_BATCH:
+            flush()
+    flush()
+    return total
+
+
+def _end_sessions(tenant_id: str) -> tuple[int, int]:
+    """Delete every session and sign-in link of the centre: (sessions, links)."""
+    counts = {"SESSION#": 0, "LOGIN#": 0}
+    keys = list(
+        _scan_keys(
+            "tenant_id = :t AND (begins_with(pk, :s) OR begins_with(pk, :l))",
+            {":t": {"S": tenant_id}, ":s": {"S": "SESSION#"}, ":l": {"S": "LOGIN#"}},
+        )
+    )
+    for key in keys:
+        counts["SESSION#" if key["pk"]["S"].startswith("SESSION#") else "LOGIN#"] += 1
+    _delete_keys(keys, lambda _: None)
+    return counts["SESSION#"], counts["LOGIN#"]
+
+
+def suspend(tenant_id: str, *, actor: str = OPERATOR, now: float | None = None) -> Suspension:
+    """Suspend a centre: nobody of it can sign in (``magic_links`` lets only active centres
+    in), every session and sign-in link of it is deleted, its digest stops. Its data stays."""
+    tenant = get(tenant_id)
+    status = status_of(tenant)
+    if status == DELETING:
+        raise Conflict(f"centre {tenant_id!r} is being deleted")
+    moment = _now(now)
+    changed = status == ACTIVE
+    if changed:
+        update = audit.Companion(
+            tenant,
+            Tenant.pk.exists() & (Tenant.status == ACTIVE),
+            op="update",
+            actions=(Tenant.status.set(SUSPENDED), Tenant.suspended_at.set(moment)),
+        )
+        try:
+            audit.append(
+                tenant_id,
+                "tenant_suspended",
+                actor,
+                _subject(tenant_id),
+                {"status": SUSPENDED},
+                at=moment,
+                companions=(update,),
+            )
+        except audit.CompanionConflictError:
+            raise Conflict(f"centre {tenant_id!r} changed meanwhile; run it again") from None
+    # After the status: a sign-in in flight is refused from now on, so none outlives this.
+    sessions_ended, links_revoked = _end_sessions(tenant_id)
+    if changed:
+        audit.append(
+            audit.PLATFORM_CHAIN,
+            "tenant_suspended",
+            actor,
+            _subject(tenant_id),
+            {"sessions_ended": sessions_ended, "links_revoked": links_revoked},
+            at=moment,
+        )
+    return Suspension(changed, sessions_ended, links_revoked)
+
+
+def resume(tenant_id: str, *, actor: str = OPERATOR, now: float | None = None) -> bool:
+    """Let a suspended centre in again; False when it was active already."""
+    tenant = get(tenant_id)
+    status = status_of(tenant)
+    if status == DELETING:
+        raise Conflict(f"centre {tenant_id!r} is being deleted")
+    if status == ACTIVE:
+        return False
+    moment = _now(now)
+    update = audit.Companion(
+        tenant,
+        Tenant.pk.exists() & (Tenant.status == SUSPENDED),
+        op="update",
+        actions=(Tenant.status.set(ACTIVE), Tenant.suspended_at.remove()),
+    )
+    try:
+        audit.append(
+            tenant_id,
+            "tenant_resumed",
+            actor,
+            _subject(tenant_id),
+            {"status": ACTIVE},
+            at=moment,
+            companions=(update,),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(f"centre {tenant_id!r} changed meanwhile; run it again") from None
+    audit.append(
+        audit.PLATFORM_CHAIN,
+        "tenant_resumed",
+        actor,
+        _subject(tenant_id),
+        {"status": ACTIVE},
+        at=moment,
+    )
+    return True
+
+
+# --- Delete (full purge with evidence) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """The buckets holding a centre's objects."""
+
+    media: str
+    evidence: str
+    ingest: str
+
+    @classmethod
+    def of(cls, names: topology.Names) -> Buckets:
+        return cls(names.media_bucket, names.evidence_bucket, names.ingest_bucket)
+
+    @classmethod
+    def from_settings(cls) -> Buckets:
+        settings = get_settings()
+        if not settings.evidence_bucket:
+            raise BadRequest(f"{topology.ENV_EVIDENCE_BUCKET} is not set")
+        return cls(settings.media_bucket, settings.evidence_bucket, settings.ingest_bucket)
+
+
+def ingest_prefixes(tenant_id: str) -> list[str]:
+    """Every prefix of the ingest bucket where the centre's uploads may lie: one per pipeline
+    (``ingest/<kind>/t/<id>/``), the consent scans', and the older ``ingest/t/<id>/``."""
+    heads = [p.prefix for p in topology.INGEST_PIPELINES]
+    heads += [topology.INGEST_EVIDENCE_PREFIX, topology.INGEST_PREFIX]
+    return [f"{head}t/{tenant_id}/" for head in heads]
+
+
+def media_prefix(tenant_id: str) -> str:
+    return f"{topology.MEDIA_PREFIX}{tenant_id}/"
+
+
+def evidence_prefix(tenant_id: str) -> str:
+    return f"{topology.EVIDENCE_PREFIX}{tenant_id}/"
+
+
+def invalidation_paths(tenant_id: str) -> list[str]:
+    """The viewer's paths and the rewritten ones (docs/local-runtime.md: send both)."""
+    return [f"{topology.MEDIA_PATH}t/{tenant_id}/*", f"/t/{tenant_id}/*"]
+
+
+# The steps of a deletion, in order; each is idempotent, so a run resumes at the first step
+# not done. The profile goes last: until then `tenant list` shows the centre as "deleting".
+DELETION_STEPS = ("sessions", "ingest", "items", "media", "evidence", "cdn", "audit", "profile")
+DELETION_COUNTS = (
+    "sessions",
+    "sign_in_links",
+    "ingest_objects",
+    "items",
+    "media_objects",
+    "evidence_objects",
+    "uploads_aborted",
+    "invalidations",
+    "audit_entries",
+)
+
+
+def _progress_key(tenant_id: str) -> dict[str, Any]:
+    # Outside the centre's partitions, so deleting them never deletes it; it goes in the
+    # same transaction as the evidence entry.
+    return {"pk": {"S": f"DELETION#{tenant_id}"}, "sk": {"S": "PROGRESS"}}
+
+
+def _deletion_progress(tenant_id: str) -> dict[str, Any] | None:
+    item = (
+        aws.client("dynamodb")
+        .get_item(TableName=_table(), Key=_progress_key(tenant_id), ConsistentRead=True)
+        .get("Item")
+    )
+    return item or None
+
+
+class _Progress:
+    """The deletion's progress item: steps done and counts so far (added batch by batch)."""
+
+    def __init__(self, tenant_id: str, item: dict[str, Any]) -> None:
+        self.tenant_id = tenant_id
+        self.steps = [step["S"] for step in item.get("steps", {}).get("L", [])]
+        self.counts = {
+            name: int(value["N"]) for name, value in item.get("counts", {}).get("M", {}).items()
+        }
+        self.started_at = int(item.get("started_at", {}).get("N", "0"))
+
+    @classmethod
+    def open(cls, tenant_id: str, moment: int) -> tuple[_Progress, bool]:
+        """The progress item (created if missing); True when a previous run had begun."""
+        client = aws.client("dynamodb")
+        found = _deletion_progress(tenant_id)
+        if found is not None:
+            return cls(tenant_id, found), True
+        item = {
+            **_progress_key(tenant_id),
+            "started_at": {"N": str(moment)},
+            "steps": {"L": []},
+            "counts": {"M": {name: {"N": "0"} for name in DELETION_COUNTS}},
+        }
+        try:
+            client.put_item(
+                TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(pk)"
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            found = _deletion_progress(tenant_id)
+            if found is None:
+                raise
+            return cls(tenant_id, found), True
+        return cls(tenant_id, item), False
+
+    def add(self, name: str, value: int) -> None:
+        if not value:
+            return
+        aws.client("dynamodb").update_item(
+            TableName=_table(),
+            Key=_progress_key(self.tenant_id),
+            UpdateExpression="SET #c.#n = if_not_exists(#c.#n, :zero) + :v",
+            ExpressionAttributeNames={"#c": "counts", "#n": name},
+            ExpressionAttributeValues={":v": {"N": str(value)}, ":zero": {"N": "0"}},
+        )
+        self.counts[name] = self.counts.get(name, 0) + value
+
+    def done(self, step: str) -> None:
+        aws.client("dynamodb").update_item(
+            TableName=_table(),
+            Key=_progress_key(self.tenant_id),
+            UpdateExpression="SET #s = list_append(#s, :step)",
+            ExpressionAttributeNames={"#s": "steps"},
+            ExpressionAttributeValues={":step": {"L": [{"S": step}]}},
+        )
+        self.steps.append(step)
+
+
+@dataclass
+class Deletion:
+    tenant_id: str
+    counts: dict[str, int]
+    resumed: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _delete_versions(s3: Any, bucket: str, prefix: str, on_batch: Callable[[int], None]) -> int:
+    """Delete every object version and delete marker under ``prefix`` (listing again until
+    nothing is left, so objects written meanwhile go too)."""
+    total = 0
+    while True:
+        page = s3.list_object_versions(Bucket=bucket, Prefix=prefix, MaxKeys=_S3_DELETE_BATCH)
+        objects = [
+            {"Key": entry["Key"], "VersionId": entry.get("VersionId") or "null"}
+            for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        ]
+        if not objects:
+            return total
+        for start in range(0, len(objects), _S3_DELETE_BATCH):
+            chunk = objects[start : start + _S3_DELETE_BATCH]
+            response = s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise RuntimeError(
+                    f"S3 refused to delete {len(errors)} object version(s) in {bucket}: "
+                    f"{first.get('Code')} {first.get('Message')}"
+                )
+            total += len(chunk)
+            on_batch(len(chunk))
+
+
+def _abort_uploads(s3: Any, bucket: str, prefix: str) -> int:
+    aborted = 0
+    arguments: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    while True:
+        page = s3.list_multipart_uploads(**arguments)
+        for upload in page.get("Uploads", []) or []:
+            s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            aborted += 1
+        if not page.get("IsTruncated"):
+            return aborted
+        arguments["KeyMarker"] = page.get("NextKeyMarker", "")
+        arguments["UploadIdMarker"] = page.get("NextUploadIdMarker", "")
+
+
+def _items_filter(tenant_id: str) -> tuple[str, dict[str, Any]]:
+    """Every item of the centre but its audit chain (a step of its own): its partition,
+    anything carrying its id (sessions, sign-in links, ...) and the processing claims of its
+    uploads (their key names the centre)."""
+    return (
+        "pk = :tpk OR tenant_id = :t OR (begins_with(pk, :ingest) AND contains(pk, :needle))",
+        {
+            ":tpk": {"S": tenant_pk(tenant_id)},
+            ":t": {"S": tenant_id},
+            ":ingest": {"S": "INGEST#"},
+            ":needle": {"S": f"/t/{tenant_id}/"},
+        },
+    )
+
+
+def delete(
+    tenant_id: str,
+    *,
+    buckets: Buckets,
+    distribution_id: str = "",
+    actor: str = OPERATOR,
+    now: float | None = None,
+) -> Deletion:
+    """Delete every trace of a centre, resumably, then write the evidence (counts) on the
+    platform chain. Order: sign-in first, objects and items, the CDN, the centre's own audit
+    chain, its profile last; the evidence entry and the removal of the progress record are
+    one transaction."""
+    check_id(tenant_id)
+    data.ready()
+    moment = _now(now)
+    try:
+        tenant: Tenant | None = Tenant.get(tenant_pk(tenant_id), PROFILE, consistent_read=True)
+    except DoesNotExist:
+        tenant = None
+    if tenant is None and _deletion_progress(tenant_id) is None:
+        raise NotFound(f"unknown centre {tenant_id!r} (see: pellicule tenant list)")
+    if tenant is not None and status_of(tenant) != DELETING:
+        # From now on nobody of the centre signs in, and no digest is sent.
+        tenant.update(actions=[Tenant.status.set(DELETING)], condition=Tenant.pk.exists())
+    progress, resumed = _Progress.open(tenant_id, moment)
+    report = Deletion(tenant_id, {}, resumed)
+    s3 = aws.client("s3")
+
+    def counter(name: str) -> Callable[[int], None]:
+        return lambda n: progress.add(name, n)
+
+    for step in DELETION_STEPS:
+        if step in progress.steps:
+            continue
+        if step == "sessions":
+            sessions_ended, links = _end_sessions(tenant_id)
+            progress.add("sessions", sessions_ended)
+            progress.add("sign_in_links", links)
+        elif step == "ingest":
+            for prefix in ingest_prefixes(tenant_id):
+                progress.add("uploads_aborted", _abort_uploads(s3, buckets.ingest, prefix))
+                _delete_versions(s3, buckets.ingest, prefix, counter("ingest_objects"))
+        elif step == "items":
+            expression, values = _items_filter(tenant_id)
+            profile = tenant_pk(tenant_id)
+            keys = (
+                key
+                for key in _scan_keys(expression, values)
+                if not (key["pk"]["S"] == profile and key["sk"]["S"] == PROFILE)
+            )
+            _delete_keys(keys, counter("items"))
+        elif step == "media":
+            progress.add(
+                "uploads_aborted", _abort_uploads(s3, buckets.media, media_prefix(tenant_id))
+            )
+            _delete_versions(s3, buckets.media, media_prefix(tenant_id), counter("media_objects"))
+        elif step == "evidence":
+            prefix = evidence_prefix(tenant_id)
+            progress.add("uploads_aborted", _abort_uploads(s3, buckets.evidence, prefix))
+            _delete_versions(s3, buckets.evidence, prefix, counter("evidence_objects"))
+        elif step == "cdn":
+            if distribution_id:
+                aws.client("cloudfront").create_invalidation(
+                    DistributionId=distribution_id,
+                    InvalidationBatch={
+                        "Paths": {
+                            "Quantity": len(invalidation_paths(tenant_id)),
+                            "Items": invalidation_paths(tenant_id),
+                        },
+                        "CallerReference": f"pellicule-delete-{tenant_id}-{uuid.uuid4().hex}",
+                    },
+                )
+                progress.add("invalidations", 1)
+            else:
+                report.warnings.append(
+                    "no CloudFront distribution known: nothing invalidated (cached copies "
+                    "expire on their own within minutes)"
+                )
+        elif step == "audit":
+            _delete_keys(_query_keys(audit.audit_pk(tenant_id)), counter("audit_entries"))
+        elif step == "profile":
+            Base(tenant_pk(tenant_id), PROFILE).delete()
+        progress.done(step)
+
+    counts = {name: progress.counts.get(name, 0) for name in DELETION_COUNTS}
+    report.counts = counts
+    marker = Base(f"DELETION#{tenant_id}", "PROGRESS")
+    try:
+        audit.append(
+            audit.PLATFORM_CHAIN,
+            "tenant_deleted",
+            actor,
+            _subject(tenant_id),
+            {**counts, "started_at": progress.started_at or moment},
+            companions=(audit.Companion(marker, Base.pk.exists(), op="delete"),),
+        )
+    except audit.CompanionConflictError:
+        report.warnings.append("another run recorded the evidence of this deletion")
+    return report
+
+
+# --- Invite a director ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitation:
+    staff_id: str
+    url: str  # the sign-in link: into the e-mail, or shown once to the operator, never logged
+    expires_at: int
+    emailed: bool
+    mail_error: str | None = None
+
+
+def invite_director(
+    tenant_id: str,
+    email: str,
+    name: str,
+    *,
+    public_url: str,
+    mail_from: str,
+    actor: str = OPERATOR,
+    now: float | None = None,
+) -> Invitation:
+    """A new director of an active centre and a sign-in link for them: e-mailed when a sender
+    is configured (``mail_from``), else returned for the operator to hand over."""
+    tenant = get(tenant_id)
+    if status_of(tenant) != ACTIVE:
+        raise Conflict(f"centre {tenant_id!r} is {status_of(tenant)}: resume it first")
+    address = magic_links.normalise_email(email)
+    if address is None:
+        raise BadRequest(f"invalid e-mail address {email!r}")
+    display_name = check_name(name, "name")
+    if not public_url:
+        raise BadRequest("no public URL known for this deployment: the link cannot be built")
+    for existing in Staff.by_gsi1.query(f"STAFFEMAIL#{address}"):
+        if existing.tenant_id == tenant_id and not existing.archived:
+            raise Conflict(f"this address is already on the staff of centre {tenant_id!r}")
+    moment = _now(now)
+    staff_id = uuid.uuid4().hex[:16]
+    staff = Staff(
+        tenant_pk(tenant_id),
+        f"STAFF#{staff_id}",
+        tenant_id=tenant_id,
+        staff_id=staff_id,
+        role="director",
+        display_name=display_name,
+        email=address,
+        trusted=False,
+        gsi1pk=f"STAFFEMAIL#{address}",
+        gsi1sk=f"STAFF#{tenant_id}",
+    )
+    subject = f"staff:{staff_id}"
+    audit.append(
+        tenant_id,
+        "roster_changed",
+        actor,
+        subject,
+        {"change": "created", "role": "director"},
+        at=moment,
+        companions=(audit.Companion(staff, Staff.pk.does_not_exist()),),
+    )
+    account = magic_links.Account(tenant_id, tenant.name, "staff", staff_id, "director")
+    link = magic_links.issue_link(account, INVITATION_TTL_SECONDS, now=moment)
+    url = magic_links.link_url(public_url, link)
+    emailed, mail_error = False, None
+    if mail_from:
+        try:
+            message = invitation_message(public_url, tenant.name, display_name, url)
+            outbox.send(outbox.client(), mail_from, address, message)
+            emailed = True
+        except Exception as error:  # noqa: BLE001 - the operator hands the link over instead
+            mail_error = _error_code(error)
+    audit.append(
+        tenant_id,
+        "director_invited",
+        actor,
+        subject,
+        {"delivery": "email" if emailed else "operator"},
+        at=moment,
+    )
+    return Invitation(staff_id, url, link.expires_at, emailed, mail_error)
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str) and code.isidentifier():
+            return code
+    return type(error).__name__
+
+
+INVITATION_SUBJECT = "Votre accès à Pellicule / Your access to Pellicule"
+
+
+def invitation_message(public_url: str, centre: str, name: str, url: str) -> outbox.Message:
+    """The invitation e-mail: French first, then English; plain text and HTML."""
+    hours = INVITATION_TTL_SECONDS // 3600
+    page = f"{public_url.rstrip('/')}{magic_links.LOGIN_PAGE}"
+    text = (
+        f"Bonjour {name},\n\n"
+        f"Vous êtes invité·e à diriger le centre « {centre} » sur Pellicule, où l'équipe "
+        "partage les photos et vidéos des activités avec les familles, selon leurs "
+        f"consentements. Ce lien est valable {hours} heures et ne sert qu'une fois :\n\n"
+        f"{url}\n\n"
+        "Il ouvre une page avec un bouton « Ouvrir l'espace équipe » : c'est ce clic qui vous "
+        "connecte. Vous enregistrerez ensuite une application d'authentification (obligatoire "
+        "pour la direction). Ensuite, ou si le lien a expiré, demandez un lien de connexion "
+        f"avec cette adresse sur {page}\n\n"
+        "Si vous n'attendiez pas ce message, ignorez-le.\n\n"
+        "-- English --\n\n"
+        f"Hello {name},\n\n"
+        f'You are invited to run the centre "{centre}" on Pellicule, where the staff share '
+        "activity photos and videos with families, as their consents allow. This link is "
+        f"valid for {hours} hours and works once:\n\n"
+        f"{url}\n\n"
+        'It opens a page with an "Open the staff space" button: clicking it signs you in. '
+        "You will then set up an authenticator app (mandatory for directors). Later on, or "
+        f"if the link has expired, ask for a sign-in link with this address at {page}\n\n"
+        "If you did not expect this message, ignore it.\n"
+    )
+    link = html.escape(url, quote=True)
+    page_html = html.escape(page, quote=True)
+    who, where = html.escape(name), html.escape(centre)
+    body = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        f"<title>{html.escape(INVITATION_SUBJECT)}</title></head><body>"
+        f"<p>Bonjour {who},</p>"
+        f"<p>Vous êtes invité·e à diriger le centre «&nbsp;{where}&nbsp;» sur Pellicule, où "
+        "l'équipe partage les photos et vidéos des activités avec les familles, selon leurs "
+        f"consentements. Ce lien est valable {hours}&nbsp;heures et ne sert qu'une "
+        "fois&nbsp;:</p>"
+        f'<p><a href="{link}">Ouvrir l\'espace équipe</a></p>'
+        "<p>Vous enregistrerez ensuite une application d'authentification (obligatoire pour "
+        "la direction). Ensuite, ou si le lien a expiré, demandez un lien de connexion avec "
+        f'cette adresse sur <a href="{page_html}">{page_html}</a>.</p>'
+        "<p>Si vous n'attendiez pas ce message, ignorez-le.</p>"
+        '<hr><div lang="en">'
+        f"<p>Hello {who},</p>"
+        f"<p>You are invited to run the centre &quot;{where}&quot; on Pellicule, where the "
+        "staff share activity photos and videos with families, as their consents allow. "
+        f"This link is valid for {hours} hours and works once:</p>"
+        f'<p><a href="{link}">Open the staff space</a></p>'
+        "<p>You will then set up an authenticator app (mandatory for directors). Later on, "
+        "or if the link has expired, ask for a sign-in link with this address at "
+        f'<a href="{page_html}">{page_html}</a>.</p>'
+        "<p>If you did not expect this message, ignore it.</p></div></body></html>"
+    )
+    return outbox.Message(INVITATION_SUBJECT, text, body)
+
+
+# --- Export (portability) ------------------------------------------------------------------
+
+EXPORT_FORMAT = "pellicule-export"
+EXPORT_VERSION = 1
+# Never exported: keys, index keys, secrets (TOTP, recovery codes, unsubscribe token hashes)
+# and the delivery's internal bookkeeping (served copies, blurred variants' keys, quarantine).
+_ALWAYS_DROPPED = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})
+_DROPPED: dict[str, frozenset[str]] = {
+    "staff": frozenset({"second_factor", "second_factor_renewal"}),
+    "guardians": frozenset({"unsubscribe_hashes"}),
+    "media": frozenset({"served", "stale_at", "upload_id", "ingest_key", "blurred"}),
+}
+
+
+def _plain(value: Any) -> Any:
+    """A PynamoDB attribute value as JSON-ready data (maps, sorted sets, numbers)."""
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    try:  # Decimal and other numbers
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return int(number) if number.is_integer() else number
+
+
+def _record(item: Any, kind: str) -> dict[str, Any]:
+    dropped = _ALWAYS_DROPPED | _DROPPED.get(kind, frozenset())
+    return {
+        name: _plain(value)
+        for name, value in sorted(item.attribute_values.items())
+        if name not in dropped
+    }
+
+
+def scan_path(tenant_id: str, key: str) -> str:
+    """Where a consent scan ``t/<t>/c/<child>/<file>`` lies in the export's zip."""
+    return "consent-scans/" + key.removeprefix(f"{evidence_prefix(tenant_id)}c/")
+
+
+def _evidence(tenant_id: str, value: Any) -> Any:
+    """``value`` with every scan's storage key (``scan_key``, in a consent's evidence, its
+    pending widening, its history) replaced by the scan's place in the zip (``scan_file``)."""
+    if isinstance(value, list):
+        return [_evidence(tenant_id, v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    found = {k: _evidence(tenant_id, v) for k, v in value.items() if k != "scan_key"}
+    key = value.get("scan_key")
+    if isinstance(key, str):
+        found["scan_file"] = scan_path(tenant_id, key)
+    return found
+
+
+def slug(text: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return cleaned[:limit].strip("-") or "album"
+
+
+def _extension(rendition: dict[str, Any]) -> str:
+    known = _EXTENSIONS.get(str(rendition.get("type") or ""))
+    if known:
+        return known
+    suffix = str(rendition.get("key") or "").rsplit("/", 1)[-1].rpartition(".")[2]
+    return suffix.lower() if suffix and suffix.isalnum() and len(suffix) <= 5 else "bin"
+
+
+@dataclass(frozen=True)
+class Export:
+    json_path: Path
+    zip_path: Path
+    counts: dict[str, int]
+
+
+def _query(model: Any, tenant_id: str, prefix: str) -> list[Any]:
+    return list(
+        model.query(tenant_pk(tenant_id), model.sk.startswith(prefix), consistent_read=True)
+    )
+
+
+def export(
+    tenant_id: str,
+    output_dir: Path,
+    *,
+    buckets: Buckets,
+    actor: str = OPERATOR,
+    now: float | None = None,
+) -> Export:
+    """``<dir>/<id>-export.json`` (the centre's data and audit log, no secret) and
+    ``<dir>/<id>-media.zip`` (full-size files of the ready, published and hidden items, the
+    consent scans and a manifest), streamed object by object."""
+    tenant = get(tenant_id)
+    if status_of(tenant) == DELETING:
+        raise Conflict(f"centre {tenant_id!r} is being deleted")
+    moment = _now(now)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    json_path = output_dir / f"{tenant_id}-export.json"
+    zip_path = output_dir / f"{tenant_id}-media.zip"
+
+    albums = _query(Album, tenant_id, "ALBUM#")
+    media = _query(Media, tenant_id, "MEDIA#")
+    tags: dict[str, list[str]] = {}
+    for tag in _query(MediaTag, tenant_id, "TAG#"):
+        tags.setdefault(tag.media_id, []).append(tag.child_id)
+    history: dict[str, list[dict[str, Any]]] = {}
+    for event in _query(ConsentEvent, tenant_id, "CONSENTLOG#"):
+        record = _evidence(tenant_id, _record(event, "consent_history"))
+        history.setdefault(event.child_id, []).append(record)
+    consents = []
+    for current in _query(Consent, tenant_id, "CONSENT#"):
+        record = _evidence(tenant_id, _record(current, "consents"))
+        record["history"] = history.pop(current.child_id, [])
+        consents.append(record)
+    for child_id, events in sorted(history.items()):  # history without a current item
+        consents.append({"child_id": child_id, "status": "none", "history": events})
+    staff = []
+    for member in _query(Staff, tenant_id, "STAFF#"):
+        record = _record(member, "staff")
+        factor = _plain(member.second_factor) if member.second_factor is not None else None
+        record["second_factor_enrolled"] = bool(
+            isinstance(factor, dict) and factor.get("confirmed")
+        )
+        staff.append(record)
+    media_records = []
+    for item in media:
+        record = _record(item, "media")
+        record["tags"] = sorted(tags.get(item.media_id, []))
+        media_records.append(record)
+    document: dict[str, Any] = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": iso(moment),
+        "tenant": {
+            "id": tenant.tenant_id,
+            "name": tenant.name,
+            "status": status_of(tenant),
+            "created_at": int(tenant.created_at),
+            "suspended_at": _plain(tenant.suspended_at),
+            "settings_stored": _plain(tenant.settings) if tenant.settings else {},
+            "settings": tenant_settings.for_tenant(tenant_id).as_dict(),
+        },
+        "sites": [_record(s, "sites") for s in _query(Site, tenant_id, "SITE#")],
+        "groups": [_record(g, "groups") for g in _query(Group, tenant_id, "GROUP#")],
+        "children": [_record(c, "children") for c in _query(Child, tenant_id, "CHILD#")],
+        "guardians": [_record(g, "guardians") for g in _query(Guardian, tenant_id, "GUARDIAN#")],
+        "staff": staff,
+        "consents": consents,
+        "albums": [_record(a, "albums") for a in albums],
+        "media": media_records,
+        "erasure_requests": [
+            _record(e, "erasure_requests") for e in _query(ErasureRequest, tenant_id, "ERASURE#")
+        ],
+        "audit": audit.export_rows(tenant_id),
+        "media_archive": zip_path.name,
+    }
+    files, scans, missing = _write_zip(tenant_id, zip_path, albums, media, buckets, moment)
+    _write_atomically(
+        json_path,
+        (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode(),
+    )
+    counts = {
+        "sites": len(document["sites"]),
+        "groups": len(document["groups"]),
+        "children": len(document["children"]),
+        "guardians": len(document["guardians"]),
+        "staff": len(staff),
+        "consents": len(consents),
+        "albums": len(albums),
+        "media": len(media),
+        "media_files": files,
+        "media_missing": missing,
+        "consent_scans": scans,
+        "erasure_requests": len(document["erasure_requests"]),
+        "audit_entries": len(document["audit"]),
+    }
+    audit.append(tenant_id, "tenant_exported", actor, _subject(tenant_id), counts, at=moment)
+    return Export(json_path, zip_path, counts)
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+
+
+def _stream(s3: Any, bucket: str, key: str, archive: zipfile.ZipFile, name: str) -> tuple[int, str]:
+    """Copy one object into the archive chunk by chunk: (bytes, sha256)."""
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    digest = hashlib.sha256()
+    size = 0
+    info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+    info.compress_type = zipfile.ZIP_STORED  # JPEG, MP4, PDF: compressed already
+    with archive.open(info, "w", force_zip64=True) as target:
+        for chunk in body.iter_chunks(_CHUNK):
+            target.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _write_zip(
+    tenant_id: str,
+    path: Path,
+    albums: list[Album],
+    media: list[Media],
+    buckets: Buckets,
+    moment: int,
+) -> tuple[int, int, int]:
+    """Write the media archive (to a ``.part`` file, renamed at the end): (files, scans,
+    items whose full-size file is missing)."""
+    s3 = aws.client("s3")
+    by_id = {album.album_id: album for album in albums}
+    manifest: dict[str, Any] = {
+        "format": f"{EXPORT_FORMAT}-media",
+        "version": EXPORT_VERSION,
+        "tenant_id": tenant_id,
+        "exported_at": iso(moment),
+        "media": [],
+        "consent_scans": [],
+        "missing": [],
+    }
+    partial = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+        for item in sorted(media, key=lambda m: (m.album_id, int(m.created_at), m.media_id)):
+            if item.state not in EXPORTED_STATES:
+                continue
+            renditions = _plain(item.renditions) if item.renditions is not None else {}
+            rendition = renditions.get(FULL_SIZE.get(item.kind, "download"))
+            if not isinstance(rendition, dict) or not rendition.get("key"):
+                manifest["missing"].append({"media_id": item.media_id, "reason": "no rendition"})
+                continue
+            album = by_id.get(item.album_id)
+            folder = (
+                f"{album.album_date}_{slug(album.title)}" if album else f"album-{item.album_id}"
+            )
+            name = f"{folder}/{item.media_id}.{_extension(rendition)}"
+            try:
+                size, digest = _stream(s3, buckets.media, str(rendition["key"]), archive, name)
+            except s3.exceptions.NoSuchKey:
+                manifest["missing"].append({"media_id": item.media_id, "reason": "no object"})
+                continue
+            manifest["media"].append(
+                {
+                    "path": name,
+                    "media_id": item.media_id,
+                    "album_id": item.album_id,
+                    "album_title": album.title if album else None,
+                    "album_date": album.album_date if album else None,
+                    "kind": item.kind,
+                    "state": item.state,
+                    "capture_date": item.capture_date,
+                    "tagged_child_ids": sorted(item.tagged_child_ids or ()),
+                    "bytes": size,
+                    "sha256": digest,
+                }
+            )
+        paginator = s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=buckets.evidence, Prefix=evidence_prefix(tenant_id)):
+            for entry in page.get("Contents", []) or []:
+                key = str(entry["Key"])
+                name = scan_path(tenant_id, key)
+                size, digest = _stream(s3, buckets.evidence, key, archive, name)
+                child_id = key.removeprefix(f"{evidence_prefix(tenant_id)}c/").split("/", 1)[0]
+                manifest["consent_scans"].append(
+                    {"path": name, "child_id": child_id, "bytes": size, "sha256": digest}
+                )
+        info = zipfile.ZipInfo("manifest.json", date_time=time.gmtime()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    os.replace(partial, path)
+    return len(manifest["media"]), len(manifest["consent_scans"]), len(manifest["missing"])
