@@ -13,7 +13,7 @@ from typing import Any
 
 from functions.auth import mail
 from pellicule import audit, delivery, magic_links, ratelimit, sessions
-from pellicule.errors import BadRequest, Unauthenticated
+from pellicule.errors import BadRequest, Unauthenticated, error_code
 from pellicule.observability import logger
 from pellicule.sessions import Principal
 from pellicule.settings import get_settings
@@ -85,20 +85,10 @@ def request_link(body: dict[str, Any], client_address: str) -> dict[str, Any]:
             # The error's code only: SES messages may quote the recipient's address.
             logger(LOG).error(
                 "sign-in e-mail not sent",
-                extra={"accounts": [a.ref for a in accounts], "error": _error_code(error)},
+                extra={"accounts": [a.ref for a in accounts], "error": error_code(error)},
             )
     _pad(started)
     return ACCEPTED
-
-
-def _error_code(error: Exception) -> str:
-    """An exception's AWS error code or class name: never its message."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if isinstance(code, str) and code.isidentifier():
-            return code
-    return type(error).__name__
 
 
 def exchange(body: dict[str, Any], client_address: str, current_session: str | None) -> SignedIn:

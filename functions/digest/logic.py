@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.digest import mail, tokens
 from pellicule import audit, clock, consent, data, delivery, magic_links, publication, ratelimit
-from pellicule.errors import BadRequest, Forbidden
+from pellicule.errors import BadRequest, Forbidden, error_code
 from pellicule.models import Album, Child, Guardian, Media, Tenant, tenant_pk
 from pellicule.observability import logger
 from pellicule.sessions import Principal
@@ -306,20 +306,10 @@ def _send(
     except Exception as error:  # noqa: BLE001 - one guardian's failure must not stop the run
         _release(guardian, moment, previous)
         # The error's code only: SES messages may quote the recipient's address.
-        logger(LOG).error("digest not sent", extra={"guardian": ref, "error": _error_code(error)})
+        logger(LOG).error("digest not sent", extra={"guardian": ref, "error": error_code(error)})
         return "failed"
     logger(LOG).info("digest sent", extra={"guardian": ref, "items": len(items)})
     return "sent"
-
-
-def _error_code(error: Exception) -> str:
-    """An exception's AWS error code or class name: never its message."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if isinstance(code, str) and code.isidentifier():
-            return code
-    return type(error).__name__
 
 
 # --- Unsubscribing without signing in, subscribing again -----------------------------------

@@ -62,3 +62,14 @@ class RejectedMedia(PelliculeError):
 
     status = 422
     code = "rejected_media"
+
+
+def error_code(error: Exception) -> str:
+    """An exception's AWS error code or class name, for logs: never its message (messages may
+    quote data such as an e-mail address)."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str) and code.isidentifier():
+            return code
+    return type(error).__name__

@@ -28,7 +28,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from pellicule import audit, aws, clock, data, magic_links, outbox, tenant_settings, topology
-from pellicule.errors import BadRequest, Conflict, NotFound
+from pellicule.errors import BadRequest, Conflict, NotFound, error_code
 from pellicule.models import (
     Album,
     Base,
@@ -776,7 +776,7 @@ def invite_director(
             outbox.send(outbox.client(), mail_from, address, message)
             emailed = True
         except Exception as error:  # noqa: BLE001 - the operator hands the link over instead
-            mail_error = _error_code(error)
+            mail_error = error_code(error)
     audit.append(
         tenant_id,
         "director_invited",
@@ -786,15 +786,6 @@ def invite_director(
         at=moment,
     )
     return Invitation(staff_id, url, link.expires_at, emailed, mail_error)
-
-
-def _error_code(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if isinstance(code, str) and code.isidentifier():
-            return code
-    return type(error).__name__
 
 
 INVITATION_SUBJECT = "Votre accès à Pellicule / Your access to Pellicule"
