@@ -1,10 +1,11 @@
 // Pellicule: a guardian's consents for their children (docs/web.md, docs/consent.md).
 //
 // Everything comes from the family API: GET me (children and their current consent),
-// GET consent-text (the versioned text and its SHA-256, sent back when accepting), and per
-// child GET/POST children/<id>/consent and POST .../withdraw. Withdrawing is one button, no
-// question asked, exactly as the consent text promises. Each child's card is built once and
-// updated in place, so its status line (an aria-live region) announces every outcome.
+// GET consent-text (the versioned text, its SHA-256 sent back when accepting, and the names
+// of the audiences and media kinds it offers), and per child GET/POST children/<id>/consent
+// and POST .../withdraw. Withdrawing is one button, no question asked, exactly as the consent
+// text promises. Each child's card is built once and updated in place, so its status line (an
+// aria-live region) announces every outcome.
 
 import { ApiError, call, me, signOut } from "/lib/api.js";
 import { apply, formatDate, language, t, wireSwitch } from "/lib/i18n.js";
@@ -12,9 +13,10 @@ import { apply, formatDate, language, t, wireSwitch } from "/lib/i18n.js";
 const EN = {
   erasureTitle: "Ask for the erasure of the images and data",
   erasureExplain:
-    "Every photo and video showing your child will be deleted (or blurred for group photos), and " +
-    "their data erased. Your request goes to the centre's management, who must act on it within " +
-    "24 hours. Withdrawing your consent, above, is enough for nobody to see these photos from now on.",
+    "Every photo and video showing your child will be deleted — or, if the centre's management " +
+    "chooses, kept with your child irreversibly blurred where their face is already hidden — and " +
+    "their data erased, within 24 hours. You will receive an erasure certificate by e-mail. " +
+    "Withdrawing your consent, above, is enough for nobody to see these photos from now on.",
   erasureConfirm: "I ask for the erasure of my child's images and data.",
   erasureSubmit: "Send the erasure request",
   title: "My consents — Pellicule",
@@ -35,15 +37,10 @@ const EN = {
   edit: "Change my choices",
   adopt: "See the proposal and accept it",
   audiencesLegend: "Who may see your child's photos and videos?",
-  audGroup: "The families of your child's group",
   audGroupHint: "Only the families with a child in the same group, in Pellicule.",
-  audCentre: "All the families of the centre",
   audCentreHint: "Every family registered at the centre, all groups, in Pellicule.",
-  audPublic: "The centre's communication (website, leaflet)",
-  audPublicHint: "The centre may use these photos on its website or leaflet: they become public.",
+  audPublicHint: "The centre may use them on its website, its posters or in the town newsletter: they become public.",
   kindsLegend: "Which kinds of media?",
-  kindPhoto: "Photos",
-  kindVideo: "Videos",
   untilLabel: "Until (included)",
   untilHint: "Leave empty: until the end of the centre's season.",
   textTitle: "Consent text",
@@ -55,16 +52,6 @@ const EN = {
     "the centre can prove your consent.",
 };
 
-// Plain words for what the API names (docs/consent.md).
-const AUDIENCES = {
-  families_of_group: ["les familles du groupe de votre enfant", "the families of your child's group"],
-  all_families_of_centre: ["toutes les familles du centre", "all the families of the centre"],
-  public_communication: [
-    "la communication du centre (site, plaquette)",
-    "the centre's communication (website, leaflet)",
-  ],
-};
-const KINDS = { photo: ["photos", "photos"], video: ["vidéos", "videos"] };
 const ACTIONS = {
   given: ["Accord donné", "Consent given"],
   widened: ["Accord élargi", "Consent widened"],
@@ -104,12 +91,19 @@ function list(words) {
   return `${words.slice(0, -1).join(", ")} ${t("et", "and")} ${words[words.length - 1]}`;
 }
 
+// The names of audiences and media kinds are the consent text's own (GET consent-text, from
+// layers/core/pellicule/consent_text.py): the words whose hash is kept as evidence.
+function label(choices, id) {
+  const found = state.text && (state.text[choices] || []).find((entry) => entry.id === id);
+  return found ? t(found.fr, found.en) : null;
+}
+
 function audienceWords(ids) {
-  return ids.filter((id) => id in AUDIENCES).map((id) => tr(AUDIENCES[id]));
+  return ids.map((id) => label("audiences", id)).filter(Boolean);
 }
 
 function kindWords(ids) {
-  return ids.filter((id) => id in KINDS).map((id) => tr(KINDS[id]));
+  return ids.map((id) => label("media_kinds", id)).filter(Boolean);
 }
 
 function termsSentence(terms) {
@@ -277,6 +271,9 @@ function render(card) {
 function renderText(card) {
   const text = state.text;
   if (!text) return;
+  for (const box of part(card, "form").querySelectorAll('input[name="audiences"], input[name="media_kinds"]')) {
+    card.node.querySelector(`label[for="${box.id}"]`).textContent = label(box.name, box.value) || box.value;
+  }
   const block = part(card, "text");
   block.textContent = tr([text.fr, text.en]);
   block.lang = language();

@@ -13,6 +13,7 @@ import { ConsentView } from "/people/consent.js";
 import {
   $, UserError, checkboxes, checked, childName, element, showError, termsText,
 } from "/people/dom.js";
+import { Erasures } from "/people/erasure.js";
 import { renderGlance } from "/people/glance.js";
 
 const EN = {
@@ -26,6 +27,12 @@ const EN = {
   signOut: "Sign out",
   pageTitle: "Children, families and consents",
   loading: "Loading…",
+  erasureTitle: "Erasure requests",
+  erasureIntro: "A family asks for their child's photos and data to be erased. Pellicule does it within 24 hours of the request (it checks every hour): choose what happens to the photos.",
+  erasureStepChoice: "Once you have chosen, the erasure happens at the next check. Without a choice, the items are removed 3 hours before the deadline.",
+  erasureStepData: "Then the child's record, their consent in force, their tags on the photos and their links to their guardians are deleted.",
+  erasureStepProof: "The proof of consent (history, signed form) is kept for 5 years, then deleted.",
+  erasureStepCertificate: "The guardians receive a deletion certificate by e-mail.",
   glanceTitle: "Who may appear where, at a glance",
   glanceHelp: "Check it before taking photos: for each child, what their consent in force today allows.",
   groupFilter: "Group shown",
@@ -85,6 +92,11 @@ const EN = {
   withdrawHelp: "Letter, phone call or in person: the withdrawal applies at once, for every audience and every kind of media.",
   withdrawLegend: "Asked by",
   withdrawSubmit: "Withdraw the consent",
+  erasureRecordTitle: "Record an erasure request",
+  erasureRecordHelp: "For a request received by letter or made at the centre: the child's photos and data will be erased within 24 hours, as if the family had asked online.",
+  erasureModeLegend: "What to do with the photos and videos? (optional)",
+  erasureConfirm: "The family asked for the erasure of this child's images and data.",
+  erasureSubmit: "Record the erasure request",
   historyTitle: "History",
   historyEmpty: "No change recorded.",
   footer: "Children's image rights: a child appears only where their consent allows it.",
@@ -100,6 +112,7 @@ const state = {
   guardians: [], // active guardians (directors only)
   editing: null, // {kind: "child" | "guardian", id}
   consentView: null,
+  erasures: null, // the open erasure requests (directors)
 };
 
 const byName = (a, b) => a.localeCompare(b, "fr", { sensitivity: "base" });
@@ -149,6 +162,7 @@ async function load() {
     call("GET", "/api/admin/groups"),
     call("GET", "/api/admin/children"),
     state.director ? call("GET", "/api/admin/guardians") : Promise.resolve({ guardians: [] }),
+    state.director ? state.erasures.load() : null,
   ]);
   state.groups = groups.groups.filter((g) => !g.archived).sort((a, b) => byName(a.name, b.name));
   const sorted = children.children.sort((a, b) => byName(childName(a), childName(b)));
@@ -376,7 +390,10 @@ function render() {
   renderTable();
   renderChildren();
   renderGroups();
-  if (state.director) renderGuardians();
+  if (state.director) {
+    renderGuardians();
+    state.erasures.render();
+  }
 }
 
 async function refresh() {
@@ -529,6 +546,7 @@ async function route({ focus = true } = {}) {
   if (match && state.director) {
     const ok = await attempt($("error"), async () => {
       await state.consentView.open(match[1]);
+      state.erasures.open(match[1]);
       return true;
     });
     if (ok) {
@@ -540,6 +558,7 @@ async function route({ focus = true } = {}) {
   }
   const from = state.consentView && state.consentView.childId;
   state.consentView.childId = null;
+  state.erasures.close();
   $("consent-view").hidden = true;
   $("people-view").hidden = false;
   document.title = t("Personnes — Pellicule", "People — Pellicule");
@@ -564,6 +583,7 @@ function wire() {
   $("guardian-form").addEventListener("submit", addGuardian);
   $("group-form").addEventListener("submit", addGroup);
   state.consentView = new ConsentView({ lookup: { child, guardian }, onChanged: refresh, say });
+  state.erasures = new Erasures({ lookup: { child: anyChild }, say });
 }
 
 async function start() {

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from local.runtime import LocalRuntime
+from pellicule import consent_text
 from tests.e2e.browsing import sign_in as signed_in
 from tests.e2e.browsing import watched
 from tests.e2e.conftest import wait_for
@@ -55,6 +56,20 @@ def card_status(page: Any, child_id: str, expected: str) -> str:
         raise AssertionError(f"status {status.inner_text()!r}, expected {expected!r}") from None
 
 
+def _labels(form: Any) -> list[str]:
+    """The texts of the audience and media-kind boxes' labels, in the page's order."""
+    return [
+        str(form.locator(f'label[for="{box.get_attribute("id")}"]').text_content())
+        for box in form.locator('input[name="audiences"], input[name="media_kinds"]').all()
+    ]
+
+
+def _product_labels(language: int) -> list[str]:
+    """consent_text's labels (0: French, 1: English), audiences then media kinds."""
+    labels = [*consent_text.AUDIENCE_LABELS.values(), *consent_text.KIND_LABELS.values()]
+    return [label[language] for label in labels]
+
+
 def test_a_parent_gives_then_withdraws_with_the_keyboard_and_the_gallery_follows(
     runtime: LocalRuntime, context: Any
 ) -> None:
@@ -73,8 +88,10 @@ def test_a_parent_gives_then_withdraws_with_the_keyboard_and_the_gallery_follows
     assert noah_card.locator('[data-part="withdraw"]').is_hidden()
     form = noah_card.locator("form")
     assert form.is_visible()
-    # ...the boxes are real labelled controls in fieldsets, none ticked in advance
-    group_box = form.get_by_label("Les familles du groupe de votre enfant")
+    # ...the boxes are real labelled controls in fieldsets, none ticked in advance, named in
+    # the consent text's own words (the text whose hash is kept as evidence)
+    assert _labels(form) == _product_labels(0)
+    group_box = form.get_by_label("Les familles du groupe de mon enfant")
     photo_box = form.get_by_label("Photos")
     assert not group_box.is_checked()
     assert not photo_box.is_checked()
@@ -103,7 +120,7 @@ def test_a_parent_gives_then_withdraws_with_the_keyboard_and_the_gallery_follows
     summary = noah_card.locator('[data-part="summary"]').inner_text()
     assert "Consentement actif" in summary
     terms = noah_card.locator('[data-part="terms"]').inner_text()
-    assert "les familles du groupe de votre enfant" in terms
+    assert "les familles du groupe de mon enfant" in terms
     assert "photos" in terms
     assert "vidéos" not in terms
     assert "inclus" in terms  # until the end of the season by default
@@ -178,7 +195,8 @@ def test_a_parent_gives_then_withdraws_with_the_keyboard_and_the_gallery_follows
     assert page.locator("main h2").inner_text() == "My consents"
     assert page.title() == "My consents — Pellicule"
     assert "Consent withdrawn" in noah_card.locator('[data-part="summary"]').inner_text()
-    assert form.get_by_label("The families of your child's group").count() == 1
+    assert _labels(form) == _product_labels(1)
+    assert form.get_by_label("The families of my child's group").count() == 1
     assert "I allow the centre" in form.locator("blockquote").inner_text()
     assert form.locator("blockquote").get_attribute("lang") == "en"
     assert "Consent withdrawn by you" in noah_card.locator('[data-part="history"]').text_content()

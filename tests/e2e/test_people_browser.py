@@ -395,16 +395,28 @@ def test_a_consent_is_recorded_with_the_keyboard_alone(
 def test_the_page_and_a_consent_pass_axe(
     runtime: LocalRuntime, browser: Any, contexts: list[Any], who: str
 ) -> None:
-    """axe-core's WCAG 2.1 A/AA checks on the list, and on a child's consent (directors),
-    with a consent and its history on screen."""
+    """axe-core's WCAG 2.1 A/AA checks on the list (with an open erasure request for the
+    director), and on a child's consent (directors), with a consent and its history on screen."""
     from tests.e2e.test_accessibility import _violations
 
     centre = build()
+    asked = _call(
+        runtime,
+        centre.families["g3"].session,
+        "POST",
+        f"/api/family/children/{centre.children['noah']}/erasure-request",
+        {"confirm": True},
+    )
+    assert asked.status_code == 200, asked.text
     context = browser.new_context(locale="fr-FR", bypass_csp=True)  # only to inject axe
     contexts.append(context)
     sign_in(context, runtime, centre.director if who == "director" else centre.animator)
     page = context.new_page()
     _open(runtime, page)
+    if who == "director":
+        page.locator("#erasure-section li").first.wait_for(state="visible")
+    else:
+        assert page.locator("#erasure-section").is_hidden()
     assert _violations(page) == []
     if who == "director":
         zoe = centre.children["zoe"]
