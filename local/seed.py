@@ -8,6 +8,7 @@ a presigned POST to the ingest bucket, the queue, the process function.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -111,7 +112,8 @@ def _people(now: int) -> None:
         tenant_id=TENANT,
         album_id=ALBUM,
         title="Sortie au parc",
-        album_date="2026-07-08",
+        # A week ago: within any retention whatever the day the demo starts.
+        album_date=(datetime.fromtimestamp(now, tz=UTC).date() - timedelta(days=7)).isoformat(),
         group_id="loutres",
         created_at=now,
     ).save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from collections.abc import Iterator
@@ -11,6 +12,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+# The fixtures' albums are dated a month ago: within every centre's retention, whatever the
+# day the tests run (a fixed date would expire one day and the purge would take it).
+ALBUM_DATE = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
 
 # Fixtures of the sign-in tests (outbox, no_floor, serialised_moto), available to every layer.
 pytest_plugins = ["tests.integration.auth_helpers"]
@@ -139,7 +144,7 @@ def make_centre(tenant_id: str | None = None) -> Centre:
         tenant_id=tenant_id,
         album_id=album_id,
         title="Sortie",
-        album_date="2026-07-08",
+        album_date=ALBUM_DATE,
         created_at=now,
     ).save()
     return Centre(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.conftest import api_event
+from tests.conftest import ALBUM_DATE, api_event
 from tests.integration.helpers import body, call
 
 
@@ -113,7 +113,7 @@ def build(tenant_id: str | None = None) -> Scenario:
         scenario.admin(
             "POST",
             "albums",
-            {"title": "Sortie", "date": "2026-07-08", "group_id": scenario.groups["loutres"]},
+            {"title": "Sortie", "date": ALBUM_DATE, "group_id": scenario.groups["loutres"]},
         ),
         201,
     )

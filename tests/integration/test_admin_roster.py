@@ -10,7 +10,7 @@ from typing import Any
 
 from pellicule import data
 from pellicule.models import Child, Guardian, tenant_pk
-from tests.conftest import Aws, Centre
+from tests.conftest import ALBUM_DATE, Aws, Centre
 from tests.integration.staff_api import (
     PDF_SCAN,
     admin,
@@ -575,7 +575,7 @@ def test_album_date_must_be_a_real_day(aws: Aws, centre: Centre) -> None:
         assert response["statusCode"] == 400, date
     listed = ok(admin("GET", "/albums", session))["albums"]
     assert [(a["album_id"], a["title"], a["date"]) for a in listed] == [
-        (centre.album_id, "Sortie", "2026-07-08")
+        (centre.album_id, "Sortie", ALBUM_DATE)
     ]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Aws, Centre, make_centre
+from tests.conftest import ALBUM_DATE, Aws, Centre, make_centre
 from tests.integration import staff_api
 from tests.integration.auth_helpers import SentMail, auth, guardian, payload, staff
 from tests.integration.scenario import Scenario, build
@@ -558,7 +558,7 @@ def test_export_writes_the_data_and_the_media_without_secrets(aws: Aws, tmp_path
     photo = aws.client("s3").get_object(Bucket=aws.names.media_bucket, Key=download_key)
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
-        photo_name = f"2026-07-08_sortie/{media_id}.jpg"
+        photo_name = f"{ALBUM_DATE}_sortie/{media_id}.jpg"
         assert photo_name in names
         assert archive.read(photo_name) == photo["Body"].read()
         assert not [n for n in names if pending in n]

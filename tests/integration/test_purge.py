@@ -4,6 +4,7 @@ entries past retention, interruption and resumption, idempotence."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -11,8 +12,8 @@ import pytest
 from functions.purge import logic
 from pellicule import audit, clock, data, retention, sessions
 from pellicule.errors import Unauthenticated
-from pellicule.models import Album, Media, MediaTag, PurgeRun, Session, tenant_pk
-from tests.conftest import Aws, Centre
+from pellicule.models import Album, Consent, Media, MediaTag, PurgeRun, Session, tenant_pk
+from tests.conftest import ALBUM_DATE, Aws, Centre
 from tests.integration.helpers import call, request_grant
 from tests.integration.purge_helpers import (
     SCHEDULED,
@@ -35,10 +36,11 @@ from tests.integration.test_publication_flow import (
     upload_photo,
 )
 
-# The scenario's album is dated 2026-07-08; the default retention is 12 months: its media are
-# kept through 2027-07-08 and purged from 2027-07-09 (UTC).
-LAST_KEPT = "2027-07-08T23:00:00"
-FIRST_PURGED = "2027-07-09T02:30:00"
+# The scenario's album is dated ALBUM_DATE (a month ago); with the default retention of 12
+# months its media are kept through that date + 12 months and purged from the next day (UTC).
+FIRST_DAY = retention.purge_date(ALBUM_DATE, 12)
+LAST_KEPT = f"{FIRST_DAY - datetime.timedelta(days=1)}T23:00:00"
+FIRST_PURGED = f"{FIRST_DAY}T02:30:00"
 
 
 @pytest.fixture
@@ -171,7 +173,7 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
     # The day before: nothing happens
     move_clock_to(LAST_KEPT)
     assert "expired_media" not in counts(purge(), scenario.tenant_id)
-    assert media(scenario, media_id).state == "published"
+    assert _exists(scenario, media_id)  # (hidden by now if the season's consent ended)
     # The day after: the item, its tags, every version of every object, the album
     move_clock_to(FIRST_PURGED)
     invalidations_before = _invalidated(aws)
@@ -196,12 +198,13 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
         for area in ("s", "d")
     }
     # The evidence record: counts, in the audit log, chain intact
-    [entry] = purge_entries(scenario.tenant_id)
+    entry = purge_entries(scenario.tenant_id)[-1]
     assert entry["details"]["expired_media"] == 1
     assert entry["actor"] == "system:purge"
     assert audit.verify(scenario.tenant_id).ok
-    # Twelve months after those entries were written, the audit log forgets the item too
-    clock.reset()
+    # Twelve months after the last of those entries was written, the audit log forgets the
+    # item too
+    move_clock_to(FIRST_PURGED)
     clock.advance(366 * 24 * 3600)
     purge()
     assert items_mentioning(media_id) == []
@@ -212,9 +215,10 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
 def test_a_centre_with_a_shorter_retention_is_purged_sooner(aws: Aws, scenario: Scenario) -> None:
     scenario.ok(scenario.admin("PUT", "settings", {"media_retention_months": 3}))
     media_id = upload_photo(aws, scenario)
-    move_clock_to("2026-10-08T12:00:00")  # the album's date + 3 months: still kept
+    first_day = retention.purge_date(ALBUM_DATE, 3)
+    move_clock_to(f"{first_day - datetime.timedelta(days=1)}T12:00:00")  # + 3 months: kept
     assert "expired_media" not in counts(purge(), scenario.tenant_id)
-    move_clock_to("2026-10-09T12:00:00")
+    move_clock_to(f"{first_day}T12:00:00")
     assert counts(purge(), scenario.tenant_id)["expired_media"] == 1
     assert keys_mentioning(aws, media_id) == []
     # Other centres keep theirs
@@ -322,7 +326,10 @@ def test_a_consent_that_lapses_by_itself_hides_the_item_and_removes_its_copies(
     copies = [k for k in keys_mentioning(aws, media_id) if "/s/" in k or "/d/" in k]
     assert copies
     # The consent ends with the season (08-31); the album is still within retention
-    move_clock_to("2027-09-02T02:30:00")
+    data.ready()
+    ended = Consent.get(tenant_pk(scenario.tenant_id), f"CONSENT#{scenario.children['noah']}")
+    clock.reset()
+    clock.advance(int(ended.valid_until) - clock.now() + 2 * 24 * 3600)
     found = counts(purge(), scenario.tenant_id)
     assert found["items_hidden"] == 1
     assert media(scenario, media_id).state == "hidden"
@@ -394,6 +401,6 @@ def test_album_item_is_kept_while_it_has_media_within_retention(
     data.ready()
     album = Album.get(tenant_pk(scenario.tenant_id), f"ALBUM#{scenario.album_id}")
     assert not retention.expired(album.album_date, 12, clock.now())
-    assert retention.purge_date("2026-07-08", 12).isoformat() == "2027-07-09"
+    assert retention.purge_date("2026-07-08", 12).isoformat() == "2027-07-09"  # kept 07-08
     assert retention.purge_date("2024-01-31", 1).isoformat() == "2024-03-01"  # Feb 29 + 1 day
     assert retention.purge_date("2025-01-31", 1).isoformat() == "2025-03-01"
