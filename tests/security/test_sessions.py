@@ -55,6 +55,25 @@ def test_revoked_session_is_refused_at_once(aws: Aws, centre: Centre) -> None:
     assert _post(centre, session=centre.director_session)["statusCode"] == 401
 
 
+@pytest.mark.parametrize("status", ["suspended", "deleting"])
+def test_a_session_opened_before_its_centre_was_suspended_is_refused(
+    aws: Aws, centre: Centre, status: str
+) -> None:
+    # Given a live session (say the suspension raced with a sign-in and missed it)
+    assert _post(centre, session=centre.director_session)["statusCode"] == 201
+    # When the operator suspends the centre, without its sessions being deleted
+    from pellicule.models import Tenant, tenant_pk
+
+    Tenant(tenant_pk(centre.tenant_id), "PROFILE").update(actions=[Tenant.status.set(status)])
+    # Then neither the director nor a family gets in on their next request
+    assert _post(centre, session=centre.director_session)["statusCode"] == 401
+    family = call("family", api_event("GET", "/api/family/albums", session=centre.guardian_session))
+    assert family["statusCode"] == 401
+    # And resuming lets them in again
+    Tenant(tenant_pk(centre.tenant_id), "PROFILE").update(actions=[Tenant.status.set("active")])
+    assert _post(centre, session=centre.director_session)["statusCode"] == 201
+
+
 def test_session_cookie_flags() -> None:
     header = sessions.cookie_header("abc", "staff")
     assert header.startswith("__Host-")

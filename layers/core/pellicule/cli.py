@@ -788,9 +788,9 @@ def _director_invite(args: argparse.Namespace, target: Target, out: TextIO) -> i
 
 
 def _export(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import tenants
+    from pellicule import portability, tenants
 
-    result = tenants.export(
+    result = portability.export(
         args.tenant, Path(args.output), buckets=tenants.Buckets.of(target.names)
     )
     print(f"Exported centre {args.tenant}:", file=out)

@@ -64,27 +64,35 @@ def pending_principal(event: dict[str, Any]) -> Principal:
 
 
 def _still_allowed(found: Principal) -> Principal:
-    """The session's person as they are NOW: an archived person is signed out at once, and a
-    changed role (e.g. a director demoted to animator) applies on the very next request."""
+    """The session's person as they are NOW: an archived person is signed out at once, a
+    changed role (e.g. a director demoted to animator) applies on the very next request, and
+    nobody of a suspended (or deleting) centre gets in. One consistent read of both items."""
     import dataclasses
 
     from pynamodb.exceptions import DoesNotExist
+    from pynamodb.transactions import TransactGet
 
     from pellicule.errors import Unauthenticated
-    from pellicule.models import Guardian, Staff, tenant_pk
+    from pellicule.models import Guardian, Staff, Tenant, tenant_pk
 
     pk = tenant_pk(found.tenant_id)
+    model: type[Staff] | type[Guardian] = Staff if found.is_staff else Guardian
+    prefix = "STAFF" if found.is_staff else "GUARDIAN"
+    with TransactGet(connection=Tenant._get_connection().connection) as reads:
+        person_read = reads.get(model, pk, f"{prefix}#{found.principal_id}")
+        centre_read = reads.get(Tenant, pk, "PROFILE")
     try:
-        if found.is_staff:
-            staff = Staff.get(pk, f"STAFF#{found.principal_id}", consistent_read=True)
-            if not staff.archived:
-                return dataclasses.replace(found, role=staff.role)
-        else:
-            guardian = Guardian.get(pk, f"GUARDIAN#{found.principal_id}", consistent_read=True)
-            if not guardian.archived:
-                return found
+        centre = centre_read.get()
     except DoesNotExist:
-        pass
+        centre = None  # only while a deleted centre's last items go (its sessions went first)
+    try:
+        person = person_read.get()
+    except DoesNotExist:
+        person = None
+    if person is not None and not person.archived and (centre is None or centre.status == "active"):
+        if isinstance(person, Staff):
+            return dataclasses.replace(found, role=person.role)
+        return found
     raise Unauthenticated("Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in.")
 
 
