@@ -358,11 +358,12 @@ def centre_month(
         media_requests / 1e6 * prices.cloudfront_function_per_million,
     )
     # Invalidation paths as the code asks for them: an expired album, one wildcard per area
-    # (served copies, downloads) in both spellings (functions/purge/logic.py); a consent
+    # (served copies, downloads) and one for the centre's staff copies, in both spellings
+    # (functions/purge/logic.py; at most one album expires per daily run); a consent
     # restriction, one wildcard per removed scope and area of each item, in both spellings
     # (pellicule.publication.reconcile). Wildcards count as one path.
     albums_per_month = items / max(b.items_per_album, 1)
-    purge_paths = albums_per_month * 4
+    purge_paths = albums_per_month * 6
     items_per_child = kept_items * b.tags_per_item / max(centre.children, 1)
     restriction_paths = (
         centre.children

@@ -28,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -581,7 +580,10 @@ CLOCK_TITLE = "Horloge du produit (développement)"
 
 
 def _iso_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """The product clock's time (the one the purge ran at), not the machine's."""
+    from pellicule import clock
+
+    return clock.utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _same_origin(request: _RequestHandler) -> bool:

@@ -257,12 +257,13 @@ def _retention(context: Context) -> None:
     tenant_id = context.tenant_id
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
     settings = get_settings()
+    expired_any = False
     for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith("ALBUM#")):
         if not retention.expired(album.album_date, months, context.now):
             continue
+        expired_any = True
         # One wildcard per area of the album for the CDN (not one path per object: each
-        # invalidation path is billed). The staff's own copies need none: nobody is given a
-        # URL to a deleted item any more, and the URLs handed out expire within minutes.
+        # invalidation path is billed); the staff's copies get one for the whole centre below.
         paths: list[str] = []
         for media in _album_media(tenant_id, album.album_id):
             context.check()
@@ -280,6 +281,11 @@ def _retention(context: Context) -> None:
             first_must_exist=True,
         ):
             context.tally.commit(expired_albums=1)
+    if expired_any:
+        # The renditions staff viewed (t/<t>/m/<item>/...): one wildcard for the centre, so no
+        # edge keeps a purged picture until its cache time runs out.
+        staff_copies = f"{topology.MEDIA_PREFIX}{tenant_id}/m/"
+        cdn.invalidate(cdn.media_paths(staff_copies, wildcard=True))
 
 
 _ABANDONED_REASONS = {

@@ -189,13 +189,13 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
     }
     data.ready()
     assert list(MediaTag.query(tenant_pk(scenario.tenant_id), MediaTag.sk.startswith("TAG#"))) == []
-    # The CDN forgets the album's served copies and downloads: one wildcard per area (each
-    # path is billed), in both spellings
+    # The CDN forgets the album's served copies and downloads, and the staff's copies of the
+    # centre: one wildcard per area (each path is billed), in both spellings
     invalidated = _invalidated(aws) - invalidations_before
     assert invalidated == {
-        f"{root}t/{scenario.tenant_id}/{area}/{scenario.album_id}/*"
+        f"{root}t/{scenario.tenant_id}/{area}/*"
         for root in ("/media/", "/")
-        for area in ("s", "d")
+        for area in (f"s/{scenario.album_id}", f"d/{scenario.album_id}", "m")
     }
     # The evidence record: counts, in the audit log, chain intact
     entry = purge_entries(scenario.tenant_id)[-1]
