@@ -109,29 +109,6 @@ def _since(guardian: Guardian, now: int) -> int:
     return int(guardian.last_digest_at)
 
 
-def _own_children(guardian: Guardian, children: dict[str, Child]) -> list[Child]:
-    """The guardian's children, linked on both sides (as the family API reads them)."""
-    found = []
-    for child_id in sorted(guardian.child_ids or ()):
-        child = children.get(child_id)
-        if (
-            child is not None
-            and not child.archived
-            and guardian.guardian_id in (child.guardian_ids or ())
-        ):
-            found.append(child)
-    return found
-
-
-def _viewer(guardian: Guardian, children: dict[str, Child]) -> publication.Viewer:
-    own = _own_children(guardian, children)
-    return publication.Viewer(
-        guardian_id=guardian.guardian_id,
-        child_ids=frozenset(c.child_id for c in own),
-        group_ids=frozenset(c.group_id for c in own),
-    )
-
-
 def run(now: float | None = None) -> DigestReport:
     """One digest run over every active centre."""
     data.ready()
@@ -194,7 +171,7 @@ def _run_tenant(tenant: Tenant, moment: int) -> TenantCounts:
     child_groups = {child_id: child.group_id for child_id, child in children.items()}
     for guardian in due:
         since = _since(guardian, moment)
-        viewer = _viewer(guardian, children)
+        viewer = publication.viewer_of(guardian, children)
         new = (
             [
                 m

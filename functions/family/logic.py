@@ -49,17 +49,21 @@ def _guardian(principal: Principal) -> Guardian:
     return guardian
 
 
-def _own_children(principal: Principal, guardian: Guardian) -> list[Child]:
-    """The guardian's children, as linked on both sides (never from the request)."""
-    found = []
+def _children_of(principal: Principal, guardian: Guardian) -> dict[str, Child]:
+    """The child items the guardian's record names (linked or not: see
+    ``publication.linked_children``)."""
+    found = {}
     for child_id in sorted(guardian.child_ids or ()):
         try:
-            child = Child.get(tenant_pk(principal.tenant_id), f"CHILD#{child_id}")
+            found[child_id] = Child.get(tenant_pk(principal.tenant_id), f"CHILD#{child_id}")
         except DoesNotExist:
             continue
-        if not child.archived and guardian.guardian_id in (child.guardian_ids or ()):
-            found.append(child)
     return found
+
+
+def _own_children(principal: Principal, guardian: Guardian) -> list[Child]:
+    """The guardian's children, as linked on both sides (never from the request)."""
+    return publication.linked_children(guardian, _children_of(principal, guardian))
 
 
 def _own_child(principal: Principal, child_id: str) -> tuple[Guardian, Child]:
@@ -153,12 +157,7 @@ def withdraw(principal: Principal, child_id: str) -> dict[str, Any]:
 
 def _viewer(principal: Principal) -> publication.Viewer:
     guardian = _guardian(principal)
-    children = _own_children(principal, guardian)
-    return publication.Viewer(
-        guardian_id=guardian.guardian_id,
-        child_ids=frozenset(c.child_id for c in children),
-        group_ids=frozenset(c.group_id for c in children),
-    )
+    return publication.viewer_of(guardian, _children_of(principal, guardian))
 
 
 def _published(tenant_id: str, album_id: str) -> list[Media]:
@@ -176,20 +175,38 @@ class Shown:
     choice: publication.Choice
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What the gate needs besides the items: every child's group and the consents of the
+    tagged children, read once per request."""
+
+    groups: dict[str, str]
+    grants: dict[str, Any]
+
+
+def _context(tenant_id: str, items: list[Media]) -> _Context:
+    tagged = {c for m in items for c in (m.tagged_child_ids or ())}
+    return _Context(publication.child_groups(tenant_id), consent.grants(tenant_id, tagged))
+
+
 def _visible(
-    principal: Principal, viewer: publication.Viewer, album: Album, items: list[Media]
+    principal: Principal,
+    viewer: publication.Viewer,
+    album: Album,
+    items: list[Media],
+    context: _Context | None = None,
 ) -> list[Shown]:
     """The items ``viewer`` gets, each with the served copy they get it from.
 
     The gate decides with the consents of this moment; a served copy showing more than it
     allows is never handed out, and a scope holding one is not signed at all for this
     request (its wildcard would reach that copy); such items are sent for reconciliation.
+    ``context``: the groups and consents, when the caller read them for several albums.
     """
     if not viewer.child_ids:
         return []
-    groups = publication.child_groups(principal.tenant_id)
-    tagged = {c for m in items for c in (m.tagged_child_ids or ())}
-    grants = consent.grants(principal.tenant_id, tagged)
+    context = context or _context(principal.tenant_id, items)
+    groups, grants = context.groups, context.grants
     now = clock.now()
     scopes = publication.viewer_scopes(viewer)
     allowed = [
@@ -256,14 +273,19 @@ def _cover(
 
 def albums(principal: Principal) -> dict[str, Any]:
     viewer = _viewer(principal)
+    if not viewer.child_ids:
+        return {"albums": []}
     signer = delivery.PrefixSigner()
     found = []
-    for album in Album.query(tenant_pk(principal.tenant_id), Album.sk.startswith("ALBUM#")):
-        if album.archived:
-            continue
-        visible = _visible(
-            principal, viewer, album, _published(principal.tenant_id, album.album_id)
-        )
+    published = {
+        album.album_id: (album, _published(principal.tenant_id, album.album_id))
+        for album in Album.query(tenant_pk(principal.tenant_id), Album.sk.startswith("ALBUM#"))
+        if not album.archived
+    }
+    # The children's groups and the tagged children's consents: read once for every album.
+    context = _context(principal.tenant_id, [m for _, items in published.values() for m in items])
+    for album, items in published.values():
+        visible = _visible(principal, viewer, album, items, context)
         if visible:
             found.append(
                 {

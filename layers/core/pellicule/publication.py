@@ -38,7 +38,7 @@ from pellicule.gate import (
     Visibility,
     decide,
 )
-from pellicule.models import Album, Child, Media, tenant_pk
+from pellicule.models import Album, Child, Guardian, Media, tenant_pk
 from pellicule.settings import get_settings
 
 PUBLISHED = "published"
@@ -74,6 +74,31 @@ class Viewer:
     guardian_id: str
     child_ids: frozenset[str]
     group_ids: frozenset[str]
+
+
+def linked_children(guardian: Guardian, children: Mapping[str, Child]) -> list[Child]:
+    """The guardian's children among ``children``: linked on both sides and not archived
+    (never taken from a request)."""
+    found = []
+    for child_id in sorted(guardian.child_ids or ()):
+        child = children.get(child_id)
+        if (
+            child is not None
+            and not child.archived
+            and guardian.guardian_id in (child.guardian_ids or ())
+        ):
+            found.append(child)
+    return found
+
+
+def viewer_of(guardian: Guardian, children: Mapping[str, Child]) -> Viewer:
+    """The family of ``guardian`` as the read path (and the digest) sees it."""
+    own = linked_children(guardian, children)
+    return Viewer(
+        guardian_id=guardian.guardian_id,
+        child_ids=frozenset(c.child_id for c in own),
+        group_ids=frozenset(c.group_id for c in own),
+    )
 
 
 def viewer_audiences(
