@@ -5,17 +5,12 @@
 // whole surviving journal at once (no server-side paging): the page shows it PAGE rows at a time.
 
 import { ApiError, call, signOut } from "/lib/api.js";
+import { element, showError as showErrorIn } from "/lib/dom.js";
 import { language, t, wireSwitch } from "/lib/i18n.js";
+import { STAFF_EN } from "/lib/staff.js";
 
 const EN = {
-  skip: "Skip to content",
-  staffNav: "Staff area",
-  navAlbums: "Albums",
-  navReview: "Validation",
-  navPeople: "People",
-  navAudit: "Log",
-  navSettings: "Settings",
-  signOut: "Sign out",
+  ...STAFF_EN,
   pageTitle: "Audit log",
   intro:
     "Everything that happens in the centre is written here: sign-ins, uploads, validations, " +
@@ -134,31 +129,12 @@ const state = {
   filter: "",
 };
 
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
 const pick = (pair) => t(pair[0], pair[1]);
 
 // --- Messages ------------------------------------------------------------------------------
 
 function showError(error) {
-  const node = $("error");
-  if (!error) {
-    node.textContent = "";
-    node.hidden = true;
-    return;
-  }
-  if (error instanceof ApiError && error.code === "signed_out") return;
-  node.textContent = error instanceof ApiError ? error.message
-    : t("Une erreur est survenue. Réessayez dans un instant.", "Something went wrong. Try again in a moment.");
-  node.hidden = false;
+  showErrorIn($("error"), error);
 }
 
 function refuse() {

@@ -9,6 +9,7 @@
 
 import { call, signOut } from "/lib/api.js";
 import { t, wireSwitch } from "/lib/i18n.js";
+import { STAFF_EN } from "/lib/staff.js";
 import { ConsentView } from "/people/consent.js";
 import {
   $, UserError, checkboxes, checked, childName, element, showError, termsText,
@@ -17,14 +18,7 @@ import { Erasures } from "/people/erasure.js";
 import { renderGlance } from "/people/glance.js";
 
 const EN = {
-  skip: "Skip to content",
-  staffNav: "Staff area",
-  navAlbums: "Albums",
-  navReview: "Validation",
-  navPeople: "People",
-  navAudit: "Log",
-  navSettings: "Settings",
-  signOut: "Sign out",
+  ...STAFF_EN,
   pageTitle: "Children, families and consents",
   loading: "Loading…",
   erasureTitle: "Erasure requests",

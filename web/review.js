@@ -5,19 +5,14 @@
 // are simply not shown. The API's bilingual error messages are shown as they are.
 
 import { ApiError, call, signOut } from "/lib/api.js";
+import { element, showError as showErrorIn } from "/lib/dom.js";
 import { formatDate, t, wireSwitch } from "/lib/i18n.js";
+import { STAFF_EN } from "/lib/staff.js";
 import { BoxEditor } from "/review/boxes.js";
 import { AUDIENCES, audienceName, describe, summary } from "/review/gate.js";
 
 const EN = {
-  skip: "Skip to content",
-  staffNav: "Staff area",
-  navAlbums: "Albums",
-  navReview: "Validation",
-  navPeople: "People",
-  navAudit: "Log",
-  navSettings: "Settings",
-  signOut: "Sign out",
+  ...STAFF_EN,
   pageTitle: "Photo validation",
   queueTitle: "Waiting for review",
   loading: "Loading…",
@@ -74,16 +69,6 @@ const state = {
 
 let editor;
 
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
 // --- Messages ------------------------------------------------------------------------------
 
 function say(text) {
@@ -91,16 +76,7 @@ function say(text) {
 }
 
 function showError(error) {
-  const node = $("error");
-  if (!error) {
-    node.textContent = "";
-    node.hidden = true;
-    return;
-  }
-  if (error instanceof ApiError && error.code === "signed_out") return;
-  node.textContent = error instanceof ApiError ? error.message
-    : t("Une erreur est survenue. Réessayez dans un instant.", "Something went wrong. Try again in a moment.");
-  node.hidden = false;
+  showErrorIn($("error"), error);
 }
 
 // Run an action: clear the previous error, show the new one (the API's words) if any.

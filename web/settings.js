@@ -7,17 +7,12 @@
 // sends what was typed (novalidate), only the settings that changed.
 
 import { ApiError, call, signOut } from "/lib/api.js";
+import { element } from "/lib/dom.js";
 import { t, wireSwitch } from "/lib/i18n.js";
+import { STAFF_EN } from "/lib/staff.js";
 
 const EN = {
-  skip: "Skip to content",
-  staffNav: "Staff area",
-  navAlbums: "Albums",
-  navReview: "Validation",
-  navPeople: "People",
-  navAudit: "Log",
-  navSettings: "Settings",
-  signOut: "Sign out",
+  ...STAFF_EN,
   pageTitle: "Centre settings",
   loading: "Loading…",
   settingsTitle: "Photos, validation and security",
@@ -101,16 +96,6 @@ const state = {
   staff: null, // GET /api/admin/staff (directors)
   confirming: null, // staff_id whose reset awaits confirmation
 };
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
 
 const isDirector = () => Boolean(state.me && state.me.role === "director");
 

@@ -6,6 +6,7 @@
 // something is still being sent or processed.
 
 import { ApiError, call, me, signOut } from "/lib/api.js";
+import { element } from "/lib/dom.js";
 import { formatDate, t, wireSwitch } from "/lib/i18n.js";
 import { Uploader, pickText } from "/staff/upload.js";
 
@@ -55,16 +56,6 @@ const POLL_MS = 3000;
 
 const $ = (id) => document.getElementById(id);
 const view = { albums: [], groups: [], album: null, items: [], timer: null, generation: 0, imageRefresh: 0 };
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
 
 function showStatus(text) {
   $("status").textContent = text || "";

@@ -1,23 +1,16 @@
 // Small helpers shared by the people page's modules (web/people.js): DOM building, the names
 // of audiences and media kinds in plain words, dates, and the error line of a form.
 
-import { ApiError } from "/lib/api.js";
+import { element } from "/lib/dom.js";
 import { formatDate, language, t } from "/lib/i18n.js";
+
+export { element, showError, UserError } from "/lib/dom.js";
 
 export const AUDIENCES = ["families_of_group", "all_families_of_centre", "public_communication"];
 export const KINDS = ["photo", "video"];
 
 export const $ = (id) => document.getElementById(id);
 
-export function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 export function audienceName(audience) {
   switch (audience) {
@@ -68,28 +61,6 @@ export function termsText(terms) {
   const kinds = join(KINDS.filter((k) => terms.media_kinds.includes(k)).map(kindName));
   const until = t(`jusqu'au ${lastDay(terms.valid_until)}`, `until ${lastDay(terms.valid_until)}`);
   return `${audiences}${t(" ; ", "; ")}${kinds}, ${until}`;
-}
-
-// The error line of a form (or of the page): the API's bilingual message as it is.
-export function showError(node, error) {
-  if (!node) return;
-  if (!error) {
-    node.textContent = "";
-    node.hidden = true;
-    return;
-  }
-  if (error instanceof ApiError && error.code === "signed_out") return;
-  node.textContent = error instanceof ApiError || error instanceof UserError ? error.message
-    : t("Une erreur est survenue. Réessayez dans un instant.", "Something went wrong. Try again in a moment.");
-  node.hidden = false;
-}
-
-// A problem found in the page before calling the API (a missing field), in the page's language.
-export class UserError extends Error {
-  constructor(message, field) {
-    super(message);
-    this.field = field;
-  }
 }
 
 // Checkboxes with their labels inside a fieldset (after its legend): [{value, label, checked}].
