@@ -31,6 +31,7 @@ from pellicule import (
 from pellicule.models import (
     Album,
     AuditEntry,
+    Base,
     Consent,
     ErasureRequest,
     IngestClaim,
@@ -442,36 +443,39 @@ STEP_FUNCTIONS: dict[str, Callable[[Context], None]] = {
 # --- Expired records (not a centre's: the whole table) -------------------------------------
 
 
+# What each kind of expired record is called in the result, by the prefix of its key.
+_RECORD_KINDS = (
+    ("SESSION#", "sessions"),
+    ("LOGIN#", "sign_in_links"),
+    ("RATE#", "rate_counters"),
+    ("INGEST#", "claims"),
+)
+
+
 def _expired_records(now: float, should_stop: Callable[[], bool]) -> dict[str, int]:
     """Sessions, sign-in links, rate counters, processing claims and finished runs past
-    their expiry. Reads already refuse them (DynamoDB's TTL can lag by days): this removes
-    them."""
+    their expiry, found in one scan of the table. Reads already refuse them (DynamoDB's TTL
+    can lag by days): this removes them."""
     at = int(now)
-    scans: dict[str, Any] = {
-        "sessions": Session.scan(
+    expired = (
+        (
             Session.pk.startswith("SESSION#")
             & ((Session.expires_at <= at) | (Session.absolute_expires_at <= at))
-        ),
-        "sign_in_links": LoginToken.scan(
-            LoginToken.pk.startswith("LOGIN#") & (LoginToken.expires_at <= at)
-        ),
-        "rate_counters": RateCounter.scan(
-            RateCounter.pk.startswith("RATE#") & (RateCounter.expires_at <= at)
-        ),
-        "claims": IngestClaim.scan(
-            IngestClaim.pk.startswith("INGEST#") & (IngestClaim.expires_at <= at)
-        ),
-        "purge_runs": PurgeRun.scan(
+        )
+        | (LoginToken.pk.startswith("LOGIN#") & (LoginToken.expires_at <= at))
+        | (RateCounter.pk.startswith("RATE#") & (RateCounter.expires_at <= at))
+        | (IngestClaim.pk.startswith("INGEST#") & (IngestClaim.expires_at <= at))
+        | (
             PurgeRun.sk.startswith("PURGERUN#")
             & (PurgeRun.status == "done")
             & (PurgeRun.expires_at <= at)
-        ),
-    }
+        )
+    )
     counts: dict[str, int] = {}
-    for name, found in scans.items():
-        for item in found:
-            if should_stop():
-                raise Interrupted
-            item.delete()
-            counts[name] = counts.get(name, 0) + 1
+    for item in Base.scan(expired, attributes_to_get=["pk", "sk"]):
+        if should_stop():
+            raise Interrupted
+        name = next((n for prefix, n in _RECORD_KINDS if item.pk.startswith(prefix)), "purge_runs")
+        Base(item.pk, item.sk).delete()
+        counts[name] = counts.get(name, 0) + 1
     return counts
