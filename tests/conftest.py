@@ -21,6 +21,24 @@ ALBUM_DATE = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
 pytest_plugins = ["tests.integration.auth_helpers"]
 
 
+def _share_botocore_models() -> None:
+    """Parse botocore's service models once per test run, not once per client.
+
+    ``pellicule.aws.client`` makes a fresh ``boto3.session.Session()`` per client (as Lambda
+    would once per cold start); each session builds its own loader and parses the JSON models
+    again: about 12 s of every moto fixture. The models are read-only, so one loader per data
+    path serves every session of the run. Test-only: production code is unchanged.
+    """
+    import functools
+
+    import botocore.session
+
+    botocore.session.create_loader = functools.cache(botocore.session.create_loader)  # type: ignore[attr-defined]
+
+
+_share_botocore_models()
+
+
 @pytest.fixture(scope="session")
 def signing_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
