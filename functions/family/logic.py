@@ -328,7 +328,9 @@ def album(
     viewer = _viewer(principal)
     found = _album(principal, album_id)
     visible = _visible(principal, viewer, found, _published(principal.tenant_id, album_id))
-    if not visible and cursor is None:
+    # Whatever the cursor: an album with nothing this family may see does not exist for it
+    # (a cursor must never turn a 404 into the album's title and date).
+    if not visible:
         raise NotFound("Album introuvable. / Album not found.")
     remaining = [s for s in visible if cursor is None or str(s.media.gsi1sk) > cursor]
     page = remaining[:limit]
