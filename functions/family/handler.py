@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from pellicule.sessions import Principal
 
 BASE = "/api/family"
+_LIMIT = re.compile(r"[0-9]{1,4}")
 
 
 def _routes(app: APIGatewayHttpResolver) -> None:
@@ -76,10 +78,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         principal = who()
         query = app.current_event.query_string_parameters or {}
         limit = query.get("limit", str(logic.PAGE))
-        if not limit.isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²" or "①", which int() refuses.
+        if not _LIMIT.fullmatch(limit):
             from pellicule.errors import BadRequest
 
-            raise BadRequest("limit : un nombre. / limit: a number.")
+            raise BadRequest(
+                f"limit : un nombre entre 1 et {logic.PAGE}. / "
+                f"limit: a number from 1 to {logic.PAGE}."
+            )
         return ok(logic.album(principal, album_id, cursor=query.get("cursor"), limit=int(limit)))
 
     @app.get(f"{BASE}/media/<media_id>/download")

@@ -36,6 +36,11 @@ from pellicule.models import Child, Consent, ConsentEvent, tenant_pk
 from pellicule.tenant_settings import TenantSettings
 
 MAX_VALIDITY_SECONDS = 3 * 366 * 24 * 3600  # a consent is renewed at least every three years
+# Dates a consent may name (as YYYY-MM-DD or epoch seconds): anything else is a typo or an
+# attack, and would overflow the calendar when the season end is computed from it.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+EARLIEST_DATE = int(datetime.datetime(EARLIEST_YEAR, 1, 1, tzinfo=datetime.UTC).timestamp())
+LATEST_DATE = int(datetime.datetime(LATEST_YEAR, 12, 31, tzinfo=datetime.UTC).timestamp())
 
 
 @dataclass(frozen=True)
@@ -132,14 +137,23 @@ def _epoch(raw: Any, name: str) -> int | None:
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise BadRequest(f"{name} : date attendue. / {name}: a date is expected.")
     if isinstance(raw, int):
-        return raw
-    try:
-        day = datetime.date.fromisoformat(raw)
-    except ValueError:
+        moment = raw
+    else:
+        try:
+            day = datetime.date.fromisoformat(raw)
+        except ValueError:
+            raise BadRequest(
+                f"{name} : date AAAA-MM-JJ attendue. / {name}: YYYY-MM-DD expected."
+            ) from None
+        moment = int(
+            datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC).timestamp()
+        )
+    if not EARLIEST_DATE <= moment <= LATEST_DATE:
         raise BadRequest(
-            f"{name} : date AAAA-MM-JJ attendue. / {name}: YYYY-MM-DD expected."
-        ) from None
-    return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC).timestamp())
+            f"{name} : date entre {EARLIEST_YEAR} et {LATEST_YEAR} attendue. / "
+            f"{name}: a date between {EARLIEST_YEAR} and {LATEST_YEAR} is expected."
+        )
+    return moment
 
 
 def parse_terms(body: Mapping[str, Any], settings: TenantSettings, at: float) -> Terms:

@@ -24,17 +24,13 @@ def parse_boxes(raw: Any) -> list[list[float]]:
         raise BadRequest(f"Au plus {MAX_BOXES} cadres. / At most {MAX_BOXES} boxes.")
     boxes = []
     for index, box in enumerate(raw, start=1):
-        if (
-            not isinstance(box, list)
-            or len(box) != 4
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in box)
-            or not all(math.isfinite(v) for v in box)
-        ):
+        numbers = _numbers(box)
+        if numbers is None:
             raise BadRequest(
                 f"Cadre n°{index} : quatre nombres [x, y, largeur, hauteur] attendus. / "
                 f"Box {index}: four numbers [x, y, width, height] expected."
             )
-        x, y, w, h = (float(v) for v in box)
+        x, y, w, h = numbers
         left, top = max(0.0, x), max(0.0, y)
         right, bottom = min(1.0, x + w), min(1.0, y + h)
         if w <= 0 or h <= 0 or right <= left or bottom <= top:
@@ -46,6 +42,21 @@ def parse_boxes(raw: Any) -> list[list[float]]:
             [round(left, 5), round(top, 5), round(right - left, 5), round(bottom - top, 5)]
         )
     return boxes
+
+
+def _numbers(box: Any) -> tuple[float, float, float, float] | None:
+    """Four finite floats, or ``None`` (JSON integers may be too large for a float)."""
+    if not isinstance(box, list) or len(box) != 4:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in box):
+        return None
+    try:
+        x, y, w, h = (float(v) for v in box)
+    except OverflowError:
+        return None
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        return None
+    return x, y, w, h
 
 
 def blur_message(tenant_id: str, media_id: str, revision: int) -> str:

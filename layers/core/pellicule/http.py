@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 CSRF_HEADER = "x-pellicule-csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_JSON_BYTES = 256 * 1024
+# No request of ours nests more than a few levels; deeper bodies are refused before any logic.
+MAX_JSON_DEPTH = 16
 
 
 def _cookie(cookies: list[str] | None, name: str) -> str | None:
@@ -111,9 +113,39 @@ def json_body(raw: str | None) -> dict[str, Any]:
         body = json.loads(raw)
     except ValueError:
         raise BadRequest("JSON invalide. / Invalid JSON.") from None
+    except RecursionError:  # nested deeper than the interpreter's stack: no body of ours is
+        raise _too_deep() from None
     if not isinstance(body, dict):
         raise BadRequest("Un objet JSON est attendu. / A JSON object is expected.")
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise _too_deep()
     return body
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        f"JSON trop imbriqué (au plus {MAX_JSON_DEPTH} niveaux). / "
+        f"JSON nested too deep (at most {MAX_JSON_DEPTH} levels)."
+    )
+
+
+def _depth(value: Any) -> int:
+    """How deep containers nest in a parsed JSON value (iterative: no recursion to exhaust)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        current, level = pending.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def json_response(status: int, payload: Any, cookies: list[Cookie] | None = None) -> Response:
