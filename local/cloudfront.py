@@ -130,8 +130,9 @@ class KeyGroup:
 class ViewerRequest:
     """What CloudFront sees of a viewer request.
 
-    ``url`` is the full URL as the viewer asked for it: ``scheme://host[:port]/path?query``,
-    path and query still percent-encoded (never normalized).
+    ``url`` is the full URL of the resource served: ``scheme://domain[:port]/path?query`` with
+    the distribution's own domain (see :func:`viewer_url`, never the viewer's ``Host``
+    header), path and query still percent-encoded (never normalized).
     """
 
     url: str
@@ -148,6 +149,19 @@ class Grant:
     expires: int
     carrier: str
     canned: bool
+
+
+def viewer_url(distribution_url: str, target: str) -> str:
+    """The URL a policy is matched against: the distribution's configured domain
+    (``scheme://domain[:port]``) and the request target (``/path?query``).
+
+    CloudFront routes a request to a distribution by its domain and matches the policy
+    against that domain and the path it serves. Building the URL from the ``Host`` header
+    instead lets a forged one (``host/media/t/a/`` …) move the policy's wildcard over any path.
+    """
+    if not target.startswith("/"):
+        raise AccessDenied("request target is not a path")
+    return f"{distribution_url.rstrip('/')}{target}"
 
 
 def _split_query(url: str) -> tuple[str, list[str]]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from local import cloudfront, edgecache, events
 from local.lambdas import Invoker
@@ -230,8 +230,12 @@ class Gateway:
         routes: Iterable[topology.Route] = topology.API_ROUTES,
         clock: Callable[[], float] = time.time,
         purge: Callable[[list[str] | None], Any] | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.names = names
+        # The distribution's own domain: signed policies are matched against it, never
+        # against the Host header a viewer sends (None: this gateway's base URL).
+        self._public_url = public_url.rstrip("/") if public_url else None
         self.invoker = invoker
         self.key_group = key_group
         self.s3 = s3_client
@@ -260,6 +264,11 @@ class Gateway:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        """The configured public URL (the one the functions sign for)."""
+        return self._public_url or self.base_url
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -343,9 +352,15 @@ class Gateway:
         if request.command not in ("GET", "HEAD"):
             return _text_reply(403, "Forbidden")
         raw_path = request.path.partition("?")[0]
-        host = request.headers.get("Host") or f"{self.host}:{self.port}"
+        host = request.headers.get("Host")
+        if host is not None and host != urlsplit(self.public_url).netloc:
+            # Only the distribution's own domain is routed to it.
+            logger.info("media access denied (not this distribution's domain): %s", raw_path)
+            return _text_reply(403, "Access denied")
+        # The policy is matched against the resource served (this distribution's domain and
+        # the path), as at the edge: a viewer's Host header never widens what a policy covers.
         viewer = cloudfront.ViewerRequest(
-            url=f"http://{host}{request.path}",
+            url=cloudfront.viewer_url(self.public_url, request.path),
             source_ip=request.client_address[0],
             cookies=cloudfront.parse_cookie_header(request.headers.get_all("Cookie") or []),
         )
