@@ -203,6 +203,8 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _DATE_KEYS = ("com.apple.quicktime.creationdate", "creation_time")
 # Packets read at most to find the main stream's first frame (its display matrix).
 _FIRST_FRAME_PACKETS = 256
+# Audio frames kept while waiting for the first picture (~20 s of AAC): beyond, it is broken.
+_MAX_WAITING_AUDIO_FRAMES = 1000
 
 
 def _av() -> Any:
@@ -508,7 +510,8 @@ class _Transcoder:
     def run(self, container: Any) -> None:
         av = self.av
         cap = float(self.limits.max_duration_seconds)
-        start = float(self.video_in.start_time * self.video_in.time_base or 0)
+        first = self.video_in.start_time
+        start = float(first * self.video_in.time_base) if first is not None else 0.0
         streams = [s for s in (self.video_in, self.audio_in) if s is not None]
         ended: set[int] = set()
         for packet in container.demux(*streams):
@@ -530,6 +533,8 @@ class _Transcoder:
                         self._start(frame)
                     self._encode_video(frame)
                 elif self.audio_out is None:
+                    if len(self.waiting_audio) >= _MAX_WAITING_AUDIO_FRAMES:
+                        raise ProbeError("no picture while the sound plays")
                     self.waiting_audio.append(frame)
                 else:
                     self._encode_audio(frame)
