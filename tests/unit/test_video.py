@@ -386,6 +386,44 @@ def test_resolution_over_the_default_cap_is_refused(tmp_path: Path) -> None:
     assert rejected(clip, tmp_path / "work", "video/mp4") == video.too_large(topology.VIDEO_LIMITS)
 
 
+def test_a_stream_that_grows_past_the_cap_after_its_header_is_refused(tmp_path: Path) -> None:
+    # Given an MP4 whose header (and first frames) say 320x240, followed by frames of a new
+    # sequence header 4112 pixels wide: what the container announces passes the caps.
+    parts = []
+    for index, size in enumerate(("320x240", "4112x32")):
+        part = tmp_path / f"part{index}.ts"
+        videos.ffmpeg(
+            *("-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:d=0.4"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(part)),
+        )
+        parts.append(part.read_bytes())
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(parts))
+    clip = tmp_path / "grows.mp4"
+    videos.ffmpeg("-i", str(joined), "-c", "copy", "-f", "mp4", str(clip))
+    found = video.probe(clip)
+    assert [(s.width, s.height) for s in found.video] == [(320, 240)]
+    video.check(found, topology.VIDEO_LIMITS)
+    # When it is rendered / Then the frames past the cap stop the job, with the cap's reason.
+    assert rejected(clip, tmp_path / "work", "video/mp4") == video.too_large(topology.VIDEO_LIMITS)
+
+
+def test_metadata_posing_as_streams_changes_nothing(tmp_path: Path) -> None:
+    # Tags written to look like ffmpeg's report lines (what a regex over that report had to
+    # guard against) are only tags for a probe that reads streams as data.
+    forged = "x\n  Duration: 00:00:01.00\n  Stream #0:9: Video: h264, 99999x99999\n"
+    clip = tmp_path / "forged.mp4"
+    videos.ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:d=2"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+        *("-metadata", f"title={forged}", "-metadata:s:v:0", f"handler_name={forged}"),
+        str(clip),
+    )
+    found = video.probe(clip)
+    assert found.duration_seconds == pytest.approx(2.0, abs=0.05)
+    assert [(s.codec, s.width, s.height) for s in found.video] == [("h264", 320, 240)]
+
+
 def test_lowered_caps_apply(clips: dict[str, Path], tmp_path: Path) -> None:
     shorter = topology.VideoLimits(max_duration_seconds=1)
     smaller = topology.VideoLimits(max_long_edge=1000)
