@@ -64,12 +64,13 @@ class LayerRecipe:
 LAYER_RECIPES: dict[str, LayerRecipe] = {
     "deps": LayerRecipe("deps", ("--no-default-groups",), RUNTIME_PROVIDED),
     "imaging": LayerRecipe("imaging", ("--only-group", "imaging")),
-    # imageio-ffmpeg's aarch64 wheel: a static ffmpeg (~130 MB, no ffprobe) and the small
-    # package that locates it; the binary keeps its executable bit in the zip.
+    # PyAV's aarch64 wheel: FFmpeg's libraries (libavformat, libavcodec with libx264...,
+    # ~99 MB unzipped) and their Python bindings, run in-process by the video function; the
+    # Cython declarations and type stubs are for building and type-checking only.
     "ffmpeg": LayerRecipe(
         "ffmpeg",
         ("--only-group", "video"),
-        prune=("imageio_ffmpeg/binaries/README.md",),
+        prune=("av/**/*.pxd", "av/**/*.pyi"),
     ),
 }
 # Lambda's limit on a function's code plus all its layers, unzipped (250 MB).

@@ -46,12 +46,12 @@ def photo(index: int, size: tuple[int, int] = (2400, 1600)) -> bytes:
 
 def video(seconds: float = 3.0) -> bytes:
     """A short MP4 clip (test pattern and a tone) carrying a location, a title and an author,
-    made by the same static ffmpeg the video function uses."""
+    made by the static ffmpeg of the local tools (imageio-ffmpeg)."""
     import subprocess
     import tempfile
     from pathlib import Path
 
-    from functions.video.video import ffmpeg_exe
+    from local.ffmpeg_cli import ffmpeg_exe
 
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "demo.mp4"

@@ -104,6 +104,21 @@ _TRANSPOSE: dict[int, Image.Transpose] = {
 }
 
 _UNSUPPORTED = "Format non pris en charge. / Unsupported format."
+# JPEG frame headers (SOFn: baseline, extended, progressive, lossless, arithmetic): their first
+# byte is the sample precision. Pillow (like browsers) decodes 8-bit samples only.
+_JPEG_FRAME_MARKERS = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
+_JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RST0-7: no length
+
+
+def _unsupported_precision(bits: int) -> str:
+    return (
+        f"Format non pris en charge : JPEG en {bits} bits (8 bits attendus). / "
+        f"Unsupported format: {bits}-bit JPEG (8-bit expected)."
+    )
+
+
 _MISMATCH = (
     "Le contenu du fichier ne correspond pas à son type. / "
     "The file content does not match its type."
@@ -202,8 +217,43 @@ def render(data: bytes, content_type: str) -> Result:
         raise RejectedMedia(_MISMATCH)
     if decoder == "HEIF":
         _register_heif()
+    if decoder == "JPEG":
+        precision = jpeg_precision(data)
+        if precision is not None and precision != 8:
+            # A valid file Pillow cannot decode (12-bit cameras, medical imaging): say so,
+            # rather than calling it corrupt.
+            raise RejectedMedia(_unsupported_precision(precision))
     with _decoding_guard():
         return _render(data, decoder)
+
+
+def jpeg_precision(data: bytes) -> int | None:
+    """Bits per sample the JPEG's frame header (SOFn) declares, or None if none is reached.
+
+    Walks the marker segments from SOI: each is ``FF <marker> <length:2>`` (fill bytes and the
+    standalone markers have no length). Stops at the first scan: a frame header must come
+    before it. A broken walk yields None and leaves the verdict to the decoder.
+    """
+    position = 2  # after SOI
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker in _JPEG_STANDALONE_MARKERS:
+            position += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, start of scan
+            return None
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if length < 2:
+            return None
+        if marker in _JPEG_FRAME_MARKERS:
+            return data[position + 4] if length >= 3 and position + 4 < len(data) else None
+        position += 2 + length
+    return None
 
 
 @contextmanager

@@ -1,35 +1,44 @@
-"""Video sniffing, probing, transcoding and posters: ffmpeg (and Pillow), no AWS.
+"""Video sniffing, probing, transcoding and posters: FFmpeg's libraries through PyAV (and
+Pillow), in-process, no AWS.
 
 Security requirements 6 and 7 for videos:
 
 * the container is sniffed by its magic bytes (an ISO BMFF ``ftyp`` box with an allowlisted
   MP4 or QuickTime brand) and must match the type the upload declared;
-* ffmpeg only ever reads local files (``-protocol_whitelist file,pipe``), through the one
-  demuxer those containers need (``-f mov``, external data references off), never stdin;
-* codecs are allowlisted; duration and resolution are capped before anything is decoded;
+* FFmpeg only ever reads local files (``protocol_whitelist=file``: no network, no pipe, even
+  for a nested open), through the one demuxer those containers need (``mov``, external data
+  references off), every blocking read under a time limit;
+* the probe reads FFmpeg's own view of the file as data (PyAV's streams, codec parameters,
+  dispositions, metadata), never a report printed for people: timecode and data tracks,
+  stream groups, several audio tracks or cover art change nothing;
+* codecs are allowlisted; duration and resolution are capped before a frame is decoded, and
+  a frame that grows past the cap later stops the transcode;
 * the output keeps the first video and first audio stream only (no data, subtitle or
   timecode track: GPS often lives there), is re-encoded (H.264 High, AAC), turned upright,
   scaled to 720p at most, carries no global, stream or chapter metadata (bitexact: no
   encoder version, no creation time) and has its ``moov`` box first (fast start);
-* the poster is one frame of that output, decoded to PPM (a format without metadata) and
-  encoded as JPEG by Pillow.
+* the poster is one frame of that output, handed to Pillow as PPM (a format without
+  metadata) and encoded as JPEG.
 
-Every ffmpeg run has a time limit and its diagnostics go to a file (never to the logs: they
-echo the file's metadata, which may name people or places).
+FFmpeg's log stays off (PyAV's default): it can echo the file's metadata, which may name
+people or places. Each step has a time limit, taken from the caller's deadline.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import itertools
 import math
 import os
 import re
-import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pellicule import topology
 from pellicule.errors import RejectedMedia
@@ -67,7 +76,7 @@ OUTPUT_SHORT_EDGE = 720
 OUTPUT_MAX_FPS = 30
 X264_PRESET = "veryfast"
 X264_CRF = 23
-AUDIO_BITRATE = "128k"
+AUDIO_BIT_RATE = 128_000
 POSTER_QUALITY = 84
 THUMB_EDGE = 400
 THUMB_QUALITY = 80
@@ -78,7 +87,6 @@ POSTER_AT_SECONDS = 1.0  # or 10 % of the duration for clips shorter than 10 s
 PROBE_TIMEOUT_SECONDS = 60.0
 POSTER_TIMEOUT_SECONDS = 60.0
 POSTER_RESERVE_SECONDS = 20.0  # kept for the poster and the output probe after transcoding
-MAX_DIAGNOSTICS_BYTES = 1024 * 1024  # of ffmpeg's stderr read back
 
 # --- Messages (French first, then English) ---------------------------------------------------
 
@@ -142,17 +150,17 @@ def sniff(head: bytes) -> frozenset[str]:
     return frozenset(found)
 
 
-# --- Probing (ffmpeg -i, stderr parsed: there is no ffprobe in the layer) ----------------------
+# --- Probing (PyAV: FFmpeg's own demuxer and codec parameters, read as data) -----------------
 
 
 @dataclass(frozen=True)
 class VideoStream:
     index: int
-    codec: str
+    codec: str  # FFmpeg's codec name (h264, hevc...), whichever decoder would be used
     width: int  # coded size
     height: int
     sar: tuple[int, int]  # sample (pixel) aspect ratio
-    rotation: int  # display matrix rotation: 0, 90, 180 or 270
+    rotation: int  # display matrix rotation: 0, 90, 180 or 270 (counter-clockwise)
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -182,7 +190,7 @@ class Probe:
 
     @property
     def main_video(self) -> VideoStream | None:
-        """The stream ``-map 0:V:0`` picks: the first video stream that is not a picture."""
+        """The stream encoded: the first video stream that is not a picture."""
         return min(self.video, key=lambda s: s.index) if self.video else None
 
     @property
@@ -190,120 +198,144 @@ class Probe:
         return min(self.audio, key=lambda s: s.index) if self.audio else None
 
 
-class ProbeError(ValueError):
-    """ffmpeg's report cannot be read unambiguously."""
-
-
-# Anchored on ffmpeg's exact indentation: values of the file's own metadata are printed
-# indented further (continuation lines behind "<spaces>: "), so they cannot pass for these.
-_INPUT = re.compile(r"^Input #(\d+), ")
-_DURATION = re.compile(r"^  Duration: (N/A|(\d+):(\d{2}):(\d{2}(?:\.\d+)?))")
-_STREAM = re.compile(
-    r"^  Stream #0:(\d+)(?:\[0x[0-9a-fA-F]+\])?(?:\([^)]*\))?: (Video|Audio|Subtitle|Data|"
-    r"Attachment): (.*)$"
-)
-_GLOBAL_METADATA_HEADER = "  Metadata:"
-_GLOBAL_METADATA = re.compile(r"^    ([^\s:][^:]*?)\s*: (.*)$")
-_SIZE = re.compile(r"(?:^|, )(\d{1,6})x(\d{1,6})(?: \[SAR (\d+):(\d+) DAR \d+:\d+\])?(?=[, ]|$)")
-_CODEC = re.compile(r"^([A-Za-z0-9_]+)")
-_ROTATION = re.compile(r"^\s+display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.I)
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # Keys holding the recording date, most local first (Apple's carries the UTC offset).
 _DATE_KEYS = ("com.apple.quicktime.creationdate", "creation_time")
+# Packets read at most to find the main stream's first frame (its display matrix).
+_FIRST_FRAME_PACKETS = 256
+# Audio frames kept while waiting for the first picture (~20 s of AAC): beyond, it is broken.
+_MAX_WAITING_AUDIO_FRAMES = 1000
 
 
-def parse_probe(report: str) -> Probe:
-    """Read the ``Input #0`` part of ``ffmpeg -i`` diagnostics.
+def _av() -> Any:
+    """PyAV, imported where a video is read (not at module import: cold starts stay small).
 
-    Raises ``ProbeError`` when there is no input section, or when a line ffmpeg prints once
-    (the duration, a stream) appears twice: forged metadata trying to pass for them.
+    FFmpeg's own log stays off (PyAV's default, asserted here): its warnings can echo the
+    file's metadata, which may name people or places.
     """
-    inputs = 0
-    durations: list[float | None] = []
-    streams: dict[int, tuple[str, str]] = {}
-    rotations: dict[int, int] = {}
-    metadata: dict[str, str] = {}
-    current: int | None = None
-    in_global_metadata = False
-    for line in report.splitlines():
-        if _INPUT.match(line):
-            inputs += 1
-            continue
-        if inputs == 0:
-            continue
-        if line == _GLOBAL_METADATA_HEADER and current is None and not durations:
-            in_global_metadata = True
-            continue
-        duration = _DURATION.match(line)
-        if duration:
-            in_global_metadata = False
-            durations.append(_seconds(duration) if duration.group(2) else None)
-            continue
-        stream = _STREAM.match(line)
-        if stream:
-            in_global_metadata = False
-            current = int(stream.group(1))
-            if current in streams:
-                raise ProbeError(f"stream {current} reported twice")
-            streams[current] = (stream.group(2), stream.group(3))
-            continue
-        if in_global_metadata:
-            entry = _GLOBAL_METADATA.match(line)
-            if entry and entry.group(1) not in metadata:
-                metadata[entry.group(1)] = entry.group(2)
-            continue
-        rotation = _ROTATION.match(line)
-        if rotation and current is not None:
-            rotations[current] = _quarter_turns(float(rotation.group(1)))
-    if inputs != 1 or len(durations) != 1:
-        raise ProbeError("no single input with a single duration")
+    import av
+    import av.logging
+
+    if av.logging.get_level() is not None:
+        av.logging.set_level(None)
+    return av
+
+
+@contextmanager
+def _open_input(path: Path, *, timeout: float) -> Iterator[Any]:
+    """``path`` opened as MP4/QuickTime only, from the local file system only.
+
+    One demuxer (``mov``), the ``file`` protocol alone (no network, no ``pipe``, no ``concat``
+    even for a nested open), no external data references, and every blocking read bounded by
+    ``timeout`` (FFmpeg's interrupt callback).
+    """
+    av = _av()
+    container = av.open(
+        f"file:{path}",
+        mode="r",
+        format="mov",
+        options=dict(INPUT_OPTIONS),
+        metadata_errors="replace",
+        timeout=max(1.0, timeout),
+    )
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+INPUT_OPTIONS = {"protocol_whitelist": "file", "enable_drefs": "0"}
+
+
+class ProbeError(ValueError):
+    """The container cannot be read unambiguously."""
+
+
+def _is_picture(stream: Any) -> bool:
+    av = _av()
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def _codec_name(stream: Any) -> str:
+    context = stream.codec_context
+    if context is None:
+        return ""
+    return str(context.codec.canonical_name or "").lower()
+
+
+def probe(
+    path: Path,
+    workdir: Path | None = None,
+    *,
+    timeout: float = PROBE_TIMEOUT_SECONDS,
+    limits: topology.VideoLimits = topology.VIDEO_LIMITS,
+) -> Probe:
+    """What FFmpeg's demuxer reads in ``path``: duration, streams, date.
+
+    The main video stream's display-matrix rotation comes with its first decoded frame; that
+    frame is decoded only when every video stream is within ``limits`` (``check`` refuses the
+    file otherwise, so nothing larger is ever decoded).
+    """
+    del workdir  # nothing is written: kept for the callers' symmetry with transcode
+    av = _av()
+    try:
+        with _open_input(path, timeout=min(timeout, PROBE_TIMEOUT_SECONDS)) as container:
+            return _read_probe(container, limits)
+    except (av.FFmpegError, OSError, ValueError, TypeError, ProbeError):
+        raise RejectedMedia(UNREADABLE) from None
+
+
+def _read_probe(container: Any, limits: topology.VideoLimits) -> Probe:
+    duration = container.duration  # microseconds (AV_TIME_BASE), None when unknown
+    video_streams = [s for s in container.streams.video if not _is_picture(s)]
+    found_video = []
+    for stream in video_streams:
+        context = stream.codec_context
+        width = int(context.width or 0) if context is not None else 0
+        height = int(context.height or 0) if context is not None else 0
+        ratio = stream.sample_aspect_ratio or (context.sample_aspect_ratio if context else None)
+        sar = (ratio.numerator, ratio.denominator) if ratio else (1, 1)
+        found_video.append(VideoStream(stream.index, _codec_name(stream), width, height, sar, 0))
+    if found_video:
+        main = min(found_video, key=lambda s: s.index)
+        within = all(
+            0 < max(s.width, s.height, *s.display_size) <= limits.max_long_edge for s in found_video
+        )
+        if within and main.codec in VIDEO_CODECS:
+            rotation = _first_frame_rotation(container, main.index)
+            found_video = [
+                dataclasses.replace(s, rotation=rotation) if s is main else s for s in found_video
+            ]
     return Probe(
-        duration_seconds=durations[0],
-        video=tuple(
-            _video_stream(index, description, rotations.get(index, 0))
-            for index, (kind, description) in sorted(streams.items())
-            if kind == "Video" and "(attached pic)" not in description
-        ),
-        audio=tuple(
-            AudioStream(index, _codec(description))
-            for index, (kind, description) in sorted(streams.items())
-            if kind == "Audio"
-        ),
-        creation_date=_creation_date(metadata),
+        duration_seconds=duration / 1_000_000 if duration is not None else None,
+        video=tuple(found_video),
+        audio=tuple(AudioStream(s.index, _codec_name(s)) for s in container.streams.audio),
+        creation_date=_creation_date(dict(container.metadata)),
     )
 
 
-def _seconds(match: re.Match[str]) -> float:
-    return int(match.group(2)) * 3600 + int(match.group(3)) * 60 + float(match.group(4))
+def _first_frame_rotation(container: Any, index: int) -> int:
+    av = _av()
+    stream = container.streams[index]
+    for count, packet in enumerate(container.demux(stream)):
+        if count >= _FIRST_FRAME_PACKETS:
+            break
+        try:
+            frames = packet.decode()
+        except av.InvalidDataError:
+            continue
+        for frame in frames:
+            return _quarter_turns(float(frame.rotation))
+    raise ProbeError("no frame decoded")
 
 
 def _quarter_turns(degrees: float) -> int:
     return round(degrees / 90.0) % 4 * 90
 
 
-def _codec(description: str) -> str:
-    match = _CODEC.match(description)
-    return match.group(1).lower() if match else ""
-
-
-def _video_stream(index: int, description: str, rotation: int) -> VideoStream:
-    size = _SIZE.search(description)
-    if size is None:
-        raise ProbeError(f"video stream {index} has no size")
-    sar = (int(size.group(3)), int(size.group(4))) if size.group(3) else (1, 1)
-    return VideoStream(
-        index=index,
-        codec=_codec(description),
-        width=int(size.group(1)),
-        height=int(size.group(2)),
-        sar=sar,
-        rotation=rotation,
-    )
-
-
 def _creation_date(metadata: dict[str, str]) -> str | None:
     for key in _DATE_KEYS:
-        value = metadata.get(key, "").split(";", 1)[0].strip()
+        value = str(metadata.get(key, "")).split(";", 1)[0].strip()
         match = _DATE.match(value)
         if not match:
             continue
@@ -313,28 +345,6 @@ def _creation_date(metadata: dict[str, str]) -> str | None:
     return None
 
 
-# --- Running ffmpeg --------------------------------------------------------------------------
-
-
-@cache
-def ffmpeg_exe() -> str:
-    """The static ffmpeg of ``imageio-ffmpeg`` (the ``ffmpeg`` layer, or the dev environment).
-
-    Looked up directly rather than through ``imageio_ffmpeg.get_ffmpeg_exe()``, which checks
-    the binary by running it without a time limit (and would fall back to any ``ffmpeg`` on
-    the PATH).
-    """
-    import imageio_ffmpeg
-
-    binaries = Path(imageio_ffmpeg.__file__).parent / "binaries"
-    found = sorted(
-        path for path in binaries.glob("ffmpeg-*") if path.is_file() and os.access(path, os.X_OK)
-    )
-    if len(found) != 1:
-        raise RuntimeError(f"expected one executable ffmpeg in {binaries}, found {len(found)}")
-    return str(found[0])
-
-
 def threads() -> int:
     """Encoder threads: the CPUs this process may use (Lambda: ~1.7 vCPU at 3008 MB -> 2)."""
     try:
@@ -342,51 +352,6 @@ def threads() -> int:
     except AttributeError:  # not on Linux
         available = os.cpu_count() or 1
     return max(1, min(available, 8))
-
-
-def _input_options(source: Path) -> list[str]:
-    """Read ``source`` as MP4/QuickTime only, from the local file system only."""
-    return [
-        *["-protocol_whitelist", "file,pipe", "-f", "mov"],
-        *["-enable_drefs", "0"],  # never follow a track's reference to another file
-        *("-i", f"file:{source}"),
-    ]
-
-
-def _run(arguments: list[str], *, timeout: float, diagnostics: Path) -> int:
-    """Run ffmpeg with ``arguments``; stderr goes to ``diagnostics``. Returns the exit code."""
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", *arguments]
-    with diagnostics.open("wb") as stderr:
-        completed = subprocess.run(  # noqa: S603 - fixed executable, argument list, no shell
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            timeout=max(1.0, timeout),
-            check=False,
-        )
-    return completed.returncode
-
-
-def _read_diagnostics(path: Path) -> str:
-    with path.open("rb") as handle:
-        return handle.read(MAX_DIAGNOSTICS_BYTES).decode("utf-8", errors="replace")
-
-
-def probe(path: Path, workdir: Path, *, timeout: float = PROBE_TIMEOUT_SECONDS) -> Probe:
-    """What ffmpeg reads in ``path`` (``ffmpeg -i`` without an output always exits 1)."""
-    diagnostics = workdir / f"probe-{path.name}.log"
-    try:
-        _run(
-            [*_input_options(path)],
-            timeout=min(timeout, PROBE_TIMEOUT_SECONDS),
-            diagnostics=diagnostics,
-        )
-        return parse_probe(_read_diagnostics(diagnostics))
-    except (ProbeError, subprocess.TimeoutExpired):
-        raise RejectedMedia(UNREADABLE) from None
-    finally:
-        diagnostics.unlink(missing_ok=True)
 
 
 def check(found: Probe, limits: topology.VideoLimits) -> VideoStream:
@@ -413,13 +378,177 @@ def check(found: Probe, limits: topology.VideoLimits) -> VideoStream:
     return main
 
 
-def _fit(long_edge: int, short_edge: int) -> str:
-    """ffmpeg scale expressions: square pixels, within long x short, never enlarged, even."""
+def _scale_arguments(long_edge: int, short_edge: int) -> str:
+    """``scale`` options: square pixels, within long x short, never enlarged, even sizes."""
     display_width = "iw*sar"
     factor = f"min(1,min({long_edge}/max({display_width},ih),{short_edge}/min({display_width},ih)))"
     width = f"max(2,trunc({display_width}*{factor}/2)*2)"
     height = f"max(2,trunc(ih*{factor}/2)*2)"
-    return f"scale=w='{width}':h='{height}',setsar=1"
+    return f"w={width}:h={height}"
+
+
+# Autorotation, as ffmpeg's command line does it: the display matrix's counter-clockwise
+# rotation undone by filters, so that the output needs no matrix.
+_UPRIGHT_FILTERS: dict[int, tuple[tuple[str, str], ...]] = {
+    0: (),
+    90: (("transpose", "cclock"),),
+    180: (("hflip", ""), ("vflip", "")),
+    270: (("transpose", "clock"),),
+}
+
+
+class _Transcoder:
+    """One input's first video and first audio stream, re-encoded into one clean MP4."""
+
+    def __init__(
+        self, container: Any, output: Any, limits: topology.VideoLimits, deadline: float
+    ) -> None:
+        self.av = _av()
+        self.output = output
+        self.limits = limits
+        self.deadline = deadline
+        self.video_in = next(s for s in container.streams.video if not _is_picture(s))
+        self.audio_in = container.streams.audio[0] if container.streams.audio else None
+        self.video_in.thread_type = "AUTO"
+        self.graph: Any = None
+        self.video_out: Any = None
+        self.audio_out: Any = None
+        self.units: Any = None
+        self.waiting_audio: list[Any] = []
+
+    def _start(self, frame: Any) -> None:
+        """Filters and encoders, sized by the first frame (its display matrix included)."""
+        av = self.av
+        graph = av.filter.Graph()
+        chain = [graph.add_buffer(template=self.video_in)]
+        # PyAV's buffer source does not carry the pixel aspect ratio: given here, so that
+        # anamorphic video is scaled to square pixels.
+        ratio = self.video_in.sample_aspect_ratio or self.video_in.codec_context.sample_aspect_ratio
+        if ratio and ratio.numerator > 0 and ratio.denominator > 0:
+            chain.append(graph.add("setsar", f"{ratio.numerator}/{ratio.denominator}"))
+        for name, arguments in _UPRIGHT_FILTERS[_quarter_turns(float(frame.rotation))]:
+            chain.append(graph.add(name, arguments))
+        chain.append(graph.add("scale", _scale_arguments(OUTPUT_LONG_EDGE, OUTPUT_SHORT_EDGE)))
+        chain.append(graph.add("setsar", "1"))
+        rate = self.video_in.average_rate or self.video_in.guessed_rate
+        if rate is None or rate > OUTPUT_MAX_FPS:
+            chain.append(graph.add("fps", str(OUTPUT_MAX_FPS)))
+            rate = Fraction(OUTPUT_MAX_FPS)
+        chain.append(graph.add("format", "yuv420p"))
+        chain.append(graph.add("buffersink"))
+        for upstream, downstream in itertools.pairwise(chain):
+            upstream.link_to(downstream)
+        graph.configure()
+        self.graph = graph
+        self.rate = Fraction(rate)
+
+    def _open_video_encoder(self, frame: Any) -> None:
+        stream = self.output.add_stream(
+            "libx264",
+            rate=self.rate,
+            options={
+                "preset": X264_PRESET,
+                "crf": str(X264_CRF),
+                "profile": "high",
+                "flags": "+bitexact",
+            },
+        )
+        context = stream.codec_context
+        context.width, context.height = frame.width, frame.height
+        context.pix_fmt = "yuv420p"
+        context.time_base = frame.time_base
+        context.thread_count = threads()
+        self.video_out = stream
+        if self.audio_in is not None:
+            context = self.audio_in.codec_context
+            audio = self.output.add_stream(
+                "aac", rate=int(context.sample_rate or 48000), options={"flags": "+bitexact"}
+            )
+            audio.layout = "stereo"
+            audio.bit_rate = AUDIO_BIT_RATE
+            self.audio_out = audio
+            for waiting in self.waiting_audio:
+                self._encode_audio(waiting)
+            self.waiting_audio = []
+
+    def _mux_video(self, packets: list[Any]) -> None:
+        if packets and self.units is None:
+            # x264 writes its version and settings in an SEI NAL unit: dropped. The filter
+            # reads the stream's parameters (size, avcC), final once the header is written.
+            self.output.start_encoding()
+            self.units = self.av.bitstream.BitStreamFilterContext(
+                "filter_units=remove_types=6", self.video_out
+            )
+        for packet in packets:
+            for kept in self.units.filter(packet):
+                kept.stream = self.video_out
+                self.output.mux(kept)
+
+    def _encode_video(self, frame: Any | None) -> None:
+        self.graph.push(frame)
+        while True:
+            try:
+                upright = self.graph.pull()
+            except (self.av.BlockingIOError, self.av.EOFError):
+                return
+            if self.video_out is None:
+                self._open_video_encoder(upright)
+            upright.pict_type = self.av.video.frame.PictureType.NONE
+            self._mux_video(self.video_out.encode(upright))
+
+    def _encode_audio(self, frame: Any | None) -> None:
+        if frame is not None:
+            frame.pts = None  # the encoder's resampler numbers the samples from zero
+        for packet in self.audio_out.encode(frame):
+            self.output.mux(packet)
+
+    def _check_frame(self, frame: Any) -> None:
+        if max(frame.width, frame.height) > self.limits.max_long_edge:
+            # A stream whose size grows after its header: refused like a large one.
+            raise RejectedMedia(too_large(self.limits))
+
+    def run(self, container: Any) -> None:
+        av = self.av
+        cap = float(self.limits.max_duration_seconds)
+        first = self.video_in.start_time
+        start = float(first * self.video_in.time_base) if first is not None else 0.0
+        streams = [s for s in (self.video_in, self.audio_in) if s is not None]
+        ended: set[int] = set()
+        for packet in container.demux(*streams):
+            if time.monotonic() > self.deadline:
+                raise RejectedMedia(TOO_SLOW)
+            if packet.stream.index in ended:
+                continue
+            try:
+                frames = packet.decode()
+            except av.InvalidDataError:
+                continue  # a damaged packet is skipped, as ffmpeg's command line does
+            for frame in frames:
+                if frame.time is not None and frame.time - start >= cap:
+                    ended.add(packet.stream.index)
+                    break
+                if packet.stream is self.video_in:
+                    self._check_frame(frame)
+                    if self.graph is None:
+                        self._start(frame)
+                    self._encode_video(frame)
+                elif self.audio_out is None:
+                    if len(self.waiting_audio) >= _MAX_WAITING_AUDIO_FRAMES:
+                        raise ProbeError("no picture while the sound plays")
+                    self.waiting_audio.append(frame)
+                else:
+                    self._encode_audio(frame)
+            if len(ended) == len(streams):
+                break
+        if self.graph is None or self.video_out is None:
+            raise ProbeError("no video frame")
+        self._encode_video(None)
+        self._mux_video(self.video_out.encode(None))
+        for kept in self.units.filter(None) if self.units is not None else ():
+            kept.stream = self.video_out
+            self.output.mux(kept)
+        if self.audio_out is not None:
+            self._encode_audio(None)
 
 
 def transcode(
@@ -430,36 +559,35 @@ def transcode(
     limits: topology.VideoLimits,
     timeout: float,
 ) -> None:
-    """Re-encode ``source`` as a clean, upright, 720p-at-most H.264/AAC MP4 at ``target``."""
-    arguments = [
-        *["-y", "-loglevel", "error"],
-        *_input_options(source),
-        # Streams: the first real video (not cover art) and the first audio, nothing else.
-        *["-map", "0:V:0", "-map", "0:a:0?", "-dn", "-sn"],
-        # No global, stream or chapter metadata; bitexact: no encoder version, no dates.
-        *["-map_metadata", "-1", "-map_chapters", "-1"],
-        *["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"],
-        *("-t", f"{limits.max_duration_seconds:g}"),
-        # Autorotation (ffmpeg's default) turns frames upright before this filter and leaves
-        # no display matrix on the output.
-        *("-vf", _fit(OUTPUT_LONG_EDGE, OUTPUT_SHORT_EDGE), "-fpsmax", str(OUTPUT_MAX_FPS)),
-        *("-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF)),
-        *["-profile:v", "high", "-pix_fmt", "yuv420p"],
-        # Drop SEI NAL units: x264 writes its version and settings there.
-        *["-bsf:v", "filter_units=remove_types=6"],
-        *("-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2"),
-        *("-movflags", "+faststart", "-threads", str(threads())),
-        *("-f", "mp4", f"file:{target}"),
-    ]
-    diagnostics = workdir / "transcode.log"
+    """Re-encode ``source`` as a clean, upright, 720p-at-most H.264/AAC MP4 at ``target``.
+
+    Keeps the first video stream that is not cover art and the first audio stream, nothing
+    else (no data, timecode or subtitle track, no global, stream or chapter metadata); the
+    muxer and encoders run bitexact (no encoder version, no dates) with ``moov`` first.
+    """
+    del workdir
+    av = _av()
+    deadline = time.monotonic() + timeout
     try:
-        code = _run(arguments, timeout=timeout, diagnostics=diagnostics)
-    except subprocess.TimeoutExpired:
+        if timeout <= 0:
+            raise RejectedMedia(TOO_SLOW)
+        with (
+            _open_input(source, timeout=timeout) as container,
+            av.open(
+                str(target),
+                mode="w",
+                format="mp4",
+                options={"movflags": "+faststart", "fflags": "+bitexact"},
+            ) as output,
+        ):
+            _Transcoder(container, output, limits, deadline).run(container)
+    except RejectedMedia:
         target.unlink(missing_ok=True)
-        raise RejectedMedia(TOO_SLOW) from None
-    finally:
-        diagnostics.unlink(missing_ok=True)
-    if code != 0 or not target.is_file() or target.stat().st_size == 0:
+        raise
+    except (av.FFmpegError, OSError, ValueError, TypeError, StopIteration, ProbeError):
+        target.unlink(missing_ok=True)
+        raise RejectedMedia(UNREADABLE) from None
+    if not target.is_file() or target.stat().st_size == 0:
         target.unlink(missing_ok=True)
         raise RejectedMedia(UNREADABLE)
 
@@ -475,27 +603,24 @@ def poster_frame(
     video: Path, workdir: Path, at_seconds: float, *, timeout: float = POSTER_TIMEOUT_SECONDS
 ) -> bytes | None:
     """One frame of ``video`` at ``at_seconds`` as PPM (no metadata possible), or None."""
-    frame = workdir / "poster.ppm"
-    diagnostics = workdir / "poster.log"
-    arguments = [
-        *["-y", "-loglevel", "error"],
-        *("-ss", f"{max(0.0, at_seconds):.3f}"),  # before -i: seek in the input
-        *_input_options(video),
-        *["-map", "0:V:0", "-frames:v", "1", "-an", "-f", "image2pipe", "-c:v", "ppm"],
-        f"file:{frame}",
-    ]
+    del workdir
+    av = _av()
+    deadline = time.monotonic() + min(timeout, POSTER_TIMEOUT_SECONDS)
     try:
-        code = _run(
-            arguments, timeout=min(timeout, POSTER_TIMEOUT_SECONDS), diagnostics=diagnostics
-        )
-        if code != 0 or not frame.is_file() or frame.stat().st_size == 0:
-            return None
-        return frame.read_bytes()
-    except subprocess.TimeoutExpired:
+        with _open_input(video, timeout=min(timeout, POSTER_TIMEOUT_SECONDS)) as container:
+            stream = next(s for s in container.streams.video if not _is_picture(s))
+            if at_seconds > 0 and stream.time_base:
+                container.seek(int(at_seconds / stream.time_base), stream=stream)
+            for frame in container.decode(stream):
+                if time.monotonic() > deadline:
+                    return None
+                if frame.time is None or frame.time >= at_seconds - 0.001:
+                    buffer = io.BytesIO()
+                    frame.to_image().save(buffer, "PPM")
+                    return buffer.getvalue()
+    except (av.FFmpegError, OSError, ValueError, TypeError, StopIteration):
         return None
-    finally:
-        frame.unlink(missing_ok=True)
-        diagnostics.unlink(missing_ok=True)
+    return None
 
 
 def pictures(ppm: bytes) -> tuple[Picture, Picture]:
@@ -556,7 +681,7 @@ def render(
         head = handle.read(SNIFF_BYTES)
     if declared_type not in VIDEO_TYPES or declared_type not in sniff(head):
         raise RejectedMedia(TYPE_MISMATCH)
-    original = probe(source, workdir, timeout=remaining())
+    original = probe(source, workdir, timeout=remaining(), limits=limits)
     main = check(original, limits)
 
     target = workdir / "video.mp4"

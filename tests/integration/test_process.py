@@ -100,6 +100,20 @@ def test_content_not_matching_the_declared_type_is_refused(aws: Aws, centre: Cen
     assert media_keys(aws) == []
 
 
+def test_12_bit_jpeg_fails_as_an_unsupported_format(aws: Aws, centre: Centre) -> None:
+    # A valid 12-bit JPEG (some cameras write them): the animator is told the format is not
+    # supported, not that the file is broken.
+    photo = images.with_precision(images.jpeg_with_metadata((640, 480)), 12)
+    grant = request_grant(centre, photo)
+    put_as_browser(aws, grant, photo)
+    drain(aws)
+    item = _item(centre, grant["media_id"])
+    assert item.state == "failed"
+    assert "Format non pris en charge" in (item.failure_reason or "")
+    assert "12-bit JPEG" in (item.failure_reason or "")
+    assert media_keys(aws) == []
+
+
 def test_png_declared_as_jpeg_is_refused(aws: Aws, centre: Centre) -> None:
     png = images.png_with_metadata()
     grant = request_grant(centre, png, content_type="image/jpeg")

@@ -203,6 +203,26 @@ def test_mp4_with_a_subtitle_track_and_gps_atom(
     videos.assert_clean_video(download(aws, key, tmp_path / "stored.mp4"))
 
 
+def test_camera_clip_with_a_timecode_track_and_three_audio_tracks_becomes_ready(
+    aws: Aws, centre: Centre, tmp_path: Path
+) -> None:
+    # Given a GoPro-like MP4: a timecode track the video refers to (ffmpeg 9 lists both under
+    # an indented "Stream group" header), three audio tracks, metadata everywhere
+    clip = videos.make(tmp_path, "gopro.mp4", seconds=1.0, audio_tracks=3, timecode="01:00:00:00")
+    assert "Stream group" in videos.ffmpeg_report(clip)
+    # When it is uploaded and processed
+    media_id = video_upload(aws, centre, clip.read_bytes(), "video/mp4")
+    drain_videos(aws)
+    # Then it is ready, with one clean video and one audio stream
+    ready = item(centre, media_id)
+    assert ready.state == "ready", ready.failure_reason
+    assert (ready.width, ready.height) == (1280, 720)
+    key = str(ready.renditions.as_dict()["video"]["key"])
+    stored = download(aws, key, tmp_path / "stored.mp4")
+    videos.assert_clean_video(stored)
+    assert "tmcd" not in videos.ffmpeg_report(stored)
+
+
 def test_duplicate_delivery_produces_one_set_of_outputs(
     aws: Aws, centre: Centre, clips: dict[str, bytes]
 ) -> None:

@@ -102,6 +102,21 @@ def insert_segments(jpeg: bytes, *segments: bytes) -> bytes:
     return jpeg[:2] + b"".join(segments) + jpeg[2:]
 
 
+def with_precision(jpeg: bytes, bits: int, *, frame: str = "main") -> bytes:
+    """``jpeg`` with the sample precision of a frame header (SOF0 baseline or SOF2 progressive)
+    set to ``bits``: the main picture's (the last frame header: entropy-coded data never holds
+    an ``FF C0``/``FF C2`` pair) or the EXIF thumbnail's (the first one, inside APP1).
+
+    This is how a 12-bit JPEG (some cameras, medical and scientific imaging) starts; Pillow
+    decodes 8-bit samples only.
+    """
+    found = [i for i in range(len(jpeg) - 4) if jpeg[i] == 0xFF and jpeg[i + 1] in (0xC0, 0xC2)]
+    assert found, "no baseline or progressive frame header"
+    index = found[-1] if frame == "main" else found[0]
+    assert jpeg[index + 4] == 8
+    return jpeg[: index + 4] + bytes([bits]) + jpeg[index + 5 :]
+
+
 def srgb_icc() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 

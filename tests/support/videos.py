@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.video import video
+from local.ffmpeg_cli import ffmpeg_exe
 
 PERSON = "Jeanne Martin"
 PLACE = "+48.8566+002.3522/"
@@ -38,7 +39,7 @@ FORBIDDEN = (
 
 def ffmpeg(*arguments: str) -> None:
     subprocess.run(
-        [video.ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *arguments],
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *arguments],
         check=True,
         timeout=TIMEOUT,
         capture_output=True,
@@ -65,15 +66,26 @@ def make(
     subtitles: bool = False,
     faststart: bool = False,
     exif_gps: bool = False,
+    audio_tracks: int = 1,
+    timecode: str | None = None,
 ) -> Path:
-    """An H.264 (+AAC) clip at ``directory/name`` with the metadata a phone would write."""
+    """An H.264 (+AAC) clip at ``directory/name`` with the metadata a phone would write.
+
+    ``audio_tracks`` AAC tracks (a camera's stereo mix plus others); ``timecode``: a QuickTime
+    timecode track (``tmcd``, a data stream the video track refers to), as GoPro and most
+    cameras write.
+    """
     width, height = size
     raw = directory / f"{name}.raw.mp4"
     sources = ["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={rate}:d={seconds}"]
-    if audio:
-        sources += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:d={seconds}"]
+    maps = ["-map", "0:v"]
+    for track in range(audio_tracks if audio else 0):
+        tone = f"sine=frequency={440 * (track + 1)}:sample_rate=44100:d={seconds}"
+        sources += ["-f", "lavfi", "-i", tone]
+        maps += ["-map", f"{track + 1}:a"]
     ffmpeg(
         *sources,
+        *maps,
         *["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
         *(["-c:a", "aac", "-b:a", "64k"] if audio else []),
         str(raw),
@@ -113,6 +125,7 @@ def make(
         "copy",
         *tags,
         *(["-movflags", "+faststart"] if faststart else []),
+        *(["-timecode", timecode, "-write_tmcd", "1"] if timecode else []),
         "-f",
         "mov" if container == "mov" else "mp4",
         str(target),
@@ -163,7 +176,7 @@ def exiftool_bytes(data: bytes) -> dict[str, Any]:
 def ffmpeg_report(path: Path) -> str:
     """ffmpeg's own reading of ``path`` (there is no ffprobe)."""
     completed = subprocess.run(
-        [video.ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
         check=False,
         timeout=TIMEOUT,
         capture_output=True,
@@ -222,7 +235,7 @@ def assert_clean_video(path: Path) -> dict[str, Any]:
         assert word not in read, (word, read)
     assert "Data:" not in read
     assert "Lavf" not in read
-    parsed = video.parse_probe(report)
+    parsed = video.probe(path)
     assert [s.codec for s in parsed.video] == ["h264"]
     assert parsed.video[0].rotation == 0
     assert "displaymatrix" not in report.lower().replace(" ", "")

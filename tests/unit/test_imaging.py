@@ -361,6 +361,36 @@ def test_content_must_match_the_announced_type() -> None:
         imaging.render(images.jpeg_with_metadata((40, 30)), "image/heic")
 
 
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+@pytest.mark.parametrize("bits", [12, 16])
+def test_jpeg_with_more_than_8_bits_per_sample_is_an_unsupported_format(
+    progressive: bool, bits: int
+) -> None:
+    # Given a valid camera JPEG (EXIF with its own thumbnail, ICC, XMP...) whose frame header
+    # declares 12-bit samples: a format we do not decode, not a broken file.
+    buffer = io.BytesIO()
+    images.pattern((320, 240)).save(
+        buffer, "JPEG", progressive=progressive, exif=images.exif_with_thumbnail(), quality=90
+    )
+    data = images.with_precision(buffer.getvalue(), bits)
+    assert imaging.jpeg_precision(data) == bits
+    # When it is processed / Then the uploader is told the format is not supported.
+    with pytest.raises(RejectedMedia) as refused:
+        imaging.render(data, "image/jpeg")
+    reason = str(refused.value)
+    assert "Format non pris en charge" in reason
+    assert f"Unsupported format: {bits}-bit JPEG" in reason
+    assert "corrupt" not in reason
+
+
+def test_the_exif_thumbnail_s_frame_header_is_not_the_picture_s() -> None:
+    # A 12-bit precision byte inside the EXIF thumbnail (APP1) says nothing about the picture:
+    # the marker walk skips whole segments, and the 8-bit picture is processed as usual.
+    data = images.with_precision(images.jpeg_with_metadata((640, 480)), 12, frame="thumbnail")
+    assert imaging.jpeg_precision(data) == 8
+    assert imaging.render(data, "image/jpeg").width == 640
+
+
 def test_truncated_file_is_rejected_with_a_readable_reason() -> None:
     data = images.jpeg_with_metadata()[:2000]
     with pytest.raises(RejectedMedia, match="corrupt"):
