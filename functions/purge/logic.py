@@ -280,8 +280,7 @@ def _retention(context: Context) -> None:
             for media in old:
                 context.check()
                 item_paths += _purge(context, media, "expired_media")
-            cdn.invalidate(item_paths)
-            expired_any = expired_any or bool(old)
+            cdn.invalidate(item_paths)  # each item's paths include its staff copies
             continue
         expired_any = True
         # One wildcard per area of the album for the CDN (not one path per object: each
