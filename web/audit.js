@@ -62,6 +62,7 @@ const ACTIONS = {
   faces_edited: ["Floutage des visages modifié", "Face blurring edited"],
   tagging: ["Enfants identifiés sur une photo", "Children tagged in an item"],
   roster_changed: ["Équipe, enfants ou familles modifiés", "Staff, children or families changed"],
+  album_changed: ["Album créé ou redaté", "Album created or re-dated"],
   digest: ["Envoi du résumé quotidien", "Daily digest sent"],
   digest_subscription: ["Abonnement au résumé quotidien", "Daily digest subscription"],
   consent_given: ["Consentement donné", "Consent given"],

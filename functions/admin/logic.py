@@ -916,14 +916,51 @@ def _album_view(album: Album) -> dict[str, Any]:
     }
 
 
-def _date(body: dict[str, Any]) -> str:
+def _date(tenant_id: str, body: dict[str, Any]) -> str:
+    """The album's date, within the bounds of ``retention.album_date_bounds``: an album dated
+    far ahead would otherwise keep its photos past the centre's retention (docs/retention.md).
+    """
     import datetime
+
+    from pellicule import retention
 
     value = body.get("date")
     try:
-        return datetime.date.fromisoformat(str(value)).isoformat()
+        day = datetime.date.fromisoformat(str(value))
     except ValueError:
         raise BadRequest("Date de l'album : AAAA-MM-JJ. / Album date: YYYY-MM-DD.") from None
+    months = tenant_settings.for_tenant(tenant_id).media_retention_months
+    earliest, latest = retention.album_date_bounds(months, clock.now())
+    if not earliest <= day <= latest:
+        ahead = retention.ALBUM_DAYS_AHEAD
+        raise BadRequest(
+            f"Date de l'album : entre le {earliest.isoformat()} et le {latest.isoformat()} "
+            f"(au plus {ahead} jours à l'avance, et pas avant la durée de conservation du "
+            f"centre, {months} mois). / Album date: between {earliest.isoformat()} and "
+            f"{latest.isoformat()} (at most {ahead} days ahead, and not older than the "
+            f"centre's retention, {months} months)."
+        )
+    return day.isoformat()
+
+
+def _album_audited(
+    principal: Principal, album_id: str, details: dict[str, Any], write: audit.Companion
+) -> None:
+    """Write an album and the audit entry of its date in one transaction (all or nothing):
+    its date decides how long its photos are kept."""
+    try:
+        audit.append(
+            principal.tenant_id,
+            "album_changed",
+            _staff_ref(principal),
+            f"album:{album_id}",
+            details,
+            companions=(write,),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict(
+            "Modification concurrente ; réessayez. / Concurrent change; retry."
+        ) from None
 
 
 def list_albums(principal: Principal) -> dict[str, Any]:
@@ -948,11 +985,13 @@ def create_album(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         tenant_id=principal.tenant_id,
         album_id=album_id,
         title=_text(body, "title", "Titre", max_length=120),
-        album_date=_date(body),
+        album_date=_date(principal.tenant_id, body),
         group_id=group_id,
         created_at=int(clock.now()),
     )
-    album.save(condition=Album.pk.does_not_exist())
+    _album_audited(
+        principal, album_id, {"change": "created", "date": album.album_date}, _created(album, Album)
+    )
     return _album_view(album)
 
 
@@ -963,8 +1002,11 @@ def update_album(principal: Principal, album_id: str, body: dict[str, Any]) -> d
     actions = []
     if "title" in body:
         actions.append(Album.title.set(_text(body, "title", "Titre", max_length=120)))
+    redated: dict[str, Any] = {}
     if "date" in body:
-        actions.append(Album.album_date.set(_date(body)))
+        date = _date(principal.tenant_id, body)
+        actions.append(Album.album_date.set(date))
+        redated = {"change": "redated", "date": date, "previous_date": album.album_date}
     if "group_id" in body:
         require_director(principal)  # changes who may see the album
         group_id = body["group_id"]
@@ -976,7 +1018,11 @@ def update_album(principal: Principal, album_id: str, body: dict[str, Any]) -> d
             )
     if not actions:
         raise BadRequest("Rien à modifier. / Nothing to change.")
-    album.update(actions=actions)
+    if redated:
+        _album_audited(principal, album_id, redated, _updated(album, Album, actions))
+        album.refresh(consistent_read=True)
+    else:
+        album.update(actions=actions)
     return _album_view(album)
 
 

@@ -139,6 +139,7 @@ def _open_session(
         account.principal_id,
         account.role,
         second_factor_pending=step is not None,
+        cleared_for=(),  # whoever needs a second factor passes it in this session
     )
     try:
         audit.append(

@@ -86,16 +86,18 @@ def _factor(stored: dict[str, Any] | None) -> totp.SecondFactor | None:
 def step_for(tenant_id: str, kind: str, principal_id: str, role: str) -> str | None:
     """The step a new session of this person needs: ``enrol``, ``verify`` or None.
 
-    Directors always, animators when the centre says ``all_staff``, and anyone who confirmed
-    a factor (an animator who enrolled voluntarily is asked too); guardians never.
+    Directors always, trusted animators (they publish without validation), animators when
+    the centre says ``all_staff``, and anyone who confirmed a factor (an animator who enrolled
+    voluntarily is asked too); guardians never.
     """
     if kind != "staff":
         return None
-    factor = _factor(_stored(_staff(tenant_id, principal_id)))
+    staff = _staff(tenant_id, principal_id)
+    factor = _factor(_stored(staff))
     if factor is not None and factor.confirmed:
         return VERIFY
     setting = tenant_settings.for_tenant(tenant_id).staff_second_factor
-    return ENROL if totp.required_for(role, setting) else None
+    return ENROL if totp.factor_reasons(role, bool(staff.trusted), setting) else None
 
 
 def _staff_only(principal: Principal) -> None:

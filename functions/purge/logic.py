@@ -253,14 +253,34 @@ def _album_media(tenant_id: str, album_id: str) -> list[Media]:
     return list(Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}"))
 
 
+def _uploaded_long_ago(tenant_id: str, album: Album, months: int, now: float) -> list[Media]:
+    """The items of a kept album uploaded longer ago than the retention: they go whatever the
+    album's date says (the index is sorted by upload time: only the oldest are read)."""
+    bound = int(retention.uploaded_before(months, now))
+    return [
+        media
+        for media in Media.by_gsi1.query(
+            f"ALBUM#{tenant_id}#{album.album_id}", Media.gsi1sk < f"MEDIA#{bound:012d}"
+        )
+        if retention.media_expired(album.album_date, media.created_at, months, now)
+    ]
+
+
 def _retention(context: Context) -> None:
-    """Albums past the centre's retention: every item, then the album itself."""
+    """Albums past the centre's retention: every item, then the album itself; in the albums
+    kept, the items uploaded longer ago than the retention."""
     tenant_id = context.tenant_id
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
     settings = get_settings()
     expired_any = False
     for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith("ALBUM#")):
         if not retention.expired(album.album_date, months, context.now):
+            old = _uploaded_long_ago(tenant_id, album, months, context.now)
+            item_paths: list[str] = []
+            for media in old:
+                context.check()
+                item_paths += _purge(context, media, "expired_media")
+            cdn.invalidate(item_paths)  # each item's paths include its staff copies
             continue
         expired_any = True
         # One wildcard per area of the album for the CDN (not one path per object: each

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.conftest import Aws, Centre, LambdaContext, api_event
+from tests.conftest import ALBUM_DATE, Aws, Centre, LambdaContext, api_event
 from tests.integration.auth_helpers import SentMail
 from tests.integration.helpers import drain, put_as_browser, request_grant
 from tests.integration.scenario import Scenario
@@ -47,7 +47,7 @@ def publish(
 
 
 def album(centre: Scenario, title: str, group: str | None) -> str:
-    payload: dict[str, Any] = {"title": title, "date": "2026-07-09"}
+    payload: dict[str, Any] = {"title": title, "date": ALBUM_DATE}
     if group is not None:
         payload["group_id"] = centre.groups[group]
     return str(centre.ok(centre.admin("POST", "albums", payload), 201)["album_id"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import Aws, Centre, LambdaContext, api_event
+from tests.conftest import ALBUM_DATE, Aws, Centre, LambdaContext, api_event
 from tests.integration.helpers import drain, put_as_browser, request_grant
 from tests.support import images
 
@@ -116,7 +116,7 @@ def create_staff(session: str, email: str, role: str = "animator", trusted: bool
 
 
 def create_album(session: str, title: str = "Piscine", group_id: str | None = None) -> str:
-    body: dict[str, Any] = {"title": title, "date": "2026-07-08"}
+    body: dict[str, Any] = {"title": title, "date": ALBUM_DATE}
     if group_id is not None:
         body["group_id"] = group_id
     return str(ok(admin("POST", "/albums", session, body), 201)["album_id"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pellicule import data
@@ -524,6 +524,10 @@ def test_one_bad_setting_rejects_the_whole_update(aws: Aws, centre: Centre) -> N
 # --- Albums ----------------------------------------------------------------------------------
 
 
+# Album dates within the bounds of docs/retention.md whatever the day the tests run.
+NEXT_DAY = (datetime.fromisoformat(ALBUM_DATE) + timedelta(days=1)).date().isoformat()
+
+
 def test_album_create_and_update(aws: Aws, centre: Centre) -> None:
     session = centre.director_session
     group_id = create_group(session)
@@ -532,13 +536,13 @@ def test_album_create_and_update(aws: Aws, centre: Centre) -> None:
             "POST",
             "/albums",
             session,
-            {"title": "Piscine", "date": "2026-07-08", "group_id": group_id},
+            {"title": "Piscine", "date": ALBUM_DATE, "group_id": group_id},
         ),
         201,
     )
     assert (created["title"], created["date"], created["group_id"]) == (
         "Piscine",
-        "2026-07-08",
+        ALBUM_DATE,
         group_id,
     )
     album_id = created["album_id"]
@@ -547,16 +551,16 @@ def test_album_create_and_update(aws: Aws, centre: Centre) -> None:
             "PATCH",
             f"/albums/{album_id}",
             session,
-            {"title": "Piscine (2)", "date": "2026-07-09", "group_id": None},
+            {"title": "Piscine (2)", "date": NEXT_DAY, "group_id": None},
         )
     )
     assert (updated["title"], updated["date"], updated["group_id"]) == (
         "Piscine (2)",
-        "2026-07-09",
+        NEXT_DAY,
         None,
     )
     listed = {a["album_id"]: a for a in ok(admin("GET", "/albums", session))["albums"]}
-    assert listed[album_id]["date"] == "2026-07-09"
+    assert listed[album_id]["date"] == NEXT_DAY
 
 
 def test_album_date_must_be_a_real_day(aws: Aws, centre: Centre) -> None:
@@ -588,7 +592,7 @@ def test_album_of_an_unknown_or_archived_group_is_refused(aws: Aws, centre: Cent
             "POST",
             "/albums",
             session,
-            {"title": "Piscine", "date": "2026-07-08", "group_id": group_id},
+            {"title": "Piscine", "date": ALBUM_DATE, "group_id": group_id},
         )
         assert response["statusCode"] == status, group_id
     assert len(ok(admin("GET", "/albums", session))["albums"]) == 1

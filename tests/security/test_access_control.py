@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from functions.admin.handler import handler as admin_handler
-from tests.conftest import Aws, Centre, LambdaContext, api_event, make_centre
+from tests.conftest import ALBUM_DATE, Aws, Centre, LambdaContext, api_event, make_centre
 from tests.integration.staff_api import (
     admin,
     create_album,
@@ -177,7 +177,7 @@ CREATE_ROUTES: list[Route] = [
     ("POST", "/groups", {"name": "Les Castors"}),
     ("POST", "/children", {"first_name": "Tom", "initial": "B", "group_id": "{group}"}),
     ("POST", "/guardians", {"email": "new@example.org", "child_ids": ["{child}"]}),
-    ("POST", "/albums", {"title": "Piscine", "date": "2026-07-08"}),
+    ("POST", "/albums", {"title": "Piscine", "date": ALBUM_DATE}),
 ]
 ADMIN_ROUTES = LIST_ROUTES + CREATE_ROUTES + ID_ROUTES
 
@@ -287,7 +287,7 @@ def test_another_centres_ids_in_a_body_are_not_found(aws: Aws, home: World, vict
         (("POST", "/guardians", {"email": "x@example.org", "child_ids": ["{victim_child}"]}), 404),
         (("PATCH", "/guardians/{guardian}", {"child_ids": ["{child}", "{victim_child}"]}), 404),
         (
-            ("POST", "/albums", {"title": "T", "date": "2026-07-08", "group_id": "{victim_group}"}),
+            ("POST", "/albums", {"title": "T", "date": ALBUM_DATE, "group_id": "{victim_group}"}),
             404,
         ),
         (("PATCH", "/albums/{album}", {"group_id": "{victim_group}"}), 404),
@@ -339,7 +339,7 @@ def test_a_tenant_id_in_the_body_is_ignored(aws: Aws, home: World, victim: World
             "site_id"
         ],
         "albums": ok(
-            admin("POST", "/albums", home.director, {"title": "A", "date": "2026-07-08", **forged}),
+            admin("POST", "/albums", home.director, {"title": "A", "date": ALBUM_DATE, **forged}),
             201,
         )["album_id"],
         "children": ok(
@@ -408,9 +408,9 @@ def test_an_animator_does_the_daily_work_with_a_minimal_roster(aws: Aws, home: W
     assert "guardian_ids" not in children[0]
     assert home.guardian_id not in json.dumps(children)
     # Albums and tags are the animator's work.
-    album_id = ok(
-        admin("POST", "/albums", animator, {"title": "Plage", "date": "2026-07-10"}), 201
-    )["album_id"]
+    album_id = ok(admin("POST", "/albums", animator, {"title": "Plage", "date": ALBUM_DATE}), 201)[
+        "album_id"
+    ]
     ok(admin("PATCH", f"/albums/{album_id}", animator, {"title": "Plage (2)"}))
     tag(animator, home.ready_media_id, [])
 
@@ -696,7 +696,7 @@ def test_an_archived_staff_member_loses_access_at_once(aws: Aws, home: World) ->
     ok(admin("POST", f"/staff/{home.staff_id}/archive", home.director))
     before = snapshot(aws, home.tenant_id)
     assert admin("GET", "/children", animator)["statusCode"] in (401, 403)
-    response = admin("POST", "/albums", animator, {"title": "Après", "date": "2026-07-09"})
+    response = admin("POST", "/albums", animator, {"title": "Après", "date": ALBUM_DATE})
     assert response["statusCode"] in (401, 403)
     assert snapshot(aws, home.tenant_id) == before
 

@@ -25,6 +25,7 @@ from tests.integration.auth_helpers import (
     current_code,
     enrol_and_confirm,
     payload,
+    require_second_factor_for_all_staff,
     staff,
 )
 from tests.integration.staff_api import admin, family
@@ -512,3 +513,118 @@ def test_no_secret_or_code_of_the_new_flows_reaches_the_logs(
     values += codes + renewed["recovery_codes"] + regenerated["recovery_codes"]
     for value in values:
         assert value not in logged, value
+
+
+# --- Elevation: a session that never passed TOTP does not carry a promotion -------------------
+
+ELEVATED = (
+    "Vos droits ont changé : reconnectez-vous avec votre application d'authentification. / "
+    "Your access changed: sign in again with your authenticator app."
+)
+
+
+def link_only_animator(director: Person, outbox: list[SentMail]) -> tuple[Person, str]:
+    """An animator of the director's centre, signed in by link alone (no TOTP asked)."""
+    animator = staff(director.tenant_id, "animation@tilleuls.example", role="animator")
+    before = len(outbox)
+    assert auth("POST", "/link", {"email": animator.email})["statusCode"] == 202
+    [token] = outbox[before].tokens
+    opened = auth("POST", "/session", {"token": token})
+    assert payload(opened)["second_factor"] is None  # nothing asked of a plain animator
+    session = cookie_value(opened)
+    assert admin("GET", "/me", session)["statusCode"] == 200
+    return animator, session
+
+
+def assert_ended_then_totp_on_next_sign_in(
+    person: Person, session: str, outbox: list[SentMail], path: str = "/me"
+) -> str:
+    """The old session is refused (and gone); the next sign-in asks for the second factor,
+    which the new session must pass before anything else. Returns that new session."""
+    refused = admin("GET", path, session)
+    assert refused["statusCode"] == 401, refused["body"]
+    assert payload(refused)["message"] == ELEVATED
+    with pytest.raises(Exception, match="Session"):
+        sessions.resolve(session)
+    for other in ("/me", "/audit", "/guardians", "/staff"):
+        assert admin("GET", other, session)["statusCode"] == 401
+    before = len(outbox)
+    assert auth("POST", "/link", {"email": person.email})["statusCode"] == 202
+    [token] = outbox[before].tokens
+    opened = auth("POST", "/session", {"token": token})
+    assert payload(opened)["second_factor"] == "enrol"
+    fresh = cookie_value(opened)
+    assert payload(admin("GET", "/me", fresh))["error"] == "second_factor_required"
+    enrol_and_confirm(fresh)
+    assert admin("GET", "/me", fresh)["statusCode"] == 200
+    return fresh
+
+
+def test_a_promoted_animator_s_link_only_session_reaches_no_director_route(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    from tests.integration.staff_api import staff_session
+
+    boss = staff_session(director.tenant_id, director.principal_id)
+    animator, session = link_only_animator(director, outbox)
+    assert admin("GET", "/audit", session)["statusCode"] == 403  # an animator's session
+    # When the director promotes the animator
+    promoted = admin("PATCH", f"/staff/{animator.principal_id}", boss, {"role": "director"})
+    assert promoted["statusCode"] == 200, promoted["body"]
+    # Then the link-only session reaches neither the audit log nor the guardians' e-mails:
+    # it is ended, and the director's powers come with the second factor only
+    fresh = assert_ended_then_totp_on_next_sign_in(animator, session, outbox, "/audit")
+    assert admin("GET", "/audit", fresh)["statusCode"] == 200
+
+
+def test_becoming_a_trusted_animator_ends_a_link_only_session(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    from tests.integration.staff_api import staff_session
+
+    boss = staff_session(director.tenant_id, director.principal_id)
+    settings = {"validation_mode": "trusted_animators"}
+    assert admin("PUT", "/settings", boss, settings)["statusCode"] == 200
+    animator, session = link_only_animator(director, outbox)
+    assert payload(admin("GET", "/me", session))["may_publish"] is False
+    # When the director trusts the animator (who may then publish without validation)
+    trusted = admin("PATCH", f"/staff/{animator.principal_id}", boss, {"trusted": True})
+    assert trusted["statusCode"] == 200, trusted["body"]
+    # Then the link-only session cannot use it; a session that passed TOTP can
+    fresh = assert_ended_then_totp_on_next_sign_in(animator, session, outbox)
+    assert payload(admin("GET", "/me", fresh))["may_publish"] is True
+
+
+def test_the_centre_requiring_totp_of_animators_ends_their_link_only_sessions(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    from tests.integration.staff_api import staff_session
+
+    boss = staff_session(director.tenant_id, director.principal_id)
+    animator, session = link_only_animator(director, outbox)
+    # When the centre makes the second factor mandatory for animators
+    required = admin("PUT", "/settings", boss, {"staff_second_factor": "all_staff"})
+    assert required["statusCode"] == 200, required["body"]
+    # Then the animator's session opened without it ends; the next sign-in asks for it
+    assert_ended_then_totp_on_next_sign_in(animator, session, outbox)
+    # The director's own session (it passed the second factor) is untouched
+    assert admin("GET", "/me", boss)["statusCode"] == 200
+
+
+def test_a_session_that_passed_totp_carries_a_promotion(
+    director: Person, outbox: list[SentMail]
+) -> None:
+    from tests.integration.staff_api import staff_session
+
+    boss = staff_session(director.tenant_id, director.principal_id)
+    animator = staff(director.tenant_id, "animation@tilleuls.example", role="animator")
+    require_second_factor_for_all_staff(director.tenant_id)
+    session = sign_in(animator, outbox)
+    enrol_and_confirm(session)  # this session passed the second factor
+    promoted = admin("PATCH", f"/staff/{animator.principal_id}", boss, {"role": "director"})
+    assert promoted["statusCode"] == 200, promoted["body"]
+    assert admin("GET", "/audit", session)["statusCode"] == 200
+    # A demotion applies at once too (no second factor needed to lose powers)
+    demoted = admin("PATCH", f"/staff/{animator.principal_id}", boss, {"role": "animator"})
+    assert demoted["statusCode"] == 200, demoted["body"]
+    assert admin("GET", "/audit", session)["statusCode"] == 403

@@ -93,9 +93,30 @@ def _still_allowed(found: Principal) -> Principal:
         person = None
     if person is not None and not person.archived and (centre is None or centre.status == "active"):
         if isinstance(person, Staff):
+            _not_elevated(found, person, centre)
             return dataclasses.replace(found, role=person.role)
         return found
     raise Unauthenticated("Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in.")
+
+
+ELEVATED = (
+    "Vos droits ont changé : reconnectez-vous avec votre application d'authentification. / "
+    "Your access changed: sign in again with your authenticator app."
+)
+
+
+def _not_elevated(found: Principal, person: Any, centre: Any) -> None:
+    """A session that never passed the second factor does not carry a person's elevation
+    (director, trusted animator, TOTP now required of animators): it is ended, and the next
+    sign-in asks for the second factor (docs/second-factor.md)."""
+    from pellicule import sessions, tenant_settings, totp
+    from pellicule.errors import Unauthenticated
+
+    setting = tenant_settings.of_profile(centre).staff_second_factor
+    reasons = totp.factor_reasons(person.role, bool(person.trusted), setting)
+    if sessions.elevated(found, reasons):
+        sessions.revoke_hash(found.session_hash)
+        raise Unauthenticated(ELEVATED)
 
 
 def require_staff(found: Principal) -> Principal:

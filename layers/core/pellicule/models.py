@@ -308,6 +308,11 @@ class Session(Base):
     # The first factor passed but the TOTP step not yet: only the TOTP routes accept it.
     second_factor_pending = BooleanAttribute(default=False)
     second_factor_failures = NumberAttribute(default=0)  # wrong TOTP codes on this session
+    # This session passed the TOTP step (any later elevation is then covered).
+    second_factor_passed = BooleanAttribute(default=False)
+    # Why its person had to pass a second factor when it opened (``totp.factor_reasons``,
+    # comma-separated; "" none). Null on sessions opened before it existed: their role says.
+    cleared_for = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # null on sessions opened before the index existed
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

@@ -52,6 +52,39 @@ def expired(album_date: str, retention_months: int, now: float) -> bool:
         return False  # an unreadable date never deletes anything
 
 
+def upload_day(created_at: float) -> str:
+    """The UTC day an item was uploaded (its ``Media.created_at``), as ``YYYY-MM-DD``."""
+    return datetime.datetime.fromtimestamp(created_at, tz=datetime.UTC).date().isoformat()
+
+
+def media_expired(album_date: str, created_at: float, retention_months: int, now: float) -> bool:
+    """An item is past retention when its album is, or when it was uploaded longer ago than
+    the retention, whatever its album's date says (a re-dated album keeps nothing longer)."""
+    return expired(album_date, retention_months, now) or expired(
+        upload_day(created_at), retention_months, now
+    )
+
+
+def uploaded_before(retention_months: int, now: float) -> float:
+    """Every item uploaded past retention was uploaded before this instant (a month is at
+    least 28 days): the bound of the index query that finds them."""
+    return now - retention_months * 28 * DAY
+
+
+# An album is dated at most this many days ahead (a trip being prepared), and no earlier than
+# the centre's retention allows: an older date would be purged at once, with what is uploaded.
+ALBUM_DAYS_AHEAD = 31
+
+
+def album_date_bounds(retention_months: int, now: float) -> tuple[datetime.date, datetime.date]:
+    """The earliest and the latest date an album may be given today (UTC)."""
+    today = datetime.datetime.fromtimestamp(now, tz=datetime.UTC).date()
+    earliest = add_months(today, -retention_months)
+    while expired(earliest.isoformat(), retention_months, now):
+        earliest += datetime.timedelta(days=1)  # a shorter month clamped the day
+    return earliest, today + datetime.timedelta(days=ALBUM_DAYS_AHEAD)
+
+
 # --- Object versions -----------------------------------------------------------------------
 
 

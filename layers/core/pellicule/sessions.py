@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -36,6 +37,10 @@ class Principal:
     # The first factor passed, the TOTP step not yet: ``http.principal`` refuses it, only
     # ``http.pending_principal`` (the TOTP routes) accepts it.
     second_factor_pending: bool = False
+    # This session passed the TOTP step; else the reasons to need one it was opened with
+    # (``totp.factor_reasons``): a person elevated since must sign in again (``elevated``).
+    second_factor_passed: bool = False
+    cleared_for: frozenset[str] = frozenset()
 
     @property
     def is_staff(self) -> bool:
@@ -56,15 +61,25 @@ def _owner_key(tenant_id: str, kind: str, principal_id: str) -> str:
 
 
 def create(
-    tenant_id: str, kind: str, principal_id: str, role: str, second_factor_pending: bool = False
+    tenant_id: str,
+    kind: str,
+    principal_id: str,
+    role: str,
+    second_factor_pending: bool = False,
+    cleared_for: Iterable[str] | None = None,
 ) -> str:
     """Open a new session and return its id (to be set as the cookie value only).
 
     ``second_factor_pending``: staff who must still pass TOTP (``docs/second-factor.md``).
+    ``cleared_for``: the reasons to need a second factor this session is valid for without
+    passing it. The sign-in passes none (``()``): whoever needed one got a pending session.
+    None (tools, the demo seed, tests) takes the person's standing as it is now.
     """
     if kind not in IDLE_TIMEOUT_SECONDS:
         raise ValueError(f"unknown principal kind {kind!r}")
     data.ready()
+    if cleared_for is None:
+        cleared_for = _standing(tenant_id, kind, principal_id, role)
     session_id = secrets.token_urlsafe(32)
     now = int(clock.now())
     absolute = now + ABSOLUTE_TIMEOUT_SECONDS[kind]
@@ -81,6 +96,7 @@ def create(
         absolute_expires_at=absolute,
         expires_at=min(absolute, now + IDLE_TIMEOUT_SECONDS[kind]),
         second_factor_pending=second_factor_pending,
+        cleared_for=",".join(sorted(cleared_for)),
         gsi1pk=_owner_key(tenant_id, kind, principal_id),
         gsi1sk=_pk(session_hash),
     ).save(condition=Session.pk.does_not_exist())
@@ -121,7 +137,39 @@ def resolve(session_id: str | None) -> Principal:
         role=record.role,
         session_hash=session_hash,
         second_factor_pending=bool(record.second_factor_pending),
+        second_factor_passed=bool(record.second_factor_passed),
+        cleared_for=_cleared(record),
     )
+
+
+def _standing(tenant_id: str, kind: str, principal_id: str, role: str) -> frozenset[str]:
+    """The reasons this person needs a second factor now (``totp.factor_reasons``)."""
+    from pellicule import tenant_settings, totp
+    from pellicule.models import Staff, tenant_pk
+
+    if kind != "staff":
+        return frozenset()
+    try:
+        trusted = bool(Staff.get(tenant_pk(tenant_id), f"STAFF#{principal_id}").trusted)
+    except DoesNotExist:
+        trusted = False
+    setting = tenant_settings.for_tenant(tenant_id).staff_second_factor
+    return totp.factor_reasons(role, trusted, setting)
+
+
+def _cleared(record: Session) -> frozenset[str]:
+    if record.cleared_for is None:  # opened before sessions recorded it: the role says
+        return frozenset({"director"}) if record.role == "director" else frozenset()
+    return frozenset(r for r in record.cleared_for.split(",") if r)
+
+
+def elevated(found: Principal, reasons: frozenset[str]) -> bool:
+    """Whether this session's person now needs a second factor for a reason the session was
+    not opened with, and the session never passed one: a promotion to director, becoming a
+    trusted animator, the centre requiring TOTP of animators. Such a session must end."""
+    if not found.is_staff or found.second_factor_pending or found.second_factor_passed:
+        return False
+    return not reasons <= found.cleared_for
 
 
 def complete_second_factor(session_hash: str) -> None:
@@ -130,7 +178,10 @@ def complete_second_factor(session_hash: str) -> None:
     data.ready()
     try:
         Session(_pk(session_hash), "SESSION").update(
-            actions=[Session.second_factor_pending.set(False)],
+            actions=[
+                Session.second_factor_pending.set(False),
+                Session.second_factor_passed.set(True),
+            ],
             condition=Session.pk.exists() & (Session.second_factor_pending == True),  # noqa: E712
         )
     except UpdateError as error:

@@ -188,6 +188,13 @@ def for_tenant(tenant_id: str) -> TenantSettings:
         tenant = Tenant.get(tenant_pk(tenant_id), "PROFILE")
     except DoesNotExist:
         return TenantSettings()
+    return of_profile(tenant)
+
+
+def of_profile(tenant: Tenant | None) -> TenantSettings:
+    """The settings of a centre's profile item already read (None: the defaults)."""
+    if tenant is None:
+        return TenantSettings()
     stored = tenant.settings.as_dict() if tenant.settings else {}
     usable = {}
     for name, value in stored.items():

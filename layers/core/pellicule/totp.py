@@ -380,3 +380,19 @@ def required_for(role: str, staff_second_factor_setting: str) -> bool:
     if role == "guardian":
         return False
     raise ValueError(f"unknown role {role!r}")
+
+
+def factor_reasons(role: str, trusted: bool, staff_second_factor_setting: str) -> frozenset[str]:
+    """Why a person must pass a second factor (empty: they need not): ``director``,
+    ``trusted`` (an animator who may publish without validation) and ``all_staff`` (the centre
+    requires it of animators). A session that did not pass TOTP is valid only for the reasons
+    it was opened with: any new one (a promotion, becoming trusted, the centre's setting)
+    ends it, so the elevation applies only after the next sign-in passes the second factor."""
+    reasons = set()
+    if role == "director":
+        reasons.add("director")
+    elif trusted and role == "animator":
+        reasons.add("trusted")
+    if role == "animator" and required_for(role, staff_second_factor_setting):
+        reasons.add("all_staff")
+    return frozenset(reasons)
