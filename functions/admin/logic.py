@@ -1005,8 +1005,9 @@ def update_album(principal: Principal, album_id: str, body: dict[str, Any]) -> d
     redated: dict[str, Any] = {}
     if "date" in body:
         date = _date(principal.tenant_id, body)
-        actions.append(Album.album_date.set(date))
-        redated = {"change": "redated", "date": date, "previous_date": album.album_date}
+        if date != album.album_date:  # the same date sent again is no change to record
+            actions.append(Album.album_date.set(date))
+            redated = {"change": "redated", "date": date, "previous_date": album.album_date}
     if "group_id" in body:
         require_director(principal)  # changes who may see the album
         group_id = body["group_id"]
@@ -1017,6 +1018,8 @@ def update_album(principal: Principal, album_id: str, body: dict[str, Any]) -> d
                 Album.group_id.set(_require_group(principal.tenant_id, group_id).group_id)
             )
     if not actions:
+        if "date" in body:  # only the date it already has: nothing changes, nothing recorded
+            return _album_view(album)
         raise BadRequest("Rien à modifier. / Nothing to change.")
     if redated:
         _album_audited(principal, album_id, redated, _updated(album, Album, actions))

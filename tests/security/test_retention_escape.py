@@ -134,6 +134,14 @@ def test_every_album_date_is_audited(scenario: Scenario) -> None:
     # A title change alone does not touch the date and writes no date entry
     scenario.ok(scenario.admin("PATCH", f"albums/{scenario.album_id}", {"title": "Plage"}))
     assert len(album_entries(scenario.tenant_id, scenario.album_id)) == 2
+    # ...nor does the same date sent again (a form that re-sends every field)
+    same = {"title": "Plage", "date": new_date}
+    assert (
+        scenario.ok(scenario.admin("PATCH", f"albums/{scenario.album_id}", same))["title"]
+        == "Plage"
+    )
+    scenario.ok(scenario.admin("PATCH", f"albums/{scenario.album_id}", {"date": new_date}))
+    assert len(album_entries(scenario.tenant_id, scenario.album_id)) == 2
 
 
 def test_an_album_dated_far_ahead_still_loses_photos_uploaded_longer_ago_than_retention(
