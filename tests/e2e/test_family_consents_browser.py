@@ -395,7 +395,8 @@ def test_withdrawing_asks_first_on_a_phone_and_consent_given_again_brings_the_ph
         for button in (yes, no):
             box = button.bounding_box()
             assert box is not None
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 390
             assert box["height"] >= 44
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
