@@ -3,8 +3,9 @@
 // Everything comes from the family API: GET me (children and their current consent),
 // GET consent-text (the versioned text, its SHA-256 sent back when accepting, and the names
 // of the audiences and media kinds it offers), and per child GET/POST children/<id>/consent
-// and POST .../withdraw. Withdrawing is one button, no question asked, exactly as the consent
-// text promises. Each child's card is built once and updated in place, so its status line (an
+// and POST .../withdraw. Withdrawing an active consent is one button and one confirmation that
+// says what it hides (as easy as giving it, never by a stray tap); giving it again brings the
+// photos back. Each child's card is built once and updated in place, so its status line (an
 // aria-live region) announces every outcome.
 
 import { ApiError, call, me, signOut } from "/lib/api.js";
@@ -34,6 +35,8 @@ const EN = {
     "Your child has another guardian. Restricting or withdrawing applies at once; if the " +
     "centre requires both guardians' agreement, a widening waits for the other guardian.",
   withdraw: "Withdraw my consent",
+  withdrawYes: "Yes, withdraw my consent",
+  withdrawNo: "No, keep my consent",
   edit: "Change my choices",
   adopt: "See the proposal and accept it",
   audiencesLegend: "Who may see your child's photos and videos?",
@@ -154,6 +157,14 @@ function buildCard(child) {
   node.querySelector('input[name="valid_until"]').min = isoDay(Date.now() / 1000 + DAY);
   const card = { node, child, detail: null, editing: false, busy: false, adopting: null };
   part(card, "withdraw").addEventListener("click", () => withdraw(card));
+  part(card, "withdraw-yes").addEventListener("click", () => {
+    askWithdrawal(card, false);
+    confirmWithdrawal(card);
+  });
+  part(card, "withdraw-no").addEventListener("click", () => {
+    askWithdrawal(card, false);
+    part(card, "withdraw").focus();
+  });
   part(card, "edit").addEventListener("click", () => toggleForm(card, !card.editing));
   part(card, "cancel").addEventListener("click", () => {
     toggleForm(card, false);
@@ -246,6 +257,8 @@ function render(card) {
   // Buttons: withdrawing whenever something is in force or waiting; the form otherwise.
   const withdrawButton = part(card, "withdraw");
   withdrawButton.hidden = !(now.active || consent.pending);
+  if (!now.active) askWithdrawal(card, false);
+  else if (!part(card, "withdraw-confirm").hidden) withdrawQuestion(card); // language switch
   const myProposal = consent.pending && (consent.pending.approvals || []).includes(state.guardianId);
   withdrawButton.textContent = now.active
     ? t("Retirer mon consentement", "Withdraw my consent")
@@ -545,7 +558,35 @@ function submit(card) {
   return act(card, part(card, "submit"), () => call("POST", path, { body }));
 }
 
+// An active consent: ask first, saying what withdrawing hides. A pending request (cancel or
+// decline) hides nothing: no question.
 function withdraw(card) {
+  if (card.busy) return undefined;
+  if (effective((card.detail || card.child).consent).active) {
+    askWithdrawal(card, true);
+    return undefined;
+  }
+  return confirmWithdrawal(card);
+}
+
+function askWithdrawal(card, open) {
+  const panel = part(card, "withdraw-confirm");
+  panel.hidden = !open;
+  part(card, "withdraw").setAttribute("aria-expanded", String(open));
+  if (!open) return;
+  withdrawQuestion(card);
+  part(card, "withdraw-question").focus();
+}
+
+function withdrawQuestion(card) {
+  const name = nameOf(card);
+  part(card, "withdraw-question").textContent = t(
+    `Retirer votre consentement pour ${name} ? Dès maintenant, les photos et vidéos où ${name} apparaît ne seront plus montrées aux familles (ou seulement avec son visage flouté) et disparaîtront des galeries. Si vous redonnez votre consentement plus tard, elles reviendront.`,
+    `Withdraw your consent for ${name}? From now on, the photos and videos in which ${name} appears will no longer be shown to families (or only with their face blurred) and will disappear from the galleries. If you give your consent again later, they will come back.`,
+  );
+}
+
+function confirmWithdrawal(card) {
   const path = `/api/family/children/${encodeURIComponent(card.child.child_id)}/consent/withdraw`;
   return act(card, part(card, "withdraw"), () => call("POST", path));
 }

@@ -2,10 +2,14 @@
 //
 // Everything comes from the family API (/api/family/...), which applies the publication gate on
 // every request: this page shows what it is given, nothing else. Media URLs are signed for a
-// few minutes; when one has expired (an image fails), the view is fetched again once.
+// few minutes (the policy in each URL says until when): the album's pages are fetched again
+// before the viewer shows an item whose URLs have expired or are about to, when the page comes
+// back to the foreground, and when an image fails; the viewer stays on the same item.
 
 const CSRF = { "x-pellicule-csrf": "1" };
 const PAGE = 60;
+const REFRESH_MARGIN_MS = 30 * 1000; // URLs that expire within this are fetched again first
+const ERROR_REFRESH_MS = 15 * 1000; // at most one refresh per image failure burst
 
 const EN = {
   skip: "Skip to content",
@@ -56,7 +60,12 @@ const french = {};
 let lang = localStorage.getItem("pellicule-lang") === "en" ? "en" : "fr";
 const m = () => MESSAGES[lang];
 
-const state = { albumId: null, items: [], cursor: null, downloads: false, index: -1, retried: false };
+const state = {
+  albumId: null, items: [], cursor: null, downloads: false, index: -1,
+  expiresAt: Infinity, // browser time (ms) when the first of the album's signed URLs expires
+  refreshing: null, // the refresh under way (a promise), if any
+  lastErrorRefresh: 0,
+};
 
 function applyLanguage() {
   document.documentElement.lang = lang;
@@ -139,10 +148,12 @@ async function showAlbums() {
     ]);
     const children = [];
     if (album.cover) {
-      children.push(element("img", {
+      const cover = element("img", {
         src: album.cover.url, alt: "", loading: "lazy",
         width: String(album.cover.width), height: String(album.cover.height),
-      }));
+      });
+      cover.addEventListener("error", () => { if (errorRefreshAllowed()) showAlbums(); });
+      children.push(cover);
     }
     children.push(label);
     list.append(element("li", {}, [element("a", { href: `#/album/${album.album_id}` }, children)]));
@@ -153,6 +164,7 @@ async function showAlbums() {
 
 // --- One album ---------------------------------------------------------------------------
 
+// One page of the album and when its signed URLs expire (browser time, ms), or null.
 async function fetchPage(albumId, cursor) {
   const query = new URLSearchParams({ limit: String(PAGE) });
   if (cursor) query.set("cursor", cursor);
@@ -165,7 +177,97 @@ async function fetchPage(albumId, cursor) {
     showStatus(m().failed);
     return null;
   }
-  return response.json();
+  const page = await response.json();
+  return { page, expires: expiresAt(page.items, response.headers.get("Date")) };
+}
+
+// --- Signed URLs -------------------------------------------------------------------------
+
+// The DateLessThan of a signed URL's policy (CloudFront's URL-safe base64), in seconds.
+function policyExpiry(url) {
+  try {
+    const params = new URL(url, window.location.href).searchParams;
+    if (params.has("Expires")) return Number(params.get("Expires"));
+    const policy = params.get("Policy");
+    if (!policy) return Infinity;
+    const json = JSON.parse(atob(policy.replace(/-/g, "+").replace(/_/g, "=").replace(/~/g, "/")));
+    return Number(json.Statement[0].Condition.DateLessThan["AWS:EpochTime"]) || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+// When the first URL of ``items`` expires, in browser time: the server's clock (its Date
+// header) may differ from the phone's.
+function expiresAt(items, serverDate) {
+  let earliest = Infinity;
+  for (const item of items) {
+    for (const rendition of Object.values(item.renditions || {})) {
+      if (rendition && rendition.url) earliest = Math.min(earliest, policyExpiry(rendition.url));
+    }
+  }
+  if (!Number.isFinite(earliest)) return Infinity;
+  const server = Date.parse(serverDate || "");
+  const skew = Number.isNaN(server) ? 0 : Date.now() - server;
+  return earliest * 1000 + skew;
+}
+
+function stale() {
+  return Date.now() > state.expiresAt - REFRESH_MARGIN_MS;
+}
+
+function errorRefreshAllowed() {
+  if (Date.now() - state.lastErrorRefresh < ERROR_REFRESH_MS) return false;
+  state.lastErrorRefresh = Date.now();
+  return true;
+}
+
+// Fetch again every page of the album shown so far (fresh signed URLs), redraw the grid and,
+// if the viewer is open, show the same item again. Resolves to false if the album is gone.
+function refreshUrls() {
+  if (state.refreshing) return state.refreshing;
+  state.refreshing = (async () => {
+    const albumId = state.albumId;
+    const wanted = state.items.length;
+    let items = [];
+    let cursor = null;
+    let expires = Infinity;
+    do {
+      const fetched = await fetchPage(albumId, cursor);
+      if (!fetched) return false;
+      items = items.concat(fetched.page.items);
+      cursor = fetched.page.next_cursor;
+      expires = Math.min(expires, fetched.expires);
+    } while (cursor && items.length < wanted);
+    if (albumId !== state.albumId) return false;
+    const shown = state.items[state.index];
+    const focused = document.activeElement && document.activeElement.closest("#grid button");
+    const focusedId = focused ? focused.dataset.mediaId : null;
+    state.items = items;
+    state.cursor = cursor;
+    state.expiresAt = expires;
+    renderGrid(0);
+    if (focusedId) {
+      const again = $("grid").querySelector(`button[data-media-id="${CSS.escape(focusedId)}"]`);
+      if (again) again.focus();
+    }
+    if (shown) {
+      const at = items.findIndex((item) => item.media_id === shown.media_id);
+      const dialog = $("lightbox");
+      if (at >= 0) {
+        state.index = at;
+        if (dialog.open) renderLightbox();
+      } else if (dialog.open) {
+        dialog.close(); // no longer shown to this family (a consent changed meanwhile)
+      }
+    }
+    return true;
+  })().finally(() => { state.refreshing = null; });
+  return state.refreshing;
+}
+
+function onMediaError() {
+  if (state.albumId && errorRefreshAllowed()) refreshUrls();
 }
 
 function thumbnail(item, index) {
@@ -176,7 +278,7 @@ function thumbnail(item, index) {
       src: source.url, alt: itemLabel(item), loading: "lazy",
       width: String(source.width), height: String(source.height),
     });
-    image.addEventListener("error", refreshOnce);
+    image.addEventListener("error", onMediaError);
     children.push(image);
   }
   if (item.kind === "video") children.push(element("span", { class: "badge", text: m().videoBadge }));
@@ -197,9 +299,11 @@ function renderGrid(fromIndex) {
 
 async function showAlbum(albumId) {
   $("albums-view").hidden = true;
-  const page = await fetchPage(albumId, null);
-  if (!page) return;
+  const fetched = await fetchPage(albumId, null);
+  if (!fetched) return;
+  const { page } = fetched;
   state.albumId = albumId;
+  state.expiresAt = fetched.expires;
   state.items = page.items;
   state.cursor = page.next_cursor;
   state.downloads = page.downloads;
@@ -211,21 +315,18 @@ async function showAlbum(albumId) {
 
 async function showMore() {
   if (!state.cursor) return;
-  const page = await fetchPage(state.albumId, state.cursor);
-  if (!page) return;
+  if (stale() && !(await refreshUrls())) return;
+  if (!state.cursor) return;
+  const fetched = await fetchPage(state.albumId, state.cursor);
+  if (!fetched) return;
+  const { page } = fetched;
+  state.expiresAt = Math.min(state.expiresAt, fetched.expires);
   const from = state.items.length;
   state.items = state.items.concat(page.items);
   state.cursor = page.next_cursor;
   renderGrid(from);
   const first = $("grid").querySelector(`[data-index="${from}"]`);
   if (first) first.focus();
-}
-
-// Signed URLs last a few minutes: an image that fails is most likely an expired one.
-function refreshOnce() {
-  if (state.retried) return;
-  state.retried = true;
-  route();
 }
 
 // --- Lightbox ----------------------------------------------------------------------------
@@ -237,12 +338,14 @@ function renderLightbox() {
   if (item.kind === "video" && item.renditions.video) {
     const video = element("video", { controls: "", preload: "metadata", playsinline: "" });
     if (item.renditions.poster) video.poster = item.renditions.poster.url;
-    video.append(element("source", { src: item.renditions.video.url, type: item.renditions.video.type }));
+    const source = element("source", { src: item.renditions.video.url, type: item.renditions.video.type });
+    source.addEventListener("error", onMediaError);
+    video.append(source);
     stage.append(video);
   } else {
     const web = item.renditions.web || item.renditions.thumb;
     const image = element("img", { src: web.url, alt: itemLabel(item) });
-    image.addEventListener("error", refreshOnce);
+    image.addEventListener("error", onMediaError);
     stage.append(image);
   }
   $("lightbox-title").textContent = itemLabel(item);
@@ -253,18 +356,29 @@ function renderLightbox() {
   $("download").hidden = !state.downloads;
 }
 
-function openLightbox(index) {
-  state.index = index;
+// The index of item ``mediaId`` once the URLs are fresh (fetched again if they expire soon);
+// -1 if it is no longer shown.
+async function freshIndex(mediaId) {
+  if (stale()) await refreshUrls();
+  return state.items.findIndex((item) => item.media_id === mediaId);
+}
+
+async function openLightbox(index) {
+  const at = await freshIndex(state.items[index].media_id);
+  if (at < 0) return;
+  state.index = at;
   renderLightbox();
   const dialog = $("lightbox");
   if (!dialog.open) dialog.showModal();
   $("close").focus();
 }
 
-function step(delta) {
-  const target = state.index + delta;
-  if (target < 0 || target >= state.items.length) return;
-  state.index = target;
+async function step(delta) {
+  const target = state.items[state.index + delta];
+  if (!target) return;
+  const at = await freshIndex(target.media_id);
+  if (at < 0) return;
+  state.index = at;
   renderLightbox();
 }
 
@@ -332,7 +446,11 @@ async function start() {
   const me = await response.json();
   $("centre-name").textContent = me.tenant_name || "";
   if (me.kind !== "guardian") return showStatus(m().staffOnly);
-  window.addEventListener("hashchange", () => { state.retried = false; route(); });
+  window.addEventListener("hashchange", () => route());
+  // A phone put away for a while: fresh URLs when the page comes back.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && !$("album-view").hidden && state.albumId && stale()) refreshUrls();
+  });
   await route();
 }
 

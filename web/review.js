@@ -17,6 +17,8 @@ const EN = {
   queueTitle: "Waiting for review",
   loading: "Loading…",
   queueEmpty: "Nothing to review for now.",
+  hiddenTitle: "Hidden from families",
+  hiddenHelp: "Open one to publish it again.",
   gateTitle: "Who could see this photo",
   canvasHelp:
     "To blur a face, draw a box over it with the mouse or a finger. With the keyboard: " +
@@ -56,6 +58,7 @@ const state = {
   groups: new Map(),
   albums: new Map(),
   queue: [],
+  hidden: [], // hidden items (GET /api/admin/queue), a director may publish them again
   thumbs: new Map(), // media_id -> signed thumbnail URL
   item: null, // GET /api/gallery/media/<id>
   gate: null, // the gate preview of the selected item (queue / admin answers)
@@ -117,6 +120,11 @@ function stateName(value) {
     case "ready": return t("En attente de validation", "Waiting for review");
     case "published": return t("Publiée", "Published");
     case "hidden": return t("Retirée (non visible des familles)", "Unpublished (not visible to families)");
+    case "hidden:gate":
+      return t("Masquée : un consentement ne le permet plus (elle reviendra seule s'il est redonné)",
+        "Hidden: a consent no longer allows it (it comes back by itself if the consent is given again)");
+    case "hidden:director": return t("Retirée par la direction (non visible des familles)",
+      "Unpublished by the director (not visible to families)");
     case "rejected": return t("Refusée", "Rejected");
     default: return t("En cours de traitement", "Being processed");
   }
@@ -140,12 +148,21 @@ async function loadThumbs(items) {
 }
 
 async function loadQueue() {
-  const { items } = await call("GET", "/api/admin/queue");
+  const { items, hidden } = await call("GET", "/api/admin/queue");
   state.queue = items;
-  await loadThumbs(items);
-  const current = state.item && items.find((i) => i.media_id === state.item.media_id);
-  if (current) state.gate = current.gate;
+  state.hidden = hidden || [];
+  await loadThumbs([...items, ...state.hidden]);
+  const current = state.item && listed(state.item.media_id);
+  if (current) {
+    state.gate = current.gate;
+    state.item.hidden_by = current.hidden_by;
+  }
   renderQueue();
+}
+
+// The queue's or the hidden list's entry for an item (its gate preview), if any.
+function listed(mediaId) {
+  return state.queue.find((i) => i.media_id === mediaId) || state.hidden.find((i) => i.media_id === mediaId);
 }
 
 function tagLine(item) {
@@ -159,10 +176,21 @@ function tagLine(item) {
 
 function renderQueue() {
   $("queue-loading").hidden = true;
-  const list = $("queue");
+  renderList($("queue"), state.queue);
+  renderList($("hidden-queue"), state.hidden);
+  const count = state.queue.length;
+  $("queue-count").textContent = count ? `(${count})` : "";
+  $("queue-empty").hidden = count > 0;
+  const hidden = state.hidden.length;
+  $("hidden-title").hidden = hidden === 0;
+  $("hidden-help").hidden = hidden === 0;
+  $("hidden-count").textContent = hidden ? `(${hidden})` : "";
+}
+
+function renderList(list, items) {
   list.replaceChildren();
   const selectedId = state.item && state.item.media_id;
-  state.queue.forEach((item, index) => {
+  items.forEach((item, index) => {
     const audience = defaultAudience(item.album_id);
     const decision = item.gate[audience];
     const thumb = state.thumbs.get(item.media_id);
@@ -176,6 +204,8 @@ function renderQueue() {
     }
     children.push(element("span", { class: "queue-text" }, [
       element("span", { class: "queue-title", text: itemTitle(item, index + 1) }),
+      ...(item.state === "hidden"
+        ? [element("span", { class: "queue-state", text: stateName(`hidden:${item.hidden_by}`) })] : []),
       element("span", { class: "queue-tags", text: tagLine(item) }),
       element("span", {
         class: `queue-gate ${decision ? decision.visibility : ""}`,
@@ -190,9 +220,6 @@ function renderQueue() {
     }, children);
     list.append(element("li", {}, [link]));
   });
-  const count = state.queue.length;
-  $("queue-count").textContent = count ? `(${count})` : "";
-  $("queue-empty").hidden = count > 0;
 }
 
 // --- The selected item -----------------------------------------------------------------------
@@ -203,8 +230,9 @@ async function select(mediaId, { focus = true } = {}) {
   $("blur-status").textContent = "";
   const item = await call("GET", `/api/gallery/media/${encodeURIComponent(mediaId)}`);
   state.item = item;
-  const queued = state.queue.find((i) => i.media_id === mediaId);
+  const queued = listed(mediaId);
   state.gate = queued ? queued.gate : null;
+  item.hidden_by = queued ? queued.hidden_by : null;
   state.selected = new Set(item.tagged_child_ids);
   state.noChild = item.no_identifiable_child;
   state.audiences = null; // the album's default until changed
@@ -234,8 +262,9 @@ function renderItem() {
   const item = state.item;
   if (!item) return;
   $("item-title").textContent = itemTitle(item);
+  const named = item.state === "hidden" && item.hidden_by ? `hidden:${item.hidden_by}` : item.state;
   $("item-state").textContent = item.state === "rejected" && item.rejection_reason
-    ? `${stateName(item.state)} : ${item.rejection_reason}` : stateName(item.state);
+    ? `${stateName(item.state)} : ${item.rejection_reason}` : stateName(named);
   renderGate();
   renderPhoto();
   renderChips();
@@ -361,12 +390,15 @@ function applyView(view) {
   item.state = view.state;
   item.published_audiences = view.published_audiences;
   item.rejection_reason = view.rejection_reason;
+  item.hidden_by = view.hidden_by;
   state.gate = view.gate;
   const index = state.queue.findIndex((i) => i.media_id === view.media_id);
   if (index >= 0) {
     if (view.state === "ready") state.queue[index] = view;
     else state.queue.splice(index, 1);
   }
+  state.hidden = state.hidden.filter((i) => i.media_id !== view.media_id);
+  if (view.state === "hidden") state.hidden.unshift(view);
   markTagsDirty();
   renderQueue();
 }

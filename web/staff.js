@@ -52,6 +52,7 @@ const STATES = {
   failed: ["Échec", "Failed"],
 };
 const BUSY = new Set(["uploading", "processing"]);
+const REVIEWABLE = new Set(["ready", "published", "hidden"]);
 const POLL_MS = 3000;
 
 const $ = (id) => document.getElementById(id);
@@ -191,6 +192,14 @@ function itemCard(item) {
     }));
   } else if (item.state === "rejected" && item.rejection_reason) {
     caption.push(element("span", { class: "reason", text: pickText(item.rejection_reason) }));
+  }
+  if (REVIEWABLE.has(item.state)) {
+    // Tagging, blurring and the decision (publishing a hidden item again) are on the review page.
+    caption.push(element("a", {
+      class: "open",
+      href: `/review.html#/media/${encodeURIComponent(item.media_id)}`,
+      text: item.state === "hidden" ? t("Ouvrir pour republier", "Open to publish again") : t("Ouvrir", "Open"),
+    }));
   }
   return element("li", { "data-media-id": item.media_id, "data-state": item.state, class: `item state-${item.state}` }, [
     element("figure", {}, [...children, element("figcaption", {}, caption)]),

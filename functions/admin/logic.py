@@ -1065,10 +1065,21 @@ def media_view(media: Media, at: float) -> dict[str, Any]:
         "has_blurred_variant": bool(media.blurred and media.blurred.as_dict()),
         "published_audiences": sorted(media.published_audiences or ()),
         "rejection_reason": media.rejection_reason,
+        # hidden: "gate" (no audience may see it now; back by itself when consents allow it)
+        # or "director" (taken down by hand); null otherwise.
+        "hidden_by": _hidden_by(media),
         "uploaded_by": media.uploaded_by,
         "version": int(media.version or 0),
         "gate": _preview(media, at),
     }
+
+
+def _hidden_by(media: Media) -> str | None:
+    if media.state != "hidden":
+        return None
+    if media.hidden_by == publication.HIDDEN_BY_GATE:
+        return publication.HIDDEN_BY_GATE
+    return publication.HIDDEN_BY_DIRECTOR
 
 
 CHANGED = "L'élément a changé ; rechargez. / The item changed; please reload."
@@ -1169,6 +1180,13 @@ def set_tags(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[
             Media.blurred_child_ids.set(blurred_left)
             if blurred_left
             else Media.blurred_child_ids.remove(),
+            # An item the gate hid and whose children then changed is not put back by the
+            # gate alone: a director publishes it again (nothing reaches families unvalidated).
+            *(
+                (Media.hidden_by.set(publication.HIDDEN_BY_DIRECTOR),)
+                if media.state == "hidden"
+                else ()
+            ),
         ),
         at=clock.now(),
         also=tag_writes,
@@ -1177,13 +1195,21 @@ def set_tags(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[
 
 
 def validation_queue(principal: Principal) -> dict[str, Any]:
-    """Processed items waiting for a decision, oldest first, with the gate's preview."""
+    """Processed items waiting for a decision, oldest first, with the gate's preview; and the
+    hidden items (by the gate or by a director), most recently hidden first, which a director
+    may publish again."""
     if not principal.is_staff:
         raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
     now = clock.now()
-    waiting = [m for m in _list(Media, principal.tenant_id, "MEDIA#") if m.state == "ready"]
+    items = _list(Media, principal.tenant_id, "MEDIA#")
+    waiting = [m for m in items if m.state == "ready"]
     waiting.sort(key=lambda m: (m.created_at, m.media_id))
-    return {"items": [media_view(m, now) for m in waiting[:PAGE]]}
+    hidden = [m for m in items if m.state == "hidden"]
+    hidden.sort(key=lambda m: (-int(m.updated_at or 0), m.media_id))
+    return {
+        "items": [media_view(m, now) for m in waiting[:PAGE]],
+        "hidden": [media_view(m, now) for m in hidden[:PAGE]],
+    }
 
 
 def _default_audiences(tenant_id: str, media: Media) -> list[str]:
@@ -1228,6 +1254,7 @@ def _reject(principal: Principal, media: Media, body: dict[str, Any]) -> dict[st
         {"decision": "rejected"},
         (
             Media.state.set("rejected"),
+            Media.hidden_by.remove(),
             Media.rejection_reason.set(reason),
             Media.reviewed_by.set(principal.principal_id),
             Media.reviewed_at.set(now),
@@ -1282,6 +1309,7 @@ def publish(
         },
         (
             Media.state.set("published"),
+            Media.hidden_by.remove(),
             Media.published_audiences.set(set(allowed)),
             Media.published_at.set(int(now)),
             Media.reviewed_by.set(principal.principal_id),
@@ -1307,7 +1335,7 @@ def unpublish(principal: Principal, media_id: str, body: dict[str, Any]) -> dict
         media,
         "unpublication",
         {"reason": "director"},
-        (Media.state.set("hidden"),),
+        (Media.state.set("hidden"), Media.hidden_by.set(publication.HIDDEN_BY_DIRECTOR)),
         at=now,
     )
     return media_view(media, now)

@@ -398,7 +398,8 @@ def _ingest_prefixes(tenant_id: str) -> list[str]:
 def _lapsed(context: Context) -> None:
     """Published items whose served copies no longer match the gate (consents lapsed by
     themselves, a child moved to another group, an album's group changed): reconciled; those
-    no audience may see any more are hidden."""
+    no audience may see any more are hidden; items the gate hid that an audience may see
+    again (a consent that starts later, given back) are published again."""
     tenant_id, now = context.tenant_id, context.now
     pk = tenant_pk(tenant_id)
     albums = {a.album_id: a for a in Album.query(pk, Album.sk.startswith("ALBUM#"))}
@@ -408,7 +409,10 @@ def _lapsed(context: Context) -> None:
         for record in Consent.query(pk, Consent.sk.startswith("CONSENT#"))
     }
     for media in Media.query(
-        pk, Media.sk.startswith("MEDIA#"), filter_condition=Media.state == publication.PUBLISHED
+        pk,
+        Media.sk.startswith("MEDIA#"),
+        filter_condition=(Media.state == publication.PUBLISHED)
+        | ((Media.state == publication.HIDDEN) & (Media.hidden_by == publication.HIDDEN_BY_GATE)),
     ):
         context.check()
         tagged = media.tagged_child_ids or set()
@@ -420,6 +424,8 @@ def _lapsed(context: Context) -> None:
         outcome = publication.reconcile(tenant_id, media.media_id, reason="purge", at=now)
         if outcome.outcome == "hidden":
             context.tally.add(items_hidden=1)
+        elif outcome.outcome == "restored":
+            context.tally.add(items_restored=1)
         elif outcome.outcome != "unchanged":
             context.tally.add(items_reconciled=1)
 

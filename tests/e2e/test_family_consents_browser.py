@@ -56,6 +56,14 @@ def card_status(page: Any, child_id: str, expected: str) -> str:
         raise AssertionError(f"status {status.inner_text()!r}, expected {expected!r}") from None
 
 
+def confirm_question(page: Any, child_id: str) -> str:
+    """The withdrawal confirmation of the child's card, once shown (with the focus on it)."""
+    panel = card(page, child_id).locator('[data-part="withdraw-confirm"]')
+    panel.wait_for(state="visible")
+    assert page.evaluate("document.activeElement.dataset.part") == "withdraw-question"
+    return str(panel.locator('[data-part="withdraw-question"]').inner_text())
+
+
 def _labels(form: Any) -> list[str]:
     """The texts of the audience and media-kind boxes' labels, in the page's order."""
     return [
@@ -162,6 +170,11 @@ def test_a_parent_gives_then_withdraws_with_the_keyboard_and_the_gallery_follows
     # (the focus is visible: a real outline)
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("", "none")
+    page.keyboard.press("Enter")
+    # ...it asks once, saying what it hides; the next Tab reaches "Oui"
+    assert "ne seront plus montrées" in confirm_question(page, noah)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.part") == "withdraw-yes"
     page.keyboard.press("Enter")
 
     # Then the page says so at once, in its live region, and offers to give consent again
@@ -282,6 +295,7 @@ def test_a_widening_waits_for_the_other_guardian_who_accepts_it_from_the_page(
         # And either guardian restricts at once: the first one withdraws, one click
         open_consents(page, runtime)
         lea_card.locator('[data-part="withdraw"]').click()
+        lea_card.locator('[data-part="withdraw-yes"]').click()
         card_status(page, lea, "Consentement retiré")
         assert problems == []
         # (the simulated stale text's 409 is logged by Chromium as a failed load, nothing else)
@@ -329,3 +343,105 @@ def test_a_parent_asks_for_the_erasure_of_their_childs_images(
     assert "au plus tard le" in card(page, noah).locator('[data-part="erasure-state"]').inner_text()
     assert card(page, noah).locator('[data-part="erasure-form"]').is_hidden()
     assert problems == []
+
+
+def test_withdrawing_asks_first_on_a_phone_and_consent_given_again_brings_the_photo_back(
+    runtime: LocalRuntime, browser: Any
+) -> None:
+    """Issue 13, item 7: withdrawing is never one stray tap (a confirmation that says what it
+    hides, at 390x844); giving consent again brings back the photos the withdrawal hid."""
+    from tests.e2e.journeys import centre_with_noah_consenting
+
+    centre = centre_with_noah_consenting(runtime)
+    noah = centre.children["noah"]
+    parent = centre.families["g3"]
+    media_id = _published_photo(runtime, centre)
+
+    def album_items() -> list[str]:
+        read = _call(runtime, parent.session, "GET", f"/api/family/albums/{centre.album_id}")
+        return [i["media_id"] for i in read.json()["items"]] if read.status_code == 200 else []
+
+    def status_of_consent() -> str:
+        read = _call(runtime, parent.session, "GET", f"/api/family/children/{noah}/consent")
+        return str(read.json()["consent"]["status"])
+
+    wait_for(lambda: album_items() == [media_id], timeout=60)
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": 390, "height": 844}, has_touch=True
+    )
+    try:
+        signed_in(context, runtime, parent.session)
+        page = context.new_page()
+        problems = watched(page)
+        open_consents(page, runtime)
+        noah_card = card(page, noah)
+        withdraw = noah_card.locator('[data-part="withdraw"]')
+        panel = noah_card.locator('[data-part="withdraw-confirm"]')
+        assert panel.is_hidden()
+
+        # When the parent taps "Retirer mon consentement"
+        withdraw.tap()
+        # Then nothing is withdrawn yet: the page asks, saying what will be hidden
+        question = confirm_question(page, noah)
+        assert "Retirer votre consentement pour Noah X. ?" in question
+        assert "ne seront plus montrées aux familles" in question
+        assert "elles reviendront" in question
+        assert status_of_consent() == "active"
+        yes = panel.locator('[data-part="withdraw-yes"]')
+        no = panel.locator('[data-part="withdraw-no"]')
+        assert yes.inner_text() == "Oui, retirer mon consentement"
+        assert no.inner_text() == "Non, garder mon accord"
+        # ...both answers fit the phone's width and are big enough to tap
+        for button in (yes, no):
+            box = button.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 390
+            assert box["height"] >= 44
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        # When they answer "Non": nothing changes, the question folds away
+        no.tap()
+        assert panel.is_hidden()
+        assert status_of_consent() == "active"
+        assert page.evaluate("document.activeElement.dataset.part") == "withdraw"
+        assert album_items() == [media_id]
+
+        # When they tap again and confirm: the consent is withdrawn, the photo is hidden
+        withdraw.tap()
+        confirm_question(page, noah)
+        panel.locator('[data-part="withdraw-yes"]').tap()
+        card_status(page, noah, "Consentement retiré pour Noah X.")
+        assert panel.is_hidden()
+        assert status_of_consent() == "withdrawn"
+        assert album_items() == []
+
+        def item_state() -> str:
+            read = _call(runtime, centre.director, "GET", f"/api/gallery/media/{media_id}")
+            return str(read.json()["state"])
+
+        wait_for(lambda: item_state() == "hidden", timeout=60)  # the stream hid it
+
+        # When they give consent again from the same page (no question: giving is one form)
+        form = noah_card.locator("form")
+        form.get_by_label("Les familles du groupe de mon enfant").check()
+        form.get_by_label("Photos").check()
+        form.get_by_label("J'ai lu ce texte").check()
+        form.locator('[data-part="submit"]').click()
+        card_status(page, noah, "votre accord pour Noah X. est actif")
+
+        # Then the photo comes back to the family, through the gate and the served copies
+        wait_for(lambda: item_state() == "published", timeout=60)
+        wait_for(lambda: album_items() == [media_id], timeout=60)
+        page.goto(f"{runtime.base_url}/gallery.html#/album/{centre.album_id}")
+        page.locator(f'#grid button[data-media-id="{media_id}"]').wait_for(state="visible")
+        wait_for(
+            lambda: page.evaluate(
+                "[...document.querySelectorAll('#grid img')]"
+                ".every(i => i.complete && i.naturalWidth > 0)"
+            ),
+            timeout=30,
+        )
+        assert problems == []
+    finally:
+        context.close()

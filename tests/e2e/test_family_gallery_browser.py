@@ -181,3 +181,104 @@ def test_the_gallery_without_a_session_goes_to_sign_in(runtime: LocalRuntime, co
     page.goto(f"{runtime.base_url}/gallery.html")
     page.wait_for_url(f"{runtime.base_url}/login.html")
     assert requests.get(f"{runtime.base_url}/gallery.html", timeout=30).status_code == 200
+
+
+def test_on_a_phone_thumbnails_are_square_and_the_viewer_outlives_its_signed_urls(
+    runtime: LocalRuntime, browser: Any
+) -> None:
+    """Issue 13, item 8, at 390x844: square thumbnails; a photo opened after its signed URLs
+    expired (or were about to) is fetched again, and the viewer stays on the same item."""
+    from pellicule import clock
+    from tests.e2e.browsing import sign_in
+
+    centre = centre_with_noah_consenting(runtime)
+    first = _published_photo(runtime, centre)
+    second = _published_photo(runtime, centre)
+    family = centre.families["g3"].session  # Noah's guardian
+
+    def served_both() -> bool:
+        read = _call(runtime, family, "GET", f"/api/family/albums/{centre.album_id}")
+        return read.status_code == 200 and len(read.json()["items"]) == 2
+
+    wait_for(served_both, timeout=60)
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": 390, "height": 844}, has_touch=True
+    )
+    gateway = runtime.gateway
+    checking_clock = gateway.clock
+    shifted = 0
+    try:
+        sign_in(context, runtime, family)
+        page = context.new_page()
+        page.clock.install()  # the phone's clock, moved forward below
+        problems: list[str] = []
+        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        album_reads: list[str] = []
+        page.on(
+            "request",
+            lambda r: album_reads.append(r.url) if "/api/family/albums/" in r.url else None,
+        )
+        page.goto(f"{runtime.base_url}/gallery.html#/album/{centre.album_id}")
+        grid = page.locator("#grid button")
+        grid.nth(1).wait_for(state="visible")
+        wait_for(
+            lambda: page.evaluate(
+                "[...document.querySelectorAll('#grid img')]"
+                ".every(i => i.complete && i.naturalWidth > 0)"
+            ),
+            timeout=30,
+        )
+        order = [grid.nth(i).get_attribute("data-media-id") for i in range(2)]
+        assert set(order) == {first, second}
+
+        # The grid: square thumbnails, several per row, nothing wider than the phone
+        for i in range(2):
+            for part in (grid.nth(i), grid.nth(i).locator("img")):
+                box = part.bounding_box()
+                assert box is not None
+                assert abs(box["width"] - box["height"]) <= 1, box
+                assert 100 <= box["width"] <= 200, box
+        rows = {round(grid.nth(i).bounding_box()["y"]) for i in range(2)}  # type: ignore[index]
+        assert len(rows) == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        # When the parent opens a photo five minutes after the album loaded (the signed URLs
+        # are about to expire)
+        loaded_src = page.evaluate("document.querySelector('#grid img').src")
+        reads = len(album_reads)
+        page.clock.fast_forward("05:00")
+        grid.first.tap()
+        dialog = page.locator("#lightbox")
+        dialog.wait_for(state="visible")
+        # Then the album is fetched again first and the photo shows (fresh URLs)
+        wait_for(
+            lambda: page.evaluate("document.querySelector('#stage img')?.naturalWidth > 0"),
+            timeout=30,
+        )
+        assert len(album_reads) > reads
+        assert page.evaluate("document.querySelector('#grid img').src") != loaded_src
+        assert "1 sur 2" in page.locator("#lightbox-caption").inner_text()
+
+        # When the URLs the viewer holds expire without the phone noticing (its clock is
+        # behind the CDN's), the next photo fails to load...
+        shifted = 400
+        clock.advance(shifted)  # the product signs from its own clock
+        gateway.clock = lambda: checking_clock() + shifted  # the CDN checks from "now"
+        reads = len(album_reads)
+        page.locator("#next").tap()
+        # ...then the viewer fetches the album again and shows the same (second) item
+        wait_for(
+            lambda: page.evaluate("document.querySelector('#stage img')?.naturalWidth > 0"),
+            timeout=30,
+        )
+        assert len(album_reads) > reads
+        assert "2 sur 2" in page.locator("#lightbox-caption").inner_text()
+        assert dialog.is_visible()
+        # (the expired URL's 403 is logged by Chromium as a failed load: the only message)
+        assert problems
+        assert all("403" in problem for problem in problems), problems
+    finally:
+        gateway.clock = checking_clock
+        clock.advance(-shifted)
+        context.close()

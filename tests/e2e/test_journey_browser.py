@@ -196,6 +196,9 @@ def test_upload_tag_validate_view_withdraw(
         card.wait_for(state="visible")
         screenshot(consents, "7-parent-consents", full_page=True)
         card.locator('[data-part="withdraw"]').click()
+        # ...the page asks once, saying what it hides
+        card.locator('[data-part="withdraw-confirm"]').wait_for(state="visible")
+        card.locator('[data-part="withdraw-yes"]').click()
         wait_for(lambda: "retiré" in card.locator('[data-part="summary"]').inner_text().lower())
         assert consents_problems == []
 

@@ -313,3 +313,83 @@ def test_the_animator_cannot_decide_and_the_director_can_reject(
     page.locator("#sign-out").click()
     page.wait_for_url(f"{runtime.base_url}/login.html")
     assert page.request.get(f"{runtime.base_url}/api/admin/queue").status == 401
+
+
+def test_the_director_finds_a_hidden_item_and_publishes_it_again(
+    runtime: LocalRuntime, browser: Any, contexts: list[Any]
+) -> None:
+    """Issue 13, item 7: a hidden item is listed on the review page with why it is hidden,
+    opens, and the director publishes it again; the family sees it again."""
+    from tests.e2e.journeys import published_photo
+    from tests.integration.scenario import consent_text_hash
+
+    centre = _centre_with_noah_consenting(runtime)
+    gate_hidden = published_photo(runtime, centre)
+    taken_down = published_photo(runtime, centre)
+    family = centre.families["g3"].session
+
+    def album_items() -> set[str]:
+        read = _call(runtime, family, "GET", f"/api/family/albums/{centre.album_id}")
+        return {i["media_id"] for i in read.json()["items"]} if read.status_code == 200 else set()
+
+    wait_for(lambda: album_items() == {gate_hidden, taken_down}, timeout=60)
+    # Given one item taken down by the director, and (Noah's consent then withdrawn) the other
+    # hidden by the gate
+    down = _call(runtime, centre.director, "POST", f"/api/admin/media/{taken_down}/unpublish")
+    assert down.status_code == 200, down.text
+    gone = _call(
+        runtime, family, "POST", f"/api/family/children/{centre.children['noah']}/consent/withdraw"
+    )
+    assert gone.status_code == 200, gone.text
+    wait_for(lambda: _item(runtime, centre, gate_hidden)["state"] == "hidden", timeout=60)
+
+    # When the director opens the review page on a phone
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    contexts.append(context)
+    sign_in(context, runtime, centre.director)
+    page, problems = _page(context)
+    page.goto(f"{runtime.base_url}/review.html")
+    # Then both are listed under "Masquées aux familles", each with why
+    hidden_list = page.locator("#hidden-queue")
+    hidden_list.locator(f'a[data-media-id="{taken_down}"]').wait_for(state="visible")
+    assert page.locator("#hidden-title").is_visible()
+    assert "Masquées aux familles" in page.locator("#hidden-title").inner_text()
+    gate_entry = hidden_list.locator(f'a[data-media-id="{gate_hidden}"]')
+    assert "un consentement ne le permet plus" in gate_entry.inner_text()
+    down_entry = hidden_list.locator(f'a[data-media-id="{taken_down}"]')
+    assert "Retirée par la direction" in down_entry.inner_text()
+
+    # When Noah's guardian gives consent again: the item the gate hid comes back by itself,
+    # the one the director took down does not
+    again = _call(
+        runtime,
+        family,
+        "POST",
+        f"/api/family/children/{centre.children['noah']}/consent",
+        {
+            "audiences": ["families_of_group"],
+            "media_kinds": ["photo"],
+            "text_sha256": consent_text_hash(),
+        },
+    )
+    assert again.status_code == 200, again.text
+    wait_for(lambda: album_items() == {gate_hidden}, timeout=60)
+    assert _item(runtime, centre, taken_down)["state"] == "hidden"
+    page.reload()
+    down_entry.wait_for(state="visible")
+    assert gate_entry.count() == 0
+
+    # When the director opens the one they took down and publishes it again
+    down_entry.click()
+    page.locator("#item").wait_for(state="visible")
+    assert "Retirée par la direction" in page.locator("#item-state").inner_text()
+    publish = page.locator("#publish")
+    assert publish.is_visible()
+    publish.click()
+    wait_for(lambda: "publiée pour" in page.locator("#status").inner_text(), timeout=30)
+    # Then it leaves the hidden list and the family sees it again
+    wait_for(lambda: down_entry.count() == 0)
+    assert page.locator("#hidden-title").is_hidden()
+    assert "Publiée" in page.locator("#item-state").inner_text()
+    wait_for(lambda: album_items() == {gate_hidden, taken_down}, timeout=60)
+    assert problems == []

@@ -315,6 +315,156 @@ def test_withdrawal_deletes_served_copies_and_invalidates_them(aws: Aws, centre:
     assert media(centre, media_id).serialize() == before
 
 
+def withdraw_and_propagate(centre: Scenario, who: str, child: str) -> None:
+    """A guardian withdraws, and the stream delivers the history entry."""
+    from functions.revocation.handler import handler
+
+    centre.ok(centre.family(who, "POST", f"children/{centre.children[child]}/consent/withdraw"))
+    result = handler(stream_event(("INSERT", latest_consent_event(centre, child), None)), None)
+    assert result == {"batchItemFailures": []}
+
+
+def give_and_propagate(centre: Scenario, who: str, child: str, audiences: list[str]) -> None:
+    """A guardian gives consent, and the stream delivers the history entry."""
+    from functions.revocation.handler import handler
+
+    centre.ok(give(centre, who, child, audiences))
+    result = handler(stream_event(("INSERT", latest_consent_event(centre, child), None)), None)
+    assert result == {"batchItemFailures": []}
+
+
+def test_consent_given_again_brings_the_items_back(aws: Aws, centre: Scenario) -> None:
+    """Issue 13, item 7: restoring a consent restores what its withdrawal hid, through the
+    gate and the same reconciliation."""
+    from pellicule import audit
+
+    # Given a photo of Noah published to his group, seen by the families of the group
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    assert [i["media_id"] for i in centre.ok(family_album(centre, "g3"))["items"]] == [media_id]
+    # When Noah's guardian withdraws: the item is hidden by the gate, its copies gone
+    withdraw_and_propagate(centre, "g3", "noah")
+    assert media(centre, media_id).state == "hidden"
+    assert family_album(centre, "g3")["statusCode"] == 404
+    hidden = centre.ok(centre.admin("GET", "queue"))["hidden"]
+    assert [(i["media_id"], i["hidden_by"]) for i in hidden] == [(media_id, "gate")]
+    # When the guardian gives consent again (and the stream delivers it)
+    give_and_propagate(centre, "g3", "noah", [GROUP])
+    # Then the item is published again with fresh served copies, and both families of the
+    # group see it again, clean, through the read-path gate
+    item = media(centre, media_id)
+    assert item.state == "published"
+    assert item.hidden_by is None
+    copies = served_keys(centre, media_id)
+    assert copies
+    for key in copies:
+        assert object_versions(aws, key)
+    for who in ("g3", "g1"):
+        album = centre.ok(family_album(centre, who))
+        assert [i["media_id"] for i in album["items"]] == [media_id]
+        assert album["items"][0]["blurred"] is False
+        assert "web" in album["items"][0]["renditions"]
+    assert family_album(centre, "g4")["statusCode"] == 404  # another group: still nothing
+    assert centre.ok(centre.admin("GET", "queue"))["hidden"] == []
+    restored = [
+        r
+        for r in audit.export_rows(centre.tenant_id)
+        if r["action"] == "publication" and r["actor"] == "system:revocation"
+    ]
+    assert len(restored) == 1
+
+
+def test_consent_given_again_for_another_audience_keeps_the_item_hidden(
+    aws: Aws, centre: Scenario
+) -> None:
+    """Only the gate brings an item back: a consent that does not cover the audiences the
+    item was published to leaves it hidden."""
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    withdraw_and_propagate(centre, "g3", "noah")
+    give_and_propagate(centre, "g3", "noah", ["public_communication"])
+    assert media(centre, media_id).state == "hidden"
+    assert served_keys(centre, media_id) == []
+    assert family_album(centre, "g3")["statusCode"] == 404
+
+
+def test_an_item_the_director_took_down_stays_down_when_consent_is_given_again(
+    aws: Aws, centre: Scenario
+) -> None:
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    old_image = media(centre, media_id).serialize()
+    centre.ok(centre.admin("POST", f"media/{media_id}/unpublish"))
+    propagate(centre, media_id, old_image)
+    withdraw_and_propagate(centre, "g3", "noah")
+    give_and_propagate(centre, "g3", "noah", [GROUP])
+    assert media(centre, media_id).state == "hidden"
+    assert served_keys(centre, media_id) == []
+    assert family_album(centre, "g3")["statusCode"] == 404
+    hidden = centre.ok(centre.admin("GET", "queue"))["hidden"]
+    assert [(i["media_id"], i["hidden_by"]) for i in hidden] == [(media_id, "director")]
+
+
+def test_an_item_retagged_while_hidden_waits_for_the_director(aws: Aws, centre: Scenario) -> None:
+    """Nothing reaches families unvalidated: an animator's edit of a hidden item is not
+    published by the gate alone."""
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    withdraw_and_propagate(centre, "g3", "noah")
+    # When an animator marks it "no identifiable child" (the gate would allow it)
+    centre.ok(
+        centre.admin(
+            "PUT",
+            f"media/{media_id}/tags",
+            {"no_identifiable_child": True},
+            session=centre.animator,
+        )
+    )
+    # Then no reconciliation (the stream's or the purge's) puts it back: a director decides
+    from pellicule import publication
+
+    assert publication.reconcile(centre.tenant_id, media_id, reason="purge").outcome == (
+        "unchanged"
+    )
+    assert media(centre, media_id).state == "hidden"
+    assert family_album(centre, "g1")["statusCode"] == 404
+
+
+def test_the_director_publishes_a_hidden_item_again(aws: Aws, centre: Scenario) -> None:
+    """Issue 13, item 7: a hidden item is listed for review and a director re-publishes it."""
+    media_id = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, media_id, "noah"))
+    centre.ok(approve(centre, media_id))
+    withdraw_and_propagate(centre, "g3", "noah")
+    # Given the item hidden, then found to show no identifiable child after all
+    centre.ok(centre.admin("PUT", f"media/{media_id}/tags", {"no_identifiable_child": True}))
+    [listed] = centre.ok(centre.admin("GET", "queue", session=centre.animator))["hidden"]
+    assert listed["media_id"] == media_id
+    assert listed["gate"][GROUP]["visibility"] == "clean"
+    # An animator may not publish it; the director may
+    assert (
+        centre.admin("POST", f"media/{media_id}/publish", {}, session=centre.animator)["statusCode"]
+        == 403
+    )
+    before = media(centre, media_id).serialize()
+    view = centre.ok(centre.admin("POST", f"media/{media_id}/publish", {"audiences": [GROUP]}))
+    assert view["state"] == "published"
+    assert view["hidden_by"] is None
+    propagate(centre, media_id, before)
+    album = centre.ok(family_album(centre, "g1"))
+    assert [i["media_id"] for i in album["items"]] == [media_id]
+    assert centre.ok(centre.admin("GET", "queue"))["hidden"] == []
+
+
 def test_a_blurred_alternative_replaces_the_clean_copies(aws: Aws, centre: Scenario) -> None:
     from functions.revocation.handler import handler
 

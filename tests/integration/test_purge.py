@@ -404,3 +404,41 @@ def test_album_item_is_kept_while_it_has_media_within_retention(
     assert retention.purge_date("2026-07-08", 12).isoformat() == "2027-07-09"  # kept 07-08
     assert retention.purge_date("2024-01-31", 1).isoformat() == "2024-03-01"  # Feb 29 + 1 day
     assert retention.purge_date("2025-01-31", 1).isoformat() == "2025-03-01"
+
+
+def test_the_lapsed_step_brings_back_an_item_the_gate_hid_once_a_consent_allows_it(
+    aws: Aws, scenario: Scenario
+) -> None:
+    """A consent given for the next season while the stream's delivery was missed: the daily
+    step reconciles the gate-hidden items too, so the item comes back."""
+    scenario.ok(scenario.admin("PUT", "settings", {"media_retention_months": 24}))
+    media_id = upload_photo(aws, scenario)
+    scenario.ok(give(scenario, "g3", "noah", [GROUP]))
+    scenario.ok(tag(scenario, media_id, "noah"))
+    scenario.ok(approve(scenario, media_id, audiences=[GROUP]))
+    data.ready()
+    ended = Consent.get(tenant_pk(scenario.tenant_id), f"CONSENT#{scenario.children['noah']}")
+    clock.reset()
+    clock.advance(int(ended.valid_until) - clock.now() + 2 * 24 * 3600)
+    assert counts(purge(), scenario.tenant_id)["items_hidden"] == 1
+    assert media(scenario, media_id).hidden_by == "gate"
+    # When the guardian gives consent for the new season (no stream record delivered here)
+    g3 = scenario.families["g3"]
+    g3.session = sessions.create(scenario.tenant_id, "guardian", g3.guardian_id, "guardian")
+    scenario.ok(give(scenario, "g3", "noah", [GROUP]))
+    clock.advance(24 * 3600)
+    found = counts(purge(), scenario.tenant_id)
+    # Then the next run publishes it again, with fresh copies
+    assert found["items_restored"] == 1
+    assert media(scenario, media_id).state == "published"
+    assert [k for k in keys_mentioning(aws, media_id) if "/s/" in k or "/d/" in k]
+    # ...and an item a director took down is never brought back by the run
+    old_image = media(scenario, media_id).serialize()
+    scenario.director = sessions.create(scenario.tenant_id, "staff", "dir-1", "director")
+    scenario.ok(scenario.admin("POST", f"media/{media_id}/unpublish"))
+    from tests.integration.test_publication_flow import propagate
+
+    propagate(scenario, media_id, old_image)
+    clock.advance(24 * 3600)
+    assert counts(purge(), scenario.tenant_id).get("items_restored", 0) == 0
+    assert media(scenario, media_id).state == "hidden"

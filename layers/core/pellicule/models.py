@@ -270,6 +270,11 @@ class Media(Base):
     # Set by the read path when the served copies lag behind the gate: the stream then
     # delivers the change to the revocation function, which reconciles the item.
     stale_at = NumberAttribute(null=True)
+    # Why a ``hidden`` item is hidden: "gate" (reconciliation: no audience may see it any
+    # more, e.g. a consent withdrawn; restored when the gate allows it again) or "director"
+    # (taken down by hand; only a director publishes it again). Null: hidden before this was
+    # recorded, treated as "director" (never put back without a person deciding).
+    hidden_by = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

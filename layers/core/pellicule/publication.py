@@ -4,7 +4,9 @@
 - :func:`viewer_audiences` says through which audiences a family sees an item;
 - :func:`viewer_decision` is the read-path check (every request, with current consents);
 - :func:`reconcile` makes the served copies match the gate after a publication or consent
-  change (docs/delivery.md, docs/revocation.md).
+  change (docs/delivery.md, docs/revocation.md): it hides a published item no audience may
+  see any more, and publishes again an item it hid once the gate allows it again (a consent
+  given back).
 
 Families are never given the keys staff work with (``t/<tenant>/m/...``). A published item
 is *served* from copies under one prefix per (album, audience scope):
@@ -23,7 +25,7 @@ blurred lives outside every scope.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -42,7 +44,24 @@ from pellicule.models import Album, Child, Guardian, Media, tenant_pk
 from pellicule.settings import get_settings
 
 PUBLISHED = "published"
+HIDDEN = "hidden"
+# Media.hidden_by: who hid an item (see models.Media).
+HIDDEN_BY_GATE = "gate"
+HIDDEN_BY_DIRECTOR = "director"
 MAX_RECONCILE_ATTEMPTS = 5
+
+
+def restorable(media: Media) -> bool:
+    """An item the gate hid (no audience could see it any more): it is published again, to
+    the audiences it was published to, as soon as the gate allows one of them. An item a
+    director took down is never put back without a director."""
+    return media.state == HIDDEN and media.hidden_by == HIDDEN_BY_GATE
+
+
+def live(media: Media) -> bool:
+    """Whether reconciliation serves ``media`` whatever the gate allows: published, or hidden
+    by the gate only."""
+    return media.state == PUBLISHED or restorable(media)
 
 
 def gate_item(media: Media) -> GateItem:
@@ -188,10 +207,11 @@ def desired_scopes(
     A group scope holds a copy only when its audience sees more than every family does (a
     family of the group gets the best of both), so the common case stores one copy.
     """
-    if media.state != PUBLISHED or album is None or album.archived:
+    if not live(media) or album is None or album.archived:
         return {}
     published = set(media.published_audiences or ())
-    item = gate_item(media)
+    # An item the gate hid was validated by a director: it counts as such when restored.
+    item = replace(gate_item(media), validated=True)
     centre = (
         decide(item, ALL_FAMILIES_OF_CENTRE, consents, at).visibility
         if ALL_FAMILIES_OF_CENTRE in published
@@ -312,7 +332,7 @@ STALE_RETRY_SECONDS = 30
 @dataclass
 class Reconciled:
     media_id: str
-    outcome: str  # unchanged | updated | removed | hidden | gone
+    outcome: str  # unchanged | updated | removed | hidden | restored | gone
     removed_keys: int = 0
     added_scopes: list[str] = field(default_factory=list)
     removed_scopes: list[str] = field(default_factory=list)
@@ -443,7 +463,9 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
     Copies every scope should serve and does not (or serves from outdated source keys, e.g.
     after new face boxes); removes every copy a scope should no longer serve: each version of
     its keys is deleted and its CDN paths invalidated. A published item no audience may see
-    any more becomes ``hidden``.
+    any more becomes ``hidden`` (``hidden_by`` "gate"); such an item becomes ``published``
+    again, with its copies, once the gate allows one of its audiences again (a consent given
+    back). An item a director took down stays hidden.
     """
     from pellicule import audit
 
@@ -455,15 +477,12 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
         except DoesNotExist:
             return Reconciled(media_id, "gone")
         album = _album_of(tenant_id, media.album_id)
-        groups = child_groups(tenant_id) if media.state == PUBLISHED else {}
-        grants = (
-            consent.grants(tenant_id, media.tagged_child_ids or ())
-            if media.state == PUBLISHED
-            else {}
-        )
+        groups = child_groups(tenant_id) if live(media) else {}
+        grants = consent.grants(tenant_id, media.tagged_child_ids or ()) if live(media) else {}
         wanted = desired_scopes(media, album, groups, grants, now)
         have = served(media)
         hide = media.state == PUBLISHED and not wanted
+        restore = restorable(media) and bool(wanted)
         keep = {
             scope: entry
             for scope, entry in have.items()
@@ -478,7 +497,7 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
         }
         removed = {scope: entry for scope, entry in have.items() if scope not in keep}
         added = sorted(scope for scope in wanted if scope not in keep)
-        if not removed and not added and not hide:
+        if not removed and not added and not hide and not restore:
             return Reconciled(media_id, "unchanged")
 
         written: list[str] = []
@@ -494,12 +513,16 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
         actions: list[Any] = [Media.updated_at.set(int(now))]
         actions.append(Media.served.set(entries) if entries else Media.served.remove())
         if hide:
-            actions.append(Media.state.set("hidden"))
+            actions += [Media.state.set(HIDDEN), Media.hidden_by.set(HIDDEN_BY_GATE)]
+        if restore:
+            actions += [Media.state.set(PUBLISHED), Media.hidden_by.remove()]
         condition = (
             (Media.version == media.version)
             & (Media.blur_revision == media.blur_revision)
             & (Media.state == media.state)
         )
+        if restorable(media):
+            condition &= Media.hidden_by == HIDDEN_BY_GATE  # not taken down by hand meanwhile
         try:
             media.update(actions=actions, condition=condition)
         except UpdateError:
@@ -518,8 +541,26 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
             )
         ]
         cdn.invalidate(paths)
-        outcome = "hidden" if hide else ("removed" if removed and not added else "updated")
-        if removed or hide:
+        if hide:
+            outcome = "hidden"
+        elif restore:
+            outcome = "restored"
+        else:
+            outcome = "removed" if removed and not added else "updated"
+        if restore:
+            audit.append(
+                tenant_id,
+                "publication",
+                "system:revocation",
+                f"media:{media_id}",
+                {
+                    "reason": reason,
+                    "outcome": outcome,
+                    "scopes": ",".join(f"{s}={v.value}" for s, v in sorted(wanted.items())),
+                },
+                at=now,
+            )
+        elif removed or hide:
             audit.append(
                 tenant_id,
                 "unpublication",
