@@ -105,6 +105,15 @@ def leftovers() -> list[Path]:
     return list(root.iterdir()) if root.exists() else []
 
 
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The function's work root under this test's own temporary directory: another process
+    (a parallel test run, another checkout's tests) never shows up as this test's leftover."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     base = tmp_path_factory.mktemp("clips")
