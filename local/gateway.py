@@ -49,6 +49,7 @@ CACHE_MISS = "Miss from pellicule-local"
 CACHE_ERROR = "Error from pellicule-local"
 API_NOT_FOUND = {"message": "Not Found"}
 API_ERROR = {"message": "Internal Server Error"}
+API_FORBIDDEN = {"message": "Forbidden"}
 _STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -254,6 +255,15 @@ class Gateway:
         self._thread: threading.Thread | None = None
 
     @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The ``Host`` values this gateway answers: its address and ``localhost`` with its
+        port, and the public URL's host. A page whose DNS name was rebound to 127.0.0.1
+        sends its own name: it gets nothing."""
+        hosts = {f"{self.host}:{self.port}", f"localhost:{self.port}", f"127.0.0.1:{self.port}"}
+        hosts.add(urlsplit(self.public_url).netloc)
+        return frozenset(host.lower() for host in hosts)
+
+    @property
     def host(self) -> str:
         return str(self._server.server_address[0])
 
@@ -307,6 +317,11 @@ class Gateway:
 
     def handle(self, request: _RequestHandler) -> Reply:
         path = request.path.partition("?")[0]
+        host = request.headers.get("Host")
+        if host is not None and host.strip().lower() not in self.allowed_hosts:
+            # Not a name of this distribution (e.g. DNS rebinding): nothing is served.
+            logger.info("request refused: Host is not this gateway's (%s)", path)
+            return json_reply(403, API_FORBIDDEN)
         if path.startswith("/api/") or path == "/api":
             return self._api(request)
         if path.startswith(topology.MEDIA_PATH):
