@@ -74,7 +74,6 @@ class MotoGuard:
                 [
                     ("Content-Type", "application/xml"),
                     ("Content-Length", str(len(_DENIED_BODY))),
-                    ("Connection", "close"),
                 ],
             )
             return [_DENIED_BODY]
