@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from local.runtime import LocalRuntime
 
@@ -79,6 +79,7 @@ class _Stopper:
         if self.requested.is_set():
             _force_exit(0)
         self.requested.set()
+        logger.info("stopping (signal %d)", signum)
         threading.Thread(target=self._watchdog, name="pellicule-stop", daemon=True).start()
         if threading.current_thread() is threading.main_thread() and not _waiting.is_set():
             # Starting or seeding: stop that now rather than after it ends.
@@ -211,9 +212,21 @@ def main() -> int:
         _waiting.set()  # a signal during the stop no longer interrupts it
         runtime.stop()
         _kill_children()
+        logger.info("stopped")
     print("Au revoir ! / Goodbye!", flush=True)
     return 0
 
 
+def run() -> NoReturn:
+    """``python -m local``: :func:`main`, then end the process at once. Once the runtime has
+    stopped nothing is left to save (its state lives in memory), while the interpreter's own
+    finalisation, with the image and video libraries loaded, took seconds more."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

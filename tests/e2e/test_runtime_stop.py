@@ -26,7 +26,7 @@ STOP_WITHIN_SECONDS = 5.0
 # (as the video function waits on ffmpeg), run every 0.3 s.
 _WEDGED = textwrap.dedent(
     """
-    import os, subprocess, sys
+    import os, subprocess
     from pathlib import Path
 
     import local.__main__ as entry
@@ -44,7 +44,7 @@ _WEDGED = textwrap.dedent(
             self.handlers.register("purge", stuck)
 
     entry.LocalRuntime = Wedged
-    sys.exit(entry.main())
+    entry.run()
     """
 )
 
@@ -131,6 +131,19 @@ def test_ctrl_c_ends_the_demo_while_it_is_still_seeding(tmp_path: Path) -> None:
         # When Ctrl-C arrives before the banner
         _stop(process, signal.SIGINT)
         # Then it is over within 5 s
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_sigterm_ends_the_seeded_demo_within_5_seconds(tmp_path: Path) -> None:
+    # Given `make demo` up with its demo centre (image and video libraries loaded)
+    process = _start(["-m", "local"], tmp_path)
+    try:
+        _wait_banner(process, timeout=120)
+        # When SIGTERM arrives, Then everything is over within 5 s, cleanly
+        _stop(process, signal.SIGTERM)
         assert process.returncode == 0
     finally:
         if process.poll() is None:
