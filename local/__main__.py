@@ -8,6 +8,7 @@ Environment: ``PORT`` (gateway, default 8080), ``PELLICULE_MOTO_PORT`` (default 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import logging
@@ -15,13 +16,83 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from local.runtime import LocalRuntime
 
 logger = logging.getLogger("pellicule.local")
+
+# Seconds from Ctrl-C/SIGTERM to the end of the process, whatever is under way (a handler
+# stuck in a call, ffmpeg, the seed): the orderly stop gets this long, then the process ends.
+STOP_DEADLINE_SECONDS = 3.5
+
+
+def _child_pids(parent: int) -> list[int]:
+    """Every descendant of ``parent`` (Linux ``/proc``; elsewhere none are found)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stat = entry.read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat.rpartition(")")[2].split()
+        if len(fields) > 1 and fields[1].isdigit():
+            children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+    found: list[int] = []
+    pending = [parent]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def _kill_children() -> None:
+    """End the processes the runtime started (ffmpeg of the video function, ...)."""
+    for pid in _child_pids(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _force_exit(code: int) -> None:
+    _kill_children()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+class _Stopper:
+    """Ctrl-C/SIGTERM: ask the runtime to stop, and end the process within
+    ``STOP_DEADLINE_SECONDS`` even if something under way does not let go; a second signal
+    ends it at once."""
+
+    def __init__(self, deadline: float = STOP_DEADLINE_SECONDS) -> None:
+        self.deadline = deadline
+        self.requested = threading.Event()
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if self.requested.is_set():
+            _force_exit(0)
+        self.requested.set()
+        logger.info("stopping (signal %d)", signum)
+        threading.Thread(target=self._watchdog, name="pellicule-stop", daemon=True).start()
+        if threading.current_thread() is threading.main_thread() and not _waiting.is_set():
+            # Starting or seeding: stop that now rather than after it ends.
+            raise KeyboardInterrupt
+
+    def _watchdog(self) -> None:
+        time.sleep(self.deadline)
+        logger.warning("the runtime did not stop within %.1f s: ending it", self.deadline)
+        _force_exit(0)
+
+
+# Set while the main thread only waits for a signal (the runtime is up and seeded).
+_waiting = threading.Event()
 
 
 def _seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
@@ -108,17 +179,18 @@ def main() -> int:
     )
     for chatty in ("botocore", "boto3", "urllib3", "pynamodb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    stop = threading.Event()
-
-    def _on_signal(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
+    stopper = _Stopper()
+    stop = stopper.requested
+    signal.signal(signal.SIGINT, stopper)
+    signal.signal(signal.SIGTERM, stopper)
 
     runtime = LocalRuntime()
     try:
         runtime.start()
+    except KeyboardInterrupt:
+        _kill_children()
+        print("Au revoir ! / Goodbye!", flush=True)
+        return 0
     except OSError as error:
         print(
             f"Impossible de démarrer / cannot start: {error} "
@@ -131,13 +203,30 @@ def main() -> int:
         seeded = bool(links)
         hints = _sign_in_hints() if seeded else []
         print(_banner(runtime, links, hints, _open_as() if seeded else []), flush=True)
+        _waiting.set()
         while not stop.wait(0.5):
             pass
+    except KeyboardInterrupt:
+        pass
     finally:
+        _waiting.set()  # a signal during the stop no longer interrupts it
         runtime.stop()
+        _kill_children()
+        logger.info("stopped")
     print("Au revoir ! / Goodbye!", flush=True)
     return 0
 
 
+def run() -> NoReturn:
+    """``python -m local``: :func:`main`, then end the process at once. Once the runtime has
+    stopped nothing is left to save (its state lives in memory), while the interpreter's own
+    finalisation, with the image and video libraries loaded, took seconds more."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

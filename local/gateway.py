@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,12 @@ CACHE_MISS = "Miss from pellicule-local"
 CACHE_ERROR = "Error from pellicule-local"
 API_NOT_FOUND = {"message": "Not Found"}
 API_ERROR = {"message": "Internal Server Error"}
+API_BAD_REQUEST = {"message": "Bad Request"}
+API_FORBIDDEN = {"message": "Forbidden"}
+# The methods CloudFront and API Gateway (HTTP API) route; any other finds no route.
+ROUTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# How long a request body may stall (per read) before the request is a 400.
+BODY_TIMEOUT_SECONDS = 10.0
 _STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -74,6 +81,10 @@ NOT_FOUND_PAGE = (
 
 class ProxyResponseError(ValueError):
     """The handler returned something API Gateway could not turn into an HTTP response."""
+
+
+class MalformedRequestError(ValueError):
+    """A request whose body cannot be read as HTTP says (bad chunking, a lying length)."""
 
 
 @dataclass
@@ -250,8 +261,18 @@ class Gateway:
         self.invalidations = InvalidationLog()
         self.cache = edgecache.EdgeCache(clock=clock)
         self.security_headers = topology.security_headers(upload_origin)
+        self.body_timeout = BODY_TIMEOUT_SECONDS
         self._server = _Server((host, port), _RequestHandler, self)
         self._thread: threading.Thread | None = None
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The ``Host`` values this gateway answers: its address and ``localhost`` with its
+        port, and the public URL's host. A page whose DNS name was rebound to 127.0.0.1
+        sends its own name: it gets nothing."""
+        hosts = {f"{self.host}:{self.port}", f"localhost:{self.port}", f"127.0.0.1:{self.port}"}
+        hosts.add(urlsplit(self.public_url).netloc)
+        return frozenset(host.lower() for host in hosts)
 
     @property
     def host(self) -> str:
@@ -307,6 +328,13 @@ class Gateway:
 
     def handle(self, request: _RequestHandler) -> Reply:
         path = request.path.partition("?")[0]
+        host = request.headers.get("Host")
+        if host is not None and host.strip().lower() not in self.allowed_hosts:
+            # Not a name of this distribution (e.g. DNS rebinding): nothing is served.
+            logger.info("request refused: Host is not this gateway's (%s)", path)
+            return json_reply(403, API_FORBIDDEN)
+        if request.command not in ROUTED_METHODS:
+            return json_reply(404, API_NOT_FOUND)  # as API Gateway: no route for that method
         if path.startswith("/api/") or path == "/api":
             return self._api(request)
         if path.startswith(topology.MEDIA_PATH):
@@ -753,34 +781,78 @@ class _RequestHandler(BaseHTTPRequestHandler):
     timeout = 60  # idle keep-alive connections close after a minute
 
     def read_body(self) -> bytes | None:
-        """The request body, or ``None`` when it is over the size limit."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+        """The request body, or ``None`` when it is over the size limit.
+
+        Raises :class:`MalformedRequestError` for a body that is not what its headers say:
+        bad chunk sizes or framing, a ``Content-Length`` that is not a number, both framings
+        at once, or fewer bytes than announced (the client closed, or stalled for
+        ``gateway.body_timeout`` seconds)."""
+        self.connection.settimeout(self.server.gateway.body_timeout)
+        try:
+            return self._read_body()
+        except (TimeoutError, OSError) as error:
+            raise MalformedRequestError("the body stalled or the connection broke") from error
+        finally:
+            with contextlib.suppress(OSError):
+                self.connection.settimeout(self.timeout)
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = self.rfile.read(size)
+        if len(data) != size:
+            raise MalformedRequestError("the body is shorter than announced")
+        return data
+
+    def _read_body(self) -> bytes | None:
+        encoding = (self.headers.get("Transfer-Encoding") or "").strip().lower()
+        declared = self.headers.get_all("Content-Length") or []
+        if encoding:
+            if encoding != "chunked" or declared:
+                raise MalformedRequestError("unsupported or ambiguous body framing")
             chunks: list[bytes] = []
             total = 0
             while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                line = self.rfile.readline(1024)
+                if not line.endswith(b"\n"):
+                    raise MalformedRequestError("truncated chunk size line")
+                size_text = line.split(b";", 1)[0].strip()
+                if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+                    raise MalformedRequestError("invalid chunk size")
+                size = int(size_text, 16)
                 if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
+                    while True:
+                        trailer = self.rfile.readline(8192)
+                        if trailer in (b"\r\n", b"\n"):
+                            break
+                        if not trailer.endswith(b"\n"):
+                            raise MalformedRequestError("truncated trailer")
                     break
                 total += size
                 if total > MAX_REQUEST_BYTES:
                     self.close_connection = True
                     return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
+                chunks.append(self._read_exactly(size))
+                if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                    raise MalformedRequestError("chunk not followed by CRLF")
             return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
+        if not declared:
+            return b""
+        if len(set(declared)) != 1 or not declared[0].strip().isdigit():
+            raise MalformedRequestError("invalid Content-Length")
+        length = int(declared[0].strip())
         if length > MAX_REQUEST_BYTES:
             self.close_connection = True
             return None
-        return self.rfile.read(length) if length > 0 else b""
+        return self._read_exactly(length) if length > 0 else b""
 
     def _serve(self) -> None:
         started = time.monotonic()
         gateway = self.server.gateway
         try:
             reply = gateway.handle(self)
+        except MalformedRequestError as error:
+            logger.info("malformed request on %s: %s", self.path.partition("?")[0], error)
+            self.close_connection = True  # what follows on this connection is not a request
+            reply = json_reply(400, API_BAD_REQUEST)
         except Exception:
             logger.exception("gateway error on %s %s", self.command, self.path.partition("?")[0])
             reply = json_reply(500, API_ERROR)
@@ -814,6 +886,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, FOO): served too, so it gets API Gateway's JSON "no route"
+        # rather than the standard library's HTML 501 page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A request the HTTP parser refused (bad request line, version, headers): API
+        Gateway's 4xx JSON, never the standard library's HTML page, then close."""
+        status = code if 400 <= code < 500 else 400
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Bad Request"
+        self.close_connection = True
+        if not getattr(self, "command", None):
+            self.command = "GET"  # not a HEAD: the body is sent
+        if getattr(self, "request_version", None) not in ("HTTP/1.0", "HTTP/1.1"):
+            self.request_version = "HTTP/1.1"  # an unparsed request still gets a status line
+        with contextlib.suppress(OSError):  # the client may be gone already
+            self._send(
+                json_reply(status, {"message": phrase}), self.server.gateway.security_headers
+            )
 
     def version_string(self) -> str:
         return self.server_version

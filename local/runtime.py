@@ -24,7 +24,6 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from moto.server import ThreadedMotoServer
@@ -33,6 +32,7 @@ from local import cloudfront, events
 from local.gateway import Gateway
 from local.lambdas import HandlerRegistry, Invoker
 from local.mailbox import Mail, Mailbox
+from local.motoguard import MotoGuard
 from local.provision import Provisioned, provision
 from local.workers import InvalidationPoller, QueueDrainer, Scheduler, StreamPoller
 from pellicule import topology
@@ -46,7 +46,6 @@ ENV_PORT = "PORT"
 ENV_MOTO_PORT = "PELLICULE_MOTO_PORT"
 ENV_PURGE_INTERVAL = "PELLICULE_PURGE_INTERVAL"
 ENV_DIGEST_INTERVAL = "PELLICULE_DIGEST_INTERVAL"
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would send boto3 elsewhere than moto, or fail it (a missing profile).
 _HIDDEN_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 _CLIENT_SERVICES = (
@@ -79,10 +78,25 @@ def new_key_pair_id() -> str:
     return "K" + "".join(secrets.choice(alphabet) for _ in range(13))
 
 
+def new_credentials() -> dict[str, str]:
+    """Random AWS-shaped credentials for one runtime start: moto's endpoint lets in only the
+    requests that name this access key id (``local/motoguard.py``)."""
+    alphabet = string.ascii_uppercase + string.digits
+    return {
+        "AWS_ACCESS_KEY_ID": "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16)),
+        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
+    }
+
+
 def _reset_handler_caches() -> None:
     """Forget settings, clients, signing keys and model bindings the handlers cached (if those
-    helpers exist)."""
+    helpers exist), and boto3's default session (it keeps the credentials it first read: a
+    previous run's, which moto's endpoint now refuses)."""
     import importlib
+
+    import boto3
+
+    boto3.DEFAULT_SESSION = None
 
     for module_name, function_name in (
         ("pellicule.settings", "reset_settings"),
@@ -100,7 +114,13 @@ def _reset_handler_caches() -> None:
 
 
 class _MotoServer(ThreadedMotoServer):
-    """moto's threaded server, bound in the caller's thread so a busy port fails at once."""
+    """moto's threaded server, bound in the caller's thread so a busy port fails at once, behind
+    a :class:`MotoGuard` (only the runtime's own callers get in)."""
+
+    def __init__(self, *, access_key_id: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.access_key_id = access_key_id
+        self.guard: MotoGuard | None = None
 
     def start(self) -> None:
         from moto.moto_server.werkzeug_app import (
@@ -111,9 +131,12 @@ class _MotoServer(ThreadedMotoServer):
         from werkzeug.serving import make_server
 
         app = DomainDispatcherApplication(create_backend_app)
+        self.guard = MotoGuard(app, access_key_id=self.access_key_id)
         self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            self._ip_address, self._port, self.guard, True, request_handler=MotoRequestHandler
         )
+        port = self._server.server_port
+        self.guard.allowed_hosts = {f"{self._ip_address}:{port}", f"localhost:{port}"}
         self._thread = Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
 
@@ -203,6 +226,7 @@ class LocalRuntime:
         self._mailbox: Mailbox | None = None
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
+        self._credentials: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
         self._saved_werkzeug_level: int | None = None
         self._started = False
@@ -328,11 +352,17 @@ class LocalRuntime:
         self._saved_werkzeug_level = werkzeug_logger.level
         werkzeug_logger.setLevel(logging.WARNING)  # moto's server logs every request otherwise
 
-        self._moto = _MotoServer(ip_address=self.host, port=self.requested_moto_port, verbose=False)
+        self._credentials = new_credentials()
+        self._moto = _MotoServer(
+            access_key_id=self._credentials["AWS_ACCESS_KEY_ID"],
+            ip_address=self.host,
+            port=self.requested_moto_port,
+            verbose=False,
+        )
         self._moto.start()
         moto_host, moto_port = self._moto.get_host_and_port()
         self._moto_url = f"http://{moto_host}:{moto_port}"
-        requests.post(f"{self._moto_url}/moto-api/reset", timeout=10).raise_for_status()
+        self._reset_moto()
         self._mailbox = Mailbox(self._moto_url)
         self._point_aws_at_moto()  # before any boto3 session: a missing AWS_PROFILE fails them
 
@@ -353,6 +383,9 @@ class LocalRuntime:
             port=self.port,
             purge=self.run_purge,
         )
+        if self._moto.guard is not None:
+            # The app's own pages upload to moto (presigned POST/PUT): the only browser origin.
+            self._moto.guard.app_origins = {self._gateway.base_url, self._gateway.public_url}
         self._set_function_environment(key_pair_id)
 
         self._queues = provision(
@@ -476,8 +509,13 @@ class LocalRuntime:
         except (ImportError, KeyError, AttributeError):
             pass  # another moto layout: only memory is at stake
 
-    def _reset_moto(self) -> None:
-        requests.post(f"{self._moto_url}/moto-api/reset", timeout=10)
+    @staticmethod
+    def _reset_moto() -> None:
+        """Empty moto's backends (they live in this process; moto's ``/moto-api/reset`` does
+        the same, but the guarded endpoint lets no unsigned request in)."""
+        from moto.moto_api._internal import moto_api_backend
+
+        moto_api_backend.reset()
 
     def _set_environment(self, values: dict[str, str], hide: tuple[str, ...] = ()) -> None:
         """Set (and hide) variables, remembering their previous values for :meth:`stop`."""
@@ -492,7 +530,7 @@ class LocalRuntime:
         self._set_environment(
             {
                 "AWS_ENDPOINT_URL": self._moto_url,
-                **FAKE_CREDENTIALS,
+                **self._credentials,
                 "AWS_DEFAULT_REGION": self._names.region,
                 "AWS_REGION": self._names.region,
                 "AWS_EC2_METADATA_DISABLED": "true",
@@ -530,8 +568,8 @@ class LocalRuntime:
                 from botocore.config import Config
 
                 session = boto3.session.Session(
-                    aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                    aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    aws_access_key_id=self._credentials["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=self._credentials["AWS_SECRET_ACCESS_KEY"],
                     region_name=self._names.region,
                 )
                 make_client: Any = session.client
@@ -773,10 +811,16 @@ class LocalRuntime:
             "aws": self.aws_info(),
         }
 
+    @property
+    def credentials(self) -> dict[str, str]:
+        """This run's random AWS credentials (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``):
+        the only ones moto's endpoint accepts."""
+        return dict(self._credentials)
+
     def aws_info(self) -> dict[str, Any]:
         """The local "AWS" as a deployment would describe it: moto's endpoint, the stack's
-        stage, account and region (they make every name: topology.Names), and the values
-        a deployment keeps in its configuration."""
+        stage, account and region (they make every name: topology.Names), the values a
+        deployment keeps in its configuration, and this run's credentials."""
         return {
             "endpoint": self._moto_url,
             "region": self._names.region,
@@ -786,4 +830,7 @@ class LocalRuntime:
             "distribution_id": self._queues.distribution_id if self._queues else "",
             "public_url": self.base_url if self._gateway else "",
             "mail_from": self.mail_from,
+            # moto's endpoint lets in only requests that name this run's access key id.
+            "access_key_id": self._credentials.get("AWS_ACCESS_KEY_ID", ""),
+            "secret_access_key": self._credentials.get("AWS_SECRET_ACCESS_KEY", ""),
         }

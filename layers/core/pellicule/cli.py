@@ -550,6 +550,15 @@ def _local_target(url: str) -> Target:
     environment = {
         "AWS_ENDPOINT_URL": str(info["endpoint"]),
         **FAKE_CREDENTIALS,
+        # The runtime's own random credentials: its moto endpoint refuses any other.
+        **{
+            variable: str(info[field])
+            for variable, field in (
+                ("AWS_ACCESS_KEY_ID", "access_key_id"),
+                ("AWS_SECRET_ACCESS_KEY", "secret_access_key"),
+            )
+            if info.get(field)
+        },
         "AWS_REGION": names.region,
         "AWS_DEFAULT_REGION": names.region,
         "AWS_EC2_METADATA_DISABLED": "true",
