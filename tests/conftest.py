@@ -134,7 +134,7 @@ def _reuse_moto_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _moto_account(signing_key: rsa.RSAPrivateKey) -> Iterator[_MotoAccount]:
+def moto_account(signing_key: rsa.RSAPrivateKey) -> Iterator[_MotoAccount]:
     from moto import mock_aws
 
     pem = signing_key.private_bytes(
@@ -168,8 +168,30 @@ def _keep_clients(account: _MotoAccount) -> bool:
     )
 
 
+def fresh_account(account: _MotoAccount) -> Any:
+    """Empty every moto service and provision the topology again (moto's mock must be on);
+    returns what ``local.provision.provision`` made."""
+    from moto.core.base_backend import BackendDict
+    from moto.core.model_instances import reset_model_data
+
+    from local import provision
+    from pellicule import aws as aws_clients
+    from pellicule import topology
+
+    BackendDict.reset()
+    reset_model_data()
+    return provision.provision(
+        aws_clients.client,
+        topology.local_names(),
+        app_origin=PUBLIC_URL,
+        public_url=PUBLIC_URL,
+        mail_from=MAIL_FROM,
+        signing_key_pem=account.pem,
+    )
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, _moto_account: _MotoAccount) -> Iterator[Aws]:
+def aws(monkeypatch: pytest.MonkeyPatch, moto_account: _MotoAccount) -> Iterator[Aws]:
     """A moto account provisioned exactly like the local runtime, empty for every test.
 
     One ``mock_aws`` serves the whole run; each test turns its patching on (about 10 ms,
@@ -179,27 +201,19 @@ def aws(monkeypatch: pytest.MonkeyPatch, _moto_account: _MotoAccount) -> Iterato
     topology again, about 0.2 s with botocore's models shared (``_share_botocore_models``).
     No state of one test reaches the next, whatever it enumerates or rotates.
     """
-    from local import provision
     from pellicule import aws as aws_clients
     from pellicule import settings, topology
 
     names = topology.local_names()
     _set_environment(monkeypatch)
-    _forget_cached_state(keep_clients=_moto_account)
-    mock = _moto_account.mock
-    mock.start(reset=True)
+    _forget_cached_state(keep_clients=moto_account)
+    mock = moto_account.mock
+    mock.start(reset=False)
     try:
-        queues = provision.provision(
-            aws_clients.client,
-            names,
-            app_origin=PUBLIC_URL,
-            public_url=PUBLIC_URL,
-            mail_from=MAIL_FROM,
-            signing_key_pem=_moto_account.pem,
-        )
+        queues = fresh_account(moto_account)
         monkeypatch.setenv(topology.ENV_DISTRIBUTION_ID, queues.distribution_id)
         settings.get_settings.cache_clear()  # the distribution id; the clients stay
-        _moto_account.clients = {
+        moto_account.clients = {
             service: aws_clients.client(service) for service in PROVISIONED_SERVICES
         }
         yield Aws(
@@ -208,12 +222,12 @@ def aws(monkeypatch: pytest.MonkeyPatch, _moto_account: _MotoAccount) -> Iterato
             dlq_url=queues.dlq_url,
             public_url=PUBLIC_URL,
             key_pair_id=KEY_PAIR_ID,
-            public_key=_moto_account.public_key,
+            public_key=moto_account.public_key,
             distribution_id=queues.distribution_id,
         )
     finally:
         mock.stop()  # and forget the data, with moto's record of every object it made
-        _forget_cached_state(keep_clients=_moto_account)
+        _forget_cached_state(keep_clients=moto_account)
 
 
 @dataclass
