@@ -13,8 +13,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
+# pytest-xdist workers for the moto layers (one per core); XDIST= runs them in one process.
+XDIST ?= -n auto
 
-.PHONY: help install demo test lint typecheck test-unit test-integration test-infra test-e2e \
+.PHONY: help install demo test test-fast lint typecheck test-unit test-integration test-infra test-e2e \
         system-deps synth deploy openapi bench screenshots clean
 
 help: ## List the targets
@@ -27,7 +29,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -42,11 +44,16 @@ demo: $(VENV)/.synced ## Run the whole product locally on http://127.0.0.1:8080 
 system-deps: ## Install the Debian packages the tests need (exiftool, chromium), if missing
 	./scripts/ensure-system-deps.sh
 
-test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end
-	$(MAKE) --no-print-directory lint typecheck
-	$(PY) -m pytest tests/unit tests/integration tests/security -q
-	$(PY) -m pytest tests/infra -q
-	$(PY) -m pytest tests/e2e -q
+test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end (prints each one's time)
+	@scripts/timed-layers.sh \
+		"lint+types=$(MAKE) --no-print-directory lint typecheck" \
+		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(XDIST)" \
+		"infra=$(PY) -m pytest tests/infra -q" \
+		"e2e=$(PY) -m pytest tests/e2e -q"
+
+test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; no browser, no ffmpeg-heavy case
+	@scripts/timed-layers.sh \
+		"fast=$(PY) -m pytest tests/unit tests/integration tests/security -q $(XDIST) -m 'not ffmpeg'"
 
 lint: $(VENV)/.synced ## Lint and format check (ruff)
 	$(VENV)/bin/ruff check .
@@ -59,7 +66,7 @@ test-unit: $(VENV)/.synced ## Unit tests only (pure logic, real Pillow)
 	$(PY) -m pytest tests/unit -q
 
 test-integration: $(VENV)/.synced ## Handlers against moto, and the security attack tests
-	$(PY) -m pytest tests/integration tests/security -q
+	$(PY) -m pytest tests/integration tests/security -q $(XDIST)
 
 test-infra: install ## CDK assertions, cdk-nag and cfn-lint (one synth)
 	$(PY) -m pytest tests/infra -q

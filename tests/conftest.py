@@ -6,7 +6,7 @@ import datetime
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -62,61 +62,172 @@ class Aws:
         return aws.client(service)
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, signing_key: rsa.RSAPrivateKey) -> Iterator[Aws]:
-    from moto import mock_aws
+PUBLIC_URL = "https://photos.pellicule.test"
+KEY_PAIR_ID = "KTESTKEYPAIR1"
+MAIL_FROM = "no-reply@pellicule.test"
+# The services ``local.provision`` creates resources in (their clients are kept between tests).
+PROVISIONED_SERVICES = ("s3", "sqs", "dynamodb", "ses", "secretsmanager", "ssm", "cloudfront")
 
-    from local import provision
-    from pellicule import clock, delivery, models, settings, topology
+
+def _function_environment() -> dict[str, str]:
+    """The environment the handlers see in moto: the topology's, with test credentials."""
+    from pellicule import topology
 
     names = topology.local_names()
-    public_url = "https://photos.pellicule.test"
-    key_pair_id = "KTESTKEYPAIR1"
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": names.region,
+        "AWS_REGION": names.region,
+        **topology.function_environment(
+            names, public_url=PUBLIC_URL, key_pair_id=KEY_PAIR_ID, mail_from=MAIL_FROM
+        ),
+    }
+
+
+def _set_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", names.region)
-    monkeypatch.setenv("AWS_REGION", names.region)
-    for key, value in topology.function_environment(
-        names, public_url=public_url, key_pair_id=key_pair_id, mail_from="no-reply@pellicule.test"
-    ).items():
+    for key, value in _function_environment().items():
         monkeypatch.setenv(key, value)
-    settings.reset_settings()
+
+
+def _forget_cached_state(keep_clients: _MotoAccount | None = None) -> None:
+    from pellicule import clock, delivery, models, settings
+
+    if keep_clients is None or not _keep_clients(keep_clients):
+        settings.reset_settings()
+        models.unbind()
     delivery.reset_cache()
-    models.unbind()
     clock.reset()
+
+
+@dataclass
+class _MotoAccount:
+    """moto, started once per test run (``mock_aws`` in one process is one account anyway)."""
+
+    mock: Any
+    pem: str
+    public_key: Any
+    clients: dict[str, Any] = field(default_factory=dict)
+
+
+def _reuse_moto_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One RSA key per size for moto's KMS keys, not a fresh one per key.
+
+    moto makes a KMS key for the table's server-side encryption at each provisioning and
+    generates an RSA-2048 private key for it (0.25 s); no test signs or decrypts with it.
+    """
+    import functools
+    import types
+
+    from cryptography.hazmat.primitives.asymmetric import rsa as real_rsa
+    from moto.kms import utils as kms_utils
+
+    @functools.cache
+    def generate_private_key(public_exponent: int, key_size: int) -> Any:
+        return real_rsa.generate_private_key(public_exponent=public_exponent, key_size=key_size)
+
+    monkeypatch.setattr(
+        kms_utils, "rsa", types.SimpleNamespace(generate_private_key=generate_private_key)
+    )
+
+
+@pytest.fixture(scope="session")
+def moto_account(signing_key: rsa.RSAPrivateKey) -> Iterator[_MotoAccount]:
+    from moto import mock_aws
+
     pem = signing_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    with mock_aws():
-        from pellicule import aws as aws_clients
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _reuse_moto_kms_keys(monkeypatch)
+        yield _MotoAccount(mock=mock_aws(), pem=pem, public_key=signing_key.public_key())
 
-        queues = provision.provision(
-            aws_clients.client,
-            names,
-            app_origin=public_url,
-            public_url=public_url,
-            mail_from="no-reply@pellicule.test",
-            signing_key_pem=pem,
-        )
+
+def _keep_clients(account: _MotoAccount) -> bool:
+    """Keep the boto3 clients (and PynamoDB's connections) of the previous test when nothing
+    else made clients since; says whether they were kept.
+
+    Clients are cached by service (``pellicule.aws.client``, and per model once the models
+    are bound) and depend only on the environment, which every test of this fixture sets
+    the same way; making them again costs about 0.5 s a test. Should anything have
+    forgotten them in between (a test calling ``settings.reset_settings()`` under another
+    environment) or made a client of another service, they are all made again, as before.
+    """
+    from pellicule import aws as aws_clients
+    from pellicule import settings
+
+    settings.get_settings.cache_clear()
+    kept = account.clients
+    return bool(kept) and (
+        aws_clients.client.cache_info().currsize == len(kept)
+        and all(aws_clients.client(service) is made for service, made in kept.items())
+    )
+
+
+def fresh_account(account: _MotoAccount) -> Any:
+    """Empty every moto service and provision the topology again (moto's mock must be on);
+    returns what ``local.provision.provision`` made."""
+    from moto.core.base_backend import BackendDict
+    from moto.core.model_instances import reset_model_data
+
+    from local import provision
+    from pellicule import aws as aws_clients
+    from pellicule import topology
+
+    BackendDict.reset()
+    reset_model_data()
+    return provision.provision(
+        aws_clients.client,
+        topology.local_names(),
+        app_origin=PUBLIC_URL,
+        public_url=PUBLIC_URL,
+        mail_from=MAIL_FROM,
+        signing_key_pem=account.pem,
+    )
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, moto_account: _MotoAccount) -> Iterator[Aws]:
+    """A moto account provisioned exactly like the local runtime, empty for every test.
+
+    One ``mock_aws`` serves the whole run; each test turns its patching on (about 10 ms,
+    so a test without this fixture meets no moto), empties every service back to nothing
+    (``BackendDict.reset``: table items and stream records, object versions and open
+    multipart uploads, queue messages, secrets, the distribution...) and provisions the
+    topology again, about 0.2 s with botocore's models shared (``_share_botocore_models``).
+    No state of one test reaches the next, whatever it enumerates or rotates.
+    """
+    from pellicule import aws as aws_clients
+    from pellicule import settings, topology
+
+    names = topology.local_names()
+    _set_environment(monkeypatch)
+    _forget_cached_state(keep_clients=moto_account)
+    mock = moto_account.mock
+    mock.start(reset=False)
+    try:
+        queues = fresh_account(moto_account)
         monkeypatch.setenv(topology.ENV_DISTRIBUTION_ID, queues.distribution_id)
-        settings.reset_settings()
+        settings.get_settings.cache_clear()  # the distribution id; the clients stay
+        moto_account.clients = {
+            service: aws_clients.client(service) for service in PROVISIONED_SERVICES
+        }
         yield Aws(
             names=names,
             queue_url=queues.queue_url,
             dlq_url=queues.dlq_url,
-            public_url=public_url,
-            key_pair_id=key_pair_id,
-            public_key=signing_key.public_key(),
+            public_url=PUBLIC_URL,
+            key_pair_id=KEY_PAIR_ID,
+            public_key=moto_account.public_key,
             distribution_id=queues.distribution_id,
         )
-    settings.reset_settings()
-    delivery.reset_cache()
-    models.unbind()
-    clock.reset()
+    finally:
+        mock.stop()  # and forget the data, with moto's record of every object it made
+        _forget_cached_state(keep_clients=moto_account)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Fixtures of the end-to-end tests: one local runtime (moto + gateway + workers) per module.
+"""Fixtures of the end-to-end tests: one local runtime (moto + gateway + workers) per module,
+one Chromium per run.
 
 A module tunes its runtime by overriding the module-scoped ``runtime_options`` fixture
 (``LocalRuntime`` keyword arguments) and ``runtime_handlers`` (function name -> fake handler,
@@ -89,8 +90,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One Chromium for the whole run (a launch costs a second or two); each test or module
+    opens and closes its own contexts: no cookie or storage crosses from one to another."""
     from playwright.sync_api import sync_playwright
 
     assert os.path.exists(CHROMIUM), "Debian's chromium is required (make test installs it)"

@@ -24,6 +24,9 @@ from tests.integration.helpers import (
 )
 from tests.support import images, videos
 
+# Makes and transcodes clips with ffmpeg: left out of ``make test-fast``, run by ``make test``.
+pytestmark = pytest.mark.ffmpeg
+
 # --- Helpers -----------------------------------------------------------------------------------
 
 

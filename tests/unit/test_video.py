@@ -15,6 +15,9 @@ from pellicule import topology
 from pellicule.errors import RejectedMedia
 from tests.support import images, videos
 
+# Makes and transcodes clips with ffmpeg: left out of ``make test-fast``, run by ``make test``.
+pytestmark = pytest.mark.ffmpeg
+
 # --- Sniffing ----------------------------------------------------------------------------------
 
 
