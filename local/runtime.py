@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from moto.server import ThreadedMotoServer
 
-from local import cloudfront, events
+from local import cloudfront, events, moto_patches
 from local.gateway import Gateway
 from local.lambdas import HandlerRegistry, Invoker
 from local.mailbox import Mail, Mailbox
@@ -328,6 +328,7 @@ class LocalRuntime:
         self._saved_werkzeug_level = werkzeug_logger.level
         werkzeug_logger.setLevel(logging.WARNING)  # moto's server logs every request otherwise
 
+        moto_patches.apply()  # item-level transaction backups, no leak, one request at a time
         self._moto = _MotoServer(ip_address=self.host, port=self.requested_moto_port, verbose=False)
         self._moto.start()
         moto_host, moto_port = self._moto.get_host_and_port()

@@ -80,7 +80,11 @@ def _calls(runtime: LocalRuntime, centre: Scenario) -> list[tuple[str, Callable[
             family, child = (g3, "noah") if kind == 2 else (g4, "zoe")
             audiences = WIDE if index // 5 % 2 else NARROW
             kinds = ["photo", "video"] if index // 10 % 2 else ["photo"]
-            body = {"audiences": audiences, "media_kinds": kinds, "text_sha256": consent_text_hash()}
+            body = {
+                "audiences": audiences,
+                "media_kinds": kinds,
+                "text_sha256": consent_text_hash(),
+            }
 
             def check_consent(r: requests.Response, sent: dict[str, Any] = body) -> str | None:
                 terms = r.json()["terms"]
@@ -140,7 +144,9 @@ def test_concurrent_calls_to_different_functions_each_get_their_own_answer(
 
     # Then every call answered 200 with what its own request asked for
     wrong = [outcome for outcome in outcomes if outcome[1] != 200 or outcome[2] is not None]
-    assert wrong == [], f"{len(wrong)} of {len(calls)} calls got another request's answer: {wrong[:5]}"
+    assert wrong == [], (
+        f"{len(wrong)} of {len(calls)} calls got another request's answer: {wrong[:5]}"
+    )
 
     # ...no consent change was lost: each applied change is one version of the file
     applied = {"noah": 0, "zoe": 0}
