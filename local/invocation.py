@@ -69,7 +69,7 @@ def isolate_powertools_resolvers() -> bool:
         # Class reads and writes (``BaseRouter.current_event = event``) go through the
         # metaclass's data descriptors, which come before the class dictionary.
         per_thread_meta = type(f"PerThread{type(base).__name__}", (type(base),), namespace)
-        base.__class__ = per_thread_meta
+        base.__class__ = per_thread_meta  # type: ignore[method-assign]
     return True
 
 

@@ -89,6 +89,7 @@ def _key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | No
 def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
     """(table, hash, range, copy of the item or None) per touched item, and (shard, length)
     per touched table with a stream."""
+    from moto.dynamodb.exceptions import MockValidationException
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     items: list[tuple[Any, Any, Any, Any]] = []
@@ -111,7 +112,7 @@ def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> tuple[list[
                 else None
             )
             current = table.get_item(hash_key, range_key)
-        except Exception:
+        except (KeyError, TypeError, AttributeError, ValueError, MockValidationException):
             continue  # an invalid key: moto fails the transaction before this item writes
         items.append((table, hash_key, range_key, copy.deepcopy(current)))
         shard = table.stream_shard
@@ -173,8 +174,9 @@ def apply() -> None:
             raise MotoLayoutChanged("DynamoDBBackend.transact_write_items moved")
 
         for model in (Item, StreamRecord):
-            model.__new__ = staticmethod(_untracked_new)  # type: ignore[assignment]
-            model.instances_tracked = []  # type: ignore[attr-defined]
+            # setattr: mypy knows neither moto's metaclass attribute nor __new__ assignment.
+            setattr(model, "__new__", staticmethod(_untracked_new))  # noqa: B010
+            setattr(model, "instances_tracked", [])  # noqa: B010
         backend_module.copy = _table_sharing_copy(Table)  # type: ignore[assignment]
         backend_class.transact_write_items = _item_level_transactions(  # type: ignore[method-assign]
             backend_class.transact_write_items
