@@ -158,7 +158,8 @@ def print_report(results: dict[str, Any]) -> None:
         memory = results["runtime_memory"]
         print(
             f"\nlocal runtime, {memory['requests']} audited requests and {memory['uploads']} "
-            f"uploads: RSS {memory['baseline_rss_mb']} MB after seeding, then per 1,000 requests:"
+            f"uploads: RSS {memory['baseline_rss_mb']} MB after seeding, then every "
+            f"{memory.get('block', 1000)} requests:"
         )
         for sample in memory["per_block"]:
             print(f"  {sample['requests']:>6} requests: {sample['rss_mb']} MB")
