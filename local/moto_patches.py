@@ -7,9 +7,10 @@ in moto"):
 1. ``TransactWriteItems`` backs up **the whole table** (``copy.deepcopy`` of the ``Table``,
    its stream records included) once per transaction item, to roll back on a failed condition.
    With an audited read writing a transaction, a demo's memory grew by ~11.5 MB per request.
-2. every ``Item`` and every ``StreamRecord`` moto ever builds (each write, each item a query
-   or scan returns, each of those table copies) is appended to a process-wide
-   ``instances_tracked`` list, for moto's dashboard: nothing of it is ever freed.
+2. every model object moto ever builds (``BaseModel``: each DynamoDB ``Item`` written or
+   returned by a query or scan, each of those table copies, each ``StreamRecord``, S3 key
+   version, SQS message...) is appended to a process-wide ``instances_tracked`` list, for
+   moto's dashboard: nothing of it is ever freed, deleted objects included.
 3. nothing serialises requests: moto's threaded server runs two transactions at once, so a
    transaction can see half of another one, roll back a write made meanwhile, or fail with
    ``RuntimeError: dictionary changed size during iteration`` while copying a table.
@@ -22,8 +23,8 @@ process, without touching moto's files:
    drops the stream records the failed transaction produced: all or nothing, as in AWS.
    moto's own whole-table backup is turned into a no-op (``copy.deepcopy`` of a ``Table`` in
    moto's DynamoDB backend module returns the table itself);
-2. ``Item`` and ``StreamRecord`` are no longer tracked (the table and its stream keep what
-   they need, like any Python object);
+2. moto's models are no longer tracked (the backends keep what they need, like any Python
+   object; only moto's ``/moto-api/data.json`` dashboard read the lists);
 3. every DynamoDB API call runs under one process-wide re-entrant lock: each request,
    transaction or not, is atomic with respect to the others (DynamoDB's isolation for
    transactions; single writes are atomic there too).
@@ -49,8 +50,13 @@ class MotoLayoutChanged(RuntimeError):
     """moto no longer looks like the version these adapters were written for."""
 
 
-def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
-    return object.__new__(cls)
+def _untracked_new(base: type) -> Callable[..., Any]:
+    """``base.__new__`` as moto writes it, minus the append to ``instances_tracked``."""
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        return super(base, cls).__new__(cls)  # type: ignore[arg-type]
+
+    return __new__
 
 
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,8 +167,9 @@ def apply() -> None:
         if _applied:
             return
         import moto.dynamodb.models as backend_module
-        from moto.dynamodb.models.dynamo_type import Item
-        from moto.dynamodb.models.table import StreamRecord, Table
+        from moto.core.common_models import BaseModel
+        from moto.core.model_instances import model_data
+        from moto.dynamodb.models.table import Table
         from moto.dynamodb.responses import DynamoHandler
 
         if getattr(backend_module, "copy", None) is not copy:
@@ -173,10 +180,11 @@ def apply() -> None:
         if "transact_write_items" not in vars(backend_class):
             raise MotoLayoutChanged("DynamoDBBackend.transact_write_items moved")
 
-        for model in (Item, StreamRecord):
-            # setattr: mypy knows neither moto's metaclass attribute nor __new__ assignment.
-            setattr(model, "__new__", staticmethod(_untracked_new))  # noqa: B010
-            setattr(model, "instances_tracked", [])  # noqa: B010
+        # setattr: mypy knows neither moto's metaclass attribute nor __new__ assignment.
+        setattr(BaseModel, "__new__", staticmethod(_untracked_new(BaseModel)))  # noqa: B010
+        for models in model_data.values():
+            for model in models.values():
+                setattr(model, "instances_tracked", [])  # noqa: B010
         backend_module.copy = _table_sharing_copy(Table)  # type: ignore[assignment]
         backend_class.transact_write_items = _item_level_transactions(  # type: ignore[method-assign]
             backend_class.transact_write_items
