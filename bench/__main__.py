@@ -1,4 +1,5 @@
-"""``make bench``: image-pipeline timings against the floor, memory, cold imports, asset sizes.
+"""``make bench``: image-pipeline timings against the floor, memory, cold imports, asset sizes,
+and the local runtime's memory under load (``bench/runtime_memory.py``).
 
 Every timing comes from a fresh interpreter pinned to one core (``--cpu``, default 0). For
 each case the floor, our pipeline and the naive pipeline run in turn, ``--rounds`` times, each
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import cost, footprint
+from bench import cost, footprint, runtime_memory
 from bench.inputs import CASES, ROOT, ensure, use_project_paths
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -109,6 +110,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if "gallery" in results:
         value = results["gallery"]["gallery_sign_ms_per_100"]
         checks.append(_check("gallery_sign_ms_per_100", value, "<=", GALLERY_SIGN_TARGET_MS))
+    if "runtime_memory" in results:
+        for name, value, op, limit in runtime_memory.targets(results["runtime_memory"]):
+            checks.append(_check(name, value, op, limit))
     for function, value in (results.get("cold_import_ms") or {}).items():
         checks.append(_check(f"cold import {function} (ms)", value, "<=", COLD_IMPORT_TARGET_MS))
     return checks
@@ -150,6 +154,15 @@ def print_report(results: dict[str, Any]) -> None:
         print("assets + layers, unzipped MB:", results["asset_unzipped_mb"])
         for note in results.get("notes", []):
             print("  note:", note)
+    if "runtime_memory" in results:
+        memory = results["runtime_memory"]
+        print(
+            f"\nlocal runtime, {memory['requests']} audited requests and {memory['uploads']} "
+            f"uploads: RSS {memory['baseline_rss_mb']} MB after seeding, then every "
+            f"{memory.get('block', 1000)} requests:"
+        )
+        for sample in memory["per_block"]:
+            print(f"  {sample['requests']:>6} requests: {sample['rss_mb']} MB")
     print()
     for check in results["targets"]:
         mark = "MET    " if check["met"] else "NOT MET"
@@ -182,6 +195,18 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _runtime_memory(size: str) -> dict[str, Any]:
+    """The local runtime's memory bench, in a fresh process (its RSS is the measure)."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers' / 'core'}"}
+    command = [sys.executable, "-m", "bench.runtime_memory", "--json"]
+    if size == "quick":
+        command.append("--quick")
+    # Exit status 1 means a target missed: the report says which.
+    out = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per process")
@@ -192,6 +217,12 @@ def main() -> None:
     parser.add_argument("--no-footprint", action="store_true", help="skip imports and assets")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--no-gallery", action="store_true", help="skip the page-signing bench")
+    parser.add_argument(
+        "--runtime-memory",
+        choices=("full", "quick", "skip"),
+        default="full",
+        help="local runtime RSS under 5,000 audited requests (quick: 1,000), or skip it",
+    )
     args = parser.parse_args()
 
     started = time.time()
@@ -213,6 +244,13 @@ def main() -> None:
     if not args.no_gallery:
         print("measuring gallery page signing ...", file=sys.stderr, flush=True)
         results["gallery"] = _gallery(args.cpu)
+    if args.runtime_memory != "skip":
+        print(
+            f"measuring the local runtime's memory ({args.runtime_memory}) ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        results["runtime_memory"] = _runtime_memory(args.runtime_memory)
     if not args.no_footprint:
         print("measuring cold imports and assets ...", file=sys.stderr, flush=True)
         results["cold_import_ms"] = footprint.cold_import_ms(args.import_runs, args.cpu)

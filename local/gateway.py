@@ -748,6 +748,8 @@ def _not_found_page() -> Reply:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A burst of connections (a page's requests, a load test) queues instead of being reset.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], handler: type, gateway: Gateway) -> None:
         self.gateway = gateway

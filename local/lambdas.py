@@ -5,6 +5,8 @@ importing ``functions.<name>.handler`` lazily on first use, and lets tests regis
 handler in its place. :class:`Invoker` builds a Lambda-like context and runs one invocation
 at a time per function: a Lambda execution environment never runs two events at once, and
 handlers (Powertools resolvers keep the current event on the app object) rely on it.
+Different functions run at once, each in its caller's thread; Powertools' per-process
+``current_event`` is made per thread (``local.invocation``) so none reads another's event.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from local import invocation
 from pellicule import topology
 
 Handler = Callable[[Any, Any], Any]
@@ -94,6 +97,7 @@ class Invoker:
         self.registry = registry
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        invocation.isolate_powertools_resolvers()
 
     def context(self, function: str) -> LambdaContext:
         spec = topology.FUNCTIONS.get(function)
@@ -122,4 +126,7 @@ class Invoker:
         """Call the handler; its exceptions propagate (the caller maps them like AWS does)."""
         handler = self.registry.resolve(function)
         with self._lock(function):
-            return handler(event, self.context(function))
+            try:
+                return handler(event, self.context(function))
+            finally:
+                invocation.forget_current()

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from moto.server import ThreadedMotoServer
 
-from local import cloudfront, events
+from local import cloudfront, events, moto_patches
 from local.gateway import Gateway
 from local.lambdas import HandlerRegistry, Invoker
 from local.mailbox import Mail, Mailbox
@@ -353,6 +353,7 @@ class LocalRuntime:
         werkzeug_logger.setLevel(logging.WARNING)  # moto's server logs every request otherwise
 
         self._credentials = new_credentials()
+        moto_patches.apply()  # item-level transaction backups, no leak, one request at a time
         self._moto = _MotoServer(
             access_key_id=self._credentials["AWS_ACCESS_KEY_ID"],
             ip_address=self.host,
