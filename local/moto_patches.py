@@ -50,11 +50,20 @@ class MotoLayoutChanged(RuntimeError):
     """moto no longer looks like the version these adapters were written for."""
 
 
+# SES's models stay tracked: the dev mailbox (local/mailbox.py) reads sent e-mails from them,
+# and they grow only with the mail sent (one small object per message).
+TRACKED_MODULE = "moto.ses."
+
+
 def _untracked_new(base: type) -> Callable[..., Any]:
-    """``base.__new__`` as moto writes it, minus the append to ``instances_tracked``."""
+    """``base.__new__`` as moto writes it, minus the append to ``instances_tracked`` (but
+    for SES)."""
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        return super(base, cls).__new__(cls)  # type: ignore[arg-type]
+        instance = super(base, cls).__new__(cls)  # type: ignore[arg-type]
+        if cls.__module__.startswith(TRACKED_MODULE):  # sent e-mails: the dev mailbox reads them
+            cls.instances_tracked.append(instance)  # type: ignore[attr-defined]
+        return instance
 
     return __new__
 
@@ -182,7 +191,9 @@ def apply() -> None:
 
         # setattr: mypy knows neither moto's metaclass attribute nor __new__ assignment.
         setattr(BaseModel, "__new__", staticmethod(_untracked_new(BaseModel)))  # noqa: B010
-        for models in model_data.values():
+        for service, models in model_data.items():
+            if service == "ses":
+                continue
             for model in models.values():
                 setattr(model, "instances_tracked", [])  # noqa: B010
         backend_module.copy = _table_sharing_copy(Table)  # type: ignore[assignment]

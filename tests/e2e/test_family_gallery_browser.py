@@ -245,7 +245,6 @@ def test_on_a_phone_thumbnails_are_square_and_the_viewer_outlives_its_signed_url
 
         # When the parent opens a photo five minutes after the album loaded (the signed URLs
         # are about to expire)
-        loaded_src = page.evaluate("document.querySelector('#grid img').src")
         reads = len(album_reads)
         page.clock.fast_forward("05:00")
         grid.first.tap()
@@ -256,8 +255,9 @@ def test_on_a_phone_thumbnails_are_square_and_the_viewer_outlives_its_signed_url
             lambda: page.evaluate("document.querySelector('#stage img')?.naturalWidth > 0"),
             timeout=30,
         )
+        # (the server's clock did not move: it may hand back the same still-valid policy, so
+        # the URLs themselves may or may not differ; the page asked again, and the photo shows)
         assert len(album_reads) > reads
-        assert page.evaluate("document.querySelector('#grid img').src") != loaded_src
         assert "1 sur 2" in page.locator("#lightbox-caption").inner_text()
 
         # When the URLs the viewer holds expire without the phone noticing (its clock is
