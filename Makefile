@@ -15,6 +15,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 # pytest-xdist workers for the moto layers (one per core); XDIST= runs them in one process.
 XDIST ?= -n auto
+# ...and in `make test`, where the end-to-end lane runs beside them.
+LANE_XDIST ?= -n auto
 
 .PHONY: help install demo test test-fast lint typecheck test-unit test-integration test-infra test-e2e \
         system-deps synth deploy openapi bench screenshots clean
@@ -44,11 +46,14 @@ demo: $(VENV)/.synced ## Run the whole product locally on http://127.0.0.1:8080 
 system-deps: ## Install the Debian packages the tests need (exiftool, chromium), if missing
 	./scripts/ensure-system-deps.sh
 
+# `make test` runs two lanes side by side (about one core each): the end-to-end layer in one,
+# lint, types, the moto layers and infra one after the other in the other.
 test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end (prints each one's time)
 	@scripts/timed-layers.sh \
 		"lint+types=$(MAKE) --no-print-directory lint typecheck" \
-		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(XDIST)" \
+		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(LANE_XDIST)" \
 		"infra=$(PY) -m pytest tests/infra -q" \
+		-- \
 		"e2e=$(PY) -m pytest tests/e2e -q"
 
 test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; no browser, no ffmpeg-heavy case

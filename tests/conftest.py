@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import settings as hypothesis_settings
 
 # The fixtures' albums are dated a month ago: within every centre's retention, whatever the
 # day the tests run (a fixed date would expire one day and the purge would take it).
@@ -19,6 +20,11 @@ ALBUM_DATE = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
 
 # Fixtures of the sign-in tests (outbox, no_floor, serialised_moto), available to every layer.
 pytest_plugins = ["tests.integration.auth_helpers"]
+
+# Property tests assert behaviour, never speed: no per-example deadline (Hypothesis' default
+# of 200 ms failed TOTP properties on a busy 2-core runner). Speed belongs to bench/.
+hypothesis_settings.register_profile("pellicule", deadline=None)
+hypothesis_settings.load_profile("pellicule")
 
 
 def _share_botocore_models() -> None:
