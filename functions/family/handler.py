@@ -12,85 +12,100 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pellicule import http
+from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     from pellicule.sessions import Principal
 
 BASE = "/api/family"
-_LIMIT = re.compile(r"[0-9]{1,4}")
 
 
 def _routes(app: APIGatewayHttpResolver) -> None:
+    from functions.family import contract as c
     from functions.family import logic
 
     def who() -> Principal:
         return http.principal(app.current_event.raw_event)
 
-    def ok(payload: Any) -> Response:
-        return http.json_response(200, payload)
+    @operation(app, "GET", f"{BASE}/me", answer=c.Me)
+    def me() -> Any:
+        """The guardian's children and their consents"""
+        return logic.me(who())
 
-    @app.get(f"{BASE}/me")
-    def me() -> Response:
-        return ok(logic.me(who()))
-
-    @app.get(f"{BASE}/consent-text")
-    def text() -> Response:
+    @operation(app, "GET", f"{BASE}/consent-text", answer=c.ConsentText)
+    def text() -> Any:
+        """The consent text a guardian accepts (its version and hash)"""
         who()
-        return ok(logic.consent_text_view())
+        return logic.consent_text_view()
 
-    @app.get(f"{BASE}/children/<child_id>/consent")
-    def consent_read(child_id: str) -> Response:
-        return ok(logic.consent_of(who(), child_id))
+    @operation(app, "GET", f"{BASE}/children/<child_id>/consent", answer=c.ConsentView)
+    def consent_read(child_id: str) -> Any:
+        """A child's consent in force, its history and the text to accept"""
+        return logic.consent_of(who(), child_id)
 
-    @app.post(f"{BASE}/children/<child_id>/consent")
-    def consent_change(child_id: str) -> Response:
-        principal = who()
-        return ok(logic.give_or_change(principal, child_id, http.json_body(app.current_event.body)))
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/children/<child_id>/consent",
+        body=c.ConsentRequest,
+        answer=c.ConsentOutcome,
+        errors=(401, 403, 404, 409),
+    )
+    def consent_change(child_id: str, body: c.ConsentRequest) -> Any:
+        """Give, widen or narrow a child's consent (electronic acceptance)
 
-    @app.post(f"{BASE}/children/<child_id>/consent/withdraw")
-    def consent_withdraw(child_id: str) -> Response:
-        return ok(logic.withdraw(who(), child_id))
+        A widening may wait for the other guardian (the centre's setting); a narrowing applies
+        at once. 409: the consent text changed, or another change won the race.
+        """
+        return logic.give_or_change(who(), child_id, body)
 
-    @app.get(f"{BASE}/children/<child_id>/erasure-request")
-    def erasure_read(child_id: str) -> Response:
-        return ok(logic.erasure_of(who(), child_id))
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/children/<child_id>/consent/withdraw",
+        answer=c.ConsentOutcome,
+        errors=(401, 403, 404, 409),
+    )
+    def consent_withdraw(child_id: str) -> Any:
+        """Withdraw a child's consent, in one action"""
+        return logic.withdraw(who(), child_id)
 
-    @app.post(f"{BASE}/children/<child_id>/erasure-request")
-    def erasure_request(child_id: str) -> Response:
-        principal = who()
-        return ok(
-            logic.request_erasure(principal, child_id, http.json_body(app.current_event.body))
-        )
+    @operation(app, "GET", f"{BASE}/children/<child_id>/erasure-request", answer=c.ErasureView)
+    def erasure_read(child_id: str) -> Any:
+        """The erasure request made for a child, if any"""
+        return logic.erasure_of(who(), child_id)
 
-    @app.get(f"{BASE}/albums")
-    def albums() -> Response:
-        return ok(logic.albums(who()))
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/children/<child_id>/erasure-request",
+        body=c.ErasureRequestBody,
+        answer=c.ErasureCreated,
+    )
+    def erasure_request(child_id: str, body: c.ErasureRequestBody) -> Any:
+        """Ask for the erasure of a child's images and data (done within 24 hours)"""
+        return logic.request_erasure(who(), child_id, body)
 
-    @app.get(f"{BASE}/albums/<album_id>")
-    def album(album_id: str) -> Response:
-        principal = who()
-        query = app.current_event.query_string_parameters or {}
-        limit = query.get("limit", str(logic.PAGE))
-        # ASCII digits only: str.isdigit() also accepts "²" or "①", which int() refuses.
-        if not _LIMIT.fullmatch(limit):
-            from pellicule.errors import BadRequest
+    @operation(app, "GET", f"{BASE}/albums", answer=c.Albums)
+    def albums() -> Any:
+        """The albums holding something this family may see now"""
+        return logic.albums(who())
 
-            raise BadRequest(
-                f"limit : un nombre entre 1 et {logic.PAGE}. / "
-                f"limit: a number from 1 to {logic.PAGE}."
-            )
-        return ok(logic.album(principal, album_id, cursor=query.get("cursor"), limit=int(limit)))
+    @operation(app, "GET", f"{BASE}/albums/<album_id>", query=c.AlbumPageQuery, answer=c.AlbumPage)
+    def album(album_id: str, query: c.AlbumPageQuery) -> Any:
+        """One page of an album: what the publication gate allows this family now"""
+        return logic.album(who(), album_id, query)
 
-    @app.get(f"{BASE}/media/<media_id>/download")
-    def download(media_id: str) -> Response:
-        return ok(logic.download(who(), media_id))
+    @operation(app, "GET", f"{BASE}/media/<media_id>/download", answer=c.Download)
+    def download(media_id: str) -> Any:
+        """A short-lived link to an item's full-size file, if the centre allows downloads"""
+        return logic.download(who(), media_id)
 
 
 @cache

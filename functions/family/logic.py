@@ -13,6 +13,8 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from functions.family import contract
+from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
 from pellicule import (
     audit,
     clock,
@@ -30,8 +32,7 @@ from pellicule.models import Album, Child, Guardian, Media, tenant_pk
 from pellicule.sessions import Principal
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_CURSOR = re.compile(r"^MEDIA#\d{12}#[A-Za-z0-9_-]{1,64}$")
-PAGE = 100
+PAGE = contract.PAGE
 
 
 def _guardian(principal: Principal) -> Guardian:
@@ -104,18 +105,26 @@ def consent_of(principal: Principal, child_id: str) -> dict[str, Any]:
     }
 
 
-def give_or_change(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def give_or_change(principal: Principal, child_id: str, body: ConsentRequest) -> dict[str, Any]:
     """Give, widen or narrow electronically, accepting the current consent text."""
     guardian, child = _own_child(principal, child_id)
-    text_hash = body.get("text_sha256")
-    if text_hash != consent_text.CURRENT.sha256:
+    if body.text_sha256 != consent_text.CURRENT.sha256:
         raise Conflict(
             "Le texte du consentement a changé : relisez-le puis validez. / "
             "The consent text changed: read it again, then confirm."
         )
     settings = tenant_settings.for_tenant(principal.tenant_id)
     now = clock.now()
-    terms = consent.parse_terms(body, settings, now)
+    terms = consent.parse_terms(
+        {
+            "audiences": list(body.audiences),
+            "media_kinds": list(body.media_kinds),
+            "valid_from": body.valid_from,
+            "valid_until": body.valid_until,
+        },
+        settings,
+        now,
+    )
     outcome = consent.change(
         principal.tenant_id,
         child,
@@ -312,19 +321,14 @@ def _album(principal: Principal, album_id: str) -> Album:
     return album
 
 
-def album(
-    principal: Principal, album_id: str, *, cursor: str | None = None, limit: int = PAGE
-) -> dict[str, Any]:
+def album(principal: Principal, album_id: str, query: AlbumPageQuery) -> dict[str, Any]:
     """One page of the items of an album this family may see now, in upload order.
 
     ``next_cursor`` (opaque to clients) fetches the following page; it is ``None`` at the end.
     The whole album is checked on every page, so no page signs a scope that holds a copy the
     family may no longer see.
     """
-    if cursor is not None and not _CURSOR.match(cursor):
-        raise BadRequest("Curseur de page invalide. / Invalid page cursor.")
-    if not 1 <= limit <= PAGE:
-        raise BadRequest(f"limit : entre 1 et {PAGE}. / limit: between 1 and {PAGE}.")
+    cursor, limit = query.cursor, query.limit
     viewer = _viewer(principal)
     found = _album(principal, album_id)
     visible = _visible(principal, viewer, found, _published(principal.tenant_id, album_id))
@@ -406,11 +410,13 @@ def erasure_of(principal: Principal, child_id: str) -> dict[str, Any]:
     return {"request": erasure.describe(erasure.current(principal.tenant_id, child.child_id))}
 
 
-def request_erasure(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def request_erasure(
+    principal: Principal, child_id: str, body: ErasureRequestBody
+) -> dict[str, Any]:
     """Ask for the erasure of a child's images and data (confirmed explicitly: it cannot be
     undone once carried out)."""
     _, child = _own_child(principal, child_id)
-    if body.get("confirm") is not True:
+    if not body.confirm:
         raise BadRequest("Confirmez la demande d'effacement. / Confirm the erasure request.")
     found, created = erasure.request(principal.tenant_id, child.child_id, _ref(principal))
     return {"request": erasure.describe(found), "created": created}

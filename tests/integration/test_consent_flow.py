@@ -77,9 +77,9 @@ def test_a_changed_consent_text_is_refused_and_nothing_is_saved(centre: Scenario
 @pytest.mark.parametrize(
     ("payload", "words"),
     [
-        ({"audiences": ["everyone"], "media_kinds": ["photo"]}, "inconnus"),
+        ({"audiences": ["everyone"], "media_kinds": ["photo"]}, "valeur inconnue"),
         ({"audiences": [], "media_kinds": ["photo"]}, "au moins un"),
-        ({"audiences": [GROUP], "media_kinds": ["audio"]}, "inconnus"),
+        ({"audiences": [GROUP], "media_kinds": ["audio"]}, "valeur inconnue"),
         ({"audiences": [GROUP], "media_kinds": ["photo"], "valid_until": "2020-01-01"}, "futur"),
         ({"audiences": [GROUP], "media_kinds": ["photo"], "valid_until": "demain"}, "AAAA-MM-JJ"),
     ],

@@ -1,0 +1,190 @@
+"""What the guardian API accepts and answers: request types (parsed before any logic runs)
+and the shapes of its answers (documented in the API description, checked by the tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypedDict
+
+from pellicule.api.schema import Day, Items, Text, Whole
+
+# --- Requests --------------------------------------------------------------------------------
+
+Audience = Literal["families_of_group", "all_families_of_centre", "public_communication"]
+MediaKind = Literal["photo", "video"]
+# A consent date: a calendar day, or the exact second (epoch) the API returned, 2000–2100.
+Moment = Annotated[int, Whole(ge=946_684_800, le=4_102_444_800)] | Day
+PAGE = 100
+# An album page's cursor: the sort key of the last item of the previous page.
+CURSOR_PATTERN = "MEDIA#[0-9]{12}#[A-Za-z0-9_-]{1,64}"
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """Give, widen or narrow a consent, accepting the consent text whose hash is sent."""
+
+    text_sha256: Annotated[str, Text(max_length=64, min_length=64, pattern="[0-9a-f]{64}")]
+    audiences: Annotated[tuple[Audience, ...], Items(max_items=3)]
+    media_kinds: Annotated[tuple[MediaKind, ...], Items(max_items=2)]
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
+
+
+@dataclass(frozen=True)
+class ErasureRequestBody:
+    """Ask for the erasure of a child's images; ``confirm`` must be ``true``."""
+
+    confirm: bool
+
+
+@dataclass(frozen=True)
+class AlbumPageQuery:
+    """One page of an album: ``cursor`` is the ``next_cursor`` of the previous page."""
+
+    cursor: Annotated[str, Text(max_length=90, pattern=CURSOR_PATTERN)] | None = None
+    limit: Annotated[int, Whole(ge=1, le=PAGE)] = PAGE
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+
+class Terms(TypedDict):
+    audiences: list[Audience]
+    media_kinds: list[MediaKind]
+    valid_from: int
+    valid_until: int
+
+
+class ConsentState(TypedDict, total=False):
+    status: Literal["none", "active", "withdrawn"]
+    terms: Terms | None
+    pending: dict[str, Any] | None
+    version: int
+    updated_at: int
+    updated_by: str
+    evidence: dict[str, Any] | None
+
+
+class ChildSummary(TypedDict):
+    child_id: str
+    first_name: str
+    initial: str
+    consent: ConsentState
+    other_guardians: int
+
+
+class Me(TypedDict):
+    guardian_id: str
+    children: list[ChildSummary]
+
+
+class Choice(TypedDict):
+    id: str
+    fr: str
+    en: str
+
+
+class ConsentText(TypedDict):
+    version: str
+    sha256: str
+    fr: str
+    en: str
+    audiences: list[Choice]
+    media_kinds: list[Choice]
+
+
+class ConsentEvent(TypedDict):
+    version: int
+    action: str
+    actor: str
+    at: int
+    restricts: bool
+    before: Terms | None
+    after: Terms | None
+    evidence: dict[str, Any] | None
+
+
+class ConsentView(TypedDict):
+    consent: ConsentState
+    history: list[ConsentEvent]
+    text: ConsentText
+
+
+class ConsentOutcome(TypedDict):
+    action: Literal["given", "widened", "narrowed", "changed", "withdrawn", "proposed", "unchanged"]
+    applied: bool
+    terms: Terms | None
+    pending: dict[str, Any] | None
+    version: int
+    awaiting_other_guardian: bool
+
+
+class Erasure(TypedDict):
+    child_id: str
+    status: str
+    requested_at: int
+    due_by: int
+    requested_by: Literal["guardian", "staff"]
+    mode: str | None
+    done_at: int | None
+    certificate_id: str | None
+    removed_items: int | None
+    blurred_items: int | None
+
+
+class ErasureView(TypedDict):
+    request: Erasure | None
+
+
+class ErasureCreated(TypedDict):
+    request: Erasure
+    created: bool
+
+
+class Rendition(TypedDict):
+    url: str
+    width: int
+    height: int
+    type: str
+
+
+class AlbumCard(TypedDict):
+    album_id: str
+    title: str
+    date: str
+    items: int
+    cover: Rendition | None
+
+
+class Albums(TypedDict):
+    albums: list[AlbumCard]
+
+
+class AlbumHeader(TypedDict):
+    album_id: str
+    title: str
+    date: str
+
+
+class Item(TypedDict):
+    media_id: str
+    kind: Literal["photo", "video"]
+    blurred: bool
+    renditions: dict[str, Rendition]
+    capture_date: str | None
+
+
+class AlbumPage(TypedDict):
+    album: AlbumHeader
+    items: list[Item]
+    next_cursor: str | None
+    downloads: bool
+
+
+class Download(TypedDict):
+    media_id: str
+    blurred: bool
+    url: str
+    width: int
+    height: int
+    type: str

@@ -1,0 +1,145 @@
+"""Typed routes: each API operation declares its inputs, its answer and its errors.
+
+:func:`operation` registers a route on a Powertools resolver the way ``@app.get`` does, and
+more: before the route function runs, every path parameter, the query string and the JSON
+body are parsed into their declared types (``pellicule.api.schema``); the function receives
+typed values and returns the answer's payload (or a ``Response`` when it sets cookies or
+headers). The declaration is kept (:func:`declared`) for the API description, which
+``scripts/openapi.py`` generates offline through Powertools and Pydantic from the same types.
+
+    @operation(app, "POST", "/api/family/children/<child_id>/consent",
+               body=ConsentRequest, answer=ConsentOutcome, errors=(400, 401, 403, 404, 409))
+    def consent_change(child_id: str, body: ConsentRequest) -> dict[str, Any]:
+        ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pellicule import http
+from pellicule.api.schema import Id, InvalidRequest, parse
+from pellicule.errors import NotFound
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+_PARAM = re.compile(r"<(\w+)>")
+_DECLARED = "pellicule_operations"
+
+# What an authenticated operation can always answer: the session (401), its role or the
+# anti-CSRF header (403), and an object of another centre or none (404).
+SESSION_ERRORS = (401, 403, 404)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route as declared: what the API description says about it."""
+
+    method: str
+    path: str  # Powertools' form: /api/family/children/<child_id>
+    name: str
+    summary: str
+    description: str
+    body: type | None = None
+    query: type | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    answer: Any = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    public: bool = False
+    content_type: str = "application/json"
+
+    @property
+    def openapi_path(self) -> str:
+        return _PARAM.sub(r"{\1}", self.path)
+
+
+def declared(app: APIGatewayHttpResolver) -> list[Operation]:
+    """The operations registered on ``app`` through :func:`operation`, in order."""
+    return list(getattr(app, _DECLARED, ()))
+
+
+def operation(
+    app: APIGatewayHttpResolver,
+    method: str,
+    path: str,
+    *,
+    body: type | None = None,
+    query: type | None = None,
+    params: Mapping[str, Any] | None = None,
+    answer: Any = None,
+    status: int = 200,
+    errors: tuple[int, ...] = SESSION_ERRORS,
+    public: bool = False,
+    content_type: str = "application/json",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``method path`` on ``app``; see the module's docstring."""
+    names = _PARAM.findall(path)
+    kinds = {name: (params or {}).get(name, Id) for name in names}
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        doc = (func.__doc__ or "").strip()
+        summary, _, description = doc.partition("\n")
+        declaration = Operation(
+            method=method,
+            path=path,
+            name=func.__name__,
+            summary=summary.strip() or func.__name__.replace("_", " ").capitalize(),
+            description=" ".join(description.split()),
+            body=body,
+            query=query,
+            params=kinds,
+            answer=answer,
+            status=status,
+            errors=tuple(
+                sorted(
+                    set(errors) | ({400} if body or query else set()) | ({404} if kinds else set())
+                )
+            ),
+            public=public,
+            content_type=content_type,
+        )
+
+        def endpoint(**raw: str) -> Any:
+            event = app.current_event
+            values: dict[str, Any] = {
+                name: _identified(kinds[name], value, name) for name, value in raw.items()
+            }
+            if query is not None:
+                values["query"] = parse(query, event.query_string_parameters or {}, from_query=True)
+            if body is not None:
+                values["body"] = parse(body, http.json_body(event.body))
+            result = func(**values)
+            if _is_response(result):
+                return result
+            return http.json_response(status, result)
+
+        endpoint.__name__ = func.__name__
+        endpoint.__doc__ = func.__doc__
+        app.route(path, method)(endpoint)
+        operations = getattr(app, _DECLARED, None)
+        if operations is None:
+            operations = []
+            setattr(app, _DECLARED, operations)
+        operations.append(declaration)
+        return func
+
+    return register
+
+
+def _identified(kind: Any, raw: str, name: str) -> Any:
+    """A path parameter: one that cannot name anything is answered like an unknown one."""
+    try:
+        return parse(kind, raw, at=name)
+    except InvalidRequest:
+        raise NotFound("Introuvable. / Not found.") from None
+
+
+def _is_response(result: Any) -> bool:
+    from aws_lambda_powertools.event_handler import Response
+
+    return isinstance(result, Response)

@@ -1,0 +1,317 @@
+"""Typed requests without a validation library: the vocabulary and the parser.
+
+A request's body, query string and path parameters are frozen dataclasses whose fields carry
+their limits as ``typing.Annotated`` markers::
+
+    @dataclass(frozen=True)
+    class Caption:
+        text: Annotated[str, Text(max_length=280)]
+        tags: Annotated[tuple[Id, ...], Items(max_items=50)] = ()
+
+:func:`parse` turns decoded JSON (or a query string's values) into such a dataclass, or raises
+:class:`InvalidRequest` (400, code ``invalid_request``) naming the first field at fault. Nothing
+is coerced: a JSON ``"3"`` is not an integer, ``1`` is not ``true``, ``NaN`` is not a number;
+unknown fields are refused. Query strings are the exception: their values are text, so a
+``Whole`` field there reads ASCII digits.
+
+Why not Pydantic at run time: Powertools' ``enable_validation=True`` imports Pydantic and its
+OpenAPI machinery on every cold start, 80–110 ms of CPU before the first model (measured,
+docs/decisions.md), the whole budget of the typed layer. The same types are handed to Pydantic
+offline, where the OpenAPI description is generated (``scripts/openapi.py``), and a property
+test checks that this parser and Pydantic accept and refuse the same values.
+
+Only the standard library is imported here: this module is on every API function's hot path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+
+from pellicule.errors import BadRequest
+
+T = TypeVar("T")
+
+
+class InvalidRequest(BadRequest):
+    """A request that does not match its declared type (the first field at fault)."""
+
+    code = "invalid_request"
+
+    def __init__(self, field: str, french: str, english: str) -> None:
+        self.field = field
+        name = field or "corps"
+        super().__init__(f"« {name} » : {french} / {field or 'body'}: {english}")
+
+
+# --- Markers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string of ``min_length``–``max_length`` characters, matching ``pattern`` if given
+    (the whole string: patterns are anchored)."""
+
+    max_length: int
+    min_length: int = 0
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Whole:
+    """An integer within ``ge``–``le`` (JSON: a number without fraction; never a boolean)."""
+
+    ge: int
+    le: int
+
+
+@dataclass(frozen=True)
+class Number:
+    """A finite number within ``ge``–``le``."""
+
+    ge: float
+    le: float
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list (a tuple once parsed) of ``min_items``–``max_items`` elements, or a mapping of
+    as many entries."""
+
+    max_items: int
+    min_items: int = 0
+    unique: bool = False
+
+
+ID_PATTERN = "[A-Za-z0-9_-]{1,64}"
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+# Identifiers the server made (uuid hex, slugs): what every path parameter is by default.
+Id = Annotated[str, Text(max_length=64, min_length=1, pattern=ID_PATTERN)]
+# A calendar day (YYYY-MM-DD), checked as a real date of 2000–2100.
+Day = Annotated[str, Text(max_length=10, min_length=10, pattern=DATE_PATTERN)]
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+# --- Parsing --------------------------------------------------------------------------------
+
+
+def parse(kind: Any, raw: Any, *, from_query: bool = False, at: str = "") -> Any:
+    """``raw`` (decoded JSON, or a query string's ``{name: value}``) as a ``kind`` value:
+    a request dataclass, or any annotation this module supports (``Id``...). ``at`` names
+    the value in errors (a path parameter's name)."""
+    return _value(kind, raw, at, from_query)
+
+
+@cache
+def hints(kind: type) -> dict[str, Any]:
+    """The resolved field annotations of a request dataclass (``Annotated`` kept)."""
+    return typing.get_type_hints(kind, include_extras=True)
+
+
+def _value(annotation: Any, raw: Any, where: str, from_query: bool) -> Any:
+    markers: tuple[Any, ...] = ()
+    if get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        markers = tuple(extra)
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return _union(get_args(annotation), raw, where, from_query)
+    if origin is Literal:
+        allowed = get_args(annotation)
+        if isinstance(raw, str) and raw in allowed:
+            return raw
+        choices = ", ".join(str(choice) for choice in allowed)
+        raise InvalidRequest(
+            where,
+            f"valeur inconnue (possibles : {choices}).",
+            f"unknown value (expected one of {choices}).",
+        )
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        return _object(annotation, raw, where, from_query)
+    if annotation is str:
+        return _text(_marker(markers, Text, where), raw, where)
+    if annotation is bool:
+        if isinstance(raw, bool):
+            return raw
+        raise InvalidRequest(where, "vrai ou faux attendu.", "true or false expected.")
+    if annotation is int:
+        return _whole(_marker(markers, Whole, where), raw, where, from_query)
+    if annotation is float:
+        return _number(_marker(markers, Number, where), raw, where)
+    if origin is tuple:
+        return _items(annotation, _marker(markers, Items, where), raw, where)
+    if origin is dict:
+        return _mapping(annotation, _marker(markers, Items, where), raw, where)
+    raise TypeError(f"unsupported request type at {where or 'body'}: {annotation!r}")
+
+
+def _marker(markers: tuple[Any, ...], kind: type[T], where: str) -> T:
+    for marker in markers:
+        if isinstance(marker, kind):
+            return marker
+    raise TypeError(f"{where or 'body'}: a {kind.__name__}(...) limit is required")
+
+
+def _union(options: tuple[Any, ...], raw: Any, where: str, from_query: bool) -> Any:
+    if raw is None and type(None) in options:
+        return None
+    errors: list[tuple[Any, InvalidRequest]] = []
+    for option in options:
+        if option is type(None):
+            continue
+        try:
+            return _value(option, raw, where, from_query)
+        except InvalidRequest as refused:
+            errors.append((option, refused))
+    # The error worth showing is the one of the option of the value's own kind: "demain" for
+    # a number-or-day is refused as a day, not as a number.
+    for option, refused in errors:
+        if isinstance(raw, _base(option)):
+            raise refused
+    raise errors[0][1]
+
+
+def _base(annotation: Any) -> type | tuple[type, ...]:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is Literal:
+        return str
+    if isinstance(annotation, type) and not dataclasses.is_dataclass(annotation):
+        return (int, float) if annotation is float else annotation
+    return (dict, list)
+
+
+def _object(kind: type, raw: Any, where: str, from_query: bool) -> Any:
+    if not isinstance(raw, Mapping):
+        raise InvalidRequest(where, "un objet JSON est attendu.", "a JSON object is expected.")
+    fields = {field.name: field for field in dataclasses.fields(kind)}
+    unknown = sorted(str(name) for name in raw if name not in fields)
+    if unknown and not from_query:
+        name = unknown[0][:40]
+        raise InvalidRequest(_join(where, name), "champ inconnu.", "unknown field.")
+    annotations = hints(kind)
+    values: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name in raw:
+            values[name] = _value(annotations[name], raw[name], _join(where, name), from_query)
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise InvalidRequest(_join(where, name), "champ obligatoire.", "required field.")
+    return kind(**values)
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _text(limits: Text, raw: Any, where: str) -> str:
+    if not isinstance(raw, str):
+        raise InvalidRequest(where, "texte attendu.", "a string is expected.")
+    if limits.pattern == DATE_PATTERN:
+        if not _pattern(DATE_PATTERN).fullmatch(raw):
+            raise InvalidRequest(where, "date AAAA-MM-JJ attendue.", "YYYY-MM-DD expected.")
+        _real_day(raw, where)
+        return raw
+    if not limits.min_length <= len(raw) <= limits.max_length:
+        raise InvalidRequest(
+            where,
+            f"entre {limits.min_length} et {limits.max_length} caractères.",
+            f"{limits.min_length} to {limits.max_length} characters.",
+        )
+    if limits.pattern is not None and not _pattern(limits.pattern).fullmatch(raw):
+        raise InvalidRequest(where, "format non reconnu.", "unexpected format.")
+    return raw
+
+
+@cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    # ASCII: \d or \w would otherwise match Arabic-Indic digits or accented letters.
+    return re.compile(pattern, re.ASCII)
+
+
+def _real_day(raw: str, where: str) -> None:
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidRequest(where, "date AAAA-MM-JJ attendue.", "YYYY-MM-DD expected.") from None
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise InvalidRequest(
+            where,
+            f"date entre {EARLIEST_YEAR} et {LATEST_YEAR} attendue.",
+            f"a date between {EARLIEST_YEAR} and {LATEST_YEAR} is expected.",
+        )
+
+
+_DIGITS = re.compile(r"-?[0-9]{1,18}", re.ASCII)
+
+
+def _whole(limits: Whole, raw: Any, where: str, from_query: bool) -> int:
+    if from_query and isinstance(raw, str) and _DIGITS.fullmatch(raw):
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise InvalidRequest(where, "nombre entier attendu.", "a whole number is expected.")
+    if not limits.ge <= raw <= limits.le:
+        raise InvalidRequest(
+            where,
+            f"un nombre entre {limits.ge} et {limits.le}.",
+            f"a number from {limits.ge} to {limits.le}.",
+        )
+    return raw
+
+
+def _number(limits: Number, raw: Any, where: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise InvalidRequest(where, "nombre attendu.", "a number is expected.")
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer no float holds
+        value = math.inf
+    if not math.isfinite(value) or not limits.ge <= value <= limits.le:
+        raise InvalidRequest(
+            where,
+            f"un nombre entre {limits.ge:g} et {limits.le:g}.",
+            f"a number from {limits.ge:g} to {limits.le:g}.",
+        )
+    return value
+
+
+def _items(annotation: Any, limits: Items, raw: Any, where: str) -> tuple[Any, ...]:
+    element, *rest = get_args(annotation)
+    if rest != [Ellipsis]:
+        raise TypeError(f"{where}: only tuple[T, ...] is supported")
+    if not isinstance(raw, list):
+        raise InvalidRequest(where, "une liste est attendue.", "a list is expected.")
+    if not limits.min_items <= len(raw) <= limits.max_items:
+        raise InvalidRequest(
+            where,
+            f"entre {limits.min_items} et {limits.max_items} éléments.",
+            f"{limits.min_items} to {limits.max_items} items.",
+        )
+    values = tuple(_value(element, item, f"{where}[{i}]", False) for i, item in enumerate(raw))
+    if limits.unique and len(set(values)) != len(values):
+        raise InvalidRequest(where, "éléments en double.", "duplicate items.")
+    return values
+
+
+def _mapping(annotation: Any, limits: Items, raw: Any, where: str) -> dict[str, Any]:
+    key_type, value_type = get_args(annotation)
+    if not isinstance(raw, Mapping):
+        raise InvalidRequest(where, "un objet JSON est attendu.", "a JSON object is expected.")
+    if not limits.min_items <= len(raw) <= limits.max_items:
+        raise InvalidRequest(
+            where,
+            f"entre {limits.min_items} et {limits.max_items} entrées.",
+            f"{limits.min_items} to {limits.max_items} entries.",
+        )
+    return {
+        _value(key_type, key, where, False): _value(value_type, value, _join(where, key), False)
+        for key, value in raw.items()
+    }
