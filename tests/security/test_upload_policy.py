@@ -1,5 +1,6 @@
-"""Security requirement 5: presigned POST policy (tested on the policy we generate, since
-S3 emulators do not enforce it) and requirement 4: the tenant comes from the session only."""
+"""Security requirement 5: presigned POST policy (the policy we generate, and the same grants
+refused by the local S3 as S3 refuses them: ``local/s3policy.py`` behind ``MotoGuard``) and
+requirement 4: the tenant comes from the session only."""
 
 from __future__ import annotations
 
