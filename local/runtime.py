@@ -117,9 +117,10 @@ class _MotoServer(ThreadedMotoServer):
     """moto's threaded server, bound in the caller's thread so a busy port fails at once, behind
     a :class:`MotoGuard` (only the runtime's own callers get in)."""
 
-    def __init__(self, *, access_key_id: str, **options: Any) -> None:
+    def __init__(self, *, access_key_id: str, secret_access_key: str, **options: Any) -> None:
         super().__init__(**options)
         self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
         self.guard: MotoGuard | None = None
 
     def start(self) -> None:
@@ -131,7 +132,9 @@ class _MotoServer(ThreadedMotoServer):
         from werkzeug.serving import make_server
 
         app = DomainDispatcherApplication(create_backend_app)
-        self.guard = MotoGuard(app, access_key_id=self.access_key_id)
+        self.guard = MotoGuard(
+            app, access_key_id=self.access_key_id, secret_access_key=self.secret_access_key
+        )
         self._server = make_server(
             self._ip_address, self._port, self.guard, True, request_handler=MotoRequestHandler
         )
@@ -239,6 +242,13 @@ class LocalRuntime:
     @property
     def names(self) -> topology.Names:
         return self._names
+
+    @property
+    def moto_guard(self) -> MotoGuard:
+        """What stands in front of moto (its ``clock`` is S3's, for the expiry tests)."""
+        if self._moto is None or self._moto.guard is None:
+            raise RuntimeError("the runtime is not started")
+        return self._moto.guard
 
     @property
     def base_url(self) -> str:
@@ -356,6 +366,7 @@ class LocalRuntime:
         moto_patches.apply()  # item-level transaction backups, no leak, one request at a time
         self._moto = _MotoServer(
             access_key_id=self._credentials["AWS_ACCESS_KEY_ID"],
+            secret_access_key=self._credentials["AWS_SECRET_ACCESS_KEY"],
             ip_address=self.host,
             port=self.requested_moto_port,
             verbose=False,

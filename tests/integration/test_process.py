@@ -77,7 +77,8 @@ def test_duplicate_delivery_produces_one_set_of_outputs(aws: Aws, centre: Centre
 
 
 def test_size_differing_from_the_grant_fails_with_a_reason(aws: Aws, centre: Centre) -> None:
-    # moto does not enforce the POST policy's content-length-range: the processor must.
+    # Written straight to the bucket, bypassing the policy (and the local S3 that enforces it):
+    # the processor re-checks the size itself.
     photo = images.jpeg_with_metadata()
     grant = request_grant(centre, photo, size=len(photo) - 100)
     put_as_browser(aws, grant, photo)
