@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import runpy
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -158,12 +160,104 @@ _json = st.recursive(
 )
 
 
+def _edges(annotation: Any) -> st.SearchStrategy[Any]:
+    """Values at and just past the limits an annotation declares (where two descriptions of
+    one rule would differ first), and values of every other JSON kind."""
+    markers: list[Any] = []
+    if get_origin(annotation) is Annotated:
+        annotation, *markers = get_args(annotation)
+    options: list[st.SearchStrategy[Any]] = [_json]
+    if get_origin(annotation) in (Union, types.UnionType):
+        options += [_edges(option) for option in get_args(annotation)]
+    if get_origin(annotation) is Literal:
+        options.append(st.sampled_from([*get_args(annotation), "", "RED"]))
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        hints = typing.get_type_hints(annotation, include_extras=True)
+        options.append(st.fixed_dictionaries({name: _edges(hint) for name, hint in hints.items()}))
+    for marker in markers:
+        if isinstance(marker, Text):
+            sizes = {
+                max(0, marker.min_length - 1),
+                marker.min_length,
+                marker.max_length,
+                marker.max_length + 1,
+            }
+            alphabet = st.sampled_from("aZ09_-#: é٣\n")
+            options.append(
+                st.sampled_from(sorted(sizes)).flatmap(
+                    lambda n, alphabet=alphabet: st.text(alphabet, min_size=n, max_size=n)
+                )
+            )
+            options.append(
+                st.sampled_from(
+                    [
+                        "2024-02-29",
+                        "2024-02-30",
+                        "1999-12-31",
+                        "2100-12-31",
+                        "2101-01-01",
+                        "2024-1-01",
+                    ]
+                )
+            )
+        if isinstance(marker, Whole):
+            options.append(st.sampled_from([marker.ge - 1, marker.ge, marker.le, marker.le + 1]))
+            options.append(st.integers(marker.ge - 3, marker.le + 3))
+        if isinstance(marker, Number):
+            options.append(
+                st.sampled_from(
+                    [
+                        marker.ge,
+                        marker.le,
+                        marker.le + 0.001,
+                        marker.ge - 0.001,
+                        int(marker.le),
+                        10**400,
+                    ]
+                )
+            )
+        if isinstance(marker, Items):
+            element = get_args(annotation)[0] if get_origin(annotation) is tuple else None
+            sizes = sorted(
+                {
+                    max(0, marker.min_items - 1),
+                    marker.min_items,
+                    marker.max_items,
+                    marker.max_items + 1,
+                }
+            )
+            if element is not None:
+                options.append(
+                    st.sampled_from(sizes).flatmap(
+                        lambda n, element=element: st.lists(_edges(element), min_size=n, max_size=n)
+                    )
+                )
+            else:
+                key, value = get_args(annotation)
+                options.append(
+                    st.sampled_from(sizes).flatmap(
+                        lambda n, key=key, value=value: st.dictionaries(
+                            _edges(key).filter(lambda k: isinstance(k, str)),
+                            _edges(value),
+                            min_size=min(n, 2),
+                            max_size=n,
+                        )
+                    )
+                )
+    return st.one_of(options)
+
+
 def _near(kind: type, base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid bodies with one field replaced by an arbitrary JSON value, or one left out."""
+    """Valid bodies with one field replaced by a value at its limits or of another kind, or
+    one field left out."""
+    hints = typing.get_type_hints(kind, include_extras=True)
     names = [field.name for field in dataclasses.fields(kind)]
-    replaced = st.builds(lambda name, value: {**base, name: value}, st.sampled_from(names), _json)
+    replaced = st.sampled_from(names).flatmap(
+        lambda name: _edges(hints[name]).map(lambda value: {**base, name: value})
+    )
     dropped = st.sampled_from(names).map(lambda name: {k: v for k, v in base.items() if k != name})
-    return replaced | dropped | st.just(base)
+    extra = st.builds(lambda name, value: {**base, name: value}, st.text(max_size=6), _json)
+    return replaced | dropped | extra | st.just(base)
 
 
 CASES = [
