@@ -50,6 +50,30 @@ def cold_import_ms(runs: int, cpu: int, module: str = "handler") -> dict[str, fl
     return results
 
 
+# What every API function imports anyway before its routes (the resolver, the HTTP glue).
+API_BASE_IMPORTS = "import aws_lambda_powertools.event_handler, pellicule.http"
+
+
+def typed_layer_ms(runs: int, cpu: int) -> dict[str, float]:
+    """What the typed request layer adds to a cold start, per function that has one: a fresh
+    interpreter importing the API base, then ``functions.<name>.contract`` (the request and
+    answer types, the parser and the route declarations), minus the same without it."""
+    results = {}
+    for function in functions_with("contract"):
+        base, typed = [], []
+        for _ in range(runs):
+            base.append(_timed(API_BASE_IMPORTS, cpu))
+            typed.append(
+                _timed(
+                    f"{API_BASE_IMPORTS}; import functions.{function}.contract, "
+                    "pellicule.api.operations",
+                    cpu,
+                )
+            )
+        results[function] = round((statistics.median(typed) - statistics.median(base)) * 1000, 1)
+    return results
+
+
 def _zipped_size(directory: Path) -> tuple[int, int]:
     """(zipped, unzipped) bytes of a directory, zipped like the CDK asset."""
     buffer = io.BytesIO()
