@@ -33,79 +33,90 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def who() -> Principal:
         return http.principal(app.current_event.raw_event)
 
-    @operation(app, "GET", f"{BASE}/me", answer=c.Me)
-    def me() -> Any:
+    @operation(app, "GET", f"{BASE}/me", auth=who, answer=c.Me)
+    def me(principal: Principal) -> Any:
         """The guardian's children and their consents"""
-        return logic.me(who())
+        return logic.me(principal)
 
-    @operation(app, "GET", f"{BASE}/consent-text", answer=c.ConsentText)
-    def text() -> Any:
+    @operation(app, "GET", f"{BASE}/consent-text", auth=who, answer=c.ConsentText)
+    def text(principal: Principal) -> Any:
         """The consent text a guardian accepts (its version and hash)"""
-        who()
         return logic.consent_text_view()
 
-    @operation(app, "GET", f"{BASE}/children/<child_id>/consent", answer=c.ConsentView)
-    def consent_read(child_id: str) -> Any:
+    @operation(app, "GET", f"{BASE}/children/<child_id>/consent", auth=who, answer=c.ConsentView)
+    def consent_read(principal: Principal, child_id: str) -> Any:
         """A child's consent in force, its history and the text to accept"""
-        return logic.consent_of(who(), child_id)
+        return logic.consent_of(principal, child_id)
 
     @operation(
         app,
         "POST",
         f"{BASE}/children/<child_id>/consent",
+        auth=who,
         body=c.ConsentRequest,
         answer=c.ConsentOutcome,
         errors=(401, 403, 404, 409),
     )
-    def consent_change(child_id: str, body: c.ConsentRequest) -> Any:
+    def consent_change(principal: Principal, child_id: str, body: c.ConsentRequest) -> Any:
         """Give, widen or narrow a child's consent (electronic acceptance)
 
         A widening may wait for the other guardian (the centre's setting); a narrowing applies
         at once. 409: the consent text changed, or another change won the race.
         """
-        return logic.give_or_change(who(), child_id, body)
+        return logic.give_or_change(principal, child_id, body)
 
     @operation(
         app,
         "POST",
         f"{BASE}/children/<child_id>/consent/withdraw",
+        auth=who,
         answer=c.ConsentOutcome,
         errors=(401, 403, 404, 409),
     )
-    def consent_withdraw(child_id: str) -> Any:
+    def consent_withdraw(principal: Principal, child_id: str) -> Any:
         """Withdraw a child's consent, in one action"""
-        return logic.withdraw(who(), child_id)
+        return logic.withdraw(principal, child_id)
 
-    @operation(app, "GET", f"{BASE}/children/<child_id>/erasure-request", answer=c.ErasureView)
-    def erasure_read(child_id: str) -> Any:
+    @operation(
+        app, "GET", f"{BASE}/children/<child_id>/erasure-request", auth=who, answer=c.ErasureView
+    )
+    def erasure_read(principal: Principal, child_id: str) -> Any:
         """The erasure request made for a child, if any"""
-        return logic.erasure_of(who(), child_id)
+        return logic.erasure_of(principal, child_id)
 
     @operation(
         app,
         "POST",
         f"{BASE}/children/<child_id>/erasure-request",
+        auth=who,
         body=c.ErasureRequestBody,
         answer=c.ErasureCreated,
     )
-    def erasure_request(child_id: str, body: c.ErasureRequestBody) -> Any:
+    def erasure_request(principal: Principal, child_id: str, body: c.ErasureRequestBody) -> Any:
         """Ask for the erasure of a child's images and data (done within 24 hours)"""
-        return logic.request_erasure(who(), child_id, body)
+        return logic.request_erasure(principal, child_id, body)
 
-    @operation(app, "GET", f"{BASE}/albums", answer=c.Albums)
-    def albums() -> Any:
+    @operation(app, "GET", f"{BASE}/albums", auth=who, answer=c.Albums)
+    def albums(principal: Principal) -> Any:
         """The albums holding something this family may see now"""
-        return logic.albums(who())
+        return logic.albums(principal)
 
-    @operation(app, "GET", f"{BASE}/albums/<album_id>", query=c.AlbumPageQuery, answer=c.AlbumPage)
-    def album(album_id: str, query: c.AlbumPageQuery) -> Any:
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/albums/<album_id>",
+        auth=who,
+        query=c.AlbumPageQuery,
+        answer=c.AlbumPage,
+    )
+    def album(principal: Principal, album_id: str, query: c.AlbumPageQuery) -> Any:
         """One page of an album: what the publication gate allows this family now"""
-        return logic.album(who(), album_id, query)
+        return logic.album(principal, album_id, query)
 
-    @operation(app, "GET", f"{BASE}/media/<media_id>/download", answer=c.Download)
-    def download(media_id: str) -> Any:
+    @operation(app, "GET", f"{BASE}/media/<media_id>/download", auth=who, answer=c.Download)
+    def download(principal: Principal, media_id: str) -> Any:
         """A short-lived link to an item's full-size file, if the centre allows downloads"""
-        return logic.download(who(), media_id)
+        return logic.download(principal, media_id)
 
 
 @cache

@@ -7,10 +7,10 @@ typed values and returns the answer's payload (or a ``Response`` when it sets co
 headers). The declaration is kept (:func:`declared`) for the API description, which
 ``scripts/openapi.py`` generates offline through Powertools and Pydantic from the same types.
 
-    @operation(app, "POST", "/api/family/children/<child_id>/consent",
-               body=ConsentRequest, answer=ConsentOutcome, errors=(400, 401, 403, 404, 409))
-    def consent_change(child_id: str, body: ConsentRequest) -> dict[str, Any]:
-        ...
+    @operation(app, "POST", "/api/family/children/<child_id>/consent", auth=who,
+               body=ConsentRequest, answer=ConsentOutcome, errors=(401, 403, 404, 409))
+    def consent_change(principal: Principal, child_id: str, body: ConsentRequest) -> Any:
+        return logic.give_or_change(principal, child_id, body)
 """
 
 from __future__ import annotations
@@ -76,8 +76,13 @@ def operation(
     errors: tuple[int, ...] = SESSION_ERRORS,
     public: bool = False,
     content_type: str = "application/json",
+    auth: Callable[[], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``method path`` on ``app``; see the module's docstring."""
+    """Register ``method path`` on ``app``; see the module's docstring.
+
+    ``auth``: called first, before anything of the request is parsed (a caller without a
+    session learns nothing from validation errors); what it returns reaches the route
+    function as ``principal``."""
     names = _PARAM.findall(path)
     kinds = {name: (params or {}).get(name, Id) for name in names}
 
@@ -106,6 +111,7 @@ def operation(
 
         def endpoint(**raw: str) -> Any:
             event = app.current_event
+            principal = auth() if auth is not None else None
             values: dict[str, Any] = {
                 name: _identified(kinds[name], value, name) for name, value in raw.items()
             }
@@ -113,6 +119,8 @@ def operation(
                 values["query"] = parse(query, event.query_string_parameters or {}, from_query=True)
             if body is not None:
                 values["body"] = parse(body, http.json_body(event.body))
+            if auth is not None:
+                values["principal"] = principal
             result = func(**values)
             if _is_response(result):
                 return result

@@ -174,9 +174,9 @@ def _union(options: tuple[Any, ...], raw: Any, where: str, from_query: bool) -> 
             errors.append((option, refused))
     # The error worth showing is the one of the option of the value's own kind: "demain" for
     # a number-or-day is refused as a day, not as a number.
-    for option, refused in errors:
+    for option, error in errors:
         if isinstance(raw, _base(option)):
-            raise refused
+            raise error
     raise errors[0][1]
 
 
