@@ -19,7 +19,7 @@ XDIST ?= -n auto
 LANE_XDIST ?= -n auto
 
 .PHONY: help install demo test test-fast lint typecheck test-unit test-integration test-infra test-e2e \
-        system-deps synth deploy openapi bench screenshots clean
+        system-deps synth deploy openapi bench screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -47,14 +47,16 @@ system-deps: ## Install the Debian packages the tests need (exiftool, chromium),
 	./scripts/ensure-system-deps.sh
 
 # `make test` runs two lanes side by side (about one core each): the end-to-end layer in one,
-# lint, types, the moto layers and infra one after the other in the other.
+# lint, types, the moto layers, infra and the API contract fuzzing one after the other in the
+# other.
 test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end (prints each one's time)
 	@scripts/timed-layers.sh \
 		"lint+types=$(MAKE) --no-print-directory lint typecheck" \
 		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(LANE_XDIST)" \
 		"infra=$(PY) -m pytest tests/infra -q" \
+		"contract=$(PY) -m pytest tests/e2e -q -m contract" \
 		-- \
-		"e2e=$(PY) -m pytest tests/e2e -q"
+		"e2e=$(PY) -m pytest tests/e2e -q -m 'not contract'"
 
 test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; no browser, no ffmpeg-heavy case
 	@scripts/timed-layers.sh \
@@ -77,7 +79,10 @@ test-infra: install ## CDK assertions, cdk-nag and cfn-lint (one synth)
 	$(PY) -m pytest tests/infra -q
 
 test-e2e: install system-deps ## The local runtime end to end, and the browser tests in Chromium
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e -q -m 'not contract'
+
+test-contract: $(VENV)/.synced ## Fuzz every API operation against its description (Schemathesis, four roles)
+	$(PY) -m pytest tests/e2e -q -m contract
 
 synth: install ## Synthesize the CloudFormation templates into cdk.out (offline, no AWS account)
 	$(PY) scripts/keys.py ensure --stage $(STAGE)
