@@ -4,8 +4,9 @@ anonymous visitor, a parent, an animator and a director.
 
 For every call: no 5xx, a status the description documents for that operation, the content
 type it documents, and a body that matches the documented schema. About 25 examples per
-operation and role (5 for the anonymous visitor where a session is needed: all 401); the people get a fresh session for every call (a generated sign-out or
-archive must not starve the calls after it).
+operation and role (5 for the anonymous visitor where a session is needed: all 401). The
+people get a fresh session for every call (a generated sign-out or archive must not starve
+the calls after it).
 """
 
 from __future__ import annotations
