@@ -193,6 +193,14 @@ def model_of(kind: type) -> Any:
 
     if kind in _MODELS:
         return _MODELS[kind]
+    same_name = [other for other in _MODELS if other.__name__ == kind.__name__]
+    if same_name:
+        # One schema name per type: otherwise the description's names would depend on the
+        # order the functions were read in.
+        raise ValueError(
+            f"two request/answer types are named {kind.__name__} "
+            f"({same_name[0].__module__} and {kind.__module__}): rename one"
+        )
     hints = typing.get_type_hints(kind, include_extras=True)
     fields: dict[str, Any] = {}
     if dataclasses.is_dataclass(kind):
