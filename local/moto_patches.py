@@ -25,8 +25,9 @@ in moto"):
 process, without touching moto's files:
 
 1. a transaction snapshots only the items it touches (a copy of each, or "absent") and the
-   next sequence number of each touched table's stream; on any failure it restores exactly those items and
-   drops the stream records the failed transaction produced: all or nothing, as in AWS.
+   next sequence number of each touched table's stream; on any failure it restores exactly
+   those items and drops the stream records the failed transaction produced: all or
+   nothing, as in AWS.
    moto's own whole-table backup is turned into a no-op (``copy.deepcopy`` of a ``Table`` in
    moto's DynamoDB backend module returns the table itself);
 2. moto's models are no longer tracked (the backends keep what they need, like any Python
