@@ -442,6 +442,7 @@ class LocalRuntime:
                 poll_interval=self.stream_poll_interval,
                 batching_window=self.stream_batching_window,
                 forget_iterator=self._forget_shard_iterator,
+                release=self._release_stream_records,
             )
             for consumer in STREAM_CONSUMERS
         }
@@ -520,6 +521,20 @@ class LocalRuntime:
             backend.shard_iterators.pop(iterator, None)
         except (ImportError, KeyError, AttributeError):
             pass  # another moto layout: only memory is at stake
+
+    def _release_stream_records(self, poller: StreamPoller) -> None:
+        """Drop from moto's table stream the records every consumer of that stream has read
+        (moto keeps each record, both images, forever; DynamoDB Streams keeps 24 hours).
+        Each poller holds what it read until its function is done with it, so nothing a
+        consumer still needs is lost; a consumer that has read nothing yet keeps it all."""
+        readers = [p for p in self._stream_pollers.values() if p.stream_arn == poller.stream_arn]
+        positions = [p.last_read_sequence for p in readers]
+        if not readers or any(position is None for position in positions):
+            return
+        through = min(position for position in positions if position is not None)
+        moto_patches.trim_table_stream(
+            self._names.account, self._names.region, self._names.table, through
+        )
 
     @staticmethod
     def _reset_moto() -> None:

@@ -277,9 +277,14 @@ class StreamPoller(_BackgroundLoop):
         batching_window: float | None = None,
         read_limit: int = 1000,
         forget_iterator: Callable[[str], None] | None = None,
+        release: Callable[[StreamPoller], None] | None = None,
     ) -> None:
         self.streams = streams
         self.forget_iterator = forget_iterator
+        # Called after each read that returned records: the runtime drops from moto's stream
+        # what every consumer of it has read (see ``last_read_sequence``).
+        self.release = release
+        self.last_read_sequence: int | None = None  # of the newest record read from the stream
         self.invoker = invoker
         self.stream_arn = stream_arn
         self.region = region
@@ -381,6 +386,8 @@ class StreamPoller(_BackgroundLoop):
                     self.forget_iterator(self._iterator)  # used: the next one replaces it
                 self._iterator = next_iterator
             self.read += len(records)
+            if records:
+                self.last_read_sequence = int(records[-1]["dynamodb"]["SequenceNumber"])
             for raw in records:
                 record = events.dynamodb_stream_record(
                     raw, stream_arn=self.stream_arn, region=self.region
@@ -391,6 +398,8 @@ class StreamPoller(_BackgroundLoop):
                     self._buffer.append(record)
                 else:
                     self.filtered_out += 1
+            if records and self.release is not None:
+                self.release(self)  # read and buffered: moto need not keep them any more
             if len(records) < self.read_limit or not next_iterator:
                 return
 
