@@ -2,15 +2,16 @@
 the shapes of its answers (documented in the API description).
 
 Update bodies (``PATCH``) list every field as optional: a field left out is left unchanged.
-Its default is then :data:`KEEP` (``""``, which no request can send: names, ids and dates are
-never empty), so that ``null`` is refused where it means nothing, and means "none" where it
-does (a group without site, an album for the whole centre). Choices and flags (``role``,
-``trusted``) default to ``None``.
+Its value is then :data:`KEEP` (``""``, or ``()`` for a list, which no request can send: names,
+ids and dates are never empty), so that ``null`` is refused where it means nothing, and means
+"none" where it does (a group without site, an album for the whole centre). Choices and flags
+(``role``, ``trusted``) default to ``None``. That value comes from a default factory:
+the API description then shows no default that its own schema refuses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypedDict
 
 from pellicule.api.schema import Day, Id, Items, Text, Whole
@@ -25,6 +26,17 @@ ScanType = Literal["application/pdf", "image/jpeg", "image/png"]
 
 # "Left out": the default of an optional text field (no name, id, date or e-mail is "").
 KEEP = ""
+
+
+def _keep() -> Any:
+    """The value of a text field an update left out (a factory: see the module's docstring)."""
+    return KEEP
+
+
+def _keep_list() -> Any:
+    return ()
+
+
 MAX_TAGS = 60
 MAX_SCAN_BYTES = 15 * 1024 * 1024
 # Children of one guardian, signatories of one form: a family, not a roster.
@@ -70,7 +82,7 @@ class StaffChange:
 
     role: Role | None = None
     trusted: bool | None = None
-    display_name: Name = KEEP
+    display_name: Name = field(default_factory=_keep)
 
 
 @dataclass(frozen=True)
@@ -88,8 +100,8 @@ class GroupCreate:
 class GroupChange:
     """Rename a group or move it to another site (``site_id: null``: no site)."""
 
-    name: Name = KEEP
-    site_id: Id | None = KEEP
+    name: Name = field(default_factory=_keep)
+    site_id: Id | None = field(default_factory=_keep)
 
 
 @dataclass(frozen=True)
@@ -103,9 +115,9 @@ class ChildCreate:
 
 @dataclass(frozen=True)
 class ChildChange:
-    first_name: FirstName = KEEP
-    initial: Initial = KEEP
-    group_id: Id = KEEP
+    first_name: FirstName = field(default_factory=_keep)
+    initial: Initial = field(default_factory=_keep)
+    group_id: Id = field(default_factory=_keep)
 
 
 @dataclass(frozen=True)
@@ -120,8 +132,10 @@ class GuardianCreate:
 class GuardianChange:
     """Change a guardian's address or children (at least one; left out: ``()``, unchanged)."""
 
-    email: Email = KEEP
-    child_ids: Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY, min_items=1)] = ()
+    email: Email = field(default_factory=_keep)
+    child_ids: Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY, min_items=1)] = field(
+        default_factory=_keep_list
+    )
 
 
 @dataclass(frozen=True)
@@ -180,9 +194,9 @@ class AlbumCreate:
 class AlbumChange:
     """Retitle, redate, or change the group (directors; ``group_id: null``: whole centre)."""
 
-    title: Title = KEEP
-    date: Day = KEEP
-    group_id: Id | None = KEEP
+    title: Title = field(default_factory=_keep)
+    date: Day = field(default_factory=_keep)
+    group_id: Id | None = field(default_factory=_keep)
 
 
 @dataclass(frozen=True)
@@ -222,7 +236,7 @@ class AuditQuery:
 # --- Answers ---------------------------------------------------------------------------------
 
 
-class Settings(TypedDict):
+class AdminSettings(TypedDict):
     max_photo_bytes: int
     max_video_bytes: int
     max_video_seconds: int
@@ -235,15 +249,15 @@ class Settings(TypedDict):
     allow_downloads: bool
 
 
-class Me(TypedDict):
+class AdminMe(TypedDict):
     tenant_id: str
     staff_id: str
     role: str
     may_publish: bool
-    settings: Settings
+    settings: AdminSettings
 
 
-class StaffMember(TypedDict):
+class AdminStaffMember(TypedDict):
     staff_id: str
     role: Role
     display_name: str
@@ -252,83 +266,83 @@ class StaffMember(TypedDict):
     archived: bool
 
 
-class StaffList(TypedDict):
-    staff: list[StaffMember]
+class AdminStaffList(TypedDict):
+    staff: list[AdminStaffMember]
 
 
-class SecondFactorReset(TypedDict):
+class AdminSecondFactorReset(TypedDict):
     staff_id: str
     second_factor: Literal["reset"]
     sessions_ended: int
 
 
-class SiteView(TypedDict):
+class AdminSiteView(TypedDict):
     site_id: str
     name: str
     archived: bool
 
 
-class Sites(TypedDict):
-    sites: list[SiteView]
+class AdminSites(TypedDict):
+    sites: list[AdminSiteView]
 
 
-class GroupView(TypedDict):
+class AdminGroupView(TypedDict):
     group_id: str
     name: str
     site_id: str | None
     archived: bool
 
 
-class Groups(TypedDict):
-    groups: list[GroupView]
+class AdminGroups(TypedDict):
+    groups: list[AdminGroupView]
 
 
-class Terms(TypedDict):
+class AdminTerms(TypedDict):
     audiences: list[Audience]
     media_kinds: list[MediaKind]
     valid_from: int
     valid_until: int
 
 
-class ConsentSummary(TypedDict):
+class AdminConsentSummary(TypedDict):
     status: Literal["none", "active", "withdrawn"]
-    terms: Terms | None
+    terms: AdminTerms | None
     pending: bool
 
 
 # Keys some answers leave out live in ``total=False`` bases: the description's generator
 # (scripts/openapi.py) does not read ``NotRequired[...]``.
-class _DirectorsSee(TypedDict, total=False):
+class _AdminDirectorsSee(TypedDict, total=False):
     guardian_ids: list[str]  # directors only
 
 
-class ChildView(_DirectorsSee):
+class AdminChildView(_AdminDirectorsSee):
     child_id: str
     first_name: str
     initial: str
     group_id: str | None
     archived: bool
-    consent: ConsentSummary
+    consent: AdminConsentSummary
 
 
-class Children(TypedDict):
-    children: list[ChildView]
+class AdminChildren(TypedDict):
+    children: list[AdminChildView]
 
 
-class GuardianView(TypedDict):
+class AdminGuardianView(TypedDict):
     guardian_id: str
     email: str
     child_ids: list[str]
     archived: bool
 
 
-class Guardians(TypedDict):
-    guardians: list[GuardianView]
+class AdminGuardians(TypedDict):
+    guardians: list[AdminGuardianView]
 
 
-class ConsentState(TypedDict, total=False):
+class AdminConsentState(TypedDict, total=False):
     status: Literal["none", "active", "withdrawn"]
-    terms: Terms | None
+    terms: AdminTerms | None
     pending: dict[str, Any] | None
     version: int
     updated_at: int
@@ -336,44 +350,44 @@ class ConsentState(TypedDict, total=False):
     evidence: dict[str, Any] | None
 
 
-class ConsentEvent(TypedDict):
+class AdminConsentEvent(TypedDict):
     version: int
     action: str
     actor: str
     at: int
     restricts: bool
-    before: Terms | None
-    after: Terms | None
+    before: AdminTerms | None
+    after: AdminTerms | None
     evidence: dict[str, Any] | None
 
 
-class ChildConsent(TypedDict):
-    child: ChildView
-    consent: ConsentState
-    history: list[ConsentEvent]
+class AdminChildConsent(TypedDict):
+    child: AdminChildView
+    consent: AdminConsentState
+    history: list[AdminConsentEvent]
 
 
-class ConsentOutcome(TypedDict):
+class AdminConsentOutcome(TypedDict):
     action: Literal["given", "widened", "narrowed", "changed", "withdrawn", "proposed", "unchanged"]
     applied: bool
-    terms: Terms | None
+    terms: AdminTerms | None
     pending: dict[str, Any] | None
     version: int
     awaiting_other_guardian: bool
 
 
-class ScanGrant(TypedDict):
+class AdminScanGrant(TypedDict):
     scan_id: str
     url: str
     fields: dict[str, str]  # the presigned POST's form fields, sent as they are
 
 
-class Evidence(TypedDict):
+class AdminEvidence(TypedDict):
     url: str
     expires_in: int
 
 
-class Erasure(TypedDict):
+class AdminErasure(TypedDict):
     child_id: str
     status: str
     requested_at: int
@@ -386,20 +400,20 @@ class Erasure(TypedDict):
     blurred_items: int | None
 
 
-class ErasureRequests(TypedDict):
-    requests: list[Erasure]
+class AdminErasureRequests(TypedDict):
+    requests: list[AdminErasure]
 
 
-class ErasureCreated(TypedDict):
-    request: Erasure
+class AdminErasureCreated(TypedDict):
+    request: AdminErasure
     created: bool
 
 
-class ErasureView(TypedDict):
-    request: Erasure
+class AdminErasureView(TypedDict):
+    request: AdminErasure
 
 
-class AlbumView(TypedDict):
+class AdminAlbumView(TypedDict):
     album_id: str
     title: str
     date: str
@@ -407,21 +421,21 @@ class AlbumView(TypedDict):
     archived: bool
 
 
-class Albums(TypedDict):
-    albums: list[AlbumView]
+class AdminAlbums(TypedDict):
+    albums: list[AdminAlbumView]
 
 
-class GatePreview(TypedDict):
+class AdminGatePreview(TypedDict):
     visibility: Literal["clean", "blurred", "hidden"]
     reasons: list[str]
     uncovered_child_ids: list[str]
 
 
-class _Published(TypedDict, total=False):
+class _AdminPublished(TypedDict, total=False):
     refused_audiences: list[Audience]  # publication: what the gate refused
 
 
-class MediaView(_Published):
+class AdminMediaView(_AdminPublished):
     media_id: str
     album_id: str
     kind: MediaKind
@@ -435,15 +449,15 @@ class MediaView(_Published):
     hidden_by: Literal["gate", "director"] | None
     uploaded_by: str | None
     version: int
-    gate: dict[Audience, GatePreview]
+    gate: dict[Audience, AdminGatePreview]
 
 
-class Queue(TypedDict):
-    items: list[MediaView]
-    hidden: list[MediaView]
+class AdminQueue(TypedDict):
+    items: list[AdminMediaView]
+    hidden: list[AdminMediaView]
 
 
-class AuditRow(TypedDict):
+class AdminAuditRow(TypedDict):
     seq: int
     time: str
     action: str
@@ -454,7 +468,7 @@ class AuditRow(TypedDict):
     hash: str
 
 
-class AuditReport(TypedDict):
+class AdminAuditReport(TypedDict):
     ok: bool
     checked: int
     first_broken_seq: int | None

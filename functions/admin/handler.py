@@ -37,7 +37,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def ok(payload: Any, status: int = 200) -> Response:
         return http.json_response(status, payload)
 
-    @operation(app, "GET", f"{BASE}/me", answer=c.Me)
+    @operation(app, "GET", f"{BASE}/me", answer=c.AdminMe)
     def me() -> Any:
         """The staff member, their role, whether they may publish, the centre's settings"""
         return logic.me(who())
@@ -50,7 +50,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return ok(logic.update_settings(principal, http.json_body(app.current_event.body)))
 
     # Staff
-    @operation(app, "GET", f"{BASE}/staff", answer=c.StaffList)
+    @operation(app, "GET", f"{BASE}/staff", answer=c.AdminStaffList)
     def staff_list() -> Any:
         """The centre's team (directors)"""
         return logic.list_staff(who())
@@ -60,7 +60,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/staff",
         body=c.StaffCreate,
-        answer=c.StaffMember,
+        answer=c.AdminStaffMember,
         status=201,
         errors=(401, 403, 409),
     )
@@ -73,7 +73,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "PATCH",
         f"{BASE}/staff/<staff_id>",
         body=c.StaffChange,
-        answer=c.StaffMember,
+        answer=c.AdminStaffMember,
         errors=(401, 403, 404, 409),
     )
     def staff_update(staff_id: str, body: c.StaffChange) -> Any:
@@ -84,7 +84,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         app,
         "POST",
         f"{BASE}/staff/<staff_id>/archive",
-        answer=c.StaffMember,
+        answer=c.AdminStaffMember,
         errors=(401, 403, 404, 409),
     )
     def staff_archive(staff_id: str) -> Any:
@@ -95,7 +95,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         app,
         "POST",
         f"{BASE}/staff/<staff_id>/second-factor/reset",
-        answer=c.SecondFactorReset,
+        answer=c.AdminSecondFactorReset,
         errors=(401, 403, 404, 409),
     )
     def staff_second_factor_reset(staff_id: str) -> Any:
@@ -106,17 +106,17 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return logic.reset_second_factor(who(), staff_id)
 
     # Sites and groups
-    @operation(app, "GET", f"{BASE}/sites", answer=c.Sites)
+    @operation(app, "GET", f"{BASE}/sites", answer=c.AdminSites)
     def sites() -> Any:
         """The centre's sites"""
         return logic.list_sites(who())
 
-    @operation(app, "POST", f"{BASE}/sites", body=c.SiteCreate, answer=c.SiteView, status=201)
+    @operation(app, "POST", f"{BASE}/sites", body=c.SiteCreate, answer=c.AdminSiteView, status=201)
     def site_create(body: c.SiteCreate) -> Any:
         """Add a site (directors)"""
         return logic.create_site(who(), body)
 
-    @operation(app, "GET", f"{BASE}/groups", answer=c.Groups)
+    @operation(app, "GET", f"{BASE}/groups", answer=c.AdminGroups)
     def groups() -> Any:
         """The centre's groups"""
         return logic.list_groups(who())
@@ -126,7 +126,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/groups",
         body=c.GroupCreate,
-        answer=c.GroupView,
+        answer=c.AdminGroupView,
         status=201,
         errors=(401, 403, 404, 409),
     )
@@ -139,7 +139,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "PATCH",
         f"{BASE}/groups/<group_id>",
         body=c.GroupChange,
-        answer=c.GroupView,
+        answer=c.AdminGroupView,
         errors=(401, 403, 404, 409),
     )
     def group_update(group_id: str, body: c.GroupChange) -> Any:
@@ -150,7 +150,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         app,
         "POST",
         f"{BASE}/groups/<group_id>/archive",
-        answer=c.GroupView,
+        answer=c.AdminGroupView,
         errors=(401, 403, 404, 409),
     )
     def group_archive(group_id: str) -> Any:
@@ -158,7 +158,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return logic.archive_group(who(), group_id)
 
     # Children and their consents
-    @operation(app, "GET", f"{BASE}/children", answer=c.Children)
+    @operation(app, "GET", f"{BASE}/children", answer=c.AdminChildren)
     def children() -> Any:
         """The roster with each child's consent in force (guardians: directors only)"""
         return logic.list_children(who())
@@ -168,7 +168,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/children",
         body=c.ChildCreate,
-        answer=c.ChildView,
+        answer=c.AdminChildView,
         status=201,
         errors=(401, 403, 404, 409),
     )
@@ -181,7 +181,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "PATCH",
         f"{BASE}/children/<child_id>",
         body=c.ChildChange,
-        answer=c.ChildView,
+        answer=c.AdminChildView,
         errors=(401, 403, 404, 409),
     )
     def child_update(child_id: str, body: c.ChildChange) -> Any:
@@ -192,14 +192,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         app,
         "POST",
         f"{BASE}/children/<child_id>/archive",
-        answer=c.ChildView,
+        answer=c.AdminChildView,
         errors=(401, 403, 404, 409),
     )
     def child_archive(child_id: str) -> Any:
         """Archive a child (directors)"""
         return logic.archive_child(who(), child_id)
 
-    @operation(app, "GET", f"{BASE}/children/<child_id>/consent", answer=c.ChildConsent)
+    @operation(app, "GET", f"{BASE}/children/<child_id>/consent", answer=c.AdminChildConsent)
     def consent_read(child_id: str) -> Any:
         """A child's consent in force and its history (directors)"""
         return logic.child_consent(who(), child_id)
@@ -209,7 +209,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/children/<child_id>/consent/scan",
         body=c.ScanRequest,
-        answer=c.ScanGrant,
+        answer=c.AdminScanGrant,
         status=201,
     )
     def consent_scan(child_id: str, body: c.ScanRequest) -> Any:
@@ -221,7 +221,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/children/<child_id>/consent",
         body=c.PaperConsent,
-        answer=c.ConsentOutcome,
+        answer=c.AdminConsentOutcome,
         errors=(401, 403, 404, 409),
     )
     def consent_record(child_id: str, body: c.PaperConsent) -> Any:
@@ -233,14 +233,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/children/<child_id>/consent/withdraw",
         body=c.Withdrawal,
-        answer=c.ConsentOutcome,
+        answer=c.AdminConsentOutcome,
         errors=(401, 403, 404, 409),
     )
     def consent_withdraw(child_id: str, body: c.Withdrawal) -> Any:
         """Record a withdrawal made by letter, phone or in person (directors); no body: ``{}``"""
         return logic.record_withdrawal(who(), child_id, body)
 
-    @operation(app, "GET", f"{BASE}/erasure-requests", answer=c.ErasureRequests)
+    @operation(app, "GET", f"{BASE}/erasure-requests", answer=c.AdminErasureRequests)
     def erasure_requests() -> Any:
         """Open erasure requests of the centre, the most urgent first (directors)"""
         return logic.erasure_requests(who())
@@ -250,7 +250,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/children/<child_id>/erasure-request",
         body=c.ErasureRecord,
-        answer=c.ErasureCreated,
+        answer=c.AdminErasureCreated,
     )
     def erasure_request(child_id: str, body: c.ErasureRecord) -> Any:
         """Record a guardian's erasure request, e.g. made on paper (directors)"""
@@ -261,19 +261,19 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "PATCH",
         f"{BASE}/children/<child_id>/erasure-request",
         body=c.ErasureChoice,
-        answer=c.ErasureView,
+        answer=c.AdminErasureView,
     )
     def erasure_mode(child_id: str, body: c.ErasureChoice) -> Any:
         """Choose what happens to the items showing the child: remove them, or blur the child"""
         return logic.choose_erasure_mode(who(), child_id, body)
 
-    @operation(app, "GET", f"{BASE}/children/<child_id>/consent/evidence", answer=c.Evidence)
+    @operation(app, "GET", f"{BASE}/children/<child_id>/consent/evidence", answer=c.AdminEvidence)
     def consent_evidence(child_id: str) -> Any:
         """A short-lived link to the scan of the consent in force (directors)"""
         return logic.evidence_url(who(), child_id)
 
     # Guardians
-    @operation(app, "GET", f"{BASE}/guardians", answer=c.Guardians)
+    @operation(app, "GET", f"{BASE}/guardians", answer=c.AdminGuardians)
     def guardians() -> Any:
         """The centre's guardians (directors)"""
         return logic.list_guardians(who())
@@ -283,7 +283,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/guardians",
         body=c.GuardianCreate,
-        answer=c.GuardianView,
+        answer=c.AdminGuardianView,
         status=201,
         errors=(401, 403, 404, 409),
     )
@@ -296,7 +296,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "PATCH",
         f"{BASE}/guardians/<guardian_id>",
         body=c.GuardianChange,
-        answer=c.GuardianView,
+        answer=c.AdminGuardianView,
         errors=(401, 403, 404, 409),
     )
     def guardian_update(guardian_id: str, body: c.GuardianChange) -> Any:
@@ -307,7 +307,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         app,
         "POST",
         f"{BASE}/guardians/<guardian_id>/archive",
-        answer=c.GuardianView,
+        answer=c.AdminGuardianView,
         errors=(401, 403, 404, 409),
     )
     def guardian_archive(guardian_id: str) -> Any:
@@ -315,7 +315,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return logic.archive_guardian(who(), guardian_id)
 
     # Albums
-    @operation(app, "GET", f"{BASE}/albums", answer=c.Albums)
+    @operation(app, "GET", f"{BASE}/albums", answer=c.AdminAlbums)
     def albums() -> Any:
         """The centre's albums, the most recent first"""
         return logic.list_albums(who())
@@ -325,7 +325,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/albums",
         body=c.AlbumCreate,
-        answer=c.AlbumView,
+        answer=c.AdminAlbumView,
         status=201,
         errors=(401, 403, 404, 409),
     )
@@ -338,7 +338,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "PATCH",
         f"{BASE}/albums/<album_id>",
         body=c.AlbumChange,
-        answer=c.AlbumView,
+        answer=c.AdminAlbumView,
         errors=(401, 403, 404, 409),
     )
     def album_update(album_id: str, body: c.AlbumChange) -> Any:
@@ -346,7 +346,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return logic.update_album(who(), album_id, body)
 
     # Items: tagging, validation, publication
-    @operation(app, "GET", f"{BASE}/queue", answer=c.Queue)
+    @operation(app, "GET", f"{BASE}/queue", answer=c.AdminQueue)
     def queue() -> Any:
         """Items waiting for a decision (oldest first) and hidden items, with the gate's preview"""
         return logic.validation_queue(who())
@@ -356,7 +356,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "PUT",
         f"{BASE}/media/<media_id>/tags",
         body=c.Tags,
-        answer=c.MediaView,
+        answer=c.AdminMediaView,
         errors=(401, 403, 404, 409),
     )
     def tags(media_id: str, body: c.Tags) -> Any:
@@ -371,7 +371,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/media/<media_id>/review",
         body=c.Review,
-        answer=c.MediaView,
+        answer=c.AdminMediaView,
         errors=(401, 403, 404, 409),
     )
     def review(media_id: str, body: c.Review) -> Any:
@@ -383,7 +383,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         "POST",
         f"{BASE}/media/<media_id>/publish",
         body=c.Publication,
-        answer=c.MediaView,
+        answer=c.AdminMediaView,
         errors=(401, 403, 404, 409),
     )
     def publish(media_id: str, body: c.Publication) -> Any:
@@ -394,7 +394,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         app,
         "POST",
         f"{BASE}/media/<media_id>/unpublish",
-        answer=c.MediaView,
+        answer=c.AdminMediaView,
         errors=(401, 403, 404, 409),
     )
     def unpublish(media_id: str) -> Any:
@@ -402,7 +402,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return logic.unpublish(who(), media_id)
 
     # Audit (directors)
-    @operation(app, "GET", f"{BASE}/audit", query=c.AuditQuery, answer=list[c.AuditRow])
+    @operation(app, "GET", f"{BASE}/audit", query=c.AuditQuery, answer=list[c.AdminAuditRow])
     def audit_export(query: c.AuditQuery) -> Any:
         """The centre's audit log, every entry in order, as JSON or CSV (directors)
 
@@ -421,7 +421,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
             },
         )
 
-    @operation(app, "GET", f"{BASE}/audit/verify", answer=c.AuditReport)
+    @operation(app, "GET", f"{BASE}/audit/verify", answer=c.AdminAuditReport)
     def audit_verify() -> Any:
         """Verify the audit log's hash chain (directors)"""
         return logic.audit_verify(who())
