@@ -262,9 +262,13 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         f"{BASE}/children/<child_id>/erasure-request",
         body=c.ErasureChoice,
         answer=c.AdminErasureView,
+        errors=(401, 403, 404, 409),
     )
     def erasure_mode(child_id: str, body: c.ErasureChoice) -> Any:
-        """Choose what happens to the items showing the child: remove them, or blur the child"""
+        """Choose what happens to the items showing the child: remove them, or blur the child
+
+        404: no open request; 409: the request was carried out meanwhile.
+        """
         return logic.choose_erasure_mode(who(), child_id, body)
 
     @operation(app, "GET", f"{BASE}/children/<child_id>/consent/evidence", answer=c.AdminEvidence)
