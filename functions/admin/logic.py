@@ -1,8 +1,10 @@
 """Staff use cases: roster, consents from paper forms, albums, tagging, validation, audit.
 
 Every function takes the caller's :class:`Principal` (tenant and role come from the session
-only) and a parsed JSON body; ids from the path are looked up inside the caller's tenant, so
-another centre's id is simply "not found". Role checks happen here, next to the use case.
+only) and the typed command the handler parsed (``contract``: types, limits and formats are
+checked there); ids from the path are looked up inside the caller's tenant, so another
+centre's id is simply "not found". Role checks and domain rules happen here, next to the use
+case.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from pynamodb.exceptions import DoesNotExist
 
+from functions.admin import contract as c
 from pellicule import (
     audit,
     aws,
@@ -52,15 +55,14 @@ from pellicule.sessions import Principal
 from pellicule.settings import get_settings
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_EMAIL = re.compile(r"^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,20}$")
-MAX_TAGS = 60
+MAX_TAGS = c.MAX_TAGS
 SCAN_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 SCAN_MAGIC = {
     "application/pdf": (b"%PDF-",),
     "image/jpeg": (b"\xff\xd8\xff",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
-MAX_SCAN_BYTES = 15 * 1024 * 1024
+MAX_SCAN_BYTES = c.MAX_SCAN_BYTES
 PAGE = 500
 
 
@@ -91,34 +93,20 @@ def _may_publish(principal: Principal, settings: tenant_settings.TenantSettings)
 # --- Input helpers -------------------------------------------------------------------------
 
 
-def _text(body: dict[str, Any], name: str, label: str, *, max_length: int = 80) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
+def _text(value: str, name: str, label: str) -> str:
+    """A name as kept: inner whitespace collapsed; never blank (its length is the type's)."""
+    tidy = " ".join(value.split())
+    if not tidy:
         raise BadRequest(f"{label} : obligatoire. / {name} is required.")
-    value = " ".join(value.split())
-    if len(value) > max_length:
-        raise BadRequest(f"{label} : {max_length} caractères au plus. / {name}: too long.")
-    return value
+    return tidy
 
 
-def _optional_text(body: dict[str, Any], name: str, label: str, max_length: int = 80) -> str | None:
-    if body.get(name) is None:
-        return None
-    return _text(body, name, label, max_length=max_length)
+def _ids(ids: Iterable[str]) -> list[str]:
+    """Ids in the order sent, each once."""
+    return list(dict.fromkeys(ids))
 
 
-def _ids(raw: Any, name: str) -> list[str]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not all(isinstance(v, str) and _ID.match(v) for v in raw):
-        raise BadRequest(f"{name} : liste d'identifiants attendue. / {name}: a list of ids.")
-    return list(dict.fromkeys(raw))
-
-
-def _email(body: dict[str, Any]) -> str:
-    value = body.get("email")
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
-        raise BadRequest("Adresse e-mail invalide. / Invalid e-mail address.")
+def _email(value: str) -> str:
     return value.strip().lower()
 
 
@@ -218,12 +206,9 @@ def list_staff(principal: Principal) -> dict[str, Any]:
     return {"staff": [_staff_view(s) for s in _list(Staff, principal.tenant_id, "STAFF#")]}
 
 
-def create_staff(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create_staff(principal: Principal, body: c.StaffCreate) -> dict[str, Any]:
     require_director(principal)
-    role = body.get("role")
-    if role not in ("director", "animator"):
-        raise BadRequest("Rôle : director ou animator. / role: director or animator.")
-    email = _email(body)
+    email = _email(body.email)
     for existing in Staff.by_gsi1.query(f"STAFFEMAIL#{email}"):
         if existing.tenant_id == principal.tenant_id and not existing.archived:
             raise Conflict("Cette adresse est déjà dans l'équipe. / Already a staff member.")
@@ -233,10 +218,10 @@ def create_staff(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         f"STAFF#{staff_id}",
         tenant_id=principal.tenant_id,
         staff_id=staff_id,
-        role=role,
-        display_name=_text(body, "display_name", "Nom affiché"),
+        role=body.role,
+        display_name=_text(body.display_name, "display_name", "Nom affiché"),
         email=email,
-        trusted=bool(body.get("trusted", False)),
+        trusted=body.trusted,
         gsi1pk=f"STAFFEMAIL#{email}",
         gsi1sk=f"STAFF#{principal.tenant_id}",
     )
@@ -244,24 +229,22 @@ def create_staff(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     return _staff_view(staff)
 
 
-def update_staff(principal: Principal, staff_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_staff(principal: Principal, staff_id: str, body: c.StaffChange) -> dict[str, Any]:
     require_director(principal)
     staff = _get(Staff, principal.tenant_id, f"STAFF#{staff_id}", "Membre de l'équipe", "Staff")
     actions = []
-    if "role" in body:
-        if body["role"] not in ("director", "animator"):
-            raise BadRequest("Rôle : director ou animator. / role: director or animator.")
-        if staff_id == principal.principal_id and body["role"] != "director":
+    if body.role is not None:
+        if staff_id == principal.principal_id and body.role != "director":
             raise Conflict(
                 "Vous ne pouvez pas vous retirer la direction. / Cannot demote yourself."
             )
-        actions.append(Staff.role.set(body["role"]))
-    if "trusted" in body:
-        if not isinstance(body["trusted"], bool):
-            raise BadRequest("trusted : vrai ou faux. / trusted: true or false.")
-        actions.append(Staff.trusted.set(body["trusted"]))
-    if "display_name" in body:
-        actions.append(Staff.display_name.set(_text(body, "display_name", "Nom affiché")))
+        actions.append(Staff.role.set(body.role))
+    if body.trusted is not None:
+        actions.append(Staff.trusted.set(body.trusted))
+    if body.display_name != c.KEEP:
+        actions.append(
+            Staff.display_name.set(_text(body.display_name, "display_name", "Nom affiché"))
+        )
     if not actions:
         raise BadRequest("Rien à modifier. / Nothing to change.")
     _audited(principal, f"staff:{staff_id}", "updated", _updated(staff, Staff, actions))
@@ -340,7 +323,7 @@ def list_sites(principal: Principal) -> dict[str, Any]:
     }
 
 
-def create_site(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create_site(principal: Principal, body: c.SiteCreate) -> dict[str, Any]:
     require_director(principal)
     site_id = _new_id()
     site = Site(
@@ -348,7 +331,7 @@ def create_site(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         f"SITE#{site_id}",
         tenant_id=principal.tenant_id,
         site_id=site_id,
-        name=_text(body, "name", "Nom du site"),
+        name=_text(body.name, "name", "Nom du site"),
     )
     _audited(principal, f"site:{site_id}", "created", _created(site, Site))
     return {"site_id": site_id, "name": site.name, "archived": False}
@@ -367,11 +350,9 @@ def list_groups(principal: Principal) -> dict[str, Any]:
     return {"groups": [_group_view(g) for g in _list(Group, principal.tenant_id, "GROUP#")]}
 
 
-def create_group(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create_group(principal: Principal, body: c.GroupCreate) -> dict[str, Any]:
     require_director(principal)
-    site_id = body.get("site_id")
-    if site_id is not None and not isinstance(site_id, str):
-        raise BadRequest("site_id : identifiant attendu. / site_id: an id is expected.")
+    site_id = body.site_id
     _require_site(principal.tenant_id, site_id)
     group_id = _new_id()
     group = Group(
@@ -379,23 +360,21 @@ def create_group(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         f"GROUP#{group_id}",
         tenant_id=principal.tenant_id,
         group_id=group_id,
-        name=_text(body, "name", "Nom du groupe"),
+        name=_text(body.name, "name", "Nom du groupe"),
         site_id=site_id,
     )
     _audited(principal, f"group:{group_id}", "created", _created(group, Group))
     return _group_view(group)
 
 
-def update_group(principal: Principal, group_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_group(principal: Principal, group_id: str, body: c.GroupChange) -> dict[str, Any]:
     require_director(principal)
     group = _get(Group, principal.tenant_id, f"GROUP#{group_id}", "Groupe", "Group")
     actions = []
-    if "name" in body:
-        actions.append(Group.name.set(_text(body, "name", "Nom du groupe")))
-    if "site_id" in body:
-        site_id = body["site_id"]
-        if site_id is not None and not isinstance(site_id, str):
-            raise BadRequest("site_id : identifiant attendu. / site_id: an id is expected.")
+    if body.name != c.KEEP:
+        actions.append(Group.name.set(_text(body.name, "name", "Nom du groupe")))
+    if body.site_id != c.KEEP:
+        site_id = body.site_id
         _require_site(principal.tenant_id, site_id)
         actions.append(Group.site_id.set(site_id) if site_id else Group.site_id.remove())
     if not actions:
@@ -428,9 +407,7 @@ def archive_group(principal: Principal, group_id: str) -> dict[str, Any]:
     return _group_view(group)
 
 
-def _require_group(tenant_id: str, group_id: Any) -> Group:
-    if not isinstance(group_id, str):
-        raise BadRequest("Indiquez le groupe (group_id). / group_id is required.")
+def _require_group(tenant_id: str, group_id: str) -> Group:
     group: Group = _get(Group, tenant_id, f"GROUP#{group_id}", "Groupe", "Group")
     if group.archived:
         raise Conflict("Ce groupe est archivé. / This group is archived.")
@@ -475,43 +452,43 @@ def _list_consents(tenant_id: str) -> list[Any]:
     return _list(Consent, tenant_id, "CONSENT#")
 
 
-def _initial(body: dict[str, Any]) -> str:
+def _initial(raw: str) -> str:
     """Only the initial of the last name is kept, even when the whole name is sent."""
-    value = _text(body, "initial", "Initiale du nom", max_length=60).rstrip(".")
+    value = _text(raw, "initial", "Initiale du nom").rstrip(".")
     if not value or not value[0].isalpha():
         raise BadRequest("Initiale : une lettre. / initial: one letter.")
     return f"{value[0].upper()}."
 
 
-def create_child(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create_child(principal: Principal, body: c.ChildCreate) -> dict[str, Any]:
     """A child: first name and the initial of the last name only (data minimisation)."""
     require_director(principal)
-    group = _require_group(principal.tenant_id, body.get("group_id"))
+    group = _require_group(principal.tenant_id, body.group_id)
     child_id = _new_id()
     child = Child(
         tenant_pk(principal.tenant_id),
         f"CHILD#{child_id}",
         tenant_id=principal.tenant_id,
         child_id=child_id,
-        first_name=_text(body, "first_name", "Prénom", max_length=40),
-        initial=_initial(body),
+        first_name=_text(body.first_name, "first_name", "Prénom"),
+        initial=_initial(body.initial),
         group_id=group.group_id,
     )
     _audited(principal, f"child:{child_id}", "created", _created(child, Child))
     return _child_view(child)
 
 
-def update_child(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_child(principal: Principal, child_id: str, body: c.ChildChange) -> dict[str, Any]:
     require_director(principal)
     child = _get(Child, principal.tenant_id, f"CHILD#{child_id}", "Enfant", "Child")
     actions = []
-    if "first_name" in body:
-        actions.append(Child.first_name.set(_text(body, "first_name", "Prénom", max_length=40)))
-    if "initial" in body:
-        actions.append(Child.initial.set(_initial(body)))
-    if "group_id" in body:
+    if body.first_name != c.KEEP:
+        actions.append(Child.first_name.set(_text(body.first_name, "first_name", "Prénom")))
+    if body.initial != c.KEEP:
+        actions.append(Child.initial.set(_initial(body.initial)))
+    if body.group_id != c.KEEP:
         actions.append(
-            Child.group_id.set(_require_group(principal.tenant_id, body["group_id"]).group_id)
+            Child.group_id.set(_require_group(principal.tenant_id, body.group_id).group_id)
         )
     if not actions:
         raise BadRequest("Rien à modifier. / Nothing to change.")
@@ -567,13 +544,11 @@ def _link(guardian: Guardian, add: list[Child], remove: list[Child]) -> list[aud
     ]
 
 
-def create_guardian(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create_guardian(principal: Principal, body: c.GuardianCreate) -> dict[str, Any]:
     """A guardian (e-mail only) linked to their children, both sides in one transaction."""
     require_director(principal)
-    email = _email(body)
-    children = _children(principal.tenant_id, _ids(body.get("child_ids"), "child_ids"))
-    if not children:
-        raise BadRequest("Indiquez au moins un enfant (child_ids). / child_ids is required.")
+    email = _email(body.email)
+    children = _children(principal.tenant_id, _ids(body.child_ids))  # at least one (type)
     for existing in Guardian.by_gsi1.query(f"GUARDIANEMAIL#{email}"):
         if existing.tenant_id == principal.tenant_id and not existing.archived:
             raise Conflict(
@@ -601,7 +576,9 @@ def create_guardian(principal: Principal, body: dict[str, Any]) -> dict[str, Any
     return _guardian_view(guardian)
 
 
-def update_guardian(principal: Principal, guardian_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_guardian(
+    principal: Principal, guardian_id: str, body: c.GuardianChange
+) -> dict[str, Any]:
     require_director(principal)
     guardian = _get(
         Guardian, principal.tenant_id, f"GUARDIAN#{guardian_id}", "Responsable", "Guardian"
@@ -611,8 +588,8 @@ def update_guardian(principal: Principal, guardian_id: str, body: dict[str, Any]
     actions: list[Any] = []
     add: list[Child] = []
     remove: list[Child] = []
-    if "email" in body:
-        email = _email(body)
+    if body.email != c.KEEP:
+        email = _email(body.email)
         for existing in Guardian.by_gsi1.query(f"GUARDIANEMAIL#{email}"):
             if (
                 existing.tenant_id == principal.tenant_id
@@ -627,10 +604,8 @@ def update_guardian(principal: Principal, guardian_id: str, body: dict[str, Any]
             Guardian.email.set(email),
             Guardian.gsi1pk.set(f"GUARDIANEMAIL#{email}"),
         ]
-    if "child_ids" in body:
-        wanted = set(_ids(body.get("child_ids"), "child_ids"))
-        if not wanted:
-            raise BadRequest("Au moins un enfant. / At least one child.")
+    if body.child_ids:  # left out: ()
+        wanted = set(body.child_ids)  # at least one (type)
         have = set(guardian.child_ids or ())
         add = _children(principal.tenant_id, sorted(wanted - have))
         remove = [
@@ -693,22 +668,22 @@ def erasure_requests(principal: Principal) -> dict[str, Any]:
     return {"requests": erasure.pending(principal.tenant_id)}
 
 
-def request_erasure(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def request_erasure(principal: Principal, child_id: str, body: c.ErasureRecord) -> dict[str, Any]:
     """The director records a guardian's erasure request (e.g. made on paper)."""
     from pellicule import erasure
 
     require_director(principal)
     child = consent.require_child(principal.tenant_id, child_id)
-    if body.get("confirm") is not True:
+    if not body.confirm:
         raise BadRequest("Confirmez la demande d'effacement. / Confirm the erasure request.")
     found, created = erasure.request(
-        principal.tenant_id, child.child_id, _staff_ref(principal), mode=body.get("mode")
+        principal.tenant_id, child.child_id, _staff_ref(principal), mode=body.mode
     )
     return {"request": erasure.describe(found), "created": created}
 
 
 def choose_erasure_mode(
-    principal: Principal, child_id: str, body: dict[str, Any]
+    principal: Principal, child_id: str, body: c.ErasureChoice
 ) -> dict[str, Any]:
     """The director chooses what happens to the items showing the child: ``{"mode":
     "remove"}`` deletes them, ``{"mode": "blur"}`` keeps those where a face box hides the
@@ -716,9 +691,7 @@ def choose_erasure_mode(
     from pellicule import erasure
 
     require_director(principal)
-    found = erasure.choose_mode(
-        principal.tenant_id, child_id, body.get("mode"), _staff_ref(principal)
-    )
+    found = erasure.choose_mode(principal.tenant_id, child_id, body.mode, _staff_ref(principal))
     return {"request": erasure.describe(found)}
 
 
@@ -726,16 +699,11 @@ def _scan_key(tenant_id: str, child_id: str, scan_id: str) -> str:
     return f"{topology.INGEST_EVIDENCE_PREFIX}t/{tenant_id}/c/{child_id}/{scan_id}"
 
 
-def scan_grant(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def scan_grant(principal: Principal, child_id: str, body: c.ScanRequest) -> dict[str, Any]:
     """A presigned POST for the scan of a signed consent form (exact key, type and size)."""
     require_director(principal)
     consent.require_child(principal.tenant_id, child_id)
-    content_type = str(body.get("type") or "").lower()
-    size = body.get("size")
-    if content_type not in SCAN_TYPES:
-        raise BadRequest("Scan : PDF, JPEG ou PNG. / Scan: PDF, JPEG or PNG.")
-    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_SCAN_BYTES:
-        raise BadRequest("Scan : 15 Mo au plus. / Scan: at most 15 MB.")
+    content_type, size = body.type, body.size  # PDF, JPEG or PNG of 1 byte to 15 MB (type)
     scan_id = f"{secrets.token_urlsafe(16)}.{SCAN_TYPES[content_type]}"
     key = _scan_key(principal.tenant_id, child_id, scan_id)
     post = aws.client("s3").generate_presigned_post(
@@ -748,14 +716,8 @@ def scan_grant(principal: Principal, child_id: str, body: dict[str, Any]) -> dic
     return {"scan_id": scan_id, "url": post["url"], "fields": post["fields"]}
 
 
-def _take_scan(tenant_id: str, child_id: str, scan_id: Any) -> dict[str, Any]:
+def _take_scan(tenant_id: str, child_id: str, scan_id: str) -> dict[str, Any]:
     """Check the uploaded scan (size, magic bytes) and move it to the evidence bucket."""
-    if not isinstance(scan_id, str) or not re.match(
-        r"^[A-Za-z0-9_-]{16,64}\.(pdf|jpg|png)$", scan_id
-    ):
-        raise BadRequest(
-            "Joignez le scan du formulaire signé (scan_id). / Attach the signed form's scan."
-        )
     settings = get_settings()
     s3 = aws.client("s3")
     key = _scan_key(tenant_id, child_id, scan_id)
@@ -796,8 +758,8 @@ def _take_scan(tenant_id: str, child_id: str, scan_id: Any) -> dict[str, Any]:
     }
 
 
-def _signatories(child: Any, raw: Any) -> list[str]:
-    signed_by = _ids(raw, "signed_by")
+def _signatories(child: Any, ids: Iterable[str]) -> list[str]:
+    signed_by = _ids(ids)
     unknown = set(signed_by) - set(child.guardian_ids or ())
     if unknown:
         raise BadRequest(
@@ -808,7 +770,7 @@ def _signatories(child: Any, raw: Any) -> list[str]:
 
 
 def record_paper_consent(
-    principal: Principal, child_id: str, body: dict[str, Any]
+    principal: Principal, child_id: str, body: c.PaperConsent
 ) -> dict[str, Any]:
     """Record the consent on a signed paper form; its scan is the evidence."""
     require_director(principal)
@@ -817,15 +779,21 @@ def record_paper_consent(
         raise Conflict("Cet enfant est archivé. / This child is archived.")
     settings = tenant_settings.for_tenant(principal.tenant_id)
     now = clock.now()
-    terms = consent.parse_terms(body, settings, now)
-    signed_by = _signatories(child, body.get("signed_by"))
+    requested = {
+        "audiences": list(body.audiences),
+        "media_kinds": list(body.media_kinds),
+        "valid_from": body.valid_from,
+        "valid_until": body.valid_until,
+    }
+    terms = consent.parse_terms(requested, settings, now)
+    signed_by = _signatories(child, body.signed_by)
     if not signed_by:
         raise BadRequest("Qui a signé le formulaire ? (signed_by) / Who signed the form?")
     evidence = {
         "kind": "paper_form",
         "recorded_by": principal.principal_id,
         "signed_by": sorted(signed_by),
-        **_take_scan(principal.tenant_id, child_id, body.get("scan_id")),
+        **_take_scan(principal.tenant_id, child_id, body.scan_id),
     }
     with _scan_kept_only_if_recorded(evidence):
         outcome = consent.change(
@@ -860,18 +828,18 @@ def _drop_scan(evidence: dict[str, Any]) -> None:
         )
 
 
-def record_withdrawal(principal: Principal, child_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def record_withdrawal(principal: Principal, child_id: str, body: c.Withdrawal) -> dict[str, Any]:
     """A guardian withdrew by letter, phone or in person: the director records it at once."""
     require_director(principal)
     child = consent.require_child(principal.tenant_id, child_id)
-    signed_by = _signatories(child, body.get("requested_by"))
+    signed_by = _signatories(child, body.requested_by)
     evidence: dict[str, Any] = {
         "kind": "recorded_by_staff",
         "recorded_by": principal.principal_id,
         "requested_by": sorted(signed_by),
     }
-    if body.get("scan_id") is not None:
-        evidence.update(_take_scan(principal.tenant_id, child_id, body.get("scan_id")))
+    if body.scan_id is not None:
+        evidence.update(_take_scan(principal.tenant_id, child_id, body.scan_id))
     with _scan_kept_only_if_recorded(evidence):
         outcome = consent.change(
             principal.tenant_id,
@@ -916,7 +884,7 @@ def _album_view(album: Album) -> dict[str, Any]:
     }
 
 
-def _date(tenant_id: str, body: dict[str, Any]) -> str:
+def _date(tenant_id: str, value: str) -> str:
     """The album's date, within the bounds of ``retention.album_date_bounds``: an album dated
     far ahead would otherwise keep its photos past the centre's retention (docs/retention.md).
     """
@@ -924,11 +892,7 @@ def _date(tenant_id: str, body: dict[str, Any]) -> str:
 
     from pellicule import retention
 
-    value = body.get("date")
-    try:
-        day = datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise BadRequest("Date de l'album : AAAA-MM-JJ. / Album date: YYYY-MM-DD.") from None
+    day = datetime.date.fromisoformat(value)  # a real day (type)
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
     earliest, latest = retention.album_date_bounds(months, clock.now())
     if not earliest <= day <= latest:
@@ -972,10 +936,10 @@ def list_albums(principal: Principal) -> dict[str, Any]:
     return {"albums": [_album_view(a) for a in albums]}
 
 
-def create_album(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create_album(principal: Principal, body: c.AlbumCreate) -> dict[str, Any]:
     if not principal.is_staff:
         raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
-    group_id = body.get("group_id")
+    group_id = body.group_id
     if group_id is not None:
         group_id = _require_group(principal.tenant_id, group_id).group_id
     album_id = _new_id()
@@ -984,8 +948,8 @@ def create_album(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         f"ALBUM#{album_id}",
         tenant_id=principal.tenant_id,
         album_id=album_id,
-        title=_text(body, "title", "Titre", max_length=120),
-        album_date=_date(principal.tenant_id, body),
+        title=_text(body.title, "title", "Titre"),
+        album_date=_date(principal.tenant_id, body.date),
         group_id=group_id,
         created_at=int(clock.now()),
     )
@@ -995,22 +959,22 @@ def create_album(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     return _album_view(album)
 
 
-def update_album(principal: Principal, album_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_album(principal: Principal, album_id: str, body: c.AlbumChange) -> dict[str, Any]:
     if not principal.is_staff:
         raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
     album = _get(Album, principal.tenant_id, f"ALBUM#{album_id}", "Album", "Album")
     actions = []
-    if "title" in body:
-        actions.append(Album.title.set(_text(body, "title", "Titre", max_length=120)))
+    if body.title != c.KEEP:
+        actions.append(Album.title.set(_text(body.title, "title", "Titre")))
     redated: dict[str, Any] = {}
-    if "date" in body:
-        date = _date(principal.tenant_id, body)
+    if body.date != c.KEEP:
+        date = _date(principal.tenant_id, body.date)
         if date != album.album_date:  # the same date sent again is no change to record
             actions.append(Album.album_date.set(date))
             redated = {"change": "redated", "date": date, "previous_date": album.album_date}
-    if "group_id" in body:
+    if body.group_id != c.KEEP:
         require_director(principal)  # changes who may see the album
-        group_id = body["group_id"]
+        group_id = body.group_id
         if group_id is None:
             actions.append(Album.group_id.remove())
         else:
@@ -1018,7 +982,7 @@ def update_album(principal: Principal, album_id: str, body: dict[str, Any]) -> d
                 Album.group_id.set(_require_group(principal.tenant_id, group_id).group_id)
             )
     if not actions:
-        if "date" in body:  # only the date it already has: nothing changes, nothing recorded
+        if body.date != c.KEEP:  # only the date it already has: nothing changes, nothing recorded
             return _album_view(album)
         raise BadRequest("Rien à modifier. / Nothing to change.")
     if redated:
@@ -1127,25 +1091,21 @@ def _write_media(
 EDITABLE_STATES = ("ready", "published", "hidden", "rejected")
 
 
-def set_tags(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def set_tags(principal: Principal, media_id: str, body: c.Tags) -> dict[str, Any]:
     """Tag the children who appear (roster chips), or mark "no identifiable child"."""
     media = _media(principal, media_id)
     if media.state not in EDITABLE_STATES:
         raise Conflict("L'élément n'est pas encore traité. / The item is not processed yet.")
-    child_ids = _ids(body.get("child_ids"), "child_ids")
-    flag = body.get("no_identifiable_child", False)
-    if not isinstance(flag, bool):
-        raise BadRequest("no_identifiable_child : vrai ou faux. / true or false.")
+    child_ids = _ids(body.child_ids)  # at most MAX_TAGS (type)
+    flag = body.no_identifiable_child
     if flag and child_ids:
         raise BadRequest(
             "Un élément avec des enfants identifiés ne peut pas être marqué « aucun enfant "
             "identifiable ». / An item with tagged children cannot be marked "
             "'no identifiable child'."
         )
-    if len(child_ids) > MAX_TAGS:
-        raise BadRequest(f"Au plus {MAX_TAGS} enfants. / At most {MAX_TAGS} children.")
     _children(principal.tenant_id, child_ids)  # every id exists in this centre, not archived
-    expected_version = body.get("version")
+    expected_version = body.version
     if expected_version is not None and expected_version != int(media.version or 0):
         raise Conflict("L'élément a changé ; rechargez. / The item changed; please reload.")
     before = set(media.tagged_child_ids or ())
@@ -1217,31 +1177,25 @@ def _default_audiences(tenant_id: str, media: Media) -> list[str]:
     return [FAMILIES_OF_GROUP] if album.group_id else [ALL_FAMILIES_OF_CENTRE]
 
 
-def _audiences(raw: Any) -> list[str]:
-    if not isinstance(raw, list) or not raw or not all(isinstance(a, str) for a in raw):
-        raise BadRequest("audiences : liste non vide. / audiences: a non-empty list.")
-    unknown = sorted(set(raw) - set(AUDIENCES))
-    if unknown:
-        raise BadRequest(f"Publics inconnus : {', '.join(unknown)}. / Unknown audiences.")
-    return sorted(set(raw))
-
-
-def review(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def review(principal: Principal, media_id: str, body: c.Review) -> dict[str, Any]:
     """Approve (and publish to the audiences the gate allows) or reject with a reason."""
     media = _media(principal, media_id)
     settings = tenant_settings.for_tenant(principal.tenant_id)
     if not _may_publish(principal, settings):
         raise Forbidden("Seule la direction valide les photos. / Only directors validate items.")
-    decision = body.get("decision")
-    if decision == "reject":
-        return _reject(principal, media, body)
-    if decision != "approve":
-        raise BadRequest("decision : approve ou reject. / decision: approve or reject.")
-    return publish(principal, media_id, body, media=media, settings=settings)
+    if body.decision == "reject":
+        return _reject(principal, media, body.reason)
+    return publish(
+        principal,
+        media_id,
+        c.Publication(audiences=body.audiences),
+        media=media,
+        settings=settings,
+    )
 
 
-def _reject(principal: Principal, media: Media, body: dict[str, Any]) -> dict[str, Any]:
-    reason = _text(body, "reason", "Motif du refus", max_length=300)
+def _reject(principal: Principal, media: Media, reason: str | None) -> dict[str, Any]:
+    reason = _text(reason or "", "reason", "Motif du refus")
     if media.state not in ("ready", "hidden"):
         raise Conflict(
             "Cet élément n'attend pas de validation. / This item is not awaiting review."
@@ -1267,7 +1221,7 @@ def _reject(principal: Principal, media: Media, body: dict[str, Any]) -> dict[st
 def publish(
     principal: Principal,
     media_id: str,
-    body: dict[str, Any],
+    body: c.Publication,
     *,
     media: Media | None = None,
     settings: tenant_settings.TenantSettings | None = None,
@@ -1283,8 +1237,8 @@ def publish(
             "item can be published."
         )
     requested = (
-        _audiences(body["audiences"])
-        if body.get("audiences") is not None
+        sorted(set(body.audiences))
+        if body.audiences is not None
         else _default_audiences(principal.tenant_id, media)
     )
     now = clock.now()
@@ -1323,7 +1277,7 @@ def publish(
     return view
 
 
-def unpublish(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def unpublish(principal: Principal, media_id: str) -> dict[str, Any]:
     """Take an item down at once (its served copies are then replaced by revocation)."""
     require_director(principal)
     media = _media(principal, media_id)
@@ -1344,13 +1298,11 @@ def unpublish(principal: Principal, media_id: str, body: dict[str, Any]) -> dict
 # --- Audit ---------------------------------------------------------------------------------
 
 
-def audit_export(principal: Principal, fmt: str) -> tuple[str, str]:
+def audit_export(principal: Principal, fmt: Literal["json", "csv"]) -> tuple[str, str]:
     require_director(principal)
-    if fmt not in ("json", "csv"):
-        raise BadRequest("format : json ou csv. / format: json or csv.")
     data.ready()
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
-    return audit.export(principal.tenant_id, fmt), content_type  # type: ignore[arg-type]
+    return audit.export(principal.tenant_id, fmt), content_type
 
 
 def audit_verify(principal: Principal) -> dict[str, Any]:

@@ -328,9 +328,26 @@ def test_lists_and_audit_export_show_only_the_callers_centre(
     assert not [r for r in rows if victim.child_id in json.dumps(r)]
 
 
-def test_a_tenant_id_in_the_body_is_ignored(aws: Aws, home: World, victim: World) -> None:
+def test_a_tenant_id_in_the_body_is_never_used(aws: Aws, home: World, victim: World) -> None:
     before = snapshot(aws, victim.tenant_id)
     forged = {"tenant_id": victim.tenant_id, "tenant": victim.tenant_id, "pk": "TENANT#x"}
+    bodies = {
+        "/groups": {"name": "G"},
+        "/sites": {"name": "S"},
+        "/albums": {"title": "A", "date": ALBUM_DATE},
+        "/children": {"first_name": "Tom", "initial": "B", "group_id": home.group_id},
+        "/guardians": {"email": "autre@example.org", "child_ids": [home.child_id]},
+        "/staff": {"email": "x@example.org", "role": "animator", "display_name": "X"},
+    }
+    # A body naming a centre is refused as a whole (the field is named, nothing is written)...
+    home_before = snapshot(aws, home.tenant_id)
+    for path, body in bodies.items():
+        response = admin("POST", path, home.director, {**body, **forged})
+        assert response["statusCode"] == 400, path
+        assert payload(response)["error"] == "invalid_request", path
+        assert "« pk » : champ inconnu" in payload(response)["message"], path
+    assert snapshot(aws, home.tenant_id) == home_before
+    forged = {}
     created = {
         "groups": ok(admin("POST", "/groups", home.director, {"name": "G", **forged}), 201)[
             "group_id"
@@ -668,7 +685,8 @@ def test_only_trusted_animators_publish_and_only_when_the_centre_allows_it(
 
     # Trust is withdrawn at once; unpublishing stays the director's.
     ok(admin("PATCH", f"/staff/{trusted_id}", director, {"trusted": False}))
-    response = admin("POST", f"/media/{home.published_media_id}/publish", trusted, approve)
+    publish = {"audiences": approve["audiences"]}
+    response = admin("POST", f"/media/{home.published_media_id}/publish", trusted, publish)
     _refused(response, 403, "director", "")
     response = admin("POST", f"/media/{home.ready_media_id}/unpublish", trusted)
     _refused(response, 403, "director", "")

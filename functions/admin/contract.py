@@ -1,0 +1,475 @@
+"""What the staff API accepts and answers: request types (parsed before any logic runs) and
+the shapes of its answers (documented in the API description).
+
+Update bodies (``PATCH``) list every field as optional: a field left out is left unchanged.
+Its value is then :data:`KEEP` (``""``, or ``()`` for a list, which no request can send: names,
+ids and dates are never empty), so that ``null`` is refused where it means nothing, and means
+"none" where it does (a group without site, an album for the whole centre). Choices and flags
+(``role``, ``trusted``) default to ``None``. That value comes from a default factory:
+the API description then shows no default that its own schema refuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypedDict
+
+from pellicule.api.schema import Day, Id, Items, Text, Whole
+
+# --- Requests --------------------------------------------------------------------------------
+
+Role = Literal["director", "animator"]
+Audience = Literal["families_of_group", "all_families_of_centre", "public_communication"]
+MediaKind = Literal["photo", "video"]
+ErasureMode = Literal["remove", "blur"]
+ScanType = Literal["application/pdf", "image/jpeg", "image/png"]
+
+# "Left out": the default of an optional text field (no name, id, date or e-mail is "").
+KEEP = ""
+
+
+def _keep() -> Any:
+    """The value of a text field an update left out (a factory: see the module's docstring)."""
+    return KEEP
+
+
+def _keep_list() -> Any:
+    return ()
+
+
+MAX_TAGS = 60
+MAX_SCAN_BYTES = 15 * 1024 * 1024
+# Children of one guardian, signatories of one form: a family, not a roster.
+MAX_FAMILY = 30
+
+# Whitespace the e-mail pattern refuses, spelt out: ``\s`` is ASCII-only in the parser and
+# Unicode-wide in Pydantic, and both must agree (tests/unit/test_admin_contract.py).
+_SPACE = "\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+_LOCAL = f"[^@{_SPACE}]"
+# Spaces around the address (a pasted one) are tolerated; the logic trims and lowercases it.
+EMAIL_PATTERN = f"[ \t\r\n]*{_LOCAL}{{1,64}}@{_LOCAL}{{1,190}}\\.{_LOCAL}{{2,20}}[ \t\r\n]*"
+Email = Annotated[str, Text(max_length=320, min_length=6, pattern=EMAIL_PATTERN)]
+# Names are tidied by the logic (inner whitespace collapsed) and must not be blank.
+Name = Annotated[str, Text(max_length=80, min_length=1)]
+FirstName = Annotated[str, Text(max_length=40, min_length=1)]
+# The initial of the last name, or the whole name (only its initial is kept).
+Initial = Annotated[str, Text(max_length=60, min_length=1)]
+Title = Annotated[str, Text(max_length=120, min_length=1)]
+Reason = Annotated[str, Text(max_length=300, min_length=1)]
+# A scan named by the grant: random id and extension.
+ScanId = Annotated[
+    str, Text(max_length=68, min_length=20, pattern=r"[A-Za-z0-9_-]{16,64}\.(pdf|jpg|png)")
+]
+Version = Annotated[int, Whole(ge=0, le=1_000_000_000)]
+# A consent date: a calendar day, or the exact second (epoch) the API returned, 2000–2100.
+Moment = Annotated[int, Whole(ge=946_684_800, le=4_102_444_800)] | Day
+Family = Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY)]
+
+
+@dataclass(frozen=True)
+class StaffCreate:
+    """A staff member: role, e-mail and the name shown to the team."""
+
+    role: Role
+    email: Email
+    display_name: Name
+    trusted: bool = False
+
+
+@dataclass(frozen=True)
+class StaffChange:
+    """Change a staff member's role, trust or name (at least one)."""
+
+    role: Role | None = None
+    trusted: bool | None = None
+    display_name: Name = field(default_factory=_keep)
+
+
+@dataclass(frozen=True)
+class SiteCreate:
+    name: Name
+
+
+@dataclass(frozen=True)
+class GroupCreate:
+    name: Name
+    site_id: Id | None = None
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """Rename a group or move it to another site (``site_id: null``: no site)."""
+
+    name: Name = field(default_factory=_keep)
+    site_id: Id | None = field(default_factory=_keep)
+
+
+@dataclass(frozen=True)
+class ChildCreate:
+    """A child: first name and the initial of the last name only (data minimisation)."""
+
+    first_name: FirstName
+    initial: Initial
+    group_id: Id
+
+
+@dataclass(frozen=True)
+class ChildChange:
+    first_name: FirstName = field(default_factory=_keep)
+    initial: Initial = field(default_factory=_keep)
+    group_id: Id = field(default_factory=_keep)
+
+
+@dataclass(frozen=True)
+class GuardianCreate:
+    """A guardian (e-mail only) linked to at least one child."""
+
+    email: Email
+    child_ids: Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY, min_items=1)]
+
+
+@dataclass(frozen=True)
+class GuardianChange:
+    """Change a guardian's address or children (at least one; left out: ``()``, unchanged)."""
+
+    email: Email = field(default_factory=_keep)
+    child_ids: Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY, min_items=1)] = field(
+        default_factory=_keep_list
+    )
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """The scan of a signed consent form about to be sent: its type and exact size."""
+
+    type: ScanType
+    size: Annotated[int, Whole(ge=1, le=MAX_SCAN_BYTES)]
+
+
+@dataclass(frozen=True)
+class PaperConsent:
+    """The consent written on a signed paper form, its signatories and its scan (sent first
+    through ``consent/scan``)."""
+
+    audiences: Annotated[tuple[Audience, ...], Items(max_items=3)]
+    media_kinds: Annotated[tuple[MediaKind, ...], Items(max_items=2)]
+    signed_by: Family
+    scan_id: ScanId
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A withdrawal made by letter, phone or in person; who asked, and a scan if any."""
+
+    requested_by: Family = ()
+    scan_id: ScanId | None = None
+
+
+@dataclass(frozen=True)
+class ErasureRecord:
+    """A guardian's erasure request recorded by the director; ``confirm`` must be ``true``."""
+
+    confirm: bool
+    mode: ErasureMode | None = None
+
+
+@dataclass(frozen=True)
+class ErasureChoice:
+    mode: ErasureMode
+
+
+@dataclass(frozen=True)
+class AlbumCreate:
+    """An album: title, date (within the centre's retention, not far ahead) and the group
+    whose families may see it (none: the whole centre)."""
+
+    title: Title
+    date: Day
+    group_id: Id | None = None
+
+
+@dataclass(frozen=True)
+class AlbumChange:
+    """Retitle, redate, or change the group (directors; ``group_id: null``: whole centre)."""
+
+    title: Title = field(default_factory=_keep)
+    date: Day = field(default_factory=_keep)
+    group_id: Id | None = field(default_factory=_keep)
+
+
+@dataclass(frozen=True)
+class Tags:
+    """The children who appear, or "no identifiable child"; ``version`` as last read."""
+
+    child_ids: Annotated[tuple[Id, ...], Items(max_items=MAX_TAGS)] = ()
+    no_identifiable_child: bool = False
+    version: Version | None = None
+
+
+# Audiences asked for (duplicates tolerated, as before); none: the album's default audience.
+Audiences = Annotated[tuple[Audience, ...], Items(max_items=10, min_items=1)]
+
+
+@dataclass(frozen=True)
+class Review:
+    """Approve (and publish to ``audiences``) or reject with a ``reason``."""
+
+    decision: Literal["approve", "reject"]
+    audiences: Audiences | None = None
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Publish to ``audiences`` (default: the album's); an empty body is ``{}``."""
+
+    audiences: Audiences | None = None
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    format: Literal["json", "csv"] = "json"
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+
+class AdminSettings(TypedDict):
+    max_photo_bytes: int
+    max_video_bytes: int
+    max_video_seconds: int
+    max_video_edge: int
+    media_retention_months: int
+    validation_mode: Literal["director", "trusted_animators"]
+    staff_second_factor: Literal["directors", "all_staff"]
+    two_guardian_widening: bool
+    season_end: str
+    allow_downloads: bool
+
+
+class AdminMe(TypedDict):
+    tenant_id: str
+    staff_id: str
+    role: str
+    may_publish: bool
+    settings: AdminSettings
+
+
+class AdminStaffMember(TypedDict):
+    staff_id: str
+    role: Role
+    display_name: str
+    email: str
+    trusted: bool
+    archived: bool
+
+
+class AdminStaffList(TypedDict):
+    staff: list[AdminStaffMember]
+
+
+class AdminSecondFactorReset(TypedDict):
+    staff_id: str
+    second_factor: Literal["reset"]
+    sessions_ended: int
+
+
+class AdminSiteView(TypedDict):
+    site_id: str
+    name: str
+    archived: bool
+
+
+class AdminSites(TypedDict):
+    sites: list[AdminSiteView]
+
+
+class AdminGroupView(TypedDict):
+    group_id: str
+    name: str
+    site_id: str | None
+    archived: bool
+
+
+class AdminGroups(TypedDict):
+    groups: list[AdminGroupView]
+
+
+class AdminTerms(TypedDict):
+    audiences: list[Audience]
+    media_kinds: list[MediaKind]
+    valid_from: int
+    valid_until: int
+
+
+class AdminConsentSummary(TypedDict):
+    status: Literal["none", "active", "withdrawn"]
+    terms: AdminTerms | None
+    pending: bool
+
+
+# Keys some answers leave out live in ``total=False`` bases: the description's generator
+# (scripts/openapi.py) does not read ``NotRequired[...]``.
+class _AdminDirectorsSee(TypedDict, total=False):
+    guardian_ids: list[str]  # directors only
+
+
+class AdminChildView(_AdminDirectorsSee):
+    child_id: str
+    first_name: str
+    initial: str
+    group_id: str | None
+    archived: bool
+    consent: AdminConsentSummary
+
+
+class AdminChildren(TypedDict):
+    children: list[AdminChildView]
+
+
+class AdminGuardianView(TypedDict):
+    guardian_id: str
+    email: str
+    child_ids: list[str]
+    archived: bool
+
+
+class AdminGuardians(TypedDict):
+    guardians: list[AdminGuardianView]
+
+
+class AdminConsentState(TypedDict, total=False):
+    status: Literal["none", "active", "withdrawn"]
+    terms: AdminTerms | None
+    pending: dict[str, Any] | None
+    version: int
+    updated_at: int
+    updated_by: str
+    evidence: dict[str, Any] | None
+
+
+class AdminConsentEvent(TypedDict):
+    version: int
+    action: str
+    actor: str
+    at: int
+    restricts: bool
+    before: AdminTerms | None
+    after: AdminTerms | None
+    evidence: dict[str, Any] | None
+
+
+class AdminChildConsent(TypedDict):
+    child: AdminChildView
+    consent: AdminConsentState
+    history: list[AdminConsentEvent]
+
+
+class AdminConsentOutcome(TypedDict):
+    action: Literal["given", "widened", "narrowed", "changed", "withdrawn", "proposed", "unchanged"]
+    applied: bool
+    terms: AdminTerms | None
+    pending: dict[str, Any] | None
+    version: int
+    awaiting_other_guardian: bool
+
+
+class AdminScanGrant(TypedDict):
+    scan_id: str
+    url: str
+    fields: dict[str, str]  # the presigned POST's form fields, sent as they are
+
+
+class AdminEvidence(TypedDict):
+    url: str
+    expires_in: int
+
+
+class AdminErasure(TypedDict):
+    child_id: str
+    status: str
+    requested_at: int
+    due_by: int
+    requested_by: Literal["guardian", "staff"]
+    mode: ErasureMode | None
+    done_at: int | None
+    certificate_id: str | None
+    removed_items: int | None
+    blurred_items: int | None
+
+
+class AdminErasureRequests(TypedDict):
+    requests: list[AdminErasure]
+
+
+class AdminErasureCreated(TypedDict):
+    request: AdminErasure
+    created: bool
+
+
+class AdminErasureView(TypedDict):
+    request: AdminErasure
+
+
+class AdminAlbumView(TypedDict):
+    album_id: str
+    title: str
+    date: str
+    group_id: str | None
+    archived: bool
+
+
+class AdminAlbums(TypedDict):
+    albums: list[AdminAlbumView]
+
+
+class AdminGatePreview(TypedDict):
+    visibility: Literal["clean", "blurred", "hidden"]
+    reasons: list[str]
+    uncovered_child_ids: list[str]
+
+
+class _AdminPublished(TypedDict, total=False):
+    refused_audiences: list[Audience]  # publication: what the gate refused
+
+
+class AdminMediaView(_AdminPublished):
+    media_id: str
+    album_id: str
+    kind: MediaKind
+    state: str
+    tagged_child_ids: list[str]
+    no_identifiable_child: bool
+    blurred_child_ids: list[str]
+    has_blurred_variant: bool
+    published_audiences: list[Audience]
+    rejection_reason: str | None
+    hidden_by: Literal["gate", "director"] | None
+    uploaded_by: str | None
+    version: int
+    gate: dict[Audience, AdminGatePreview]
+
+
+class AdminQueue(TypedDict):
+    items: list[AdminMediaView]
+    hidden: list[AdminMediaView]
+
+
+class AdminAuditRow(TypedDict):
+    seq: int
+    time: str
+    action: str
+    actor: str
+    subject: str
+    details: dict[str, Any]  # per action (the audit log's own vocabulary)
+    prev_hash: str
+    hash: str
+
+
+class AdminAuditReport(TypedDict):
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+    problem: str | None
