@@ -26,26 +26,40 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pellicule import http
+from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+    from pellicule.api.schema import InvalidRequest
     from pellicule.ratelimit import TooManyRequests
 
 BASE = "/api/auth"
+SESSION = f"{BASE}/session"
+# What the second-factor routes can answer besides the session's errors: 409 (no enrolment
+# in progress, already verified...) and 429 (too many codes tried).
+FACTOR_ERRORS = (401, 403, 409, 429)
 
 
 def _routes(app: APIGatewayHttpResolver) -> None:
+    from functions.auth import contract as c
     from functions.auth import logic
-    from pellicule import ratelimit
+    from pellicule import magic_links, ratelimit
+    from pellicule.api.schema import InvalidRequest
 
     def event() -> dict[str, Any]:
         raw: dict[str, Any] = app.current_event.raw_event
         return raw
 
-    def checked_body() -> dict[str, Any]:
-        http.require_csrf(event())  # before anything is read, counted or consumed
-        return http.json_body(app.current_event.body)
+    def csrf_first(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+        # Every POST needs the anti-CSRF header, sessions or not, checked before anything is
+        # read, counted or consumed (typed routes parse their body before the route runs).
+        if app.current_event.http_method.upper() not in http.SAFE_METHODS:
+            http.require_csrf(event())
+        return next_middleware(app)
+
+    app.use(middlewares=[csrf_first])
 
     @app.exception_handler(ratelimit.TooManyRequests)
     def _too_many(error: TooManyRequests) -> Response:
@@ -53,117 +67,194 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         response.headers["Retry-After"] = str(error.retry_after)
         return response
 
-    @app.post(f"{BASE}/link")
-    def link() -> Response:
-        """Ask for a sign-in e-mail (202, the same answer for any address)."""
-        body = checked_body()
-        return http.json_response(202, logic.request_link(body, ratelimit.client_address(event())))
+    @app.exception_handler(InvalidRequest)
+    def _invalid(error: InvalidRequest) -> Response:
+        # A token, an address or a code that cannot work gets the answer of one that does
+        # not: 401 invalid_link, whatever is wrong with it (requirement 1).
+        if app.current_event.path == SESSION and error.field in ("token", "email", "code"):
+            return http.error_response(magic_links.InvalidLink(magic_links.INVALID))
+        return http.error_response(error)
 
-    @app.post(f"{BASE}/session")
-    def session() -> Response:
-        """Exchange a link's token, or an address and its code, for a new session."""
-        body = checked_body()
-        signed_in = logic.exchange(
-            body, ratelimit.client_address(event()), http.session_id(event())
-        )
+    def client() -> str:
+        return ratelimit.client_address(event())
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/link",
+        body=c.LinkRequest,
+        answer=c.Accepted,
+        status=202,
+        errors=(403, 429),
+        public=True,
+    )
+    def link(body: c.LinkRequest) -> Any:
+        """Ask for a sign-in e-mail (202, the same answer for any address)
+
+        The same answer, in the same time, whether the address is known or not; limited per
+        address and per client address (429).
+        """
+        return logic.request_link(body, client())
+
+    @operation(
+        app,
+        "POST",
+        SESSION,
+        body=c.SessionRequest,
+        answer=c.SignedIn,
+        errors=(401, 403, 429),
+        public=True,
+    )
+    def session(body: c.SessionRequest) -> Any:
+        """Exchange a link's token, or an address and its code, for a new session
+
+        The session id is only in the ``__Host-`` cookie. 401 ``invalid_link`` for every
+        token or code that does not work; limited per client address (429).
+        """
+        sent = frozenset(http.json_body(app.current_event.body))  # parsed: a JSON object
+        signed_in = logic.exchange(body, client(), http.session_id(event()), sent)
         return http.json_response(
             200,
             signed_in.view,
             cookies=[http.session_cookie(signed_in.session_id, signed_in.kind)],
         )
 
-    @app.post(f"{BASE}/logout")
-    def logout() -> Response:
-        """Sign out of this browser (ends its session, clears the cookie)."""
+    @operation(app, "POST", f"{BASE}/logout", answer=c.SignedOut, errors=(403,), public=True)
+    def logout() -> Any:
+        """Sign out of this browser (ends its session, clears the cookie)"""
         http.require_csrf(event())
         return http.json_response(
             200, logic.logout(http.session_id(event())), cookies=[http.cleared_session_cookie()]
         )
 
-    @app.post(f"{BASE}/logout-everywhere")
-    def logout_everywhere() -> Response:
-        """Sign out everywhere (ends every session of the signed-in person)."""
+    @operation(
+        app, "POST", f"{BASE}/logout-everywhere", answer=c.SignedOutEverywhere, errors=(401, 403)
+    )
+    def logout_everywhere() -> Any:
+        """Sign out everywhere (ends every session of the signed-in person)"""
         principal = http.principal(event())  # a live session and the anti-CSRF header
         return http.json_response(
             200, logic.logout_everywhere(principal), cookies=[http.cleared_session_cookie()]
         )
 
-    @app.post(f"{BASE}/totp/enrol")
-    def totp_enrol() -> Response:
-        """Begin enrolling an authenticator app (staff, no confirmed factor yet): the secret,
-        its otpauth URI and QR code (an SVG data URI)."""
+    @operation(app, "POST", f"{BASE}/totp/enrol", answer=c.Enrolment, errors=(401, 403, 409))
+    def totp_enrol() -> Any:
+        """Begin enrolling an authenticator app (staff, no confirmed factor yet)
+
+        The secret, its otpauth URI and QR code (an SVG data URI).
+        """
         from functions.auth import second_factor
 
-        return http.json_response(200, second_factor.enrol(http.pending_principal(event())))
+        return second_factor.enrol(http.pending_principal(event()))
 
-    @app.post(f"{BASE}/totp/confirm")
-    def totp_confirm() -> Response:
-        """Confirm the enrolment with a first code: the recovery codes, shown once."""
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/totp/confirm",
+        body=c.CodeRequest,
+        answer=c.RecoveryCodes,
+        errors=FACTOR_ERRORS,
+    )
+    def totp_confirm(body: c.CodeRequest) -> Any:
+        """Confirm the enrolment with a first code: the recovery codes, shown once"""
         from functions.auth import second_factor
 
-        principal = http.pending_principal(event())
-        body = http.json_body(app.current_event.body)
-        return http.json_response(200, second_factor.confirm(principal, body))
+        return second_factor.confirm(http.pending_principal(event()), body)
 
-    @app.post(f"{BASE}/totp/verify")
-    def totp_verify() -> Response:
-        """Pass the second factor with a code from the app or a recovery code."""
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/totp/verify",
+        body=c.VerifyRequest,
+        answer=c.Verified,
+        errors=FACTOR_ERRORS,
+    )
+    def totp_verify(body: c.VerifyRequest) -> Any:
+        """Pass the second factor with a code from the app or a recovery code"""
         from functions.auth import second_factor
 
-        principal = http.pending_principal(event())
-        body = http.json_body(app.current_event.body)
-        return http.json_response(200, second_factor.verify(principal, body))
+        return second_factor.verify(http.pending_principal(event()), body)
 
-    @app.get(f"{BASE}/totp")
-    def totp_status() -> Response:
-        """The signed-in staff member's second factor: enrolled, recovery codes left, and
-        whether this session may replace the app without a code from it."""
+    @operation(app, "GET", f"{BASE}/totp", answer=c.FactorStatus, errors=(401, 403))
+    def totp_status() -> Any:
+        """The signed-in staff member's second factor
+
+        Enrolled or not, recovery codes left, and whether this session may replace the app
+        without a code from it.
+        """
         from functions.auth import second_factor
 
-        return http.json_response(200, second_factor.status(http.principal(event())))
+        return second_factor.status(http.principal(event()))
 
-    @app.post(f"{BASE}/totp/renew")
-    def totp_renew() -> Response:
-        """Begin replacing the authenticator app (a new secret, its URI and QR code): after a
-        sign-in with a recovery code, or with a current code of the old app."""
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/totp/renew",
+        body=c.RenewRequest,
+        answer=c.Enrolment,
+        errors=FACTOR_ERRORS,
+    )
+    def totp_renew(body: c.RenewRequest) -> Any:
+        """Begin replacing the authenticator app (a new secret, its URI and QR code)
+
+        After a sign-in with a recovery code, or with a current code of the old app.
+        """
         from functions.auth import second_factor
 
-        principal = http.principal(event())
-        body = http.json_body(app.current_event.body)
-        return http.json_response(200, second_factor.begin_renewal(principal, body))
+        return second_factor.begin_renewal(http.principal(event()), body)
 
-    @app.post(f"{BASE}/totp/renew/confirm")
-    def totp_renew_confirm() -> Response:
-        """Confirm the new app with its first code: it replaces the old one; new recovery
-        codes, shown once."""
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/totp/renew/confirm",
+        body=c.CodeRequest,
+        answer=c.RecoveryCodes,
+        errors=FACTOR_ERRORS,
+    )
+    def totp_renew_confirm(body: c.CodeRequest) -> Any:
+        """Confirm the new app with its first code: it replaces the old one
+
+        New recovery codes, shown once.
+        """
         from functions.auth import second_factor
 
-        principal = http.principal(event())
-        body = http.json_body(app.current_event.body)
-        return http.json_response(200, second_factor.confirm_renewal(principal, body))
+        return second_factor.confirm_renewal(http.principal(event()), body)
 
-    @app.post(f"{BASE}/totp/recovery-codes")
-    def totp_recovery_codes() -> Response:
-        """New recovery codes against a current code of the app; the old ones stop working."""
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/totp/recovery-codes",
+        body=c.RecoveryCodesRequest,
+        answer=c.NewRecoveryCodes,
+        errors=FACTOR_ERRORS,
+    )
+    def totp_recovery_codes(body: c.RecoveryCodesRequest) -> Any:
+        """New recovery codes against a current code of the app; the old ones stop working"""
         from functions.auth import second_factor
 
-        principal = http.principal(event())
-        body = http.json_body(app.current_event.body)
-        return http.json_response(200, second_factor.renew_recovery_codes(principal, body))
+        return second_factor.renew_recovery_codes(http.principal(event()), body)
 
-    @app.get(f"{BASE}/status")
-    def status() -> Response:
-        """Whether this browser is signed in, and where its home is (200 either way)."""
-        return http.json_response(200, logic.status(event()))
+    @operation(app, "GET", f"{BASE}/status", answer=c.Status, errors=(), public=True)
+    def status() -> Any:
+        """Whether this browser is signed in, and where its home is (200 either way)"""
+        return logic.status(event())
 
-    @app.get(f"{BASE}/me")
-    def me() -> Response:
-        """Who is signed in: kind, role and centre."""
-        return http.json_response(200, logic.me(http.principal(event())))
+    @operation(app, "GET", f"{BASE}/me", answer=c.Who, errors=(401,))
+    def me() -> Any:
+        """Who is signed in: kind, role and centre"""
+        return logic.me(http.principal(event()))
 
-    @app.get("/api/openapi.json")
-    def openapi() -> Response:
-        """The API description (OpenAPI 3.1), generated from the routes."""
+    @operation(
+        app,
+        "GET",
+        "/api/openapi.json",
+        answer=c.OpenApiDocument,
+        errors=(),
+        public=True,
+        content_type="application/json",
+    )
+    def openapi() -> Any:
+        """The API description (OpenAPI 3.1), generated from the routes"""
         from aws_lambda_powertools.event_handler import Response as Raw
 
         return Raw(

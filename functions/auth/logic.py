@@ -8,10 +8,11 @@ a code or a session id.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from functions.auth import mail
+from functions.auth import contract, mail
 from pellicule import audit, delivery, magic_links, ratelimit, sessions
 from pellicule.errors import BadRequest, Unauthenticated, error_code
 from pellicule.observability import logger
@@ -63,11 +64,11 @@ def _pad(started: float) -> None:
         )
 
 
-def request_link(body: dict[str, Any], client_address: str) -> dict[str, Any]:
+def request_link(command: contract.LinkRequest, client_address: str) -> dict[str, Any]:
     """Send the links of an address, if it has any; the same answer, in the same time,
     either way (requirement 2)."""
     started = time.monotonic()
-    email = magic_links.normalise_email(body.get("email"))
+    email = magic_links.normalise_email(command.email)
     if email is None:  # the format alone, never whether the address is known
         raise BadRequest("Adresse e-mail invalide. / Invalid e-mail address.")
     ratelimit.enforce((LINK_PER_EMAIL, email), (LINK_PER_IP, client_address))
@@ -91,19 +92,28 @@ def request_link(body: dict[str, Any], client_address: str) -> dict[str, Any]:
     return ACCEPTED
 
 
-def exchange(body: dict[str, Any], client_address: str, current_session: str | None) -> SignedIn:
-    """A link's token, or an address and its code, for a NEW session (requirement 1)."""
+def exchange(
+    command: contract.SessionRequest,
+    client_address: str,
+    current_session: str | None,
+    sent: Collection[str] = (),
+) -> SignedIn:
+    """A link's token, or an address and its code, for a NEW session (requirement 1).
+
+    ``sent``: the fields the request named (a null token is a token that does not work, not
+    a request without one).
+    """
     ratelimit.enforce((SESSION_PER_IP, client_address))
-    if "token" in body:
+    if "token" in sent or command.token is not None:
         method = "link"
-        tenant_id, kind, principal_id = magic_links.consume_token(body.get("token"))
-    elif "email" in body and "code" in body:
+        tenant_id, kind, principal_id = magic_links.consume_token(command.token)
+    elif ("email" in sent and "code" in sent) or (
+        command.email is not None and command.code is not None
+    ):
         method = "code"
         started = time.monotonic()
         try:
-            tenant_id, kind, principal_id = magic_links.consume_code(
-                body.get("email"), body.get("code")
-            )
+            tenant_id, kind, principal_id = magic_links.consume_code(command.email, command.code)
         finally:
             _pad(started)  # a wrong code for a known address takes as long as for an unknown
     else:

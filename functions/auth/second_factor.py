@@ -15,6 +15,7 @@ from typing import Any
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from functions.auth import contract
 from pellicule import audit, clock, data, ratelimit, sessions, tenant_settings, totp
 from pellicule.errors import BadRequest, Conflict, Forbidden, Unauthenticated
 from pellicule.models import Staff, Tenant, tenant_pk
@@ -182,9 +183,9 @@ def enrol(principal: Principal) -> dict[str, Any]:
     return {"secret": factor.secret, "uri": uri, "qr": totp.qr_svg_data_uri(uri)}
 
 
-def _code(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value or len(value) > 64:
+def _code(value: str | None) -> str:
+    """The code sent (its type and length were parsed); one left out is a wrong one."""
+    if not value:
         raise BadRequest(WRONG_CODE)
     return value
 
@@ -214,10 +215,10 @@ def _signed_in(principal: Principal, how: str) -> None:
     logger(LOG).info("second factor passed", extra={"principal": ref, "second_factor": how})
 
 
-def confirm(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def confirm(principal: Principal, command: contract.CodeRequest) -> dict[str, Any]:
     """The first code of a new enrolment: the recovery codes, shown once."""
     _staff_only(principal)
-    code = _code(body, "code")
+    code = _code(command.code)
     ratelimit.enforce((PER_STAFF, _ref(principal)))
     staff = _staff(principal.tenant_id, principal.principal_id)
     stored = _stored(staff)
@@ -232,13 +233,13 @@ def confirm(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     return {"recovery_codes": recovery_codes, "next": HOME}
 
 
-def verify(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def verify(principal: Principal, command: contract.VerifyRequest) -> dict[str, Any]:
     """A code from the app, or a recovery code (single use), completes a pending session."""
     _staff_only(principal)
     if not principal.second_factor_pending:
         raise Conflict("Déjà vérifié. / Already verified.")
-    recovery = "recovery_code" in body
-    code = _code(body, "recovery_code" if recovery else "code")
+    recovery = command.recovery_code is not None
+    code = _code(command.recovery_code if recovery else command.code)
     ratelimit.enforce((PER_STAFF, _ref(principal)))
     staff = _staff(principal.tenant_id, principal.principal_id)
     stored = _stored(staff)
@@ -304,7 +305,7 @@ def status(principal: Principal) -> dict[str, Any]:
     }
 
 
-def begin_renewal(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def begin_renewal(principal: Principal, command: contract.RenewRequest) -> dict[str, Any]:
     """Begin replacing a confirmed authenticator (new phone): a new secret, its URI and QR code.
 
     Allowed to a full session that passed a recovery code at its sign-in (the old phone is
@@ -316,9 +317,9 @@ def begin_renewal(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     staff = _staff(principal.tenant_id, principal.principal_id)
     stored, current = _confirmed(staff)
     renewal = _stored_renewal(staff)
-    stepped_up = "code" in body
+    stepped_up = command.code is not None
     if stepped_up:
-        code = _code(body, "code")
+        code = _code(command.code)
         ratelimit.enforce((PER_STAFF, _ref(principal)))
         verified = current.verify(code)
         if verified is None:
@@ -369,11 +370,11 @@ def _write_audited(
     return True
 
 
-def confirm_renewal(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def confirm_renewal(principal: Principal, command: contract.CodeRequest) -> dict[str, Any]:
     """The first code of the new app: it replaces the old one (whose codes stop working at
     once) and comes with new recovery codes, shown once."""
     _staff_only(principal)
-    code = _code(body, "code")
+    code = _code(command.code)
     ratelimit.enforce((PER_STAFF, _ref(principal)))
     staff = _staff(principal.tenant_id, principal.principal_id)
     stored, _ = _confirmed(staff)
@@ -396,13 +397,15 @@ def confirm_renewal(principal: Principal, body: dict[str, Any]) -> dict[str, Any
     return {"recovery_codes": recovery_codes, "next": HOME}
 
 
-def renew_recovery_codes(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def renew_recovery_codes(
+    principal: Principal, command: contract.RecoveryCodesRequest
+) -> dict[str, Any]:
     """New recovery codes for a signed-in staff member, against a current code of the app
     (never a recovery code): the old ones stop working; the new ones are shown once."""
     _staff_only(principal)
-    if "recovery_code" in body:
+    if command.recovery_code is not None:
         raise BadRequest(APP_CODE_ONLY)
-    code = _code(body, "code")
+    code = _code(command.code)
     ratelimit.enforce((PER_STAFF, _ref(principal)))
     staff = _staff(principal.tenant_id, principal.principal_id)
     stored, current = _confirmed(staff)

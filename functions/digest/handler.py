@@ -17,22 +17,37 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pellicule import http
+from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+    from pellicule.api.schema import InvalidRequest
     from pellicule.ratelimit import TooManyRequests
 
 BASE = "/api/digest"
+UNSUBSCRIBE = f"{BASE}/unsubscribe"
 
 
 def _routes(app: APIGatewayHttpResolver) -> None:
+    from functions.digest import contract as c
     from functions.digest import logic
     from pellicule import ratelimit
+    from pellicule.api.schema import InvalidRequest
 
     def event() -> dict[str, Any]:
         raw: dict[str, Any] = app.current_event.raw_event
         return raw
+
+    def csrf_first(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+        # Every POST needs the anti-CSRF header, checked before the body is parsed, anything
+        # is counted or changed (typed routes parse their body before the route runs).
+        if app.current_event.http_method.upper() not in http.SAFE_METHODS:
+            http.require_csrf(event())
+        return next_middleware(app)
+
+    app.use(middlewares=[csrf_first])
 
     @app.exception_handler(ratelimit.TooManyRequests)
     def _too_many(error: TooManyRequests) -> Response:
@@ -40,22 +55,39 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         response.headers["Retry-After"] = str(error.retry_after)
         return response
 
-    @app.post(f"{BASE}/unsubscribe")
-    def unsubscribe() -> Response:
-        """Stop the daily digest with an e-mail's unsubscribe token (no session needed)."""
-        http.require_csrf(event())  # before anything is read, counted or changed
-        body = http.json_body(app.current_event.body)
-        return http.json_response(200, logic.unsubscribe(body, ratelimit.client_address(event())))
+    @app.exception_handler(InvalidRequest)
+    def _invalid(error: InvalidRequest) -> Response:
+        # One answer for every unsubscribe token that does not work, whatever is wrong with it.
+        if app.current_event.path == UNSUBSCRIBE and error.field == "token":
+            return http.error_response(logic.InvalidUnsubscribeLink(logic.INVALID))
+        return http.error_response(error)
 
-    @app.get(f"{BASE}/subscription")
-    def subscription() -> Response:
-        """Whether the signed-in guardian receives the daily digest."""
-        return http.json_response(200, logic.subscription(http.principal(event())))
+    @operation(
+        app,
+        "POST",
+        UNSUBSCRIBE,
+        body=c.UnsubscribeRequest,
+        answer=c.Unsubscribed,
+        errors=(403, 429),
+        public=True,
+    )
+    def unsubscribe(body: c.UnsubscribeRequest) -> Any:
+        """Stop the daily digest with an e-mail's unsubscribe token (no session needed)
 
-    @app.post(f"{BASE}/subscribe")
-    def subscribe() -> Response:
-        """Receive the daily digest again (signed-in guardian)."""
-        return http.json_response(200, logic.subscribe(http.principal(event())))
+        The same answer whether the digest was already stopped or not; one error
+        (``invalid_unsubscribe_link``, 400) for every token that does not work.
+        """
+        return logic.unsubscribe(body, ratelimit.client_address(event()))
+
+    @operation(app, "GET", f"{BASE}/subscription", answer=c.Subscription, errors=(401, 403))
+    def subscription() -> Any:
+        """Whether the signed-in guardian receives the daily digest"""
+        return logic.subscription(http.principal(event()))
+
+    @operation(app, "POST", f"{BASE}/subscribe", answer=c.Subscription, errors=(401, 403))
+    def subscribe() -> Any:
+        """Receive the daily digest again (signed-in guardian)"""
+        return logic.subscribe(http.principal(event()))
 
 
 def build_app() -> APIGatewayHttpResolver:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from functions.digest import mail, tokens
+from functions.digest import contract, mail, tokens
 from pellicule import audit, clock, consent, data, delivery, magic_links, publication, ratelimit
 from pellicule.errors import BadRequest, Forbidden, error_code
 from pellicule.models import Album, Child, Guardian, Media, Tenant, tenant_pk
@@ -293,12 +293,12 @@ def _send(
 
 
 def unsubscribe(
-    body: dict[str, Any], client_address: str, now: float | None = None
+    command: contract.UnsubscribeRequest, client_address: str, now: float | None = None
 ) -> dict[str, Any]:
     """Stop the digest of the guardian whose token this is. The same answer whether it was
     already stopped or not; one error for every token that does not work."""
     ratelimit.enforce((UNSUBSCRIBE_PER_IP, client_address))
-    parsed = tokens.parse(body.get("token"))
+    parsed = tokens.parse(command.token)
     if parsed is None:
         raise InvalidUnsubscribeLink(INVALID)
     data.ready()

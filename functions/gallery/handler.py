@@ -1,4 +1,4 @@
-"""Gallery API: ``GET /api/gallery/media/<id>``, ``GET /api/gallery/albums/<id>``."""
+"""Gallery API (staff only): ``GET /api/gallery/media/<id>``, ``GET /api/gallery/albums/<id>``."""
 
 from __future__ import annotations
 
@@ -6,23 +6,32 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pellicule import http
+from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    from pellicule.sessions import Principal
+
+BASE = "/api/gallery"
 
 
 def _routes(app: APIGatewayHttpResolver) -> None:
+    from functions.gallery import contract as c
     from functions.gallery import logic
 
-    @app.get("/api/gallery/media/<media_id>")
-    def media(media_id: str) -> Response:
-        principal = http.require_staff(http.principal(app.current_event.raw_event))
-        return http.json_response(200, logic.media_item(principal, media_id))
+    def staff() -> Principal:
+        return http.require_staff(http.principal(app.current_event.raw_event))
 
-    @app.get("/api/gallery/albums/<album_id>")
-    def album(album_id: str) -> Response:
-        principal = http.require_staff(http.principal(app.current_event.raw_event))
-        return http.json_response(200, logic.album_items(principal, album_id))
+    @operation(app, "GET", f"{BASE}/media/<media_id>", answer=c.StaffItem)
+    def media(media_id: str) -> Any:
+        """One item of the centre: state, tags, face boxes and signed rendition URLs"""
+        return logic.media_item(staff(), media_id)
+
+    @operation(app, "GET", f"{BASE}/albums/<album_id>", answer=c.AlbumItems)
+    def album(album_id: str) -> Any:
+        """An album of the centre and its items (the first 100), as staff see them"""
+        return logic.album_items(staff(), album_id)
 
 
 @cache

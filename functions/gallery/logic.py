@@ -6,7 +6,6 @@ families read through ``functions/family``, behind the publication gate.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -16,7 +15,6 @@ from pellicule.errors import NotFound
 from pellicule.models import Album, Media, tenant_pk
 from pellicule.sessions import Principal
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PAGE_SIZE = 100
 
 
@@ -60,8 +58,7 @@ def _item(media: Media, signer: delivery.PrefixSigner) -> dict[str, Any]:
 
 
 def media_item(principal: Principal, media_id: str) -> dict[str, Any]:
-    if not _ID.match(media_id):
-        raise NotFound("Élément introuvable. / Item not found.")
+    """``media_id``: an ``Id`` (the route parsed it)."""
     data.ready()
     try:
         # The tenant comes from the session: another centre's id simply does not exist here.
@@ -72,8 +69,6 @@ def media_item(principal: Principal, media_id: str) -> dict[str, Any]:
 
 
 def album_items(principal: Principal, album_id: str) -> dict[str, Any]:
-    if not _ID.match(album_id):
-        raise NotFound("Album introuvable. / Album not found.")
     data.ready()
     try:
         album = Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")

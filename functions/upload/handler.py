@@ -13,48 +13,103 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pellicule import http
+from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     from pellicule.sessions import Principal
 
+BASE = "/api/upload"
+# What a multipart upload route can answer besides the session's errors: 400 (not a
+# multipart upload, or the wrong size received) and 409 (already finished, parts missing).
+MULTIPART_ERRORS = (400, 401, 403, 404, 409)
+
 
 def _routes(app: APIGatewayHttpResolver) -> None:
+    from functions.upload import contract as c
     from functions.upload import logic
 
     def staff() -> Principal:
         return http.require_staff(http.principal(app.current_event.raw_event))
 
-    def body() -> dict[str, Any]:
-        return http.json_body(app.current_event.body)
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/grants",
+        body=c.GrantsRequest,
+        answer=c.Grants,
+        status=201,
+        errors=(401, 403, 404, 413),
+    )
+    def grants(body: c.GrantsRequest) -> Any:
+        """One upload grant per file: an exact ingest key, type and size
 
-    @app.post("/api/upload/grants")
-    def grants() -> Response:
-        principal = staff()
-        return http.json_response(201, {"grants": logic.request_grants(principal, body())})
+        Photos and small videos get a presigned POST (15 minutes at most); large videos a
+        multipart upload. 413: a file is larger than the centre allows.
+        """
+        return {"grants": logic.request_grants(staff(), body)}
 
-    @app.get("/api/upload/multipart/<media_id>")
-    def parts_received(media_id: str) -> Response:
-        return http.json_response(200, logic.uploaded_parts(staff(), media_id))
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/multipart/<media_id>",
+        answer=c.PartsReceived,
+        errors=MULTIPART_ERRORS,
+    )
+    def parts_received(media_id: str) -> Any:
+        """The parts of a multipart upload already received (a client resumes with the rest)"""
+        return logic.uploaded_parts(staff(), media_id)
 
-    @app.post("/api/upload/multipart/<media_id>/parts")
-    def sign_parts(media_id: str) -> Response:
-        principal = staff()
-        return http.json_response(200, logic.sign_parts(principal, media_id, body()))
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/multipart/<media_id>/parts",
+        body=c.PartsRequest,
+        answer=c.PartUrls,
+        errors=MULTIPART_ERRORS,
+    )
+    def sign_parts(media_id: str, body: c.PartsRequest) -> Any:
+        """Presigned PUT URLs for some parts of this multipart upload"""
+        return logic.sign_parts(staff(), media_id, body)
 
-    @app.post("/api/upload/multipart/<media_id>/complete")
-    def complete(media_id: str) -> Response:
-        return http.json_response(200, logic.complete(staff(), media_id))
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/multipart/<media_id>/complete",
+        answer=c.UploadState,
+        errors=MULTIPART_ERRORS,
+    )
+    def complete(media_id: str) -> Any:
+        """Assemble the parts received; an upload of the wrong size is discarded (400)"""
+        return logic.complete(staff(), media_id)
 
-    @app.put("/api/upload/media/<media_id>/faces")
-    def face_boxes(media_id: str) -> Response:
-        principal = staff()
-        return http.json_response(200, logic.set_face_boxes(principal, media_id, body()))
+    @operation(
+        app,
+        "PUT",
+        f"{BASE}/media/<media_id>/faces",
+        body=c.FacesRequest,
+        answer=c.FacesSaved,
+        errors=(401, 403, 404, 409),
+    )
+    def face_boxes(media_id: str, body: c.FacesRequest) -> Any:
+        """The face boxes to blur on a processed photo, and the tagged children they hide
 
-    @app.post("/api/upload/multipart/<media_id>/abort")
-    def abort(media_id: str) -> Response:
-        return http.json_response(200, logic.abort(staff(), media_id))
+        The blurred variants are rendered again. 409: not a processed photo, or changed
+        meanwhile.
+        """
+        return logic.set_face_boxes(staff(), media_id, body)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/multipart/<media_id>/abort",
+        answer=c.UploadState,
+        errors=MULTIPART_ERRORS,
+    )
+    def abort(media_id: str) -> Any:
+        """Give up a multipart upload (the parts received are discarded)"""
+        return logic.abort(staff(), media_id)
 
 
 @cache

@@ -15,13 +15,14 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from functions.upload import contract
 from pellicule import audit, aws, clock, data, faces, ingest, tenant_settings, topology
 from pellicule.errors import BadRequest, Conflict, NotFound, TooLarge
 from pellicule.models import Album, Media, tenant_pk
 from pellicule.sessions import Principal
 from pellicule.settings import get_settings
 
-MAX_FILES_PER_REQUEST = 50
+MAX_FILES_PER_REQUEST = contract.MAX_FILES_PER_REQUEST
 ACCEPTED = "JPEG, PNG, WebP, HEIC, MP4, MOV"
 
 
@@ -41,43 +42,28 @@ def _megabytes(size: int) -> str:
 
 
 def parse_files(
-    body: dict[str, Any], limits: tenant_settings.TenantSettings
-) -> tuple[str, list[FileRequest]]:
-    """Validate the request body; every problem is reported in words a person can act on."""
-    album_id = body.get("album_id")
-    if not isinstance(album_id, str) or not album_id:
-        raise BadRequest("Indiquez l'album (album_id). / album_id is required.")
-    files = body.get("files")
-    if not isinstance(files, list) or not files:
-        raise BadRequest("Ajoutez au moins un fichier. / Add at least one file.")
-    if len(files) > MAX_FILES_PER_REQUEST:
-        raise BadRequest(
-            f"Au plus {MAX_FILES_PER_REQUEST} fichiers à la fois. / "
-            f"At most {MAX_FILES_PER_REQUEST} files per request."
-        )
+    files: tuple[contract.FileRequest, ...], limits: tenant_settings.TenantSettings
+) -> list[FileRequest]:
+    """The files' types and sizes against what the centre accepts; every problem is reported
+    in words a person can act on (the request's shape and bounds were parsed already)."""
     parsed = []
     for index, item in enumerate(files, start=1):
-        if not isinstance(item, dict):
-            raise BadRequest(f"Fichier n°{index} : description invalide. / File {index}: invalid.")
-        name = str(item.get("name") or f"fichier-{index}")[:200]
-        content_type = str(item.get("type") or "").lower()
-        size = item.get("size")
+        name = (item.name or f"fichier-{index}")[:200]
+        content_type = (item.type or "").lower()
         if content_type not in tenant_settings.MEDIA_TYPES:
             raise BadRequest(
                 f"« {name} » : type {content_type or 'inconnu'} non accepté ({ACCEPTED}). "
                 f"/ '{name}': type not accepted ({ACCEPTED})."
             )
-        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-            raise BadRequest(f"« {name} » : taille invalide. / '{name}': invalid size.")
-        request = FileRequest(name=name, content_type=content_type, size=size)
+        request = FileRequest(name=name, content_type=content_type, size=item.size)
         limit = limits.max_bytes(request.kind)
-        if size > limit:
+        if item.size > limit:
             raise TooLarge(
                 f"« {name} » dépasse {_megabytes(limit)} Mo. / "
                 f"'{name}' is larger than {_megabytes(limit)} MB."
             )
         parsed.append(request)
-    return album_id, parsed
+    return parsed
 
 
 def _require_album(tenant_id: str, album_id: str) -> None:
@@ -91,10 +77,11 @@ def _uses_multipart(file: FileRequest) -> bool:
     return file.kind == "video" and file.size > topology.UPLOAD.multipart_threshold_bytes
 
 
-def request_grants(principal: Principal, body: dict[str, Any]) -> list[dict[str, Any]]:
+def request_grants(principal: Principal, command: contract.GrantsRequest) -> list[dict[str, Any]]:
     data.ready()
     limits = tenant_settings.for_tenant(principal.tenant_id)
-    album_id, files = parse_files(body, limits)
+    album_id = command.album_id
+    files = parse_files(command.files, limits)
     _require_album(principal.tenant_id, album_id)
     grants = [_grant(principal, album_id, file) for file in files]
     audit.append(
@@ -182,19 +169,14 @@ def _part_count(media: Media) -> int:
     return math.ceil(int(media.declared_size) / topology.UPLOAD.multipart_part_bytes)
 
 
-def sign_parts(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def sign_parts(
+    principal: Principal, media_id: str, command: contract.PartsRequest
+) -> dict[str, Any]:
     """Presigned PUT URLs for the requested part numbers of this upload only."""
     media = _multipart_item(principal, media_id)
-    numbers = body.get("part_numbers")
+    numbers = command.part_numbers
     count = _part_count(media)
-    if (
-        not isinstance(numbers, list)
-        or not numbers
-        or len(numbers) > topology.UPLOAD.max_parts_per_request
-        or not all(
-            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= count for n in numbers
-        )
-    ):
+    if len(numbers) > topology.UPLOAD.max_parts_per_request or not all(n <= count for n in numbers):
         raise BadRequest(
             f"Numéros de parties attendus entre 1 et {count}. / "
             f"Part numbers between 1 and {count} are expected."
@@ -301,9 +283,11 @@ def abort(principal: Principal, media_id: str, *, reason: str | None = None) -> 
 # --- Face boxes (blurred variants) ----------------------------------------------------------
 
 
-def set_face_boxes(principal: Principal, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def set_face_boxes(
+    principal: Principal, media_id: str, command: contract.FacesRequest
+) -> dict[str, Any]:
     """Store the boxes and ask the processor to re-render the blurred variants."""
-    boxes = faces.parse_boxes(body.get("boxes"))
+    boxes = faces.parse_boxes([list(box) for box in command.boxes])
     data.ready()
     try:
         media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
@@ -314,7 +298,7 @@ def set_face_boxes(principal: Principal, media_id: str, body: dict[str, Any]) ->
             "Les visages se masquent sur une photo traitée. / "
             "Faces can be hidden on a processed photo only."
         )
-    hides = _hidden_children(media, body.get("hides"), boxes)
+    hides = _hidden_children(media, command.hides, boxes)
     revision = int(media.blur_revision or 0) + 1
     media.update(
         actions=[
@@ -346,12 +330,12 @@ def set_face_boxes(principal: Principal, media_id: str, body: dict[str, Any]) ->
     }
 
 
-def _hidden_children(media: Media, raw: Any, boxes: list[list[float]]) -> set[str]:
+def _hidden_children(
+    media: Media, raw: tuple[str, ...] | None, boxes: list[list[float]]
+) -> set[str]:
     """Tagged children the boxes hide (the gate serves the blurred variant in their place)."""
     if raw is None:
         return set()
-    if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-        raise BadRequest("hides : liste d'enfants. / hides: a list of child ids.")
     hides = set(raw)
     if hides and not boxes:
         raise BadRequest("Dessinez les visages à flouter. / Draw the faces to blur first.")

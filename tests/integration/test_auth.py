@@ -285,17 +285,22 @@ def test_the_body_cannot_choose_the_centre_or_the_person(
     aws: Aws, parent: Person, outbox: list[SentMail]
 ) -> None:
     other = guardian(centre("Autre"), "autre@famille.example")
-    response = auth(
-        "POST",
-        "/session",
-        {
-            "token": link_for(parent, outbox),
-            "tenant_id": other.tenant_id,
-            "principal_id": other.principal_id,
-            "kind": "staff",
-            "role": "director",
-        },
-    )
+    token = link_for(parent, outbox)
+    # A body naming a centre, a person, a kind or a role is refused (typed requests have no
+    # such field), without consuming the link
+    for name, value in (
+        ("tenant_id", other.tenant_id),
+        ("principal_id", other.principal_id),
+        ("kind", "staff"),
+        ("role", "director"),
+    ):
+        refused = auth("POST", "/session", {"token": token, name: value})
+        assert refused["statusCode"] == 400, name
+        assert payload(refused)["error"] == "invalid_request"
+        assert f"« {name} »" in payload(refused)["message"]
+        assert refused.get("cookies", []) == []
+    # Only the token says who signs in
+    response = auth("POST", "/session", {"token": token})
     principal = sessions.resolve(cookie_value(response))
     assert (principal.tenant_id, principal.kind, principal.principal_id, principal.role) == (
         parent.tenant_id,

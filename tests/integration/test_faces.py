@@ -110,11 +110,11 @@ def test_bad_boxes_and_wrong_callers_are_refused(aws: Aws, centre: Centre) -> No
     media_id = _ready_photo(aws, centre)
     for boxes, words in (
         ("x", "liste"),
-        ([[0.1, 0.1, 0.2]], "quatre nombres"),
+        ([[0.1, 0.1, 0.2]], "« boxes[0] » : entre 4 et 4 éléments"),
         ([[0.1, 0.1, 0.0, 0.2]], "vide"),
         ([[1.5, 0.1, 0.2, 0.2]], "hors de la photo"),
-        ([["0.1", 0.1, 0.2, 0.2]], "quatre nombres"),
-        ([[0.1, 0.1, 0.1, 0.1]] * 51, "Au plus 50"),
+        ([["0.1", 0.1, 0.2, 0.2]], "« boxes[0][0] » : nombre attendu"),
+        ([[0.1, 0.1, 0.1, 0.1]] * 51, "« boxes » : entre 0 et 50 éléments"),
     ):
         response = _set_boxes(centre, media_id, boxes)
         assert response["statusCode"] == 400, boxes

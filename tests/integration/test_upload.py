@@ -52,8 +52,8 @@ def test_staff_gets_one_grant_per_file_and_items_are_recorded(centre: Centre) ->
     [
         ({"name": "x.svg", "type": "image/svg+xml", "size": 10}, 400, "non accepté"),
         ({"name": "x.html", "type": "text/html", "size": 10}, 400, "non accepté"),
-        ({"name": "x.jpg", "type": "image/jpeg", "size": 0}, 400, "taille invalide"),
-        ({"name": "x.jpg", "type": "image/jpeg", "size": "12"}, 400, "taille invalide"),
+        ({"name": "x.jpg", "type": "image/jpeg", "size": 0}, 400, "« files[0].size » : un nombre"),
+        ({"name": "x.jpg", "type": "image/jpeg", "size": "12"}, 400, "« files[0].size » : nombre"),
         ({"name": "x.jpg", "type": "image/jpeg", "size": 41 * 1024 * 1024}, 413, "dépasse 40 Mo"),
     ],
 )

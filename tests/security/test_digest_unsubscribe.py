@@ -83,9 +83,14 @@ def test_the_token_is_not_stored_and_nothing_stored_unsubscribes(
 def test_the_request_cannot_name_the_centre_outside_the_token(
     aws: Aws, tokens: dict[str, str]
 ) -> None:
-    # Extra fields are ignored: only the token says whose digest stops
-    body = {"token": tokens["b"], "tenant_id": "ttwo", "guardian_id": "ga"}
-    assert digest_api("POST", "/unsubscribe", body)["statusCode"] == 200
+    # Extra fields naming a centre or a guardian are refused (400, the field named), and
+    # change nothing: only the token says whose digest stops
+    for name, value in (("tenant_id", "ttwo"), ("guardian_id", "ga")):
+        refused = digest_api("POST", "/unsubscribe", {"token": tokens["b"], name: value})
+        assert refused["statusCode"] == 400, name
+        assert f"« {name} »" in payload(refused)["message"]
+    assert [_state("tone", "gb"), _state("ttwo", "ga"), _state("tone", "ga")] == [None] * 3
+    assert digest_api("POST", "/unsubscribe", {"token": tokens["b"]})["statusCode"] == 200
     assert _state("tone", "gb") is not None
     assert _state("ttwo", "ga") is None
     assert _state("tone", "ga") is None

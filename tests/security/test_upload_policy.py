@@ -61,10 +61,30 @@ def test_each_grant_has_its_own_unguessable_key(aws: Aws, centre: Centre) -> Non
 
 def test_tenant_in_the_request_is_ignored(aws: Aws, centre: Centre) -> None:
     victim = make_centre()
-    # The attacker names another centre in the body: the grant still lands in their own.
-    grant = _grant(centre, {"tenant_id": victim.tenant_id, "tenant": victim.tenant_id})
-    assert grant["fields"]["key"].startswith(f"ingest/photo/t/{centre.tenant_id}/")
+    # The attacker names another centre in the body: the typed request has no such field, so
+    # it is refused (400, the field named) and nothing is granted anywhere...
+    for extra in ({"tenant_id": victim.tenant_id}, {"tenant": victim.tenant_id}):
+        refused = call(
+            "upload",
+            api_event(
+                "POST",
+                "/api/upload/grants",
+                session=centre.director_session,
+                body={
+                    "album_id": centre.album_id,
+                    "files": [{"name": "a.jpg", "type": "image/jpeg", "size": 4321}],
+                    **extra,
+                },
+            ),
+        )
+        assert refused["statusCode"] == 400
+        assert body(refused)["error"] == "invalid_request"
+        assert next(iter(extra)) in body(refused)["message"]
     data.ready()
+    assert list(Media.query(tenant_pk(victim.tenant_id), Media.sk.startswith("MEDIA#"))) == []
+    # ...and a grant lands in the caller's own centre, the one of the session.
+    grant = _grant(centre)
+    assert grant["fields"]["key"].startswith(f"ingest/photo/t/{centre.tenant_id}/")
     assert list(Media.query(tenant_pk(victim.tenant_id), Media.sk.startswith("MEDIA#"))) == []
     # ...and an album id of another centre is simply not found.
     response = call(

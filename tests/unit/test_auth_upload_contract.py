@@ -1,0 +1,212 @@
+"""The request types of the upload, gallery, digest and sign-in APIs: what the web app sends
+parses, the limits match the use cases', and the parser agrees with the API description
+(Pydantic, through Powertools, generates it from the same types), as for the guardian API
+(``tests/unit/test_request_types.py``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from functions.auth import contract as auth
+from functions.digest import contract as digest
+from functions.upload import contract as upload
+from pellicule.api.schema import InvalidRequest, parse
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATOR = runpy.run_path(str(ROOT / "scripts" / "openapi.py"), run_name="openapi_generator")
+TOKEN = "Ab-_" * 11  # 44 URL-safe characters, as magic_links makes them
+
+
+def refused(kind: Any, raw: Any) -> InvalidRequest:
+    with pytest.raises(InvalidRequest) as caught:
+        parse(kind, raw)
+    return caught.value
+
+
+# --- What the web app sends -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        # web/login.js
+        (auth.LinkRequest, {"email": "parent@famille.example"}),
+        (auth.SessionRequest, {"token": TOKEN}),
+        (auth.SessionRequest, {"email": "parent@famille.example", "code": "123456"}),
+        (auth.CodeRequest, {"code": "123456"}),
+        (auth.VerifyRequest, {"code": "123 456"}),
+        (auth.VerifyRequest, {"recovery_code": "abcd-efgh-jkmn"}),
+        (auth.RenewRequest, {}),
+        (auth.RecoveryCodesRequest, {"code": "123456"}),
+        # web/unsubscribe.js
+        (digest.UnsubscribeRequest, {"token": "tone.ga." + "s" * 43}),
+        # web/staff/upload.js: a file whose type the browser did not know is sent as ""
+        (
+            upload.GrantsRequest,
+            {
+                "album_id": "a1b2",
+                "files": [
+                    {"name": "IMG_0001.HEIC", "type": "", "size": 3_000_000},
+                    {"name": "clip.mov", "type": "video/quicktime", "size": 900_000_000},
+                ],
+            },
+        ),
+        (upload.PartsRequest, {"part_numbers": [1, 2, 3, 4]}),
+        # web/review.js
+        (upload.FacesRequest, {"boxes": [[0.1, 0.2, 0.3, 0.25], [0, 0, 1, 1]], "hides": ["c1"]}),
+        (upload.FacesRequest, {"boxes": [], "hides": []}),
+    ],
+)
+def test_what_the_web_app_sends_parses(kind: type, raw: dict[str, Any]) -> None:
+    command = json.loads(json.dumps(dataclasses.asdict(parse(kind, raw))))
+    assert {name: command[name] for name in raw} == raw
+
+
+def test_the_limits_are_the_use_cases_limits() -> None:
+    from functions.upload import logic
+    from pellicule import faces, magic_links, topology
+
+    assert upload.MAX_FILES_PER_REQUEST == logic.MAX_FILES_PER_REQUEST
+    assert topology.UPLOAD.max_parts_per_request == upload.MAX_PARTS_PER_REQUEST
+    assert upload.MAX_BOXES == faces.MAX_BOXES
+    # Every address normalise_email accepts passes the type (the use case decides the rest)
+    for email in (
+        "a@b.fr",
+        "  Parent.Name+tag@Famille.Example ",
+        "x" * 64 + "@" + "d" * 190 + ".fr",
+    ):
+        assert magic_links.normalise_email(email) is not None
+        assert parse(auth.LinkRequest, {"email": email}).email == email
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "field"),
+    [
+        (auth.LinkRequest, {"email": "x" * 400 + "@a.fr"}, "email"),
+        (auth.LinkRequest, {"email": "no-at-sign"}, "email"),
+        (auth.LinkRequest, {"email": ["a@b.fr"]}, "email"),
+        (auth.LinkRequest, {"email": "a@b.fr", "tenant_id": "t1"}, "tenant_id"),
+        (auth.SessionRequest, {"token": "short"}, "token"),
+        (auth.SessionRequest, {"token": "é" * 43}, "token"),
+        (auth.SessionRequest, {"email": "a@b.fr", "code": "١٢٣٤٥٦"}, "code"),  # Arabic-Indic
+        (auth.SessionRequest, {"email": "a@b.fr", "code": 123456}, "code"),
+        (auth.VerifyRequest, {"code": "1" * 65}, "code"),
+        (digest.UnsubscribeRequest, {"token": "x" * 1025}, "token"),
+        (upload.GrantsRequest, {"album_id": "a", "files": []}, "files"),
+        (upload.GrantsRequest, {"album_id": "a/b", "files": [{"size": 1}]}, "album_id"),
+        (
+            upload.GrantsRequest,
+            {"album_id": "a", "files": [{"size": 1, "name": "x"}] * 51},
+            "files",
+        ),
+        (upload.GrantsRequest, {"album_id": "a", "files": [{"size": 2**41}]}, "files[0].size"),
+        (upload.GrantsRequest, {"album_id": "a", "files": [{"size": True}]}, "files[0].size"),
+        (
+            upload.GrantsRequest,
+            {"album_id": "a", "files": [{"size": 1, "path": "../x"}]},
+            "files[0].path",
+        ),
+        (upload.PartsRequest, {"part_numbers": []}, "part_numbers"),
+        (upload.PartsRequest, {"part_numbers": [0]}, "part_numbers[0]"),
+        (upload.PartsRequest, {"part_numbers": [1] * 101}, "part_numbers"),
+        (upload.PartsRequest, {"part_numbers": [1.5]}, "part_numbers[0]"),
+        (upload.FacesRequest, {"boxes": [[0, 0, 1]]}, "boxes[0]"),
+        (upload.FacesRequest, {"boxes": [[0, 0, 1, float("nan")]]}, "boxes[0][3]"),
+        (upload.FacesRequest, {"boxes": [[0, 0, 1, 1e300]]}, "boxes[0][3]"),
+        (upload.FacesRequest, {"boxes": [], "hides": ["../c"]}, "hides[0]"),
+    ],
+)
+def test_each_field_is_held_to_its_limits(kind: type, raw: dict[str, Any], field: str) -> None:
+    error = refused(kind, raw)
+    assert error.field == field
+    assert f"« {field} »" in error.message
+
+
+# --- The parser and the API description agree ----------------------------------------------
+
+_json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
+    | st.sampled_from(
+        ["", "a@b.fr", " 123456 ", "123456", "１２３４５６", TOKEN, "a-1", "video/mp4", "x" * 200]
+    )
+)
+_json = st.recursive(
+    _json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _near(kind: type, base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid bodies with one field replaced by an arbitrary JSON value, or one left out."""
+    names = [field.name for field in dataclasses.fields(kind)]
+    replaced = st.builds(lambda name, value: {**base, name: value}, st.sampled_from(names), _json)
+    dropped = st.sampled_from(names).map(lambda name: {k: v for k, v in base.items() if k != name})
+    return replaced | dropped | st.just(base)
+
+
+CASES = [
+    (auth.LinkRequest, {"email": "parent@famille.example"}),
+    (auth.SessionRequest, {"token": TOKEN}),
+    (auth.SessionRequest, {"email": "parent@famille.example", "code": "123456"}),
+    (auth.CodeRequest, {"code": "123 456"}),
+    (auth.VerifyRequest, {"code": "123456", "recovery_code": "abcd-efgh-jkmn"}),
+    (auth.RenewRequest, {"code": "123456"}),
+    (auth.RecoveryCodesRequest, {"code": "123456"}),
+    (digest.UnsubscribeRequest, {"token": "tone.ga." + "s" * 43}),
+    (
+        upload.GrantsRequest,
+        {"album_id": "a1", "files": [{"name": "a.jpg", "type": "image/jpeg", "size": 10}]},
+    ),
+    (upload.FileRequest, {"name": "a.jpg", "type": "image/jpeg", "size": 10}),
+    (upload.PartsRequest, {"part_numbers": [1, 2]}),
+    (upload.FacesRequest, {"boxes": [[0.1, 0.2, 0.3, 0.4]], "hides": ["c1"]}),
+]
+
+
+def _pydantic_accepts(kind: type, raw: Any) -> tuple[bool, Any]:
+    from pydantic import ValidationError
+
+    model = GENERATOR["model_of"](kind)
+    try:
+        return True, model.model_validate_json(json.dumps(raw)).model_dump(mode="json")
+    except ValidationError:
+        return False, None
+
+
+def _ours(kind: type, raw: Any) -> tuple[bool, Any]:
+    try:
+        command = parse(kind, raw)
+    except InvalidRequest:
+        return False, None
+    return True, json.loads(json.dumps(dataclasses.asdict(command)))
+
+
+@pytest.mark.parametrize(
+    ("kind", "base"), CASES, ids=[f"{kind.__name__}-{i}" for i, (kind, _) in enumerate(CASES)]
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_parser_and_the_described_schema_accept_the_same_bodies(
+    kind: type, base: dict[str, Any], data: st.DataObject
+) -> None:
+    raw = data.draw(_near(kind, base))
+    ours_ok, ours = _ours(kind, raw)
+    theirs_ok, theirs = _pydantic_accepts(kind, raw)
+    assert ours_ok == theirs_ok, raw
+    if ours_ok:
+        assert ours == theirs
