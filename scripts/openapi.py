@@ -356,6 +356,12 @@ def _typed_document(declared: dict[str, list[Any]]) -> dict[str, Any]:
             security=[{"session": [], "csrf": []}],
         )
     )
+    # Powertools leaves out an empty ``security`` list; a public read needs it said.
+    for function, operations in declared.items():
+        for operation in operations:
+            if _security(operation) == []:
+                described = document["paths"][operation.openapi_path][operation.method.lower()]
+                described["security"] = []
     return document
 
 
