@@ -357,7 +357,7 @@ def _typed_document(declared: dict[str, list[Any]]) -> dict[str, Any]:
         )
     )
     # Powertools leaves out an empty ``security`` list; a public read needs it said.
-    for function, operations in declared.items():
+    for operations in declared.values():
         for operation in operations:
             if _security(operation) == []:
                 described = document["paths"][operation.openapi_path][operation.method.lower()]
