@@ -4,9 +4,6 @@ Powertools, generates it from the same types), and the web app's bodies parse.""
 from __future__ import annotations
 
 import dataclasses
-import json
-import runpy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +12,8 @@ from hypothesis import strategies as st
 
 from functions.admin import contract as c
 from pellicule.api.schema import InvalidRequest, parse
+from tests import request_agreement as agreement
 
-ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = runpy.run_path(str(ROOT / "scripts" / "openapi.py"), run_name="openapi_generator")
 ID = "a1b2c3d4e5f60718"
 SCAN = "AbCdEfGhIjKlMnOp_-12.pdf"
 
@@ -52,50 +48,6 @@ CASES: list[tuple[type, dict[str, Any]]] = [
     (c.Publication, {"audiences": ["families_of_group", "public_communication"]}),
 ]
 
-_json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
-    | st.sampled_from(
-        [ID, "", " ", "a@b.fr", " a@b.fr ", "a b@c.fr", "a@b.c\u00a0d", "2026-02-30", SCAN]
-    )
-)
-_json = st.recursive(
-    _json_scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-
-def _near(kind: type, base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid bodies with one field replaced by an arbitrary JSON value, or one left out."""
-    names = [field.name for field in dataclasses.fields(kind)]
-    replaced = st.builds(lambda name, value: {**base, name: value}, st.sampled_from(names), _json)
-    dropped = st.sampled_from(names).map(lambda name: {k: v for k, v in base.items() if k != name})
-    return replaced | dropped | st.just(base)
-
-
-def _pydantic_accepts(kind: type, raw: Any) -> tuple[bool, Any]:
-    from pydantic import ValidationError
-
-    model = GENERATOR["model_of"](kind)
-    try:
-        return True, model.model_validate_json(json.dumps(raw)).model_dump(mode="json")
-    except ValidationError:
-        return False, None
-
-
-def _ours(kind: type, raw: Any) -> tuple[bool, Any]:
-    try:
-        command = parse(kind, raw)
-    except InvalidRequest:
-        return False, None
-    return True, json.loads(json.dumps(dataclasses.asdict(command)))
-
 
 @pytest.mark.parametrize(("kind", "base"), CASES, ids=[kind.__name__ for kind, _ in CASES])
 def test_the_web_apps_bodies_parse(kind: type, base: dict[str, Any]) -> None:
@@ -108,12 +60,7 @@ def test_the_web_apps_bodies_parse(kind: type, base: dict[str, Any]) -> None:
 def test_the_parser_and_the_described_schema_accept_the_same_bodies(
     kind: type, base: dict[str, Any], data: st.DataObject
 ) -> None:
-    raw = data.draw(_near(kind, base))
-    ours_ok, ours = _ours(kind, raw)
-    theirs_ok, theirs = _pydantic_accepts(kind, raw)
-    assert ours_ok == theirs_ok, raw
-    if ours_ok:
-        assert ours == theirs
+    agreement.check(kind, data.draw(agreement.near(kind, base)))
 
 
 def test_a_field_left_out_of_an_update_is_told_apart_from_null() -> None:

@@ -4,13 +4,8 @@ API description (Pydantic, through Powertools, generates it from the same types)
 from __future__ import annotations
 
 import dataclasses
-import json
-import runpy
-import types
-import typing
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,9 +13,8 @@ from hypothesis import strategies as st
 
 from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
 from pellicule.api.schema import Day, Id, InvalidRequest, Items, Number, Text, Whole, parse
+from tests import request_agreement as agreement
 
-ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = runpy.run_path(str(ROOT / "scripts" / "openapi.py"), run_name="openapi_generator")
 HASH = "a" * 64
 
 
@@ -143,123 +137,6 @@ def test_the_consent_request_of_the_web_app_parses() -> None:
 
 # --- The parser and the API description agree ----------------------------------------------
 
-_json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
-    | st.sampled_from(["red", "blue", "a-1", "2024-02-29", "2024-02-30", "1999-12-31", HASH])
-)
-_json = st.recursive(
-    _json_scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-
-def _edges(annotation: Any) -> st.SearchStrategy[Any]:
-    """Values at and just past the limits an annotation declares (where two descriptions of
-    one rule would differ first), and values of every other JSON kind."""
-    markers: list[Any] = []
-    if get_origin(annotation) is Annotated:
-        annotation, *markers = get_args(annotation)
-    options: list[st.SearchStrategy[Any]] = [_json]
-    if get_origin(annotation) in (Union, types.UnionType):
-        options += [_edges(option) for option in get_args(annotation)]
-    if get_origin(annotation) is Literal:
-        options.append(st.sampled_from([*get_args(annotation), "", "RED"]))
-    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
-        hints = typing.get_type_hints(annotation, include_extras=True)
-        options.append(st.fixed_dictionaries({name: _edges(hint) for name, hint in hints.items()}))
-    for marker in markers:
-        if isinstance(marker, Text):
-            sizes = {
-                max(0, marker.min_length - 1),
-                marker.min_length,
-                marker.max_length,
-                marker.max_length + 1,
-            }
-            alphabet = st.sampled_from("aZ09_-#: é٣\n")
-            options.append(
-                st.sampled_from(sorted(sizes)).flatmap(
-                    lambda n, alphabet=alphabet: st.text(alphabet, min_size=n, max_size=n)
-                )
-            )
-            options.append(
-                st.sampled_from(
-                    [
-                        "2024-02-29",
-                        "2024-02-30",
-                        "1999-12-31",
-                        "2100-12-31",
-                        "2101-01-01",
-                        "2024-1-01",
-                    ]
-                )
-            )
-        if isinstance(marker, Whole):
-            options.append(st.sampled_from([marker.ge - 1, marker.ge, marker.le, marker.le + 1]))
-            options.append(st.integers(marker.ge - 3, marker.le + 3))
-        if isinstance(marker, Number):
-            options.append(
-                st.sampled_from(
-                    [
-                        marker.ge,
-                        marker.le,
-                        marker.le + 0.001,
-                        marker.ge - 0.001,
-                        int(marker.le),
-                        10**400,
-                    ]
-                )
-            )
-        if isinstance(marker, Items):
-            element = get_args(annotation)[0] if get_origin(annotation) is tuple else None
-            sizes = sorted(
-                {
-                    max(0, marker.min_items - 1),
-                    marker.min_items,
-                    marker.max_items,
-                    marker.max_items + 1,
-                }
-            )
-            if element is not None:
-                options.append(
-                    st.sampled_from(sizes).flatmap(
-                        lambda n, element=element: st.lists(_edges(element), min_size=n, max_size=n)
-                    )
-                )
-            else:
-                key, value = get_args(annotation)
-                options.append(
-                    st.sampled_from(sizes).flatmap(
-                        lambda n, key=key, value=value: st.dictionaries(
-                            _edges(key).filter(lambda k: isinstance(k, str)),
-                            _edges(value),
-                            min_size=min(n, 2),
-                            max_size=n,
-                        )
-                    )
-                )
-    return st.one_of(options)
-
-
-def _near(kind: type, base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid bodies with one field replaced by a value at its limits or of another kind, or
-    one field left out."""
-    hints = typing.get_type_hints(kind, include_extras=True)
-    names = [field.name for field in dataclasses.fields(kind)]
-    replaced = st.sampled_from(names).flatmap(
-        lambda name: _edges(hints[name]).map(lambda value: {**base, name: value})
-    )
-    dropped = st.sampled_from(names).map(lambda name: {k: v for k, v in base.items() if k != name})
-    extra = st.builds(lambda name, value: {**base, name: value}, st.text(max_size=6), _json)
-    return replaced | dropped | extra | st.just(base)
-
-
 CASES = [
     (Everything, {**VALID, "boxes": [{"left": 0.5, "top": 1}], "day": "2024-02-29"}),
     (
@@ -275,33 +152,10 @@ CASES = [
 ]
 
 
-def _pydantic_accepts(kind: type, raw: Any) -> tuple[bool, Any]:
-    from pydantic import ValidationError
-
-    model = GENERATOR["model_of"](kind)
-    try:
-        return True, model.model_validate_json(json.dumps(raw)).model_dump(mode="json")
-    except ValidationError:
-        return False, None
-
-
-def _ours(kind: type, raw: Any) -> tuple[bool, Any]:
-    try:
-        command = parse(kind, raw)
-    except InvalidRequest:
-        return False, None
-    return True, json.loads(json.dumps(dataclasses.asdict(command)))
-
-
 @pytest.mark.parametrize(("kind", "base"), CASES, ids=[kind.__name__ for kind, _ in CASES])
 @settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_parser_and_the_described_schema_accept_the_same_bodies(
     kind: type, base: dict[str, Any], data: st.DataObject
 ) -> None:
-    raw = data.draw(_near(kind, base))
-    ours_ok, ours = _ours(kind, raw)
-    theirs_ok, theirs = _pydantic_accepts(kind, raw)
-    assert ours_ok == theirs_ok, raw
-    if ours_ok:
-        assert ours == theirs
+    agreement.check(kind, data.draw(agreement.near(kind, base)))
