@@ -46,17 +46,17 @@ demo: $(VENV)/.synced ## Run the whole product locally on http://127.0.0.1:8080 
 system-deps: ## Install the Debian packages the tests need (exiftool, chromium), if missing
 	./scripts/ensure-system-deps.sh
 
-# `make test` runs two lanes side by side (about one core each): the end-to-end layer in one,
-# lint, types, the moto layers, infra and the API contract fuzzing one after the other in the
-# other.
+# `make test` runs two lanes side by side (about one core each): lint, types, the moto layers
+# and the API contract fuzzing one after the other in one; the end-to-end layer, then infra, in
+# the other.
 test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end (prints each one's time)
 	@scripts/timed-layers.sh \
 		"lint+types=$(MAKE) --no-print-directory lint typecheck" \
 		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(LANE_XDIST)" \
-		"infra=$(PY) -m pytest tests/infra -q" \
 		"contract=$(PY) -m pytest tests/e2e -q -m contract" \
 		-- \
-		"e2e=$(PY) -m pytest tests/e2e -q -m 'not contract'"
+		"e2e=$(PY) -m pytest tests/e2e -q -m 'not contract'" \
+		"infra=$(PY) -m pytest tests/infra -q"
 
 test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; no browser, no ffmpeg-heavy case
 	@scripts/timed-layers.sh \

@@ -303,6 +303,8 @@ def _answers(operation: Any) -> dict[int, Any]:
     success: dict[str, Any] = {"description": SUCCESS.get(operation.status, "OK")}
     if operation.answer is not None:
         success["content"] = {operation.content_type: {"model": pydantic_type(operation.answer)}}
+    for alternative in operation.alternatives:
+        success.setdefault("content", {})[alternative] = {"schema": {"type": "string"}}
     answers: dict[int, Any] = {operation.status: success}
     for code in operation.errors:
         answers[code] = {

@@ -406,7 +406,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return logic.unpublish(who(), media_id)
 
     # Audit (directors)
-    @operation(app, "GET", f"{BASE}/audit", query=c.AuditQuery, answer=list[c.AdminAuditRow])
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/audit",
+        query=c.AuditQuery,
+        answer=list[c.AdminAuditRow],
+        alternatives=("text/csv",),
+    )
     def audit_export(query: c.AuditQuery) -> Any:
         """The centre's audit log, every entry in order, as JSON or CSV (directors)
 

@@ -52,6 +52,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     public: bool = False
     content_type: str = "application/json"
+    # Other representations of the success answer (e.g. ``text/csv``), described as text.
+    alternatives: tuple[str, ...] = ()
 
     @property
     def openapi_path(self) -> str:
@@ -76,6 +78,7 @@ def operation(
     errors: tuple[int, ...] = SESSION_ERRORS,
     public: bool = False,
     content_type: str = "application/json",
+    alternatives: tuple[str, ...] = (),
     auth: Callable[[], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``method path`` on ``app``; see the module's docstring.
@@ -107,6 +110,7 @@ def operation(
             ),
             public=public,
             content_type=content_type,
+            alternatives=alternatives,
         )
 
         def endpoint(**raw: str) -> Any:
