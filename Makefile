@@ -47,15 +47,16 @@ system-deps: ## Install the Debian packages the tests need (exiftool, chromium),
 	./scripts/ensure-system-deps.sh
 
 # `make test` runs two lanes side by side (about one core each): lint, types, the moto layers
-# and the API contract fuzzing one after the other in one; the end-to-end layer, then infra, in
-# the other.
+# and the API contract fuzzing as staff one after the other in one; the end-to-end layer, the
+# contract fuzzing as a visitor and a parent, then infra, in the other.
 test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end (prints each one's time)
 	@scripts/timed-layers.sh \
 		"lint+types=$(MAKE) --no-print-directory lint typecheck" \
 		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(LANE_XDIST)" \
-		"contract=$(PY) -m pytest tests/e2e -q -m contract" \
+		"contract (staff)=$(PY) -m pytest tests/e2e -q -m contract -k 'animator or director'" \
 		-- \
 		"e2e=$(PY) -m pytest tests/e2e -q -m 'not contract'" \
+		"contract (visitor, parent)=$(PY) -m pytest tests/e2e -q -m contract -k 'anonymous or parent'" \
 		"infra=$(PY) -m pytest tests/infra -q"
 
 test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; no browser, no ffmpeg-heavy case
