@@ -151,7 +151,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("kind", "base"), CASES, ids=[f"{kind.__name__}-{i}" for i, (kind, _) in enumerate(CASES)]
 )
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_parser_and_the_described_schema_accept_the_same_bodies(
     kind: type, base: dict[str, Any], data: st.DataObject

@@ -153,7 +153,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("kind", "base"), CASES, ids=[kind.__name__ for kind, _ in CASES])
-@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_parser_and_the_described_schema_accept_the_same_bodies(
     kind: type, base: dict[str, Any], data: st.DataObject
