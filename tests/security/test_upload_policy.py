@@ -102,11 +102,8 @@ def test_tenant_in_the_request_is_ignored(aws: Aws, centre: Centre) -> None:
     assert response["statusCode"] == 404
 
 
-def test_multipart_part_urls_are_pinned_to_one_upload_and_expire(
-    aws: Aws, centre: Centre, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from urllib.parse import parse_qs, urlparse
-
+def _multipart_video_grant(centre: Centre, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A 40 MiB video granted as a multipart upload; its media id."""
     from pellicule import topology
 
     monkeypatch.setattr(topology, "UPLOAD", topology.Upload(multipart_threshold_bytes=1))
@@ -122,7 +119,15 @@ def test_multipart_part_urls_are_pinned_to_one_upload_and_expire(
             },
         ),
     )
-    media_id = body(response)["grants"][0]["media_id"]
+    return str(body(response)["grants"][0]["media_id"])
+
+
+def test_multipart_part_urls_are_pinned_to_one_upload_and_expire(
+    aws: Aws, centre: Centre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    media_id = _multipart_video_grant(centre, monkeypatch)
     data.ready()
     item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{media_id}")
     urls = body(
@@ -246,22 +251,7 @@ def test_the_local_s3_refuses_an_edited_part_url(
 ) -> None:
     from urllib.parse import urlencode
 
-    from pellicule import topology
-
-    monkeypatch.setattr(topology, "UPLOAD", topology.Upload(multipart_threshold_bytes=1))
-    response = call(
-        "upload",
-        api_event(
-            "POST",
-            "/api/upload/grants",
-            session=centre.director_session,
-            body={
-                "album_id": centre.album_id,
-                "files": [{"name": "v.mp4", "type": "video/mp4", "size": 40 * 1024 * 1024}],
-            },
-        ),
-    )
-    media_id = body(response)["grants"][0]["media_id"]
+    media_id = _multipart_video_grant(centre, monkeypatch)
     url = body(
         call(
             "upload",
