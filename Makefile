@@ -68,7 +68,7 @@ lint: $(VENV)/.synced ## Lint and format check (ruff)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.synced ## Type check (mypy)
-	$(VENV)/bin/mypy layers/core/pellicule functions local infra app.py bench
+	$(VENV)/bin/mypy layers/core/pellicule ops/pellicule_ops functions local infra app.py bench
 
 test-unit: $(VENV)/.synced ## Unit tests only (pure logic, real Pillow)
 	$(PY) -m pytest tests/unit -q

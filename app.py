@@ -21,7 +21,7 @@ def main(environ: Mapping[str, str]) -> int:
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
     from infra.config import ConfigError, read_cli_context, resolve_region
-    from pellicule.topology import RegionNotAllowedError
+    from pellicule.config.topology import RegionNotAllowedError
 
     try:
         region = resolve_region(read_cli_context(environ), environ)

@@ -2,7 +2,7 @@
 
 The Lambda GB-seconds of a photo come from the durations ``make bench`` measured on this
 machine (``bench/results.json``) and the memory each function is configured with
-(``pellicule.topology.FUNCTIONS``); every other figure is an explicit assumption below, and
+(``pellicule.config.topology.FUNCTIONS``); every other figure is an explicit assumption below, and
 every price an approximate AWS list price for eu-west-3 (Paris) in US dollars, without free
 tiers: check them against the AWS price list before quoting a figure to anyone.
 
@@ -177,7 +177,7 @@ class Line:
 
 def memory_gb(function: str) -> float:
     use_project_paths()
-    from pellicule import topology
+    from pellicule.config import topology
 
     return topology.FUNCTIONS[function].memory_mb / 1024
 
@@ -361,7 +361,7 @@ def centre_month(
     # (served copies, downloads) and one for the centre's staff copies, in both spellings
     # (functions/purge/logic.py; at most one album expires per daily run); a consent
     # restriction, one wildcard per removed scope and area of each item, in both spellings
-    # (pellicule.publication.reconcile). Wildcards count as one path.
+    # (pellicule.services.publication.reconcile). Wildcards count as one path.
     albums_per_month = items / max(b.items_per_album, 1)
     purge_paths = albums_per_month * 6
     items_per_child = kept_items * b.tags_per_item / max(centre.children, 1)
@@ -512,7 +512,7 @@ def _sizes_kb(results: dict[str, Any], behaviour: Behaviour) -> tuple[float, flo
 
 def _video_tmp_gb() -> float:
     use_project_paths()
-    from pellicule import topology
+    from pellicule.config import topology
 
     size = topology.FUNCTIONS["video"].ephemeral_storage_mb or 512
     return max(0, size - 512) / 1024
@@ -524,7 +524,7 @@ def _video_tmp_gb() -> float:
 def fixed_month(prices: Prices) -> list[Line]:
     """What one stack (one stage in one region) costs with no centre at all."""
     use_project_paths()
-    from pellicule import topology
+    from pellicule.config import topology
 
     alarms = 2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES) + 2
     # Lambda's SQS pollers long-poll each queue even when it is empty (about 0.65 million

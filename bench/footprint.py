@@ -51,7 +51,7 @@ def cold_import_ms(runs: int, cpu: int, module: str = "handler") -> dict[str, fl
 
 
 # What every API function imports anyway before its routes (the resolver, the HTTP glue).
-API_BASE_IMPORTS = "import aws_lambda_powertools.event_handler, pellicule.http"
+API_BASE_IMPORTS = "import aws_lambda_powertools.event_handler, pellicule.api.http"
 
 
 def typed_layer_ms(runs: int, cpu: int) -> dict[str, float]:
@@ -97,7 +97,7 @@ def asset_mb() -> tuple[dict[str, float | None], dict[str, float | None], list[s
     not built. Also returns notes on what is missing."""
     use_project_paths()
     from infra import bundling
-    from pellicule import topology
+    from pellicule.config import topology
 
     build = bundling.build_root()
     notes: list[str] = []

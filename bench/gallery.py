@@ -20,8 +20,8 @@ TARGET_MS = 5.0
 
 def _page_items(tenant_id: str, album_id: str) -> list[Any]:
     from functions.family.logic import Shown
-    from pellicule import publication
-    from pellicule.gate import Visibility
+    from pellicule.domain.gate import Visibility
+    from pellicule.services import publication
 
     items = []
     for number in range(ITEMS):
@@ -45,8 +45,8 @@ def measure(runs: int = 30) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     from functions.family import logic
-    from pellicule import delivery
-    from pellicule.sessions import Principal
+    from pellicule.adapters import delivery
+    from pellicule.services.sessions import Principal
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     principal = Principal(

@@ -48,7 +48,7 @@ class _Driver:
         import requests
 
         from local import seed
-        from pellicule import sessions
+        from pellicule.services import sessions
 
         self.runtime = runtime
         self.http = requests.Session()
@@ -65,7 +65,8 @@ class _Driver:
         self._consent_turn = 0
 
     def call(self, session: str, method: str, path: str, body: Any = None) -> Any:
-        from pellicule import http, sessions
+        from pellicule.api import http
+        from pellicule.services import sessions
 
         response = self.http.request(
             method,
@@ -110,7 +111,7 @@ class _Driver:
 
     def _wait_processed(self, media_ids: list[str]) -> None:
         from local import seed
-        from pellicule.models import Media, tenant_pk
+        from pellicule.store.models import Media, tenant_pk
 
         deadline = time.monotonic() + 60 + 5 * len(media_ids)
         pending = set(media_ids)
@@ -151,7 +152,7 @@ class _Driver:
             media_id = self.published[turn % len(self.published)]
             self.call(parent, "GET", f"/api/family/media/{media_id}/download")
         else:
-            from pellicule import consent_text
+            from pellicule.domain import consent_text
 
             self._consent_turn += 1
             wide = self._consent_turn % 2 == 0

@@ -17,7 +17,7 @@ from constructs import Construct
 from infra import constants
 from infra.lambda_factory import LOG_RETENTION
 from infra.nag import acknowledge
-from pellicule import topology
+from pellicule.config import topology
 
 # HTTP API access-log fields. No path and no query string: paths carry ids and the log stays
 # minimal (magic-link tokens travel in URL fragments, which never reach a server anyway).

@@ -11,7 +11,7 @@ from aws_cdk import App, Environment, Tags
 from infra import constants, nag
 from infra.config import REPO_ROOT, DeploymentConfig, load_config, resolve_region
 from infra.stack import PelliculeStack
-from pellicule import topology
+from pellicule.config import topology
 
 
 def cdk_json_context() -> dict[str, Any]:

@@ -32,7 +32,7 @@ from infra.config import REPO_ROOT, DeploymentConfig
 from infra.nag import acknowledge, policy_wildcards
 from infra.signing import SigningKeys
 from infra.storage import Storage
-from pellicule import topology
+from pellicule.config import topology
 
 EnumT = TypeVar("EnumT", bound=enum.Enum)
 
@@ -316,7 +316,7 @@ def security_headers_policy(
         scope,
         construct_id,
         response_headers_policy_name=name,
-        comment="Pellicule security headers (pellicule.topology.security_headers)",
+        comment="Pellicule security headers (pellicule.config.topology.security_headers)",
         security_headers_behavior=security,
         custom_headers_behavior=(
             cloudfront.ResponseCustomHeadersBehavior(custom_headers=custom) if custom else None

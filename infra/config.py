@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pellicule import topology
+from pellicule.config import topology
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STAGE = "dev"
@@ -87,7 +87,8 @@ def read_cli_context(environ: Mapping[str, str]) -> dict[str, Any]:
 def resolve_region(context: Mapping[str, Any], environ: Mapping[str, str]) -> str:
     """Context ``region`` wins, then CDK_DEFAULT_REGION, then Paris; non-EU regions raise.
 
-    Raises :class:`pellicule.topology.RegionNotAllowedError` with the operator-facing message.
+    Raises :class:`pellicule.config.topology.RegionNotAllowedError` with the operator-facing
+    message.
     """
     region = _text(context.get(CTX_REGION)) or environ.get(ENV_DEFAULT_REGION)
     return topology.check_region(region or topology.DEFAULT_REGION)

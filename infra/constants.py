@@ -1,12 +1,12 @@
 """Construct ids, output ids and the AWS-only settings of the stack.
 
 Resource *names* and settings shared with the local runtime live in
-:mod:`pellicule.topology`; this module only holds what exists in AWS alone.
+:mod:`pellicule.config.topology`; this module only holds what exists in AWS alone.
 """
 
 from __future__ import annotations
 
-from pellicule import topology
+from pellicule.config import topology
 
 # --- Stack ---------------------------------------------------------------------------------
 

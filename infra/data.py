@@ -1,4 +1,4 @@
-"""The DynamoDB table (single-table design, spec in :data:`pellicule.topology.TABLE`)."""
+"""The DynamoDB table (single-table design, spec in :data:`pellicule.config.topology.TABLE`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from pellicule import topology
+from pellicule.config import topology
 
 
 def _string_key(name: str) -> dynamodb.Attribute:

@@ -1,4 +1,4 @@
-"""Lambda defaults in one place: every function of :data:`pellicule.topology.FUNCTIONS`.
+"""Lambda defaults in one place: every function of :data:`pellicule.config.topology.FUNCTIONS`.
 
 Python 3.13 on arm64, JSON logs (advanced logging controls) into a log group created here with
 a retention, a role of its own that may only write to that log group (grants add the rest),
@@ -21,7 +21,7 @@ from constructs import Construct
 
 from infra import bundling
 from infra.nag import acknowledge
-from pellicule import topology
+from pellicule.config import topology
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -125,7 +125,7 @@ class LambdaFactory:
 
 
 class Functions(Construct):
-    """Every function of :data:`pellicule.topology.FUNCTIONS`, by name."""
+    """Every function of :data:`pellicule.config.topology.FUNCTIONS`, by name."""
 
     def __init__(self, scope: Construct, construct_id: str, *, factory: LambdaFactory) -> None:
         super().__init__(scope, construct_id)

@@ -13,7 +13,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra import constants
-from pellicule import topology
+from pellicule.config import topology
 
 
 class Monitoring(Construct):

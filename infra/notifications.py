@@ -1,7 +1,7 @@
 """Notifications: the EventBridge schedule that runs the daily digest function.
 
 The digest function also serves ``/api/digest/...`` (unsubscribing by link); that route is
-created with the others from :data:`pellicule.topology.API_ROUTES` (``infra/api.py``). Its
+created with the others from :data:`pellicule.config.topology.API_ROUTES` (``infra/api.py``). Its
 grants (table, public URL, SES identity) are in ``infra/stack.py``.
 """
 
@@ -13,7 +13,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from pellicule import topology
+from pellicule.config import topology
 
 # A failed run is retried (the per-guardian conditional write makes a retry send nothing
 # twice); a run that could not start within a few hours is dropped: tomorrow's covers it.
@@ -22,7 +22,7 @@ DIGEST_MAX_EVENT_AGE = Duration.hours(3)
 
 
 class Notifications(Construct):
-    """Runs the digest function on :data:`pellicule.topology.DIGEST_SCHEDULE_EXPRESSION`."""
+    """Runs the digest function on :data:`pellicule.config.topology.DIGEST_SCHEDULE_EXPRESSION`."""
 
     def __init__(
         self,

@@ -22,7 +22,7 @@ from constructs import Construct
 
 from infra import constants
 from infra.storage import Storage
-from pellicule import topology
+from pellicule.config import topology
 
 
 @dataclass(frozen=True)

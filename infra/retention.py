@@ -8,14 +8,14 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from pellicule import topology
+from pellicule.config import topology
 
 PURGE_RETRY_ATTEMPTS = 2
 PURGE_MAX_EVENT_AGE = Duration.hours(6)
 
 
 class Retention(Construct):
-    """Runs the purge function on :data:`pellicule.topology.PURGE_SCHEDULE_EXPRESSION`
+    """Runs the purge function on :data:`pellicule.config.topology.PURGE_SCHEDULE_EXPRESSION`
     (every step), and every hour on the erasure requests only (their 24-hour deadline)."""
 
     def __init__(

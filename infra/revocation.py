@@ -1,6 +1,6 @@
 """Revocation propagation: the table's stream -> the revocation function (docs/revocation.md).
 
-From :data:`pellicule.topology.REVOCATION_STREAM`: a Lambda event source mapping on the
+From :data:`pellicule.config.topology.REVOCATION_STREAM`: a Lambda event source mapping on the
 table's stream (``NEW_AND_OLD_IMAGES``) that starts at ``LATEST``, lets through only the
 records matching the topology's filters (a new consent-history entry, a change to a published
 media item), splits a failing batch in two until the bad record is alone, retries it a few
@@ -24,7 +24,7 @@ from constructs import Construct
 
 from infra import constants
 from infra.nag import acknowledge
-from pellicule import topology
+from pellicule.config import topology
 
 
 def dead_letter_queue_name(names: topology.Names) -> str:

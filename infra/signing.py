@@ -18,7 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra import constants
-from pellicule import topology
+from pellicule.config import topology
 
 PEM_HEADER = "-----BEGIN PUBLIC KEY-----"
 

@@ -28,7 +28,7 @@ from infra.retention import Retention
 from infra.revocation import Revocation
 from infra.signing import SigningKeys, read_public_keys
 from infra.storage import Storage
-from pellicule import topology
+from pellicule.config import topology
 
 
 @dataclass(frozen=True)

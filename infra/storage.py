@@ -1,4 +1,4 @@
-"""S3 buckets of :data:`pellicule.topology.BUCKETS`: ingest, media, evidence, web app, logs.
+"""S3 buckets of :data:`pellicule.config.topology.BUCKETS`: ingest, media, evidence, web app, logs.
 
 Versioning, lifecycle and CORS come from the topology (the local runtime provisions the same).
 On top of that every bucket blocks public access, refuses plain HTTP and TLS < 1.2, is
@@ -17,7 +17,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import constants
-from pellicule import topology
+from pellicule.config import topology
 
 LOGS = "logs"
 
@@ -49,7 +49,7 @@ def lifecycle_rules(spec: topology.BucketSpec) -> list[s3.LifecycleRule]:
 
 
 class Storage(Construct):
-    """The buckets, named from :class:`pellicule.topology.Names`, by purpose."""
+    """The buckets, named from :class:`pellicule.config.topology.Names`, by purpose."""
 
     def __init__(
         self,

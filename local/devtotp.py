@@ -12,8 +12,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from pellicule import clock, data, totp
-from pellicule.models import Staff, Tenant
+from pellicule.config import clock
+from pellicule.domain import totp
+from pellicule.store import data
+from pellicule.store.models import Staff, Tenant
 
 PAGE_TITLE = "Codes de double authentification (développement)"
 

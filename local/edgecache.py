@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from pellicule import topology
+from pellicule.config import topology
 
 logger = logging.getLogger("pellicule.local.cdn")
 

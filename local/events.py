@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pellicule import topology
+from pellicule.config import topology
 
 LOCAL_API_ID = "pellicule0"  # API ids are ten lowercase letters or digits
 

@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from local import cloudfront, edgecache, events
 from local.lambdas import Invoker
 from local.mailbox import STYLESHEET, STYLESHEET_PATH, Mailbox, render_page
-from pellicule import topology
+from pellicule.config import topology
 
 logger = logging.getLogger("pellicule.local.gateway")
 
@@ -587,7 +587,7 @@ class Gateway:
             return json_reply(200 if ok else 502, result)
         form = parse_qs(body.decode("utf-8", "replace"))
         action = (form.get("action") or [""])[0]
-        from pellicule import clock as product_clock
+        from pellicule.config import clock as product_clock
 
         if action in CLOCK_STEPS:
             product_clock.advance(CLOCK_STEPS[action])
@@ -624,7 +624,7 @@ CLOCK_TITLE = "Horloge du produit (développement)"
 
 def _iso_now() -> str:
     """The product clock's time (the one the purge ran at), not the machine's."""
-    from pellicule import clock
+    from pellicule.config import clock
 
     return clock.utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -641,8 +641,8 @@ def _same_origin(request: _RequestHandler) -> bool:
 
 
 def clock_state() -> dict[str, Any]:
-    """The product clock (``pellicule.clock``) as this process sees it."""
-    from pellicule import clock as product_clock
+    """The product clock (``pellicule.config.clock``) as this process sees it."""
+    from pellicule.config import clock as product_clock
 
     now = product_clock.now()
     offset = now - time.time()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local import invocation
-from pellicule import topology
+from pellicule.config import topology
 
 Handler = Callable[[Any, Any], Any]
 

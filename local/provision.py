@@ -1,4 +1,5 @@
-"""Create the stack's resources in moto, with the names and settings of ``pellicule.topology``.
+"""Create the stack's resources in moto, with the names and settings of
+``pellicule.config.topology``.
 
 The CDK app reads the same module, so what the handlers meet locally (bucket versioning,
 lifecycle rules, CORS, the ingest notifications, each ingest pipeline's queue and its redrive
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pellicule import topology
+from pellicule.config import topology
 
 ClientFactory = Callable[[str], Any]
 

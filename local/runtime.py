@@ -35,7 +35,7 @@ from local.mailbox import Mail, Mailbox
 from local.motoguard import MotoGuard
 from local.provision import Provisioned, provision
 from local.workers import InvalidationPoller, QueueDrainer, Scheduler, StreamPoller
-from pellicule import topology
+from pellicule.config import topology
 
 logger = logging.getLogger("pellicule.local")
 
@@ -99,10 +99,10 @@ def _reset_handler_caches() -> None:
     boto3.DEFAULT_SESSION = None
 
     for module_name, function_name in (
-        ("pellicule.settings", "reset_settings"),
-        ("pellicule.delivery", "reset_cache"),
+        ("pellicule.config.settings", "reset_settings"),
+        ("pellicule.adapters.delivery", "reset_cache"),
         # Models keep a connection to the endpoint they were bound with (a previous moto).
-        ("pellicule.models", "unbind"),
+        ("pellicule.store.models", "unbind"),
     ):
         try:
             module = importlib.import_module(module_name)
@@ -150,7 +150,7 @@ class _MotoServer(ThreadedMotoServer):
 
 
 class LocalRuntime:
-    """moto + gateway + workers, configured from ``pellicule.topology``.
+    """moto + gateway + workers, configured from ``pellicule.config.topology``.
 
     ``port``/``moto_port``: ``None`` reads ``PORT`` (default 8080) and ``PELLICULE_MOTO_PORT``
     (default port + 1); ``0`` picks a free port. ``purge_interval``: ``None`` reads

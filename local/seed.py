@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from local import samples
-from pellicule import clock, consent, data, delivery, http, sessions, tenant_settings
-from pellicule.models import (
+from pellicule.adapters import delivery
+from pellicule.api import http
+from pellicule.config import clock
+from pellicule.services import consent, sessions, tenant_settings
+from pellicule.store import data
+from pellicule.store.models import (
     Album,
     Child,
     Group,
@@ -307,7 +311,7 @@ def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
 def sign_in_links() -> list[tuple[str, str]]:
     """A fresh single-use sign-in link per demo view (parent, director, animator), valid an
     hour: opening one and pressing its button lands on that person's home page."""
-    from pellicule import magic_links
+    from pellicule.services import magic_links
 
     links = []
     for label, kind, principal_id in OPEN_AS:

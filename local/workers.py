@@ -34,7 +34,7 @@ from typing import Any
 from local import events
 from local.filters import EventFilter
 from local.lambdas import Invoker
-from pellicule import topology
+from pellicule.config import topology
 
 logger = logging.getLogger("pellicule.local.workers")
 

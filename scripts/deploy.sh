@@ -60,7 +60,7 @@ cd "${ROOT}"
 "${PYTHON}" - "${REGION}" <<'PY' || exit 1
 import sys
 sys.path.insert(0, "layers/core")
-from pellicule import topology
+from pellicule.config import topology
 try:
     topology.check_region(sys.argv[1])
 except topology.RegionNotAllowedError as error:

@@ -5,7 +5,7 @@
     keys.py ensure --stage prod --upload       # ... and its private key is in Secrets Manager
     keys.py rotate --stage prod --upload       # new key pair; the previous one stays trusted
 
-A thin wrapper over ``pellicule.keys`` (layout, rotation, upload), which the operator's
+A thin wrapper over ``pellicule_ops.keys`` (layout, rotation, upload), which the operator's
 ``pellicule key rotate`` uses as well. Layout: ``.keys/<stage>/private/<stamp>.pem`` (mode 600)
 and ``.keys/<stage>/public/<stamp>.pem`` where ``<stamp>`` is the UTC creation time, so the
 newest key sorts last. The CDK app puts every public key in the CloudFront key group and gives
@@ -22,10 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "layers" / "core"))
+sys.path.insert(0, str(ROOT / "ops"))
 
 # After the path set-up above; the key functions are re-exported (tests use keys.<name>).
-from pellicule import topology  # noqa: E402
-from pellicule.keys import (  # noqa: E402
+from pellicule.config import topology  # noqa: E402
+from pellicule_ops.keys import (  # noqa: E402
     KEEP_PUBLIC_KEYS,
     KEY_BITS,
     KeysError,

@@ -370,8 +370,8 @@ def _typed_document(declared: dict[str, list[Any]]) -> dict[str, Any]:
 def build() -> dict[str, Any]:
     """The merged OpenAPI document of every function behind an API route."""
     _paths()
-    from pellicule import topology
     from pellicule.api.operations import declared as declared_on
+    from pellicule.config import topology
 
     apps = {
         function: importlib.import_module(f"functions.{function}.handler")._app()

@@ -30,8 +30,8 @@ hypothesis_settings.load_profile("pellicule")
 def _share_botocore_models() -> None:
     """Parse botocore's service models once per test run, not once per client.
 
-    ``pellicule.aws.client`` makes a fresh ``boto3.session.Session()`` per client (as Lambda
-    would once per cold start); each session builds its own loader and parses the JSON models
+    ``pellicule.adapters.aws.client`` makes a fresh ``boto3.session.Session()`` per client (as
+    Lambda would once per cold start); each session builds its own loader and parses the JSON models
     again: about 12 s of every moto fixture. The models are read-only, so one loader per data
     path serves every session of the run. Test-only: production code is unchanged.
     """
@@ -63,7 +63,7 @@ class Aws:
     distribution_id: str = ""  # the CloudFront distribution (PELLICULE_DISTRIBUTION_ID)
 
     def client(self, service: str) -> Any:
-        from pellicule import aws
+        from pellicule.adapters import aws
 
         return aws.client(service)
 
@@ -77,7 +77,7 @@ PROVISIONED_SERVICES = ("s3", "sqs", "dynamodb", "ses", "secretsmanager", "ssm",
 
 def _function_environment() -> dict[str, str]:
     """The environment the handlers see in moto: the topology's, with test credentials."""
-    from pellicule import topology
+    from pellicule.config import topology
 
     names = topology.local_names()
     return {
@@ -99,7 +99,9 @@ def _set_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _forget_cached_state(keep_clients: _MotoAccount | None = None) -> None:
-    from pellicule import clock, delivery, models, settings
+    from pellicule.adapters import delivery
+    from pellicule.config import clock, settings
+    from pellicule.store import models
 
     if keep_clients is None or not _keep_clients(keep_clients):
         settings.reset_settings()
@@ -157,14 +159,14 @@ def _keep_clients(account: _MotoAccount) -> bool:
     """Keep the boto3 clients (and PynamoDB's connections) of the previous test when nothing
     else made clients since; says whether they were kept.
 
-    Clients are cached by service (``pellicule.aws.client``, and per model once the models
+    Clients are cached by service (``pellicule.adapters.aws.client``, and per model once the models
     are bound) and depend only on the environment, which every test of this fixture sets
     the same way; making them again costs about 0.5 s a test. Should anything have
     forgotten them in between (a test calling ``settings.reset_settings()`` under another
     environment) or made a client of another service, they are all made again, as before.
     """
-    from pellicule import aws as aws_clients
-    from pellicule import settings
+    from pellicule.adapters import aws as aws_clients
+    from pellicule.config import settings
 
     settings.get_settings.cache_clear()
     kept = account.clients
@@ -181,8 +183,8 @@ def fresh_account(account: _MotoAccount) -> Any:
     from moto.core.model_instances import reset_model_data
 
     from local import provision
-    from pellicule import aws as aws_clients
-    from pellicule import topology
+    from pellicule.adapters import aws as aws_clients
+    from pellicule.config import topology
 
     BackendDict.reset()
     reset_model_data()
@@ -207,8 +209,8 @@ def aws(monkeypatch: pytest.MonkeyPatch, moto_account: _MotoAccount) -> Iterator
     topology again, about 0.2 s with botocore's models shared (``_share_botocore_models``).
     No state of one test reaches the next, whatever it enumerates or rotates.
     """
-    from pellicule import aws as aws_clients
-    from pellicule import settings, topology
+    from pellicule.adapters import aws as aws_clients
+    from pellicule.config import settings, topology
 
     names = topology.local_names()
     _set_environment(monkeypatch)
@@ -246,8 +248,10 @@ class Centre:
 
 def make_centre(tenant_id: str | None = None) -> Centre:
     """A centre with an album, a director and a guardian, each with a live session."""
-    from pellicule import clock, data, sessions
-    from pellicule.models import Album, Guardian, Staff, Tenant, tenant_pk
+    from pellicule.config import clock
+    from pellicule.services import sessions
+    from pellicule.store import data
+    from pellicule.store.models import Album, Guardian, Staff, Tenant, tenant_pk
 
     data.ready()
     tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
@@ -305,7 +309,7 @@ def api_event(
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A minimal API Gateway HTTP API (payload 2.0) event."""
-    from pellicule.sessions import COOKIE_NAME
+    from pellicule.services.sessions import COOKIE_NAME
 
     all_headers = {"content-type": "application/json", **(headers or {})}
     if csrf:

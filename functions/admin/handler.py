@@ -13,13 +13,13 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pellicule import http
+from pellicule.api import http
 from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-    from pellicule.sessions import Principal
+    from pellicule.services.sessions import Principal
 
 BASE = "/api/admin"
 # Routes whose body may be left out (it then means ``{}``): ``operation`` reads a body as

@@ -21,25 +21,21 @@ from typing import Any, Literal
 from pynamodb.exceptions import DoesNotExist
 
 from functions.admin import contract as c
-from pellicule import (
-    audit,
-    aws,
-    clock,
-    consent,
-    data,
-    publication,
-    tenant_settings,
-    topology,
-)
-from pellicule.errors import BadRequest, Conflict, Forbidden, NotFound
-from pellicule.gate import (
+from pellicule.adapters import aws
+from pellicule.config import clock, topology
+from pellicule.config.settings import get_settings
+from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
+from pellicule.domain.gate import (
     ALL_FAMILIES_OF_CENTRE,
     AUDIENCES,
     FAMILIES_OF_GROUP,
     Visibility,
     publishable,
 )
-from pellicule.models import (
+from pellicule.services import audit, consent, publication, tenant_settings
+from pellicule.services.sessions import Principal
+from pellicule.store import data
+from pellicule.store.models import (
     Album,
     Child,
     Group,
@@ -51,8 +47,6 @@ from pellicule.models import (
     Tenant,
     tenant_pk,
 )
-from pellicule.sessions import Principal
-from pellicule.settings import get_settings
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_TAGS = c.MAX_TAGS
@@ -271,7 +265,7 @@ def reset_second_factor(principal: Principal, staff_id: str) -> dict[str, Any]:
     """A staff member lost their phone and their recovery codes: clear their second factor
     (secret, recovery codes, any app change under way) and sign them out everywhere; their
     next sign-in starts a new enrolment. Never one's own (docs/second-factor.md)."""
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     require_director(principal)
     if staff_id == principal.principal_id:
@@ -447,7 +441,7 @@ def list_children(principal: Principal) -> dict[str, Any]:
 
 
 def _list_consents(tenant_id: str) -> list[Any]:
-    from pellicule.models import Consent
+    from pellicule.store.models import Consent
 
     return _list(Consent, tenant_id, "CONSENT#")
 
@@ -662,7 +656,7 @@ def child_consent(principal: Principal, child_id: str) -> dict[str, Any]:
 
 def erasure_requests(principal: Principal) -> dict[str, Any]:
     """Open erasure requests of the centre, the most urgent first (docs/erasure.md)."""
-    from pellicule import erasure
+    from pellicule.services import erasure
 
     require_director(principal)
     return {"requests": erasure.pending(principal.tenant_id)}
@@ -670,7 +664,7 @@ def erasure_requests(principal: Principal) -> dict[str, Any]:
 
 def request_erasure(principal: Principal, child_id: str, body: c.ErasureRecord) -> dict[str, Any]:
     """The director records a guardian's erasure request (e.g. made on paper)."""
-    from pellicule import erasure
+    from pellicule.services import erasure
 
     require_director(principal)
     child = consent.require_child(principal.tenant_id, child_id)
@@ -688,7 +682,7 @@ def choose_erasure_mode(
     """The director chooses what happens to the items showing the child: ``{"mode":
     "remove"}`` deletes them, ``{"mode": "blur"}`` keeps those where a face box hides the
     child, re-rendered with the child blurred (docs/erasure.md)."""
-    from pellicule import erasure
+    from pellicule.services import erasure
 
     require_director(principal)
     found = erasure.choose_mode(principal.tenant_id, child_id, body.mode, _staff_ref(principal))
@@ -890,7 +884,7 @@ def _date(tenant_id: str, value: str) -> str:
     """
     import datetime
 
-    from pellicule import retention
+    from pellicule.services import retention
 
     day = datetime.date.fromisoformat(value)  # a real day (type)
     months = tenant_settings.for_tenant(tenant_id).media_retention_months

@@ -25,7 +25,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pellicule import http
+from pellicule.api import http
 from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
     from pellicule.api.schema import InvalidRequest
-    from pellicule.ratelimit import TooManyRequests
+    from pellicule.store.ratelimit import TooManyRequests
 
 BASE = "/api/auth"
 SESSION = f"{BASE}/session"
@@ -45,8 +45,9 @@ FACTOR_ERRORS = (401, 403, 409, 429)
 def _routes(app: APIGatewayHttpResolver) -> None:
     from functions.auth import contract as c
     from functions.auth import logic
-    from pellicule import magic_links, ratelimit
     from pellicule.api.schema import InvalidRequest
+    from pellicule.services import magic_links
+    from pellicule.store import ratelimit
 
     def event() -> dict[str, Any]:
         raw: dict[str, Any] = app.current_event.raw_event

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.auth import contract, mail
-from pellicule import audit, delivery, magic_links, ratelimit, sessions
-from pellicule.errors import BadRequest, Unauthenticated, error_code
-from pellicule.observability import logger
-from pellicule.sessions import Principal
-from pellicule.settings import get_settings
+from pellicule.adapters import delivery
+from pellicule.config.observability import logger
+from pellicule.config.settings import get_settings
+from pellicule.domain.errors import BadRequest, Unauthenticated, error_code
+from pellicule.services import audit, magic_links, sessions
+from pellicule.services.sessions import Principal
+from pellicule.store import ratelimit
 
 WINDOW_SECONDS = 15 * 60
 # Requirement 2: per address and per client IP address (fixed windows, docs/authentication.md).
@@ -178,8 +180,8 @@ def _who(account: magic_links.Account) -> dict[str, Any]:
 
 def status(event: dict[str, Any]) -> dict[str, Any]:
     """Signed in or not (a pending second factor counts as not yet), and the home page."""
-    from pellicule import http
-    from pellicule.errors import Unauthenticated as NotSignedIn
+    from pellicule.api import http
+    from pellicule.domain.errors import Unauthenticated as NotSignedIn
 
     try:
         principal = http.principal(event)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import html
 
-from pellicule import magic_links
-
 # Re-exported: callers (and tests) use mail.send / mail.client.
-from pellicule.outbox import Message as Message
-from pellicule.outbox import client as client
-from pellicule.outbox import send as send
+from pellicule.adapters.outbox import Message as Message
+from pellicule.adapters.outbox import client as client
+from pellicule.adapters.outbox import send as send
+from pellicule.services import magic_links
 
 LOGIN_PAGE = "/login.html"
 SUBJECT = "Votre lien de connexion à Pellicule / Your Pellicule sign-in link"

@@ -1,5 +1,5 @@
 """Staff second factor (TOTP) at sign-in: which step a new session needs, enrolment,
-confirmation, verification and recovery codes. The TOTP logic itself is ``pellicule.totp``;
+confirmation, verification and recovery codes. The TOTP logic itself is ``pellicule.domain.totp``;
 here are the session states and the DynamoDB writes (``docs/second-factor.md``).
 
 Every write of the factor is conditional on the value read, so two parallel submissions of
@@ -16,11 +16,14 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from functions.auth import contract
-from pellicule import audit, clock, data, ratelimit, sessions, tenant_settings, totp
-from pellicule.errors import BadRequest, Conflict, Forbidden, Unauthenticated
-from pellicule.models import Staff, Tenant, tenant_pk
-from pellicule.observability import logger
-from pellicule.sessions import Principal
+from pellicule.config import clock
+from pellicule.config.observability import logger
+from pellicule.domain import totp
+from pellicule.domain.errors import BadRequest, Conflict, Forbidden, Unauthenticated
+from pellicule.services import audit, sessions, tenant_settings
+from pellicule.services.sessions import Principal
+from pellicule.store import data, ratelimit
+from pellicule.store.models import Staff, Tenant, tenant_pk
 
 ENROL = "enrol"
 VERIFY = "verify"

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pellicule import http
+from pellicule.api import http
 from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
     from pellicule.api.schema import InvalidRequest
-    from pellicule.ratelimit import TooManyRequests
+    from pellicule.store.ratelimit import TooManyRequests
 
 BASE = "/api/digest"
 UNSUBSCRIBE = f"{BASE}/unsubscribe"
@@ -33,8 +33,8 @@ UNSUBSCRIBE = f"{BASE}/unsubscribe"
 def _routes(app: APIGatewayHttpResolver) -> None:
     from functions.digest import contract as c
     from functions.digest import logic
-    from pellicule import ratelimit
     from pellicule.api.schema import InvalidRequest
+    from pellicule.store import ratelimit
 
     def event() -> dict[str, Any]:
         raw: dict[str, Any] = app.current_event.raw_event
@@ -103,7 +103,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "requestContext" in event:  # API Gateway (every HTTP event has it; schedules do not)
         return _app().resolve(event, context)
     from functions.digest import logic
-    from pellicule.observability import logger
+    from pellicule.config.observability import logger
 
     report = logic.run()
     summary = {k: v for k, v in asdict(report).items() if k != "by_tenant"}

@@ -15,12 +15,15 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.digest import contract, mail, tokens
-from pellicule import audit, clock, consent, data, delivery, magic_links, publication, ratelimit
-from pellicule.errors import BadRequest, Forbidden, error_code
-from pellicule.models import Album, Child, Guardian, Media, Tenant, tenant_pk
-from pellicule.observability import logger
-from pellicule.sessions import Principal
-from pellicule.settings import get_settings
+from pellicule.adapters import delivery
+from pellicule.config import clock
+from pellicule.config.observability import logger
+from pellicule.config.settings import get_settings
+from pellicule.domain.errors import BadRequest, Forbidden, error_code
+from pellicule.services import audit, consent, magic_links, publication
+from pellicule.services.sessions import Principal
+from pellicule.store import data, ratelimit
+from pellicule.store.models import Album, Child, Guardian, Media, Tenant, tenant_pk
 
 LOG = "digest"
 ACTOR = "system:digest"

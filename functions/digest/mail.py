@@ -11,9 +11,9 @@ import html
 from dataclasses import dataclass
 
 # Re-exported: callers (and tests) use mail.send / mail.client.
-from pellicule.outbox import Message as Message
-from pellicule.outbox import client as client
-from pellicule.outbox import send as send
+from pellicule.adapters.outbox import Message as Message
+from pellicule.adapters.outbox import client as client
+from pellicule.adapters.outbox import send as send
 
 UNSUBSCRIBE_PAGE = "/unsubscribe.html"
 LOGIN_PAGE = "/login.html"

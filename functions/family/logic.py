@@ -15,21 +15,15 @@ from pynamodb.exceptions import DoesNotExist
 
 from functions.family import contract
 from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
-from pellicule import (
-    audit,
-    clock,
-    consent,
-    consent_text,
-    data,
-    delivery,
-    erasure,
-    publication,
-    tenant_settings,
-)
-from pellicule.errors import BadRequest, Conflict, Forbidden, NotFound
-from pellicule.gate import Visibility
-from pellicule.models import Album, Child, Guardian, Media, tenant_pk
-from pellicule.sessions import Principal
+from pellicule.adapters import delivery
+from pellicule.config import clock
+from pellicule.domain import consent_text
+from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
+from pellicule.domain.gate import Visibility
+from pellicule.services import audit, consent, erasure, publication, tenant_settings
+from pellicule.services.sessions import Principal
+from pellicule.store import data
+from pellicule.store.models import Album, Child, Guardian, Media, tenant_pk
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PAGE = contract.PAGE

@@ -10,10 +10,11 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from pellicule import data, delivery
-from pellicule.errors import NotFound
-from pellicule.models import Album, Media, tenant_pk
-from pellicule.sessions import Principal
+from pellicule.adapters import delivery
+from pellicule.domain.errors import NotFound
+from pellicule.services.sessions import Principal
+from pellicule.store import data
+from pellicule.store.models import Album, Media, tenant_pk
 
 PAGE_SIZE = 100
 

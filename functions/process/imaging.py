@@ -38,7 +38,7 @@ from functools import cache, lru_cache
 
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageFilter
 
-from pellicule.errors import RejectedMedia
+from pellicule.domain.errors import RejectedMedia
 
 MAX_PIXELS = 64_000_000  # enough for 48 MP phone sensors, far from a decompression bomb
 # Renditions: name -> longest edge in pixels. The largest drives the decode scale.

@@ -9,10 +9,14 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.process import imaging
-from pellicule import aws, clock, data, faces, ingest, topology
-from pellicule.errors import RejectedMedia
-from pellicule.models import Media, tenant_pk
-from pellicule.settings import get_settings
+from pellicule.adapters import aws
+from pellicule.config import clock, topology
+from pellicule.config.settings import get_settings
+from pellicule.domain import faces
+from pellicule.domain.errors import RejectedMedia
+from pellicule.services import ingest
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 
 LEASE_SECONDS = topology.PROCESS_TIMEOUT_SECONDS + 30
 

@@ -20,9 +20,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from pellicule import audit, cdn, clock, outbox, publication, retention
-from pellicule.erasure import BLUR, REMOVE, REQUESTED
-from pellicule.models import (
+from pellicule.adapters import cdn, outbox
+from pellicule.config import clock
+from pellicule.config.observability import logger
+from pellicule.config.settings import get_settings
+from pellicule.services import audit, publication, retention
+from pellicule.services.erasure import BLUR, REMOVE, REQUESTED
+from pellicule.store.models import (
     Child,
     Consent,
     ConsentEvent,
@@ -32,8 +36,6 @@ from pellicule.models import (
     MediaTag,
     tenant_pk,
 )
-from pellicule.observability import logger
-from pellicule.settings import get_settings
 
 DONE = "done"
 # Without a choice by then, the deadline wins: the items are removed.

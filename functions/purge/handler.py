@@ -18,7 +18,7 @@ class PurgeFailedError(RuntimeError):
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from functions.purge import logic
-    from pellicule.observability import logger
+    from pellicule.config.observability import logger
 
     event = event if isinstance(event, dict) else {}
     detail: dict[str, Any] = event["detail"] if isinstance(event.get("detail"), dict) else {}

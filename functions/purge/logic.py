@@ -17,18 +17,13 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.purge import erasing
-from pellicule import (
-    audit,
-    cdn,
-    clock,
-    consent,
-    data,
-    publication,
-    retention,
-    tenant_settings,
-    topology,
-)
-from pellicule.models import (
+from pellicule.adapters import cdn
+from pellicule.config import clock, topology
+from pellicule.config.observability import logger
+from pellicule.config.settings import get_settings
+from pellicule.services import audit, consent, publication, retention, tenant_settings
+from pellicule.store import data
+from pellicule.store.models import (
     Album,
     AuditEntry,
     Base,
@@ -43,8 +38,6 @@ from pellicule.models import (
     Tenant,
     tenant_pk,
 )
-from pellicule.observability import logger
-from pellicule.settings import get_settings
 
 ABANDONED_UPLOAD_SECONDS = 24 * 3600  # the ingest bucket's lifecycle removes the bytes
 LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
@@ -388,7 +381,7 @@ def _orphans(context: Context) -> None:
 
 
 def _ingest_prefixes(tenant_id: str) -> list[str]:
-    from pellicule import topology
+    from pellicule.config import topology
 
     return [
         f"{topology.INGEST_PREFIX}{kind}/t/{tenant_id}/" for kind in ("photo", "video", "evidence")

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pellicule import data, publication
-from pellicule.models import MediaTag, tenant_pk
+from pellicule.services import publication
+from pellicule.store import data
+from pellicule.store.models import MediaTag, tenant_pk
 
 # Attributes whose change on a published item can change the gate's answer.
 GATE_ATTRIBUTES = (
@@ -92,7 +93,7 @@ def records(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def handle(event: dict[str, Any]) -> dict[str, Any]:
     """Reconcile what each record asks for; report the first failure (stream semantics)."""
-    from pellicule.observability import logger
+    from pellicule.config.observability import logger
 
     log = logger("revocation")
     for record in records(event):

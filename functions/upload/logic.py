@@ -16,11 +16,15 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.upload import contract
-from pellicule import audit, aws, clock, data, faces, ingest, tenant_settings, topology
-from pellicule.errors import BadRequest, Conflict, NotFound, TooLarge
-from pellicule.models import Album, Media, tenant_pk
-from pellicule.sessions import Principal
-from pellicule.settings import get_settings
+from pellicule.adapters import aws
+from pellicule.config import clock, topology
+from pellicule.config.settings import get_settings
+from pellicule.domain import faces
+from pellicule.domain.errors import BadRequest, Conflict, NotFound, TooLarge
+from pellicule.services import audit, ingest, tenant_settings
+from pellicule.services.sessions import Principal
+from pellicule.store import data
+from pellicule.store.models import Album, Media, tenant_pk
 
 MAX_FILES_PER_REQUEST = contract.MAX_FILES_PER_REQUEST
 ACCEPTED = "JPEG, PNG, WebP, HEIC, MP4, MOV"

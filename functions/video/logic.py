@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from functions.video import video
-from pellicule import ingest, tenant_settings, topology
-from pellicule.errors import RejectedMedia
-from pellicule.models import Media
+from pellicule.config import topology
+from pellicule.domain.errors import RejectedMedia
+from pellicule.services import ingest, tenant_settings
+from pellicule.store.models import Media
 
 LEASE_SECONDS = topology.VIDEO_TIMEOUT_SECONDS + 60
 STORE_RESERVE_SECONDS = 60.0  # kept after ffmpeg to store the outputs and update the item

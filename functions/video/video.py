@@ -40,8 +40,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pellicule import topology
-from pellicule.errors import RejectedMedia
+from pellicule.config import topology
+from pellicule.domain.errors import RejectedMedia
 
 if TYPE_CHECKING:
     from PIL import Image

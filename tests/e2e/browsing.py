@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.runtime import LocalRuntime
-from pellicule import sessions
+from pellicule.services import sessions
 
 # `make screenshots` sets this: the journey saves its screenshots there (docs/screenshots).
 SCREENSHOTS_ENV = "PELLICULE_SCREENSHOTS"

@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from local.runtime import LocalRuntime
-from pellicule import http, sessions
+from pellicule.api import http
+from pellicule.services import sessions
 from tests.conftest import Centre, make_centre
 
 

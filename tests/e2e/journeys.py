@@ -11,7 +11,8 @@ from typing import Any, Protocol
 import requests
 
 from local.runtime import LocalRuntime
-from pellicule import http, sessions
+from pellicule.api import http
+from pellicule.services import sessions
 from tests.e2e.conftest import wait_for
 from tests.integration.scenario import Scenario, build, consent_text_hash
 from tests.support.images import jpeg_with_metadata

@@ -25,7 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from local.runtime import LocalRuntime
-from pellicule import http, sessions
+from pellicule.api import http
+from pellicule.services import sessions
 from tests.integration.scenario import Scenario, build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.contract]

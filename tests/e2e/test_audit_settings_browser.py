@@ -78,7 +78,7 @@ def _open_settings(runtime: LocalRuntime, page: Any) -> None:
 
 def _many_views(centre: Scenario, count: int) -> None:
     """Entries enough to need "show more" (a guardian looking at photos)."""
-    from pellicule import audit
+    from pellicule.services import audit
 
     guardian = centre.families["g1"].guardian_id
     for n in range(count):

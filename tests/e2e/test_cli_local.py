@@ -27,10 +27,12 @@ TENANT = "cli-e2e"
 def pellicule(runtime: LocalRuntime, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "core")]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO), str(REPO / "layers" / "core"), str(REPO / "ops")]
+        ),
     }
     return subprocess.run(
-        [sys.executable, "-m", "pellicule.cli", "--local", runtime.base_url, *argv],
+        [sys.executable, "-m", "pellicule_ops.cli", "--local", runtime.base_url, *argv],
         capture_output=True,
         text=True,
         timeout=120,
@@ -42,8 +44,9 @@ def pellicule(runtime: LocalRuntime, *argv: str) -> subprocess.CompletedProcess[
 
 def _ready_photo(runtime: LocalRuntime) -> tuple[str, bytes]:
     """An album with one processed-looking photo (item + rendition in the media bucket)."""
-    from pellicule import clock, data
-    from pellicule.models import Album, Media, tenant_pk
+    from pellicule.config import clock
+    from pellicule.store import data
+    from pellicule.store.models import Album, Media, tenant_pk
 
     data.ready()
     now = int(clock.now())
@@ -154,7 +157,7 @@ def _post(runtime: LocalRuntime, action: str, **headers: str) -> requests.Respon
 
 
 def test_dev_clock_moves_the_product_clock_and_runs_the_purge(runtime: LocalRuntime) -> None:
-    from pellicule import clock
+    from pellicule.config import clock
 
     origin = {"Origin": runtime.base_url}
     try:

@@ -11,8 +11,9 @@ import requests
 
 from local import seed
 from local.runtime import LocalRuntime
-from pellicule import audit, data
-from pellicule.models import Consent, Media, tenant_pk
+from pellicule.services import audit
+from pellicule.store import data
+from pellicule.store.models import Consent, Media, tenant_pk
 from tests.support import images, videos
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from local.runtime import LocalRuntime
-from pellicule import sessions, totp
+from pellicule.domain import totp
+from pellicule.services import sessions
 from tests.e2e.journeys import api
 from tests.integration.auth_helpers import centre, staff
 

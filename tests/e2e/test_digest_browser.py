@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from local.runtime import LocalRuntime
-from pellicule import http
+from pellicule.api import http
 from tests.integration.digest_helpers import family_with_news
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -38,7 +38,7 @@ def context(browser: Any) -> Iterator[Any]:
 
 
 def _unsubscribed_at() -> Any:
-    from pellicule.models import Guardian, tenant_pk
+    from pellicule.store.models import Guardian, tenant_pk
 
     found = Guardian.get(tenant_pk("tdigest"), "GUARDIAN#gdigest", consistent_read=True)
     return found.digest_unsubscribed_at

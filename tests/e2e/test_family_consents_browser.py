@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local.runtime import LocalRuntime
-from pellicule import consent_text
+from pellicule.domain import consent_text
 from tests.e2e.browsing import sign_in as signed_in
 from tests.e2e.browsing import watched
 from tests.e2e.conftest import wait_for

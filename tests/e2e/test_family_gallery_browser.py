@@ -188,7 +188,7 @@ def test_on_a_phone_thumbnails_are_square_and_the_viewer_outlives_its_signed_url
 ) -> None:
     """Issue 13, item 8, at 390x844: square thumbnails; a photo opened after its signed URLs
     expired (or were about to) is fetched again, and the viewer stays on the same item."""
-    from pellicule import clock
+    from pellicule.config import clock
     from tests.e2e.browsing import sign_in
 
     centre = centre_with_noah_consenting(runtime)

@@ -19,7 +19,7 @@ import requests
 
 from local.provision import bucket_name, lifecycle_rule
 from local.runtime import LocalRuntime
-from pellicule import topology
+from pellicule.config import topology
 from tests.e2e.conftest import wait_for
 
 pytestmark = pytest.mark.e2e

@@ -19,7 +19,7 @@ from local import edgecache
 from local.edgecache import EdgeCache, cache_ttl, invalidation_matches, parse_single_range
 from local.gateway import CACHE_HIT, CACHE_MISS
 from local.runtime import LocalRuntime
-from pellicule import topology
+from pellicule.config import topology
 from tests.e2e.conftest import wait_for
 
 e2e = pytest.mark.e2e
@@ -67,7 +67,7 @@ def test_a_distribution_is_provisioned_and_named_in_the_environment(runtime: Loc
     found = _cloudfront().get_distribution(Id=runtime.distribution_id)["Distribution"]
     (origin,) = found["DistributionConfig"]["Origins"]["Items"]
     assert origin["DomainName"].startswith(f"{runtime.names.media_bucket}.s3.")
-    from pellicule.settings import get_settings
+    from pellicule.config.settings import get_settings
 
     assert get_settings().distribution_id == runtime.distribution_id
 

@@ -10,7 +10,7 @@ from local import events
 from local.gateway import ProxyResponseError, match_route, proxy_result_to_reply, static_file
 from local.lambdas import HandlerRegistry, Invoker
 from local.workers import failed_message_ids
-from pellicule import topology
+from pellicule.config import topology
 
 NAMES = topology.local_names()
 UPLOAD = next(route for route in topology.API_ROUTES if route.function == "upload")

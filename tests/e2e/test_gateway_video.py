@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from local.runtime import LocalRuntime
-from pellicule import data
-from pellicule.models import Media, tenant_pk
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Centre, api_event
 from tests.e2e.conftest import wait_for
 from tests.integration.helpers import call

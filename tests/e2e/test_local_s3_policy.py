@@ -19,8 +19,9 @@ import pytest
 import requests
 
 from local.runtime import LocalRuntime
-from pellicule import data, topology
-from pellicule.models import Media, tenant_pk
+from pellicule.config import topology
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Centre
 from tests.e2e.conftest import wait_for
 from tests.support import images

@@ -14,7 +14,7 @@ import pyotp
 import pytest
 
 from local.runtime import LocalRuntime
-from pellicule import magic_links, sessions
+from pellicule.services import magic_links, sessions
 from tests.e2e.journeys import mailed_link
 from tests.integration.auth_helpers import centre, guardian, staff
 
@@ -143,8 +143,9 @@ def test_a_staff_link_says_so_and_the_code_works_on_another_device(
 def test_an_enrolled_director_types_a_code_from_the_app(
     runtime: LocalRuntime, context: Any
 ) -> None:
-    from pellicule import clock, totp
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.config import clock
+    from pellicule.domain import totp
+    from pellicule.store.models import Staff, tenant_pk
 
     person = staff(centre("Les Érables"), "direction@erables.example", role="director")
     factor, _codes = totp.SecondFactor(
@@ -173,8 +174,9 @@ def test_an_enrolled_director_types_a_code_from_the_app(
 def test_after_a_recovery_code_the_page_offers_a_new_authenticator(
     runtime: LocalRuntime, context: Any
 ) -> None:
-    from pellicule import clock, totp
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.config import clock
+    from pellicule.domain import totp
+    from pellicule.store.models import Staff, tenant_pk
 
     person = staff(centre("Les Saules"), "direction@saules.example", role="director")
     old, codes = totp.SecondFactor(

@@ -19,7 +19,7 @@ import pytest
 
 from local import moto_patches
 from local.runtime import LocalRuntime
-from pellicule import topology
+from pellicule.config import topology
 
 e2e = pytest.mark.e2e
 PK, SK = topology.TABLE.partition_key, topology.TABLE.sort_key

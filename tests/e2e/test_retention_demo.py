@@ -13,8 +13,10 @@ import pytest
 
 from local import seed
 from local.runtime import LocalRuntime
-from pellicule import clock, data, retention, sessions, topology
-from pellicule.models import MediaTag, tenant_pk
+from pellicule.config import clock, topology
+from pellicule.services import retention, sessions
+from pellicule.store import data
+from pellicule.store.models import MediaTag, tenant_pk
 from tests.e2e.journeys import api
 
 pytestmark = pytest.mark.e2e

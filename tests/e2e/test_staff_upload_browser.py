@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from local.runtime import LocalRuntime
-from pellicule import topology
+from pellicule.config import topology
 from tests.e2e.conftest import wait_for
 from tests.e2e.journeys import mailed_link
 from tests.integration.auth_helpers import staff

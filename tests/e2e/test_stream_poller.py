@@ -18,7 +18,7 @@ import requests
 from local.lambdas import HandlerRegistry, Invoker
 from local.runtime import LocalRuntime
 from local.workers import StreamPoller
-from pellicule import topology
+from pellicule.config import topology
 from tests.e2e.conftest import wait_for
 
 e2e = pytest.mark.e2e

@@ -13,7 +13,7 @@ import requests
 from PIL import Image
 
 from local.runtime import LocalRuntime
-from pellicule import topology
+from pellicule.config import topology
 from tests.conftest import Centre
 from tests.e2e.conftest import wait_for
 from tests.support import images, videos

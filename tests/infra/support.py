@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import DeploymentConfig
-from pellicule import topology
+from pellicule.config import topology
 
 ACCOUNT = "111111111111"
 KEY_STAMPS = ("20250101T000000Z", "20250301T000000Z")  # the second is the newest

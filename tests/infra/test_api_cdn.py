@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from infra import constants
-from pellicule import topology
+from pellicule.config import topology
 from tests.infra.support import (
     CERTIFICATE_ARN,
     DOMAIN,

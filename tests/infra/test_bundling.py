@@ -17,7 +17,7 @@ def test_deps_layer_exports_the_main_dependencies_minus_the_runtime_sdk() -> Non
     requirements = bundling.export_requirements(bundling.LAYER_RECIPES["deps"])
     pinned = {bundling._requirement_name(line) for line in requirements.splitlines()}
     assert {"aws-lambda-powertools", "pynamodb", "cryptography"} <= pinned
-    # The staff second factor (pellicule.totp), for the auth function: pure-Python wheels.
+    # The staff second factor (pellicule.domain.totp), for the auth function: pure-Python wheels.
     assert {"pyotp", "qrcode"} <= pinned
     # qrcode's only dependency is for Windows consoles: exported with its marker, never installed.
     colorama = [line for line in requirements.splitlines() if line.startswith("colorama")]

@@ -11,7 +11,7 @@ import pytest
 
 from infra import bundling
 from infra.nag import flatten_reference
-from pellicule import topology
+from pellicule.config import topology
 from tests.infra.support import (
     ACCOUNT,
     DOMAIN,

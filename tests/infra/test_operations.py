@@ -7,7 +7,7 @@ import json
 import pytest
 
 from infra import constants
-from pellicule import topology
+from pellicule.config import topology
 from tests.infra.support import Synth, Variant, logical_id, names
 
 pytestmark = pytest.mark.infra

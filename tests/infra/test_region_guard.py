@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra import config
-from pellicule import topology
+from pellicule.config import topology
 
 pytestmark = pytest.mark.infra
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra import constants
-from pellicule import topology
+from pellicule.config import topology
 from tests.infra.support import Variant, logical_id, names
 
 pytestmark = pytest.mark.infra

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from pellicule import topology
+from pellicule.config import topology
 
 pytestmark = pytest.mark.infra
 

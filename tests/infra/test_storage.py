@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from pellicule import topology
+from pellicule.config import topology
 from tests.infra.support import Variant, logical_id, names
 
 pytestmark = pytest.mark.infra

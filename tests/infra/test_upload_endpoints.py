@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra.config import DeploymentConfig
-from pellicule import topology
+from pellicule.config import topology
 from tests.infra.conftest import write_public_keys
 from tests.infra.support import ACCOUNT, KEY_STAMPS, Synth
 
@@ -183,7 +183,9 @@ def functions_in(monkeypatch: pytest.MonkeyPatch) -> Any:
     from moto import mock_aws
 
     from local import provision
-    from pellicule import clock, delivery, models, settings
+    from pellicule.adapters import delivery
+    from pellicule.config import clock, settings
+    from pellicule.store import models
 
     @contextmanager
     def running(stage: str, region: str) -> Iterator[Functions]:
@@ -206,7 +208,7 @@ def functions_in(monkeypatch: pytest.MonkeyPatch) -> Any:
             clock.reset()
             try:
                 with mock_aws():
-                    from pellicule import aws
+                    from pellicule.adapters import aws
 
                     provision.provision(
                         aws.client,

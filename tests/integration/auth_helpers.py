@@ -29,8 +29,9 @@ class Person:
 
 
 def centre(name: str = "Les Tilleuls", tenant_id: str | None = None) -> str:
-    from pellicule import clock, data
-    from pellicule.models import Tenant, tenant_pk
+    from pellicule.config import clock
+    from pellicule.store import data
+    from pellicule.store.models import Tenant, tenant_pk
 
     data.ready()
     tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
@@ -42,8 +43,8 @@ def centre(name: str = "Les Tilleuls", tenant_id: str | None = None) -> str:
 
 def guardian(tenant_id: str, email: str, guardian_id: str | None = None) -> Person:
     """A guardian as the staff API writes them (with the e-mail lookup key)."""
-    from pellicule import data
-    from pellicule.models import Guardian, tenant_pk
+    from pellicule.store import data
+    from pellicule.store.models import Guardian, tenant_pk
 
     data.ready()
     guardian_id = guardian_id or f"g{uuid.uuid4().hex[:8]}"
@@ -62,8 +63,8 @@ def guardian(tenant_id: str, email: str, guardian_id: str | None = None) -> Pers
 def staff(
     tenant_id: str, email: str, role: str = "director", staff_id: str | None = None
 ) -> Person:
-    from pellicule import data
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.store import data
+    from pellicule.store.models import Staff, tenant_pk
 
     data.ready()
     staff_id = staff_id or f"s{uuid.uuid4().hex[:8]}"
@@ -112,7 +113,7 @@ def payload(response: dict[str, Any]) -> Any:
 
 def cookie_value(response: dict[str, Any]) -> str:
     """The session id the response's ``__Host-`` cookie carries."""
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     [cookie] = [c for c in response.get("cookies", []) if c.startswith(f"{sessions.COOKIE_NAME}=")]
     return str(cookie.split(";", 1)[0].split("=", 1)[1])
@@ -147,7 +148,7 @@ class SentMail:
 @contextmanager
 def recorded_mail() -> Iterator[list[SentMail]]:
     """Every ``SendEmail`` the functions make, both parts (moto itself keeps only one)."""
-    from pellicule import aws as clients
+    from pellicule.adapters import aws as clients
 
     sent: list[SentMail] = []
 
@@ -183,7 +184,7 @@ def moto_sent_count(aws: Aws) -> int:
 
 def require_second_factor_for_all_staff(tenant_id: str) -> None:
     """The centre's setting ``staff_second_factor = all_staff`` (animators too)."""
-    from pellicule.models import Tenant, tenant_pk
+    from pellicule.store.models import Tenant, tenant_pk
 
     tenant = Tenant.get(tenant_pk(tenant_id), "PROFILE")
     tenant.settings = {
@@ -206,7 +207,8 @@ def enrol_and_confirm(session: str) -> tuple[str, list[str]]:
 
 def current_code(secret: str, steps_ahead: int = 0) -> str:
     """The authenticator's code now, on the product clock (tests move it with ``advance``)."""
-    from pellicule import clock, totp
+    from pellicule.config import clock
+    from pellicule.domain import totp
 
     return totp.code_at(secret, totp.time_step(clock.now()) + steps_ahead)
 

@@ -57,7 +57,7 @@ def run_digest() -> dict[str, Any]:
     """One scheduled run, through the handler, with EventBridge's event, a second after what
     the test just did (an item published in the run's own second waits for the next run)."""
     from functions.digest import handler
-    from pellicule import clock
+    from pellicule.config import clock
 
     clock.advance(1)
 
@@ -114,7 +114,8 @@ def unsubscribe_token(sent: SentMail) -> str:
 def next_day(centre: Scenario, days: int = 1) -> None:
     """Move the product clock on by ``days`` and give the staff and families fresh sessions
     (the old ones have timed out)."""
-    from pellicule import clock, sessions
+    from pellicule.config import clock
+    from pellicule.services import sessions
 
     clock.advance(days * 24 * 3600)
     centre.director = sessions.create(centre.tenant_id, "staff", "dir-1", "director")
@@ -126,7 +127,7 @@ def next_day(centre: Scenario, days: int = 1) -> None:
 
 
 def guardian(centre: Scenario, who: str) -> Any:
-    from pellicule.models import Guardian, tenant_pk
+    from pellicule.store.models import Guardian, tenant_pk
 
     return Guardian.get(
         tenant_pk(centre.tenant_id),
@@ -141,12 +142,12 @@ def email(who: str) -> str:
 
 def family_with_news(tenant_id: str, guardian_id: str, email: str) -> None:
     """A centre-wide published item and one family (child + guardian linked both ways)."""
-    from pellicule import data
-    from pellicule.models import Album, Child, Guardian, Media, Tenant, tenant_pk
+    from pellicule.store import data
+    from pellicule.store.models import Album, Child, Guardian, Media, Tenant, tenant_pk
 
     data.ready()
     pk = tenant_pk(tenant_id)
-    from pellicule import clock
+    from pellicule.config import clock
 
     now = int(clock.now())
     try:

@@ -16,7 +16,7 @@ HOURLY = {**SCHEDULED, "steps": ["erasures"]}
 
 def move_clock_to(moment: str) -> None:
     """Set the product clock to ``moment`` (ISO, UTC), forward or back."""
-    from pellicule import clock
+    from pellicule.config import clock
 
     target = datetime.fromisoformat(moment).replace(tzinfo=UTC).timestamp()
     clock.reset()
@@ -36,8 +36,8 @@ def counts(report: dict[str, Any], tenant_id: str) -> dict[str, int]:
 
 def table_items() -> list[dict[str, Any]]:
     """Every item of the table, in DynamoDB's JSON."""
-    from pellicule import aws as clients
-    from pellicule.settings import get_settings
+    from pellicule.adapters import aws as clients
+    from pellicule.config.settings import get_settings
 
     dynamodb = clients.client("dynamodb")
     items: list[dict[str, Any]] = []
@@ -56,7 +56,7 @@ def bucket_names(aws: Aws) -> list[str]:
 
 def object_versions(aws: Aws, bucket: str, prefix: str = "") -> list[dict[str, Any]]:
     """Every version and delete marker under ``prefix``."""
-    from pellicule import aws as clients
+    from pellicule.adapters import aws as clients
 
     s3 = clients.client("s3")
     found: list[dict[str, Any]] = []
@@ -76,12 +76,12 @@ def keys_mentioning(aws: Aws, text: str) -> list[str]:
 
 
 def audit_actions(tenant_id: str) -> list[str]:
-    from pellicule import audit
+    from pellicule.services import audit
 
     return [row["action"] for row in audit.export_rows(tenant_id)]
 
 
 def purge_entries(tenant_id: str) -> list[dict[str, Any]]:
-    from pellicule import audit
+    from pellicule.services import audit
 
     return [row for row in audit.export_rows(tenant_id) if row["action"] == "purge"]

@@ -53,8 +53,10 @@ class Scenario:
 def build(tenant_id: str | None = None) -> Scenario:
     import uuid
 
-    from pellicule import clock, data, sessions
-    from pellicule.models import Staff, Tenant, tenant_pk
+    from pellicule.config import clock
+    from pellicule.services import sessions
+    from pellicule.store import data
+    from pellicule.store.models import Staff, Tenant, tenant_pk
 
     data.ready()
     tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
@@ -122,7 +124,7 @@ def build(tenant_id: str | None = None) -> Scenario:
 
 
 def consent_text_hash() -> str:
-    from pellicule import consent_text
+    from pellicule.domain import consent_text
 
     return consent_text.CURRENT.sha256
 

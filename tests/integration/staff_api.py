@@ -64,13 +64,13 @@ def ok(response: dict[str, Any], status: int = 200) -> Any:
 
 
 def staff_session(tenant_id: str, staff_id: str, role: str = "director") -> str:
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     return sessions.create(tenant_id, "staff", staff_id, role)
 
 
 def guardian_session(tenant_id: str, guardian_id: str) -> str:
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     return sessions.create(tenant_id, "guardian", guardian_id, "guardian")
 
@@ -157,19 +157,20 @@ def give_consent(
 
 
 def consent_status(tenant_id: str, child_id: str) -> str:
-    from pellicule import consent
+    from pellicule.services import consent
 
     return str(consent.describe(consent.current(tenant_id, child_id))["status"])
 
 
 def consent_history(tenant_id: str, child_id: str) -> list[dict[str, Any]]:
-    from pellicule import consent
+    from pellicule.services import consent
 
     return consent.history(tenant_id, child_id)
 
 
 def audit_length(tenant_id: str) -> int:
-    from pellicule import audit, data
+    from pellicule.services import audit
+    from pellicule.store import data
 
     data.ready()
     return len(audit.export_rows(tenant_id))
@@ -200,7 +201,7 @@ def tag(session: str, media_id: str, child_ids: list[str]) -> dict[str, Any]:
 
 
 def _stored_media(media_id: str) -> Any:
-    from pellicule.models import Media
+    from pellicule.store.models import Media
 
     [item] = list(Media.scan(Media.sk == f"MEDIA#{media_id}", consistent_read=True))
     return item

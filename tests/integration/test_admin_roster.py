@@ -8,8 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pellicule import data
-from pellicule.models import Child, Guardian, tenant_pk
+from pellicule.store import data
+from pellicule.store.models import Child, Guardian, tenant_pk
 from tests.conftest import ALBUM_DATE, Aws, Centre
 from tests.integration.staff_api import (
     PDF_SCAN,
@@ -59,7 +59,7 @@ def _groups(centre: Centre) -> dict[str, dict[str, Any]]:
 
 
 def _audit(centre: Centre, action: str) -> list[dict[str, Any]]:
-    from pellicule import audit
+    from pellicule.services import audit
 
     return [row for row in audit.export_rows(centre.tenant_id) if row["action"] == action]
 
@@ -746,7 +746,7 @@ def test_paper_consent_moves_the_scan_to_evidence_and_activates_the_consent(
     assert evidence_key in link["url"]
 
     # ...and the audit log records the consent, pseudonymously
-    from pellicule import audit
+    from pellicule.services import audit
 
     given = [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "consent_given"]
     assert [(r["actor"], r["subject"]) for r in given] == [("staff:staff-1", f"child:{child_id}")]

@@ -18,7 +18,8 @@ TENANT = "tauditcentre"
 
 @pytest.fixture
 def log(aws: Aws) -> str:
-    from pellicule import audit, data
+    from pellicule.services import audit
+    from pellicule.store import data
 
     data.ready()
     audit.append(TENANT, "login", "staff:s1", "tenant:" + TENANT)
@@ -51,7 +52,7 @@ def _delete(aws: Aws, seq: int) -> None:
 
 
 def test_append_and_verify(log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     report = audit.verify(log)
     assert report == audit.VerifyReport(True, 5)
@@ -63,7 +64,8 @@ def test_append_and_verify(log: str) -> None:
 
 
 def test_unknown_tenant_has_no_entries(aws: Aws) -> None:
-    from pellicule import audit, data
+    from pellicule.services import audit
+    from pellicule.store import data
 
     data.ready()
     report = audit.verify("tnobody")
@@ -72,7 +74,7 @@ def test_unknown_tenant_has_no_entries(aws: Aws) -> None:
 
 
 def test_edited_detail_detected(aws: Aws, log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     item = _item(aws, 2)
     item["details"]["M"]["bytes"] = {"N": "1"}
@@ -83,7 +85,7 @@ def test_edited_detail_detected(aws: Aws, log: str) -> None:
 
 
 def test_edited_action_detected(aws: Aws, log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     item = _item(aws, 3)
     item["action"] = {"S": "view"}
@@ -93,7 +95,7 @@ def test_edited_action_detected(aws: Aws, log: str) -> None:
 
 
 def test_removed_middle_entry_detected(aws: Aws, log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     _delete(aws, 4)
     report = audit.verify(log)
@@ -102,7 +104,7 @@ def test_removed_middle_entry_detected(aws: Aws, log: str) -> None:
 
 
 def test_removed_last_entry_detected(aws: Aws, log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     _delete(aws, 5)
     report = audit.verify(log)
@@ -111,7 +113,7 @@ def test_removed_last_entry_detected(aws: Aws, log: str) -> None:
 
 
 def test_swapped_entries_detected(aws: Aws, log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     third, fourth = _item(aws, 3), _item(aws, 4)
     third["sk"], fourth["sk"] = fourth["sk"], third["sk"]
@@ -122,7 +124,7 @@ def test_swapped_entries_detected(aws: Aws, log: str) -> None:
 
 
 def test_swapped_and_renumbered_entries_detected(aws: Aws, log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     third, fourth = _item(aws, 3), _item(aws, 4)
     third["sk"], fourth["sk"] = fourth["sk"], third["sk"]
@@ -134,8 +136,8 @@ def test_swapped_and_renumbered_entries_detected(aws: Aws, log: str) -> None:
 
 
 def test_forged_rehash_detected_at_next_entry(aws: Aws, log: str) -> None:
-    from pellicule import audit
-    from pellicule.models import AuditEntry
+    from pellicule.services import audit
+    from pellicule.store.models import AuditEntry
 
     entry = AuditEntry.get(f"AUDIT#{TENANT}", f"{2:012d}", consistent_read=True)
     entry.details = {"kind": "video", "bytes": 1}
@@ -168,7 +170,8 @@ def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("serialised_moto")
 def test_concurrent_appends_never_fork(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pellicule import audit, data
+    from pellicule.services import audit
+    from pellicule.store import data
 
     data.ready()
     conflicts: list[int] = []
@@ -218,7 +221,7 @@ def test_concurrent_appends_never_fork(aws: Aws, monkeypatch: pytest.MonkeyPatch
 
 
 def test_ttl_only_on_non_consent_entries(aws: Aws, log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     for entry in audit._entries(log):
         if entry.action == "consent_given":
@@ -232,7 +235,8 @@ def test_ttl_only_on_non_consent_entries(aws: Aws, log: str) -> None:
 
 
 def test_retention_gaps_accepted_but_not_consent_removal(aws: Aws, log: str) -> None:
-    from pellicule import audit, clock
+    from pellicule.config import clock
+    from pellicule.services import audit
 
     clock.advance(audit.RETENTION_SECONDS + 3600)
     audit.append(TENANT, "purge", "system:purge", "tenant:" + TENANT, {"removed": 4})
@@ -248,7 +252,8 @@ def test_retention_gaps_accepted_but_not_consent_removal(aws: Aws, log: str) -> 
 
 
 def test_expired_tail_accepted_when_quiet(aws: Aws, log: str) -> None:
-    from pellicule import audit, clock
+    from pellicule.config import clock
+    from pellicule.services import audit
 
     clock.advance(audit.RETENTION_SECONDS + 3600)
     for seq in (4, 5):
@@ -257,7 +262,7 @@ def test_expired_tail_accepted_when_quiet(aws: Aws, log: str) -> None:
 
 
 def test_export_json_and_csv_round_trip(log: str) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     rows = json.loads(audit.export(log, "json"))
     assert [r["seq"] for r in rows] == [1, 2, 3, 4, 5]
@@ -277,14 +282,14 @@ def test_export_json_and_csv_round_trip(log: str) -> None:
 
 
 def test_cli_verify_ok(aws: Aws, log: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     assert main(["audit", "verify", "--tenant", log, "--table", aws.names.table]) == 0
     assert capsys.readouterr().out.strip() == "OK: 5 entries verified"
 
 
 def test_cli_verify_broken(aws: Aws, log: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     item = _item(aws, 2)
     item["actor"] = {"S": "staff:s9"}
@@ -295,7 +300,7 @@ def test_cli_verify_broken(aws: Aws, log: str, capsys: pytest.CaptureFixture[str
 
 
 def test_cli_unknown_tenant(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     for command in ("verify", "export"):
         assert main(["audit", command, "--tenant", "tnone", "--table", aws.names.table]) == 2
@@ -303,7 +308,7 @@ def test_cli_unknown_tenant(aws: Aws, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_cli_export(aws: Aws, log: str, capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     base = ["audit", "export", "--tenant", log, "--table", aws.names.table]
     assert main([*base, "--format", "json"]) == 0
@@ -315,7 +320,7 @@ def test_cli_export(aws: Aws, log: str, capsys: pytest.CaptureFixture[str], tmp_
 
 
 def test_cli_table_from_environment(aws: Aws, log: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     # The aws fixture sets PELLICULE_TABLE like the stack does.
     assert main(["audit", "verify", "--tenant", log]) == 0
@@ -327,7 +332,7 @@ def test_cli_table_from_environment(aws: Aws, log: str, capsys: pytest.CaptureFi
     [["--help"], ["audit", "--help"], ["audit", "verify", "--help"], ["audit", "export", "-h"]],
 )
 def test_cli_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     assert main(argv) == 0
     assert "usage: pellicule" in capsys.readouterr().out
@@ -336,7 +341,7 @@ def test_cli_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_missing_table(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     monkeypatch.delenv("PELLICULE_TABLE", raising=False)
     assert main(["audit", "verify", "--tenant", "t1", "--region", "eu-west-3"]) == 2
@@ -346,7 +351,7 @@ def test_cli_missing_table(
 
 
 def test_cli_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     assert main(["audit", "verify"]) == 2  # --tenant missing
     assert "--tenant" in capsys.readouterr().err

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pellicule import audit, clock, magic_links, sessions
+from pellicule.config import clock
+from pellicule.services import audit, magic_links, sessions
 from tests.conftest import Aws
 from tests.integration.auth_helpers import (
     Person,
@@ -145,7 +146,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(
 def test_archived_people_and_closed_centres_get_no_link(
     aws: Aws, parent: Person, outbox: list[SentMail]
 ) -> None:
-    from pellicule.models import Guardian, Tenant, tenant_pk
+    from pellicule.store.models import Guardian, Tenant, tenant_pk
 
     Guardian.get(tenant_pk(parent.tenant_id), f"GUARDIAN#{parent.principal_id}").update(
         actions=[Guardian.archived.set(True)]
@@ -258,7 +259,7 @@ def test_a_well_formed_unknown_token_creates_nothing(aws: Aws) -> None:
 def test_a_person_archived_after_the_link_was_sent_cannot_use_it(
     aws: Aws, parent: Person, outbox: list[SentMail]
 ) -> None:
-    from pellicule.models import Guardian, tenant_pk
+    from pellicule.store.models import Guardian, tenant_pk
 
     token = link_for(parent, outbox)
     Guardian.get(tenant_pk(parent.tenant_id), f"GUARDIAN#{parent.principal_id}").update(
@@ -270,7 +271,7 @@ def test_a_person_archived_after_the_link_was_sent_cannot_use_it(
 
 
 def test_the_role_comes_from_the_roster_at_sign_in(aws: Aws, outbox: list[SentMail]) -> None:
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.store.models import Staff, tenant_pk
 
     person = staff(centre(), "anim@centre.example", role="director")
     token = link_for(person, outbox)
@@ -532,7 +533,7 @@ def test_logout_everywhere_needs_a_session_and_the_csrf_header(
 
 
 def test_sessions_are_indexed_by_person(aws: Aws) -> None:
-    from pellicule.models import Session
+    from pellicule.store.models import Session
 
     tenant = centre()
     session = sessions.create(tenant, "staff", "s-1", "director")

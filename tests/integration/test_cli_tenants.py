@@ -28,7 +28,7 @@ def cli(*argv: str, target: bool = True) -> tuple[int, str, str]:
     """Run ``pellicule`` in this process: (exit code, stdout, stderr). Its output is caught
     with redirection rather than capsys, so no function's logger is ever bound to a capture
     stream that closes with the test."""
-    from pellicule.cli import main
+    from pellicule_ops.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -47,7 +47,8 @@ def create(tenant_id: str, name: str = "Les Tilleuls") -> None:
 
 
 def audit_rows(tenant_id: str) -> list[dict[str, Any]]:
-    from pellicule import audit, data
+    from pellicule.services import audit
+    from pellicule.store import data
 
     data.ready()
     return audit.export_rows(tenant_id)
@@ -153,7 +154,7 @@ def test_create_then_list(aws: Aws) -> None:
     assert "18 months" in out
     assert f"director invite --tenant {tenant_id}" in out
 
-    from pellicule import tenant_settings
+    from pellicule.services import tenant_settings
 
     assert tenant_settings.for_tenant(tenant_id).media_retention_months == 18
     staff(tenant_id, f"direction@{tenant_id}.example")
@@ -196,7 +197,7 @@ def test_create_refuses_an_existing_id(aws: Aws) -> None:
     code, _, err = cli("tenant", "create", "--id", tenant_id, "--name", "Second")
     assert code == 2
     assert "already exists" in err
-    from pellicule import tenants
+    from pellicule_ops import tenants
 
     assert tenants.get(tenant_id).name == "Premier"
     assert [r["action"] for r in audit_rows(tenant_id)] == ["tenant_created"]
@@ -248,8 +249,8 @@ def test_suspend_ends_sessions_and_refuses_sign_in_then_resume(
     aws: Aws, outbox: list[SentMail]
 ) -> None:
     from functions.digest import logic as digest
-    from pellicule import sessions
-    from pellicule.errors import Unauthenticated
+    from pellicule.domain.errors import Unauthenticated
+    from pellicule.services import sessions
 
     tenant_id = new_id("susp")
     create(tenant_id)
@@ -329,7 +330,7 @@ def _seed(aws: Aws, tenant_id: str) -> Scenario:
     media_id = staff_api.ready_photo(aws, centre)
     staff_api.tag(scenario.director, media_id, [])
     staff_api.publish(scenario.director, media_id, ["all_families_of_centre"])
-    from pellicule.models import Media, tenant_pk
+    from pellicule.store.models import Media, tenant_pk
 
     item = Media.get(tenant_pk(tenant_id), f"MEDIA#{media_id}")
     renditions = item.renditions.as_dict()
@@ -388,7 +389,7 @@ def test_delete_purges_everything_of_the_centre_with_evidence(aws: Aws) -> None:
     # Other centres are untouched.
     assert staff_api.snapshot(aws, other.tenant_id) == before_other
     assert f"t/{other.tenant_id}/m/keep/web.jpg" in object_versions(aws, aws.names.media_bucket)
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     assert sessions.resolve(other.director_session).tenant_id == other.tenant_id
     # The CDN forgets the centre's paths (both forms).
@@ -430,7 +431,7 @@ def test_delete_needs_the_id_confirmed(aws: Aws) -> None:
         code, _, err = cli("tenant", "delete", "--id", tenant_id, *extra)
         assert code == 2
         assert f"--confirm {tenant_id}" in err
-    from pellicule import tenants
+    from pellicule_ops import tenants
 
     assert tenants.get(tenant_id).status == "active"
 
@@ -439,7 +440,7 @@ def test_delete_needs_the_id_confirmed(aws: Aws) -> None:
 def test_an_interrupted_delete_resumes(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
 
-    from pellicule import tenants
+    from pellicule_ops import tenants
 
     tenant_id = new_id("int")
     _seed(aws, tenant_id)
@@ -489,7 +490,7 @@ UNSUBSCRIBE_HASH = "1700000000:" + "c" * 64
 
 
 def test_export_writes_the_data_and_the_media_without_secrets(aws: Aws, tmp_path: Path) -> None:
-    from pellicule.models import Guardian, Media, Staff, tenant_pk
+    from pellicule.store.models import Guardian, Media, Staff, tenant_pk
 
     tenant_id = new_id("exp")
     create(tenant_id)
@@ -592,7 +593,7 @@ def test_export_writes_the_data_and_the_media_without_secrets(aws: Aws, tmp_path
 
 @pytest.mark.usefixtures("no_floor")
 def test_director_invite_mails_a_link_that_signs_in(aws: Aws, outbox: list[SentMail]) -> None:
-    from pellicule.models import Staff
+    from pellicule.store.models import Staff
 
     tenant_id = new_id("inv")
     create(tenant_id, "Les Tilleuls")
@@ -701,7 +702,7 @@ def test_audit_accepts_the_global_target(aws: Aws) -> None:
 def test_key_rotate_uploads_and_records(aws: Aws, tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from pellicule import keys
+    from pellicule_ops import keys
 
     directory = tmp_path / "local"
     for month in (1, 2):
@@ -755,7 +756,7 @@ def test_purge_run_invokes_the_deployed_function(
     function_error: str | None,
     expected: int,
 ) -> None:
-    from pellicule import cli as cli_module
+    from pellicule_ops import cli as cli_module
 
     fake = _FakeLambda(result, function_error)
     monkeypatch.setattr(cli_module, "lambda_client", lambda region: fake)
@@ -765,6 +766,6 @@ def test_purge_run_invokes_the_deployed_function(
     [call] = fake.calls
     assert call["FunctionName"] == aws.names.function("purge")
     assert call["InvocationType"] == "RequestResponse"
-    assert json.loads(call["Payload"]) == {"source": "pellicule.cli", "tenants": ["t1"]}
+    assert json.loads(call["Payload"]) == {"source": "pellicule_ops.cli", "tenants": ["t1"]}
     code, _, _ = cli("purge", "run")
-    assert json.loads(fake.calls[-1]["Payload"]) == {"source": "pellicule.cli"}
+    assert json.loads(fake.calls[-1]["Payload"]) == {"source": "pellicule_ops.cli"}

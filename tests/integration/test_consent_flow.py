@@ -25,7 +25,7 @@ def consent_of(centre: Scenario, child: str) -> dict[str, Any]:
 
 
 def audit_rows(centre: Scenario) -> list[dict[str, Any]]:
-    from pellicule import audit
+    from pellicule.services import audit
 
     return audit.export_rows(centre.tenant_id)
 
@@ -53,7 +53,7 @@ def test_single_guardian_gives_consent_electronically_with_proof(centre: Scenari
 def test_default_end_is_the_end_of_the_season(centre: Scenario) -> None:
     import datetime
 
-    from pellicule import clock
+    from pellicule.config import clock
 
     centre.ok(give(centre, "g3", "noah", [GROUP]))
     until = consent_of(centre, "noah")["consent"]["terms"]["valid_until"]
@@ -126,7 +126,7 @@ def both_give(centre: Scenario, audiences: list[str]) -> None:
 def test_a_later_start_already_reached_is_not_a_narrowing(centre: Scenario) -> None:
     """A guardian widening a minute after the consent was given starts "now" too: that is
     the same start as far as the gate goes, so it is a proposal, not a restriction."""
-    from pellicule import clock
+    from pellicule.config import clock
 
     both_give(centre, [GROUP])
     with mock.patch.object(clock, "now", return_value=clock.now() + 60):
@@ -150,7 +150,7 @@ def test_one_guardian_widening_alone_is_refused_and_recorded(centre: Scenario) -
     assert state["consent"]["pending"]["terms"]["audiences"] == [GROUP, PUBLIC]
     assert state["history"][-1]["action"] == "proposed"
     assert len(audit_rows(centre)) == before + 1
-    from pellicule import consent
+    from pellicule.services import consent
 
     grants = consent.grants(centre.tenant_id, [centre.children["lea"]])
     assert grants[centre.children["lea"]][0].audiences == frozenset({GROUP})
@@ -183,7 +183,7 @@ def test_a_mixed_change_restricts_now_and_waits_for_the_widening(centre: Scenari
 
 
 def test_withdrawal_is_one_action_and_takes_effect_at_once(centre: Scenario) -> None:
-    from pellicule import consent
+    from pellicule.services import consent
 
     centre.ok(give(centre, "g3", "noah", [GROUP, CENTRE]))
     outcome = centre.ok(
@@ -210,7 +210,7 @@ def test_a_centre_may_let_one_guardian_widen(centre: Scenario) -> None:
 
 
 def test_a_concurrent_change_loses_cleanly_and_writes_nothing(centre: Scenario) -> None:
-    from pellicule import consent
+    from pellicule.services import consent
 
     centre.ok(give(centre, "g3", "noah", [GROUP, CENTRE]))
     stale = consent.current(centre.tenant_id, centre.children["noah"])
@@ -230,7 +230,7 @@ def test_a_concurrent_change_loses_cleanly_and_writes_nothing(centre: Scenario) 
 def test_history_is_append_only(centre: Scenario) -> None:
     from pynamodb.exceptions import PutError
 
-    from pellicule.models import ConsentEvent, tenant_pk
+    from pellicule.store.models import ConsentEvent, tenant_pk
 
     centre.ok(give(centre, "g3", "noah", [GROUP]))
     [event] = list(
@@ -242,7 +242,7 @@ def test_history_is_append_only(centre: Scenario) -> None:
 
 
 def test_the_audit_chain_of_the_consent_story_verifies(centre: Scenario) -> None:
-    from pellicule import audit
+    from pellicule.services import audit
 
     both_give(centre, [GROUP])
     centre.ok(give(centre, "g1", "lea", [GROUP, CENTRE]))

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from pellicule import audit, clock, magic_links, sessions
+from pellicule.config import clock
+from pellicule.services import audit, magic_links, sessions
 from tests.conftest import Aws
 from tests.integration.auth_helpers import SentMail, auth, cookie_value, payload
 from tests.integration.digest_helpers import (
@@ -160,7 +161,7 @@ def test_the_digest_carries_a_fresh_sign_in_link_that_works_once(
 def test_the_digest_link_expires_after_a_day_and_has_no_code(
     aws: Aws, centre: Scenario, outbox: list[SentMail]
 ) -> None:
-    from pellicule.models import LoginToken
+    from pellicule.store.models import LoginToken
 
     publish(aws, centre, audiences=[GROUP])
     run_digest()
@@ -277,7 +278,7 @@ def test_unsubscribe_requests_are_rate_limited_per_address(aws: Aws) -> None:
 def test_archived_guardians_and_closed_centres_get_nothing(
     aws: Aws, centre: Scenario, outbox: list[SentMail]
 ) -> None:
-    from pellicule.models import Guardian, Tenant, tenant_pk
+    from pellicule.store.models import Guardian, Tenant, tenant_pk
 
     publish(aws, centre, audiences=[GROUP])
     archived = guardian(centre, "g1")

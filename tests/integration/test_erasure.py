@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from pellicule import audit, clock, retention
+from pellicule.config import clock
+from pellicule.services import audit, retention
 from tests.conftest import Aws
 from tests.integration.auth_helpers import SentMail, recorded_mail
 from tests.integration.purge_helpers import (

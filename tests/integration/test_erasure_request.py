@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pellicule import audit
+from pellicule.services import audit
 from tests.conftest import Aws
 from tests.integration.scenario import Scenario, build
 

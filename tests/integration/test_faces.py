@@ -7,8 +7,8 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageStat
 
-from pellicule import data
-from pellicule.models import Media, tenant_pk
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Aws, Centre, api_event, make_centre
 from tests.integration.helpers import (
     body,

@@ -7,8 +7,9 @@ import json
 
 from PIL import Image
 
-from pellicule import clock, data
-from pellicule.models import Media, tenant_pk
+from pellicule.config import clock
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Aws, Centre
 from tests.integration.helpers import (
     call,

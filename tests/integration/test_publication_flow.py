@@ -32,7 +32,7 @@ def upload_photo(aws: Aws, centre: Scenario) -> str:
 
 
 def media(centre: Scenario, media_id: str) -> Any:
-    from pellicule.models import Media, tenant_pk
+    from pellicule.store.models import Media, tenant_pk
 
     return Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
 
@@ -99,7 +99,7 @@ def stream_event(*items: tuple[str, Any, Any]) -> dict[str, Any]:
 
 
 def latest_consent_event(centre: Scenario, child: str) -> Any:
-    from pellicule.models import ConsentEvent, tenant_pk
+    from pellicule.store.models import ConsentEvent, tenant_pk
 
     return list(
         ConsentEvent.query(
@@ -241,7 +241,7 @@ def invalidated_paths(aws: Aws) -> set[str]:
 
 
 def served_keys(centre: Scenario, media_id: str) -> list[str]:
-    from pellicule import publication
+    from pellicule.services import publication
 
     entries = publication.served(media(centre, media_id))
     return sorted(key for entry in entries.values() for key in publication.served_keys(entry))
@@ -270,7 +270,7 @@ def test_families_are_served_copies_never_the_staff_keys(aws: Aws, centre: Scena
 
 
 def publication_entry(centre: Scenario, media_id: str) -> dict[str, Any]:
-    from pellicule import publication
+    from pellicule.services import publication
 
     [entry] = publication.served(media(centre, media_id)).values()
     return entry
@@ -278,7 +278,7 @@ def publication_entry(centre: Scenario, media_id: str) -> dict[str, Any]:
 
 def test_withdrawal_deletes_served_copies_and_invalidates_them(aws: Aws, centre: Scenario) -> None:
     from functions.revocation.handler import handler
-    from pellicule import audit
+    from pellicule.services import audit
 
     media_id = upload_photo(aws, centre)
     centre.ok(give(centre, "g3", "noah", [GROUP]))
@@ -336,7 +336,7 @@ def give_and_propagate(centre: Scenario, who: str, child: str, audiences: list[s
 def test_consent_given_again_brings_the_items_back(aws: Aws, centre: Scenario) -> None:
     """Issue 13, item 7: restoring a consent restores what its withdrawal hid, through the
     gate and the same reconciliation."""
-    from pellicule import audit
+    from pellicule.services import audit
 
     # Given a photo of Noah published to his group, seen by the families of the group
     media_id = upload_photo(aws, centre)
@@ -429,7 +429,7 @@ def test_an_item_retagged_while_hidden_waits_for_the_director(aws: Aws, centre: 
         )
     )
     # Then no reconciliation (the stream's or the purge's) puts it back: a director decides
-    from pellicule import publication
+    from pellicule.services import publication
 
     assert publication.reconcile(centre.tenant_id, media_id, reason="purge").outcome == (
         "unchanged"
@@ -512,7 +512,7 @@ def test_a_lapsed_consent_is_caught_by_the_read_path(aws: Aws, centre: Scenario)
     that shows too much, never signs its scope, and asks for a reconciliation."""
     from unittest import mock
 
-    from pellicule import clock
+    from pellicule.config import clock
     from tests.integration.scenario import consent_text_hash
 
     media_id = upload_photo(aws, centre)

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from functions.purge import logic
-from pellicule import audit, clock, data, retention, sessions
-from pellicule.errors import Unauthenticated
-from pellicule.models import Album, Consent, Media, MediaTag, PurgeRun, Session, tenant_pk
+from pellicule.config import clock
+from pellicule.domain.errors import Unauthenticated
+from pellicule.services import audit, retention, sessions
+from pellicule.store import data
+from pellicule.store.models import Album, Consent, Media, MediaTag, PurgeRun, Session, tenant_pk
 from tests.conftest import ALBUM_DATE, Aws, Centre
 from tests.integration.helpers import call, request_grant
 from tests.integration.purge_helpers import (
@@ -366,7 +368,7 @@ def test_audit_entries_go_after_12_months_and_consent_entries_after_the_proof_pe
 def test_a_missing_consent_entry_inside_the_proof_period_still_breaks_the_chain(
     aws: Aws, scenario: Scenario
 ) -> None:
-    from pellicule.models import AuditEntry
+    from pellicule.store.models import AuditEntry
 
     scenario.ok(give(scenario, "g3", "noah", [GROUP]))
     scenario.ok(scenario.admin("POST", "groups", {"name": "castors"}), 201)

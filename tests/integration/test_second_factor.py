@@ -11,7 +11,9 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from pellicule import audit, clock, sessions, totp
+from pellicule.config import clock
+from pellicule.domain import totp
+from pellicule.services import audit, sessions
 from tests.conftest import Aws
 from tests.integration.auth_helpers import (
     Person,
@@ -178,7 +180,7 @@ def test_sessions_created_directly_are_not_pending(aws: Aws) -> None:
 
 
 def second_factor_of(person: Person) -> totp.SecondFactor | None:
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.store.models import Staff, tenant_pk
 
     record = Staff.get(
         tenant_pk(person.tenant_id), f"STAFF#{person.principal_id}", consistent_read=True
@@ -272,7 +274,7 @@ def test_after_a_recovery_login_a_new_authenticator_replaces_the_old_one(
 def test_few_recovery_codes_left_recommend_a_new_authenticator(
     aws: Aws, outbox: list[SentMail]
 ) -> None:
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.store.models import Staff, tenant_pk
 
     director = staff(centre(), "direction@centre.example")
     # Given a director with 4 recovery codes left

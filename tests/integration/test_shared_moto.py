@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pellicule import data
-from pellicule.models import Tenant, tenant_pk
+from pellicule.store import data
+from pellicule.store.models import Tenant, tenant_pk
 from tests.conftest import Aws, fresh_account
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pellicule import data
-from pellicule.models import Media, tenant_pk
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Centre, api_event
 from tests.integration.helpers import body, call
 

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pellicule import data, topology
-from pellicule.models import Media, Tenant, tenant_pk
+from pellicule.config import topology
+from pellicule.store import data
+from pellicule.store.models import Media, Tenant, tenant_pk
 from tests.conftest import Aws, Centre, api_event, make_centre
 from tests.integration.helpers import body, call
 

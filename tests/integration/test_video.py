@@ -11,8 +11,10 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from functions.video import logic
-from pellicule import data, ingest, topology
-from pellicule.models import Media, tenant_pk
+from pellicule.config import topology
+from pellicule.services import ingest
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Aws, Centre
 from tests.integration.helpers import (
     call,

@@ -473,7 +473,7 @@ def test_no_session_is_401_everywhere(aws: Aws, home: World) -> None:
 
 
 def test_a_revoked_session_is_refused(aws: Aws, home: World) -> None:
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     session = staff_session(
         home.tenant_id, create_staff(home.director, "d2@example.org", "director")

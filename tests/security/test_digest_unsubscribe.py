@@ -21,7 +21,7 @@ from tests.integration.digest_helpers import (
 
 
 def _state(tenant_id: str, guardian_id: str) -> int | None:
-    from pellicule.models import Guardian, tenant_pk
+    from pellicule.store.models import Guardian, tenant_pk
 
     found = Guardian.get(tenant_pk(tenant_id), f"GUARDIAN#{guardian_id}", consistent_read=True)
     return None if found.digest_unsubscribed_at is None else int(found.digest_unsubscribed_at)
@@ -67,7 +67,7 @@ def test_a_secret_cannot_be_moved_to_another_guardian_or_centre(
 def test_the_token_is_not_stored_and_nothing_stored_unsubscribes(
     aws: Aws, tokens: dict[str, str]
 ) -> None:
-    from pellicule.models import Guardian, tenant_pk
+    from pellicule.store.models import Guardian, tenant_pk
 
     stored = Guardian.get(tenant_pk("tone"), "GUARDIAN#ga", consistent_read=True)
     [entry] = stored.unsubscribe_hashes

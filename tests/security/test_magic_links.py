@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pellicule import magic_links, sessions
+from pellicule.services import magic_links, sessions
 from tests.conftest import Aws
 from tests.integration.auth_helpers import (
     Person,
@@ -69,7 +69,7 @@ def test_fifty_parallel_exchanges_open_exactly_one_session(
     aws: Aws, parent: Person, outbox: list[SentMail]
 ) -> None:
     from functions.auth.handler import build_app
-    from pellicule.models import Session
+    from pellicule.store.models import Session
 
     token, _ = link_for(parent, outbox)
     apps = [build_app() for _ in range(50)]  # one execution environment per request
@@ -107,7 +107,7 @@ def test_parallel_code_guesses_cannot_exceed_the_attempt_limit(
     aws: Aws, parent: Person, outbox: list[SentMail]
 ) -> None:
     from functions.auth.handler import build_app
-    from pellicule.models import LoginToken
+    from pellicule.store.models import LoginToken
 
     token, code = link_for(parent, outbox)
     guesses = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 21)]  # 20 wrong codes
@@ -152,7 +152,7 @@ def test_known_and_unknown_addresses_get_the_same_answer(
 def test_a_mail_failure_does_not_tell_a_known_address_apart(
     aws: Aws, parent: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pellicule import settings
+    from pellicule.config import settings
 
     # SES refuses the sender (unverified identity, sandbox, outage...)
     monkeypatch.setenv("PELLICULE_MAIL_FROM", "unverified@elsewhere.example")
@@ -253,7 +253,7 @@ def test_host_header_poisoning_never_reaches_the_link(
 def test_without_the_csrf_header_nothing_is_sent_consumed_or_ended(
     aws: Aws, parent: Person, outbox: list[SentMail]
 ) -> None:
-    from pellicule.models import RateCounter
+    from pellicule.store.models import RateCounter
 
     token, code = link_for(parent, outbox)
     counters = RateCounter.scan(RateCounter.pk.startswith("RATE#"))

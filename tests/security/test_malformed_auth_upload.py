@@ -124,7 +124,7 @@ def test_malformed_sign_in_requests_name_the_field(
 def test_a_malformed_token_or_code_gets_the_one_sign_in_answer(
     aws: Aws, body: dict[str, Any]
 ) -> None:
-    from pellicule import magic_links
+    from pellicule.services import magic_links
 
     response = _send("auth", "POST", "/api/auth/session", json.dumps(body))
     assert response["statusCode"] == 401

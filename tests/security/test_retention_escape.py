@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from pellicule import audit, clock, data, retention, sessions
-from pellicule.models import Album, Media, tenant_pk
+from pellicule.config import clock
+from pellicule.services import audit, retention, sessions
+from pellicule.store import data
+from pellicule.store.models import Album, Media, tenant_pk
 from tests.conftest import Aws
 from tests.integration.purge_helpers import counts, keys_mentioning, move_clock_to, purge
 from tests.integration.scenario import Scenario, build

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from pellicule import clock, sessions, totp
+from pellicule.config import clock
+from pellicule.domain import totp
+from pellicule.services import sessions
 from tests.conftest import Aws
 from tests.integration.auth_helpers import (
     Person,
@@ -257,7 +259,7 @@ def recovery_session(person: Person, outbox: list[SentMail], code: str) -> str:
 
 
 def factor_of(person: Person) -> dict[str, Any] | None:
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.store.models import Staff, tenant_pk
 
     record = Staff.get(
         tenant_pk(person.tenant_id), f"STAFF#{person.principal_id}", consistent_read=True

@@ -6,8 +6,9 @@ import hashlib
 
 import pytest
 
-from pellicule import data, sessions
-from pellicule.models import Session
+from pellicule.services import sessions
+from pellicule.store import data
+from pellicule.store.models import Session
 from tests.conftest import Aws, Centre, api_event
 from tests.integration.helpers import body, call
 
@@ -62,7 +63,7 @@ def test_a_session_opened_before_its_centre_was_suspended_is_refused(
     # Given a live session (say the suspension raced with a sign-in and missed it)
     assert _post(centre, session=centre.director_session)["statusCode"] == 201
     # When the operator suspends the centre, without its sessions being deleted
-    from pellicule.models import Tenant, tenant_pk
+    from pellicule.store.models import Tenant, tenant_pk
 
     Tenant(tenant_pk(centre.tenant_id), "PROFILE").update(actions=[Tenant.status.set(status)])
     # Then neither the director nor a family gets in on their next request

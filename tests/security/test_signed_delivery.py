@@ -33,7 +33,7 @@ def centre(aws: Aws) -> Scenario:
 
 
 def _allowed(aws: Aws, url: str, *, at: float | None = None) -> bool:
-    from pellicule import clock
+    from pellicule.config import clock
 
     group = cloudfront.KeyGroup({aws.key_pair_id: aws.public_key})
     try:
@@ -82,7 +82,7 @@ def test_a_family_policy_reaches_nothing_but_what_it_may_see(aws: Aws, centre: S
     query = _query(web)
     assert _allowed(aws, web)  # the URL as given works
     stored = media(centre, media_id)
-    from pellicule import publication
+    from pellicule.services import publication
 
     [entry] = publication.served(stored).values()
     forbidden = [
@@ -131,7 +131,7 @@ def test_every_object_a_family_policy_covers_is_a_variant_they_may_see(
 
 
 def test_tampered_expired_or_moved_signatures_are_refused(aws: Aws, centre: Scenario) -> None:
-    from pellicule import clock, topology
+    from pellicule.config import clock, topology
 
     _, item = _blurred_group_photo(aws, centre)
     url = item["renditions"]["web"]["url"]

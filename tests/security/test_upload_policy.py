@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from pellicule import data
-from pellicule.models import Media, tenant_pk
+from pellicule.store import data
+from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Aws, Centre, api_event, make_centre
 from tests.integration.helpers import body, call
 
@@ -104,7 +104,7 @@ def test_tenant_in_the_request_is_ignored(aws: Aws, centre: Centre) -> None:
 
 def _multipart_video_grant(centre: Centre, monkeypatch: pytest.MonkeyPatch) -> str:
     """A 40 MiB video granted as a multipart upload; its media id."""
-    from pellicule import topology
+    from pellicule.config import topology
 
     monkeypatch.setattr(topology, "UPLOAD", topology.Upload(multipart_threshold_bytes=1))
     response = call(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pellicule import audit
+from pellicule.services import audit
 
 BASE: dict[str, Any] = {
     "tenant": "t1",

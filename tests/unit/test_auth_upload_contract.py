@@ -69,7 +69,9 @@ def test_what_the_web_app_sends_parses(kind: type, raw: dict[str, Any]) -> None:
 
 def test_the_limits_are_the_use_cases_limits() -> None:
     from functions.upload import logic
-    from pellicule import faces, magic_links, topology
+    from pellicule.config import topology
+    from pellicule.domain import faces
+    from pellicule.services import magic_links
 
     assert upload.MAX_FILES_PER_REQUEST == logic.MAX_FILES_PER_REQUEST
     assert topology.UPLOAD.max_parts_per_request == upload.MAX_PARTS_PER_REQUEST

@@ -1,4 +1,4 @@
-"""Which S3 endpoint ``pellicule.aws.client("s3")`` signs for (issue 13 item 1).
+"""Which S3 endpoint ``pellicule.adapters.aws.client("s3")`` signs for (issue 13 item 1).
 
 In AWS (no endpoint override) presigned URLs must name the bucket's regional host, the one
 the CSP allows; with an override (moto's server locally, ``AWS_ENDPOINT_URL``) they must keep
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pellicule import aws
+from pellicule.adapters import aws
 
 BUCKET = "pellicule-prod-ingest-111111111111-eu-west-3"
 

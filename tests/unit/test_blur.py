@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from functions.process import imaging
-from pellicule.errors import RejectedMedia
+from pellicule.domain.errors import RejectedMedia
 from tests.support import images
 
 SIZE = (1920, 1440)  # a download rendition: web (1600) and thumb (400) are smaller

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pellicule.consent import Terms, parse_terms, season_end
-from pellicule.errors import BadRequest
-from pellicule.gate import AUDIENCES, MEDIA_KINDS
-from pellicule.tenant_settings import TenantSettings
+from pellicule.domain.errors import BadRequest
+from pellicule.domain.gate import AUDIENCES, MEDIA_KINDS
+from pellicule.services.consent import Terms, parse_terms, season_end
+from pellicule.services.tenant_settings import TenantSettings
 
 NOW = int(datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC).timestamp())
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from pellicule.gate import (
+from pellicule.domain.gate import (
     ALL_FAMILIES_OF_CENTRE,
     AUDIENCES,
     FAMILIES_OF_GROUP,

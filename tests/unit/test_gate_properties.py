@@ -10,7 +10,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pellicule.gate import (
+from pellicule.domain.gate import (
     AUDIENCES,
     MEDIA_KINDS,
     ConsentGrant,

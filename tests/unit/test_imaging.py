@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageChops, ImageCms
 
 from functions.process import imaging
-from pellicule.errors import RejectedMedia
+from pellicule.domain.errors import RejectedMedia
 from tests.support import images
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -301,7 +301,7 @@ def test_real_bomb_png_is_rejected() -> None:
 BOMB_SCRIPT = """
 import json, sys
 from functions.process import imaging
-from pellicule.errors import RejectedMedia
+from pellicule.domain.errors import RejectedMedia
 from tests.support import images
 from tests.unit.test_imaging import _bombs
 from tests.unit.test_imaging_heic import heic_bombs

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageCms
 
 from functions.process import imaging
-from pellicule.errors import RejectedMedia
+from pellicule.domain.errors import RejectedMedia
 from tests.support import images
 from tests.unit.test_imaging import assert_upright, decoded, rendition
 

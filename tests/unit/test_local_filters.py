@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from local.filters import EventFilter, FilterPatternError, pattern_matches, validate_pattern
-from pellicule import topology
+from pellicule.config import topology
 
 
 def stream_record(

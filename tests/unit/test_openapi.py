@@ -24,7 +24,7 @@ def test_the_shipped_description_matches_the_routes(generator: dict[str, Any]) -
 
 
 def test_every_route_of_every_api_function_is_described(generator: dict[str, Any]) -> None:
-    from pellicule import topology
+    from pellicule.config import topology
 
     document = generator["build"]()
     described = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}

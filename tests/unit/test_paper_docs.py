@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pellicule import consent_text, erasure, gate, tenant_settings
+from pellicule.domain import consent_text, gate
+from pellicule.services import erasure, tenant_settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 FORM = DOCS / "paper" / "consent-form.md"

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pellicule import clock, totp
+from pellicule.config import clock
+from pellicule.domain import totp
 
 # RFC 6238 appendix B: the SHA-1 seed is the ASCII string "12345678901234567890"; the
 # published codes have 8 digits, a 6-digit code is their last six (same truncation, mod 10^6).
@@ -364,7 +365,9 @@ def test_qr_svg_data_uri_wraps_the_same_svg() -> None:
 def test_importing_the_module_does_not_import_qrcode() -> None:
     """Login imports this module; only enrolment pays for qrcode."""
     root = Path(__file__).resolve().parents[2]
-    code = "import sys, pellicule.totp; assert 'qrcode' not in sys.modules, 'qrcode imported'"
+    code = (
+        "import sys, pellicule.domain.totp; assert 'qrcode' not in sys.modules, 'qrcode imported'"
+    )
     subprocess.run(
         [sys.executable, "-c", code],
         check=True,
@@ -592,7 +595,7 @@ def test_policy_refuses_unknown_values() -> None:
 
 
 def test_policy_values_are_the_tenant_setting_choices() -> None:
-    from pellicule import tenant_settings
+    from pellicule.services import tenant_settings
 
     choice = tenant_settings.CHOICES["staff_second_factor"]
     assert set(choice.allowed) == {totp.POLICY_DIRECTORS, totp.POLICY_ALL_STAFF}

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from functions.video import video
-from pellicule import topology
-from pellicule.errors import RejectedMedia
+from pellicule.config import topology
+from pellicule.domain.errors import RejectedMedia
 from tests.support import images, videos
 
 # Makes and transcodes clips with ffmpeg: left out of ``make test-fast``, run by ``make test``.

@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pellicule import http
+from pellicule.api import http
 from pellicule.api.schema import Id, InvalidRequest, parse
-from pellicule.errors import NotFound
+from pellicule.domain.errors import NotFound
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pellicule.errors import BadRequest
+from pellicule.domain.errors import BadRequest
 
 T = TypeVar("T")
 

@@ -21,11 +21,13 @@ from urllib.parse import unquote_plus
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.update import Action
 
-from pellicule import aws, clock, data, topology
-from pellicule.errors import RejectedMedia
-from pellicule.models import IngestClaim, Media, tenant_pk
-from pellicule.observability import logger
-from pellicule.settings import get_settings
+from pellicule.adapters import aws
+from pellicule.config import clock, topology
+from pellicule.config.observability import logger
+from pellicule.config.settings import get_settings
+from pellicule.domain.errors import RejectedMedia
+from pellicule.store import data
+from pellicule.store.models import IngestClaim, Media, tenant_pk
 
 KINDS = {"photo": topology.INGEST_PHOTO_PREFIX, "video": topology.INGEST_VIDEO_PREFIX}
 _INGEST_KEY = re.compile(

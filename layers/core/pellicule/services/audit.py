@@ -24,12 +24,12 @@ from typing import Any, Literal
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from pellicule import clock
-from pellicule.models import AuditEntry
+from pellicule.config import clock
+from pellicule.store.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
 # The operator's own chain (tenant creation, suspension, deletion evidence, key rotation): its
-# id starts with "_", which no centre's id may (``pellicule.tenants.TENANT_ID``).
+# id starts with "_", which no centre's id may (``pellicule_ops.tenants.TENANT_ID``).
 PLATFORM_CHAIN = "_platform"
 HEAD_SK = "HEAD"
 SEQ_WIDTH = 12
@@ -186,8 +186,8 @@ def _retention_elapsed(at_ms: int, now_s: float) -> bool:
 
 def _proof_elapsed(at_ms: int, now_s: float) -> bool:
     """Whether a consent entry written at ``at_ms`` may have been removed: its proof period
-    (``pellicule.retention.PROOF_SECONDS``) has ended."""
-    from pellicule.retention import PROOF_SECONDS
+    (``pellicule.services.retention.PROOF_SECONDS``) has ended."""
+    from pellicule.services.retention import PROOF_SECONDS
 
     return at_ms // 1000 + PROOF_SECONDS <= now_s
 

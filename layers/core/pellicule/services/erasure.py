@@ -13,9 +13,11 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from pellicule import audit, clock, data
-from pellicule.errors import BadRequest, Conflict, NotFound
-from pellicule.models import ErasureRequest, tenant_pk
+from pellicule.config import clock
+from pellicule.domain.errors import BadRequest, Conflict, NotFound
+from pellicule.services import audit
+from pellicule.store import data
+from pellicule.store.models import ErasureRequest, tenant_pk
 
 DEADLINE_SECONDS = 24 * 3600
 REQUESTED = "requested"

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pellicule import topology
+from pellicule.config import topology
 
 KEY_BITS = 2048
 KEEP_PUBLIC_KEYS = 2  # after a rotation: the new key and the previous one

@@ -29,11 +29,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from pellicule import audit, clock, data
-from pellicule.errors import BadRequest, Conflict, NotFound
-from pellicule.gate import AUDIENCES, MEDIA_KINDS, ConsentGrant
-from pellicule.models import Child, Consent, ConsentEvent, tenant_pk
-from pellicule.tenant_settings import TenantSettings
+from pellicule.config import clock
+from pellicule.domain.errors import BadRequest, Conflict, NotFound
+from pellicule.domain.gate import AUDIENCES, MEDIA_KINDS, ConsentGrant
+from pellicule.services import audit
+from pellicule.services.tenant_settings import TenantSettings
+from pellicule.store import data
+from pellicule.store.models import Child, Consent, ConsentEvent, tenant_pk
 
 MAX_VALIDITY_SECONDS = 3 * 366 * 24 * 3600  # a consent is renewed at least every three years
 # Dates a consent may name (as YYYY-MM-DD or epoch seconds): anything else is a typo or an

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from pellicule import topology
+from pellicule.config import topology
 
 
 class _Meta:
@@ -82,7 +82,7 @@ class Staff(Base):
     # allows it).
     trusted = BooleanAttribute(default=False)
     archived = BooleanAttribute(default=False)
-    # The TOTP second factor: ``pellicule.totp.SecondFactor.to_dict()`` (secret, confirmed,
+    # The TOTP second factor: ``pellicule.domain.totp.SecondFactor.to_dict()`` (secret, confirmed,
     # last accepted step, recovery code hashes); null until the person begins enrolment.
     second_factor = MapAttribute[str, Any](null=True)
     # Replacing a confirmed factor (new phone): ``{"session": <session hash>, "until": <epoch>,

@@ -10,7 +10,7 @@ import json
 import math
 from typing import Any
 
-from pellicule.errors import BadRequest
+from pellicule.domain.errors import BadRequest
 
 MAX_BOXES = 50
 MESSAGE_TYPE = "blur"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pellicule import models
-from pellicule.settings import get_settings
+from pellicule.config.settings import get_settings
+from pellicule.store import models
 
 
 def ready() -> None:

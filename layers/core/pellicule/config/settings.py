@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from pellicule import topology
-from pellicule.errors import ConfigurationError
+from pellicule.config import topology
+from pellicule.domain.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,6 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget cached settings and clients (tests, local runtime restarts)."""
     get_settings.cache_clear()
-    from pellicule import aws
+    from pellicule.adapters import aws
 
     aws.reset_clients()

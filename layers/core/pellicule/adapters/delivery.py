@@ -15,9 +15,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from pellicule import aws, clock, topology
-from pellicule.errors import ConfigurationError
-from pellicule.settings import get_settings
+from pellicule.adapters import aws
+from pellicule.config import clock, topology
+from pellicule.config.settings import get_settings
+from pellicule.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey

@@ -1,4 +1,4 @@
-"""Domain errors. Each maps to one HTTP status in ``pellicule.http`` (one place)."""
+"""Domain errors. Each maps to one HTTP status in ``pellicule.api.http`` (one place)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ Commands: ``tenant create|list|suspend|resume|delete``, ``director invite``, ``e
 is the runtime ``make demo`` started (the CLI asks its ``/_dev/health`` for the AWS endpoint,
 moto, and uses dummy credentials), otherwise a deployed stack in an EU region with the
 operator's own credentials (the account comes from STS). Resource names come from
-``pellicule.topology.Names``. The old ``audit`` options (``--table``, ``--region``,
+``pellicule.config.topology.Names``. The old ``audit`` options (``--table``, ``--region``,
 ``--endpoint-url``) still work on their own.
 
 Exit codes: 0 success; 1 a check failed (a broken audit chain, a purge that did not finish);
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from pellicule import topology
+from pellicule.config import topology
 
 EXIT_OK = 0
 EXIT_BROKEN = 1  # a check failed
@@ -434,7 +434,7 @@ class Target:
     def _deployed_env(self) -> dict[str, str]:
         """The environment the stack gave its functions (the auth function's)."""
         if self._function_env is None:
-            from pellicule import aws
+            from pellicule.adapters import aws
 
             try:
                 found = aws.client("lambda").get_function_configuration(
@@ -450,7 +450,7 @@ class Target:
         return self._function_env
 
     def _parameter(self, name: str) -> str:
-        from pellicule import aws
+        from pellicule.adapters import aws
 
         try:
             value = aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
@@ -459,7 +459,7 @@ class Target:
         return str(value)
 
     def _stack_output(self, output_id: str) -> str:
-        from pellicule import aws
+        from pellicule.adapters import aws
 
         try:
             stacks = aws.client("cloudformation").describe_stacks(
@@ -627,7 +627,9 @@ def resolve_target(args: argparse.Namespace) -> Target:
 
 
 def _reset_library() -> None:
-    from pellicule import delivery, models, settings
+    from pellicule.adapters import delivery
+    from pellicule.config import settings
+    from pellicule.store import models
 
     settings.reset_settings()  # settings and cached clients
     delivery.reset_cache()
@@ -648,7 +650,7 @@ def activated(target: Target) -> Iterator[Target]:
     if changed:
         _reset_library()
     try:
-        from pellicule import data
+        from pellicule.store import data
 
         data.ready()
         yield target
@@ -678,7 +680,8 @@ def _warnings(target: Target) -> None:
 
 
 def _tenant_create(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import tenant_settings, tenants
+    from pellicule.services import tenant_settings
+    from pellicule_ops import tenants
 
     tenant = tenants.create(args.id, args.name, retention_months=args.retention_months)
     months = tenant_settings.for_tenant(tenant.tenant_id).media_retention_months
@@ -696,7 +699,7 @@ def _tenant_create(args: argparse.Namespace, target: Target, out: TextIO) -> int
 
 
 def _tenant_list(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import tenants
+    from pellicule_ops import tenants
 
     rows = [summary.as_dict() for summary in tenants.list_tenants()]
     if args.json:
@@ -718,7 +721,7 @@ def _tenant_list(args: argparse.Namespace, target: Target, out: TextIO) -> int:
 
 
 def _tenant_suspend(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import tenants
+    from pellicule_ops import tenants
 
     result = tenants.suspend(args.id)
     state = "suspended" if result.changed else "was already suspended"
@@ -731,7 +734,7 @@ def _tenant_suspend(args: argparse.Namespace, target: Target, out: TextIO) -> in
 
 
 def _tenant_resume(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import tenants
+    from pellicule_ops import tenants
 
     changed = tenants.resume(args.id)
     state = "resumed: its people can sign in again" if changed else "was already active"
@@ -740,7 +743,8 @@ def _tenant_resume(args: argparse.Namespace, target: Target, out: TextIO) -> int
 
 
 def _tenant_delete(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import audit, tenants
+    from pellicule.services import audit
+    from pellicule_ops import tenants
 
     result = tenants.delete(
         args.id,
@@ -764,7 +768,7 @@ def _tenant_delete(args: argparse.Namespace, target: Target, out: TextIO) -> int
 
 
 def _director_invite(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import tenants
+    from pellicule_ops import tenants
 
     invitation = tenants.invite_director(
         args.tenant,
@@ -797,7 +801,7 @@ def _director_invite(args: argparse.Namespace, target: Target, out: TextIO) -> i
 
 
 def _export(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import portability, tenants
+    from pellicule_ops import portability, tenants
 
     result = portability.export(
         args.tenant, Path(args.output), buckets=tenants.Buckets.of(target.names)
@@ -818,7 +822,7 @@ def _export(args: argparse.Namespace, target: Target, out: TextIO) -> int:
 
 
 def _verify(args: argparse.Namespace, out: TextIO) -> int:
-    from pellicule import audit
+    from pellicule.services import audit
 
     report = audit.verify(args.tenant)
     if report.ok:
@@ -832,7 +836,7 @@ def _verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _audit_export(args: argparse.Namespace, out: TextIO) -> int:
-    from pellicule import audit
+    from pellicule.services import audit
 
     if not audit.has_log(args.tenant):
         print(f"No audit entries for tenant {args.tenant!r}.", file=sys.stderr)
@@ -854,7 +858,9 @@ def _audit_command(args: argparse.Namespace, target: Target | None, out: TextIO)
 
 
 def _key_rotate(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    from pellicule import audit, aws, keys
+    from pellicule.adapters import aws
+    from pellicule.services import audit
+    from pellicule_ops import keys
 
     stage, region = target.names.stage, target.names.region
     directory = keys.stage_dir(Path(args.keys_dir), stage)
@@ -928,7 +934,7 @@ def lambda_client(region: str) -> Any:
 
 
 def _purge_run(args: argparse.Namespace, target: Target, out: TextIO) -> int:
-    payload: dict[str, Any] = {"source": "pellicule.cli"}
+    payload: dict[str, Any] = {"source": "pellicule_ops.cli"}
     if args.tenants:
         payload["tenants"] = list(dict.fromkeys(args.tenants))
     if target.is_local:
@@ -972,7 +978,8 @@ COMMANDS: dict[tuple[str, str | None], Handler] = {
 
 def _check_arguments(args: argparse.Namespace) -> None:
     """What can be refused before any AWS call."""
-    from pellicule import tenant_settings, tenants
+    from pellicule.services import tenant_settings
+    from pellicule_ops import tenants
 
     command = (args.command, getattr(args, "action", None))
     if command[0] == "tenant" and command[1] != "list":
@@ -1012,8 +1019,8 @@ def _uses_target(args: argparse.Namespace) -> bool:
 
 @contextmanager
 def _bound(args: argparse.Namespace) -> Iterator[None]:
-    from pellicule import models
-    from pellicule.models import AuditEntry
+    from pellicule.store import models
+    from pellicule.store.models import AuditEntry
 
     table = (args.table or os.environ.get(topology.ENV_TABLE, "")).strip()
     if not table:
@@ -1051,7 +1058,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     target = resolve_target(args)
     with activated(target):
         if args.command == "audit" and args.table:
-            from pellicule import models
+            from pellicule.store import models
 
             models.bind(args.table, target.region)
         return handler(args, target, out)
@@ -1067,8 +1074,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
     from pynamodb.exceptions import PynamoDBException
 
-    from pellicule import audit, keys
-    from pellicule.errors import PelliculeError
+    from pellicule.domain.errors import PelliculeError
+    from pellicule.services import audit
+    from pellicule_ops import keys
 
     try:
         return _run(args, sys.stdout)

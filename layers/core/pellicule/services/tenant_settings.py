@@ -11,9 +11,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from pellicule import data, topology
-from pellicule.errors import BadRequest
-from pellicule.models import Tenant, tenant_pk
+from pellicule.config import topology
+from pellicule.domain.errors import BadRequest
+from pellicule.store import data
+from pellicule.store.models import Tenant, tenant_pk
 
 MB = 1024 * 1024
 _VIDEO_SECONDS = int(topology.VIDEO_LIMITS.max_duration_seconds)

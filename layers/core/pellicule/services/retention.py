@@ -16,9 +16,11 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from pellicule import aws, cdn, publication, topology
-from pellicule.models import Media, MediaTag, PurgeRun, tenant_pk
-from pellicule.settings import get_settings
+from pellicule.adapters import aws, cdn
+from pellicule.config import topology
+from pellicule.config.settings import get_settings
+from pellicule.services import publication
+from pellicule.store.models import Media, MediaTag, PurgeRun, tenant_pk
 
 DAY = 24 * 3600
 # Consent evidence (history, scanned forms, consent audit entries) is kept as proof this long

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pellicule import aws
+from pellicule.adapters import aws
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pellicule import clock, data
-from pellicule.errors import Unauthenticated
-from pellicule.models import Session
+from pellicule.config import clock
+from pellicule.domain.errors import Unauthenticated
+from pellicule.store import data
+from pellicule.store.models import Session
 
 COOKIE_NAME = "__Host-pellicule-session"
 IDLE_TIMEOUT_SECONDS = {"staff": 2 * 3600, "guardian": 30 * 60}
@@ -144,8 +145,9 @@ def resolve(session_id: str | None) -> Principal:
 
 def _standing(tenant_id: str, kind: str, principal_id: str, role: str) -> frozenset[str]:
     """The reasons this person needs a second factor now (``totp.factor_reasons``)."""
-    from pellicule import tenant_settings, totp
-    from pellicule.models import Staff, tenant_pk
+    from pellicule.domain import totp
+    from pellicule.services import tenant_settings
+    from pellicule.store.models import Staff, tenant_pk
 
     if kind != "staff":
         return frozenset()

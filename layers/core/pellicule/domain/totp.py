@@ -1,6 +1,6 @@
 """Staff second factor: TOTP (RFC 6238) and recovery codes. Pure logic: no AWS, no I/O.
 
-Time is always a parameter (``at``, seconds since the epoch); ``pellicule.clock`` is only the
+Time is always a parameter (``at``, seconds since the epoch); ``pellicule.config.clock`` is only the
 default. What the caller stores is a :class:`SecondFactor`, one DynamoDB map per staff member
 (``to_dict`` / ``from_dict``). Every function returning an updated ``SecondFactor`` leaves
 persisting it to the caller, who must write it conditionally on the value it read, so that two
@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 
 import pyotp
 
-from pellicule import clock
+from pellicule.config import clock
 
 ISSUER = "Pellicule"
 DIGITS = 6

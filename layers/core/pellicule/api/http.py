@@ -10,13 +10,13 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pellicule.errors import BadRequest, Forbidden, PelliculeError
+from pellicule.domain.errors import BadRequest, Forbidden, PelliculeError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
     from aws_lambda_powertools.shared.cookies import Cookie
 
-    from pellicule.sessions import Principal
+    from pellicule.services.sessions import Principal
 
 CSRF_HEADER = "x-pellicule-csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,7 +47,7 @@ def principal(event: dict[str, Any]) -> Principal:
     """
     found = pending_principal(event)
     if found.second_factor_pending:
-        from pellicule.errors import SecondFactorRequired
+        from pellicule.domain.errors import SecondFactorRequired
 
         raise SecondFactorRequired(SECOND_FACTOR_REQUIRED)
     return found
@@ -56,7 +56,7 @@ def principal(event: dict[str, Any]) -> Principal:
 def pending_principal(event: dict[str, Any]) -> Principal:
     """Like :func:`principal` but also accepts a session whose second factor is pending:
     for the TOTP routes (``/api/auth/totp/...``) only."""
-    from pellicule import sessions  # data access: imported on first request, not at init
+    from pellicule.services import sessions  # data access: imported on first request, not at init
 
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET").upper()
     found = _still_allowed(sessions.resolve(_cookie(event.get("cookies"), sessions.COOKIE_NAME)))
@@ -74,8 +74,8 @@ def _still_allowed(found: Principal) -> Principal:
     from pynamodb.exceptions import DoesNotExist
     from pynamodb.transactions import TransactGet
 
-    from pellicule.errors import Unauthenticated
-    from pellicule.models import Guardian, Staff, Tenant, tenant_pk
+    from pellicule.domain.errors import Unauthenticated
+    from pellicule.store.models import Guardian, Staff, Tenant, tenant_pk
 
     pk = tenant_pk(found.tenant_id)
     model: type[Staff] | type[Guardian] = Staff if found.is_staff else Guardian
@@ -109,8 +109,9 @@ def _not_elevated(found: Principal, person: Any, centre: Any) -> None:
     """A session that never passed the second factor does not carry a person's elevation
     (director, trusted animator, TOTP now required of animators): it is ended, and the next
     sign-in asks for the second factor (docs/second-factor.md)."""
-    from pellicule import sessions, tenant_settings, totp
-    from pellicule.errors import Unauthenticated
+    from pellicule.domain import totp
+    from pellicule.domain.errors import Unauthenticated
+    from pellicule.services import sessions, tenant_settings
 
     setting = tenant_settings.of_profile(centre).staff_second_factor
     reasons = totp.factor_reasons(person.role, bool(person.trusted), setting)
@@ -191,7 +192,7 @@ def require_csrf(event: dict[str, Any]) -> None:
 
 def session_id(event: dict[str, Any]) -> str | None:
     """The session cookie's value as sent (unchecked: ``principal`` checks it)."""
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     return _cookie(event.get("cookies"), sessions.COOKIE_NAME)
 
@@ -200,7 +201,7 @@ def session_cookie(session_id: str, kind: str) -> Cookie:
     """The ``__Host-`` session cookie (same attributes as ``sessions.cookie_header``)."""
     from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     return Cookie(
         name=sessions.COOKIE_NAME,
@@ -217,7 +218,7 @@ def cleared_session_cookie() -> Cookie:
     """Tells the browser to drop the session cookie (sign-out)."""
     from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
-    from pellicule import sessions
+    from pellicule.services import sessions
 
     return Cookie(
         name=sessions.COOKIE_NAME,
@@ -241,7 +242,7 @@ def resolver(
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
     from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-    from pellicule.observability import logger
+    from pellicule.config.observability import logger
 
     app = APIGatewayHttpResolver()
 
@@ -253,7 +254,7 @@ def resolver(
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
-        from pellicule.errors import NotFound
+        from pellicule.domain.errors import NotFound
 
         return error_response(NotFound("Cette adresse n'existe pas. / No such route."))
 

@@ -1,8 +1,8 @@
 """The operator's side of a centre (tenant): create, list, suspend, resume, delete (a full purge
 with its evidence), invite a director; the export (portability) is
-``pellicule.portability``. docs/cli.md describes each one.
+``pellicule_ops.portability``. docs/cli.md describes each one.
 
-Plain Python over PynamoDB and boto3 (clients from ``pellicule.aws.client``, the table from
+Plain Python over PynamoDB and boto3 (clients from ``pellicule.adapters.aws.client``, the table from
 the settings); the ``pellicule`` command line is the caller. Audit entries name the operator
 ``operator:cli`` and carry ids and counts only: never a centre's or a person's name, an
 e-mail address or a link. The operator's own actions are also recorded on the platform chain
@@ -22,10 +22,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from pellicule import audit, aws, clock, data, magic_links, outbox, tenant_settings, topology
-from pellicule.errors import BadRequest, Conflict, NotFound, error_code
-from pellicule.models import Base, Child, Staff, Tenant, tenant_pk
-from pellicule.settings import get_settings
+from pellicule.adapters import aws, outbox
+from pellicule.config import clock, topology
+from pellicule.config.settings import get_settings
+from pellicule.domain.errors import BadRequest, Conflict, NotFound, error_code
+from pellicule.services import audit, magic_links, tenant_settings
+from pellicule.store import data
+from pellicule.store.models import Base, Child, Staff, Tenant, tenant_pk
 
 # A centre's id: lower-case letters, digits and hyphens, 2 to 40 characters, starting with a
 # letter or a digit. Never "_": ids starting with it are the platform's (audit.PLATFORM_CHAIN).

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pellicule import audit, aws, tenant_settings, tenants
-from pellicule.errors import Conflict
-from pellicule.models import (
+from pellicule.adapters import aws
+from pellicule.domain.errors import Conflict
+from pellicule.services import audit, tenant_settings
+from pellicule.store.models import (
     Album,
     Child,
     Consent,
@@ -34,6 +35,7 @@ from pellicule.models import (
     Staff,
     tenant_pk,
 )
+from pellicule_ops import tenants
 
 # Media items the export carries (the full-size file of each).
 EXPORTED_STATES = ("ready", "published", "hidden")

@@ -30,8 +30,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pellicule import aws, cdn, clock, consent, data, ingest, topology
-from pellicule.gate import (
+from pellicule.adapters import aws, cdn
+from pellicule.config import clock, topology
+from pellicule.config.settings import get_settings
+from pellicule.domain.gate import (
     ALL_FAMILIES_OF_CENTRE,
     FAMILIES_OF_GROUP,
     ConsentsByChild,
@@ -40,8 +42,9 @@ from pellicule.gate import (
     Visibility,
     decide,
 )
-from pellicule.models import Album, Child, Guardian, Media, tenant_pk
-from pellicule.settings import get_settings
+from pellicule.services import consent, ingest
+from pellicule.store import data
+from pellicule.store.models import Album, Child, Guardian, Media, tenant_pk
 
 PUBLISHED = "published"
 HIDDEN = "hidden"
@@ -467,7 +470,7 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
     again, with its copies, once the gate allows one of its audiences again (a consent given
     back). An item a director took down stays hidden.
     """
-    from pellicule import audit
+    from pellicule.services import audit
 
     data.ready()
     for _ in range(MAX_RECONCILE_ATTEMPTS):

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from pellicule import aws, topology
-from pellicule.observability import logger
-from pellicule.settings import get_settings
+from pellicule.adapters import aws
+from pellicule.config import topology
+from pellicule.config.observability import logger
+from pellicule.config.settings import get_settings
 
 MAX_PATHS_PER_REQUEST = 3000  # CloudFront's limit on one invalidation batch
 
@@ -35,7 +36,7 @@ def invalidate(paths: Iterable[str]) -> str | None:
         return None
     distribution = get_settings().distribution_id
     if not distribution:
-        from pellicule.errors import ConfigurationError
+        from pellicule.domain.errors import ConfigurationError
 
         raise ConfigurationError("no CloudFront distribution configured to invalidate")
     client = aws.client("cloudfront")

@@ -16,9 +16,10 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from pellicule import clock, data
-from pellicule.errors import PelliculeError
-from pellicule.models import RateCounter
+from pellicule.config import clock
+from pellicule.domain.errors import PelliculeError
+from pellicule.store import data
+from pellicule.store.models import RateCounter
 
 # A window's counter stays a little after the window ends (TTL lag does not matter: reads
 # pick the window by its start, never an old one).

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cache
 
-from pellicule.gate import ALL_FAMILIES_OF_CENTRE, FAMILIES_OF_GROUP, PUBLIC_COMMUNICATION
+from pellicule.domain.gate import ALL_FAMILIES_OF_CENTRE, FAMILIES_OF_GROUP, PUBLIC_COMMUNICATION
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from pellicule import clock, data
-from pellicule.errors import Unauthenticated
-from pellicule.models import Guardian, LoginToken, Staff, Tenant, tenant_pk
+from pellicule.config import clock
+from pellicule.domain.errors import Unauthenticated
+from pellicule.store import data
+from pellicule.store.models import Guardian, LoginToken, Staff, Tenant, tenant_pk
 
 TOKEN_BYTES = 32  # 256 bits (requirement: at least 128)
 TOKEN_TTL_SECONDS = 15 * 60

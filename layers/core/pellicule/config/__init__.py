@@ -1,0 +1,2 @@
+"""What a function is configured with: typed settings, resource names (topology), the one
+clock, logging."""
