@@ -20,6 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from pellicule.config import topology
+from pellicule.store.keys import tenant_pk as tenant_pk  # re-exported: stores call keys directly
 
 
 class _Meta:
@@ -47,10 +48,6 @@ class Base(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-
-
-def tenant_pk(tenant_id: str) -> str:
-    return f"TENANT#{tenant_id}"
 
 
 class Tenant(Base):

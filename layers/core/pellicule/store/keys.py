@@ -1,0 +1,168 @@
+"""Every key format of the single table, in one place (access patterns: docs/data-model.md).
+
+A key is built here and nowhere else: stores, the stream filters of ``config.topology`` and the
+local seed all call these functions, so a format cannot drift between a writer and a reader.
+Centre items live under ``TENANT#<id>``; the other partitions (sessions, sign-in links, rate
+counters, ingest claims, the audit chain, a centre's deletion progress) are keyed by a hash or
+a name that belongs to no centre.
+"""
+
+from __future__ import annotations
+
+# --- Partition and sort-key prefixes --------------------------------------------------------
+TENANT = "TENANT#"
+PROFILE = "PROFILE"
+STAFF = "STAFF#"
+SITE = "SITE#"
+GROUP = "GROUP#"
+CHILD = "CHILD#"
+GUARDIAN = "GUARDIAN#"
+CONSENT = "CONSENT#"
+CONSENT_LOG = "CONSENTLOG#"
+ALBUM = "ALBUM#"
+MEDIA = "MEDIA#"
+TAG = "TAG#"
+ERASURE = "ERASURE#"
+PURGE_RUN = "PURGERUN#"
+SESSION = "SESSION#"
+LOGIN = "LOGIN#"
+INGEST = "INGEST#"
+RATE = "RATE#"
+AUDIT = "AUDIT#"
+AUDIT_HEAD = "HEAD"
+DELETION = "DELETION#"
+DELETION_PROGRESS = "PROGRESS"
+
+
+# --- A centre's partition -------------------------------------------------------------------
+def tenant_pk(tenant_id: str) -> str:
+    return f"{TENANT}{tenant_id}"
+
+
+def staff_sk(staff_id: str) -> str:
+    return f"{STAFF}{staff_id}"
+
+
+def site_sk(site_id: str) -> str:
+    return f"{SITE}{site_id}"
+
+
+def group_sk(group_id: str) -> str:
+    return f"{GROUP}{group_id}"
+
+
+def child_sk(child_id: str) -> str:
+    return f"{CHILD}{child_id}"
+
+
+def guardian_sk(guardian_id: str) -> str:
+    return f"{GUARDIAN}{guardian_id}"
+
+
+def consent_sk(child_id: str) -> str:
+    """The current consent of a child (one item per child)."""
+    return f"{CONSENT}{child_id}"
+
+
+def consent_log_prefix(child_id: str) -> str:
+    """Every entry of one child's consent history."""
+    return f"{CONSENT_LOG}{child_id}#"
+
+
+def consent_log_sk(child_id: str, version: int) -> str:
+    return f"{consent_log_prefix(child_id)}{version:08d}"
+
+
+def album_sk(album_id: str) -> str:
+    return f"{ALBUM}{album_id}"
+
+
+def media_sk(media_id: str) -> str:
+    return f"{MEDIA}{media_id}"
+
+
+def tag_prefix(child_id: str) -> str:
+    """Every tag of one child (the items a child appears in)."""
+    return f"{TAG}{child_id}#"
+
+
+def tag_sk(child_id: str, media_id: str) -> str:
+    return f"{tag_prefix(child_id)}{media_id}"
+
+
+def erasure_sk(child_id: str) -> str:
+    return f"{ERASURE}{child_id}"
+
+
+def purge_run_sk(run_id: str) -> str:
+    return f"{PURGE_RUN}{run_id}"
+
+
+# --- gsi1: lookups across partitions --------------------------------------------------------
+def staff_email_gsi(address: str) -> str:
+    """Staff by e-mail address (sign-in)."""
+    return f"STAFFEMAIL#{address}"
+
+
+def guardian_email_gsi(address: str) -> str:
+    """Guardians by e-mail address (sign-in; one address may be a guardian in several centres)."""
+    return f"GUARDIANEMAIL#{address}"
+
+
+def album_media_gsi(tenant_id: str, album_id: str) -> str:
+    """The items of one album, oldest first (sort key :func:`album_media_gsi_sk`)."""
+    return f"{ALBUM}{tenant_id}#{album_id}"
+
+
+def album_media_gsi_sk(created: int, media_id: str) -> str:
+    return f"{album_media_gsi_sk_bound(created)}#{media_id}"
+
+
+def album_media_gsi_sk_bound(created: int) -> str:
+    """The sort key below which every item of an album created before ``created`` sorts."""
+    return f"{MEDIA}{created:012d}"
+
+
+def principal_sessions_gsi(tenant_id: str, kind: str, principal_id: str) -> str:
+    """Every session of one person (sign out everywhere)."""
+    return f"SESSIONS#{tenant_id}#{kind}#{principal_id}"
+
+
+def login_code_gsi(email_digest: str) -> str:
+    """The sign-in links of one address (the 6-digit code's lookup)."""
+    return f"LOGINCODE#{email_digest}"
+
+
+# --- Partitions that belong to no centre ----------------------------------------------------
+def session_pk(session_hash: str) -> str:
+    return f"{SESSION}{session_hash}"
+
+
+def login_pk(token_hash: str) -> str:
+    return f"{LOGIN}{token_hash}"
+
+
+def rate_pk(limit: str, key_digest: str) -> str:
+    return f"{RATE}{limit}#{key_digest}"
+
+
+def rate_sk(window_start: int) -> str:
+    return f"W#{window_start}"
+
+
+def ingest_pk(bucket: str, key: str, version: str) -> str:
+    """The idempotency claim of one version of one quarantined object."""
+    return f"{INGEST}{bucket}/{key}#{version}"
+
+
+def audit_pk(tenant_id: str) -> str:
+    return f"{AUDIT}{tenant_id}"
+
+
+def audit_sk(sequence: int) -> str:
+    return f"{sequence:012d}"
+
+
+def deletion_pk(tenant_id: str) -> str:
+    """Progress of a centre's deletion (the operator's ``tenants delete``)."""
+    return f"{DELETION}{tenant_id}"
