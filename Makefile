@@ -18,8 +18,8 @@ XDIST ?= -n auto
 # ...and in `make test`, where the end-to-end lane runs beside them.
 LANE_XDIST ?= -n auto
 
-.PHONY: help install demo test test-fast lint typecheck test-unit test-integration test-infra test-e2e \
-        system-deps synth deploy openapi bench screenshots clean test-contract
+.PHONY: help install demo test test-fast lint lint-web typecheck test-unit test-integration \
+        test-infra test-e2e system-deps synth deploy openapi bench screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -63,9 +63,12 @@ test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; n
 	@scripts/timed-layers.sh \
 		"fast=$(PY) -m pytest tests/unit tests/integration tests/security -q $(XDIST) -m 'not ffmpeg'"
 
-lint: $(VENV)/.synced ## Lint and format check (ruff)
+lint: $(VENV)/.synced lint-web ## Lint and format check (ruff), and ESLint on the web app
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+lint-web: node_modules/.installed ## ESLint (pinned in package.json) on web/
+	node_modules/.bin/eslint web eslint.config.mjs
 
 typecheck: $(VENV)/.synced ## Type check (mypy)
 	$(VENV)/bin/mypy layers/core/pellicule functions local infra app.py bench
