@@ -18,8 +18,8 @@ XDIST ?= -n auto
 # ...and in `make test`, where the end-to-end lane runs beside them.
 LANE_XDIST ?= -n auto
 
-.PHONY: help install demo test test-fast lint typecheck test-unit test-integration test-infra test-e2e \
-        system-deps synth deploy openapi bench screenshots clean test-contract
+.PHONY: help install demo test test-fast lint lint-web typecheck test-unit test-web test-integration \
+        test-infra test-e2e system-deps synth deploy openapi bench screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -46,12 +46,12 @@ demo: $(VENV)/.synced ## Run the whole product locally on http://127.0.0.1:8080 
 system-deps: ## Install the Debian packages the tests need (exiftool, chromium), if missing
 	./scripts/ensure-system-deps.sh
 
-# `make test` runs two lanes side by side (about one core each): lint, types, the moto layers
-# and the API contract fuzzing as staff one after the other in one; the end-to-end layer, the
-# contract fuzzing as a visitor and a parent, then infra, in the other.
-test: install system-deps ## Run every test layer: lint, types, unit, integration, infra, end-to-end (prints each one's time)
+# `make test` runs two lanes side by side (about one core each): lint, types, the web app's unit
+# tests, the moto layers and the API contract fuzzing as staff one after the other in one; the
+# end-to-end layer, the contract fuzzing as a visitor and a parent, then infra, in the other.
+test: install system-deps ## Run every test layer: lint, types, web unit, unit, integration, infra, end-to-end (prints each one's time)
 	@scripts/timed-layers.sh \
-		"lint+types=$(MAKE) --no-print-directory lint typecheck" \
+		"lint+types+web=$(MAKE) --no-print-directory lint typecheck test-web" \
 		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(LANE_XDIST)" \
 		"contract (staff)=$(PY) -m pytest tests/e2e -q -m contract -k 'animator or director'" \
 		-- \
@@ -63,15 +63,23 @@ test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; n
 	@scripts/timed-layers.sh \
 		"fast=$(PY) -m pytest tests/unit tests/integration tests/security -q $(XDIST) -m 'not ffmpeg'"
 
-lint: $(VENV)/.synced ## Lint and format check (ruff)
+lint: $(VENV)/.synced lint-web ## Lint and format check (ruff), and ESLint on the web app
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+lint-web: node_modules/.installed ## ESLint (pinned in package.json) on web/ and its unit tests
+	node_modules/.bin/eslint web tests/web eslint.config.mjs
 
 typecheck: $(VENV)/.synced ## Type check (mypy)
 	$(VENV)/bin/mypy layers/core/pellicule ops/pellicule_ops functions local infra app.py bench
 
 test-unit: $(VENV)/.synced ## Unit tests only (pure logic, real Pillow)
 	$(PY) -m pytest tests/unit -q
+
+# The web app's modules import each other as "/lib/i18n.js" (served from web/): register.mjs
+# maps those paths to web/ for Node. The tests live outside web/, so they are never deployed.
+test-web: ## Unit tests of the web app's pure modules (node --test, tests/web/)
+	node --import ./tests/web/register.mjs --test --test-reporter=spec tests/web/*.test.mjs
 
 test-integration: $(VENV)/.synced ## Handlers against moto, and the security attack tests
 	$(PY) -m pytest tests/integration tests/security -q $(XDIST)

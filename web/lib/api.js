@@ -40,7 +40,7 @@ export async function call(method, path, { body, signIn = true } = {}) {
     throw new ApiError(401, "", "signed_out");
   }
   const text = await response.text();
-  let data = null;
+  let data;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {

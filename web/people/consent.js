@@ -21,7 +21,9 @@ const UPLOAD_FAILED = () => t(
   "The scan could not be sent: check your connection and try again.",
 );
 
-function scanType(file) {
+// The scan's type for the grant: PDF, JPEG or PNG, from the browser's type or else the file
+// name's extension; "" when it is none of them.
+export function scanType(file) {
   const declared = (file.type || "").toLowerCase();
   if (SCAN_TYPES.has(declared)) return declared;
   if (declared === "image/jpg") return "image/jpeg";
@@ -32,7 +34,7 @@ function scanType(file) {
   return "";
 }
 
-function actionName(action) {
+export function actionName(action) {
   switch (action) {
     case "given": return t("Consentement donné", "Consent given");
     case "widened": return t("Consentement élargi", "Consent widened");

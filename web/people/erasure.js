@@ -13,7 +13,7 @@ import { $, UserError, childName, element, formatMoment, showError } from "/peop
 
 export const MODES = ["remove", "blur"];
 
-function modeName(mode) {
+export function modeName(mode) {
   switch (mode) {
     case "remove": return t("Supprimer les photos", "Remove the items");
     case "blur": return t("Flouter l'enfant quand c'est possible", "Blur the child where possible");

@@ -32,7 +32,7 @@ export function valueText(value) {
 }
 
 // A line under the child's name: until when, or why nothing is allowed.
-function consentNote(consent, now) {
+export function consentNote(consent, now) {
   const terms = consent && consent.status === "active" ? consent.terms : null;
   const notes = [];
   if (!consent || consent.status === "none") notes.push(t("aucun consentement", "no consent"));

@@ -7,10 +7,47 @@
 
 import { t } from "/lib/i18n.js";
 
-const MIN = 0.02;
-const STEP = 0.02;
-const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+export const MIN = 0.02; // the smallest side of a box (a smaller drag is a click)
+export const STEP = 0.02; // one arrow key press
+export const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
 const percent = (value) => `${Math.round(value * 100)} %`;
+
+// --- Geometry (pure: plain {x, y, w, h} in, new values out) ----------------------------------
+
+// The box dragged from start to here (either direction).
+export function drawn(start, here) {
+  return {
+    x: Math.min(start.x, here.x),
+    y: Math.min(start.y, here.y),
+    w: Math.abs(here.x - start.x),
+    h: Math.abs(here.y - start.y),
+  };
+}
+
+// The position of box moved by (dx, dy), kept inside the photo.
+export function moved(box, dx, dy) {
+  return { x: clamp(box.x + dx, 0, 1 - box.w), y: clamp(box.y + dy, 0, 1 - box.h) };
+}
+
+// The size of box grown by (dw, dh), at least MIN and kept inside the photo.
+export function resized(box, dw, dh) {
+  return { w: clamp(box.w + dw, MIN, 1 - box.x), h: clamp(box.h + dh, MIN, 1 - box.y) };
+}
+
+// What the API receives: [x, y, w, h] per box, rounded to 5 decimals.
+export function rounded(boxes) {
+  return boxes.map(({ x, y, w, h }) => [x, y, w, h].map((v) => Math.round(v * 1e5) / 1e5));
+}
+
+// The box's accessible name: its number and where it is, in words.
+export function boxLabel(box, index) {
+  return t(
+    `Cadre ${index + 1} : à ${percent(box.x)} du bord gauche, ${percent(box.y)} du haut, ` +
+      `${percent(box.w)} de large, ${percent(box.h)} de haut`,
+    `Box ${index + 1}: ${percent(box.x)} from the left, ${percent(box.y)} from the top, ` +
+      `${percent(box.w)} wide, ${percent(box.h)} high`,
+  );
+}
 
 export class BoxEditor {
   // overlay: the element laid exactly over the image; live: a polite live region;
@@ -38,17 +75,11 @@ export class BoxEditor {
   }
 
   values() {
-    return this.boxes.map(({ x, y, w, h }) => [x, y, w, h].map((v) => Math.round(v * 1e5) / 1e5));
+    return rounded(this.boxes);
   }
 
   label(index) {
-    const box = this.boxes[index];
-    return t(
-      `Cadre ${index + 1} : à ${percent(box.x)} du bord gauche, ${percent(box.y)} du haut, ` +
-        `${percent(box.w)} de large, ${percent(box.h)} de haut`,
-      `Box ${index + 1}: ${percent(box.x)} from the left, ${percent(box.y)} from the top, ` +
-        `${percent(box.w)} wide, ${percent(box.h)} high`,
-    );
+    return boxLabel(this.boxes[index], index);
   }
 
   render() {
@@ -149,18 +180,11 @@ export class BoxEditor {
     const here = this.point(event);
     const box = this.boxes[drag.index];
     drag.moved = true;
-    if (drag.mode === "draw") {
-      box.x = Math.min(drag.start.x, here.x);
-      box.y = Math.min(drag.start.y, here.y);
-      box.w = Math.abs(here.x - drag.start.x);
-      box.h = Math.abs(here.y - drag.start.y);
-    } else if (drag.mode === "move") {
-      box.x = clamp(drag.origin.x + here.x - drag.start.x, 0, 1 - box.w);
-      box.y = clamp(drag.origin.y + here.y - drag.start.y, 0, 1 - box.h);
-    } else {
-      box.w = clamp(drag.origin.w + here.x - drag.start.x, MIN, 1 - box.x);
-      box.h = clamp(drag.origin.h + here.y - drag.start.y, MIN, 1 - box.y);
-    }
+    const dx = here.x - drag.start.x;
+    const dy = here.y - drag.start.y;
+    if (drag.mode === "draw") Object.assign(box, drawn(drag.start, here));
+    else if (drag.mode === "move") Object.assign(box, moved(drag.origin, dx, dy));
+    else Object.assign(box, resized(drag.origin, dx, dy));
     this.update(drag.index);
   }
 
@@ -198,13 +222,8 @@ export class BoxEditor {
     if (!(event.key in moves)) return;
     event.preventDefault();
     const [dx, dy] = moves[event.key];
-    if (event.shiftKey) {
-      box.w = clamp(box.w + dx * STEP, MIN, 1 - box.x);
-      box.h = clamp(box.h + dy * STEP, MIN, 1 - box.y);
-    } else {
-      box.x = clamp(box.x + dx * STEP, 0, 1 - box.w);
-      box.y = clamp(box.y + dy * STEP, 0, 1 - box.h);
-    }
+    const change = event.shiftKey ? resized(box, dx * STEP, dy * STEP) : moved(box, dx * STEP, dy * STEP);
+    Object.assign(box, change);
     this.update(index, true);
     this.onChange(this.boxes);
   }

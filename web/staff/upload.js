@@ -38,7 +38,8 @@ export function pickText(message) {
   return t(text.slice(0, cut + shift).trim(), text.slice(cut + shift + 3).trim());
 }
 
-function contentType(file) {
+// The type the grant asks for: the browser's when the API accepts it, else the extension's.
+export function contentType(file) {
   const declared = (file.type || "").toLowerCase();
   if (TYPES.has(declared)) return declared;
   if (declared === "image/jpg") return "image/jpeg";
@@ -46,15 +47,22 @@ function contentType(file) {
   return BY_EXTENSION[extension] || declared;
 }
 
-function humanSize(size) {
+export function humanSize(size) {
   if (size < 1024 * 1024) return t(`${Math.max(1, Math.round(size / 1024))} Ko`, `${Math.max(1, Math.round(size / 1024))} KB`);
   const megabytes = (size / (1024 * 1024)).toFixed(size < 10 * 1024 * 1024 ? 1 : 0);
   return t(`${megabytes.replace(".", ",")} Mo`, `${megabytes} MB`);
 }
 
+// The length of part n (1-based) of a file of size bytes cut into parts of partSize bytes.
+export function partBytes(size, partSize, n) {
+  return Math.min(partSize, size - (n - 1) * partSize);
+}
+
 // --- Remembered multipart uploads ------------------------------------------------------------
 
-function remembered() {
+// The records of this browser's unfinished multipart uploads; a day-old or unreadable one is
+// dropped on the way.
+export function remembered() {
   const found = [];
   for (let i = 0; i < localStorage.length; i += 1) {
     const key = localStorage.key(i);
@@ -70,7 +78,7 @@ function remembered() {
   return found;
 }
 
-function remember(record) {
+export function remember(record) {
   record.saved_at = Date.now();
   try {
     localStorage.setItem(STORE + record.media_id, JSON.stringify(record));
@@ -134,7 +142,7 @@ async function sendParts(entry) {
   const base = `/api/upload/multipart/${encodeURIComponent(mediaId)}`;
   const partSize = multipart.part_size;
   const count = multipart.part_count;
-  const expected = (n) => Math.min(partSize, entry.size - (n - 1) * partSize);
+  const expected = (n) => partBytes(entry.size, partSize, n);
   const record = {
     media_id: mediaId, album_id: entry.albumId, name: entry.name, size: entry.size,
     last_modified: entry.file.lastModified, type: entry.type, part_size: partSize, part_count: count, parts: {},

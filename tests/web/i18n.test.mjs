@@ -1,0 +1,66 @@
+// web/lib/i18n.js: the language choice (French unless English was chosen), t(), formatDate().
+import assert from "node:assert/strict";
+import { beforeEach, describe, test } from "node:test";
+
+import { setLanguage } from "./fake-browser.mjs";
+import { formatDate, language, t } from "/lib/i18n.js";
+
+beforeEach(() => localStorage.clear());
+
+describe("language", () => {
+  test("is French when nothing was chosen", () => {
+    assert.equal(language(), "fr");
+    assert.equal(t("Bonjour", "Hello"), "Bonjour");
+  });
+
+  test("is English once English was chosen", () => {
+    setLanguage("en");
+    assert.equal(language(), "en");
+    assert.equal(t("Bonjour", "Hello"), "Hello");
+  });
+
+  test("goes back to French when French is chosen again", () => {
+    setLanguage("en");
+    setLanguage("fr");
+    assert.equal(t("Bonjour", "Hello"), "Bonjour");
+  });
+
+  test("falls back to French for anything else stored", () => {
+    for (const stored of ["EN", "de", "english", ""]) {
+      setLanguage(stored);
+      assert.equal(language(), "fr", stored);
+    }
+  });
+});
+
+describe("formatDate", () => {
+  test("writes a day in French words", () => {
+    assert.equal(formatDate("2026-08-31"), "31 août 2026");
+    assert.equal(formatDate("2026-01-01"), "1 janvier 2026");
+  });
+
+  test("writes a day in English words when English was chosen", () => {
+    setLanguage("en");
+    assert.equal(formatDate("2026-08-31"), "31 August 2026");
+  });
+
+  test("keeps the calendar day whatever the machine's time zone", (context) => {
+    // Noon UTC is already the next day at UTC+14 (Kiritimati): the day must not move.
+    const zone = process.env.TZ;
+    context.after(() => {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    });
+    process.env.TZ = "Pacific/Kiritimati";
+    assert.equal(new Date("2026-12-31T12:00:00Z").getDate(), 1, "the time zone took effect");
+    assert.equal(formatDate("2026-12-31"), "31 décembre 2026");
+  });
+
+  test("gives an empty string for no date, and the text itself for a non-date", () => {
+    assert.equal(formatDate(""), "");
+    assert.equal(formatDate(null), "");
+    assert.equal(formatDate(undefined), "");
+    assert.equal(formatDate("not a date"), "not a date");
+    assert.equal(formatDate("2026-13-45"), "2026-13-45");
+  });
+});
