@@ -84,8 +84,11 @@ def operation(
     """Register ``method path`` on ``app``; see the module's docstring.
 
     ``auth``: called first, before anything of the request is parsed (a caller without a
-    session learns nothing from validation errors); what it returns reaches the route
-    function as ``principal``."""
+    session learns nothing from validation errors: 401, then 403 for the role or the
+    anti-CSRF header, then 400/404 for the request); what it returns reaches the route
+    function as ``principal``. Every operation that is not ``public`` has one."""
+    if auth is None and not public:
+        raise TypeError(f"{method} {path}: an operation that is not public needs auth=")
     names = _PARAM.findall(path)
     kinds = {name: (params or {}).get(name, Id) for name in names}
 
