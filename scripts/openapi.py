@@ -137,6 +137,7 @@ def pydantic_type(annotation: Any) -> Any:
         DATE_PATTERN,
         EARLIEST_YEAR,
         LATEST_YEAR,
+        Absent,
         Items,
         Number,
         Text,
@@ -148,7 +149,9 @@ def pydantic_type(annotation: Any) -> Any:
         annotation, *markers = get_args(annotation)
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
-        return Union[tuple(pydantic_type(option) for option in get_args(annotation))]  # noqa: UP007
+        # ``Omittable[T]``: what may be sent is ``T``; being left out is the field's default.
+        options = [option for option in get_args(annotation) if option is not Absent]
+        return Union[tuple(pydantic_type(option) for option in options)]  # noqa: UP007
     if origin is Literal:
         return annotation
     if (dataclasses.is_dataclass(annotation) and isinstance(annotation, type)) or (
@@ -186,10 +189,20 @@ def pydantic_type(annotation: Any) -> Any:
     return annotation
 
 
+def _absent() -> Any:
+    from pellicule.api.schema import ABSENT
+
+    return ABSENT
+
+
 def model_of(kind: type) -> Any:
     """A Pydantic model with the fields (and limits) of a request dataclass or an answer
-    TypedDict; one per type, named after it."""
+    TypedDict; one per type, named after it. A field with a default is not required; an
+    ``Omittable`` one (default ``ABSENT``) shows no default, and ``null`` only if its type
+    allows it."""
     from pydantic import ConfigDict, Field, create_model
+
+    from pellicule.api.schema import ABSENT, required_fields
 
     if kind in _MODELS:
         return _MODELS[kind]
@@ -204,13 +217,13 @@ def model_of(kind: type) -> Any:
     hints = typing.get_type_hints(kind, include_extras=True)
     fields: dict[str, Any] = {}
     if dataclasses.is_dataclass(kind):
+        required = required_fields(kind)
         for field in dataclasses.fields(kind):
-            required = (
-                field.default is dataclasses.MISSING
-                and field.default_factory is dataclasses.MISSING
-            )
-            default: Any = ... if required else field.default
-            if field.default_factory is not dataclasses.MISSING:
+            default: Any = ... if field.name in required else field.default
+            if field.default is ABSENT:
+                # A factory: the description shows no default (ABSENT is no JSON value).
+                default = Field(default_factory=_absent)
+            elif field.default_factory is not dataclasses.MISSING:
                 default = Field(default_factory=field.default_factory)
             fields[field.name] = (pydantic_type(hints[field.name]), default)
         config = ConfigDict(extra="forbid", strict=True, title=kind.__name__)
@@ -226,11 +239,11 @@ def model_of(kind: type) -> Any:
 
 def _parameter_limits(annotation: Any) -> tuple[Any, dict[str, Any]]:
     """(type, Powertools ``Query``/``Path`` keyword limits) of a query or path parameter."""
-    from pellicule.api.schema import Text, Whole
+    from pellicule.api.schema import Absent, Text, Whole
 
     optional = False
     if get_origin(annotation) in (Union, types.UnionType):
-        options = [a for a in get_args(annotation) if a is not type(None)]
+        options = [a for a in get_args(annotation) if a not in (type(None), Absent)]
         optional = len(options) < len(get_args(annotation))
         (annotation,) = options  # one type, or None
     markers: list[Any] = []
@@ -254,6 +267,8 @@ def _endpoint(operation: Any) -> Any:
     from aws_lambda_powertools.event_handler.openapi.params import Body, Query
     from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 
+    from pellicule.api.schema import ABSENT
+
     keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = []
     for name, kind in operation.params.items():
@@ -266,7 +281,9 @@ def _endpoint(operation: Any) -> Any:
         for field in dataclasses.fields(operation.query):
             base, limits = _parameter_limits(hints[field.name])
             default = inspect.Parameter.empty
-            if field.default is not dataclasses.MISSING:
+            if field.default is ABSENT:
+                default = None  # left out (a query parameter is never null)
+            elif field.default is not dataclasses.MISSING:
                 default = field.default
             parameters.append(
                 inspect.Parameter(
@@ -279,7 +296,11 @@ def _endpoint(operation: Any) -> Any:
     if operation.body is not None:
         parameters.append(
             inspect.Parameter(
-                "body", keyword, annotation=Annotated[model_of(operation.body), Body()]
+                "body",
+                keyword,
+                annotation=Annotated[model_of(operation.body), Body()],
+                # A body that may be left out: ``requestBody.required`` is false.
+                default=inspect.Parameter.empty if operation.body_required else None,
             )
         )
 

@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from pellicule.sessions import Principal
 
 BASE = "/api/admin"
-# Routes whose body may be left out (it then means ``{}``): ``operation`` reads a body as
-# soon as one is declared, so an empty one is made ``{}`` before it is parsed.
-_OPTIONAL_BODY = ("/publish", "/consent/withdraw")
 
 
 def _routes(app: APIGatewayHttpResolver) -> None:
@@ -264,6 +261,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         f"{BASE}/children/<child_id>/consent/withdraw",
         auth=director,
         body=c.Withdrawal,
+        body_required=False,
         answer=c.AdminConsentOutcome,
         errors=(401, 403, 404, 409),
     )
@@ -434,6 +432,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         f"{BASE}/media/<media_id>/publish",
         auth=staff,
         body=c.Publication,
+        body_required=False,
         answer=c.AdminMediaView,
         errors=(401, 403, 404, 409),
     )
@@ -493,10 +492,4 @@ def _app() -> APIGatewayHttpResolver:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if (
-        not event.get("body")
-        and event.get("requestContext", {}).get("http", {}).get("method") == "POST"
-        and str(event.get("rawPath", "")).endswith(_OPTIONAL_BODY)
-    ):
-        event = {**event, "body": "{}", "isBase64Encoded": False}
     return _app().resolve(event, context)

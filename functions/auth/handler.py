@@ -121,8 +121,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         The session id is only in the ``__Host-`` cookie. 401 ``invalid_link`` for every
         token or code that does not work; limited per client address (429).
         """
-        sent = frozenset(http.json_body(app.current_event.body))  # parsed: a JSON object
-        signed_in = logic.exchange(body, client(), http.session_id(event()), sent)
+        signed_in = logic.exchange(body, client(), http.session_id(event()))
         return http.json_response(
             200,
             signed_in.view,

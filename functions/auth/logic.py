@@ -8,12 +8,12 @@ a code or a session id.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from functions.auth import contract, mail
 from pellicule import audit, delivery, magic_links, ratelimit, sessions
+from pellicule.api.schema import ABSENT
 from pellicule.errors import BadRequest, Unauthenticated, error_code
 from pellicule.observability import logger
 from pellicule.sessions import Principal
@@ -96,20 +96,17 @@ def exchange(
     command: contract.SessionRequest,
     client_address: str,
     current_session: str | None,
-    sent: Collection[str] = (),
 ) -> SignedIn:
     """A link's token, or an address and its code, for a NEW session (requirement 1).
 
-    ``sent``: the fields the request named (a null token is a token that does not work, not
-    a request without one).
+    A null token is a token that does not work, not a request without one (left out: the
+    command's ``ABSENT``).
     """
     ratelimit.enforce((SESSION_PER_IP, client_address))
-    if "token" in sent or command.token is not None:
+    if command.token is not ABSENT:
         method = "link"
         tenant_id, kind, principal_id = magic_links.consume_token(command.token)
-    elif ("email" in sent and "code" in sent) or (
-        command.email is not None and command.code is not None
-    ):
+    elif command.email is not ABSENT and command.code is not ABSENT:
         method = "code"
         started = time.monotonic()
         try:

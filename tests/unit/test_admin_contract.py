@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.admin import contract as c
-from pellicule.api.schema import InvalidRequest, parse
+from pellicule.api.schema import ABSENT, InvalidRequest, parse
 from tests import request_agreement as agreement
 
 ID = "a1b2c3d4e5f60718"
@@ -65,11 +65,12 @@ def test_the_parser_and_the_described_schema_accept_the_same_bodies(
 
 def test_a_field_left_out_of_an_update_is_told_apart_from_null() -> None:
     # Left out: unchanged; null: "no site" / "the whole centre"
-    assert parse(c.GroupChange, {"name": "G"}).site_id == c.KEEP
+    assert parse(c.GroupChange, {"name": "G"}).site_id is ABSENT
     assert parse(c.GroupChange, {"site_id": None}).site_id is None
-    assert parse(c.AlbumChange, {"title": "T"}).group_id == c.KEEP
+    assert parse(c.AlbumChange, {"title": "T"}).group_id is ABSENT
     assert parse(c.AlbumChange, {"group_id": None}).group_id is None
-    # ...and where null means nothing, it is refused, as are the values standing for "left out"
+    assert parse(c.GuardianChange, {"email": "p@example.org"}).child_ids is ABSENT
+    # ...and where null means nothing, it is refused, as are empty values
     for kind, body, field in (
         (c.ChildChange, {"group_id": None}, "group_id"),
         (c.AlbumChange, {"date": None}, "date"),
