@@ -52,6 +52,37 @@ Moment = Annotated[int, Whole(ge=946_684_800, le=4_102_444_800)] | Day
 Family = Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY)]
 
 
+MB = 1024 * 1024
+# The hard caps of the centre's numeric settings: those of the settings rule
+# (``pellicule.tenant_settings.LIMITS``; a unit test keeps them equal). Not imported from it:
+# it loads the data layer, which the typed layer's cold start does without.
+PhotoBytes = Annotated[int, Whole(ge=1 * MB, le=100 * MB)]
+VideoBytes = Annotated[int, Whole(ge=10 * MB, le=5 * 1024 * MB)]
+VideoSeconds = Annotated[int, Whole(ge=10, le=600)]
+VideoEdge = Annotated[int, Whole(ge=640, le=4096)]
+RetentionMonths = Annotated[int, Whole(ge=1, le=36)]
+# The last day of the season, MM-DD (the settings rule checks it is a real day).
+MonthDay = Annotated[str, Text(max_length=5, min_length=5, pattern="[0-9]{2}-[0-9]{2}")]
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """The centre's settings to change (directors); each one left out keeps its value.
+
+    The limits are the settings rule's (``tenant_settings``), which checks them again."""
+
+    max_photo_bytes: Omittable[PhotoBytes] = ABSENT
+    max_video_bytes: Omittable[VideoBytes] = ABSENT
+    max_video_seconds: Omittable[VideoSeconds] = ABSENT
+    max_video_edge: Omittable[VideoEdge] = ABSENT
+    media_retention_months: Omittable[RetentionMonths] = ABSENT
+    validation_mode: Omittable[Literal["director", "trusted_animators"]] = ABSENT
+    staff_second_factor: Omittable[Literal["directors", "all_staff"]] = ABSENT
+    two_guardian_widening: Omittable[bool] = ABSENT
+    season_end: Omittable[MonthDay] = ABSENT
+    allow_downloads: Omittable[bool] = ABSENT
+
+
 @dataclass(frozen=True)
 class StaffCreate:
     """A staff member: role, e-mail and the name shown to the team."""

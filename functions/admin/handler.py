@@ -17,7 +17,7 @@ from pellicule import http
 from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     from pellicule.sessions import Principal
 
@@ -39,20 +39,31 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         logic.require_director(found)
         return found
 
-    def ok(payload: Any, status: int = 200) -> Response:
-        return http.json_response(status, payload)
-
     @operation(app, "GET", f"{BASE}/me", auth=staff, answer=c.AdminMe)
     def me(principal: Principal) -> Any:
         """The staff member, their role, whether they may publish, the centre's settings"""
         return logic.me(principal)
 
-    # Untyped: its checks name every problem at once with the labels the settings page marks.
-    @app.put(f"{BASE}/settings")
-    def settings() -> Response:
-        """Change the centre's settings (directors)"""
-        principal = director()
-        return ok(logic.update_settings(principal, http.json_body(app.current_event.body)))
+    def settings_problems(raw: dict[str, Any]) -> None:
+        # The settings rule names every problem at once, with the labels the settings page
+        # marks (web/settings.js): its answer, rather than the parser's first field.
+        from pellicule import tenant_settings
+
+        tenant_settings.validate(raw)
+
+    @operation(
+        app,
+        "PUT",
+        f"{BASE}/settings",
+        auth=director,
+        body=c.SettingsChange,
+        explain=settings_problems,
+        answer=c.AdminSettings,
+        errors=(401, 403),
+    )
+    def settings(principal: Principal, body: c.SettingsChange) -> Any:
+        """Change the centre's settings (directors); those left out keep their value"""
+        return logic.update_settings(principal, body)
 
     # Staff
     @operation(app, "GET", f"{BASE}/staff", auth=director, answer=c.AdminStaffList)

@@ -31,7 +31,7 @@ from pellicule import (
     tenant_settings,
     topology,
 )
-from pellicule.api.schema import ABSENT
+from pellicule.api.schema import ABSENT, present
 from pellicule.errors import BadRequest, Conflict, Forbidden, NotFound
 from pellicule.gate import (
     ALL_FAMILIES_OF_CENTRE,
@@ -169,10 +169,11 @@ def me(principal: Principal) -> dict[str, Any]:
     }
 
 
-def update_settings(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def update_settings(principal: Principal, body: c.SettingsChange) -> dict[str, Any]:
+    """Change the settings sent (the others keep their value), within the settings rule."""
     require_director(principal)
     current = tenant_settings.for_tenant(principal.tenant_id)
-    updated = tenant_settings.validate(body, current)
+    updated = tenant_settings.validate(present(body), current)
     changed = sorted(k for k, v in updated.as_dict().items() if current.as_dict()[k] != v)
     audit.append(
         principal.tenant_id,

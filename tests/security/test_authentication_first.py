@@ -115,6 +115,7 @@ def test_an_animator_sending_malformed_director_requests_is_403_not_400(
     animator_id = create_staff(centre.director_session, "anim@example.org", "animator")
     animator = staff_session(centre.tenant_id, animator_id, "animator")
     director_only = [
+        ("PUT", "/settings"),
         ("POST", "/staff"),
         ("PATCH", "/staff/<staff_id>"),
         ("POST", "/children"),

@@ -118,3 +118,47 @@ def test_operations_refuse_a_declaration_that_cannot_hold() -> None:
     # a body that may be left out means {}: none of its fields is required
     with pytest.raises(TypeError, match="optional body"):
         operation(app, "POST", "/api/x", body=Needs, body_required=False, auth=lambda: None)
+
+
+def test_every_operation_has_its_request_and_answer_schemas(generator: dict[str, Any]) -> None:
+    from pellicule.api.operations import declared
+
+    document = generator["build"]()
+    apps = {
+        function: importlib.import_module(f"functions.{function}.handler")._app()
+        for function in ("admin", "auth", "digest", "family", "gallery", "upload")
+    }
+    operations = {
+        (op.method.lower(), op.openapi_path): op for app in apps.values() for op in declared(app)
+    }
+    described = [(m, p, o) for p, ops in document["paths"].items() for m, o in ops.items()]
+    assert {(m, p) for m, p, _ in described} == set(operations)
+    for method, path, described_op in described:
+        label = f"{method.upper()} {path}"
+        assert not [key for key in described_op if key.startswith("x-")], label
+        declaration = operations[(method, path)]
+        success = described_op["responses"][str(declaration.status)]
+        schema = success["content"][declaration.content_type]["schema"]
+        assert schema, label
+        assert schema != {"type": "object"}, label
+        if declaration.body is not None:
+            body = described_op["requestBody"]["content"]["application/json"]["schema"]
+            assert body == {"$ref": f"#/components/schemas/{declaration.body.__name__}"}, label
+        else:
+            assert "requestBody" not in described_op, label
+        parameters = {p["name"]: p for p in described_op.get("parameters", [])}
+        for name in declaration.params:
+            assert parameters[name]["schema"].get("pattern"), (label, name)
+
+
+def test_a_route_declared_without_types_fails_the_generation(generator: dict[str, Any]) -> None:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    from pellicule.api.operations import operation
+
+    app = APIGatewayHttpResolver()
+    operation(app, "GET", "/api/x/typed", public=True)(lambda: None)
+    generator["check_typed"]("x", app)
+    app.put("/api/x/settings")(lambda: None)
+    with pytest.raises(generator["UntypedRoute"], match="PUT /api/x/settings"):
+        generator["check_typed"]("x", app)

@@ -83,6 +83,7 @@ def operation(
     content_type: str = "application/json",
     alternatives: tuple[str, ...] = (),
     auth: Callable[[], Any] | None = None,
+    explain: Callable[[dict[str, Any]], None] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``method path`` on ``app``; see the module's docstring.
 
@@ -92,7 +93,12 @@ def operation(
     function as ``principal``. Every operation that is not ``public`` has one.
 
     ``body_required=False``: a request may leave the body out (no body, or an empty one); it
-    is then parsed as ``{}``, so every field of ``body`` has a default."""
+    is then parsed as ``{}``, so every field of ``body`` has a default.
+
+    ``explain``: called with the decoded body (a JSON object) when it does not match ``body``;
+    it may raise an error that says more than the parser's (a domain rule naming every
+    problem at once, in the words a page shows); if it raises nothing, the parser's error is
+    the answer."""
     if auth is None and not public:
         raise TypeError(f"{method} {path}: an operation that is not public needs auth=")
     for kind in (body, query):
@@ -139,7 +145,12 @@ def operation(
             if body is not None:
                 sent = event.body
                 raw_body = http.json_body(sent) if sent or body_required else {}
-                values["body"] = parse(body, raw_body)
+                try:
+                    values["body"] = parse(body, raw_body)
+                except InvalidRequest:
+                    if explain is not None:
+                        explain(raw_body)
+                    raise
             if auth is not None:
                 values["principal"] = principal
             result = func(**values)

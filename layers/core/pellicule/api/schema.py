@@ -171,6 +171,13 @@ def required_fields(kind: type) -> tuple[str, ...]:
     return tuple(required)
 
 
+def present(command: Any) -> dict[str, Any]:
+    """A parsed request's fields, but those left out (``ABSENT``): e.g. what an update
+    changes."""
+    values = {field.name: getattr(command, field.name) for field in dataclasses.fields(command)}
+    return {name: value for name, value in values.items() if value is not ABSENT}
+
+
 def _value(annotation: Any, raw: Any, where: str, from_query: bool) -> Any:
     markers: tuple[Any, ...] = ()
     if get_origin(annotation) is Annotated:
