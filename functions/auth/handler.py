@@ -261,10 +261,26 @@ def _routes(app: APIGatewayHttpResolver) -> None:
 
         return second_factor.renew_recovery_codes(principal, body)
 
-    @operation(app, "GET", f"{BASE}/status", answer=c.Status, errors=(), public=True)
-    def status() -> Any:
+    def signed_in_or_not() -> Principal | None:
+        from pellicule.errors import Unauthenticated
+
+        try:
+            return http.principal(event())
+        except Unauthenticated:  # none, closed, or the second factor still pending
+            return None
+
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/status",
+        auth=signed_in_or_not,
+        answer=c.Status,
+        errors=(),
+        public=True,
+    )
+    def status(principal: Principal | None) -> Any:
         """Whether this browser is signed in, and where its home is (200 either way)"""
-        return logic.status(event())
+        return logic.status(principal)
 
     @operation(app, "GET", f"{BASE}/me", auth=authenticated, answer=c.Who, errors=(401,))
     def me(principal: Principal) -> Any:

@@ -173,14 +173,10 @@ def _who(account: magic_links.Account) -> dict[str, Any]:
     }
 
 
-def status(event: dict[str, Any]) -> dict[str, Any]:
-    """Signed in or not (a pending second factor counts as not yet), and the home page."""
-    from pellicule import http
-    from pellicule.errors import Unauthenticated as NotSignedIn
-
-    try:
-        principal = http.principal(event)
-    except NotSignedIn:
+def status(principal: Principal | None) -> dict[str, Any]:
+    """Signed in or not (``None``: no live session, or a pending second factor), and the home
+    page."""
+    if principal is None:
         return {"signed_in": False}
     home = FAMILY_HOME if principal.kind == "guardian" else HOME
     return {"signed_in": True, "kind": principal.kind, "role": principal.role, "home": home}
