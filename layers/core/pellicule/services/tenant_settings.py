@@ -7,7 +7,7 @@ needs a migration.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -15,6 +15,9 @@ from pellicule.config import topology
 from pellicule.domain.errors import BadRequest
 from pellicule.store import data
 from pellicule.store.models import Tenant, tenant_pk
+
+if TYPE_CHECKING:
+    from pellicule.services.audit import Companion
 
 MB = 1024 * 1024
 _VIDEO_SECONDS = int(topology.VIDEO_LIMITS.max_duration_seconds)
@@ -190,6 +193,19 @@ def for_tenant(tenant_id: str) -> TenantSettings:
     except DoesNotExist:
         return TenantSettings()
     return of_profile(tenant)
+
+
+def stored(tenant_id: str, settings: TenantSettings) -> Companion:
+    """The write that keeps ``settings`` on the centre's profile item, on condition that the
+    item exists: the caller commits it with its audit entry (``audit.append``)."""
+    from pellicule.services import audit
+
+    return audit.Companion(
+        Tenant(tenant_pk(tenant_id), "PROFILE"),
+        Tenant.pk.exists(),
+        op="update",
+        actions=(Tenant.settings.set(settings.as_dict()),),
+    )
 
 
 def of_profile(tenant: Tenant | None) -> TenantSettings:

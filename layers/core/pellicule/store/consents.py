@@ -16,12 +16,12 @@ from pynamodb.exceptions import DoesNotExist
 
 from pellicule.domain.consent import ConsentState, Decision, HistoryEntry, Pending, Terms
 from pellicule.services import audit
-from pellicule.store import data, keys
-from pellicule.store.models import Child, Consent, ConsentEvent
+from pellicule.store import data, keys, roster
+from pellicule.store.models import Consent, ConsentEvent
 
 # The item types callers may hold (they read them only through this module's functions).
 ConsentRecord = Consent
-ChildRecord = Child
+ChildRecord = roster.ChildRecord
 
 
 class StaleConsentError(RuntimeError):
@@ -42,13 +42,21 @@ def current(tenant_id: str, child_id: str, *, consistent: bool = True) -> Consen
         return None
 
 
-def child(tenant_id: str, child_id: str) -> Child | None:
+def child(tenant_id: str, child_id: str) -> ChildRecord | None:
     """The child whose consent it is (its guardians decide on a widening)."""
+    return roster.child(tenant_id, child_id)
+
+
+def every_current(tenant_id: str) -> list[Consent]:
+    """The current consent items of a centre's children (at most ``roster.LIST_LIMIT``)."""
     data.ready()
-    try:
-        return Child.get(keys.tenant_pk(tenant_id), keys.child_sk(child_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return list(
+        Consent.query(
+            keys.tenant_pk(tenant_id),
+            Consent.sk.startswith(keys.CONSENT),
+            limit=roster.LIST_LIMIT,
+        )
+    )
 
 
 def _map(raw: Any) -> dict[str, Any] | None:

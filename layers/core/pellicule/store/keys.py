@@ -104,9 +104,19 @@ def staff_email_gsi(address: str) -> str:
     return f"STAFFEMAIL#{address}"
 
 
+def staff_email_gsi_sk(tenant_id: str) -> str:
+    """The centre of a staff member found by address."""
+    return f"{STAFF}{tenant_id}"
+
+
 def guardian_email_gsi(address: str) -> str:
     """Guardians by e-mail address (sign-in; one address may be a guardian in several centres)."""
     return f"GUARDIANEMAIL#{address}"
+
+
+def guardian_email_gsi_sk(tenant_id: str) -> str:
+    """The centre of a guardian found by address."""
+    return f"{GUARDIAN}{tenant_id}"
 
 
 def album_media_gsi(tenant_id: str, album_id: str) -> str:

@@ -1,0 +1,289 @@
+"""The roster store: the only module of the staff API that reads and writes Staff, Site, Group,
+Child and Guardian items (a centre's people and how they are grouped).
+
+Reading: one item by id (``None`` when absent, or a 404 ``NotFound`` for the ``*_or_404``
+helpers, which also refuse an id that cannot name anything), every item of a kind in a centre,
+and the staff members or guardians of an e-mail address in every centre (gsi1). Writing: the
+store builds the items and their update actions; each write is an :class:`audit.Companion` the
+caller commits with its audit entry in one transaction (``audit.append``), so a roster change
+and its record exist together or not at all. Key formats: ``pellicule.store.keys``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from pynamodb.exceptions import DoesNotExist
+
+from pellicule.domain.errors import NotFound
+from pellicule.services import audit
+from pellicule.store import data, keys
+from pellicule.store.models import Child, Group, Guardian, Site, Staff
+
+# The item types callers hold (they read their attributes; they write them only through this
+# module's functions).
+StaffRecord = Staff
+SiteRecord = Site
+GroupRecord = Group
+ChildRecord = Child
+GuardianRecord = Guardian
+RosterRecord = Staff | Site | Group | Child | Guardian
+R = TypeVar("R", Staff, Site, Group, Child, Guardian)
+
+# At most this many items of one kind are read for a centre's list.
+LIST_LIMIT = 2000
+# What an id from a request may look like; anything else names nothing (404 without a read).
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Attributes a change never sets: the keys, the centre, the item's own id and the index
+# attributes (an address's index entry follows its ``email``).
+_FIXED = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "tenant_id"})
+_OWN_ID = {
+    Staff: "staff_id",
+    Site: "site_id",
+    Group: "group_id",
+    Child: "child_id",
+    Guardian: "guardian_id",
+}
+# The index entry that follows a new address.
+_EMAIL_INDEX: dict[type[Any], Callable[[str], Any]] = {
+    Staff: lambda address: Staff.gsi1pk.set(keys.staff_email_gsi(address)),
+    Guardian: lambda address: Guardian.gsi1pk.set(keys.guardian_email_gsi(address)),
+}
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def _find(model: type[R], tenant_id: str, sk: str, *, consistent: bool) -> R | None:
+    data.ready()
+    try:
+        return model.get(keys.tenant_pk(tenant_id), sk, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def _or_404(model: type[R], tenant_id: str, item_id: str, sk: str, message: str) -> R:
+    """The item (read consistently), or ``NotFound(message)``."""
+    found = _find(model, tenant_id, sk, consistent=True) if _ID.match(item_id) else None
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+def _every(model: type[R], tenant_id: str, prefix: str) -> list[R]:
+    data.ready()
+    return list(
+        model.query(keys.tenant_pk(tenant_id), model.sk.startswith(prefix), limit=LIST_LIMIT)
+    )
+
+
+def staff_member(tenant_id: str, staff_id: str) -> Staff | None:
+    """A staff member (an eventually consistent read), or ``None``."""
+    return _find(Staff, tenant_id, keys.staff_sk(staff_id), consistent=False)
+
+
+def child(tenant_id: str, child_id: str) -> Child | None:
+    """A child (a consistent read), or ``None``."""
+    return _find(Child, tenant_id, keys.child_sk(child_id), consistent=True)
+
+
+def staff_or_404(tenant_id: str, staff_id: str) -> Staff:
+    return _or_404(
+        Staff,
+        tenant_id,
+        staff_id,
+        keys.staff_sk(staff_id),
+        "Membre de l'équipe introuvable. / Staff not found.",
+    )
+
+
+def site_or_404(tenant_id: str, site_id: str) -> Site:
+    return _or_404(
+        Site, tenant_id, site_id, keys.site_sk(site_id), "Site introuvable. / Site not found."
+    )
+
+
+def group_or_404(tenant_id: str, group_id: str) -> Group:
+    return _or_404(
+        Group,
+        tenant_id,
+        group_id,
+        keys.group_sk(group_id),
+        "Groupe introuvable. / Group not found.",
+    )
+
+
+def child_or_404(tenant_id: str, child_id: str) -> Child:
+    return _or_404(
+        Child,
+        tenant_id,
+        child_id,
+        keys.child_sk(child_id),
+        "Enfant introuvable. / Child not found.",
+    )
+
+
+def guardian_or_404(tenant_id: str, guardian_id: str) -> Guardian:
+    return _or_404(
+        Guardian,
+        tenant_id,
+        guardian_id,
+        keys.guardian_sk(guardian_id),
+        "Responsable introuvable. / Guardian not found.",
+    )
+
+
+def every_staff(tenant_id: str) -> list[Staff]:
+    return _every(Staff, tenant_id, keys.STAFF)
+
+
+def sites(tenant_id: str) -> list[Site]:
+    return _every(Site, tenant_id, keys.SITE)
+
+
+def groups(tenant_id: str) -> list[Group]:
+    return _every(Group, tenant_id, keys.GROUP)
+
+
+def children(tenant_id: str) -> list[Child]:
+    return _every(Child, tenant_id, keys.CHILD)
+
+
+def guardians(tenant_id: str) -> list[Guardian]:
+    return _every(Guardian, tenant_id, keys.GUARDIAN)
+
+
+def staff_with_email(address: str) -> Iterator[Staff]:
+    """The staff members with this address, in every centre (archived ones included)."""
+    data.ready()
+    return iter(Staff.by_gsi1.query(keys.staff_email_gsi(address)))
+
+
+def guardians_with_email(address: str) -> Iterator[Guardian]:
+    """The guardians with this address, in every centre (archived ones included)."""
+    data.ready()
+    return iter(Guardian.by_gsi1.query(keys.guardian_email_gsi(address)))
+
+
+def reloaded(item: R) -> R:
+    """``item`` read again, consistently (after a write)."""
+    item.refresh(consistent_read=True)
+    return item
+
+
+# --- New items -----------------------------------------------------------------------------
+
+
+def new_staff(
+    tenant_id: str, staff_id: str, *, role: str, display_name: str, email: str, trusted: bool
+) -> Staff:
+    return Staff(
+        keys.tenant_pk(tenant_id),
+        keys.staff_sk(staff_id),
+        tenant_id=tenant_id,
+        staff_id=staff_id,
+        role=role,
+        display_name=display_name,
+        email=email,
+        trusted=trusted,
+        gsi1pk=keys.staff_email_gsi(email),
+        gsi1sk=keys.staff_email_gsi_sk(tenant_id),
+    )
+
+
+def new_site(tenant_id: str, site_id: str, *, name: str) -> Site:
+    return Site(
+        keys.tenant_pk(tenant_id),
+        keys.site_sk(site_id),
+        tenant_id=tenant_id,
+        site_id=site_id,
+        name=name,
+    )
+
+
+def new_group(tenant_id: str, group_id: str, *, name: str, site_id: str | None) -> Group:
+    return Group(
+        keys.tenant_pk(tenant_id),
+        keys.group_sk(group_id),
+        tenant_id=tenant_id,
+        group_id=group_id,
+        name=name,
+        site_id=site_id,
+    )
+
+
+def new_child(
+    tenant_id: str, child_id: str, *, first_name: str, initial: str, group_id: str
+) -> Child:
+    return Child(
+        keys.tenant_pk(tenant_id),
+        keys.child_sk(child_id),
+        tenant_id=tenant_id,
+        child_id=child_id,
+        first_name=first_name,
+        initial=initial,
+        group_id=group_id,
+    )
+
+
+def new_guardian(
+    tenant_id: str, guardian_id: str, *, email: str, child_ids: Iterable[str]
+) -> Guardian:
+    return Guardian(
+        keys.tenant_pk(tenant_id),
+        keys.guardian_sk(guardian_id),
+        tenant_id=tenant_id,
+        guardian_id=guardian_id,
+        email=email,
+        child_ids=set(child_ids),
+        gsi1pk=keys.guardian_email_gsi(email),
+        gsi1sk=keys.guardian_email_gsi_sk(tenant_id),
+    )
+
+
+# --- Writes (committed by the caller with the audit entry) ---------------------------------
+
+
+def created(item: RosterRecord) -> audit.Companion:
+    """Save a new item, on condition that no item has its key."""
+    return audit.Companion(item, type(item).pk.does_not_exist())
+
+
+def updated(item: RosterRecord, changes: Mapping[str, Any]) -> audit.Companion:
+    """Set the attributes named in ``changes`` (``None`` removes one), on condition that the
+    item exists. A new ``email`` moves the address's index entry with it."""
+    model = type(item)
+    attributes = model.get_attributes()
+    actions = []
+    for name, value in changes.items():
+        if name in _FIXED or name == _OWN_ID[model] or name not in attributes:
+            raise ValueError(f"{model.__name__}.{name} cannot be changed")
+        attribute = getattr(model, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+        if name == "email" and model in _EMAIL_INDEX:
+            actions.append(_EMAIL_INDEX[model](value))
+    if not actions:
+        raise ValueError("nothing to change")
+    return _update(item, actions)
+
+
+def archived(item: RosterRecord) -> audit.Companion:
+    """Mark the item archived (it stays, as history)."""
+    return updated(item, {"archived": True})
+
+
+def links(
+    guardian_id: str, *, add: Iterable[Child], remove: Iterable[Child]
+) -> list[audit.Companion]:
+    """The children's side of a guardian's links (the caller writes the guardian's side,
+    ``child_ids``, in the same transaction)."""
+    return [
+        *(_update(c, [Child.guardian_ids.add({guardian_id})]) for c in add),
+        *(_update(c, [Child.guardian_ids.delete({guardian_id})]) for c in remove),
+    ]
+
+
+def _update(item: RosterRecord, actions: Iterable[Any]) -> audit.Companion:
+    return audit.Companion(item, type(item).pk.exists(), op="update", actions=tuple(actions))
