@@ -1,5 +1,6 @@
-"""Staff API (``/api/admin/...``): routes only; the use cases live in ``logic``, the request
-and answer types in ``contract``.
+"""Staff API (``/api/admin/...``): routes only, registered per use case; the use cases live
+in one module each (``staff``, ``sites``, ``children``, ``consents``, ``albums``, ``review``,
+``audit_log``; what they share in ``common``), the request and answer types in ``contract``.
 
 People: ``me``, ``settings``, ``staff``, ``sites``, ``groups``, ``children``, ``guardians``
 (create, edit, archive). Consents: ``children/<id>/consent`` (read with history, record a
@@ -17,6 +18,8 @@ from pellicule.api import http
 from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     from pellicule.services.sessions import Principal
@@ -24,20 +27,40 @@ if TYPE_CHECKING:
 BASE = "/api/admin"
 
 
-def _routes(app: APIGatewayHttpResolver) -> None:
-    from functions.admin import contract as c
-    from functions.admin import logic
+def _guards(app: APIGatewayHttpResolver) -> tuple[Callable[[], Principal], Callable[[], Principal]]:
+    """The route guards: authentication, then the role, before anything of the request is
+    parsed (a caller without a session gets 401 and one without the role 403, whatever their
+    body says)."""
+    from functions.admin.common import require_director
 
-    # Authentication, then the role, before anything of the request is parsed: a caller
-    # without a session gets 401 and one without the role 403, whatever their body says.
     def staff() -> Principal:
         return http.require_staff(http.principal(app.current_event.raw_event))
 
     def director() -> Principal:
         """Routes only directors may use at all (the use case checks it again)."""
         found = staff()
-        logic.require_director(found)
+        require_director(found)
         return found
+
+    return staff, director
+
+
+def _routes(app: APIGatewayHttpResolver) -> None:
+    _staff_routes(app)
+    _site_routes(app)
+    _child_routes(app)
+    _consent_routes(app)
+    _album_routes(app)
+    _review_routes(app)
+    _audit_routes(app)
+
+
+def _staff_routes(app: APIGatewayHttpResolver) -> None:
+    """Who is signed in, the centre's settings, the team."""
+    from functions.admin import contract as c
+    from functions.admin import staff as logic
+
+    staff, director = _guards(app)
 
     @operation(app, "GET", f"{BASE}/me", auth=staff, answer=c.AdminMe)
     def me(principal: Principal) -> Any:
@@ -65,7 +88,6 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """Change the centre's settings (directors); those left out keep their value"""
         return logic.update_settings(principal, body)
 
-    # Staff
     @operation(app, "GET", f"{BASE}/staff", auth=director, answer=c.AdminStaffList)
     def staff_list(principal: Principal) -> Any:
         """The centre's team (directors)"""
@@ -125,7 +147,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """
         return logic.reset_second_factor(principal, staff_id)
 
-    # Sites and groups
+
+def _site_routes(app: APIGatewayHttpResolver) -> None:
+    """Sites and groups."""
+    from functions.admin import contract as c
+    from functions.admin import sites as logic
+
+    staff, director = _guards(app)
+
     @operation(app, "GET", f"{BASE}/sites", auth=staff, answer=c.AdminSites)
     def sites(principal: Principal) -> Any:
         """The centre's sites"""
@@ -188,7 +217,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """Archive a group (directors); 409: children are still in it"""
         return logic.archive_group(principal, group_id)
 
-    # Children and their consents
+
+def _child_routes(app: APIGatewayHttpResolver) -> None:
+    """Children and guardians."""
+    from functions.admin import children as logic
+    from functions.admin import contract as c
+
+    staff, director = _guards(app)
+
     @operation(app, "GET", f"{BASE}/children", auth=staff, answer=c.AdminChildren)
     def children(principal: Principal) -> Any:
         """The roster with each child's consent in force (guardians: directors only)"""
@@ -232,6 +268,58 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def child_archive(principal: Principal, child_id: str) -> Any:
         """Archive a child (directors)"""
         return logic.archive_child(principal, child_id)
+
+    @operation(app, "GET", f"{BASE}/guardians", auth=director, answer=c.AdminGuardians)
+    def guardians(principal: Principal) -> Any:
+        """The centre's guardians (directors)"""
+        return logic.list_guardians(principal)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/guardians",
+        auth=director,
+        body=c.GuardianCreate,
+        answer=c.AdminGuardianView,
+        status=201,
+        errors=(401, 403, 404, 409),
+    )
+    def guardian_create(principal: Principal, body: c.GuardianCreate) -> Any:
+        """Add a guardian linked to their children (directors); 409: already a guardian"""
+        return logic.create_guardian(principal, body)
+
+    @operation(
+        app,
+        "PATCH",
+        f"{BASE}/guardians/<guardian_id>",
+        auth=director,
+        body=c.GuardianChange,
+        answer=c.AdminGuardianView,
+        errors=(401, 403, 404, 409),
+    )
+    def guardian_update(principal: Principal, guardian_id: str, body: c.GuardianChange) -> Any:
+        """Change a guardian's address or children (directors)"""
+        return logic.update_guardian(principal, guardian_id, body)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/guardians/<guardian_id>/archive",
+        auth=director,
+        answer=c.AdminGuardianView,
+        errors=(401, 403, 404, 409),
+    )
+    def guardian_archive(principal: Principal, guardian_id: str) -> Any:
+        """Archive a guardian: they lose access; their consent history stays as proof"""
+        return logic.archive_guardian(principal, guardian_id)
+
+
+def _consent_routes(app: APIGatewayHttpResolver) -> None:
+    """Consents recorded by the director, erasure requests."""
+    from functions.admin import consents as logic
+    from functions.admin import contract as c
+
+    _, director = _guards(app)
 
     @operation(
         app, "GET", f"{BASE}/children/<child_id>/consent", auth=director, answer=c.AdminChildConsent
@@ -324,52 +412,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """A short-lived link to the scan of the consent in force (directors)"""
         return logic.evidence_url(principal, child_id)
 
-    # Guardians
-    @operation(app, "GET", f"{BASE}/guardians", auth=director, answer=c.AdminGuardians)
-    def guardians(principal: Principal) -> Any:
-        """The centre's guardians (directors)"""
-        return logic.list_guardians(principal)
 
-    @operation(
-        app,
-        "POST",
-        f"{BASE}/guardians",
-        auth=director,
-        body=c.GuardianCreate,
-        answer=c.AdminGuardianView,
-        status=201,
-        errors=(401, 403, 404, 409),
-    )
-    def guardian_create(principal: Principal, body: c.GuardianCreate) -> Any:
-        """Add a guardian linked to their children (directors); 409: already a guardian"""
-        return logic.create_guardian(principal, body)
+def _album_routes(app: APIGatewayHttpResolver) -> None:
+    """Albums."""
+    from functions.admin import albums as logic
+    from functions.admin import contract as c
 
-    @operation(
-        app,
-        "PATCH",
-        f"{BASE}/guardians/<guardian_id>",
-        auth=director,
-        body=c.GuardianChange,
-        answer=c.AdminGuardianView,
-        errors=(401, 403, 404, 409),
-    )
-    def guardian_update(principal: Principal, guardian_id: str, body: c.GuardianChange) -> Any:
-        """Change a guardian's address or children (directors)"""
-        return logic.update_guardian(principal, guardian_id, body)
+    staff, _ = _guards(app)
 
-    @operation(
-        app,
-        "POST",
-        f"{BASE}/guardians/<guardian_id>/archive",
-        auth=director,
-        answer=c.AdminGuardianView,
-        errors=(401, 403, 404, 409),
-    )
-    def guardian_archive(principal: Principal, guardian_id: str) -> Any:
-        """Archive a guardian: they lose access; their consent history stays as proof"""
-        return logic.archive_guardian(principal, guardian_id)
-
-    # Albums
     @operation(app, "GET", f"{BASE}/albums", auth=staff, answer=c.AdminAlbums)
     def albums(principal: Principal) -> Any:
         """The centre's albums, the most recent first"""
@@ -402,7 +452,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """Retitle or redate an album, or change its group (directors)"""
         return logic.update_album(principal, album_id, body)
 
-    # Items: tagging, validation, publication
+
+def _review_routes(app: APIGatewayHttpResolver) -> None:
+    """Items: tagging, validation, publication."""
+    from functions.admin import contract as c
+    from functions.admin import review as logic
+
+    staff, director = _guards(app)
+
     @operation(app, "GET", f"{BASE}/queue", auth=staff, answer=c.AdminQueue)
     def queue(principal: Principal) -> Any:
         """Items waiting for a decision (oldest first) and hidden items, with the gate's preview"""
@@ -463,7 +520,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """Take an item down at once (directors); any body is ignored"""
         return logic.unpublish(principal, media_id)
 
-    # Audit (directors)
+
+def _audit_routes(app: APIGatewayHttpResolver) -> None:
+    """The audit log (directors)."""
+    from functions.admin import audit_log as logic
+    from functions.admin import contract as c
+
+    _, director = _guards(app)
+
     @operation(
         app,
         "GET",
@@ -480,7 +544,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """
         from aws_lambda_powertools.event_handler import Response as Raw
 
-        content, content_type = logic.audit_export(principal, query.format)
+        content, content_type = logic.export(principal, query.format)
         return Raw(
             status_code=200,
             content_type=content_type,
@@ -494,7 +558,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     @operation(app, "GET", f"{BASE}/audit/verify", auth=director, answer=c.AdminAuditReport)
     def audit_verify(principal: Principal) -> Any:
         """Verify the audit log's hash chain (directors)"""
-        return logic.audit_verify(principal)
+        return logic.verify(principal)
 
 
 @cache

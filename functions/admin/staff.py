@@ -1,0 +1,147 @@
+"""Settings and staff: who is signed in and what they may do, the centre's settings, the team
+(add, edit, archive, reset a lost second factor)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.admin import contract as c
+from functions.admin.common import (
+    audited,
+    may_publish,
+    new_id,
+    normal_email,
+    require_director,
+    staff_ref,
+    tidy,
+)
+from pellicule.api.schema import ABSENT, present
+from pellicule.domain.errors import BadRequest, Conflict
+from pellicule.services import audit, tenant_settings
+from pellicule.services.sessions import Principal
+from pellicule.store import roster
+
+
+def me(principal: Principal) -> dict[str, Any]:
+    settings = tenant_settings.for_tenant(principal.tenant_id)
+    return {
+        "tenant_id": principal.tenant_id,
+        "staff_id": principal.principal_id,
+        "role": principal.role,
+        "may_publish": may_publish(principal, settings) if principal.is_staff else False,
+        "settings": settings.as_dict(),
+    }
+
+
+def update_settings(principal: Principal, body: c.SettingsChange) -> dict[str, Any]:
+    """Change the settings sent (the others keep their value), within the settings rule."""
+    require_director(principal)
+    current = tenant_settings.for_tenant(principal.tenant_id)
+    updated = tenant_settings.validate(present(body), current)
+    changed = sorted(k for k, v in updated.as_dict().items() if current.as_dict()[k] != v)
+    audit.append(
+        principal.tenant_id,
+        "settings_changed",
+        staff_ref(principal),
+        f"tenant:{principal.tenant_id}",
+        {"changed": ",".join(changed) or "none"},
+        companions=(tenant_settings.stored(principal.tenant_id, updated),),
+    )
+    return updated.as_dict()
+
+
+def _staff_view(staff: roster.StaffRecord) -> dict[str, Any]:
+    return {
+        "staff_id": staff.staff_id,
+        "role": staff.role,
+        "display_name": staff.display_name,
+        "email": staff.email,
+        "trusted": bool(staff.trusted),
+        "archived": bool(staff.archived),
+    }
+
+
+def list_staff(principal: Principal) -> dict[str, Any]:
+    require_director(principal)
+    return {"staff": [_staff_view(s) for s in roster.every_staff(principal.tenant_id)]}
+
+
+def create_staff(principal: Principal, body: c.StaffCreate) -> dict[str, Any]:
+    require_director(principal)
+    email = normal_email(body.email)
+    for existing in roster.staff_with_email(email):
+        if existing.tenant_id == principal.tenant_id and not existing.archived:
+            raise Conflict("Cette adresse est déjà dans l'équipe. / Already a staff member.")
+    staff_id = new_id()
+    staff = roster.new_staff(
+        principal.tenant_id,
+        staff_id,
+        role=body.role,
+        display_name=tidy(body.display_name, "display_name", "Nom affiché"),
+        email=email,
+        trusted=body.trusted,
+    )
+    audited(principal, f"staff:{staff_id}", "created", roster.created(staff))
+    return _staff_view(staff)
+
+
+def update_staff(principal: Principal, staff_id: str, body: c.StaffChange) -> dict[str, Any]:
+    require_director(principal)
+    staff = roster.staff_or_404(principal.tenant_id, staff_id)
+    changes: dict[str, Any] = {}
+    if body.role is not None:
+        if staff_id == principal.principal_id and body.role != "director":
+            raise Conflict(
+                "Vous ne pouvez pas vous retirer la direction. / Cannot demote yourself."
+            )
+        changes["role"] = body.role
+    if body.trusted is not None:
+        changes["trusted"] = body.trusted
+    if body.display_name is not ABSENT:
+        changes["display_name"] = tidy(body.display_name, "display_name", "Nom affiché")
+    if not changes:
+        raise BadRequest("Rien à modifier. / Nothing to change.")
+    audited(principal, f"staff:{staff_id}", "updated", roster.updated(staff, changes))
+    return _staff_view(roster.reloaded(staff))
+
+
+def archive_staff(principal: Principal, staff_id: str) -> dict[str, Any]:
+    require_director(principal)
+    if staff_id == principal.principal_id:
+        raise Conflict("Vous ne pouvez pas vous archiver vous-même. / Cannot archive yourself.")
+    staff = roster.staff_or_404(principal.tenant_id, staff_id)
+    audited(principal, f"staff:{staff_id}", "archived", roster.archived(staff))
+    return _staff_view(roster.reloaded(staff))
+
+
+def reset_second_factor(principal: Principal, staff_id: str) -> dict[str, Any]:
+    """A staff member lost their phone and their recovery codes: clear their second factor
+    (secret, recovery codes, any app change under way) and sign them out everywhere; their
+    next sign-in starts a new enrolment. Never one's own (docs/second-factor.md)."""
+    from pellicule.services import sessions
+
+    require_director(principal)
+    if staff_id == principal.principal_id:
+        raise Conflict(
+            "Vous ne pouvez pas réinitialiser votre propre double authentification : demandez-le "
+            "à une autre personne de la direction ou à l'exploitant. / You cannot reset your own "
+            "second factor: ask another director or the operator."
+        )
+    staff = roster.staff_or_404(principal.tenant_id, staff_id)
+    # The factor first: a session opened after this cannot pass the old one; then every
+    # session, pending or complete (the index may miss one opened a split second before).
+    audited(
+        principal,
+        f"staff:{staff_id}",
+        "second_factor_reset",
+        roster.updated(staff, {"second_factor": None, "second_factor_renewal": None}),
+    )
+    ended = sessions.revoke_all(principal.tenant_id, "staff", staff_id)
+    audit.append(
+        principal.tenant_id,
+        "logout",
+        staff_ref(principal),
+        f"staff:{staff_id}",
+        {"scope": "second_factor_reset", "sessions": ended},
+    )
+    return {"staff_id": staff_id, "second_factor": "reset", "sessions_ended": ended}
