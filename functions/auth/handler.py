@@ -29,6 +29,8 @@ from pellicule.api import http
 from pellicule.api.operations import operation
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
@@ -43,22 +45,52 @@ SESSION = f"{BASE}/session"
 FACTOR_ERRORS = (401, 403, 409, 429)
 
 
+def _event(app: APIGatewayHttpResolver) -> dict[str, Any]:
+    raw: dict[str, Any] = app.current_event.raw_event
+    return raw
+
+
+def _client(app: APIGatewayHttpResolver) -> str:
+    from pellicule.store import ratelimit
+
+    return ratelimit.client_address(_event(app))
+
+
+# Authentication before anything of the request is parsed (after the anti-CSRF header, which
+# every POST needs first): a caller without a session gets 401 whatever it sent.
+def _authenticated(app: APIGatewayHttpResolver) -> Callable[[], Principal]:
+    def authenticated() -> Principal:
+        return http.principal(_event(app))
+
+    return authenticated
+
+
+def _factor_pending(app: APIGatewayHttpResolver) -> Callable[[], Principal]:
+    def factor_pending() -> Principal:
+        """A session whose second factor may still be pending (the TOTP routes only)."""
+        return http.pending_principal(_event(app))
+
+    return factor_pending
+
+
 def _routes(app: APIGatewayHttpResolver) -> None:
-    from functions.auth import contract as c
-    from functions.auth import logic
+    _guards(app)
+    _sign_in_routes(app)
+    _second_factor_routes(app)
+    _description_route(app)
+
+
+def _guards(app: APIGatewayHttpResolver) -> None:
+    """The anti-CSRF header on every POST, and the answers of the errors met before a route."""
     from pellicule.api.schema import InvalidRequest
     from pellicule.services import magic_links
     from pellicule.store import ratelimit
-
-    def event() -> dict[str, Any]:
-        raw: dict[str, Any] = app.current_event.raw_event
-        return raw
 
     def csrf_first(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
         # Every POST needs the anti-CSRF header, sessions or not, checked before anything is
         # read, counted or consumed (typed routes parse their body before the route runs).
         if app.current_event.http_method.upper() not in http.SAFE_METHODS:
-            http.require_csrf(event())
+            http.require_csrf(_event(app))
         return next_middleware(app)
 
     app.use(middlewares=[csrf_first])
@@ -77,17 +109,13 @@ def _routes(app: APIGatewayHttpResolver) -> None:
             return http.error_response(magic_links.InvalidLink(magic_links.INVALID))
         return http.error_response(error)
 
-    def client() -> str:
-        return ratelimit.client_address(event())
 
-    # Authentication before anything of the request is parsed (after the anti-CSRF header,
-    # which every POST needs first): a caller without a session gets 401 whatever it sent.
-    def authenticated() -> Principal:
-        return http.principal(event())
+def _sign_in_routes(app: APIGatewayHttpResolver) -> None:
+    """Sign in (a link or a code), sign out, who is signed in."""
+    from functions.auth import contract as c
+    from functions.auth import logic
 
-    def factor_pending() -> Principal:
-        """A session whose second factor may still be pending (the TOTP routes only)."""
-        return http.pending_principal(event())
+    authenticated = _authenticated(app)
 
     @operation(
         app,
@@ -105,7 +133,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         The same answer, in the same time, whether the address is known or not; limited per
         address and per client address (429).
         """
-        return logic.request_link(body, client())
+        return logic.request_link(body, _client(app))
 
     @operation(
         app,
@@ -122,7 +150,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         The session id is only in the ``__Host-`` cookie. 401 ``invalid_link`` for every
         token or code that does not work; limited per client address (429).
         """
-        signed_in = logic.exchange(body, client(), http.session_id(event()))
+        signed_in = logic.exchange(body, _client(app), http.session_id(_event(app)))
         return http.json_response(
             200,
             signed_in.view,
@@ -132,9 +160,9 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     @operation(app, "POST", f"{BASE}/logout", answer=c.SignedOut, errors=(403,), public=True)
     def logout() -> Any:
         """Sign out of this browser (ends its session, clears the cookie)"""
-        http.require_csrf(event())
+        http.require_csrf(_event(app))
         return http.json_response(
-            200, logic.logout(http.session_id(event())), cookies=[http.cleared_session_cookie()]
+            200, logic.logout(http.session_id(_event(app))), cookies=[http.cleared_session_cookie()]
         )
 
     @operation(
@@ -150,6 +178,40 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return http.json_response(
             200, logic.logout_everywhere(principal), cookies=[http.cleared_session_cookie()]
         )
+
+    def signed_in_or_not() -> Principal | None:
+        from pellicule.domain.errors import Unauthenticated
+
+        try:
+            return http.principal(_event(app))
+        except Unauthenticated:  # none, closed, or the second factor still pending
+            return None
+
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/status",
+        auth=signed_in_or_not,
+        answer=c.Status,
+        errors=(),
+        public=True,
+    )
+    def status(principal: Principal | None) -> Any:
+        """Whether this browser is signed in, and where its home is (200 either way)"""
+        return logic.status(principal)
+
+    @operation(app, "GET", f"{BASE}/me", auth=authenticated, answer=c.Who, errors=(401,))
+    def me(principal: Principal) -> Any:
+        """Who is signed in: kind, role and centre"""
+        return logic.me(principal)
+
+
+def _second_factor_routes(app: APIGatewayHttpResolver) -> None:
+    """The staff second factor: enrol, confirm, verify, its status, a new app, new codes."""
+    from functions.auth import contract as c
+
+    authenticated = _authenticated(app)
+    factor_pending = _factor_pending(app)
 
     @operation(
         app,
@@ -262,31 +324,9 @@ def _routes(app: APIGatewayHttpResolver) -> None:
 
         return second_factor.renew_recovery_codes(principal, body)
 
-    def signed_in_or_not() -> Principal | None:
-        from pellicule.domain.errors import Unauthenticated
 
-        try:
-            return http.principal(event())
-        except Unauthenticated:  # none, closed, or the second factor still pending
-            return None
-
-    @operation(
-        app,
-        "GET",
-        f"{BASE}/status",
-        auth=signed_in_or_not,
-        answer=c.Status,
-        errors=(),
-        public=True,
-    )
-    def status(principal: Principal | None) -> Any:
-        """Whether this browser is signed in, and where its home is (200 either way)"""
-        return logic.status(principal)
-
-    @operation(app, "GET", f"{BASE}/me", auth=authenticated, answer=c.Who, errors=(401,))
-    def me(principal: Principal) -> Any:
-        """Who is signed in: kind, role and centre"""
-        return logic.me(principal)
+def _description_route(app: APIGatewayHttpResolver) -> None:
+    from functions.auth import contract as c
 
     @operation(
         app,
