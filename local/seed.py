@@ -18,7 +18,7 @@ from pellicule.adapters import delivery
 from pellicule.api import http
 from pellicule.config import clock
 from pellicule.services import consent, sessions, tenant_settings
-from pellicule.store import data
+from pellicule.store import data, keys
 from pellicule.store.models import (
     Album,
     Child,
@@ -73,17 +73,21 @@ def _people(now: int) -> None:
     for staff_id, role, name, email in STAFF:
         Staff(
             pk,
-            f"STAFF#{staff_id}",
+            keys.staff_sk(staff_id),
             tenant_id=TENANT,
             staff_id=staff_id,
             role=role,
             display_name=name,
             email=email,
-            gsi1pk=f"STAFFEMAIL#{email}",
-            gsi1sk=f"STAFF#{TENANT}",
+            gsi1pk=keys.staff_email_gsi(email),
+            gsi1sk=keys.staff_email_gsi_sk(TENANT),
         ).save()
     Group(
-        pk, "GROUP#loutres", tenant_id=TENANT, group_id="loutres", name="Les Loutres (6-8 ans)"
+        pk,
+        keys.group_sk("loutres"),
+        tenant_id=TENANT,
+        group_id="loutres",
+        name="Les Loutres (6-8 ans)",
     ).save()
     guardians_of: dict[str, set[str]] = {}
     for guardian_id, _, child_id, _ in GUARDIANS:
@@ -91,7 +95,7 @@ def _people(now: int) -> None:
     for child_id, first_name, initial in CHILDREN:
         Child(
             pk,
-            f"CHILD#{child_id}",
+            keys.child_sk(child_id),
             tenant_id=TENANT,
             child_id=child_id,
             first_name=first_name,
@@ -102,13 +106,13 @@ def _people(now: int) -> None:
     for guardian_id, email, child_id, _ in GUARDIANS:
         Guardian(
             pk,
-            f"GUARDIAN#{guardian_id}",
+            keys.guardian_sk(guardian_id),
             tenant_id=TENANT,
             guardian_id=guardian_id,
             email=email,
             child_ids={child_id},
-            gsi1pk=f"GUARDIANEMAIL#{email}",
-            gsi1sk=f"GUARDIAN#{TENANT}",
+            gsi1pk=keys.guardian_email_gsi(email),
+            gsi1sk=keys.guardian_email_gsi_sk(TENANT),
         ).save()
     Album(
         pk,

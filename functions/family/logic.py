@@ -22,7 +22,7 @@ from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from pellicule.domain.gate import Visibility
 from pellicule.services import audit, consent, erasure, publication, tenant_settings
 from pellicule.services.sessions import Principal
-from pellicule.store import data
+from pellicule.store import data, keys
 from pellicule.store.models import Album, Child, Guardian, Media, tenant_pk
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -35,7 +35,7 @@ def _guardian(principal: Principal) -> Guardian:
     data.ready()
     try:
         guardian = Guardian.get(
-            tenant_pk(principal.tenant_id), f"GUARDIAN#{principal.principal_id}"
+            tenant_pk(principal.tenant_id), keys.guardian_sk(principal.principal_id)
         )
     except DoesNotExist:
         raise Forbidden("Accès familial inconnu. / Unknown family access.") from None
@@ -50,7 +50,7 @@ def _children_of(principal: Principal, guardian: Guardian) -> dict[str, Child]:
     found = {}
     for child_id in sorted(guardian.child_ids or ()):
         try:
-            found[child_id] = Child.get(tenant_pk(principal.tenant_id), f"CHILD#{child_id}")
+            found[child_id] = Child.get(tenant_pk(principal.tenant_id), keys.child_sk(child_id))
         except DoesNotExist:
             continue
     return found

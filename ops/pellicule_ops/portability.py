@@ -21,6 +21,7 @@ from typing import Any
 from pellicule.adapters import aws
 from pellicule.domain.errors import Conflict
 from pellicule.services import audit, tenant_settings
+from pellicule.store import keys
 from pellicule.store.models import (
     Album,
     Child,
@@ -175,7 +176,7 @@ def export(
     for child_id, events in sorted(history.items()):  # history without a current item
         consents.append({"child_id": child_id, "status": "none", "history": events})
     staff = []
-    for member in _query(Staff, tenant_id, "STAFF#"):
+    for member in _query(Staff, tenant_id, keys.STAFF):
         record = _record(member, "staff")
         factor = _plain(member.second_factor) if member.second_factor is not None else None
         record["second_factor_enrolled"] = bool(
@@ -200,10 +201,10 @@ def export(
             "settings_stored": _plain(tenant.settings) if tenant.settings else {},
             "settings": tenant_settings.for_tenant(tenant_id).as_dict(),
         },
-        "sites": [_record(s, "sites") for s in _query(Site, tenant_id, "SITE#")],
-        "groups": [_record(g, "groups") for g in _query(Group, tenant_id, "GROUP#")],
-        "children": [_record(c, "children") for c in _query(Child, tenant_id, "CHILD#")],
-        "guardians": [_record(g, "guardians") for g in _query(Guardian, tenant_id, "GUARDIAN#")],
+        "sites": [_record(s, "sites") for s in _query(Site, tenant_id, keys.SITE)],
+        "groups": [_record(g, "groups") for g in _query(Group, tenant_id, keys.GROUP)],
+        "children": [_record(c, "children") for c in _query(Child, tenant_id, keys.CHILD)],
+        "guardians": [_record(g, "guardians") for g in _query(Guardian, tenant_id, keys.GUARDIAN)],
         "staff": staff,
         "consents": consents,
         "albums": [_record(a, "albums") for a in albums],

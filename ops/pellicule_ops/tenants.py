@@ -27,7 +27,7 @@ from pellicule.config import clock, topology
 from pellicule.config.settings import get_settings
 from pellicule.domain.errors import BadRequest, Conflict, NotFound, error_code
 from pellicule.services import audit, magic_links, tenant_settings
-from pellicule.store import data
+from pellicule.store import data, keys
 from pellicule.store.models import Base, Child, Staff, Tenant, tenant_pk
 
 # A centre's id: lower-case letters, digits and hyphens, 2 to 40 characters, starting with a
@@ -184,12 +184,12 @@ def list_tenants(*, counts: bool = True) -> list[Summary]:
             pk = tenant.pk
             children = Child.count(
                 pk,
-                Child.sk.startswith("CHILD#"),
+                Child.sk.startswith(keys.CHILD),
                 filter_condition=Child.archived == False,  # noqa: E712
             )
             staff = Staff.count(
                 pk,
-                Staff.sk.startswith("STAFF#"),
+                Staff.sk.startswith(keys.STAFF),
                 filter_condition=Staff.archived == False,  # noqa: E712
             )
         found.append(
@@ -760,22 +760,22 @@ def invite_director(
     display_name = check_name(name, "name")
     if not public_url:
         raise BadRequest("no public URL known for this deployment: the link cannot be built")
-    for existing in Staff.by_gsi1.query(f"STAFFEMAIL#{address}"):
+    for existing in Staff.by_gsi1.query(keys.staff_email_gsi(address)):
         if existing.tenant_id == tenant_id and not existing.archived:
             raise Conflict(f"this address is already on the staff of centre {tenant_id!r}")
     moment = now_or(now)
     staff_id = uuid.uuid4().hex[:16]
     staff = Staff(
         tenant_pk(tenant_id),
-        f"STAFF#{staff_id}",
+        keys.staff_sk(staff_id),
         tenant_id=tenant_id,
         staff_id=staff_id,
         role="director",
         display_name=display_name,
         email=address,
         trusted=False,
-        gsi1pk=f"STAFFEMAIL#{address}",
-        gsi1sk=f"STAFF#{tenant_id}",
+        gsi1pk=keys.staff_email_gsi(address),
+        gsi1sk=keys.staff_email_gsi_sk(tenant_id),
     )
     subject = f"staff:{staff_id}"
     audit.append(

@@ -26,7 +26,7 @@ from pynamodb.expressions.condition import Condition
 
 from pellicule.config import clock
 from pellicule.domain.errors import Unauthenticated
-from pellicule.store import data
+from pellicule.store import data, keys
 from pellicule.store.models import Guardian, LoginToken, Staff, Tenant, tenant_pk
 
 TOKEN_BYTES = 32  # 256 bits (requirement: at least 128)
@@ -121,8 +121,10 @@ def _tenant_names(tenant_ids: set[str]) -> dict[str, str]:
 def accounts_for(email: str) -> list[Account]:
     """Every live account of this address, staff first (both lookups always run)."""
     data.ready()
-    staff = [s for s in Staff.by_gsi1.query(f"STAFFEMAIL#{email}") if not s.archived]
-    guardians = [g for g in Guardian.by_gsi1.query(f"GUARDIANEMAIL#{email}") if not g.archived]
+    staff = [s for s in Staff.by_gsi1.query(keys.staff_email_gsi(email)) if not s.archived]
+    guardians = [
+        g for g in Guardian.by_gsi1.query(keys.guardian_email_gsi(email)) if not g.archived
+    ]
     names = _tenant_names({s.tenant_id for s in staff} | {g.tenant_id for g in guardians})
     found = [
         Account(s.tenant_id, names[s.tenant_id], "staff", s.staff_id, s.role)
@@ -146,11 +148,11 @@ def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | N
         return None
     try:
         if kind == "staff":
-            staff = Staff.get(pk, f"STAFF#{principal_id}", consistent_read=True)
+            staff = Staff.get(pk, keys.staff_sk(principal_id), consistent_read=True)
             if not staff.archived:
                 return Account(tenant_id, names[tenant_id], kind, principal_id, staff.role)
         elif kind == "guardian":
-            guardian = Guardian.get(pk, f"GUARDIAN#{principal_id}", consistent_read=True)
+            guardian = Guardian.get(pk, keys.guardian_sk(principal_id), consistent_read=True)
             if not guardian.archived:
                 return Account(tenant_id, names[tenant_id], kind, principal_id, "guardian")
     except DoesNotExist:
