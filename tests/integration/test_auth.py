@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from functions.auth import mail as auth_mail
 from pellicule.config import clock
+from pellicule.domain import emails, messages
 from pellicule.services import audit, magic_links, sessions
 from tests.conftest import Aws
 from tests.integration.auth_helpers import (
@@ -68,9 +70,9 @@ def test_one_email_lists_one_link_and_code_per_account(aws: Aws, outbox: list[Se
     [mail] = outbox
     assert mail.to == [email]
     assert mail.source == "no-reply@pellicule.test"
-    assert mail.subject.startswith("Votre lien de connexion")
-    assert mail.text.index("Bonjour") < mail.text.index("Hello")
-    assert mail.html.index("Bonjour") < mail.html.index("Hello")
+    assert mail.subject == " / ".join(messages.both(auth_mail.SUBJECT).values())
+    assert mail.text.index(emails.TEXT_SEPARATOR) > 0
+    assert mail.html.index('lang="fr"') < mail.html.index('lang="en"')
     assert len(set(mail.tokens)) == 3
     assert len(set(mail.codes)) == 3
     for token in mail.tokens:

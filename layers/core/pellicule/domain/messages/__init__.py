@@ -29,7 +29,7 @@ from functools import cache
 from html import escape as _escape
 from typing import Any, Final, Literal, TypedDict
 
-from pellicule.domain.messages import processing, requests, sign_in, uploads
+from pellicule.domain.messages import mail, processing, requests, sign_in, uploads
 from pellicule.domain.messages.base import Message
 
 Language = Literal["fr", "en"]
@@ -70,6 +70,7 @@ _SECTIONS: Final = (
     sign_in.MESSAGES,
     uploads.MESSAGES,
     processing.MESSAGES,
+    mail.MESSAGES,
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 
