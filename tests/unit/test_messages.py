@@ -32,6 +32,7 @@ STILL_LITERAL = {
     "layers/core/pellicule/api/operations.py",
     "layers/core/pellicule/api/schema.py",
     "layers/core/pellicule/config/settings.py",
+    "layers/core/pellicule/domain/consent.py",
     "layers/core/pellicule/services/consent.py",
     "layers/core/pellicule/services/erasure.py",
     "layers/core/pellicule/services/tenant_settings.py",
