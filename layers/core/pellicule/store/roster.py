@@ -4,11 +4,12 @@ sign-in, sessions, the family, digest and purge functions, the publication servi
 the operator's tooling still use the models themselves (their move here comes next).
 
 Reading: one item by id (``None`` when absent, or a 404 ``NotFound`` for the ``*_or_404``
-helpers, which also refuse an id that cannot name anything), every item of a kind in a centre,
-and the staff members or guardians of an e-mail address in every centre (gsi1). Writing: the
-store builds the items and their update actions; each write is an :class:`audit.Companion` the
-caller commits with its audit entry in one transaction (``audit.append``), so a roster change
-and its record exist together or not at all. Key formats: ``pellicule.store.keys``.
+helpers, which refuse an id that cannot name anything without reading), every item of a kind
+in a centre, and the staff members or guardians of an e-mail address in every centre (gsi1).
+Writing: the store builds the items and their update actions; each write is an
+:class:`audit.Companion` the caller commits with its audit entry in one transaction
+(``audit.append``), so a roster change and its record exist together or not at all. Key
+formats: ``pellicule.store.keys``.
 """
 
 from __future__ import annotations
@@ -66,12 +67,9 @@ def _find(model: type[R], tenant_id: str, sk: str, *, consistent: bool) -> R | N
         return None
 
 
-def _or_404(model: type[R], tenant_id: str, item_id: str, sk: str, message: str) -> R:
-    """The item (read consistently), or ``NotFound(message)``."""
-    found = _find(model, tenant_id, sk, consistent=True) if _ID.match(item_id) else None
-    if found is None:
-        raise NotFound(message)
-    return found
+def _by_id(model: type[R], tenant_id: str, item_id: str, sk: str) -> R | None:
+    """The item read consistently; ``None`` without a read for an id that names nothing."""
+    return _find(model, tenant_id, sk, consistent=True) if _ID.match(item_id) else None
 
 
 def _every(model: type[R], tenant_id: str, prefix: str) -> list[R]:
@@ -92,49 +90,38 @@ def child(tenant_id: str, child_id: str) -> Child | None:
 
 
 def staff_or_404(tenant_id: str, staff_id: str) -> Staff:
-    return _or_404(
-        Staff,
-        tenant_id,
-        staff_id,
-        keys.staff_sk(staff_id),
-        "Membre de l'équipe introuvable. / Staff not found.",
-    )
+    found = _by_id(Staff, tenant_id, staff_id, keys.staff_sk(staff_id))
+    if found is None:
+        raise NotFound("Membre de l'équipe introuvable. / Staff not found.")
+    return found
 
 
 def site_or_404(tenant_id: str, site_id: str) -> Site:
-    return _or_404(
-        Site, tenant_id, site_id, keys.site_sk(site_id), "Site introuvable. / Site not found."
-    )
+    found = _by_id(Site, tenant_id, site_id, keys.site_sk(site_id))
+    if found is None:
+        raise NotFound("Site introuvable. / Site not found.")
+    return found
 
 
 def group_or_404(tenant_id: str, group_id: str) -> Group:
-    return _or_404(
-        Group,
-        tenant_id,
-        group_id,
-        keys.group_sk(group_id),
-        "Groupe introuvable. / Group not found.",
-    )
+    found = _by_id(Group, tenant_id, group_id, keys.group_sk(group_id))
+    if found is None:
+        raise NotFound("Groupe introuvable. / Group not found.")
+    return found
 
 
 def child_or_404(tenant_id: str, child_id: str) -> Child:
-    return _or_404(
-        Child,
-        tenant_id,
-        child_id,
-        keys.child_sk(child_id),
-        "Enfant introuvable. / Child not found.",
-    )
+    found = _by_id(Child, tenant_id, child_id, keys.child_sk(child_id))
+    if found is None:
+        raise NotFound("Enfant introuvable. / Child not found.")
+    return found
 
 
 def guardian_or_404(tenant_id: str, guardian_id: str) -> Guardian:
-    return _or_404(
-        Guardian,
-        tenant_id,
-        guardian_id,
-        keys.guardian_sk(guardian_id),
-        "Responsable introuvable. / Guardian not found.",
-    )
+    found = _by_id(Guardian, tenant_id, guardian_id, keys.guardian_sk(guardian_id))
+    if found is None:
+        raise NotFound("Responsable introuvable. / Guardian not found.")
+    return found
 
 
 def every_staff(tenant_id: str) -> list[Staff]:
