@@ -24,6 +24,7 @@ from pellicule.adapters import cdn, outbox
 from pellicule.config import clock
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import retention as rules
 from pellicule.services import audit, publication, retention
 from pellicule.services.erasure import BLUR, REMOVE, REQUESTED
 from pellicule.store.models import (
@@ -184,7 +185,7 @@ def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
 def _certify(tenant_id: str, request: ErasureRequest, now: float) -> None:
     """The audit entry and the request's new state, in one transaction (exactly once)."""
     certificate = secrets.token_hex(8)
-    evidence_until = int(now) + retention.PROOF_SECONDS
+    evidence_until = rules.proof_until(now)
     request.refresh(consistent_read=True)
     mode = request.mode or REMOVE
     try:

@@ -21,6 +21,7 @@ from pellicule.adapters import cdn
 from pellicule.config import clock, topology
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
 from pellicule.store import data
 from pellicule.store.models import (
@@ -249,13 +250,13 @@ def _album_media(tenant_id: str, album_id: str) -> list[Media]:
 def _uploaded_long_ago(tenant_id: str, album: Album, months: int, now: float) -> list[Media]:
     """The items of a kept album uploaded longer ago than the retention: they go whatever the
     album's date says (the index is sorted by upload time: only the oldest are read)."""
-    bound = int(retention.uploaded_before(months, now))
+    bound = int(rules.uploaded_before(months, now))
     return [
         media
         for media in Media.by_gsi1.query(
             f"ALBUM#{tenant_id}#{album.album_id}", Media.gsi1sk < f"MEDIA#{bound:012d}"
         )
-        if retention.media_expired(album.album_date, media.created_at, months, now)
+        if rules.media_expired(album.album_date, media.created_at, months, now)
     ]
 
 
@@ -267,7 +268,7 @@ def _retention(context: Context) -> None:
     settings = get_settings()
     expired_any = False
     for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith("ALBUM#")):
-        if not retention.expired(album.album_date, months, context.now):
+        if not rules.expired(album.album_date, months, context.now):
             old = _uploaded_long_ago(tenant_id, album, months, context.now)
             item_paths: list[str] = []
             for media in old:
@@ -326,9 +327,7 @@ def _orphans(context: Context) -> None:
         if media.album_id not in albums:
             item_paths = _purge(context, media, "orphan_media")
             paths += item_paths if media.served else []  # only what families were served
-        elif (
-            media.state == "failed" and int(media.updated_at) <= now - retention.FAILED_KEPT_SECONDS
-        ):
+        elif media.state == "failed" and int(media.updated_at) <= now - rules.FAILED_KEPT_SECONDS:
             _purge(context, media, "failed_media")  # never served to anyone
         elif (
             media.state in _ABANDONED_REASONS
@@ -348,7 +347,7 @@ def _orphans(context: Context) -> None:
             context.tally.add(uploads_abandoned=1)
     cdn.invalidate(paths)
     settings = get_settings()
-    grace = now - retention.ORPHAN_GRACE_SECONDS
+    grace = now - rules.ORPHAN_GRACE_SECONDS
 
     def has_item(key: str) -> bool:
         parts = key.split("/")
@@ -381,8 +380,6 @@ def _orphans(context: Context) -> None:
 
 
 def _ingest_prefixes(tenant_id: str) -> list[str]:
-    from pellicule.config import topology
-
     return [
         f"{topology.INGEST_PREFIX}{kind}/t/{tenant_id}/" for kind in ("photo", "video", "evidence")
     ]
@@ -427,7 +424,7 @@ def _audit(context: Context) -> None:
     """Entries past their retention: 12 months; consent entries after the proof period."""
     tenant_id = context.tenant_id
     now_ms = int(context.now * 1000)
-    proof_ms = retention.PROOF_SECONDS * 1000
+    proof_ms = rules.PROOF_SECONDS * 1000
     doomed: list[AuditEntry] = []
     for entry in AuditEntry.query(
         audit.audit_pk(tenant_id),

@@ -42,7 +42,7 @@ from pellicule.domain.gate import (
     Visibility,
     decide,
 )
-from pellicule.services import consent, ingest
+from pellicule.services import audit, consent, ingest
 from pellicule.store import data
 from pellicule.store.models import Album, Child, Guardian, Media, tenant_pk
 
@@ -470,8 +470,6 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
     again, with its copies, once the gate allows one of its audiences again (a consent given
     back). An item a director took down stays hidden.
     """
-    from pellicule.services import audit
-
     data.ready()
     for _ in range(MAX_RECONCILE_ATTEMPTS):
         now = clock.now() if at is None else at

@@ -1,4 +1,5 @@
-"""Storage limitation: when media expire, and deleting an item for good (docs/retention.md).
+"""Storage limitation: deleting an item for good (docs/retention.md); when media expire is
+``pellicule.domain.retention`` (pure, re-exported here).
 
 A purged item leaves nothing behind: every version and delete marker of every key it ever had
 in the media bucket (renditions, blurred variants, the copies families were served, their
@@ -7,9 +8,7 @@ downloads), its ingest object, its tags and its item; the CDN forgets its paths.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
-import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,73 +18,50 @@ from pynamodb.transactions import TransactWrite
 from pellicule.adapters import aws, cdn
 from pellicule.config import topology
 from pellicule.config.settings import get_settings
+from pellicule.domain.retention import (
+    ALBUM_DAYS_AHEAD,
+    DAY,
+    FAILED_KEPT_SECONDS,
+    ORPHAN_GRACE_SECONDS,
+    PROOF_SECONDS,
+    add_months,
+    album_date_bounds,
+    expired,
+    media_expired,
+    purge_date,
+    upload_day,
+    uploaded_before,
+)
 from pellicule.services import publication
 from pellicule.store.models import Media, MediaTag, PurgeRun, tenant_pk
 
-DAY = 24 * 3600
-# Consent evidence (history, scanned forms, consent audit entries) is kept as proof this long
-# after the consent ended or the child was erased: the French civil limitation period
-# (Code civil, art. 2224: five years).
-PROOF_SECONDS = 5 * 365 * DAY
-FAILED_KEPT_SECONDS = 7 * DAY  # a failed upload stays visible to its uploader for a week
-ORPHAN_GRACE_SECONDS = DAY  # objects of no item: left alone while a pipeline may still write
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` plus ``months`` calendar months (clamped to the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def purge_date(album_date: str, retention_months: int) -> datetime.date:
-    """First day on which an album's media are past retention: they are kept through the
-    day ``retention_months`` after the album's date and purged from the next day (UTC)."""
-    return add_months(datetime.date.fromisoformat(album_date), retention_months) + (
-        datetime.timedelta(days=1)
-    )
-
-
-def expired(album_date: str, retention_months: int, now: float) -> bool:
-    today = datetime.datetime.fromtimestamp(now, tz=datetime.UTC).date()
-    try:
-        return today >= purge_date(album_date, retention_months)
-    except ValueError:
-        return False  # an unreadable date never deletes anything
-
-
-def upload_day(created_at: float) -> str:
-    """The UTC day an item was uploaded (its ``Media.created_at``), as ``YYYY-MM-DD``."""
-    return datetime.datetime.fromtimestamp(created_at, tz=datetime.UTC).date().isoformat()
-
-
-def media_expired(album_date: str, created_at: float, retention_months: int, now: float) -> bool:
-    """An item is past retention when its album is, or when it was uploaded longer ago than
-    the retention, whatever its album's date says (a re-dated album keeps nothing longer)."""
-    return expired(album_date, retention_months, now) or expired(
-        upload_day(created_at), retention_months, now
-    )
-
-
-def uploaded_before(retention_months: int, now: float) -> float:
-    """Every item uploaded past retention was uploaded before this instant (a month is at
-    least 28 days): the bound of the index query that finds them."""
-    return now - retention_months * 28 * DAY
-
-
-# An album is dated at most this many days ahead (a trip being prepared), and no earlier than
-# the centre's retention allows: an older date would be purged at once, with what is uploaded.
-ALBUM_DAYS_AHEAD = 31
-
-
-def album_date_bounds(retention_months: int, now: float) -> tuple[datetime.date, datetime.date]:
-    """The earliest and the latest date an album may be given today (UTC)."""
-    today = datetime.datetime.fromtimestamp(now, tz=datetime.UTC).date()
-    earliest = add_months(today, -retention_months)
-    while expired(earliest.isoformat(), retention_months, now):
-        earliest += datetime.timedelta(days=1)  # a shorter month clamped the day
-    return earliest, today + datetime.timedelta(days=ALBUM_DAYS_AHEAD)
-
+# The rules (dates, periods) live in the domain; re-exported here for their callers of old.
+__all__ = [
+    "ALBUM_DAYS_AHEAD",
+    "DAY",
+    "FAILED_KEPT_SECONDS",
+    "ORPHAN_GRACE_SECONDS",
+    "PROOF_SECONDS",
+    "Tally",
+    "Update",
+    "abort_uploads",
+    "add_months",
+    "album_date_bounds",
+    "cdn_paths",
+    "delete_keys",
+    "delete_objects_of",
+    "delete_prefix",
+    "expired",
+    "forget_item",
+    "item_keys",
+    "media_expired",
+    "media_prefix",
+    "purge_date",
+    "purge_item",
+    "transact",
+    "upload_day",
+    "uploaded_before",
+]
 
 # --- Object versions -----------------------------------------------------------------------
 
