@@ -49,26 +49,29 @@ class Centre:
 @st.composite
 def centres(draw: st.DrawFn) -> Centre:
     now = NOW + draw(st.integers(-400 * DAY, 400 * DAY))
+    months = draw(st.integers(1, 36))
     today = retention.today(now)
+    # The last album date (and upload day) kept today, give or take a few days: the boundary.
+    boundary = retention.add_months(today, -months)
     album_ids = [f"a-{i}" for i in range(draw(st.integers(0, 4)))]
-    albums = tuple(
-        AlbumFacts(
-            album_id,
-            draw(
-                st.one_of(
-                    # From 3 years ago to a month ahead; sometimes unreadable.
-                    st.integers(-31, 3 * 366).map(
-                        lambda back: (today - datetime.timedelta(days=back)).isoformat()
-                    ),
-                    st.sampled_from(["9999-12-31", "not a date"]),
-                )
-            ),
-        )
-        for album_id in album_ids
-    )
+    album_dates = st.one_of(
+        st.integers(-31, 3 * 366).map(lambda back: today - datetime.timedelta(days=back)),
+        st.integers(-3, 3).map(lambda d: boundary + datetime.timedelta(days=d)),
+    ).map(datetime.date.isoformat) | st.sampled_from(["9999-12-31", "not a date"])
+    albums = tuple(AlbumFacts(album_id, draw(album_dates)) for album_id in album_ids)
+    boundary_s = boundary - datetime.date(1970, 1, 1)
+    uploads = st.integers(0, 3 * 366 * DAY).map(lambda back: now - back) | st.integers(
+        -3 * DAY, 3 * DAY
+    ).map(lambda d: int(boundary_s.total_seconds()) + d)
     items = []
     for i in range(draw(st.integers(0, 10))):
-        created = now - draw(st.integers(0, 3 * 366 * DAY))
+        created = min(draw(uploads), now)
+        # Some time after the upload, often a day or a week before now (the periods).
+        period = draw(st.sampled_from([None, DAY, FAILED_KEPT_SECONDS]))
+        if period is None:
+            updated = draw(st.integers(created, now))
+        else:
+            updated = max(created, now - period + draw(st.integers(-2, 2)))
         items.append(
             ItemFacts(
                 media_id=f"m-{i}",
@@ -76,10 +79,10 @@ def centres(draw: st.DrawFn) -> Centre:
                 album_id=draw(st.sampled_from([*album_ids, "a-gone"])),
                 state=draw(st.sampled_from(STATES)),
                 created_at=created,
-                updated_at=created + draw(st.integers(0, now - created)),
+                updated_at=updated,
             )
         )
-    return Centre(albums, tuple(items), draw(st.integers(1, 36)), now)
+    return Centre(albums, tuple(items), months, now)
 
 
 def doomed(p: PurgePlan) -> dict[str, str]:
@@ -205,11 +208,23 @@ def test_a_shorter_retention_never_keeps_more(centre: Centre, shorter: int) -> N
 
 @given(centres(), st.integers(0, 2**10 - 1))
 def test_the_retention_step_decides_each_item_alone(centre: Centre, mask: int) -> None:
-    # The purge reads an album's items in part (only the oldest of a kept album): the plan of
-    # a part is the part of the plan.
-    part = [item for i, item in enumerate(centre.items) if mask >> i & 1]
+    # The purge reads an album's items in part (only the oldest of a kept album), one album
+    # at a time: the plan of a part is the part of the plan.
     whole = retention_plan(centre.albums, centre.items, centre.months, centre.now)
-    some = retention_plan(centre.albums, part, centre.months, centre.now)
-    ids = {item.media_id for item in part}
-    assert some.items == tuple(d for d in whole.items if d.media_id in ids)
-    assert some.expired_albums == whole.expired_albums
+    parts: list[tuple[tuple[AlbumFacts, ...], list[ItemFacts]]] = [
+        ((album,), [item for item in centre.items if item.album_id == album.album_id])
+        for album in centre.albums
+    ]
+    parts.append((centre.albums, [item for i, item in enumerate(centre.items) if mask >> i & 1]))
+    for albums, items in parts:
+        some = retention_plan(albums, items, centre.months, centre.now)
+        ids = {item.media_id for item in items}
+        names = {album.album_id for album in albums}
+        assert some.items == tuple(d for d in whole.items if d.media_id in ids)
+        assert some.expired_albums == tuple(a for a in whole.expired_albums if a in names)
+
+
+@given(centres())
+def test_a_generator_of_albums_or_items_is_read_once(centre: Centre) -> None:
+    listed = plan(centre.albums, centre.items, centre.months, centre.now)
+    assert plan(iter(centre.albums), iter(centre.items), centre.months, centre.now) == listed

@@ -40,16 +40,19 @@ month_ends = st.builds(
 )
 any_dates = st.one_of(dates, month_ends)
 months = st.integers(1, 36)  # the centre's setting (tenant_settings: 1 to 36)
-instants = st.integers(
-    int((datetime.datetime(1972, 1, 1, tzinfo=datetime.UTC) - EPOCH).total_seconds()),
-    int((datetime.datetime(2190, 1, 1, tzinfo=datetime.UTC) - EPOCH).total_seconds()),
-)
 
 
-def instant(day: datetime.date, seconds: int = 0) -> float:
+def instant(day: datetime.date, seconds: int = 0) -> int:
     """``seconds`` after 00:00 UTC on ``day``."""
     start = datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
-    return (start - EPOCH).total_seconds() + seconds
+    return int((start - EPOCH).total_seconds()) + seconds
+
+
+# Any moment, and moments of the last days of a month more often.
+instants = st.one_of(
+    st.integers(instant(datetime.date(1972, 1, 1)), instant(datetime.date(2190, 1, 1))),
+    st.builds(instant, month_ends, st.integers(0, DAY - 1)),
+)
 
 
 # --- Calendar months ------------------------------------------------------------------------
@@ -80,8 +83,12 @@ def test_media_are_kept_through_the_day_n_months_after_and_purged_from_the_next(
     assert purge_date(album.isoformat(), n) == last_kept + datetime.timedelta(days=1)
 
 
-@given(any_dates, months, instants, st.integers(0, 400 * DAY))
-def test_once_expired_always_expired(album: datetime.date, n: int, now: int, later: int) -> None:
+@given(any_dates, months, st.integers(-3, 3), st.integers(0, DAY - 1), st.integers(0, 400 * DAY))
+def test_once_expired_always_expired(
+    album: datetime.date, n: int, shift: int, second: int, later: int
+) -> None:
+    # Around the first day purged, where a wrong comparison would show
+    now = instant(purge_date(album.isoformat(), n) + datetime.timedelta(days=shift), second)
     if expired(album.isoformat(), n, now):
         assert expired(album.isoformat(), n, now + later)
 
@@ -130,12 +137,13 @@ def test_an_item_expires_when_its_album_or_its_upload_does(
     )
 
 
-@given(instants, months, instants)
+@given(instants, months, st.integers(0, 100), st.integers(0, DAY - 1))
 def test_the_index_bound_reaches_every_upload_past_retention(
-    created_at: int, n: int, now: int
+    now: int, n: int, percent: int, second: int
 ) -> None:
     # The purge reads only the items uploaded before uploaded_before(): none past retention
-    # may be after it.
+    # may be after it (uploads 27n to 32n days old: where the bound lies).
+    created_at = now - 27 * n * DAY - percent * 5 * n * DAY // 100 - second
     if expired(upload_day(created_at), n, now):
         assert created_at < uploaded_before(n, now)
 
@@ -151,12 +159,11 @@ def test_every_date_an_album_may_be_given_keeps_its_media_within_the_cap(
     today = retention.today(now)
     assert latest == today + datetime.timedelta(days=ALBUM_DAYS_AHEAD)
     assert earliest <= today <= latest
-    day = earliest + datetime.timedelta(days=offset)
-    assume(day <= latest)
-    # Not purged at once (what is uploaded into it stays the retention)...
-    assert not expired(day.isoformat(), n, now)
-    # ...and never kept longer than the retention plus the days an album may be dated ahead.
-    assert (purge_date(day.isoformat(), n) - today).days <= 31 * n + ALBUM_DAYS_AHEAD + 1
+    for day in (earliest, min(earliest + datetime.timedelta(days=offset), latest), latest):
+        # Not purged at once (what is uploaded into it stays the retention)...
+        assert not expired(day.isoformat(), n, now)
+        # ...and never kept longer than the retention plus the days it may be dated ahead.
+        assert (purge_date(day.isoformat(), n) - today).days <= 31 * n + ALBUM_DAYS_AHEAD + 1
 
 
 @given(months, instants)

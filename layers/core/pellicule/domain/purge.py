@@ -97,8 +97,8 @@ def retention_plan(
     """Albums past the centre's retention (``months`` after their date) with every item of
     theirs; in the albums kept, the items uploaded longer ago than the retention. Items of
     no album given are left to :func:`orphan_plan`."""
-    expired = {a.album_id: retention.expired(a.album_date, months, now) for a in albums}
     dates = {a.album_id: a.album_date for a in albums}
+    expired = {album: retention.expired(date, months, now) for album, date in dates.items()}
     doomed = tuple(
         Doomed(item.media_id, EXPIRED_MEDIA)
         for item in items
