@@ -29,7 +29,7 @@ from pellicule.domain.retention import PROOF_SECONDS
 
 CHILD = "c-0"
 CHILDREN = (CHILD, "c-1", "c-2", "c-3")
-modes = st.sampled_from([None, REMOVE, BLUR])
+modes = st.sampled_from([BLUR, REMOVE, None])
 times = st.integers(0, 10**10)
 
 
@@ -45,7 +45,7 @@ def items(draw: st.DrawFn, media_id: str) -> TaggedItem:
     """Mostly a photo whose current blurred variant hides some tagged children (what "blur"
     keeps), with each condition of that broken now and then (a video, a stale variant, no
     box over the child...)."""
-    tagged = draw(child_sets)
+    tagged = draw(child_sets) | (frozenset({CHILD}) if draw(st.booleans()) else frozenset())
     revision = draw(st.integers(0, 3))
     broken = draw(st.sets(st.sampled_from(["kind", "box", "variant", "stale", "renditions"])))
     return TaggedItem(

@@ -212,8 +212,9 @@ def test_the_retention_step_decides_each_item_alone(centre: Centre, mask: int) -
     # at a time: the plan of a part is the part of the plan.
     whole = retention_plan(centre.albums, centre.items, centre.months, centre.now)
     parts: list[tuple[tuple[AlbumFacts, ...], list[ItemFacts]]] = [
-        ((album,), [item for item in centre.items if item.album_id == album.album_id])
+        ((album,), [item for item in centre.items if item.album_id == album.album_id and keep])
         for album in centre.albums
+        for keep in (True, False)  # all its items; none (a kept album's oldest: often none)
     ]
     parts.append((centre.albums, [item for i, item in enumerate(centre.items) if mask >> i & 1]))
     for albums, items in parts:
