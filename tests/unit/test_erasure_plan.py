@@ -47,7 +47,11 @@ def items(draw: st.DrawFn, media_id: str) -> TaggedItem:
     box over the child...)."""
     tagged = draw(child_sets) | (frozenset({CHILD}) if draw(st.booleans()) else frozenset())
     revision = draw(st.integers(0, 3))
-    broken = draw(st.sets(st.sampled_from(["kind", "box", "variant", "stale", "renditions"])))
+    conditions = ["kind", "box", "variant", "stale", "renditions"]
+    # Often one condition broken alone (the one a wrong check would miss), sometimes several.
+    broken = {draw(st.sampled_from([None, *conditions]))} | draw(
+        st.sets(st.sampled_from(conditions), max_size=1)
+    )
     return TaggedItem(
         media_id=media_id,
         kind="video" if "kind" in broken else "photo",

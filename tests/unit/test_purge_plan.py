@@ -18,6 +18,7 @@ from pellicule.domain.purge import (
     AlbumFacts,
     ItemFacts,
     PurgePlan,
+    orphan_plan,
     plan,
     retention_plan,
 )
@@ -195,7 +196,7 @@ def test_carrying_the_plan_out_then_planning_again_finds_nothing(centre: Centre)
     assert again.orphans.abandoned == ()
 
 
-@given(centres(), st.integers(0, 800 * DAY))
+@given(centres(), st.integers(1, 8).map(lambda days: days * DAY) | st.integers(0, 800 * DAY))
 def test_what_is_purged_now_would_be_purged_later(centre: Centre, later: int) -> None:
     assert set(doomed(centre.plan())) <= set(doomed(centre.plan(now=centre.now + later)))
 
@@ -227,5 +228,12 @@ def test_the_retention_step_decides_each_item_alone(centre: Centre, mask: int) -
 
 @given(centres())
 def test_a_generator_of_albums_or_items_is_read_once(centre: Centre) -> None:
-    listed = plan(centre.albums, centre.items, centre.months, centre.now)
-    assert plan(iter(centre.albums), iter(centre.items), centre.months, centre.now) == listed
+    args = (centre.months, centre.now)
+    assert retention_plan(iter(centre.albums), iter(centre.items), *args) == retention_plan(
+        centre.albums, centre.items, *args
+    )
+    album_ids = [album.album_id for album in centre.albums]
+    assert orphan_plan(iter(album_ids), iter(centre.items), centre.now) == orphan_plan(
+        album_ids, centre.items, centre.now
+    )
+    assert plan(iter(centre.albums), iter(centre.items), *args) == centre.plan()
