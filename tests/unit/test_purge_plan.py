@@ -15,7 +15,9 @@ from pellicule.domain.purge import (
     FAILED,
     FAILED_MEDIA,
     ORPHAN_MEDIA,
+    Abandoned,
     AlbumFacts,
+    Doomed,
     ItemFacts,
     PurgePlan,
     orphan_plan,
@@ -238,3 +240,19 @@ def test_a_generator_of_albums_or_items_is_read_once(centre: Centre) -> None:
         album_ids, centre.items, centre.now
     )
     assert plan(iter(centre.albums), iter(centre.items), *args) == centre.plan()
+
+
+@given(centres())
+def test_the_orphans_step_decides_each_item_alone(centre: Centre) -> None:
+    # The purge plans a centre's items page by page: the pages' plans make the whole one.
+    album_ids = [album.album_id for album in centre.albums]
+    whole = orphan_plan(album_ids, centre.items, centre.now)
+    pages = [orphan_plan(album_ids, centre.items[start::2], centre.now) for start in (0, 1)]
+
+    def ordered(found: tuple[Doomed, ...] | tuple[Abandoned, ...]) -> list[str]:
+        return sorted(repr(step) for step in found)
+
+    assert ordered(whole.items) == ordered(pages[0].items + pages[1].items)
+    assert ordered(whole.abandoned) == ordered(pages[0].abandoned + pages[1].abandoned)
+    assert whole.known == pages[0].known | pages[1].known
+    assert whole.uploading == pages[0].uploading | pages[1].uploading
