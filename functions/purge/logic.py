@@ -21,9 +21,10 @@ from pellicule.adapters import cdn
 from pellicule.config import clock, topology
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import erasure, purge
 from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
-from pellicule.store import data
+from pellicule.store import data, keys
 from pellicule.store.models import (
     Album,
     AuditEntry,
@@ -40,7 +41,6 @@ from pellicule.store.models import (
     tenant_pk,
 )
 
-ABANDONED_UPLOAD_SECONDS = 24 * 3600  # the ingest bucket's lifecycle removes the bytes
 LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
 RUN_KEPT_SECONDS = 30 * 24 * 3600
 ACTOR = "system:purge"
@@ -120,11 +120,11 @@ def run(
 
 def _tenant_ids(wanted: Iterable[str] | None, report: Report) -> list[str]:
     if wanted is None:
-        return sorted(t.tenant_id for t in Tenant.scan(Tenant.sk == "PROFILE"))
+        return sorted(t.tenant_id for t in Tenant.scan(Tenant.sk == keys.PROFILE))
     found = []
     for tenant_id in wanted:
         try:
-            Tenant.get(tenant_pk(tenant_id), "PROFILE")
+            Tenant.get(tenant_pk(tenant_id), keys.PROFILE)
         except DoesNotExist:
             report.errors[tenant_id] = "UnknownTenant"
             continue
@@ -141,7 +141,7 @@ def _open_run(tenant_id: str, planned: list[str], now: float) -> PurgeRun:
     pk = tenant_pk(tenant_id)
     unfinished = [
         r
-        for r in PurgeRun.query(pk, PurgeRun.sk.startswith("PURGERUN#"), consistent_read=True)
+        for r in PurgeRun.query(pk, PurgeRun.sk.startswith(keys.PURGE_RUN), consistent_read=True)
         if r.status == "running"
     ]
     if unfinished:
@@ -151,7 +151,7 @@ def _open_run(tenant_id: str, planned: list[str], now: float) -> PurgeRun:
         run_id = f"{stamp}-{secrets.token_hex(3)}"
         run = PurgeRun(
             pk,
-            f"PURGERUN#{run_id}",
+            keys.purge_run_sk(run_id),
             tenant_id=tenant_id,
             run_id=run_id,
             status="running",
@@ -219,17 +219,12 @@ def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bo
 
 def _erasures(context: Context) -> None:
     pk = tenant_pk(context.tenant_id)
-    for request in ErasureRequest.query(pk, ErasureRequest.sk.startswith("ERASURE#")):
+    for request in ErasureRequest.query(pk, ErasureRequest.sk.startswith(keys.ERASURE)):
         context.check()
-        if erasing.due(request, context.now) or (
-            request.status == erasing.DONE and request.certificate_sent_at is None
-        ):
+        action = erasure.next_action(erasing.state_of(request), context.now)
+        if action == erasure.CARRY_OUT:
             erasing.carry_out(context.tenant_id, request, context.now, context.tally, context.check)
-        elif (
-            request.status == erasing.DONE
-            and request.evidence_until is not None
-            and int(request.evidence_until) <= context.now
-        ):
+        elif action == erasure.DELETE_EVIDENCE:
             erasing.delete_evidence(context.tenant_id, request, context.tally)
 
 
@@ -243,59 +238,51 @@ def _purge(context: Context, media: Media, counted: str) -> list[str]:
     return paths
 
 
-def _album_media(tenant_id: str, album_id: str) -> list[Media]:
-    return list(Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}"))
+def _album_facts(album: Album) -> purge.AlbumFacts:
+    return purge.AlbumFacts(album.album_id, album.album_date)
 
 
-def _uploaded_long_ago(tenant_id: str, album: Album, months: int, now: float) -> list[Media]:
-    """The items of a kept album uploaded longer ago than the retention: they go whatever the
-    album's date says (the index is sorted by upload time: only the oldest are read)."""
-    bound = int(rules.uploaded_before(months, now))
-    return [
-        media
-        for media in Media.by_gsi1.query(
-            f"ALBUM#{tenant_id}#{album.album_id}", Media.gsi1sk < f"MEDIA#{bound:012d}"
-        )
-        if rules.media_expired(album.album_date, media.created_at, months, now)
-    ]
+def _item_facts(media: Media) -> purge.ItemFacts:
+    return purge.ItemFacts(
+        media_id=media.media_id,
+        album_id=media.album_id,
+        state=media.state,
+        created_at=float(media.created_at),
+        updated_at=float(media.updated_at),
+    )
+
+
+def _album_items(tenant_id: str, album: Album, months: int, now: float) -> list[Media]:
+    """What the retention step reads of an album: every item of an album past retention; of
+    a kept one, only the items uploaded before ``uploaded_before`` (the index is sorted by
+    upload time: the oldest), the only ones that may be past retention."""
+    index = keys.album_media_gsi(tenant_id, album.album_id)
+    if rules.expired(album.album_date, months, now):
+        return list(Media.by_gsi1.query(index))
+    bound = keys.album_media_gsi_sk_bound(int(rules.uploaded_before(months, now)))
+    return list(Media.by_gsi1.query(index, Media.gsi1sk < bound))
 
 
 def _retention(context: Context) -> None:
     """Albums past the centre's retention: every item, then the album itself; in the albums
-    kept, the items uploaded longer ago than the retention."""
-    tenant_id = context.tenant_id
+    kept, the items uploaded longer ago than the retention (``purge.retention_plan``)."""
+    tenant_id, now = context.tenant_id, context.now
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
-    settings = get_settings()
     expired_any = False
-    for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith("ALBUM#")):
-        if not rules.expired(album.album_date, months, context.now):
-            old = _uploaded_long_ago(tenant_id, album, months, context.now)
-            item_paths: list[str] = []
-            for media in old:
-                context.check()
-                item_paths += _purge(context, media, "expired_media")
-            cdn.invalidate(item_paths)  # each item's paths include its staff copies
-            continue
-        expired_any = True
-        # One wildcard per area of the album for the CDN (not one path per object: each
-        # invalidation path is billed); the staff's copies get one for the whole centre below.
-        paths: list[str] = []
-        for media in _album_media(tenant_id, album.album_id):
+    for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith(keys.ALBUM)):
+        found = {media.media_id: media for media in _album_items(tenant_id, album, months, now)}
+        todo = purge.retention_plan(
+            [_album_facts(album)], [_item_facts(m) for m in found.values()], months, now
+        )
+        item_paths: list[str] = []
+        for doomed in todo.items:
             context.check()
-            _purge(context, media, "expired_media")
-        for area in (publication.SERVED_PREFIX, publication.DOWNLOAD_PREFIX):
-            prefix = f"t/{tenant_id}/{area}/{album.album_id}/"
-            context.tally.add(
-                object_versions=retention.delete_prefix(settings.media_bucket, prefix)
-            )
-            paths += cdn.media_paths(prefix, wildcard=True)
-        cdn.invalidate(paths)
-        if retention.transact(
-            [Album(tenant_pk(tenant_id), album.sk)],
-            context.tally.pending(expired_albums=1),
-            first_must_exist=True,
-        ):
-            context.tally.commit(expired_albums=1)
+            item_paths += _purge(context, found[doomed.media_id], doomed.reason)
+        if album.album_id in todo.expired_albums:
+            expired_any = True
+            _forget_album(context, album)
+        else:
+            cdn.invalidate(item_paths)  # each item's paths include its staff copies
     if expired_any:
         # The renditions staff viewed (t/<t>/m/<item>/...): one wildcard for the centre, so no
         # edge keeps a purged picture until its cache time runs out.
@@ -303,51 +290,82 @@ def _retention(context: Context) -> None:
         cdn.invalidate(cdn.media_paths(staff_copies, wildcard=True))
 
 
-_ABANDONED_REASONS = {
-    "uploading": "Envoi jamais terminé. / The upload was never completed.",
-    "processing": "Traitement interrompu ; renvoyez le fichier. / "
-    "Processing did not finish; upload the file again.",
-}
+def _forget_album(context: Context, album: Album) -> None:
+    """An album past retention, its items gone: the copies left in its areas, then the album.
+    One wildcard per area for the CDN (not one path per object: each invalidation path is
+    billed); the staff's copies get one for the whole centre."""
+    tenant_id = context.tenant_id
+    settings = get_settings()
+    paths: list[str] = []
+    for area in (publication.SERVED_PREFIX, publication.DOWNLOAD_PREFIX):
+        prefix = f"{topology.MEDIA_PREFIX}{tenant_id}/{area}/{album.album_id}/"
+        context.tally.add(object_versions=retention.delete_prefix(settings.media_bucket, prefix))
+        paths += cdn.media_paths(prefix, wildcard=True)
+    cdn.invalidate(paths)
+    if retention.transact(
+        [Album(tenant_pk(tenant_id), keys.album_sk(album.album_id))],
+        context.tally.pending(expired_albums=1),
+        first_must_exist=True,
+    ):
+        context.tally.commit(expired_albums=1)
+
+
+PAGE = 100  # items read (and planned) at a time by the orphans step
 
 
 def _orphans(context: Context) -> None:
-    """Uploads never finished (-> failed), failed items after a week, items of no album,
-    objects of no item in the media bucket, ingest leftovers."""
+    """Uploads never finished (-> failed), failed items after a week, items of no album
+    (``purge.orphan_plan``, a page of items at a time); then objects of no item in the media
+    bucket and ingest leftovers."""
     tenant_id, now = context.tenant_id, int(context.now)
     pk = tenant_pk(tenant_id)
-    albums = {a.album_id for a in Album.query(pk, Album.sk.startswith("ALBUM#"))}
+    albums = [a.album_id for a in Album.query(pk, Album.sk.startswith(keys.ALBUM))]
     known: set[str] = set()
-    still_uploading: set[str] = set()
+    uploading: set[str] = set()
     paths: list[str] = []
-    for media in Media.query(pk, Media.sk.startswith("MEDIA#"), consistent_read=True):
-        context.check()
-        known.add(media.media_id)
-        if media.state == "uploading" and int(media.updated_at) > now - ABANDONED_UPLOAD_SECONDS:
-            still_uploading.add(media.media_id)
-        if media.album_id not in albums:
-            item_paths = _purge(context, media, "orphan_media")
-            paths += item_paths if media.served else []  # only what families were served
-        elif media.state == "failed" and int(media.updated_at) <= now - rules.FAILED_KEPT_SECONDS:
-            _purge(context, media, "failed_media")  # never served to anyone
-        elif (
-            media.state in _ABANDONED_REASONS
-            and int(media.updated_at) <= now - ABANDONED_UPLOAD_SECONDS
-        ):
-            try:
-                media.update(
-                    actions=[
-                        Media.state.set("failed"),
-                        Media.failure_reason.set(_ABANDONED_REASONS[media.state]),
-                        Media.updated_at.set(now),
-                    ],
-                    condition=Media.state == media.state,
-                )
-            except UpdateError:
-                continue  # it moved on meanwhile
-            context.tally.add(uploads_abandoned=1)
+    every = Media.query(pk, Media.sk.startswith(keys.MEDIA), consistent_read=True)
+    for page in erasing.pages(every, PAGE):
+        found = {media.media_id: media for media in page}
+        todo = purge.orphan_plan(albums, [_item_facts(m) for m in page], now)
+        known |= todo.known
+        uploading |= todo.uploading
+        for doomed in todo.items:
+            context.check()
+            media = found[doomed.media_id]
+            item_paths = _purge(context, media, doomed.reason)
+            if doomed.reason == purge.ORPHAN_MEDIA and media.served:
+                paths += item_paths  # only what families were served (failed: never served)
+        for abandoned in todo.abandoned:
+            context.check()
+            if _mark_failed(found[abandoned.media_id], abandoned, now):
+                context.tally.add(uploads_abandoned=1)
     cdn.invalidate(paths)
+    _orphan_objects(context, known, uploading)
+
+
+def _mark_failed(media: Media, abandoned: purge.Abandoned, now: int) -> bool:
+    """An upload never finished: ``failed``, with the reason its uploader sees; ``False``
+    if it moved on meanwhile."""
+    try:
+        media.update(
+            actions=[
+                Media.state.set(purge.FAILED),
+                Media.failure_reason.set(abandoned.failure_reason),
+                Media.updated_at.set(now),
+            ],
+            condition=Media.state == abandoned.state,
+        )
+    except UpdateError:
+        return False
+    return True
+
+
+def _orphan_objects(context: Context, known: set[str], uploading: set[str]) -> None:
+    """Media-bucket objects of no item and ingest leftovers, older than the grace period;
+    multipart uploads of no upload under way."""
+    tenant_id = context.tenant_id
     settings = get_settings()
-    grace = now - rules.ORPHAN_GRACE_SECONDS
+    grace = int(context.now) - rules.ORPHAN_GRACE_SECONDS
 
     def has_item(key: str) -> bool:
         parts = key.split("/")
@@ -358,15 +376,18 @@ def _orphans(context: Context) -> None:
             return parts[5] in known
         return True  # not an item's object: never touched here
 
-    def uploading(key: str) -> bool:
+    def under_way(key: str) -> bool:
         # ingest/<kind>/t/<tenant>/m/<media>/<random>: a multipart upload still under way
         parts = key.split("/")
-        return len(parts) >= 6 and parts[5] in still_uploading
+        return len(parts) >= 6 and parts[5] in uploading
 
     context.check()
     context.tally.add(
         orphan_objects=retention.delete_prefix(
-            settings.media_bucket, f"t/{tenant_id}/", older_than=grace, keep=has_item
+            settings.media_bucket,
+            f"{topology.MEDIA_PREFIX}{tenant_id}/",
+            older_than=grace,
+            keep=has_item,
         )
     )
     for prefix in _ingest_prefixes(tenant_id):
@@ -375,7 +396,7 @@ def _orphans(context: Context) -> None:
             ingest_leftovers=retention.delete_prefix(
                 settings.ingest_bucket, prefix, older_than=grace
             )
-            + retention.abort_uploads(settings.ingest_bucket, prefix, keep=uploading)
+            + retention.abort_uploads(settings.ingest_bucket, prefix, keep=under_way)
         )
 
 
@@ -392,15 +413,15 @@ def _lapsed(context: Context) -> None:
     again (a consent that starts later, given back) are published again."""
     tenant_id, now = context.tenant_id, context.now
     pk = tenant_pk(tenant_id)
-    albums = {a.album_id: a for a in Album.query(pk, Album.sk.startswith("ALBUM#"))}
+    albums = {a.album_id: a for a in Album.query(pk, Album.sk.startswith(keys.ALBUM))}
     groups = publication.child_groups(tenant_id)
     grants = {
         record.child_id: [consent.grant_of(record)]
-        for record in Consent.query(pk, Consent.sk.startswith("CONSENT#"))
+        for record in Consent.query(pk, Consent.sk.startswith(keys.CONSENT))
     }
     for media in Media.query(
         pk,
-        Media.sk.startswith("MEDIA#"),
+        Media.sk.startswith(keys.MEDIA),
         filter_condition=(Media.state == publication.PUBLISHED)
         | ((Media.state == publication.HIDDEN) & (Media.hidden_by == publication.HIDDEN_BY_GATE)),
     ):
@@ -461,10 +482,10 @@ STEP_FUNCTIONS: dict[str, Callable[[Context], None]] = {
 
 # What each kind of expired record is called in the result, by the prefix of its key.
 _RECORD_KINDS = (
-    ("SESSION#", "sessions"),
-    ("LOGIN#", "sign_in_links"),
-    ("RATE#", "rate_counters"),
-    ("INGEST#", "claims"),
+    (keys.SESSION, "sessions"),
+    (keys.LOGIN, "sign_in_links"),
+    (keys.RATE, "rate_counters"),
+    (keys.INGEST, "claims"),
 )
 
 
@@ -475,14 +496,14 @@ def _expired_records(now: float, should_stop: Callable[[], bool]) -> dict[str, i
     at = int(now)
     expired = (
         (
-            Session.pk.startswith("SESSION#")
+            Session.pk.startswith(keys.SESSION)
             & ((Session.expires_at <= at) | (Session.absolute_expires_at <= at))
         )
-        | (LoginToken.pk.startswith("LOGIN#") & (LoginToken.expires_at <= at))
-        | (RateCounter.pk.startswith("RATE#") & (RateCounter.expires_at <= at))
-        | (IngestClaim.pk.startswith("INGEST#") & (IngestClaim.expires_at <= at))
+        | (LoginToken.pk.startswith(keys.LOGIN) & (LoginToken.expires_at <= at))
+        | (RateCounter.pk.startswith(keys.RATE) & (RateCounter.expires_at <= at))
+        | (IngestClaim.pk.startswith(keys.INGEST) & (IngestClaim.expires_at <= at))
         | (
-            PurgeRun.sk.startswith("PURGERUN#")
+            PurgeRun.sk.startswith(keys.PURGE_RUN)
             & (PurgeRun.status == "done")
             & (PurgeRun.expires_at <= at)
         )

@@ -33,6 +33,7 @@ from pellicule.domain.retention import (
     uploaded_before,
 )
 from pellicule.services import publication
+from pellicule.store import keys
 from pellicule.store.models import Media, MediaTag, PurgeRun, tenant_pk
 
 # The rules (dates, periods) live in the domain; re-exported here for their callers of old.
@@ -259,20 +260,23 @@ class Tally:
             self.run.update(actions=[PurgeRun.counts.set(self.counts), *extra])
 
 
-def forget_item(tenant_id: str, media: Media, updates: Iterable[Update] = ()) -> bool:
-    """Delete the item and its tags with ``updates`` (e.g. the run's counts) in the same
-    transaction; ``False``: the item was already gone (nothing written)."""
+def forget_item(
+    tenant_id: str, media: Media, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
+) -> bool:
+    """Delete the item and its tags (those it lists, and those of the children ``untag``)
+    with ``updates`` (e.g. the run's counts) in the same transaction; ``False``: the item was
+    already gone (nothing written)."""
     pk = tenant_pk(tenant_id)
-    deletes: list[Any] = [Media(pk, f"MEDIA#{media.media_id}")]
+    deletes: list[Any] = [Media(pk, keys.media_sk(media.media_id))]
     deletes += [
-        MediaTag(pk, f"TAG#{child_id}#{media.media_id}")
-        for child_id in sorted(media.tagged_child_ids or ())
+        MediaTag(pk, keys.tag_sk(child_id, media.media_id))
+        for child_id in sorted(set(media.tagged_child_ids or ()) | set(untag))
     ]
     return transact(deletes, updates, first_must_exist=True)
 
 
 def purge_item(
-    tenant_id: str, media: Media, updates: Iterable[Update] = ()
+    tenant_id: str, media: Media, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
 ) -> tuple[bool, int, list[str]]:
     """Delete the item for good: its objects first (every version), then its items with
     ``updates`` in the same transaction. Returns (deleted now, object versions deleted, CDN
@@ -280,4 +284,4 @@ def purge_item(
     finishes it."""
     paths = cdn_paths(tenant_id, media)
     versions = delete_objects_of(tenant_id, media)
-    return forget_item(tenant_id, media, updates), versions, paths
+    return forget_item(tenant_id, media, updates, untag=untag), versions, paths
