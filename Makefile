@@ -19,7 +19,7 @@ XDIST ?= -n auto
 LANE_XDIST ?= -n auto
 
 .PHONY: help install demo test test-fast lint lint-web typecheck test-unit test-web test-integration \
-        test-infra test-e2e system-deps synth deploy openapi bench screenshots clean test-contract
+        test-infra test-e2e system-deps synth deploy openapi hooks bench screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -66,6 +66,11 @@ test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; n
 lint: $(VENV)/.synced lint-web ## Lint and format check (ruff), and ESLint on the web app
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/check_json.py
+	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
+
+hooks: $(VENV)/.synced node_modules/.installed ## Install the git pre-commit hook (ruff, format, JSON, ESLint on the staged files)
+	$(VENV)/bin/pre-commit install
 
 lint-web: node_modules/.installed ## ESLint (pinned in package.json) on web/ and its unit tests
 	node_modules/.bin/eslint web tests/web eslint.config.mjs

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import cost, footprint, runtime_memory
+from bench import cost, first_response, footprint, runtime_memory
 from bench.inputs import CASES, ROOT, ensure, use_project_paths
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -153,6 +153,13 @@ def print_report(results: dict[str, Any]) -> None:
         print("\ncold import (ms, minus bare interpreter):", results["cold_import_ms"])
         print("first-call import of logic (ms):", results["first_call_import_ms"])
         print("typed request layer import (ms):", results.get("typed_layer_import_ms"))
+    for function, first in (results.get("first_response") or {}).items():
+        typed = (results.get("typed_layer_import_ms") or {}).get(function)
+        share = f", typed layer {typed} ms of it" if typed is not None else ""
+        print(
+            f"first response, fresh process: {function:<8} {first['ms']:>7.1f} ms wall, "
+            f"{first['cpu_ms']:>7.1f} ms CPU ({first['request']} -> {first['status']}{share})"
+        )
     if "asset_mb" in results:
         print("assets + layers, zipped MB:", results["asset_mb"])
         print("assets + layers, unzipped MB:", results["asset_unzipped_mb"])
@@ -265,6 +272,9 @@ def main() -> None:
         # The typed request layer (issue 15's budget: at most 100 ms more per first response):
         # a function's request and answer types with the parser they import.
         results["typed_layer_import_ms"] = footprint.typed_layer_ms(args.import_runs, args.cpu)
+        # The whole of it: a fresh process's first answer to a real request (seeded demo).
+        print("measuring first responses of fresh processes ...", file=sys.stderr, flush=True)
+        results["first_response"] = first_response.measure(args.import_runs, args.cpu)
         zipped, unzipped, notes = footprint.asset_mb()
         results["asset_mb"], results["asset_unzipped_mb"] = zipped, unzipped
         if notes:

@@ -220,8 +220,8 @@ def _source_ip_allowed(cidr: Any, source_ip: str) -> bool:
     return address.version == network.version and address in network
 
 
-def _check_policy(policy_bytes: bytes, request: ViewerRequest, now: float) -> tuple[str, int]:
-    """Enforce a (signature-checked) policy's conditions; returns (resource, expiry)."""
+def _policy_statement(policy_bytes: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Parse a policy into its single statement and that statement's condition."""
     try:
         policy = json.loads(policy_bytes)
     except (ValueError, UnicodeDecodeError):
@@ -235,7 +235,11 @@ def _check_policy(policy_bytes: bytes, request: ViewerRequest, now: float) -> tu
     condition = statement.get("Condition")
     if not isinstance(condition, dict):
         raise AccessDenied("policy has no condition")
+    return statement, condition
 
+
+def _check_dates(condition: dict[str, Any], now: float) -> int:
+    """Enforce DateLessThan (required) and DateGreaterThan (optional); returns the expiry."""
     before = condition.get("DateLessThan")
     if not isinstance(before, dict) or "AWS:EpochTime" not in before:
         raise AccessDenied("policy has no DateLessThan")
@@ -249,7 +253,10 @@ def _check_policy(policy_bytes: bytes, request: ViewerRequest, now: float) -> tu
             raise AccessDenied("malformed DateGreaterThan")
         if now < _int(after["AWS:EpochTime"], "DateGreaterThan"):
             raise AccessDenied("not yet valid")
+    return expires
 
+
+def _check_source_ip(condition: dict[str, Any], request: ViewerRequest) -> None:
     ip_condition = condition.get("IpAddress")
     if ip_condition is not None and not (
         isinstance(ip_condition, dict)
@@ -257,12 +264,23 @@ def _check_policy(policy_bytes: bytes, request: ViewerRequest, now: float) -> tu
     ):
         raise AccessDenied("source address not allowed")
 
+
+def _check_resource(statement: dict[str, Any], request: ViewerRequest) -> str:
     # Without a Resource a custom policy applies to every file (CloudFront's documented rule).
     resource = statement.get("Resource", "*")
     if not isinstance(resource, str):
         raise AccessDenied("malformed resource")
     if not resource_matches(resource, resource_url(request.url)):
         raise AccessDenied("resource does not match")
+    return resource
+
+
+def _check_policy(policy_bytes: bytes, request: ViewerRequest, now: float) -> tuple[str, int]:
+    """Enforce a (signature-checked) policy's conditions; returns (resource, expiry)."""
+    statement, condition = _policy_statement(policy_bytes)
+    expires = _check_dates(condition, now)
+    _check_source_ip(condition, request)
+    resource = _check_resource(statement, request)
     return resource, expires
 
 

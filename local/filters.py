@@ -52,14 +52,18 @@ def _check_condition(condition: Any, where: str) -> None:
         if not isinstance(argument, bool):
             raise FilterPatternError(f"{where}: exists takes true or false")
     else:  # anything-but
-        if isinstance(argument, dict):
-            if set(argument) != {"prefix"} or not isinstance(argument["prefix"], str):
-                raise FilterPatternError(f"{where}: anything-but takes values or a prefix")
-        elif isinstance(argument, list):
-            if not argument or not all(_is_scalar(item) for item in argument):
-                raise FilterPatternError(f"{where}: anything-but takes a non-empty value list")
-        elif not _is_scalar(argument):
+        _check_anything_but(argument, where)
+
+
+def _check_anything_but(argument: Any, where: str) -> None:
+    if isinstance(argument, dict):
+        if set(argument) != {"prefix"} or not isinstance(argument["prefix"], str):
             raise FilterPatternError(f"{where}: anything-but takes values or a prefix")
+    elif isinstance(argument, list):
+        if not argument or not all(_is_scalar(item) for item in argument):
+            raise FilterPatternError(f"{where}: anything-but takes a non-empty value list")
+    elif not _is_scalar(argument):
+        raise FilterPatternError(f"{where}: anything-but takes values or a prefix")
 
 
 def validate_pattern(pattern: Any, where: str = "pattern") -> None:

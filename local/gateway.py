@@ -810,32 +810,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if encoding:
             if encoding != "chunked" or declared:
                 raise MalformedRequestError("unsupported or ambiguous body framing")
-            chunks: list[bytes] = []
-            total = 0
-            while True:
-                line = self.rfile.readline(1024)
-                if not line.endswith(b"\n"):
-                    raise MalformedRequestError("truncated chunk size line")
-                size_text = line.split(b";", 1)[0].strip()
-                if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
-                    raise MalformedRequestError("invalid chunk size")
-                size = int(size_text, 16)
-                if size == 0:
-                    while True:
-                        trailer = self.rfile.readline(8192)
-                        if trailer in (b"\r\n", b"\n"):
-                            break
-                        if not trailer.endswith(b"\n"):
-                            raise MalformedRequestError("truncated trailer")
-                    break
-                total += size
-                if total > MAX_REQUEST_BYTES:
-                    self.close_connection = True
-                    return None
-                chunks.append(self._read_exactly(size))
-                if self.rfile.readline(3) not in (b"\r\n", b"\n"):
-                    raise MalformedRequestError("chunk not followed by CRLF")
-            return b"".join(chunks)
+            return self._read_chunked()
+        return self._read_content_length(declared)
+
+    def _read_content_length(self, declared: list[str]) -> bytes | None:
         if not declared:
             return b""
         if len(set(declared)) != 1 or not declared[0].strip().isdigit():
@@ -845,6 +823,39 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         return self._read_exactly(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes | None:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size = self._read_chunk_size()
+            if size == 0:
+                self._skip_trailers()
+                return b"".join(chunks)
+            total += size
+            if total > MAX_REQUEST_BYTES:
+                self.close_connection = True
+                return None
+            chunks.append(self._read_exactly(size))
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise MalformedRequestError("chunk not followed by CRLF")
+
+    def _read_chunk_size(self) -> int:
+        line = self.rfile.readline(1024)
+        if not line.endswith(b"\n"):
+            raise MalformedRequestError("truncated chunk size line")
+        size_text = line.split(b";", 1)[0].strip()
+        if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+            raise MalformedRequestError("invalid chunk size")
+        return int(size_text, 16)
+
+    def _skip_trailers(self) -> None:
+        while True:
+            trailer = self.rfile.readline(8192)
+            if trailer in (b"\r\n", b"\n"):
+                return
+            if not trailer.endswith(b"\n"):
+                raise MalformedRequestError("truncated trailer")
 
     def _serve(self) -> None:
         started = time.monotonic()

@@ -402,36 +402,13 @@ def apply() -> None:
         if "transact_write_items" not in vars(backend_class):
             raise MotoLayoutChanged("DynamoDBBackend.transact_write_items moved")
 
-        # setattr: mypy knows neither moto's metaclass attribute nor __new__ assignment.
-        setattr(BaseModel, "__new__", staticmethod(_untracked_new(BaseModel)))  # noqa: B010
-        for service, models in model_data.items():
-            if service == "ses":
-                continue
-            for model in models.values():
-                setattr(model, "instances_tracked", [])  # noqa: B010
+        _stop_tracking(BaseModel, model_data)
         backend_module.copy = _table_sharing_copy(Table)  # type: ignore[assignment]
         backend_class.transact_write_items = _item_level_transactions(  # type: ignore[method-assign]
             backend_class.transact_write_items
         )
         DynamoHandler.call_action = _locked(DynamoHandler.call_action)  # type: ignore[method-assign]
-        for name in ("add", "get"):
-            if name not in vars(StreamShard):
-                raise MotoLayoutChanged(f"StreamShard.{name} moved")
-        for name in ("query", "all_items"):
-            if name not in vars(Table):
-                raise MotoLayoutChanged(f"Table.{name} moved")
-        if list(inspect.signature(Table.query).parameters)[:9] != [
-            "self",
-            "hash_key",
-            "range_comparison",
-            "range_objs",
-            "limit",
-            "exclusive_start_key",
-            "scan_index_forward",
-            "projection_expressions",
-            "index_name",
-        ]:
-            raise MotoLayoutChanged("Table.query's parameters changed")
+        _check_read_layout(StreamShard, Table)
         Table.query = _scoped_query(Table.query)  # type: ignore[method-assign]
         Table.all_items = _scoped_all_items(Table.all_items)  # type: ignore[method-assign]
         StreamShard.add = _retained_add(StreamShard.add)  # type: ignore[method-assign]
@@ -440,6 +417,41 @@ def apply() -> None:
             raise MotoLayoutChanged("DynamoResult.execute_result is moto's own now: review")
         DynamoResult.execute_result = _fast_json_result(DynamoResult.execute_result)  # type: ignore[method-assign]
         _applied = True
+
+
+def _stop_tracking(base_model: type, model_data: dict[str, dict[str, object]]) -> None:
+    """Build moto's models untracked from now on and empty what is tracked (but for SES)."""
+    # setattr: mypy knows neither moto's metaclass attribute nor __new__ assignment.
+    setattr(base_model, "__new__", staticmethod(_untracked_new(base_model)))  # noqa: B010
+    for service, models in model_data.items():
+        if service == "ses":
+            continue
+        for model in models.values():
+            setattr(model, "instances_tracked", [])  # noqa: B010
+
+
+def _check_read_layout(stream_shard: type, table: Any) -> None:
+    """Raise :class:`MotoLayoutChanged` unless the shard and table reads are where we patch.
+
+    ``table`` is moto's ``Table`` class (``Any``: mypy takes it for abstract)."""
+    for name in ("add", "get"):
+        if name not in vars(stream_shard):
+            raise MotoLayoutChanged(f"StreamShard.{name} moved")
+    for name in ("query", "all_items"):
+        if name not in vars(table):
+            raise MotoLayoutChanged(f"Table.{name} moved")
+    if list(inspect.signature(table.query).parameters)[:9] != [
+        "self",
+        "hash_key",
+        "range_comparison",
+        "range_objs",
+        "limit",
+        "exclusive_start_key",
+        "scan_index_forward",
+        "projection_expressions",
+        "index_name",
+    ]:
+        raise MotoLayoutChanged("Table.query's parameters changed")
 
 
 def applied() -> bool:

@@ -479,6 +479,24 @@ class LocalRuntime:
         """Stop workers, gateway and moto; restore the environment. Safe to call twice."""
         if not self._started:
             return
+        for label, step in self._stop_steps():
+            try:
+                step()
+            except Exception:
+                logger.exception("error while stopping the %s", label)
+        self._moto = None
+        self._restore_environment()
+        _reset_handler_caches()
+        if self._saved_werkzeug_level is not None:
+            logging.getLogger("werkzeug").setLevel(self._saved_werkzeug_level)
+        self._clients.clear()
+        self._started = False
+        with LocalRuntime._active_lock:
+            if LocalRuntime._active is self:
+                LocalRuntime._active = None
+
+    def _stop_steps(self) -> list[tuple[str, Callable[[], None]]]:
+        """What :meth:`stop` stops, labelled, in order: workers first, moto last."""
         steps: list[tuple[str, Callable[[], None]]] = []
         if self._scheduler is not None:
             steps.append(("purge schedule", self._scheduler.stop))
@@ -494,21 +512,7 @@ class LocalRuntime:
             steps.append(("gateway", self._gateway.stop))
         if self._moto is not None:
             steps += [("moto state", self._reset_moto), ("moto", self._moto.stop)]
-        for label, step in steps:
-            try:
-                step()
-            except Exception:
-                logger.exception("error while stopping the %s", label)
-        self._moto = None
-        self._restore_environment()
-        _reset_handler_caches()
-        if self._saved_werkzeug_level is not None:
-            logging.getLogger("werkzeug").setLevel(self._saved_werkzeug_level)
-        self._clients.clear()
-        self._started = False
-        with LocalRuntime._active_lock:
-            if LocalRuntime._active is self:
-                LocalRuntime._active = None
+        return steps
 
     def _forget_shard_iterator(self, iterator: str) -> None:
         """moto keeps every shard iterator it hands out (about 2 KB each; the stream poller

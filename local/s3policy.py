@@ -305,6 +305,17 @@ def check_post(head: FormHead, *, bucket: str, secret_for: SecretFor, now: datet
     Raises :class:`S3Error` on the first failed check, in S3's order: the form's SigV4
     fields, the signature, the expiration, each condition, then fields no condition covers.
     """
+    encoded = _check_post_signature(head, secret_for)
+    policy = decode_policy(encoded)
+    if now > policy.expiration:
+        raise access_denied("Invalid according to Policy: Policy expired.")
+    covered = _check_post_conditions(head, policy, bucket)
+    _check_no_extra_fields(head, covered)
+    return policy
+
+
+def _check_post_signature(head: FormHead, secret_for: SecretFor) -> str:
+    """The form's SigV4 fields, then the signature over the policy; returns the policy field."""
     encoded = head.get("policy")
     signature = head.get("x-amz-signature")
     if head.get("awsaccesskeyid") is not None or head.get("signature") is not None:
@@ -324,9 +335,11 @@ def check_post(head: FormHead, *, bucket: str, secret_for: SecretFor, now: datet
     expected = sign(_secret(secret_for, credential), credential.scope, encoded)
     if not hmac.compare_digest(expected, signature.strip().lower()):
         raise signature_does_not_match(("AWSAccessKeyId", credential.key_id))
-    policy = decode_policy(encoded)
-    if now > policy.expiration:
-        raise access_denied("Invalid according to Policy: Policy expired.")
+    return encoded
+
+
+def _check_post_conditions(head: FormHead, policy: PostPolicy, bucket: str) -> set[str]:
+    """Each condition in the policy's order; returns the (lower-case) field names covered."""
     covered: set[str] = set()
     for condition in policy.conditions:
         if isinstance(condition, dict):
@@ -345,6 +358,10 @@ def check_post(head: FormHead, *, bucket: str, secret_for: SecretFor, now: datet
             raise policy_condition_failed(condition)
         if operator == "starts-with" and not value.startswith(str(condition[2])):
             raise policy_condition_failed(condition)
+    return covered
+
+
+def _check_no_extra_fields(head: FormHead, covered: set[str]) -> None:
     extra = [
         name
         for name, _ in head.fields
@@ -354,7 +371,6 @@ def check_post(head: FormHead, *, bucket: str, secret_for: SecretFor, now: datet
     ]
     if extra:
         raise access_denied("Invalid according to Policy: Extra input fields: " + ", ".join(extra))
-    return policy
 
 
 def check_length(size: int, length_range: tuple[int, int] | None) -> None:

@@ -8,10 +8,10 @@ schemas come from the library, not from this file. Pydantic is needed here only:
 parse requests with ``pellicule.api.schema`` (why: docs/decisions.md), and a property test
 checks that both accept and refuse the same values (``tests/unit/test_request_types.py``).
 
-Routes of functions not yet declared that way are described from Powertools' route table,
-with open schemas (``make openapi`` lists them). The document ships as a file in the core layer
-(generating it at run time would cost every cold start); a unit test fails when it no longer
-matches the routes.
+A route registered any other way (``@app.get``...) fails the generation (``UntypedRoute``):
+every operation of the description has its request and answer schemas. The document ships as
+a file in the core layer (generating it at run time would cost every cold start); a unit test
+fails when it no longer matches the routes.
 
 Usage: ``python scripts/openapi.py [--check]``
 """
@@ -23,7 +23,6 @@ import datetime
 import importlib
 import inspect
 import json
-import re
 import sys
 import types
 import typing
@@ -47,13 +46,8 @@ def _paths() -> None:
             sys.path.insert(0, str(extra))
 
 
-PUBLIC_PREFIXES = (
-    "/api/auth/link",
-    "/api/auth/session",
-    "/api/digest/unsubscribe",
-    "/api/openapi.json",
-)
-ERROR = {"$ref": "#/components/schemas/Error"}
+class UntypedRoute(Exception):
+    """A route registered without ``operation``: the description would not say what it takes."""
 
 
 def _routes(app: Any) -> list[Any]:
@@ -62,56 +56,22 @@ def _routes(app: Any) -> list[Any]:
     return [*app._static_routes, *app._dynamic_routes]
 
 
-def _summary(route: Any) -> str:
-    doc = (route.func.__doc__ or "").strip().splitlines()
-    return doc[0] if doc else route.func.__name__.replace("_", " ").capitalize()
+def check_typed(function: str, app: Any) -> None:
+    """Every route of ``app`` is declared with its types (``operation``), or
+    :class:`UntypedRoute` lists those that are not."""
+    from pellicule.api.operations import declared
 
-
-def _operation(function: str, route: Any) -> dict[str, Any]:
-    path = route.openapi_path
-    operation: dict[str, Any] = {
-        "x-untyped": True,  # described from the route table: open body and answer schemas
-        "tags": [function],
-        "summary": _summary(route),
-        "operationId": f"{function}_{route.func.__name__}",
-        "responses": {
-            "200": {"description": "OK", "content": {"application/json": {"schema": {}}}},
-            "400": {
-                "description": "Bad input (the message says what)",
-                "content": {"application/json": {"schema": ERROR}},
-            },
-            "401": {
-                "description": "No or expired session",
-                "content": {"application/json": {"schema": ERROR}},
-            },
-            "403": {
-                "description": "Wrong role, or missing anti-CSRF header",
-                "content": {"application/json": {"schema": ERROR}},
-            },
-            "404": {
-                "description": "Not found in the caller's centre",
-                "content": {"application/json": {"schema": ERROR}},
-            },
-            "409": {
-                "description": "The state changed, or the gate refuses",
-                "content": {"application/json": {"schema": ERROR}},
-            },
-        },
-    }
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{(\w+)}", path)
-    ]
-    if parameters:
-        operation["parameters"] = parameters
-    if route.method in ("POST", "PUT", "PATCH"):
-        operation["requestBody"] = {
-            "required": False,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    if path.startswith(PUBLIC_PREFIXES):
-        operation["security"] = [{"csrf": []}] if route.method != "GET" else []
-    return operation
+    typed = {(operation.method, operation.openapi_path) for operation in declared(app)}
+    untyped = sorted(
+        f"{route.method} {route.openapi_path}"
+        for route in _routes(app)
+        if (route.method, route.openapi_path) not in typed
+    )
+    if untyped:
+        raise UntypedRoute(
+            f"{function}: routes not declared with pellicule.api.operations.operation "
+            f"(their inputs and answer would be undescribed): {', '.join(untyped)}"
+        )
 
 
 ERROR_ANSWERS = {
@@ -137,6 +97,7 @@ def pydantic_type(annotation: Any) -> Any:
         DATE_PATTERN,
         EARLIEST_YEAR,
         LATEST_YEAR,
+        Absent,
         Items,
         Number,
         Text,
@@ -148,7 +109,9 @@ def pydantic_type(annotation: Any) -> Any:
         annotation, *markers = get_args(annotation)
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
-        return Union[tuple(pydantic_type(option) for option in get_args(annotation))]  # noqa: UP007
+        # ``Omittable[T]``: what may be sent is ``T``; being left out is the field's default.
+        options = [option for option in get_args(annotation) if option is not Absent]
+        return Union[tuple(pydantic_type(option) for option in options)]  # noqa: UP007
     if origin is Literal:
         return annotation
     if (dataclasses.is_dataclass(annotation) and isinstance(annotation, type)) or (
@@ -186,10 +149,20 @@ def pydantic_type(annotation: Any) -> Any:
     return annotation
 
 
+def _absent() -> Any:
+    from pellicule.api.schema import ABSENT
+
+    return ABSENT
+
+
 def model_of(kind: type) -> Any:
     """A Pydantic model with the fields (and limits) of a request dataclass or an answer
-    TypedDict; one per type, named after it."""
+    TypedDict; one per type, named after it. A field with a default is not required; an
+    ``Omittable`` one (default ``ABSENT``) shows no default, and ``null`` only if its type
+    allows it."""
     from pydantic import ConfigDict, Field, create_model
+
+    from pellicule.api.schema import ABSENT, required_fields
 
     if kind in _MODELS:
         return _MODELS[kind]
@@ -204,13 +177,13 @@ def model_of(kind: type) -> Any:
     hints = typing.get_type_hints(kind, include_extras=True)
     fields: dict[str, Any] = {}
     if dataclasses.is_dataclass(kind):
+        required = required_fields(kind)
         for field in dataclasses.fields(kind):
-            required = (
-                field.default is dataclasses.MISSING
-                and field.default_factory is dataclasses.MISSING
-            )
-            default: Any = ... if required else field.default
-            if field.default_factory is not dataclasses.MISSING:
+            default: Any = ... if field.name in required else field.default
+            if field.default is ABSENT:
+                # A factory: the description shows no default (ABSENT is no JSON value).
+                default = Field(default_factory=_absent)
+            elif field.default_factory is not dataclasses.MISSING:
                 default = Field(default_factory=field.default_factory)
             fields[field.name] = (pydantic_type(hints[field.name]), default)
         config = ConfigDict(extra="forbid", strict=True, title=kind.__name__)
@@ -226,11 +199,11 @@ def model_of(kind: type) -> Any:
 
 def _parameter_limits(annotation: Any) -> tuple[Any, dict[str, Any]]:
     """(type, Powertools ``Query``/``Path`` keyword limits) of a query or path parameter."""
-    from pellicule.api.schema import Text, Whole
+    from pellicule.api.schema import Absent, Text, Whole
 
     optional = False
     if get_origin(annotation) in (Union, types.UnionType):
-        options = [a for a in get_args(annotation) if a is not type(None)]
+        options = [a for a in get_args(annotation) if a not in (type(None), Absent)]
         optional = len(options) < len(get_args(annotation))
         (annotation,) = options  # one type, or None
     markers: list[Any] = []
@@ -254,6 +227,8 @@ def _endpoint(operation: Any) -> Any:
     from aws_lambda_powertools.event_handler.openapi.params import Body, Query
     from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 
+    from pellicule.api.schema import ABSENT
+
     keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = []
     for name, kind in operation.params.items():
@@ -266,7 +241,9 @@ def _endpoint(operation: Any) -> Any:
         for field in dataclasses.fields(operation.query):
             base, limits = _parameter_limits(hints[field.name])
             default = inspect.Parameter.empty
-            if field.default is not dataclasses.MISSING:
+            if field.default is ABSENT:
+                default = None  # left out (a query parameter is never null)
+            elif field.default is not dataclasses.MISSING:
                 default = field.default
             parameters.append(
                 inspect.Parameter(
@@ -279,7 +256,11 @@ def _endpoint(operation: Any) -> Any:
     if operation.body is not None:
         parameters.append(
             inspect.Parameter(
-                "body", keyword, annotation=Annotated[model_of(operation.body), Body()]
+                "body",
+                keyword,
+                annotation=Annotated[model_of(operation.body), Body()],
+                # A body that may be left out: ``requestBody.required`` is false.
+                default=inspect.Parameter.empty if operation.body_required else None,
             )
         )
 
@@ -377,15 +358,12 @@ def build() -> dict[str, Any]:
         function: importlib.import_module(f"functions.{function}.handler")._app()
         for function in sorted({route.function for route in topology.API_ROUTES})
     }
+    for function, app in apps.items():
+        check_typed(function, app)
     declared = {function: declared_on(app) for function, app in apps.items()}
     document = _typed_document({f: ops for f, ops in declared.items() if ops})
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("Error", _ERROR_SCHEMA)
-    for function, app in apps.items():
-        for route in _routes(app):
-            operations = document["paths"].setdefault(route.openapi_path, {})
-            if route.method.lower() not in operations:  # a route not declared with a type yet
-                operations[route.method.lower()] = _operation(function, route)
     document["paths"] = {
         path: dict(sorted(ops.items())) for path, ops in sorted(document["paths"].items())
     }
@@ -433,7 +411,11 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
+    try:
+        text = render()
+    except UntypedRoute as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     if "--check" in argv:
         current = OUTPUT.read_text() if OUTPUT.exists() else ""
         if current != text:
@@ -442,16 +424,7 @@ def main(argv: list[str]) -> int:
         return 0
     OUTPUT.write_text(text)
     document = json.loads(text)
-    untyped = [
-        f"{method.upper()} {path}"
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if operation.get("x-untyped")
-    ]
     print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(document['paths'])} paths)")
-    if untyped:
-        print(f"{len(untyped)} operations not declared with types yet (open schemas):")
-        print("\n".join(f"  {name}" for name in untyped))
     return 0
 
 

@@ -3,12 +3,14 @@
 The functions parse requests with ``pellicule.api.schema``; the description is generated from
 the same types through Pydantic (``scripts/openapi.py``). :func:`agreement` draws bodies near a
 valid one (a field at or past its limits, of another JSON kind, left out, or an unknown field
-added) and checks that both accept and refuse the same, with the same values.
+added) and checks that both accept and refuse the same, with the same values (a field left out
+of an ``Omittable`` one is ``ABSENT`` on both sides, and compared as left out).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import runpy
 import types
@@ -18,7 +20,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from hypothesis import strategies as st
 
-from pellicule.api.schema import InvalidRequest, Items, Number, Text, Whole, parse
+from pellicule.api.schema import ABSENT, InvalidRequest, Items, Number, Text, Whole, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = runpy.run_path(str(ROOT / "scripts" / "openapi.py"), run_name="openapi_generator")
@@ -151,7 +153,7 @@ def pydantic_accepts(kind: type, raw: Any) -> tuple[bool, Any]:
 
     model = GENERATOR["model_of"](kind)
     try:
-        return True, model.model_validate_json(json.dumps(raw)).model_dump(mode="json")
+        return True, _plain(model.model_validate_json(json.dumps(raw)))
     except ValidationError:
         return False, None
 
@@ -161,7 +163,33 @@ def ours(kind: type, raw: Any) -> tuple[bool, Any]:
         command = parse(kind, raw)
     except InvalidRequest:
         return False, None
-    return True, json.loads(json.dumps(dataclasses.asdict(command)))
+    return True, _plain(command)
+
+
+def _plain(value: Any) -> Any:
+    """A parsed request (a dataclass or a Pydantic model) as JSON values, without the fields
+    left out (``ABSENT``)."""
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        names: Any = type(value).model_fields
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [field.name for field in dataclasses.fields(value)]
+    else:
+        names = None
+    if names is not None:
+        return {
+            name: _plain(getattr(value, name))
+            for name in names
+            if getattr(value, name) is not ABSENT
+        }
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def check(kind: type, raw: Any) -> None:

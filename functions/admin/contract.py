@@ -2,19 +2,18 @@
 the shapes of its answers (documented in the API description).
 
 Update bodies (``PATCH``) list every field as optional: a field left out is left unchanged.
-Its value is then :data:`KEEP` (``""``, or ``()`` for a list, which no request can send: names,
-ids and dates are never empty), so that ``null`` is refused where it means nothing, and means
-"none" where it does (a group without site, an album for the whole centre). Choices and flags
-(``role``, ``trusted``) default to ``None``. That value comes from a default factory:
-the API description then shows no default that its own schema refuses.
+Such a field is ``Omittable[...]`` and its value is then ``ABSENT``, told apart from any value
+a request can send: ``null`` is refused where it means nothing, and means "none" where it does
+(a group without site, an album for the whole centre). Choices and flags (``role``,
+``trusted``) default to ``None``, which also means "unchanged".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict
 
-from pellicule.api.schema import Day, Id, Items, Text, Whole
+from pellicule.api.schema import ABSENT, Day, Id, Items, Omittable, Text, Whole
 
 # --- Requests --------------------------------------------------------------------------------
 
@@ -23,19 +22,6 @@ Audience = Literal["families_of_group", "all_families_of_centre", "public_commun
 MediaKind = Literal["photo", "video"]
 ErasureMode = Literal["remove", "blur"]
 ScanType = Literal["application/pdf", "image/jpeg", "image/png"]
-
-# "Left out": the default of an optional text field (no name, id, date or e-mail is "").
-KEEP = ""
-
-
-def _keep() -> Any:
-    """The value of a text field an update left out (a factory: see the module's docstring)."""
-    return KEEP
-
-
-def _keep_list() -> Any:
-    return ()
-
 
 MAX_TAGS = 60
 MAX_SCAN_BYTES = 15 * 1024 * 1024
@@ -66,6 +52,37 @@ Moment = Annotated[int, Whole(ge=946_684_800, le=4_102_444_800)] | Day
 Family = Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY)]
 
 
+MB = 1024 * 1024
+# The hard caps of the centre's numeric settings: those of the settings rule
+# (``pellicule.services.tenant_settings.LIMITS``; a unit test keeps them equal). Not imported
+# from it: it loads the data layer, which the typed layer's cold start does without.
+PhotoBytes = Annotated[int, Whole(ge=1 * MB, le=100 * MB)]
+VideoBytes = Annotated[int, Whole(ge=10 * MB, le=5 * 1024 * MB)]
+VideoSeconds = Annotated[int, Whole(ge=10, le=600)]
+VideoEdge = Annotated[int, Whole(ge=640, le=4096)]
+RetentionMonths = Annotated[int, Whole(ge=1, le=36)]
+# The last day of the season, MM-DD (the settings rule checks it is a real day).
+MonthDay = Annotated[str, Text(max_length=5, min_length=5, pattern="[0-9]{2}-[0-9]{2}")]
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """The centre's settings to change (directors); each one left out keeps its value.
+
+    The limits are the settings rule's (``tenant_settings``), which checks them again."""
+
+    max_photo_bytes: Omittable[PhotoBytes] = ABSENT
+    max_video_bytes: Omittable[VideoBytes] = ABSENT
+    max_video_seconds: Omittable[VideoSeconds] = ABSENT
+    max_video_edge: Omittable[VideoEdge] = ABSENT
+    media_retention_months: Omittable[RetentionMonths] = ABSENT
+    validation_mode: Omittable[Literal["director", "trusted_animators"]] = ABSENT
+    staff_second_factor: Omittable[Literal["directors", "all_staff"]] = ABSENT
+    two_guardian_widening: Omittable[bool] = ABSENT
+    season_end: Omittable[MonthDay] = ABSENT
+    allow_downloads: Omittable[bool] = ABSENT
+
+
 @dataclass(frozen=True)
 class StaffCreate:
     """A staff member: role, e-mail and the name shown to the team."""
@@ -82,7 +99,7 @@ class StaffChange:
 
     role: Role | None = None
     trusted: bool | None = None
-    display_name: Name = field(default_factory=_keep)
+    display_name: Omittable[Name] = ABSENT
 
 
 @dataclass(frozen=True)
@@ -100,8 +117,8 @@ class GroupCreate:
 class GroupChange:
     """Rename a group or move it to another site (``site_id: null``: no site)."""
 
-    name: Name = field(default_factory=_keep)
-    site_id: Id | None = field(default_factory=_keep)
+    name: Omittable[Name] = ABSENT
+    site_id: Omittable[Id | None] = ABSENT
 
 
 @dataclass(frozen=True)
@@ -115,9 +132,11 @@ class ChildCreate:
 
 @dataclass(frozen=True)
 class ChildChange:
-    first_name: FirstName = field(default_factory=_keep)
-    initial: Initial = field(default_factory=_keep)
-    group_id: Id = field(default_factory=_keep)
+    """Change a child's first name, initial or group (at least one)."""
+
+    first_name: Omittable[FirstName] = ABSENT
+    initial: Omittable[Initial] = ABSENT
+    group_id: Omittable[Id] = ABSENT
 
 
 @dataclass(frozen=True)
@@ -130,11 +149,11 @@ class GuardianCreate:
 
 @dataclass(frozen=True)
 class GuardianChange:
-    """Change a guardian's address or children (at least one; left out: ``()``, unchanged)."""
+    """Change a guardian's address or children (at least one)."""
 
-    email: Email = field(default_factory=_keep)
-    child_ids: Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY, min_items=1)] = field(
-        default_factory=_keep_list
+    email: Omittable[Email] = ABSENT
+    child_ids: Omittable[Annotated[tuple[Id, ...], Items(max_items=MAX_FAMILY, min_items=1)]] = (
+        ABSENT
     )
 
 
@@ -194,9 +213,9 @@ class AlbumCreate:
 class AlbumChange:
     """Retitle, redate, or change the group (directors; ``group_id: null``: whole centre)."""
 
-    title: Title = field(default_factory=_keep)
-    date: Day = field(default_factory=_keep)
-    group_id: Id | None = field(default_factory=_keep)
+    title: Omittable[Title] = ABSENT
+    date: Omittable[Day] = ABSENT
+    group_id: Omittable[Id | None] = ABSENT
 
 
 @dataclass(frozen=True)
@@ -223,7 +242,7 @@ class Review:
 
 @dataclass(frozen=True)
 class Publication:
-    """Publish to ``audiences`` (default: the album's); an empty body is ``{}``."""
+    """Publish to ``audiences`` (default: the album's); the body may be left out."""
 
     audiences: Audiences | None = None
 

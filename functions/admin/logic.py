@@ -22,6 +22,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from functions.admin import contract as c
 from pellicule.adapters import aws
+from pellicule.api.schema import ABSENT, present
 from pellicule.config import clock, topology
 from pellicule.config.settings import get_settings
 from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -162,10 +163,11 @@ def me(principal: Principal) -> dict[str, Any]:
     }
 
 
-def update_settings(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def update_settings(principal: Principal, body: c.SettingsChange) -> dict[str, Any]:
+    """Change the settings sent (the others keep their value), within the settings rule."""
     require_director(principal)
     current = tenant_settings.for_tenant(principal.tenant_id)
-    updated = tenant_settings.validate(body, current)
+    updated = tenant_settings.validate(present(body), current)
     changed = sorted(k for k, v in updated.as_dict().items() if current.as_dict()[k] != v)
     audit.append(
         principal.tenant_id,
@@ -235,7 +237,7 @@ def update_staff(principal: Principal, staff_id: str, body: c.StaffChange) -> di
         actions.append(Staff.role.set(body.role))
     if body.trusted is not None:
         actions.append(Staff.trusted.set(body.trusted))
-    if body.display_name != c.KEEP:
+    if body.display_name is not ABSENT:
         actions.append(
             Staff.display_name.set(_text(body.display_name, "display_name", "Nom affiché"))
         )
@@ -365,9 +367,9 @@ def update_group(principal: Principal, group_id: str, body: c.GroupChange) -> di
     require_director(principal)
     group = _get(Group, principal.tenant_id, f"GROUP#{group_id}", "Groupe", "Group")
     actions = []
-    if body.name != c.KEEP:
+    if body.name is not ABSENT:
         actions.append(Group.name.set(_text(body.name, "name", "Nom du groupe")))
-    if body.site_id != c.KEEP:
+    if body.site_id is not ABSENT:
         site_id = body.site_id
         _require_site(principal.tenant_id, site_id)
         actions.append(Group.site_id.set(site_id) if site_id else Group.site_id.remove())
@@ -476,11 +478,11 @@ def update_child(principal: Principal, child_id: str, body: c.ChildChange) -> di
     require_director(principal)
     child = _get(Child, principal.tenant_id, f"CHILD#{child_id}", "Enfant", "Child")
     actions = []
-    if body.first_name != c.KEEP:
+    if body.first_name is not ABSENT:
         actions.append(Child.first_name.set(_text(body.first_name, "first_name", "Prénom")))
-    if body.initial != c.KEEP:
+    if body.initial is not ABSENT:
         actions.append(Child.initial.set(_initial(body.initial)))
-    if body.group_id != c.KEEP:
+    if body.group_id is not ABSENT:
         actions.append(
             Child.group_id.set(_require_group(principal.tenant_id, body.group_id).group_id)
         )
@@ -582,7 +584,7 @@ def update_guardian(
     actions: list[Any] = []
     add: list[Child] = []
     remove: list[Child] = []
-    if body.email != c.KEEP:
+    if body.email is not ABSENT:
         email = _email(body.email)
         for existing in Guardian.by_gsi1.query(f"GUARDIANEMAIL#{email}"):
             if (
@@ -598,7 +600,7 @@ def update_guardian(
             Guardian.email.set(email),
             Guardian.gsi1pk.set(f"GUARDIANEMAIL#{email}"),
         ]
-    if body.child_ids:  # left out: ()
+    if body.child_ids is not ABSENT:
         wanted = set(body.child_ids)  # at least one (type)
         have = set(guardian.child_ids or ())
         add = _children(principal.tenant_id, sorted(wanted - have))
@@ -958,15 +960,15 @@ def update_album(principal: Principal, album_id: str, body: c.AlbumChange) -> di
         raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
     album = _get(Album, principal.tenant_id, f"ALBUM#{album_id}", "Album", "Album")
     actions = []
-    if body.title != c.KEEP:
+    if body.title is not ABSENT:
         actions.append(Album.title.set(_text(body.title, "title", "Titre")))
     redated: dict[str, Any] = {}
-    if body.date != c.KEEP:
+    if body.date is not ABSENT:
         date = _date(principal.tenant_id, body.date)
         if date != album.album_date:  # the same date sent again is no change to record
             actions.append(Album.album_date.set(date))
             redated = {"change": "redated", "date": date, "previous_date": album.album_date}
-    if body.group_id != c.KEEP:
+    if body.group_id is not ABSENT:
         require_director(principal)  # changes who may see the album
         group_id = body.group_id
         if group_id is None:
@@ -976,7 +978,7 @@ def update_album(principal: Principal, album_id: str, body: c.AlbumChange) -> di
                 Album.group_id.set(_require_group(principal.tenant_id, group_id).group_id)
             )
     if not actions:
-        if body.date != c.KEEP:  # only the date it already has: nothing changes, nothing recorded
+        if body.date is not ABSENT:  # only the date it had: nothing changes, nothing recorded
             return _album_view(album)
         raise BadRequest("Rien à modifier. / Nothing to change.")
     if redated:

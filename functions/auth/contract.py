@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict
 
-from pellicule.api.schema import Text
+from pellicule.api.schema import ABSENT, Omittable, Text
 
 # --- Requests --------------------------------------------------------------------------------
 
@@ -39,12 +39,13 @@ class SessionRequest:
     """A link's ``token``, or an ``email`` and the 6-digit ``code`` of its e-mail.
 
     Every one of these that does not work (malformed, null, unknown, used, expired, wrong)
-    gets the same answer: 401 ``invalid_link``.
+    gets the same answer: 401 ``invalid_link``. A ``null`` one counts as sent (and does
+    not work), unlike one left out.
     """
 
-    token: Token | None = None
-    email: Email | None = None
-    code: SignInCode | None = None
+    token: Omittable[Token | None] = ABSENT
+    email: Omittable[Email | None] = ABSENT
+    code: Omittable[SignInCode | None] = ABSENT
 
 
 @dataclass(frozen=True)

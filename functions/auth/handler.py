@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
     from pellicule.api.schema import InvalidRequest
+    from pellicule.services.sessions import Principal
     from pellicule.store.ratelimit import TooManyRequests
 
 BASE = "/api/auth"
@@ -79,6 +80,15 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def client() -> str:
         return ratelimit.client_address(event())
 
+    # Authentication before anything of the request is parsed (after the anti-CSRF header,
+    # which every POST needs first): a caller without a session gets 401 whatever it sent.
+    def authenticated() -> Principal:
+        return http.principal(event())
+
+    def factor_pending() -> Principal:
+        """A session whose second factor may still be pending (the TOTP routes only)."""
+        return http.pending_principal(event())
+
     @operation(
         app,
         "POST",
@@ -112,8 +122,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         The session id is only in the ``__Host-`` cookie. 401 ``invalid_link`` for every
         token or code that does not work; limited per client address (429).
         """
-        sent = frozenset(http.json_body(app.current_event.body))  # parsed: a JSON object
-        signed_in = logic.exchange(body, client(), http.session_id(event()), sent)
+        signed_in = logic.exchange(body, client(), http.session_id(event()))
         return http.json_response(
             200,
             signed_in.view,
@@ -129,55 +138,70 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         )
 
     @operation(
-        app, "POST", f"{BASE}/logout-everywhere", answer=c.SignedOutEverywhere, errors=(401, 403)
+        app,
+        "POST",
+        f"{BASE}/logout-everywhere",
+        auth=authenticated,
+        answer=c.SignedOutEverywhere,
+        errors=(401, 403),
     )
-    def logout_everywhere() -> Any:
+    def logout_everywhere(principal: Principal) -> Any:
         """Sign out everywhere (ends every session of the signed-in person)"""
-        principal = http.principal(event())  # a live session and the anti-CSRF header
         return http.json_response(
             200, logic.logout_everywhere(principal), cookies=[http.cleared_session_cookie()]
         )
 
-    @operation(app, "POST", f"{BASE}/totp/enrol", answer=c.Enrolment, errors=(401, 403, 409))
-    def totp_enrol() -> Any:
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/totp/enrol",
+        auth=factor_pending,
+        answer=c.Enrolment,
+        errors=(401, 403, 409),
+    )
+    def totp_enrol(principal: Principal) -> Any:
         """Begin enrolling an authenticator app (staff, no confirmed factor yet)
 
         The secret, its otpauth URI and QR code (an SVG data URI).
         """
         from functions.auth import second_factor
 
-        return second_factor.enrol(http.pending_principal(event()))
+        return second_factor.enrol(principal)
 
     @operation(
         app,
         "POST",
         f"{BASE}/totp/confirm",
+        auth=factor_pending,
         body=c.CodeRequest,
         answer=c.RecoveryCodes,
         errors=FACTOR_ERRORS,
     )
-    def totp_confirm(body: c.CodeRequest) -> Any:
+    def totp_confirm(principal: Principal, body: c.CodeRequest) -> Any:
         """Confirm the enrolment with a first code: the recovery codes, shown once"""
         from functions.auth import second_factor
 
-        return second_factor.confirm(http.pending_principal(event()), body)
+        return second_factor.confirm(principal, body)
 
     @operation(
         app,
         "POST",
         f"{BASE}/totp/verify",
+        auth=factor_pending,
         body=c.VerifyRequest,
         answer=c.Verified,
         errors=FACTOR_ERRORS,
     )
-    def totp_verify(body: c.VerifyRequest) -> Any:
+    def totp_verify(principal: Principal, body: c.VerifyRequest) -> Any:
         """Pass the second factor with a code from the app or a recovery code"""
         from functions.auth import second_factor
 
-        return second_factor.verify(http.pending_principal(event()), body)
+        return second_factor.verify(principal, body)
 
-    @operation(app, "GET", f"{BASE}/totp", answer=c.FactorStatus, errors=(401, 403))
-    def totp_status() -> Any:
+    @operation(
+        app, "GET", f"{BASE}/totp", auth=authenticated, answer=c.FactorStatus, errors=(401, 403)
+    )
+    def totp_status(principal: Principal) -> Any:
         """The signed-in staff member's second factor
 
         Enrolled or not, recovery codes left, and whether this session may replace the app
@@ -185,65 +209,84 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """
         from functions.auth import second_factor
 
-        return second_factor.status(http.principal(event()))
+        return second_factor.status(principal)
 
     @operation(
         app,
         "POST",
         f"{BASE}/totp/renew",
+        auth=authenticated,
         body=c.RenewRequest,
         answer=c.Enrolment,
         errors=FACTOR_ERRORS,
     )
-    def totp_renew(body: c.RenewRequest) -> Any:
+    def totp_renew(principal: Principal, body: c.RenewRequest) -> Any:
         """Begin replacing the authenticator app (a new secret, its URI and QR code)
 
         After a sign-in with a recovery code, or with a current code of the old app.
         """
         from functions.auth import second_factor
 
-        return second_factor.begin_renewal(http.principal(event()), body)
+        return second_factor.begin_renewal(principal, body)
 
     @operation(
         app,
         "POST",
         f"{BASE}/totp/renew/confirm",
+        auth=authenticated,
         body=c.CodeRequest,
         answer=c.RecoveryCodes,
         errors=FACTOR_ERRORS,
     )
-    def totp_renew_confirm(body: c.CodeRequest) -> Any:
+    def totp_renew_confirm(principal: Principal, body: c.CodeRequest) -> Any:
         """Confirm the new app with its first code: it replaces the old one
 
         New recovery codes, shown once.
         """
         from functions.auth import second_factor
 
-        return second_factor.confirm_renewal(http.principal(event()), body)
+        return second_factor.confirm_renewal(principal, body)
 
     @operation(
         app,
         "POST",
         f"{BASE}/totp/recovery-codes",
+        auth=authenticated,
         body=c.RecoveryCodesRequest,
         answer=c.NewRecoveryCodes,
         errors=FACTOR_ERRORS,
     )
-    def totp_recovery_codes(body: c.RecoveryCodesRequest) -> Any:
+    def totp_recovery_codes(principal: Principal, body: c.RecoveryCodesRequest) -> Any:
         """New recovery codes against a current code of the app; the old ones stop working"""
         from functions.auth import second_factor
 
-        return second_factor.renew_recovery_codes(http.principal(event()), body)
+        return second_factor.renew_recovery_codes(principal, body)
 
-    @operation(app, "GET", f"{BASE}/status", answer=c.Status, errors=(), public=True)
-    def status() -> Any:
+    def signed_in_or_not() -> Principal | None:
+        from pellicule.domain.errors import Unauthenticated
+
+        try:
+            return http.principal(event())
+        except Unauthenticated:  # none, closed, or the second factor still pending
+            return None
+
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/status",
+        auth=signed_in_or_not,
+        answer=c.Status,
+        errors=(),
+        public=True,
+    )
+    def status(principal: Principal | None) -> Any:
         """Whether this browser is signed in, and where its home is (200 either way)"""
-        return logic.status(event())
+        return logic.status(principal)
 
-    @operation(app, "GET", f"{BASE}/me", answer=c.Who, errors=(401,))
-    def me() -> Any:
+    @operation(app, "GET", f"{BASE}/me", auth=authenticated, answer=c.Who, errors=(401,))
+    def me(principal: Principal) -> Any:
         """Who is signed in: kind, role and centre"""
-        return logic.me(http.principal(event()))
+        return logic.me(principal)
 
     @operation(
         app,

@@ -8,12 +8,12 @@ a code or a session id.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from functions.auth import contract, mail
 from pellicule.adapters import delivery
+from pellicule.api.schema import ABSENT
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
 from pellicule.domain.errors import BadRequest, Unauthenticated, error_code
@@ -98,20 +98,17 @@ def exchange(
     command: contract.SessionRequest,
     client_address: str,
     current_session: str | None,
-    sent: Collection[str] = (),
 ) -> SignedIn:
     """A link's token, or an address and its code, for a NEW session (requirement 1).
 
-    ``sent``: the fields the request named (a null token is a token that does not work, not
-    a request without one).
+    A null token is a token that does not work, not a request without one (left out: the
+    command's ``ABSENT``).
     """
     ratelimit.enforce((SESSION_PER_IP, client_address))
-    if "token" in sent or command.token is not None:
+    if command.token is not ABSENT:
         method = "link"
         tenant_id, kind, principal_id = magic_links.consume_token(command.token)
-    elif ("email" in sent and "code" in sent) or (
-        command.email is not None and command.code is not None
-    ):
+    elif command.email is not ABSENT and command.code is not ABSENT:
         method = "code"
         started = time.monotonic()
         try:
@@ -178,14 +175,10 @@ def _who(account: magic_links.Account) -> dict[str, Any]:
     }
 
 
-def status(event: dict[str, Any]) -> dict[str, Any]:
-    """Signed in or not (a pending second factor counts as not yet), and the home page."""
-    from pellicule.api import http
-    from pellicule.domain.errors import Unauthenticated as NotSignedIn
-
-    try:
-        principal = http.principal(event)
-    except NotSignedIn:
+def status(principal: Principal | None) -> dict[str, Any]:
+    """Signed in or not (``None``: no live session, or a pending second factor), and the home
+    page."""
+    if principal is None:
         return {"signed_in": False}
     home = FAMILY_HOME if principal.kind == "guardian" else HOME
     return {"signed_in": True, "kind": principal.kind, "role": principal.role, "home": home}

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
     from pellicule.api.schema import InvalidRequest
+    from pellicule.services.sessions import Principal
     from pellicule.store.ratelimit import TooManyRequests
 
 BASE = "/api/digest"
@@ -79,15 +80,33 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         """
         return logic.unsubscribe(body, ratelimit.client_address(event()))
 
-    @operation(app, "GET", f"{BASE}/subscription", answer=c.Subscription, errors=(401, 403))
-    def subscription() -> Any:
-        """Whether the signed-in guardian receives the daily digest"""
-        return logic.subscription(http.principal(event()))
+    # Authentication before anything of the request is read (after the anti-CSRF header).
+    def authenticated() -> Principal:
+        return http.principal(event())
 
-    @operation(app, "POST", f"{BASE}/subscribe", answer=c.Subscription, errors=(401, 403))
-    def subscribe() -> Any:
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/subscription",
+        auth=authenticated,
+        answer=c.Subscription,
+        errors=(401, 403),
+    )
+    def subscription(principal: Principal) -> Any:
+        """Whether the signed-in guardian receives the daily digest"""
+        return logic.subscription(principal)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/subscribe",
+        auth=authenticated,
+        answer=c.Subscription,
+        errors=(401, 403),
+    )
+    def subscribe(principal: Principal) -> Any:
         """Receive the daily digest again (signed-in guardian)"""
-        return logic.subscribe(http.principal(event()))
+        return logic.subscribe(principal)
 
 
 def build_app() -> APIGatewayHttpResolver:

@@ -23,15 +23,15 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def staff() -> Principal:
         return http.require_staff(http.principal(app.current_event.raw_event))
 
-    @operation(app, "GET", f"{BASE}/media/<media_id>", answer=c.StaffItem)
-    def media(media_id: str) -> Any:
+    @operation(app, "GET", f"{BASE}/media/<media_id>", auth=staff, answer=c.StaffItem)
+    def media(principal: Principal, media_id: str) -> Any:
         """One item of the centre: state, tags, face boxes and signed rendition URLs"""
-        return logic.media_item(staff(), media_id)
+        return logic.media_item(principal, media_id)
 
-    @operation(app, "GET", f"{BASE}/albums/<album_id>", answer=c.AlbumItems)
-    def album(album_id: str) -> Any:
+    @operation(app, "GET", f"{BASE}/albums/<album_id>", auth=staff, answer=c.AlbumItems)
+    def album(principal: Principal, album_id: str) -> Any:
         """An album of the centre and its items (the first 100), as staff see them"""
-        return logic.album_items(staff(), album_id)
+        return logic.album_items(principal, album_id)
 
 
 @cache

@@ -19,6 +19,7 @@ from typing import Any
 
 from pellicule.services import publication
 from pellicule.store import data
+from pellicule.store.keys import CONSENT_LOG
 from pellicule.store.models import MediaTag, tenant_pk
 
 # Attributes whose change on a published item can change the gate's answer.
@@ -70,7 +71,7 @@ def work_for(record: dict[str, Any]) -> Work | None:
     sk = _string(keys, "sk") or ""
     new = change.get("NewImage") or {}
     old = change.get("OldImage") or {}
-    if record.get("eventName") == "INSERT" and sk.startswith("CONSENTLOG#"):
+    if record.get("eventName") == "INSERT" and sk.startswith(CONSENT_LOG):
         tenant_id, child_id = _string(new, "tenant_id"), _string(new, "child_id")
         if not tenant_id or not child_id:
             return None

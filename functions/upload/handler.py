@@ -37,79 +37,85 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         app,
         "POST",
         f"{BASE}/grants",
+        auth=staff,
         body=c.GrantsRequest,
         answer=c.Grants,
         status=201,
         errors=(401, 403, 404, 413),
     )
-    def grants(body: c.GrantsRequest) -> Any:
+    def grants(principal: Principal, body: c.GrantsRequest) -> Any:
         """One upload grant per file: an exact ingest key, type and size
 
         Photos and small videos get a presigned POST (15 minutes at most); large videos a
         multipart upload. 413: a file is larger than the centre allows.
         """
-        return {"grants": logic.request_grants(staff(), body)}
+        return {"grants": logic.request_grants(principal, body)}
 
     @operation(
         app,
         "GET",
         f"{BASE}/multipart/<media_id>",
+        auth=staff,
         answer=c.PartsReceived,
         errors=MULTIPART_ERRORS,
     )
-    def parts_received(media_id: str) -> Any:
+    def parts_received(principal: Principal, media_id: str) -> Any:
         """The parts of a multipart upload already received (a client resumes with the rest)"""
-        return logic.uploaded_parts(staff(), media_id)
+        return logic.uploaded_parts(principal, media_id)
 
     @operation(
         app,
         "POST",
         f"{BASE}/multipart/<media_id>/parts",
+        auth=staff,
         body=c.PartsRequest,
         answer=c.PartUrls,
         errors=MULTIPART_ERRORS,
     )
-    def sign_parts(media_id: str, body: c.PartsRequest) -> Any:
+    def sign_parts(principal: Principal, media_id: str, body: c.PartsRequest) -> Any:
         """Presigned PUT URLs for some parts of this multipart upload"""
-        return logic.sign_parts(staff(), media_id, body)
+        return logic.sign_parts(principal, media_id, body)
 
     @operation(
         app,
         "POST",
         f"{BASE}/multipart/<media_id>/complete",
+        auth=staff,
         answer=c.UploadState,
         errors=MULTIPART_ERRORS,
     )
-    def complete(media_id: str) -> Any:
+    def complete(principal: Principal, media_id: str) -> Any:
         """Assemble the parts received; an upload of the wrong size is discarded (400)"""
-        return logic.complete(staff(), media_id)
+        return logic.complete(principal, media_id)
 
     @operation(
         app,
         "PUT",
         f"{BASE}/media/<media_id>/faces",
+        auth=staff,
         body=c.FacesRequest,
         answer=c.FacesSaved,
         errors=(401, 403, 404, 409),
     )
-    def face_boxes(media_id: str, body: c.FacesRequest) -> Any:
+    def face_boxes(principal: Principal, media_id: str, body: c.FacesRequest) -> Any:
         """The face boxes to blur on a processed photo, and the tagged children they hide
 
         The blurred variants are rendered again. 409: not a processed photo, or changed
         meanwhile.
         """
-        return logic.set_face_boxes(staff(), media_id, body)
+        return logic.set_face_boxes(principal, media_id, body)
 
     @operation(
         app,
         "POST",
         f"{BASE}/multipart/<media_id>/abort",
+        auth=staff,
         answer=c.UploadState,
         errors=MULTIPART_ERRORS,
     )
-    def abort(media_id: str) -> Any:
+    def abort(principal: Principal, media_id: str) -> Any:
         """Give up a multipart upload (the parts received are discarded)"""
-        return logic.abort(staff(), media_id)
+        return logic.abort(principal, media_id)
 
 
 @cache

@@ -527,19 +527,27 @@ class _Transcoder:
                 if frame.time is not None and frame.time - start >= cap:
                     ended.add(packet.stream.index)
                     break
-                if packet.stream is self.video_in:
-                    self._check_frame(frame)
-                    if self.graph is None:
-                        self._start(frame)
-                    self._encode_video(frame)
-                elif self.audio_out is None:
-                    if len(self.waiting_audio) >= _MAX_WAITING_AUDIO_FRAMES:
-                        raise ProbeError("no picture while the sound plays")
-                    self.waiting_audio.append(frame)
-                else:
-                    self._encode_audio(frame)
+                self._take_frame(packet.stream, frame)
             if len(ended) == len(streams):
                 break
+        self._finish()
+
+    def _take_frame(self, stream: Any, frame: Any) -> None:
+        """One decoded frame (within the duration cap) into its encoder, or held back."""
+        if stream is self.video_in:
+            self._check_frame(frame)
+            if self.graph is None:
+                self._start(frame)
+            self._encode_video(frame)
+        elif self.audio_out is None:
+            if len(self.waiting_audio) >= _MAX_WAITING_AUDIO_FRAMES:
+                raise ProbeError("no picture while the sound plays")
+            self.waiting_audio.append(frame)
+        else:
+            self._encode_audio(frame)
+
+    def _finish(self) -> None:
+        """Flush the filter graph, the encoders and the bitstream filter into the output."""
         if self.graph is None or self.video_out is None:
             raise ProbeError("no video frame")
         self._encode_video(None)

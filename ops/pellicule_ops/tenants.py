@@ -590,73 +590,15 @@ def delete(
     check_id(tenant_id)
     data.ready()
     moment = now_or(now)
-    try:
-        tenant: Tenant | None = Tenant.get(tenant_pk(tenant_id), PROFILE, consistent_read=True)
-    except DoesNotExist:
-        tenant = None
-    if tenant is None and _deletion_progress(tenant_id) is None:
-        raise NotFound(f"unknown centre {tenant_id!r} (see: pellicule tenant list)")
-    if tenant is not None and status_of(tenant) != DELETING:
-        # From now on nobody of the centre signs in, and no digest is sent.
-        tenant.update(actions=[Tenant.status.set(DELETING)], condition=Tenant.pk.exists())
+    _start_deletion(tenant_id)
     progress, resumed = _Progress.open(tenant_id, moment)
     report = Deletion(tenant_id, {}, resumed)
     s3 = aws.client("s3")
-
-    def counter(name: str) -> Callable[[int], None]:
-        return lambda n: progress.add(name, n)
-
+    run = _DeletionRun(tenant_id, buckets, distribution_id, progress, report, s3)
     for step in DELETION_STEPS:
         if step in progress.steps:
             continue
-        if step == "sessions":
-            sessions_ended, links = _end_sessions(tenant_id)
-            progress.add("sessions", sessions_ended)
-            progress.add("sign_in_links", links)
-        elif step == "ingest":
-            for prefix in ingest_prefixes(tenant_id):
-                progress.add("uploads_aborted", _abort_uploads(s3, buckets.ingest, prefix))
-                _delete_versions(s3, buckets.ingest, prefix, counter("ingest_objects"))
-        elif step == "items":
-            expression, values = _items_filter(tenant_id)
-            profile = tenant_pk(tenant_id)
-            keys = (
-                key
-                for key in _scan_keys(expression, values)
-                if not (key["pk"]["S"] == profile and key["sk"]["S"] == PROFILE)
-            )
-            _delete_keys(keys, counter("items"))
-        elif step == "media":
-            progress.add(
-                "uploads_aborted", _abort_uploads(s3, buckets.media, media_prefix(tenant_id))
-            )
-            _delete_versions(s3, buckets.media, media_prefix(tenant_id), counter("media_objects"))
-        elif step == "evidence":
-            prefix = evidence_prefix(tenant_id)
-            progress.add("uploads_aborted", _abort_uploads(s3, buckets.evidence, prefix))
-            _delete_versions(s3, buckets.evidence, prefix, counter("evidence_objects"))
-        elif step == "cdn":
-            if distribution_id:
-                aws.client("cloudfront").create_invalidation(
-                    DistributionId=distribution_id,
-                    InvalidationBatch={
-                        "Paths": {
-                            "Quantity": len(invalidation_paths(tenant_id)),
-                            "Items": invalidation_paths(tenant_id),
-                        },
-                        "CallerReference": f"pellicule-delete-{tenant_id}-{uuid.uuid4().hex}",
-                    },
-                )
-                progress.add("invalidations", 1)
-            else:
-                report.warnings.append(
-                    "no CloudFront distribution known: nothing invalidated (cached copies "
-                    "expire on their own within minutes)"
-                )
-        elif step == "audit":
-            _delete_keys(_query_keys(audit.audit_pk(tenant_id)), counter("audit_entries"))
-        elif step == "profile":
-            Base(tenant_pk(tenant_id), PROFILE).delete()
+        run.step(step)
         progress.done(step)
 
     counts = {name: progress.counts.get(name, 0) for name in DELETION_COUNTS}
@@ -674,6 +616,115 @@ def delete(
     except audit.CompanionConflictError:
         report.warnings.append("another run recorded the evidence of this deletion")
     return report
+
+
+def _start_deletion(tenant_id: str) -> None:
+    """Refuse an unknown centre (no profile and no deletion under way); else mark its
+    profile, if still there, as being deleted."""
+    try:
+        tenant: Tenant | None = Tenant.get(tenant_pk(tenant_id), PROFILE, consistent_read=True)
+    except DoesNotExist:
+        tenant = None
+    if tenant is None and _deletion_progress(tenant_id) is None:
+        raise NotFound(f"unknown centre {tenant_id!r} (see: pellicule tenant list)")
+    if tenant is not None and status_of(tenant) != DELETING:
+        # From now on nobody of the centre signs in, and no digest is sent.
+        tenant.update(actions=[Tenant.status.set(DELETING)], condition=Tenant.pk.exists())
+
+
+@dataclass
+class _DeletionRun:
+    """One run of :func:`delete`: what each of :data:`DELETION_STEPS` needs."""
+
+    tenant_id: str
+    buckets: Buckets
+    distribution_id: str
+    progress: _Progress
+    report: Deletion
+    s3: Any
+
+    def step(self, step: str) -> None:
+        """Do one step (a name with no action of its own does nothing)."""
+        action = {
+            "sessions": self._sessions,
+            "ingest": self._ingest,
+            "items": self._items,
+            "media": self._media,
+            "evidence": self._evidence,
+            "cdn": self._cdn,
+            "audit": self._audit,
+            "profile": self._profile,
+        }.get(step)
+        if action is not None:
+            action()
+
+    def _counter(self, name: str) -> Callable[[int], None]:
+        return lambda n: self.progress.add(name, n)
+
+    def _sessions(self) -> None:
+        sessions_ended, links = _end_sessions(self.tenant_id)
+        self.progress.add("sessions", sessions_ended)
+        self.progress.add("sign_in_links", links)
+
+    def _ingest(self) -> None:
+        for prefix in ingest_prefixes(self.tenant_id):
+            self.progress.add(
+                "uploads_aborted", _abort_uploads(self.s3, self.buckets.ingest, prefix)
+            )
+            _delete_versions(self.s3, self.buckets.ingest, prefix, self._counter("ingest_objects"))
+
+    def _items(self) -> None:
+        expression, values = _items_filter(self.tenant_id)
+        profile = tenant_pk(self.tenant_id)
+        keys = (
+            key
+            for key in _scan_keys(expression, values)
+            if not (key["pk"]["S"] == profile and key["sk"]["S"] == PROFILE)
+        )
+        _delete_keys(keys, self._counter("items"))
+
+    def _media(self) -> None:
+        self.progress.add(
+            "uploads_aborted",
+            _abort_uploads(self.s3, self.buckets.media, media_prefix(self.tenant_id)),
+        )
+        _delete_versions(
+            self.s3,
+            self.buckets.media,
+            media_prefix(self.tenant_id),
+            self._counter("media_objects"),
+        )
+
+    def _evidence(self) -> None:
+        prefix = evidence_prefix(self.tenant_id)
+        self.progress.add("uploads_aborted", _abort_uploads(self.s3, self.buckets.evidence, prefix))
+        _delete_versions(self.s3, self.buckets.evidence, prefix, self._counter("evidence_objects"))
+
+    def _cdn(self) -> None:
+        if not self.distribution_id:
+            self.report.warnings.append(
+                "no CloudFront distribution known: nothing invalidated (cached copies "
+                "expire on their own within minutes)"
+            )
+            return
+        tenant_id = self.tenant_id
+        aws.client("cloudfront").create_invalidation(
+            DistributionId=self.distribution_id,
+            InvalidationBatch={
+                "Paths": {
+                    "Quantity": len(invalidation_paths(tenant_id)),
+                    "Items": invalidation_paths(tenant_id),
+                },
+                "CallerReference": f"pellicule-delete-{tenant_id}-{uuid.uuid4().hex}",
+            },
+        )
+        self.progress.add("invalidations", 1)
+
+    def _audit(self) -> None:
+        _delete_keys(_query_keys(audit.audit_pk(self.tenant_id)), self._counter("audit_entries"))
+
+    def _profile(self) -> None:
+        Base(tenant_pk(self.tenant_id), PROFILE).delete()
 
 
 # --- Invite a director ---------------------------------------------------------------------

@@ -140,3 +140,23 @@ def test_the_core_layer_ships_the_api_description() -> None:
     shipped = bundling.core_layer_dir() / "python" / "pellicule" / "openapi.json"
     assert shipped.is_file()
     assert b'"openapi": "3.1.0"' in shipped.read_bytes()
+
+
+def test_the_core_layer_ships_the_product_not_the_operators_tooling() -> None:
+    """The layer holds the sub-packages every function needs; the operator's command, centre
+    management, portability and key tooling (ops/pellicule_ops) stay on the operator's side."""
+    shipped = bundling.core_layer_dir() / "python"
+    assert sorted(p.name for p in shipped.iterdir()) == ["pellicule"]
+    packages = {p.name for p in (shipped / "pellicule").iterdir() if p.is_dir()}
+    assert {"domain", "services", "store", "adapters", "config", "api"} <= packages
+    modules = {p.relative_to(shipped).as_posix() for p in shipped.rglob("*.py")}
+    for tool in ("cli", "tenants", "portability", "keys"):
+        assert f"pellicule/{tool}.py" not in modules
+        assert not any(m.endswith(f"/{tool}.py") for m in modules if "store/keys.py" not in m)
+    imports = [
+        line
+        for p in shipped.rglob("*.py")
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if line.lstrip().startswith(("import ", "from "))
+    ]
+    assert not [line for line in imports if "pellicule_ops" in line]

@@ -521,6 +521,30 @@ def test_settings_validation_names_the_problem(aws: Aws, centre: Centre) -> None
     assert audit_length(centre.tenant_id) == before
 
 
+def test_settings_problems_are_all_named_with_the_labels_the_page_marks(
+    aws: Aws, centre: Centre
+) -> None:
+    # The type refuses the body; the answer is still the settings rule's, naming each problem
+    # with the French label web/settings.js marks.
+    body = {"media_retention_months": 37, "season_end": "13-40", "max_photo_bytes": None, "x": 1}
+    response = admin("PUT", "/settings", centre.director_session, body)
+    assert response["statusCode"] == 400
+    message = _message(response)
+    for label in (
+        "durée de conservation des médias",
+        "fin de saison",
+        "taille maximale d'une photo",
+        "« x » : réglage inconnu",
+    ):
+        assert label in message
+    # A shape the rule alone would let through (an ISO week date read as a day) is refused by
+    # the type: the season end is MM-DD.
+    response = admin("PUT", "/settings", centre.director_session, {"season_end": "W01-1"})
+    assert response["statusCode"] == 400
+    assert "season_end" in _message(response)
+    assert ok(admin("GET", "/me", centre.director_session))["settings"]["season_end"] == "08-31"
+
+
 def test_one_bad_setting_rejects_the_whole_update(aws: Aws, centre: Centre) -> None:
     response = admin(
         "PUT",

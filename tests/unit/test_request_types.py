@@ -12,7 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
-from pellicule.api.schema import Day, Id, InvalidRequest, Items, Number, Text, Whole, parse
+from pellicule.api.schema import (
+    ABSENT,
+    Day,
+    Id,
+    InvalidRequest,
+    Items,
+    Number,
+    Omittable,
+    Text,
+    Whole,
+    parse,
+)
 from tests import request_agreement as agreement
 
 HASH = "a" * 64
@@ -42,6 +53,17 @@ class Everything:
 
 
 VALID = {"name": "Léa", "ids": ["a-1"], "count": 3, "flag": True, "colour": "red"}
+
+
+@dataclass(frozen=True)
+class Update:
+    """An update: a field left out is told apart from every value that may be sent."""
+
+    name: Omittable[Annotated[str, Text(max_length=5, min_length=1)]] = ABSENT
+    group: Omittable[Id | None] = ABSENT
+    ids: Omittable[Annotated[tuple[Id, ...], Items(max_items=3, min_items=1)]] = ABSENT
+    when: Omittable[Annotated[int, Whole(ge=0, le=99)] | Day] = ABSENT
+    colour: Literal["red", "blue"] | None = None
 
 
 def refused(kind: Any, raw: Any) -> InvalidRequest:
@@ -135,6 +157,54 @@ def test_the_consent_request_of_the_web_app_parses() -> None:
     assert refused(ConsentRequest, {**body, "audiences": ["everyone"]}).field == "audiences[0]"
 
 
+# --- Left out is not null ------------------------------------------------------------------
+
+
+def test_a_field_left_out_is_absent_and_told_apart_from_null() -> None:
+    assert parse(Update, {}) == Update(ABSENT, ABSENT, ABSENT, ABSENT, None)
+    command = parse(Update, {"group": None, "when": "2024-02-29"})
+    assert (command.name, command.group, command.when) == (ABSENT, None, "2024-02-29")
+    assert parse(Update, {"ids": ["a"], "when": 7}).ids == ("a",)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": None}, "name"),  # null only where the type allows it
+        ({"ids": None}, "ids"),
+        ({"when": None}, "when"),
+        ({"name": ""}, "name"),
+        ({"ids": []}, "ids"),
+        ({"name": "absent"}, "name"),  # ABSENT is never sent: its value is just text here
+        ({"group": "absent!"}, "group"),
+        ({"when": "absent"}, "when"),
+    ],
+)
+def test_an_omittable_field_sent_is_held_to_its_type(body: dict[str, Any], field: str) -> None:
+    assert refused(Update, body).field == field
+
+
+def test_absent_has_no_truth_value() -> None:
+    # "if command.name:" would read a left-out field as sent
+    with pytest.raises(TypeError):
+        bool(ABSENT)
+    assert repr(ABSENT) == "ABSENT"
+
+
+def test_an_omittable_field_and_the_default_absent_go_together() -> None:
+    @dataclass(frozen=True)
+    class NoDefault:
+        name: Omittable[Id]
+
+    @dataclass(frozen=True)
+    class NotOmittable:
+        name: Id = ABSENT  # type: ignore[assignment]
+
+    for kind in (NoDefault, NotOmittable):
+        with pytest.raises(TypeError, match="ABSENT"):
+            parse(kind, {"name": "a"})
+
+
 # --- The parser and the API description agree ----------------------------------------------
 
 CASES = [
@@ -149,6 +219,7 @@ CASES = [
         },
     ),
     (ErasureRequestBody, {"confirm": True}),
+    (Update, {"name": "Léa", "group": None, "ids": ["a-1"], "when": 3, "colour": "blue"}),
 ]
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pellicule.api import http
-from pellicule.api.schema import Id, InvalidRequest, parse
+from pellicule.api.schema import Id, InvalidRequest, parse, required_fields
 from pellicule.domain.errors import NotFound
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ class Operation:
     summary: str
     description: str
     body: type | None = None
+    # False: the body may be left out (no body, or an empty one), and then means ``{}``.
+    body_required: bool = True
     query: type | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     answer: Any = None
@@ -71,6 +73,7 @@ def operation(
     path: str,
     *,
     body: type | None = None,
+    body_required: bool = True,
     query: type | None = None,
     params: Mapping[str, Any] | None = None,
     answer: Any = None,
@@ -80,12 +83,29 @@ def operation(
     content_type: str = "application/json",
     alternatives: tuple[str, ...] = (),
     auth: Callable[[], Any] | None = None,
+    explain: Callable[[dict[str, Any]], None] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``method path`` on ``app``; see the module's docstring.
 
     ``auth``: called first, before anything of the request is parsed (a caller without a
-    session learns nothing from validation errors); what it returns reaches the route
-    function as ``principal``."""
+    session learns nothing from validation errors: 401, then 403 for the role or the
+    anti-CSRF header, then 400/404 for the request); what it returns reaches the route
+    function as ``principal``. Every operation that is not ``public`` has one.
+
+    ``body_required=False``: a request may leave the body out (no body, or an empty one); it
+    is then parsed as ``{}``, so every field of ``body`` has a default.
+
+    ``explain``: called with the decoded body (a JSON object) when it does not match ``body``;
+    it may raise an error that says more than the parser's (a domain rule naming every
+    problem at once, in the words a page shows); if it raises nothing, the parser's error is
+    the answer."""
+    if auth is None and not public:
+        raise TypeError(f"{method} {path}: an operation that is not public needs auth=")
+    for kind in (body, query):
+        if kind is not None:
+            required_fields(kind)  # checks the type's defaults now, not at the first request
+    if not body_required and (body is None or required_fields(body)):
+        raise TypeError(f"{method} {path}: an optional body has no required field")
     names = _PARAM.findall(path)
     kinds = {name: (params or {}).get(name, Id) for name in names}
 
@@ -99,6 +119,7 @@ def operation(
             summary=summary.strip() or func.__name__.replace("_", " ").capitalize(),
             description=" ".join(description.split()),
             body=body,
+            body_required=body_required,
             query=query,
             params=kinds,
             answer=answer,
@@ -122,7 +143,14 @@ def operation(
             if query is not None:
                 values["query"] = parse(query, event.query_string_parameters or {}, from_query=True)
             if body is not None:
-                values["body"] = parse(body, http.json_body(event.body))
+                sent = event.body
+                raw_body = http.json_body(sent) if sent or body_required else {}
+                try:
+                    values["body"] = parse(body, raw_body)
+                except InvalidRequest:
+                    if explain is not None:
+                        explain(raw_body)
+                    raise
             if auth is not None:
                 values["principal"] = principal
             result = func(**values)

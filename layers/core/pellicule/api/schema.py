@@ -14,6 +14,18 @@ is coerced: a JSON ``"3"`` is not an integer, ``1`` is not ``true``, ``NaN`` is 
 unknown fields are refused. Query strings are the exception: their values are text, so a
 ``Whole`` field there reads ASCII digits.
 
+A field with a default may be left out. Where leaving a field out must be told apart from
+sending it (an update: left out is "unchanged", ``null`` may mean "none"), the field is
+``Omittable[T] = ABSENT``: the parser fills in :data:`ABSENT` for it when it is left out, and
+``T`` decides what may be sent (``null`` only if ``T`` allows it)::
+
+    @dataclass(frozen=True)
+    class GroupChange:
+        name: Omittable[Name] = ABSENT  # left out: unchanged; null refused
+        site_id: Omittable[Id | None] = ABSENT  # null: no site
+
+    if command.site_id is not ABSENT: ...
+
 Why not Pydantic at run time: Powertools' ``enable_validation=True`` imports Pydantic and its
 OpenAPI machinery on every cold start, 80–110 ms of CPU before the first model (measured,
 docs/decisions.md), the whole budget of the typed layer. The same types are handed to Pydantic
@@ -27,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import enum
 import math
 import re
 import types
@@ -34,7 +47,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
 from pellicule.domain.errors import BadRequest
 
@@ -91,6 +104,24 @@ class Items:
     unique: bool = False
 
 
+class Absent(enum.Enum):
+    """The type of :data:`ABSENT`, the value of an ``Omittable`` field a request left out."""
+
+    ABSENT = "absent"
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __bool__(self) -> bool:
+        # "if command.name:" would read a left-out field as sent: ask "is not ABSENT".
+        raise TypeError("ABSENT has no truth value: compare it with `is ABSENT`")
+
+
+ABSENT: Final = Absent.ABSENT
+# A field that may be left out, told apart from any value that can be sent (``null`` too).
+Omittable = Union[T, Absent]  # noqa: UP007 (a generic alias: ``T | Absent`` is not one)
+
+
 ID_PATTERN = "[A-Za-z0-9_-]{1,64}"
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
@@ -115,6 +146,36 @@ def parse(kind: Any, raw: Any, *, from_query: bool = False, at: str = "") -> Any
 def hints(kind: type) -> dict[str, Any]:
     """The resolved field annotations of a request dataclass (``Annotated`` kept)."""
     return typing.get_type_hints(kind, include_extras=True)
+
+
+def omittable(annotation: Any) -> bool:
+    """Whether ``annotation`` is an ``Omittable[...]`` one (its field may be left out)."""
+    return get_origin(annotation) in (Union, types.UnionType) and Absent in get_args(annotation)
+
+
+@cache
+def required_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a request dataclass a request must send (no default). Checks that its
+    ``Omittable`` fields, and only they, default to ``ABSENT``."""
+    annotations = hints(kind)
+    required = []
+    for field in dataclasses.fields(kind):
+        absent_default = field.default is ABSENT
+        if omittable(annotations[field.name]) != absent_default:
+            raise TypeError(
+                f"{kind.__name__}.{field.name}: an Omittable[...] field, and only such a "
+                "field, has the default ABSENT"
+            )
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            required.append(field.name)
+    return tuple(required)
+
+
+def present(command: Any) -> dict[str, Any]:
+    """A parsed request's fields, but those left out (``ABSENT``): e.g. what an update
+    changes."""
+    values = {field.name: getattr(command, field.name) for field in dataclasses.fields(command)}
+    return {name: value for name, value in values.items() if value is not ABSENT}
 
 
 def _value(annotation: Any, raw: Any, where: str, from_query: bool) -> Any:
@@ -166,7 +227,7 @@ def _union(options: tuple[Any, ...], raw: Any, where: str, from_query: bool) -> 
         return None
     errors: list[tuple[Any, InvalidRequest]] = []
     for option in options:
-        if option is type(None):
+        if option is type(None) or option is Absent:  # ABSENT is never sent, only filled in
             continue
         try:
             return _value(option, raw, where, from_query)
@@ -199,13 +260,14 @@ def _object(kind: type, raw: Any, where: str, from_query: bool) -> Any:
         name = unknown[0][:40]
         raise InvalidRequest(_join(where, name), "champ inconnu.", "unknown field.")
     annotations = hints(kind)
+    required = required_fields(kind)
     values: dict[str, Any] = {}
-    for name, field in fields.items():
+    for name in fields:
         if name in raw:
             values[name] = _value(annotations[name], raw[name], _join(where, name), from_query)
-        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+        elif name in required:
             raise InvalidRequest(_join(where, name), "champ obligatoire.", "required field.")
-    return kind(**values)
+    return kind(**values)  # a field left out takes its default (ABSENT if Omittable)
 
 
 def _join(where: str, name: str) -> str:

@@ -375,63 +375,114 @@ def verify(tenant_id: str, now: float | None = None) -> VerifyReport:
     """
     now_s = clock.now() if now is None else now
     head = _get_head(tenant_id)
-    checked = 0
-    prev: AuditEntry | None = None
-    prev_seq, prev_hash, prev_consents = 0, GENESIS_HASH, 0
-
-    def broken(seq: int, problem: str) -> VerifyReport:
-        return VerifyReport(False, checked, seq, problem)
-
+    walk = _ChainWalk()
     for entry in _entries(tenant_id):
-        seq = int(entry.seq)
-        position = int(entry.sk)
-        if seq != position:
-            return broken(
-                min(seq, position), f"entry stored at position {position} carries seq {seq}"
-            )
-        if seq <= prev_seq:
-            return broken(seq, f"seq {seq} does not follow seq {prev_seq}")
-        if entry.hash != _entry_hash(tenant_id, entry):
-            return broken(seq, "content does not match its hash (entry edited)")
-        own_consent = 1 if entry.action in CONSENT_ACTIONS else 0
-        if int(entry.consent_count or 0) != prev_consents + own_consent and seq == prev_seq + 1:
-            return broken(seq, "consent counter does not follow the previous entry")
-        if seq == prev_seq + 1:
-            if entry.prev_hash != prev_hash:
-                return broken(seq, "previous hash does not match the previous entry")
-            if prev is not None and int(entry.prev_at or 0) != int(prev.at):
-                return broken(seq, "previous time does not match the previous entry")
-        else:
-            missing = prev_seq + 1
-            gap_at = int(entry.prev_at or 0)  # the last missing entry's time (the newest)
-            if int(entry.consent_count or 0) - own_consent != prev_consents:
-                if not _proof_elapsed(gap_at, now_s):
-                    return broken(missing, f"entries {missing}..{seq - 1} missing (incl. consent)")
-            elif not _retention_elapsed(gap_at, now_s):
-                return broken(missing, f"entries {missing}..{seq - 1} missing before retention")
-        checked += 1
-        prev = entry
-        prev_seq, prev_hash, prev_consents = seq, entry.hash, int(entry.consent_count or 0)
+        problem = _entry_problem(tenant_id, entry, walk, now_s)
+        if problem is not None:
+            return walk.broken(*problem)
+        walk.advance(entry)
+    return _head_report(head, walk, now_s)
 
+
+@dataclass
+class _ChainWalk:
+    """How far :func:`verify` got: entries checked and the last one's seq, hash and consents."""
+
+    checked: int = 0
+    prev: AuditEntry | None = None
+    seq: int = 0
+    hash: str = GENESIS_HASH
+    consents: int = 0
+
+    def broken(self, seq: int, problem: str) -> VerifyReport:
+        return VerifyReport(False, self.checked, seq, problem)
+
+    def advance(self, entry: AuditEntry) -> None:
+        self.checked += 1
+        self.prev = entry
+        self.seq, self.hash, self.consents = (
+            int(entry.seq),
+            entry.hash,
+            int(entry.consent_count or 0),
+        )
+
+
+def _entry_problem(
+    tenant_id: str, entry: AuditEntry, walk: _ChainWalk, now_s: float
+) -> tuple[int, str] | None:
+    """The first inconsistency of ``entry`` after what ``walk`` has seen: (seq, problem)."""
+    seq = int(entry.seq)
+    position = int(entry.sk)
+    if seq != position:
+        return min(seq, position), f"entry stored at position {position} carries seq {seq}"
+    if seq <= walk.seq:
+        return seq, f"seq {seq} does not follow seq {walk.seq}"
+    if entry.hash != _entry_hash(tenant_id, entry):
+        return seq, "content does not match its hash (entry edited)"
+    own_consent = 1 if entry.action in CONSENT_ACTIONS else 0
+    if seq == walk.seq + 1:
+        return _link_problem(entry, seq, own_consent, walk)
+    missing = walk.seq + 1
+    gap_at = int(entry.prev_at or 0)  # the last missing entry's time (the newest)
+    return _gap_problem(
+        missing,
+        seq - 1,
+        with_consent=int(entry.consent_count or 0) - own_consent != walk.consents,
+        at=gap_at,
+        now_s=now_s,
+    )
+
+
+def _link_problem(
+    entry: AuditEntry, seq: int, own_consent: int, walk: _ChainWalk
+) -> tuple[int, str] | None:
+    """An entry right after the previous one must carry on its consent count, hash and time."""
+    if int(entry.consent_count or 0) != walk.consents + own_consent:
+        return seq, "consent counter does not follow the previous entry"
+    if entry.prev_hash != walk.hash:
+        return seq, "previous hash does not match the previous entry"
+    if walk.prev is not None and int(entry.prev_at or 0) != int(walk.prev.at):
+        return seq, "previous time does not match the previous entry"
+    return None
+
+
+def _gap_problem(
+    first: int, last: int, *, with_consent: bool, at: int, now_s: float
+) -> tuple[int, str] | None:
+    """Entries ``first..last`` missing, the newest of them written at ``at`` (ms): legitimate
+    once its retention (or, for a run with a consent entry, its proof period) has elapsed."""
+    if with_consent:
+        if not _proof_elapsed(at, now_s):
+            return first, f"entries {first}..{last} missing (incl. consent)"
+    elif not _retention_elapsed(at, now_s):
+        return first, f"entries {first}..{last} missing before retention"
+    return None
+
+
+def _head_report(head: AuditEntry | None, walk: _ChainWalk, now_s: float) -> VerifyReport:
+    """The chain head against the last entry walked (a missing tail only past retention)."""
     if head is None:
-        if checked == 0:
+        if walk.checked == 0:
             return VerifyReport(False, 0, None, "no audit entries for this tenant")
-        return broken(prev_seq, "chain head is missing")
+        return walk.broken(walk.seq, "chain head is missing")
     head_seq = int(head.seq)
-    if head_seq < prev_seq:
-        return broken(head_seq + 1, f"entry {head_seq + 1} is beyond the chain head")
-    if head_seq == prev_seq:
-        if head.hash != prev_hash:
-            return broken(head_seq, "last entry does not match the chain head")
-        return VerifyReport(True, checked)
+    if head_seq < walk.seq:
+        return walk.broken(head_seq + 1, f"entry {head_seq + 1} is beyond the chain head")
+    if head_seq == walk.seq:
+        if head.hash != walk.hash:
+            return walk.broken(head_seq, "last entry does not match the chain head")
+        return VerifyReport(True, walk.checked)
     # Tail missing: legitimate only if retention explains it.
-    missing = prev_seq + 1
-    if int(head.consent_count or 0) != prev_consents:
-        if not _proof_elapsed(int(head.at), now_s):
-            return broken(missing, f"entries {missing}..{head_seq} missing (incl. consent)")
-    elif not _retention_elapsed(int(head.at), now_s):
-        return broken(missing, f"entries {missing}..{head_seq} missing before retention")
-    return VerifyReport(True, checked)
+    problem = _gap_problem(
+        walk.seq + 1,
+        head_seq,
+        with_consent=int(head.consent_count or 0) != walk.consents,
+        at=int(head.at),
+        now_s=now_s,
+    )
+    if problem is not None:
+        return walk.broken(*problem)
+    return VerifyReport(True, walk.checked)
 
 
 # --- Export --------------------------------------------------------------------------------
