@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import DoesNotExist
-
 from pellicule.adapters import cdn, outbox
 from pellicule.config import clock
 from pellicule.config.observability import logger
@@ -29,7 +27,8 @@ from pellicule.domain import erasure
 from pellicule.domain import retention as rules
 from pellicule.domain.erasure import DONE, REQUESTED
 from pellicule.services import audit, publication, retention
-from pellicule.store import keys
+from pellicule.store import consents, erasures, keys
+from pellicule.store import media as media_store
 from pellicule.store.models import (
     Child,
     Consent,
@@ -37,7 +36,6 @@ from pellicule.store.models import (
     ErasureRequest,
     Guardian,
     Media,
-    MediaTag,
     tenant_pk,
 )
 
@@ -113,7 +111,6 @@ def _blur_out(
     if media.ingest_key:
         retention.delete_keys(settings.ingest_bucket, [media.ingest_key])
     # Children hidden by the boxes are no longer identifiable: the plan untags them too.
-    pk = tenant_pk(tenant_id)
     actions: list[Any] = [
         Media.renditions.set(blurred),
         Media.blurred.remove(),
@@ -129,7 +126,7 @@ def _blur_out(
         Media.version.set(int(media.version or 0) + 1),
         Media.updated_at.set(int(clock.now())),
     ]
-    tags = [MediaTag(pk, keys.tag_sk(child, media.media_id)) for child in sorted(step.untag)]
+    tags = [media_store.tag_ref(tenant_id, child, media.media_id) for child in sorted(step.untag)]
     updates: list[retention.Update] = [
         (media, actions),
         (request, [ErasureRequest.blurred_items.add(1)]),
@@ -166,13 +163,6 @@ def _remove(
     return paths
 
 
-def _get_media(tenant_id: str, media_id: str) -> Media | None:
-    try:
-        return Media.get(tenant_pk(tenant_id), keys.media_sk(media_id), consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
 def _items(
     tenant_id: str,
     request: ErasureRequest,
@@ -182,22 +172,20 @@ def _items(
 ) -> None:
     """Every item the child is tagged on, by the plan: removed, or kept blurred; stray tags
     of items already gone are dropped."""
-    pk = tenant_pk(tenant_id)
     child_id = request.child_id
     paths: list[str] = []
-    tags = MediaTag.query(pk, MediaTag.sk.startswith(keys.tag_prefix(child_id)))
-    for page in pages(tags, PAGE):
-        found = {tag.media_id: _get_media(tenant_id, tag.media_id) for tag in page}
+    for page in pages(media_store.tagged_media_ids(tenant_id, child_id), PAGE):
+        found = {media_id: media_store.item(tenant_id, media_id) for media_id in page}
         tagged = {media_id: tagged_item(m) if m else None for media_id, m in found.items()}
         for step in erasure.plan(child_id, request.mode, tagged, now).steps:
             check()
-            media = found[step.media_id]
-            if media is None:  # erasure.DROP_TAG: a stray tag of an item already gone
-                MediaTag(pk, keys.tag_sk(child_id, step.media_id)).delete()
+            item = found[step.media_id]
+            if item is None:  # erasure.DROP_TAG: a stray tag of an item already gone
+                media_store.drop_tag(tenant_id, child_id, step.media_id)
             elif step.action == erasure.BLUR_OUT:
-                paths += _blur_out(tenant_id, media, step, request, tally)
+                paths += _blur_out(tenant_id, item, step, request, tally)
             else:
-                paths += _remove(tenant_id, media, step, request, tally)
+                paths += _remove(tenant_id, item, step, request, tally)
             if len(paths) > CDN_BATCH:
                 cdn.invalidate(paths)
                 paths = []
@@ -208,16 +196,13 @@ def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
     """Delete the child, its current consent and its guardians' links (one transaction);
     the guardians to notify and the child's label wait on the request for the e-mail."""
     pk = tenant_pk(tenant_id)
-    try:
-        child = Child.get(pk, keys.child_sk(request.child_id), consistent_read=True)
-    except DoesNotExist:
+    child = consents.child(tenant_id, request.child_id)
+    if child is None:
         return  # already done by an earlier, interrupted run
     guardian_ids = set(child.guardian_ids or set())
-    for guardian in Guardian.query(pk, Guardian.sk.startswith(keys.GUARDIAN)):
-        if request.child_id in (guardian.child_ids or set()):
-            guardian_ids.add(guardian.guardian_id)
+    guardian_ids |= erasures.guardians_linked(tenant_id, request.child_id)
     updates: list[retention.Update] = [
-        (Guardian(pk, keys.guardian_sk(gid)), [Guardian.child_ids.delete({request.child_id})])
+        (erasures.guardian_ref(tenant_id, gid), [Guardian.child_ids.delete({request.child_id})])
         for gid in sorted(guardian_ids)
     ]
     request_actions: list[Any] = [
@@ -319,7 +304,6 @@ def _escape(value: str) -> str:
 def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> int:
     """E-mail the certificate to the guardians; then forget whom and the child's label."""
     request.refresh(consistent_read=True)
-    pk = tenant_pk(tenant_id)
     sender = get_settings().mail_from
     sent = 0
     recipients = sorted(request.notify_guardian_ids or set())
@@ -332,9 +316,8 @@ def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> in
         message = certificate_message(request)
         ses = outbox.client()
         for guardian_id in recipients:
-            try:
-                guardian = Guardian.get(pk, keys.guardian_sk(guardian_id))
-            except DoesNotExist:
+            guardian = erasures.guardian(tenant_id, guardian_id)
+            if guardian is None:
                 continue
             outbox.send(ses, sender, guardian.email, message)
             sent += 1
@@ -389,7 +372,7 @@ def delete_evidence(tenant_id: str, request: ErasureRequest, tally: retention.Ta
         )
         tally.add(object_versions=scans)
     if retention.transact(
-        [ErasureRequest(pk, request.sk)],
+        [erasures.ref(tenant_id, request.child_id)],
         tally.pending(erasure_evidence_deleted=1),
         first_must_exist=True,
     ):

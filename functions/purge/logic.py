@@ -8,13 +8,9 @@ audit entry with the counts - is written once, in the transaction that marks it 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.purge import erasing
 from pellicule.adapters import cdn
@@ -24,20 +20,18 @@ from pellicule.config.settings import get_settings
 from pellicule.domain import erasure, purge
 from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
-from pellicule.store import data, keys
+from pellicule.store import data, erasures, keys, media, purge_runs
 from pellicule.store.models import (
     Album,
     AuditEntry,
     Base,
     Consent,
-    ErasureRequest,
     IngestClaim,
     LoginToken,
     Media,
     PurgeRun,
     RateCounter,
     Session,
-    Tenant,
     tenant_pk,
 )
 
@@ -102,7 +96,7 @@ def run(
                 counts = _run_tenant(tenant_id, planned, should_stop)
             except Interrupted:
                 raise
-            except _Busy:
+            except purge_runs.Busy:
                 report.skipped[tenant_id] = "another purge run holds this centre"
                 continue
             except Exception as error:  # noqa: BLE001 - one centre must not stop the others
@@ -120,65 +114,19 @@ def run(
 
 def _tenant_ids(wanted: Iterable[str] | None, report: Report) -> list[str]:
     if wanted is None:
-        return sorted(t.tenant_id for t in Tenant.scan(Tenant.sk == keys.PROFILE))
+        return purge_runs.tenant_ids()
     found = []
     for tenant_id in wanted:
-        try:
-            Tenant.get(tenant_pk(tenant_id), keys.PROFILE)
-        except DoesNotExist:
+        if not purge_runs.tenant_exists(tenant_id):
             report.errors[tenant_id] = "UnknownTenant"
             continue
         found.append(tenant_id)
     return found
 
 
-class _Busy(Exception):
-    """Another run holds the centre's lease."""
-
-
-def _open_run(tenant_id: str, planned: list[str], now: float) -> PurgeRun:
-    """The centre's unfinished run (resumed with its own plan), or a new one; leased."""
-    pk = tenant_pk(tenant_id)
-    unfinished = [
-        r
-        for r in PurgeRun.query(pk, PurgeRun.sk.startswith(keys.PURGE_RUN), consistent_read=True)
-        if r.status == "running"
-    ]
-    if unfinished:
-        run = min(unfinished, key=lambda r: int(r.started_at))
-    else:
-        stamp = datetime.fromtimestamp(now, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-        run_id = f"{stamp}-{secrets.token_hex(3)}"
-        run = PurgeRun(
-            pk,
-            keys.purge_run_sk(run_id),
-            tenant_id=tenant_id,
-            run_id=run_id,
-            status="running",
-            started_at=int(now),
-            updated_at=int(now),
-            lease_until=0,
-            steps_planned=planned,
-            steps_done=[],
-            counts={},
-        )
-        run.save(condition=PurgeRun.sk.does_not_exist())
-    try:
-        run.update(
-            actions=[
-                PurgeRun.lease_until.set(int(now) + LEASE_SECONDS),
-                PurgeRun.updated_at.set(int(now)),
-            ],
-            condition=(PurgeRun.status == "running") & (PurgeRun.lease_until < int(now)),
-        )
-    except UpdateError as error:
-        raise _Busy from error
-    return run
-
-
 def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bool]) -> dict:
     now = clock.now()
-    run = _open_run(tenant_id, planned, now)
+    run = purge_runs.open_run(tenant_id, planned, now, LEASE_SECONDS)
     tally = retention.Tally(run)
     context = Context(tenant_id, now, tally, should_stop)
     for step in list(run.steps_planned or planned):
@@ -218,8 +166,7 @@ def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bo
 
 
 def _erasures(context: Context) -> None:
-    pk = tenant_pk(context.tenant_id)
-    for request in ErasureRequest.query(pk, ErasureRequest.sk.startswith(keys.ERASURE)):
+    for request in erasures.of_centre(context.tenant_id):
         context.check()
         action = erasure.next_action(erasing.state_of(request), context.now)
         if action == erasure.CARRY_OUT:
@@ -228,9 +175,9 @@ def _erasures(context: Context) -> None:
             erasing.delete_evidence(context.tenant_id, request, context.tally)
 
 
-def _purge(context: Context, media: Media, counted: str) -> list[str]:
+def _purge(context: Context, item: Media, counted: str) -> list[str]:
     removed, versions, paths = retention.purge_item(
-        context.tenant_id, media, context.tally.pending(**{counted: 1})
+        context.tenant_id, item, context.tally.pending(**{counted: 1})
     )
     context.tally.add(object_versions=versions)
     if removed:
@@ -242,13 +189,13 @@ def _album_facts(album: Album) -> purge.AlbumFacts:
     return purge.AlbumFacts(album.album_id, album.album_date)
 
 
-def _item_facts(media: Media) -> purge.ItemFacts:
+def _item_facts(item: Media) -> purge.ItemFacts:
     return purge.ItemFacts(
-        media_id=media.media_id,
-        album_id=media.album_id,
-        state=media.state,
-        created_at=float(media.created_at),
-        updated_at=float(media.updated_at),
+        media_id=item.media_id,
+        album_id=item.album_id,
+        state=item.state,
+        created_at=float(item.created_at),
+        updated_at=float(item.updated_at),
     )
 
 
@@ -256,11 +203,10 @@ def _album_items(tenant_id: str, album: Album, months: int, now: float) -> list[
     """What the retention step reads of an album: every item of an album past retention; of
     a kept one, only the items uploaded before ``uploaded_before`` (the index is sorted by
     upload time: the oldest), the only ones that may be past retention."""
-    index = keys.album_media_gsi(tenant_id, album.album_id)
     if rules.expired(album.album_date, months, now):
-        return list(Media.by_gsi1.query(index))
-    bound = keys.album_media_gsi_sk_bound(int(rules.uploaded_before(months, now)))
-    return list(Media.by_gsi1.query(index, Media.gsi1sk < bound))
+        return media.album_items(tenant_id, album.album_id)
+    bound = int(rules.uploaded_before(months, now))
+    return media.album_items(tenant_id, album.album_id, created_before=bound)
 
 
 def _retention(context: Context) -> None:
@@ -269,8 +215,8 @@ def _retention(context: Context) -> None:
     tenant_id, now = context.tenant_id, context.now
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
     expired_any = False
-    for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith(keys.ALBUM)):
-        found = {media.media_id: media for media in _album_items(tenant_id, album, months, now)}
+    for album in media.albums(tenant_id):
+        found = {item.media_id: item for item in _album_items(tenant_id, album, months, now)}
         todo = purge.retention_plan(
             [_album_facts(album)], [_item_facts(m) for m in found.values()], months, now
         )
@@ -303,7 +249,7 @@ def _forget_album(context: Context, album: Album) -> None:
         paths += cdn.media_paths(prefix, wildcard=True)
     cdn.invalidate(paths)
     if retention.transact(
-        [Album(tenant_pk(tenant_id), keys.album_sk(album.album_id))],
+        [media.album_ref(tenant_id, album.album_id)],
         context.tally.pending(expired_albums=1),
         first_must_exist=True,
     ):
@@ -318,46 +264,32 @@ def _orphans(context: Context) -> None:
     (``purge.orphan_plan``, a page of items at a time); then objects of no item in the media
     bucket and ingest leftovers."""
     tenant_id, now = context.tenant_id, int(context.now)
-    pk = tenant_pk(tenant_id)
-    albums = [a.album_id for a in Album.query(pk, Album.sk.startswith(keys.ALBUM))]
+    albums = [album.album_id for album in media.albums(tenant_id)]
     known: set[str] = set()
     uploading: set[str] = set()
     paths: list[str] = []
-    every = Media.query(pk, Media.sk.startswith(keys.MEDIA), consistent_read=True)
-    for page in erasing.pages(every, PAGE):
-        found = {media.media_id: media for media in page}
+    for page in erasing.pages(media.centre_items(tenant_id), PAGE):
+        found = {item.media_id: item for item in page}
         todo = purge.orphan_plan(albums, [_item_facts(m) for m in page], now)
         known |= todo.known
         uploading |= todo.uploading
         for doomed in todo.items:
             context.check()
-            media = found[doomed.media_id]
-            item_paths = _purge(context, media, doomed.reason)
-            if doomed.reason == purge.ORPHAN_MEDIA and media.served:
+            item = found[doomed.media_id]
+            item_paths = _purge(context, item, doomed.reason)
+            if doomed.reason == purge.ORPHAN_MEDIA and item.served:
                 paths += item_paths  # only what families were served (failed: never served)
         for abandoned in todo.abandoned:
             context.check()
-            if _mark_failed(found[abandoned.media_id], abandoned, now):
+            if media.mark_failed(
+                found[abandoned.media_id],
+                was=abandoned.state,
+                reason=abandoned.failure_reason,
+                at=now,
+            ):
                 context.tally.add(uploads_abandoned=1)
     cdn.invalidate(paths)
     _orphan_objects(context, known, uploading)
-
-
-def _mark_failed(media: Media, abandoned: purge.Abandoned, now: int) -> bool:
-    """An upload never finished: ``failed``, with the reason its uploader sees; ``False``
-    if it moved on meanwhile."""
-    try:
-        media.update(
-            actions=[
-                Media.state.set(purge.FAILED),
-                Media.failure_reason.set(abandoned.failure_reason),
-                Media.updated_at.set(now),
-            ],
-            condition=Media.state == abandoned.state,
-        )
-    except UpdateError:
-        return False
-    return True
 
 
 def _orphan_objects(context: Context, known: set[str], uploading: set[str]) -> None:
@@ -413,26 +345,27 @@ def _lapsed(context: Context) -> None:
     again (a consent that starts later, given back) are published again."""
     tenant_id, now = context.tenant_id, context.now
     pk = tenant_pk(tenant_id)
-    albums = {a.album_id: a for a in Album.query(pk, Album.sk.startswith(keys.ALBUM))}
+    albums = {album.album_id: album for album in media.albums(tenant_id)}
     groups = publication.child_groups(tenant_id)
     grants = {
         record.child_id: [consent.grant_of(record)]
         for record in Consent.query(pk, Consent.sk.startswith(keys.CONSENT))
     }
-    for media in Media.query(
-        pk,
-        Media.sk.startswith(keys.MEDIA),
-        filter_condition=(Media.state == publication.PUBLISHED)
-        | ((Media.state == publication.HIDDEN) & (Media.hidden_by == publication.HIDDEN_BY_GATE)),
-    ):
+    followed = media.in_state_or_hidden_by(
+        tenant_id,
+        publication.PUBLISHED,
+        hidden=publication.HIDDEN,
+        hidden_by=publication.HIDDEN_BY_GATE,
+    )
+    for item in followed:
         context.check()
-        tagged = media.tagged_child_ids or set()
+        tagged = item.tagged_child_ids or set()
         wanted = publication.desired_scopes(
-            media, albums.get(media.album_id), groups, {c: grants.get(c, []) for c in tagged}, now
+            item, albums.get(item.album_id), groups, {c: grants.get(c, []) for c in tagged}, now
         )
-        if publication.is_current(media, wanted):
+        if publication.is_current(item, wanted):
             continue
-        outcome = publication.reconcile(tenant_id, media.media_id, reason="purge", at=now)
+        outcome = publication.reconcile(tenant_id, item.media_id, reason="purge", at=now)
         if outcome.outcome == "hidden":
             context.tally.add(items_hidden=1)
         elif outcome.outcome == "restored":

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from pellicule.config import clock
 from pellicule.domain.erasure import DEADLINE_SECONDS, MODES, REQUESTED
 from pellicule.domain.errors import BadRequest, Conflict, NotFound
 from pellicule.services import audit
-from pellicule.store import data, keys
+from pellicule.store import data, erasures, keys
 from pellicule.store.models import ErasureRequest, tenant_pk
 
 
@@ -28,10 +26,7 @@ def _sk(child_id: str) -> str:
 
 def current(tenant_id: str, child_id: str) -> ErasureRequest | None:
     data.ready()
-    try:
-        return ErasureRequest.get(tenant_pk(tenant_id), _sk(child_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return erasures.current(tenant_id, child_id)
 
 
 def describe(found: ErasureRequest | None) -> dict[str, Any] | None:
@@ -145,11 +140,5 @@ def request(
 def pending(tenant_id: str) -> list[dict[str, Any]]:
     """Open requests of a centre, the most urgent first."""
     data.ready()
-    found = [
-        describe(item)
-        for item in ErasureRequest.query(
-            tenant_pk(tenant_id), ErasureRequest.sk.startswith(keys.ERASURE)
-        )
-        if item.status == REQUESTED
-    ]
+    found = [describe(item) for item in erasures.of_centre(tenant_id) if item.status == REQUESTED]
     return sorted((f for f in found if f), key=lambda f: (int(f["due_by"]), str(f["child_id"])))

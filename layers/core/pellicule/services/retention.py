@@ -12,9 +12,6 @@ import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from pellicule.adapters import aws, cdn
 from pellicule.config import topology
 from pellicule.config.settings import get_settings
@@ -35,6 +32,7 @@ from pellicule.domain.retention import (
 from pellicule.services import publication
 from pellicule.store import keys
 from pellicule.store.models import Media, MediaTag, PurgeRun, tenant_pk
+from pellicule.store.writes import Update, transact
 
 # The rules (dates, periods) live in the domain; re-exported here for their callers of old.
 __all__ = [
@@ -192,37 +190,6 @@ def delete_objects_of(tenant_id: str, media: Media) -> int:
                 )
         deleted += delete_keys(settings.ingest_bucket, [media.ingest_key])
     return deleted
-
-
-Update = tuple[Any, list[Any]]  # (model instance, PynamoDB update actions)
-
-
-def transact(
-    deletes: Iterable[Any], updates: Iterable[Update] = (), *, first_must_exist: bool = False
-) -> bool:
-    """Delete ``deletes`` and apply ``updates`` in one transaction. With ``first_must_exist``
-    the first delete is conditioned on its item existing: ``False`` means it was already gone
-    and nothing was written (so progress counted in ``updates`` is counted once)."""
-    items = list(deletes)
-    connection = Media._get_connection().connection
-    try:
-        with TransactWrite(connection=connection) as tx:
-            for index, item in enumerate(items):
-                condition = type(item).pk.exists() if first_must_exist and index == 0 else None
-                tx.delete(item, condition=condition)
-            for item, actions in updates:
-                tx.update(item, actions=actions)
-    except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if (
-            first_must_exist
-            and reasons
-            and reasons[0] is not None
-            and (reasons[0].code == "ConditionalCheckFailed")
-        ):
-            return False
-        raise
-    return True
 
 
 class Tally:
