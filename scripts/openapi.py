@@ -36,7 +36,8 @@ DESCRIPTION = (
     "Private photo sharing for children's leisure centres. Every call is authorised by the "
     "server-side session cookie `__Host-pellicule-session` (the centre and the role come from "
     "it, never from the request); state-changing calls also need the header "
-    "`x-pellicule-csrf: 1`. Errors are `{error, message}` with a French then English message."
+    "`x-pellicule-csrf: 1`. Errors are `{error, reason, params, message: {fr, en}}`: the "
+    "family, the message's stable code and its parameters, and the message in both languages."
 )
 
 
@@ -275,11 +276,22 @@ def _endpoint(operation: Any) -> Any:
 def _answers(operation: Any) -> dict[int, Any]:
     from pydantic import BaseModel
 
+    class ErrorMessage(BaseModel):
+        """The message in French and in English."""
+
+        fr: str
+        en: str
+
     class Error(BaseModel):
-        """An error: a stable code and a message in French, then English."""
+        """An error: its family (``error``), its catalogue code (``reason``) and that code's
+        parameters, and the message in French and in English."""
 
         error: str
-        message: str
+        reason: str
+        params: dict[str, Any]
+        message: ErrorMessage
+
+    Error.model_rebuild(_types_namespace={"ErrorMessage": ErrorMessage, "Any": Any})
 
     success: dict[str, Any] = {"description": SUCCESS.get(operation.status, "OK")}
     if operation.answer is not None:
@@ -397,11 +409,25 @@ def _referenced(root: Any, schemas: dict[str, Any]) -> set[str]:
 _ERROR_SCHEMA = {
     "type": "object",
     "title": "Error",
-    "description": "An error: a stable code and a message in French, then English.",
-    "required": ["error", "message"],
+    "description": (
+        "An error: its family (``error``), its catalogue code (``reason``) and that code's "
+        "parameters, and the message in French and in English."
+    ),
+    "required": ["error", "reason", "params", "message"],
     "properties": {
         "error": {"type": "string", "title": "Error"},
-        "message": {"type": "string", "title": "Message"},
+        "reason": {"type": "string", "title": "Reason"},
+        "params": {"type": "object", "title": "Params", "additionalProperties": True},
+        "message": {
+            "type": "object",
+            "title": "ErrorMessage",
+            "description": "The message in French and in English.",
+            "required": ["fr", "en"],
+            "properties": {
+                "fr": {"type": "string", "title": "Fr"},
+                "en": {"type": "string", "title": "En"},
+            },
+        },
     },
 }
 

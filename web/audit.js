@@ -4,7 +4,7 @@
 // Directors only: the API says so (403) and the page then explains it. The API answers the
 // whole surviving journal at once (no server-side paging): the page shows it PAGE rows at a time.
 
-import { ApiError, call, signOut } from "/lib/api.js";
+import { ApiError, NETWORK_MESSAGE, call, errorOf, signOut } from "/lib/api.js";
 import { element, showError as showErrorIn } from "/lib/dom.js";
 import { language, t, wireSwitch } from "/lib/i18n.js";
 import { STAFF_EN } from "/lib/staff.js";
@@ -292,20 +292,18 @@ async function download(format) {
   try {
     response = await fetch(`/api/admin/audit?format=${format}`, { credentials: "same-origin" });
   } catch {
-    throw new ApiError(0, t("Le service ne répond pas : vérifiez votre connexion puis réessayez.",
-      "The service does not answer: check your connection and try again."), "network");
+    throw new ApiError(0, NETWORK_MESSAGE, "network");
   }
   if (response.status === 401) {
     window.location.assign("/login.html");
     throw new ApiError(401, "", "signed_out");
   }
   if (!response.ok) {
-    let message = `HTTP ${response.status}`;
+    let data = null;
     try {
-      const data = await response.json();
-      message = data.message || data.error || message;
-    } catch { /* not JSON: keep the status */ }
-    throw new ApiError(response.status, message, "export");
+      data = await response.json();
+    } catch { /* not JSON: the status alone */ }
+    throw errorOf(response.status, data);
   }
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);

@@ -5,10 +5,11 @@
 // running this script) changes nothing: only a click on the button POSTs the token. The
 // fragment is wiped from the address bar and history as soon as it is read.
 
+import { NETWORK_MESSAGE as NETWORK_ERROR } from "/lib/api.js";
+import { bilingual } from "/lib/i18n.js";
+
 const JSON_HEADERS = { "content-type": "application/json", "x-pellicule-csrf": "1" };
-const NETWORK_ERROR =
-  "Le service ne répond pas : vérifiez votre connexion puis réessayez. / " +
-  "The service does not answer: check your connection and try again.";
+const SIGNED_IN = { fr: "Vous êtes connecté·e, ouverture…", en: "You are signed in, opening…" };
 const LABELS = {
   guardian: ["Ouvrir ma galerie", "Open my gallery"],
   staff: ["Ouvrir l'espace équipe", "Open the staff space"],
@@ -26,9 +27,19 @@ function readFragment() {
   return { token, staff: params.get("for") === "staff" };
 }
 
+// The page is in both languages: a message {fr, en} shows as "Français / English", the English
+// marked as such.
 function show(message, kind) {
   const status = $("status");
-  status.textContent = message;
+  const { fr, en } = bilingual(message);
+  status.textContent = fr;
+  if (en && en !== fr) {
+    const english = document.createElement("span");
+    english.className = "en";
+    english.lang = "en";
+    english.textContent = ` / ${en}`;
+    status.append(english);
+  }
   status.className = `status ${kind}`;
   status.hidden = false;
 }
@@ -64,7 +75,7 @@ function signedIn(payload) {
     secondFactor(payload);
     return;
   }
-  show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
+  show(SIGNED_IN, "success");
   window.location.assign(safeNext(payload.next));
 }
 
@@ -147,7 +158,7 @@ function recoveryCodes(codes, next) {
   const button = $("totp-codes-saved");
   button.addEventListener("click", () => {
     list.replaceChildren();
-    show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
+    show(SIGNED_IN, "success");
     window.location.assign(safeNext(next));
   });
   button.focus();
@@ -172,7 +183,7 @@ function verify(payload) {
         offerRenewal(result.payload, next); // signed in with a recovery code: the phone is lost?
         return;
       }
-      show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
+      show(SIGNED_IN, "success");
       window.location.assign(safeNext(next));
     });
   submit($("totp-verify-form"), () => ({ code: $("totp-verify-code").value.trim() }));
@@ -212,7 +223,7 @@ function offerRenewal(verified, next) {
   });
   $("renewal-later").addEventListener("click", () => {
     section.hidden = true;
-    show("Vous êtes connecté·e, ouverture… / You are signed in, opening…", "success");
+    show(SIGNED_IN, "success");
     window.location.assign(safeNext(next));
   });
   start.focus();

@@ -5,7 +5,7 @@
 // photos), the groups and the children. Directors also add, edit and archive children,
 // guardians and groups, and manage a child's consent (#/enfant/<id>: web/people/consent.js).
 // The API checks roles itself; the page only hides what the person may not use. The API's
-// bilingual error messages are shown as they are.
+// error messages are shown in the page's language.
 
 import { call, signOut } from "/lib/api.js";
 import { t, wireSwitch } from "/lib/i18n.js";

@@ -2,7 +2,7 @@
 // tagging with roster chips, face boxes for the blurred variant, and the director's decision.
 //
 // Everything goes through the API, which checks roles itself: the buttons a person may not use
-// are simply not shown. The API's bilingual error messages are shown as they are.
+// are simply not shown. The API's error messages are shown in the page's language.
 
 import { ApiError, call, signOut } from "/lib/api.js";
 import { element, showError as showErrorIn } from "/lib/dom.js";

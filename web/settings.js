@@ -3,7 +3,7 @@
 // and upload caps; everyone else on the staff reads them. Also the staff list with the
 // director's "reset the second factor" action (docs/second-factor.md).
 //
-// The API validates (ranges, formats) and its bilingual message is shown as it is: the form
+// The API validates (ranges, formats) and its message is shown in the page's language: the form
 // sends what was typed (novalidate), only the settings that changed.
 
 import { ApiError, call, signOut } from "/lib/api.js";
@@ -163,7 +163,8 @@ function clearInvalid() {
   }
 }
 
-// Mark the fields the API's message names (its French labels), and focus the first one.
+// Mark the fields the API's message names (its French text: the labels above are French), and
+// focus the first one.
 function markInvalid(message) {
   const ids = Object.entries(API_LABELS).filter(([label]) => message.includes(label)).map(([, id]) => id);
   for (const id of ids) $(id).setAttribute("aria-invalid", "true");
@@ -197,7 +198,7 @@ async function save(event) {
     status.textContent = t("Réglages enregistrés.", "Settings saved.");
   } catch (error) {
     show($("settings-error"), error);
-    if (error instanceof ApiError && error.status === 400) markInvalid(error.message);
+    if (error instanceof ApiError && error.status === 400) markInvalid(error.texts.fr);
   } finally {
     button.disabled = false;
   }

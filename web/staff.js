@@ -7,8 +7,8 @@
 
 import { ApiError, call, me, signOut } from "/lib/api.js";
 import { element } from "/lib/dom.js";
-import { formatDate, t, wireSwitch } from "/lib/i18n.js";
-import { Uploader, pickText } from "/staff/upload.js";
+import { formatDate, pickStored, t, wireSwitch } from "/lib/i18n.js";
+import { Uploader } from "/staff/upload.js";
 
 const EN = {
   skip: "Skip to content",
@@ -63,7 +63,7 @@ function showStatus(text) {
 }
 
 function errorText(error) {
-  if (error instanceof ApiError) return error.message ? pickText(error.message) : "";
+  if (error instanceof ApiError) return error.message;
   return t("Une erreur est survenue. Réessayez dans un instant.", "Something went wrong. Try again in a moment.");
 }
 
@@ -188,10 +188,10 @@ function itemCard(item) {
   if (item.state === "failed") {
     caption.push(element("span", {
       class: "reason",
-      text: item.failure_reason ? pickText(item.failure_reason) : t("Raison inconnue.", "Unknown reason."),
+      text: item.failure_reason ? pickStored(item.failure_reason) : t("Raison inconnue.", "Unknown reason."),
     }));
   } else if (item.state === "rejected" && item.rejection_reason) {
-    caption.push(element("span", { class: "reason", text: pickText(item.rejection_reason) }));
+    caption.push(element("span", { class: "reason", text: item.rejection_reason })); // as the director wrote it
   }
   if (REVIEWABLE.has(item.state)) {
     // Tagging, blurring and the decision (publishing a hidden item again) are on the review page.

@@ -6,12 +6,14 @@
 // this script) changes nothing: only a click on the button POSTs the token. The fragment is
 // wiped from the address bar and history as soon as it is read.
 
-const NETWORK_ERROR =
-  "Le service ne répond pas : vérifiez votre connexion puis réessayez. / " +
-  "The service does not answer: check your connection and try again.";
-const NO_TOKEN =
-  "Ce lien est incomplet : ouvrez le lien « Ne plus recevoir ces e-mails » d'un e-mail " +
-  "récent. / This link is incomplete: open the \"Stop these e-mails\" link of a recent e-mail.";
+import { NETWORK_MESSAGE as NETWORK_ERROR } from "/lib/api.js";
+import { bilingual } from "/lib/i18n.js";
+
+const NO_TOKEN = {
+  fr: "Ce lien est incomplet : ouvrez le lien « Ne plus recevoir ces e-mails » d'un e-mail récent.",
+  en: "This link is incomplete: open the \"Stop these e-mails\" link of a recent e-mail.",
+};
+const DONE = { fr: "C'est fait.", en: "Done." };
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,9 +26,19 @@ function readToken() {
   return value ? decodeURIComponent(value) : null;
 }
 
+// The page is in both languages: a message {fr, en} shows as "Français / English", the English
+// marked as such.
 function show(message, kind) {
   const status = $("status");
-  status.textContent = message;
+  const { fr, en } = bilingual(message);
+  status.textContent = fr;
+  if (en && en !== fr) {
+    const english = document.createElement("span");
+    english.className = "en";
+    english.lang = "en";
+    english.textContent = ` / ${en}`;
+    status.append(english);
+  }
   status.className = `status ${kind}`;
   status.hidden = false;
 }
@@ -54,7 +66,7 @@ async function unsubscribe(token, button) {
   }
   if (result.ok) {
     $("confirm").hidden = true;
-    show(result.payload.message || "C'est fait. / Done.", "success");
+    show(result.payload.message || DONE, "success");
   } else {
     show(result.payload.message || NETWORK_ERROR, "error");
     button.disabled = false;

@@ -16,6 +16,7 @@ from pellicule.adapters import delivery
 from pellicule.api.schema import ABSENT
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import messages
 from pellicule.domain.errors import BadRequest, Unauthenticated, error_code
 from pellicule.services import audit, magic_links, sessions
 from pellicule.services.sessions import Principal
@@ -33,13 +34,11 @@ SESSION_PER_IP = ratelimit.Limit("session-ip", 60, WINDOW_SECONDS)
 # (lookups, writing the links, SES) so both paths end on it; docs/authentication.md.
 RESPONSE_FLOOR_SECONDS = 0.8
 
-ACCEPTED = {
-    "message": (
-        "Si cette adresse est connue, un e-mail de connexion vient d'y être envoyé : ouvrez-le "
-        "sur cet appareil ou saisissez son code. / If this address is known, a sign-in e-mail "
-        "has just been sent to it: open it on this device or enter its code."
-    )
-}
+# TRANSITION (issue 15 item 6): the answer's ``message`` is still one "Français / English"
+# string, as ``contract.Accepted`` declares it; it becomes {"reason", "message": {fr, en}}
+# (``messages.both``) when the contract does.
+_LINK_SENT = messages.both("link_sent_if_known")
+ACCEPTED = {"message": f"{_LINK_SENT['fr']} / {_LINK_SENT['en']}"}
 HOME = "/staff.html"  # where a signed-in staff member goes: the console
 FAMILY_HOME = "/gallery.html"  # where a signed-in guardian goes: their gallery
 
@@ -72,7 +71,7 @@ def request_link(command: contract.LinkRequest, client_address: str) -> dict[str
     started = time.monotonic()
     email = magic_links.normalise_email(command.email)
     if email is None:  # the format alone, never whether the address is known
-        raise BadRequest("Adresse e-mail invalide. / Invalid e-mail address.")
+        raise BadRequest("email_invalid")
     ratelimit.enforce((LINK_PER_EMAIL, email), (LINK_PER_IP, client_address))
     # The same work on both paths, as far as it goes: the SES client, the public URL and
     # both lookups (staff and guardians) happen whether or not the address is known.
@@ -116,10 +115,7 @@ def exchange(
         finally:
             _pad(started)  # a wrong code for a known address takes as long as for an unknown
     else:
-        raise BadRequest(
-            "Indiquez le lien (token) ou l'adresse et le code. / "
-            "Give the link (token) or the address and the code."
-        )
+        raise BadRequest("sign_in_token_or_code")
     account = magic_links.current_account(tenant_id, kind, principal_id)
     if account is None:  # archived since the link was sent, or the centre closed
         raise magic_links.InvalidLink(magic_links.INVALID)
@@ -189,9 +185,7 @@ def me(principal: Principal) -> dict[str, Any]:
         principal.tenant_id, principal.kind, principal.principal_id
     )
     if account is None:
-        raise Unauthenticated(
-            "Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in."
-        )
+        raise Unauthenticated("access_closed")
     return _who(account)
 
 

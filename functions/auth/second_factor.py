@@ -37,32 +37,13 @@ LOG = "auth"
 RENEWAL_SECONDS = sessions.ABSOLUTE_TIMEOUT_SECONDS["staff"]
 FEW_CODES_LEFT = 3  # below this, a recovery login recommends (not only offers) a new app
 
-WRONG_CODE = "Code incorrect. / Incorrect code."
-TOO_MANY = (
-    "Trop de codes incorrects : demandez un nouveau lien de connexion. / "
-    "Too many incorrect codes: ask for a new sign-in link."
-)
-CLOSED = "Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in."
-NOT_ENROLLED = (
-    "Aucune application d'authentification n'est enregistrée. / No authenticator app is enrolled."
-)
-STEP_UP = (
-    "Saisissez d'abord un code de votre application actuelle. / "
-    "First enter a code from your current authenticator app."
-)
-APP_CODE_ONLY = (
-    "Un code de l'application est nécessaire, pas un code de secours. / "
-    "A code from the authenticator app is required, not a recovery code."
-)
-NO_RENEWAL = "Aucun changement d'application en cours. / No authenticator change in progress."
-
 
 def _staff(tenant_id: str, staff_id: str) -> Staff:
     data.ready()
     try:
         return Staff.get(tenant_pk(tenant_id), f"STAFF#{staff_id}", consistent_read=True)
     except DoesNotExist:
-        raise Unauthenticated(CLOSED) from None
+        raise Unauthenticated("access_closed") from None
 
 
 def _stored(staff: Staff) -> dict[str, Any] | None:
@@ -106,7 +87,7 @@ def step_for(tenant_id: str, kind: str, principal_id: str, role: str) -> str | N
 
 def _staff_only(principal: Principal) -> None:
     if not principal.is_staff:
-        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+        raise Forbidden("staff_only")
 
 
 def _unchanged(stored: dict[str, Any] | None, renewal: dict[str, Any] | bool | None = False) -> Any:
@@ -174,13 +155,10 @@ def enrol(principal: Principal) -> dict[str, Any]:
     stored = _stored(staff)
     current = _factor(stored)
     if current is not None and current.confirmed:
-        raise Conflict(
-            "Une application d'authentification est déjà enregistrée. / "
-            "An authenticator app is already enrolled."
-        )
+        raise Conflict("totp_already_enrolled")
     factor = totp.begin_enrolment()
     if not _save(staff, stored, factor):
-        raise Conflict("Réessayez. / Please try again.")
+        raise Conflict("try_again")
     uri = totp.provisioning_uri(factor.secret, _label(principal, staff))
     logger(LOG).info("second factor enrolment begun", extra={"principal": _ref(principal)})
     return {"secret": factor.secret, "uri": uri, "qr": totp.qr_svg_data_uri(uri)}
@@ -189,7 +167,7 @@ def enrol(principal: Principal) -> dict[str, Any]:
 def _code(value: str | None) -> str:
     """The code sent (its type and length were parsed); one left out is a wrong one."""
     if not value:
-        raise BadRequest(WRONG_CODE)
+        raise BadRequest("totp_code_wrong")
     return value
 
 
@@ -200,9 +178,9 @@ def _refused(principal: Principal) -> Exception:
             "second factor: too many wrong codes, session revoked",
             extra={"principal": _ref(principal)},
         )
-        return Unauthenticated(TOO_MANY)
+        return Unauthenticated("totp_too_many_wrong")
     logger(LOG).info("second factor: wrong code", extra={"principal": _ref(principal)})
-    return BadRequest(WRONG_CODE)
+    return BadRequest("totp_code_wrong")
 
 
 def _signed_in(principal: Principal, how: str) -> None:
@@ -227,7 +205,7 @@ def confirm(principal: Principal, command: contract.CodeRequest) -> dict[str, An
     stored = _stored(staff)
     current = _factor(stored)
     if current is None or current.confirmed:
-        raise Conflict("Aucune inscription en cours. / No enrolment in progress.")
+        raise Conflict("totp_no_enrolment")
     result = totp.confirm_enrolment(current, code)
     if result is None or not _save(staff, stored, result[0]):
         raise _refused(principal)
@@ -240,7 +218,7 @@ def verify(principal: Principal, command: contract.VerifyRequest) -> dict[str, A
     """A code from the app, or a recovery code (single use), completes a pending session."""
     _staff_only(principal)
     if not principal.second_factor_pending:
-        raise Conflict("Déjà vérifié. / Already verified.")
+        raise Conflict("totp_already_verified")
     recovery = command.recovery_code is not None
     code = _code(command.recovery_code if recovery else command.code)
     ratelimit.enforce((PER_STAFF, _ref(principal)))
@@ -248,10 +226,7 @@ def verify(principal: Principal, command: contract.VerifyRequest) -> dict[str, A
     stored = _stored(staff)
     current = _factor(stored)
     if current is None or not current.confirmed:
-        raise Conflict(
-            "Enregistrez d'abord une application d'authentification. / "
-            "Enrol an authenticator app first."
-        )
+        raise Conflict("totp_enrol_first")
     updated = current.use_recovery_code(code) if recovery else current.verify(code)
     # A recovery code (the phone is probably lost) lets this session replace the app.
     grant = (Staff.second_factor_renewal.set(_grant(principal)),) if recovery else ()
@@ -290,7 +265,7 @@ def _confirmed(staff: Staff) -> tuple[dict[str, Any], totp.SecondFactor]:
     stored = _stored(staff)
     current = _factor(stored)
     if stored is None or current is None or not current.confirmed:
-        raise Conflict(NOT_ENROLLED)
+        raise Conflict("totp_not_enrolled")
     return stored, current
 
 
@@ -331,7 +306,7 @@ def begin_renewal(principal: Principal, command: contract.RenewRequest) -> dict[
     elif renewal is not None and _granted(renewal, principal):
         grant = {"session": renewal["session"], "until": int(renewal["until"])}
     else:
-        raise Forbidden(STEP_UP)
+        raise Forbidden("totp_step_up")
     pending = totp.begin_enrolment()
     written = _save(
         staff,
@@ -343,7 +318,7 @@ def begin_renewal(principal: Principal, command: contract.RenewRequest) -> dict[
     if not written:
         if stepped_up:
             raise _refused(principal)  # the loser of a race on the same code
-        raise Conflict("Réessayez. / Please try again.")
+        raise Conflict("try_again")
     uri = totp.provisioning_uri(pending.secret, _label(principal, staff))
     logger(LOG).info("second factor renewal begun", extra={"principal": _ref(principal)})
     return {"secret": pending.secret, "uri": uri, "qr": totp.qr_svg_data_uri(uri)}
@@ -383,7 +358,7 @@ def confirm_renewal(principal: Principal, command: contract.CodeRequest) -> dict
     stored, _ = _confirmed(staff)
     renewal = _stored_renewal(staff)
     if renewal is None or "factor" not in renewal or not _granted(renewal, principal):
-        raise Conflict(NO_RENEWAL)
+        raise Conflict("totp_no_renewal")
     result = totp.confirm_enrolment(totp.SecondFactor.from_dict(dict(renewal["factor"])), code)
     if result is None:
         raise _refused(principal)
@@ -407,7 +382,7 @@ def renew_recovery_codes(
     (never a recovery code): the old ones stop working; the new ones are shown once."""
     _staff_only(principal)
     if command.recovery_code is not None:
-        raise BadRequest(APP_CODE_ONLY)
+        raise BadRequest("totp_app_code_only")
     code = _code(command.code)
     ratelimit.enforce((PER_STAFF, _ref(principal)))
     staff = _staff(principal.tenant_id, principal.principal_id)

@@ -57,6 +57,8 @@ DECODERS: dict[str, str] = {
     "image/heic": "HEIF",
     "image/heif": "HEIF",
 }
+# The formats a photo may come in, as the uploader knows them (the refusal messages name them).
+FORMATS = ("JPEG", "PNG", "WebP", "HEIC")
 SNIFF_BYTES = 64  # what ``sniff`` needs to decide (the logic reads the same amount)
 # Resampling filter per rendition. The download is reduced from the decoded picture by an
 # area average (``BOX``: no aliasing, the cheapest filter that uses every source pixel); the
@@ -103,7 +105,6 @@ _TRANSPOSE: dict[int, Image.Transpose] = {
     8: Image.Transpose.ROTATE_90,
 }
 
-_UNSUPPORTED = "Format non pris en charge. / Unsupported format."
 # JPEG frame headers (SOFn: baseline, extended, progressive, lossless, arithmetic): their first
 # byte is the sample precision. Pillow (like browsers) decodes 8-bit samples only.
 _JPEG_FRAME_MARKERS = frozenset(
@@ -112,23 +113,6 @@ _JPEG_FRAME_MARKERS = frozenset(
 _JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RST0-7: no length
 
 
-def _unsupported_precision(bits: int) -> str:
-    return (
-        f"Format non pris en charge : JPEG en {bits} bits (8 bits attendus). / "
-        f"Unsupported format: {bits}-bit JPEG (8-bit expected)."
-    )
-
-
-_MISMATCH = (
-    "Le contenu du fichier ne correspond pas à son type. / "
-    "The file content does not match its type."
-)
-_TOO_LARGE = "Image trop grande (plus de 64 mégapixels). / Image too large (over 64 megapixels)."
-_CORRUPT = "Fichier image illisible ou corrompu. / Unreadable or corrupt image file."
-_NOT_A_RENDITION = (
-    "La source n'est pas une version « téléchargement » (JPEG). / "
-    "The source is not a download rendition (JPEG)."
-)
 # What decoders raise on a broken file (pillow-heif: RuntimeError from libheif, EOFError).
 _DECODE_ERRORS = (
     Image.UnidentifiedImageError,
@@ -208,13 +192,13 @@ def accepts(declared: str, sniffed: str | None) -> bool:
 def render(data: bytes, content_type: str) -> Result:
     """Decode ``data`` (sniffed as ``content_type``) and produce every rendition.
 
-    Raises ``RejectedMedia`` with a readable bilingual reason for anything it refuses.
+    Raises ``RejectedMedia`` with a catalogue reason for anything it refuses.
     """
     decoder = DECODERS.get(content_type)
     if decoder is None:
-        raise RejectedMedia(_UNSUPPORTED)
+        raise RejectedMedia("media_unsupported_format")
     if not accepts(content_type, sniff(data[:SNIFF_BYTES])):
-        raise RejectedMedia(_MISMATCH)
+        raise RejectedMedia("media_content_mismatch", expected=FORMATS)
     if decoder == "HEIF":
         _register_heif()
     if decoder == "JPEG":
@@ -222,7 +206,7 @@ def render(data: bytes, content_type: str) -> Result:
         if precision is not None and precision != 8:
             # A valid file Pillow cannot decode (12-bit cameras, medical imaging): say so,
             # rather than calling it corrupt.
-            raise RejectedMedia(_unsupported_precision(precision))
+            raise RejectedMedia("media_jpeg_precision", bits=precision)
     with _decoding_guard():
         return _render(data, decoder)
 
@@ -270,11 +254,11 @@ def _decoding_guard() -> Iterator[None]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             yield
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise RejectedMedia(_TOO_LARGE) from None
+        raise RejectedMedia("media_too_many_pixels", megapixels=MAX_PIXELS // 1_000_000) from None
     except RejectedMedia:
         raise
     except _DECODE_ERRORS as error:
-        raise RejectedMedia(_CORRUPT) from error
+        raise RejectedMedia("media_corrupt") from error
     finally:
         Image.MAX_IMAGE_PIXELS = previous_cap
 
@@ -560,12 +544,12 @@ def render_blurred(
     """
     regions = _validated_boxes(boxes)
     if sniff(download_jpeg[:SNIFF_BYTES]) != "image/jpeg":
-        raise RejectedMedia(_NOT_A_RENDITION)
+        raise RejectedMedia("media_not_a_rendition")
     with _decoding_guard():
         opened = Image.open(io.BytesIO(download_jpeg), formats=["JPEG"])
         try:
             if max(opened.size) > RENDITIONS["download"]:
-                raise RejectedMedia(_NOT_A_RENDITION)
+                raise RejectedMedia("media_not_a_rendition")
             opened.load()
             image = opened.convert("RGB")  # a new, writable image in any case
         finally:

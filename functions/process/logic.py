@@ -25,11 +25,7 @@ def render(s3: Any, obj: ingest.IngestObject, media: Media) -> ingest.Rendered:
     body = s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
     sniffed = imaging.sniff(body[: imaging.SNIFF_BYTES])
     if sniffed is None or not imaging.accepts(media.declared_type, sniffed):
-        raise RejectedMedia(
-            "Le contenu du fichier ne correspond pas à son type (JPEG, PNG, WebP ou HEIC "
-            "attendu). / The file content does not match its type (JPEG, PNG, WebP or HEIC "
-            "expected)."
-        )
+        raise RejectedMedia("media_content_mismatch", expected=imaging.FORMATS)
     result = imaging.render(body, sniffed)
     return ingest.Rendered(
         width=result.width,

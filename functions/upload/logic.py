@@ -19,7 +19,7 @@ from functions.upload import contract
 from pellicule.adapters import aws
 from pellicule.config import clock, topology
 from pellicule.config.settings import get_settings
-from pellicule.domain import faces
+from pellicule.domain import faces, messages
 from pellicule.domain.errors import BadRequest, Conflict, NotFound, TooLarge
 from pellicule.services import audit, ingest, tenant_settings
 from pellicule.services.sessions import Principal
@@ -27,7 +27,7 @@ from pellicule.store import data
 from pellicule.store.models import Album, Media, tenant_pk
 
 MAX_FILES_PER_REQUEST = contract.MAX_FILES_PER_REQUEST
-ACCEPTED = "JPEG, PNG, WebP, HEIC, MP4, MOV"
+ACCEPTED = ("JPEG", "PNG", "WebP", "HEIC", "MP4", "MOV")
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class FileRequest:
         return tenant_settings.MEDIA_TYPES[self.content_type]
 
 
-def _megabytes(size: int) -> str:
-    return f"{size // (1024 * 1024)}"
+def _megabytes(size: int) -> int:
+    return size // (1024 * 1024)
 
 
 def parse_files(
@@ -54,18 +54,16 @@ def parse_files(
     for index, item in enumerate(files, start=1):
         name = (item.name or f"fichier-{index}")[:200]
         content_type = (item.type or "").lower()
+        if not content_type:
+            raise BadRequest("upload_type_unknown", name=name, accepted=ACCEPTED)
         if content_type not in tenant_settings.MEDIA_TYPES:
             raise BadRequest(
-                f"« {name} » : type {content_type or 'inconnu'} non accepté ({ACCEPTED}). "
-                f"/ '{name}': type not accepted ({ACCEPTED})."
+                "upload_type_not_accepted", name=name, type=content_type, accepted=ACCEPTED
             )
         request = FileRequest(name=name, content_type=content_type, size=item.size)
         limit = limits.max_bytes(request.kind)
         if item.size > limit:
-            raise TooLarge(
-                f"« {name} » dépasse {_megabytes(limit)} Mo. / "
-                f"'{name}' is larger than {_megabytes(limit)} MB."
-            )
+            raise TooLarge("upload_too_large", name=name, megabytes=_megabytes(limit))
         parsed.append(request)
     return parsed
 
@@ -74,7 +72,7 @@ def _require_album(tenant_id: str, album_id: str) -> None:
     try:
         Album.get(tenant_pk(tenant_id), f"ALBUM#{album_id}")
     except DoesNotExist:
-        raise NotFound("Album introuvable. / Album not found.") from None
+        raise NotFound("album_not_found") from None
 
 
 def _uses_multipart(file: FileRequest) -> bool:
@@ -161,11 +159,11 @@ def _multipart_item(principal: Principal, media_id: str) -> Media:
     try:
         media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
     except DoesNotExist:
-        raise NotFound("Envoi introuvable. / Upload not found.") from None
+        raise NotFound("upload_not_found") from None
     if not media.upload_id:
-        raise BadRequest("Cet envoi n'est pas en plusieurs parties. / Not a multipart upload.")
+        raise BadRequest("upload_not_multipart")
     if media.state != "uploading":
-        raise Conflict("Cet envoi est déjà terminé. / This upload is already finished.")
+        raise Conflict("upload_finished")
     return media
 
 
@@ -181,10 +179,7 @@ def sign_parts(
     numbers = command.part_numbers
     count = _part_count(media)
     if len(numbers) > topology.UPLOAD.max_parts_per_request or not all(n <= count for n in numbers):
-        raise BadRequest(
-            f"Numéros de parties attendus entre 1 et {count}. / "
-            f"Part numbers between 1 and {count} are expected."
-        )
+        raise BadRequest("upload_part_numbers", count=count)
     s3 = aws.client("s3")
     expiry = topology.UPLOAD.grant_expiry_seconds
     bucket = get_settings().ingest_bucket
@@ -242,15 +237,10 @@ def complete(principal: Principal, media_id: str) -> dict[str, Any]:
     total = sum(int(p["Size"]) for p in parts)
     if numbers != list(range(1, _part_count(media) + 1)):
         missing = sorted(set(range(1, _part_count(media) + 1)) - set(numbers))
-        raise Conflict(f"Parties manquantes : {missing[:10]}. / Missing parts: {missing[:10]}.")
+        raise Conflict("upload_parts_missing", parts=missing[:10])
     if total != int(media.declared_size):
-        abort(
-            principal,
-            media_id,
-            reason="La taille reçue ne correspond pas à l'envoi annoncé. "
-            "/ The received size does not match the upload grant.",
-        )
-        raise BadRequest("Taille reçue incorrecte ; envoi annulé. / Wrong size; upload discarded.")
+        abort(principal, media_id, reason="upload_size_mismatch")
+        raise BadRequest("upload_discarded_wrong_size")
     aws.client("s3").complete_multipart_upload(
         Bucket=get_settings().ingest_bucket,
         Key=media.ingest_key,
@@ -268,7 +258,10 @@ def complete(principal: Principal, media_id: str) -> dict[str, Any]:
     return {"media_id": media_id, "state": "processing"}
 
 
-def abort(principal: Principal, media_id: str, *, reason: str | None = None) -> dict[str, Any]:
+def abort(
+    principal: Principal, media_id: str, *, reason: str = "upload_cancelled"
+) -> dict[str, Any]:
+    """Abandon a multipart upload; ``reason``: the catalogue code stored as its failure."""
     media = _multipart_item(principal, media_id)
     aws.client("s3").abort_multipart_upload(
         Bucket=get_settings().ingest_bucket, Key=media.ingest_key, UploadId=media.upload_id
@@ -276,7 +269,7 @@ def abort(principal: Principal, media_id: str, *, reason: str | None = None) -> 
     media.update(
         actions=[
             Media.state.set("failed"),
-            Media.failure_reason.set(reason or "Envoi annulé. / Upload cancelled."),
+            Media.failure_reason.set(messages.record(reason, messages.both(reason))),
             Media.updated_at.set(int(clock.now())),
         ],
         condition=Media.state == "uploading",
@@ -296,12 +289,9 @@ def set_face_boxes(
     try:
         media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
     except DoesNotExist:
-        raise NotFound("Élément introuvable. / Item not found.") from None
+        raise NotFound("media_not_found") from None
     if media.kind != "photo" or media.state != "ready":
-        raise Conflict(
-            "Les visages se masquent sur une photo traitée. / "
-            "Faces can be hidden on a processed photo only."
-        )
+        raise Conflict("faces_photo_only")
     hides = _hidden_children(media, command.hides, boxes)
     revision = int(media.blur_revision or 0) + 1
     media.update(
@@ -342,11 +332,8 @@ def _hidden_children(
         return set()
     hides = set(raw)
     if hides and not boxes:
-        raise BadRequest("Dessinez les visages à flouter. / Draw the faces to blur first.")
+        raise BadRequest("faces_draw_first")
     untagged = hides - set(media.tagged_child_ids or ())
     if untagged:
-        raise BadRequest(
-            "Seuls des enfants identifiés sur la photo peuvent être floutés. / "
-            "Only children tagged on the photo can be blurred."
-        )
+        raise BadRequest("faces_tagged_only")
     return hides

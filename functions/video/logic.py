@@ -32,8 +32,6 @@ WORK_DIRECTORY = "pellicule-video"
 STALE_AFTER_SECONDS = topology.VIDEO_TIMEOUT_SECONDS + 300  # older: an abandoned attempt
 OUTPUT_RESERVE_BYTES = 1024 * 1024 * 1024  # room for the 720p output beside the original
 
-TOO_BIG = "Vidéo trop volumineuse pour être traitée. / Video too large to be processed."
-
 
 @dataclass(frozen=True)
 class _Job:
@@ -67,7 +65,7 @@ def render(s3: Any, obj: ingest.IngestObject, media: Media) -> ingest.Rendered:
     job = _JOB.get()
     workdir = Path(tempfile.mkdtemp(dir=job.directory))
     if shutil.disk_usage(workdir).free < obj.size + OUTPUT_RESERVE_BYTES:
-        raise RejectedMedia(TOO_BIG)
+        raise RejectedMedia("video_too_large_to_process")
     source = workdir / "original"
     s3.download_file(obj.bucket, obj.key, str(source))  # streamed to disk, never in memory
     result = video.render(

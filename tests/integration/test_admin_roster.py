@@ -65,7 +65,8 @@ def _audit(centre: Centre, action: str) -> list[dict[str, Any]]:
 
 
 def _message(response: dict[str, Any]) -> str:
-    return str(payload(response)["message"])
+    """The answer's message, both languages ("Français / English")."""
+    return " / ".join(payload(response)["message"].values())
 
 
 # --- Groups ----------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def test_child_keeps_first_name_and_initial_only(aws: Aws, centre: Centre) -> No
     )
     assert refused["statusCode"] == 400
     assert payload(refused)["error"] == "invalid_request"
-    assert "« address » : champ inconnu" in payload(refused)["message"]
+    assert "« address » : champ inconnu" in payload(refused)["message"]["fr"]
     assert ok(admin("GET", "/children", centre.director_session))["children"] == []
     # And the form's fields alone create the child, of whom only they are stored
     created = ok(
@@ -221,7 +222,7 @@ def test_child_keeps_first_name_and_initial_only(aws: Aws, centre: Centre) -> No
         {"first_name": "Léana", **extra},
     )
     assert refused["statusCode"] == 400
-    assert "« address » : champ inconnu" in payload(refused)["message"]
+    assert "« address » : champ inconnu" in payload(refused)["message"]["fr"]
     stored = _child_item(centre, created["child_id"]).attribute_values
     assert stored["first_name"] == "Léa"
     assert "Martin" not in json.dumps(stored, default=str)

@@ -8,6 +8,7 @@ import json
 from PIL import Image
 
 from pellicule.config import clock
+from pellicule.domain import messages
 from pellicule.store import data
 from pellicule.store.models import Media, tenant_pk
 from tests.conftest import Aws, Centre
@@ -21,6 +22,11 @@ from tests.integration.helpers import (
     sqs_event,
 )
 from tests.support import images
+
+
+def _failure(item: Media) -> messages.Recorded:
+    """A failed item's reason as stored: its code and both texts."""
+    return messages.read_record(item.failure_reason or "")
 
 
 def _item(centre: Centre, media_id: str) -> Media:
@@ -86,7 +92,7 @@ def test_size_differing_from_the_grant_fails_with_a_reason(aws: Aws, centre: Cen
     drain(aws)
     item = _item(centre, grant["media_id"])
     assert item.state == "failed"
-    assert "taille" in (item.failure_reason or "")
+    assert _failure(item)["reason"] == "upload_size_mismatch"
     assert media_keys(aws) == []
     assert ingest_keys(aws) == []
 
@@ -98,7 +104,7 @@ def test_content_not_matching_the_declared_type_is_refused(aws: Aws, centre: Cen
     drain(aws)
     item = _item(centre, grant["media_id"])
     assert item.state == "failed"
-    assert "ne correspond pas à son type" in (item.failure_reason or "")
+    assert _failure(item)["reason"] == "media_content_mismatch"
     assert media_keys(aws) == []
 
 
@@ -111,8 +117,11 @@ def test_12_bit_jpeg_fails_as_an_unsupported_format(aws: Aws, centre: Centre) ->
     drain(aws)
     item = _item(centre, grant["media_id"])
     assert item.state == "failed"
-    assert "Format non pris en charge" in (item.failure_reason or "")
-    assert "12-bit JPEG" in (item.failure_reason or "")
+    # stored as the message in both languages, with its code
+    assert _failure(item) == {
+        "reason": "media_jpeg_precision",
+        **messages.both("media_jpeg_precision", {"bits": 12}),
+    }
     assert media_keys(aws) == []
 
 

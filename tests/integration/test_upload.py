@@ -48,21 +48,41 @@ def test_staff_gets_one_grant_per_file_and_items_are_recorded(centre: Centre) ->
 
 
 @pytest.mark.parametrize(
-    ("file", "status", "words"),
+    ("file", "status", "reason", "params"),
     [
-        ({"name": "x.svg", "type": "image/svg+xml", "size": 10}, 400, "non accepté"),
-        ({"name": "x.html", "type": "text/html", "size": 10}, 400, "non accepté"),
-        ({"name": "x.jpg", "type": "image/jpeg", "size": 0}, 400, "« files[0].size » : un nombre"),
-        ({"name": "x.jpg", "type": "image/jpeg", "size": "12"}, 400, "« files[0].size » : nombre"),
-        ({"name": "x.jpg", "type": "image/jpeg", "size": 41 * 1024 * 1024}, 413, "dépasse 40 Mo"),
+        (
+            {"name": "x.svg", "type": "image/svg+xml", "size": 10},
+            400,
+            "upload_type_not_accepted",
+            {"name": "x.svg", "type": "image/svg+xml"},
+        ),
+        (
+            {"name": "x.html", "type": "text/html", "size": 10},
+            400,
+            "upload_type_not_accepted",
+            {"name": "x.html", "type": "text/html"},
+        ),
+        ({"name": "x.jpg", "type": "image/jpeg", "size": 0}, 400, "invalid_request", {}),
+        ({"name": "x.jpg", "type": "image/jpeg", "size": "12"}, 400, "invalid_request", {}),
+        (
+            {"name": "x.jpg", "type": "image/jpeg", "size": 41 * 1024 * 1024},
+            413,
+            "upload_too_large",
+            {"name": "x.jpg", "megabytes": 40},
+        ),
     ],
 )
 def test_bad_files_get_a_message_a_person_can_act_on(
-    centre: Centre, file: dict[str, object], status: int, words: str
+    centre: Centre, file: dict[str, object], status: int, reason: str, params: dict[str, object]
 ) -> None:
     response = grants(centre, [file])
     assert response["statusCode"] == status
-    assert words in body(response)["message"]
+    answer = body(response)
+    assert answer["reason"] == reason
+    assert params.items() <= answer["params"].items()
+    # The message names the file in both languages (the page shows one)
+    if reason != "invalid_request":
+        assert all(str(file["name"]) in text for text in answer["message"].values())
 
 
 def test_nothing_is_half_saved_when_one_file_of_a_batch_is_bad(centre: Centre) -> None:
@@ -88,7 +108,7 @@ def test_malformed_json_is_a_400(centre: Centre) -> None:
     event["body"] = "{not json"
     response = call("upload", event)
     assert response["statusCode"] == 400
-    assert "JSON" in body(response)["message"]
+    assert body(response)["reason"] == "json_invalid"
 
 
 def test_unknown_route_is_a_json_404(centre: Centre) -> None:

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from functions.video import logic
 from pellicule.config import topology
+from pellicule.domain import messages
 from pellicule.services import ingest
 from pellicule.store import data
 from pellicule.store.models import Media, tenant_pk
@@ -252,7 +253,7 @@ def test_duplicate_delivery_produces_one_set_of_outputs(
     assert item(centre, media_id).state == "ready"
 
 
-def failed_with(aws: Aws, centre: Centre, media_id: str) -> str:
+def failed_with(aws: Aws, centre: Centre, media_id: str) -> messages.Recorded:
     """Drain; the item failed with a reason a person can read, nothing was kept, and the
     message is gone (no retry loop, nothing for the DLQ)."""
     before = leftovers()
@@ -260,10 +261,9 @@ def failed_with(aws: Aws, centre: Centre, media_id: str) -> str:
     assert all(not r["batchItemFailures"] for r in responses)
     failed = item(centre, media_id)
     assert failed.state == "failed"
-    reason = failed.failure_reason or ""
-    french, english = reason.split(" / ")
-    assert french
-    assert english
+    reason = messages.read_record(failed.failure_reason or "")
+    assert reason["fr"]
+    assert reason["en"]
     assert media_keys(aws) == []
     assert ingest_keys(aws) == []
     assert receive(aws) == []
@@ -279,9 +279,7 @@ def test_video_over_the_duration_cap_fails_with_a_reason(
         logic, "limits_for", lambda media: topology.VideoLimits(max_duration_seconds=1)
     )
     media_id = video_upload(aws, centre, clips["rotated.mov"], "video/quicktime")
-    assert failed_with(aws, centre, media_id) == (
-        "Vidéo trop longue (plus de 1 s). / Video too long (over 1 s)."
-    )
+    assert failed_with(aws, centre, media_id)["fr"] == "Vidéo trop longue (plus de 1 s)."
 
 
 def test_video_over_the_resolution_cap_fails_with_a_reason(
@@ -289,7 +287,7 @@ def test_video_over_the_resolution_cap_fails_with_a_reason(
 ) -> None:
     wide = videos.make(tmp_path, "wide.mp4", size=(4112, 32), seconds=0.2, audio=False)
     media_id = video_upload(aws, centre, wide.read_bytes())
-    assert "Définition de la vidéo trop grande" in failed_with(aws, centre, media_id)
+    assert "Définition de la vidéo trop grande" in failed_with(aws, centre, media_id)["fr"]
 
 
 @pytest.mark.parametrize(
@@ -302,7 +300,7 @@ def test_video_over_the_resolution_cap_fails_with_a_reason(
 )
 def test_non_video_content_fails_with_a_reason(aws: Aws, centre: Centre, content: bytes) -> None:
     media_id = video_upload(aws, centre, content, "video/mp4")
-    assert "ne correspond pas à son type" in failed_with(aws, centre, media_id)
+    assert "ne correspond pas à son type" in failed_with(aws, centre, media_id)["fr"]
 
 
 def test_truncated_video_fails_without_a_crash_loop(
@@ -310,7 +308,7 @@ def test_truncated_video_fails_without_a_crash_loop(
 ) -> None:
     clip = videos.make(tmp_path, "cut.mp4", seconds=1.0).read_bytes()
     media_id = video_upload(aws, centre, clip[: len(clip) // 2])
-    assert "illisible" in failed_with(aws, centre, media_id)
+    assert "illisible" in failed_with(aws, centre, media_id)["fr"]
     dlq = aws.client("sqs").get_queue_url(QueueName=aws.names.ingest_dlq_for("video"))
     attributes = aws.client("sqs").get_queue_attributes(
         QueueUrl=dlq["QueueUrl"], AttributeNames=["ApproximateNumberOfMessages"]
@@ -323,7 +321,7 @@ def test_size_differing_from_the_grant_fails(
 ) -> None:
     content = clips["plain.mp4"]
     media_id = video_upload(aws, centre, content, declared_size=len(content) - 1)
-    assert "taille" in failed_with(aws, centre, media_id)
+    assert failed_with(aws, centre, media_id)["reason"] == "upload_size_mismatch"
 
 
 def test_a_failing_record_does_not_fail_its_batch_neighbour(

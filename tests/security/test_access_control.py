@@ -243,7 +243,7 @@ def _refused(response: dict[str, Any], status: int, words: str, label: Any) -> N
     """``status`` for the expected reason (``words`` in the message), not another one such as
     a mistyped route ("No such route") or a missing CSRF header."""
     assert response["statusCode"] == status, (label, response.get("body"))
-    message = str(payload(response)["message"])
+    message = " / ".join(payload(response)["message"].values())
     assert words.lower() in message.lower(), (label, message)
 
 
@@ -345,7 +345,7 @@ def test_a_tenant_id_in_the_body_is_never_used(aws: Aws, home: World, victim: Wo
         response = admin("POST", path, home.director, {**body, **forged})
         assert response["statusCode"] == 400, path
         assert payload(response)["error"] == "invalid_request", path
-        assert "« pk » : champ inconnu" in payload(response)["message"], path
+        assert "« pk » : champ inconnu" in payload(response)["message"]["fr"], path
     assert snapshot(aws, home.tenant_id) == home_before
     forged = {}
     created = {

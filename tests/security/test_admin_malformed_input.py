@@ -85,8 +85,8 @@ def _refused(response: dict[str, Any], field: str) -> None:
     assert response["statusCode"] == 400, response.get("body")
     answer = payload(response)
     assert answer["error"] == "invalid_request"
-    assert f"« {field} » : " in answer["message"]
-    assert f" / {field}: " in answer["message"]
+    assert f"« {field} » : " in answer["message"]["fr"]
+    assert answer["message"]["en"].startswith(f"{field}: ")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_label(case) for case in CASES])
@@ -114,7 +114,9 @@ def test_a_staff_body_that_is_no_json_object_is_a_400(aws: Aws, centre: Centre, 
     event["body"] = raw
     response = handler(event, LambdaContext())
     assert response["statusCode"] == 400, response.get("body")
-    assert " / " in payload(response)["message"]
+    answer = payload(response)
+    assert answer["message"]["fr"]
+    assert answer["message"]["en"]
 
 
 def test_an_unknown_audit_format_is_a_400_naming_the_parameter(aws: Aws, centre: Centre) -> None:

@@ -60,15 +60,17 @@ def album_entries(tenant_id: str, album_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def refusal(earliest: datetime.date, latest: datetime.date) -> dict[str, str]:
+def refusal(earliest: datetime.date, latest: datetime.date) -> dict[str, Any]:
     return {
         "error": "bad_request",
-        "message": (
-            f"Date de l'album : entre le {earliest} et le {latest} (au plus 31 jours à "
-            "l'avance, et pas avant la durée de conservation du centre, 12 mois). / Album "
-            f"date: between {earliest} and {latest} (at most 31 days ahead, and not older "
-            "than the centre's retention, 12 months)."
-        ),
+        "reason": "bad_request",
+        "params": {},
+        "message": {
+            "fr": f"Date de l'album : entre le {earliest} et le {latest} (au plus 31 jours à "
+            "l'avance, et pas avant la durée de conservation du centre, 12 mois).",
+            "en": f"Album date: between {earliest} and {latest} (at most 31 days ahead, and "
+            "not older than the centre's retention, 12 months).",
+        },
     }
 
 
@@ -86,7 +88,7 @@ def test_an_animator_cannot_date_an_album_far_ahead(scenario: Scenario, far: str
         assert response["statusCode"] == 400, response["body"]
         if far > "2100":  # past any date the API takes: refused by the request's type
             assert body(response)["error"] == "invalid_request"
-            assert "/ date: a date between 2000 and 2100" in body(response)["message"]
+            assert "date: a date between 2000 and 2100" in body(response)["message"]["en"]
         else:
             assert body(response) == refusal(*bounds())
     data.ready()

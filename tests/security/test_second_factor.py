@@ -16,6 +16,7 @@ import pytest
 
 from pellicule.config import clock
 from pellicule.domain import totp
+from pellicule.domain.errors import Unauthenticated
 from pellicule.services import sessions
 from tests.conftest import Aws
 from tests.integration.auth_helpers import (
@@ -31,8 +32,6 @@ from tests.integration.auth_helpers import (
     staff,
 )
 from tests.integration.staff_api import admin, family
-
-REQUIRED = "Code de l'application d'authentification requis. / Authenticator code required."
 
 pytestmark = pytest.mark.usefixtures("no_floor")  # answer at once here
 
@@ -71,11 +70,12 @@ def test_a_pending_session_reaches_nothing_but_the_totp_routes(
         auth("POST", "/logout-everywhere", session=session),
     ):
         assert response["statusCode"] == 401, response["body"]
-        assert payload(response) == {"error": "second_factor_required", "message": REQUIRED}
+        answer = payload(response)
+        assert (answer["error"], answer["reason"]) == ("second_factor_required",) * 2
     # The TOTP routes accept it (and sign-out of this device works)
     assert auth("POST", "/totp/enrol", {}, session=session)["statusCode"] == 200
     assert auth("POST", "/logout", session=session)["statusCode"] == 200
-    with pytest.raises(Exception, match="Session"):
+    with pytest.raises(Unauthenticated, match="session_unknown"):
         sessions.resolve(session)
 
 
@@ -169,13 +169,13 @@ def test_five_wrong_codes_revoke_the_session(director: Person, outbox: list[Sent
     for attempt in range(4):
         response = auth("POST", "/totp/verify", {"code": wrong}, session=session)
         assert response["statusCode"] == 400, attempt
-        assert payload(response)["message"] == "Code incorrect. / Incorrect code."
+        assert payload(response)["reason"] == "totp_code_wrong"
     last = auth("POST", "/totp/verify", {"recovery_code": "0000-0000-0000"}, session=session)
     assert last["statusCode"] == 401
     # The session is gone: even the right code (or a recovery code) no longer helps
     for body in ({"code": right}, {"recovery_code": codes[0]}):
         assert auth("POST", "/totp/verify", body, session=session)["statusCode"] == 401
-    with pytest.raises(Exception, match="Session"):
+    with pytest.raises(Unauthenticated, match="session_unknown"):
         sessions.resolve(session)
     # A new link starts a new pending session with its own attempts
     fresh = sign_in(director, outbox)
@@ -438,8 +438,8 @@ def test_only_a_director_of_the_same_centre_resets_someone_elses_factor(
     # One's own factor: refused with a clear message
     mine = reset(director.principal_id, own)
     assert mine["statusCode"] == 409
-    assert "autre personne de la direction" in payload(mine)["message"]
-    assert "another director" in payload(mine)["message"]
+    assert "autre personne de la direction" in payload(mine)["message"]["fr"]
+    assert "another director" in payload(mine)["message"]["en"]
     # Nothing changed; the sessions of the director are alive
     assert factor_of(director) == before
     assert admin("GET", "/me", own)["statusCode"] == 200
@@ -462,7 +462,7 @@ def test_a_reset_signs_the_person_out_everywhere(director: Person, outbox: list[
     assert payload(done)["sessions_ended"] == 4  # the enrolment's session too
     # Every session is dead: complete, recovered (with its app change under way), pending
     for session in (complete, recovered, pending):
-        with pytest.raises(Exception, match="Session"):
+        with pytest.raises(Unauthenticated, match="session_unknown"):
             sessions.resolve(session)
     assert (
         auth("POST", "/totp/verify", {"code": current_code(secret)}, session=pending)["statusCode"]
@@ -519,11 +519,6 @@ def test_no_secret_or_code_of_the_new_flows_reaches_the_logs(
 
 # --- Elevation: a session that never passed TOTP does not carry a promotion -------------------
 
-ELEVATED = (
-    "Vos droits ont changé : reconnectez-vous avec votre application d'authentification. / "
-    "Your access changed: sign in again with your authenticator app."
-)
-
 
 def link_only_animator(director: Person, outbox: list[SentMail]) -> tuple[Person, str]:
     """An animator of the director's centre, signed in by link alone (no TOTP asked)."""
@@ -545,8 +540,8 @@ def assert_ended_then_totp_on_next_sign_in(
     which the new session must pass before anything else. Returns that new session."""
     refused = admin("GET", path, session)
     assert refused["statusCode"] == 401, refused["body"]
-    assert payload(refused)["message"] == ELEVATED
-    with pytest.raises(Exception, match="Session"):
+    assert payload(refused)["reason"] == "access_changed"
+    with pytest.raises(Unauthenticated, match="session_unknown"):
         sessions.resolve(session)
     for other in ("/me", "/audit", "/guardians", "/staff"):
         assert admin("GET", other, session)["statusCode"] == 401

@@ -79,7 +79,7 @@ def test_tenant_in_the_request_is_ignored(aws: Aws, centre: Centre) -> None:
         )
         assert refused["statusCode"] == 400
         assert body(refused)["error"] == "invalid_request"
-        assert next(iter(extra)) in body(refused)["message"]
+        assert next(iter(extra)) in body(refused)["message"]["fr"]
     data.ready()
     assert list(Media.query(tenant_pk(victim.tenant_id), Media.sk.startswith("MEDIA#"))) == []
     # ...and a grant lands in the caller's own centre, the one of the session.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from functions.digest import logic, mail, tokens
+from pellicule.domain import emails
 
 PUBLIC = "https://photos.example.fr"
 
@@ -21,22 +22,55 @@ def _compose(albums: list[mail.AlbumNews], centre: str = "Les Tilleuls") -> mail
 
 
 def test_the_mail_counts_photos_and_videos_per_album_french_first() -> None:
-    message = _compose(
-        [
-            mail.AlbumNews("Piscine", "2026-07-08", photos=1, videos=0),
-            mail.AlbumNews("Forêt", "2026-07-09", photos=3, videos=2),
-        ]
+    albums = [
+        mail.AlbumNews("Piscine", "2026-07-08", photos=1, videos=0),
+        mail.AlbumNews("Forêt", "2026-07-09", photos=3, videos=2),
+    ]
+    template = mail.template(
+        public_url=PUBLIC,
+        centre="Les Tilleuls",
+        albums=albums,
+        login_link=f"{PUBLIC}/login.html#token=abc",
+        link_hours=24,
+        unsubscribe_link=mail.unsubscribe_url(PUBLIC, "t1.g1.secret"),
     )
-    assert message.subject == "Les Tilleuls : nouvelles photos et vidéos / new photos and videos"
-    french, english = message.text.split("-- English --")
-    # Newest album first; French and English plurals
-    assert "• Forêt : 3 photos, 2 vidéos\n• Piscine : 1 photo\n" in french
-    assert "• Forêt: 3 photos, 2 videos\n• Piscine: 1 photo\n" in english
-    assert "4 photos, 2 vidéos de plus" in french
+    # The template: its texts are catalogue codes, the counts singular or plural per kind
+    assert [getattr(block, "code", getattr(block, "label", None)) for block in template.blocks] == [
+        "mail_greeting",
+        "digest_mail_intro",
+        None,  # the albums
+        "digest_mail_open",
+        "digest_mail_link_note",
+        "digest_mail_frequency",
+        "digest_mail_unsubscribe",
+    ]
+    intro = template.blocks[1]
+    assert isinstance(intro, emails.Paragraph)
+    assert intro.params["count"] == [
+        emails.Phrase("count_photos_many", {"count": 4}),
+        emails.Phrase("count_videos_many", {"count": 2}),
+    ]
+    albums_block = template.blocks[2]
+    assert isinstance(albums_block, emails.Bullets)
+    # Newest album first
+    [[forest], [pool]] = albums_block.items
+    assert isinstance(forest, emails.Paragraph)
+    assert isinstance(pool, emails.Paragraph)
+    assert forest.params["title"] == emails.Strong("Forêt")
+    assert pool.params["count"] == [emails.Phrase("count_photos_one", {"count": 1})]
+    assert template.subject == "digest_mail_subject"
+    assert template.subject_name == "Les Tilleuls"
+    # The e-mail: the centre opens the subject; both parts carry both links
+    message = _compose(albums)
+    assert message.subject.startswith("Les Tilleuls : ")
+    french, english = message.text.split(emails.TEXT_SEPARATOR)
+    assert french.index("Forêt") < french.index("Piscine")
     for part in (french, english):
         assert f"{PUBLIC}/login.html#token=abc" in part
         assert f"{PUBLIC}/unsubscribe.html#t1.g1.secret" in part
     assert message.html.index('lang="fr"') < message.html.index('lang="en"')
+    assert message.html.count(f'href="{PUBLIC}/login.html#token=abc"') == 2
+    assert message.html.count(f'href="{PUBLIC}/unsubscribe.html#t1.g1.secret"') == 2
     assert "<img" not in message.html
 
 

@@ -285,7 +285,7 @@ def _bombs() -> dict[str, tuple[bytes, str]]:
 def test_decompression_bombs_are_rejected(name: str) -> None:
     data, content_type = _bombs()[name]
     assert len(data) < 2000
-    with pytest.raises(RejectedMedia, match="64"):
+    with pytest.raises(RejectedMedia, match="media_too_many_pixels"):
         imaging.render(data, content_type)
 
 
@@ -294,7 +294,7 @@ def test_real_bomb_png_is_rejected() -> None:
     buffer = io.BytesIO()
     Image.new("1", (10000, 10000)).save(buffer, "PNG")
     assert len(buffer.getvalue()) < 100_000
-    with pytest.raises(RejectedMedia, match="64"):
+    with pytest.raises(RejectedMedia, match="media_too_many_pixels"):
         imaging.render(buffer.getvalue(), "image/png")
 
 
@@ -320,7 +320,7 @@ for name, (data, content_type) in bombs.items():
         imaging.render(data, content_type)
         outcomes[name] = "rendered"
     except RejectedMedia as error:
-        outcomes[name] = error.message
+        outcomes[name] = error.reason
 print(json.dumps({"growth_mb": hwm() - before, "outcomes": outcomes}))
 """
 
@@ -338,7 +338,7 @@ def test_bombs_are_rejected_before_any_pixel_is_decoded() -> None:
         env={"PYTHONPATH": f"{ROOT}:{ROOT / 'layers' / 'core'}", "PATH": "/usr/bin:/bin"},
     ).stdout
     report = json.loads(out)
-    assert all("64" in outcome for outcome in report["outcomes"].values()), report
+    assert set(report["outcomes"].values()) == {"media_too_many_pixels"}, report
     assert report["growth_mb"] < 20, report
 
 
@@ -346,18 +346,18 @@ def test_formats_outside_the_allowlist_are_rejected() -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (10, 10)).save(buffer, "GIF")
     assert imaging.sniff(buffer.getvalue()) is None
-    with pytest.raises(RejectedMedia, match="Unsupported"):
+    with pytest.raises(RejectedMedia, match="media_unsupported_format"):
         imaging.render(buffer.getvalue(), "image/gif")
     # A GIF announced as PNG does not get decoded by the GIF decoder either.
-    with pytest.raises(RejectedMedia, match="does not match"):
+    with pytest.raises(RejectedMedia, match="media_content_mismatch"):
         imaging.render(buffer.getvalue(), "image/png")
 
 
 def test_content_must_match_the_announced_type() -> None:
     png = images.png_with_metadata((40, 30))
-    with pytest.raises(RejectedMedia, match="does not match"):
+    with pytest.raises(RejectedMedia, match="media_content_mismatch"):
         imaging.render(png, "image/jpeg")
-    with pytest.raises(RejectedMedia, match="does not match"):
+    with pytest.raises(RejectedMedia, match="media_content_mismatch"):
         imaging.render(images.jpeg_with_metadata((40, 30)), "image/heic")
 
 
@@ -377,10 +377,8 @@ def test_jpeg_with_more_than_8_bits_per_sample_is_an_unsupported_format(
     # When it is processed / Then the uploader is told the format is not supported.
     with pytest.raises(RejectedMedia) as refused:
         imaging.render(data, "image/jpeg")
-    reason = str(refused.value)
-    assert "Format non pris en charge" in reason
-    assert f"Unsupported format: {bits}-bit JPEG" in reason
-    assert "corrupt" not in reason
+    assert refused.value.reason == "media_jpeg_precision"
+    assert refused.value.params == {"bits": bits}
 
 
 def test_the_exif_thumbnail_s_frame_header_is_not_the_picture_s() -> None:
@@ -393,7 +391,7 @@ def test_the_exif_thumbnail_s_frame_header_is_not_the_picture_s() -> None:
 
 def test_truncated_file_is_rejected_with_a_readable_reason() -> None:
     data = images.jpeg_with_metadata()[:2000]
-    with pytest.raises(RejectedMedia, match="corrupt"):
+    with pytest.raises(RejectedMedia, match="media_corrupt"):
         imaging.render(data, "image/jpeg")
 
 
@@ -404,21 +402,22 @@ HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></bod
 @pytest.mark.parametrize(
     ("data", "content_type", "reason"),
     [
-        (SVG, "image/svg+xml", "Unsupported"),
-        (SVG, "image/png", "does not match"),
-        (HTML, "text/html", "Unsupported"),
-        (HTML, "image/jpeg", "does not match"),  # HTML renamed .jpg
-        (b"\xff\xd8\xff\xe0" + HTML, "image/jpeg", "corrupt"),  # JPEG magic, HTML body
-        (b"\x89PNG\r\n\x1a\n" + HTML, "image/png", "corrupt"),
-        (b"RIFF\x00\x01\x00\x00WEBPVP8 " + HTML, "image/webp", "corrupt"),
+        (SVG, "image/svg+xml", "media_unsupported_format"),
+        (SVG, "image/png", "media_content_mismatch"),
+        (HTML, "text/html", "media_unsupported_format"),
+        (HTML, "image/jpeg", "media_content_mismatch"),  # HTML renamed .jpg
+        (b"\xff\xd8\xff\xe0" + HTML, "image/jpeg", "media_corrupt"),  # JPEG magic, HTML body
+        (b"\x89PNG\r\n\x1a\n" + HTML, "image/png", "media_corrupt"),
+        (b"RIFF\x00\x01\x00\x00WEBPVP8 " + HTML, "image/webp", "media_corrupt"),
     ],
     ids=["svg", "svg-as-png", "html", "html-as-jpeg", "jpeg-magic-html", "png-magic-html", "webp"],
 )
 def test_markup_and_magic_polyglots_are_refused(
     data: bytes, content_type: str, reason: str
 ) -> None:
-    with pytest.raises(RejectedMedia, match=reason):
+    with pytest.raises(RejectedMedia) as refused:
         imaging.render(data, content_type)
+    assert refused.value.reason == reason
 
 
 def test_gifar_like_jpeg_with_a_zip_keeps_only_the_picture() -> None:
@@ -488,7 +487,7 @@ def test_real_avif_and_mp4_heads_are_not_images() -> None:
     buffer = io.BytesIO()
     images.pattern((64, 48)).save(buffer, "AVIF")
     assert imaging.sniff(buffer.getvalue()[:64]) is None
-    with pytest.raises(RejectedMedia, match="does not match"):
+    with pytest.raises(RejectedMedia, match="media_content_mismatch"):
         imaging.render(buffer.getvalue(), "image/heif")
 
 

@@ -94,14 +94,14 @@ def test_heic_truncated_inside_the_image_is_rejected(where: float) -> None:
     data = images.heic_with_metadata((480, 360), orientation=1)
     start, length = images.heif_primary_extent(data)
     assert start + length <= len(data)
-    with pytest.raises(RejectedMedia, match="corrupt"):
+    with pytest.raises(RejectedMedia, match="media_corrupt"):
         imaging.render(data[: start + int(length * where)], "image/heic")
 
 
 def test_heic_truncated_in_its_header_or_garbage_is_rejected() -> None:
     data = images.heic_with_metadata((64, 48), orientation=1)
     for broken in (data[:40], data[:300], data[:40] + bytes(range(256)) * 4):
-        with pytest.raises(RejectedMedia, match="corrupt"):
+        with pytest.raises(RejectedMedia, match="media_corrupt"):
             imaging.render(broken, "image/heic")
 
 
@@ -109,7 +109,7 @@ def test_heic_truncated_in_its_header_or_garbage_is_rejected() -> None:
 def test_heic_bombs_are_rejected_from_the_header(name: str) -> None:
     data, content_type = heic_bombs()[name]
     assert len(data) < 5000
-    with pytest.raises(RejectedMedia, match="64"):
+    with pytest.raises(RejectedMedia, match="media_too_many_pixels"):
         imaging.render(data, content_type)
 
 

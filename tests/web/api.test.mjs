@@ -1,6 +1,6 @@
 // web/lib/api.js and the error line of web/lib/dom.js, with fetch and window.location stubbed:
-// the anti-CSRF header on state-changing calls only, errors as ApiError with the API's
-// message, a 401 that sends the page to the sign-in page.
+// the anti-CSRF header on state-changing calls only, errors as ApiError with the API's reason
+// and message in the page's language, a 401 that sends the page to the sign-in page.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
 
@@ -59,13 +59,30 @@ describe("call", () => {
     }
   });
 
-  test("an error answer throws ApiError with the API's message and code", async () => {
-    answer(409, { error: "album_locked", message: "L'album est verrouillé. / The album is locked." });
+  test("an error answer throws ApiError with its family, reason, params and message", async () => {
+    answer(413, {
+      error: "too_large",
+      reason: "upload_too_large",
+      params: { name: "IMG_1.HEIC", megabytes: 20 },
+      message: { fr: "« IMG_1.HEIC » dépasse 20 Mo.", en: "'IMG_1.HEIC' is larger than 20 MB." },
+    });
     const error = await call("POST", "/api/x").catch((e) => e);
     assert.ok(error instanceof ApiError);
-    assert.equal(error.status, 409);
-    assert.equal(error.code, "album_locked");
-    assert.equal(error.message, "L'album est verrouillé. / The album is locked.");
+    assert.equal(error.status, 413);
+    assert.equal(error.code, "too_large");
+    assert.equal(error.reason, "upload_too_large");
+    assert.deepEqual(error.params, { name: "IMG_1.HEIC", megabytes: 20 });
+    assert.deepEqual(error.texts, { fr: "« IMG_1.HEIC » dépasse 20 Mo.", en: "'IMG_1.HEIC' is larger than 20 MB." });
+  });
+
+  test("the message is the one of the page's language, and follows a switch", async () => {
+    answer(404, { error: "not_found", reason: "album_not_found", params: {},
+      message: { fr: "Album introuvable.", en: "Album not found." } });
+    const error = await call("GET", "/api/x").catch((e) => e);
+    assert.equal(error.message, "Album introuvable.");
+    setLanguage("en");
+    assert.equal(error.message, "Album not found.");
+    assert.ok(!error.message.includes(" / "), "never both languages in one text");
   });
 
   test("an error answer that is not JSON still gives its status", async () => {
@@ -73,6 +90,7 @@ describe("call", () => {
     const error = await call("GET", "/api/x").catch((e) => e);
     assert.equal(error.status, 502);
     assert.equal(error.message, "HTTP 502");
+    assert.equal(error.reason, undefined);
   });
 
   test("no answer at all is a network error in both languages", async () => {
@@ -82,7 +100,9 @@ describe("call", () => {
     const error = await call("GET", "/api/x").catch((e) => e);
     assert.equal(error.status, 0);
     assert.equal(error.code, "network");
-    assert.equal(error.message, NETWORK_MESSAGE);
+    assert.equal(error.message, NETWORK_MESSAGE.fr);
+    setLanguage("en");
+    assert.equal(error.message, NETWORK_MESSAGE.en);
   });
 
   test("a 401 goes to the sign-in page", async () => {
@@ -110,10 +130,17 @@ describe("showError", () => {
     assert.deepEqual(node, { textContent: "", hidden: true });
   });
 
-  test("the API's message and the page's own are shown as they are", () => {
+  test("the API's message in the page's language, the page's own as it is", () => {
     const node = line();
-    showError(node, new ApiError(400, "Titre manquant. / Title missing.", "invalid"));
-    assert.deepEqual(node, { textContent: "Titre manquant. / Title missing.", hidden: false });
+    const missing = new ApiError(400, { fr: "Titre manquant.", en: "Title missing." }, "bad_request");
+    showError(node, missing);
+    assert.deepEqual(node, { textContent: "Titre manquant.", hidden: false });
+    setLanguage("en");
+    showError(node, missing);
+    assert.equal(node.textContent, "Title missing.");
+    showError(node, new ApiError(400, "Choose at least one audience.", "audiences"));
+    assert.equal(node.textContent, "Choose at least one audience.");
+    setLanguage("fr");
     showError(node, new UserError("Cochez au moins un public."));
     assert.equal(node.textContent, "Cochez au moins un public.");
   });

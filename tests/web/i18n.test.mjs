@@ -1,9 +1,10 @@
-// web/lib/i18n.js: the language choice (French unless English was chosen), t(), formatDate().
+// web/lib/i18n.js: the language choice (French unless English was chosen), t(), formatDate(),
+// and the API's messages {fr, en} picked in the current language (pick, pickStored, bilingual).
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 
 import { setLanguage } from "./fake-browser.mjs";
-import { formatDate, language, t } from "/lib/i18n.js";
+import { bilingual, formatDate, language, pick, pickStored, t } from "/lib/i18n.js";
 
 beforeEach(() => localStorage.clear());
 
@@ -62,5 +63,56 @@ describe("formatDate", () => {
     assert.equal(formatDate(undefined), "");
     assert.equal(formatDate("not a date"), "not a date");
     assert.equal(formatDate("2026-13-45"), "2026-13-45");
+  });
+});
+
+describe("pick", () => {
+  const message = { fr: "Le fichier est trop gros.", en: "The file is too large." };
+
+  test("gives the API's message in the page's language", () => {
+    assert.equal(pick(message), "Le fichier est trop gros.");
+    setLanguage("en");
+    assert.equal(pick(message), "The file is too large.");
+  });
+
+  test("falls back to the French when the English is missing", () => {
+    setLanguage("en");
+    assert.equal(pick({ fr: "Album introuvable." }), "Album introuvable.");
+  });
+
+  test("gives a plain text as it is, and nothing as empty", () => {
+    setLanguage("en");
+    assert.equal(pick("HTTP 502"), "HTTP 502");
+    assert.equal(pick("Texte. / Text."), "Texte. / Text.", "no splitting of words");
+    assert.equal(pick(undefined), "");
+    assert.equal(pick(null), "");
+  });
+});
+
+describe("pickStored", () => {
+  const stored = JSON.stringify({ reason: "media_corrupt", fr: "Fichier illisible.", en: "Unreadable file." });
+
+  test("reads a stored message (its JSON) in the page's language", () => {
+    assert.equal(pickStored(stored), "Fichier illisible.");
+    setLanguage("en");
+    assert.equal(pickStored(stored), "Unreadable file.");
+  });
+
+  test("gives an older text, or anything not a stored message, as it is", () => {
+    assert.equal(pickStored("Envoi annulé. / Upload cancelled."), "Envoi annulé. / Upload cancelled.");
+    assert.equal(pickStored("{not json"), "{not json");
+    assert.equal(pickStored('{"reason": "x"}'), '{"reason": "x"}');
+    assert.equal(pickStored(null), "");
+  });
+});
+
+describe("bilingual", () => {
+  test("keeps both languages of an API message, for pages that show both", () => {
+    assert.deepEqual(bilingual({ fr: "Code incorrect.", en: "Incorrect code." }), { fr: "Code incorrect.", en: "Incorrect code." });
+  });
+
+  test("takes a plain text as the French alone", () => {
+    assert.deepEqual(bilingual("Fait. / Done."), { fr: "Fait. / Done.", en: "" });
+    assert.deepEqual(bilingual(undefined), { fr: "", en: "" });
   });
 });

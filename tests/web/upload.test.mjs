@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
 
 import { setLanguage } from "./fake-browser.mjs";
-import { contentType, humanSize, partBytes, pickText, remember, remembered } from "/staff/upload.js";
+import { contentType, humanSize, partBytes, remember, remembered } from "/staff/upload.js";
 
 beforeEach(() => localStorage.clear());
 afterEach(() => mock.restoreAll());
@@ -42,26 +42,6 @@ describe("humanSize", () => {
     assert.equal(humanSize(123 * 1024 * 1024), "123 Mo");
     setLanguage("en");
     assert.equal(humanSize(2.5 * 1024 * 1024), "2.5 MB");
-  });
-});
-
-describe("pickText", () => {
-  const message = "Le fichier est trop gros. / The file is too large.";
-
-  test("keeps the half of a bilingual message in the page's language", () => {
-    assert.equal(pickText(message), "Le fichier est trop gros.");
-    setLanguage("en");
-    assert.equal(pickText(message), "The file is too large.");
-  });
-
-  test("splits at ' / ' when the French half has no full stop", () => {
-    setLanguage("en");
-    assert.equal(pickText("Album introuvable / Album not found"), "Album not found");
-  });
-
-  test("gives a one-language message as it is", () => {
-    assert.equal(pickText("HTTP 502"), "HTTP 502");
-    assert.equal(pickText(undefined), "");
   });
 });
 

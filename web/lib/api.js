@@ -4,22 +4,54 @@
 // carries the anti-CSRF header the API requires. A 401 means the session ended: the page goes
 // to the sign-in page (unless the caller handles it).
 
+import { pick } from "/lib/i18n.js";
+
 export const CSRF_HEADER = "x-pellicule-csrf";
 
+// An API error: ``message`` in the page's current language (read when shown, so it follows a
+// language switch); ``code``: the error's family (``not_found``...) or the page's own code;
+// ``reason``: the catalogue code saying what exactly (tests and pages compare it, never the
+// words); ``params``: that code's parameters; ``texts``: {fr, en}.
 export class ApiError extends Error {
-  constructor(status, message, code) {
-    super(message);
+  #text;
+
+  // message: {fr, en} (the API's) or a string (the page's own, already in its language).
+  constructor(status, message, code, { reason, params } = {}) {
+    super();
+    this.#text = message;
     this.status = status;
     this.code = code;
+    this.reason = reason || code;
+    this.params = params || {};
+  }
+
+  get message() {
+    return pick(this.#text);
+  }
+
+  get texts() {
+    const text = this.#text;
+    if (text && typeof text === "object") return { fr: text.fr || "", en: text.en || text.fr || "" };
+    const same = pick(text);
+    return { fr: same, en: same };
   }
 }
 
-export const NETWORK_MESSAGE =
-  "Le service ne répond pas : vérifiez votre connexion puis réessayez. / " +
-  "The service does not answer: check your connection and try again.";
+export const NETWORK_MESSAGE = {
+  fr: "Le service ne répond pas : vérifiez votre connexion puis réessayez.",
+  en: "The service does not answer: check your connection and try again.",
+};
 
-// call("GET", "/api/admin/albums") -> parsed JSON; throws ApiError with the API's bilingual
-// message on a 4xx/5xx. Options: body (JSON), signIn (false: do not redirect on 401).
+// The ApiError of an error answer {error, reason, params, message: {fr, en}} (parsed JSON, or
+// null when the answer was not JSON).
+export function errorOf(status, data) {
+  const answer = data && typeof data === "object" ? data : {};
+  const message = answer.message || answer.error || `HTTP ${status}`;
+  return new ApiError(status, message, answer.error, { reason: answer.reason, params: answer.params });
+}
+
+// call("GET", "/api/admin/albums") -> parsed JSON; throws ApiError with the API's message on a
+// 4xx/5xx. Options: body (JSON), signIn (false: do not redirect on 401).
 export async function call(method, path, { body, signIn = true } = {}) {
   const headers = {};
   if (method !== "GET" && method !== "HEAD") headers[CSRF_HEADER] = "1";
@@ -46,10 +78,7 @@ export async function call(method, path, { body, signIn = true } = {}) {
   } catch {
     data = null;
   }
-  if (!response.ok) {
-    const message = (data && (data.message || data.error)) || `HTTP ${response.status}`;
-    throw new ApiError(response.status, message, data && data.error);
-  }
+  if (!response.ok) throw errorOf(response.status, data);
   return data;
 }
 

@@ -23,7 +23,7 @@ export class UserError extends Error {
   }
 }
 
-// The error line of a form (or of the page): the API's bilingual message as it is.
+// The error line of a form (or of the page): the API's message in the page's language.
 export function showError(node, error) {
   if (!node) return;
   if (!error) {

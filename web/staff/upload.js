@@ -25,19 +25,6 @@ const URLS_PER_REQUEST = 4; // part URLs asked at a time (they expire in 15 minu
 const STORE = "pellicule-upload:";
 const KEEP_MS = 24 * 3600 * 1000; // the ingest bucket aborts multipart uploads after a day
 
-// "Texte français. / English text." (the API's bilingual messages) -> the current language.
-export function pickText(message) {
-  const text = String(message || "");
-  let cut = text.indexOf(". / ");
-  let shift = 1;
-  if (cut < 0) {
-    cut = text.indexOf(" / ");
-    shift = 0;
-  }
-  if (cut < 0) return text;
-  return t(text.slice(0, cut + shift).trim(), text.slice(cut + shift + 3).trim());
-}
-
 // The type the grant asks for: the browser's when the API accepts it, else the extension's.
 export function contentType(file) {
   const declared = (file.type || "").toLowerCase();
@@ -287,11 +274,11 @@ export class Uploader {
             try {
               await this.grantBatch([entry]);
             } catch (single) {
-              entry.fail(pickText(single.message), !(single instanceof ApiError) || single.status >= 500);
+              entry.fail(single.message, !(single instanceof ApiError) || single.status >= 500);
             }
           }
         } else {
-          for (const entry of batch) entry.fail(pickText(error.message));
+          for (const entry of batch) entry.fail(error.message);
         }
       }
     }
@@ -357,7 +344,7 @@ export class Uploader {
       }
     }
     if (error instanceof TransferError && error.expired && entry.grant && !entry.grant.multipart) entry.grant = null;
-    const reason = error instanceof ApiError ? pickText(error.message) : error.message;
+    const reason = error.message; // an ApiError's is in the page's language already
     entry.fail(reason || NETWORK());
     this.say(t(`Échec de l'envoi de « ${entry.name} ».`, `Upload of "${entry.name}" failed.`));
   }

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pellicule.domain import messages
 from pellicule.domain.errors import BadRequest, Forbidden, PelliculeError
 
 if TYPE_CHECKING:
@@ -34,11 +35,6 @@ def _cookie(cookies: list[str] | None, name: str) -> str | None:
     return None
 
 
-SECOND_FACTOR_REQUIRED = (
-    "Code de l'application d'authentification requis. / Authenticator code required."
-)
-
-
 def principal(event: dict[str, Any]) -> Principal:
     """Authorize a request from its session cookie; enforce CSRF on state changes.
 
@@ -49,7 +45,7 @@ def principal(event: dict[str, Any]) -> Principal:
     if found.second_factor_pending:
         from pellicule.domain.errors import SecondFactorRequired
 
-        raise SecondFactorRequired(SECOND_FACTOR_REQUIRED)
+        raise SecondFactorRequired("second_factor_required")
     return found
 
 
@@ -96,13 +92,7 @@ def _still_allowed(found: Principal) -> Principal:
             _not_elevated(found, person, centre)
             return dataclasses.replace(found, role=person.role)
         return found
-    raise Unauthenticated("Accès clos. Veuillez vous reconnecter. / Access closed. Please sign in.")
-
-
-ELEVATED = (
-    "Vos droits ont changé : reconnectez-vous avec votre application d'authentification. / "
-    "Your access changed: sign in again with your authenticator app."
-)
+    raise Unauthenticated("access_closed")
 
 
 def _not_elevated(found: Principal, person: Any, centre: Any) -> None:
@@ -117,38 +107,35 @@ def _not_elevated(found: Principal, person: Any, centre: Any) -> None:
     reasons = totp.factor_reasons(person.role, bool(person.trusted), setting)
     if sessions.elevated(found, reasons):
         sessions.revoke_hash(found.session_hash)
-        raise Unauthenticated(ELEVATED)
+        raise Unauthenticated("access_changed")
 
 
 def require_staff(found: Principal) -> Principal:
     if not found.is_staff:
-        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+        raise Forbidden("staff_only")
     return found
 
 
 def json_body(raw: str | None) -> dict[str, Any]:
     if not raw:
-        raise BadRequest("Corps JSON attendu. / A JSON body is required.")
+        raise BadRequest("json_body_required")
     if len(raw) > MAX_JSON_BYTES:
-        raise BadRequest("Requête trop volumineuse. / Request body too large.")
+        raise BadRequest("request_too_large")
     try:
         body = json.loads(raw)
     except ValueError:
-        raise BadRequest("JSON invalide. / Invalid JSON.") from None
+        raise BadRequest("json_invalid") from None
     except RecursionError:  # nested deeper than the interpreter's stack: no body of ours is
         raise _too_deep() from None
     if not isinstance(body, dict):
-        raise BadRequest("Un objet JSON est attendu. / A JSON object is expected.")
+        raise BadRequest("json_object_expected")
     if _depth(body) > MAX_JSON_DEPTH:
         raise _too_deep()
     return body
 
 
 def _too_deep() -> BadRequest:
-    return BadRequest(
-        f"JSON trop imbriqué (au plus {MAX_JSON_DEPTH} niveaux). / "
-        f"JSON nested too deep (at most {MAX_JSON_DEPTH} levels)."
-    )
+    return BadRequest("json_too_deep", levels=MAX_JSON_DEPTH)
 
 
 def _depth(value: Any) -> int:
@@ -187,7 +174,7 @@ def require_csrf(event: dict[str, Any]) -> None:
     """The anti-CSRF header, for state-changing calls made without a session (sign-in)."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     if headers.get(CSRF_HEADER) != "1":
-        raise Forbidden("En-tête anti-CSRF manquant. / Missing anti-CSRF header.")
+        raise Forbidden("csrf_header_missing")
 
 
 def session_id(event: dict[str, Any]) -> str | None:
@@ -231,8 +218,24 @@ def cleared_session_cookie() -> Cookie:
     )
 
 
+def error_answer(error: PelliculeError) -> dict[str, Any]:
+    """What every error answers: the HTTP family (``error``), the catalogue code (``reason``)
+    and its parameters, and the message in both languages for the page to pick from.
+
+    ``{"error": "too_large", "reason": "upload_too_large", "params": {"name": "IMG_1.HEIC",
+    "megabytes": 20}, "message": {"fr": "...", "en": "..."}}``. The parameters go back to the
+    person who sent them; they are never logged.
+    """
+    return {
+        "error": error.code,
+        "reason": error.reason,
+        "params": messages.safe_params(error.params),
+        "message": error.texts,
+    }
+
+
 def error_response(error: PelliculeError) -> Response:
-    return json_response(error.status, {"error": error.code, "message": error.message})
+    return json_response(error.status, error_answer(error))
 
 
 def resolver(
@@ -249,14 +252,16 @@ def resolver(
     @app.exception_handler(PelliculeError)
     def _domain_error(error: PelliculeError) -> Response:
         if error.status >= 500:
-            logger(service).exception("request failed", extra={"code": error.code})
+            logger(service).exception(
+                "request failed", extra={"code": error.code, "reason": error.reason}
+            )
         return error_response(error)
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
         from pellicule.domain.errors import NotFound
 
-        return error_response(NotFound("Cette adresse n'existe pas. / No such route."))
+        return error_response(NotFound("route_not_found"))
 
     register(app)
     return app

@@ -19,25 +19,19 @@ MESSAGE_TYPE = "blur"
 def parse_boxes(raw: Any) -> list[list[float]]:
     """Validated boxes, clamped to the picture; ``BadRequest`` says what is wrong."""
     if not isinstance(raw, list):
-        raise BadRequest("Une liste de cadres est attendue. / A list of boxes is expected.")
+        raise BadRequest("boxes_list_expected")
     if len(raw) > MAX_BOXES:
-        raise BadRequest(f"Au plus {MAX_BOXES} cadres. / At most {MAX_BOXES} boxes.")
+        raise BadRequest("boxes_too_many", max=MAX_BOXES)
     boxes = []
     for index, box in enumerate(raw, start=1):
         numbers = _numbers(box)
         if numbers is None:
-            raise BadRequest(
-                f"Cadre n°{index} : quatre nombres [x, y, largeur, hauteur] attendus. / "
-                f"Box {index}: four numbers [x, y, width, height] expected."
-            )
+            raise BadRequest("box_malformed", index=index)
         x, y, w, h = numbers
         left, top = max(0.0, x), max(0.0, y)
         right, bottom = min(1.0, x + w), min(1.0, y + h)
         if w <= 0 or h <= 0 or right <= left or bottom <= top:
-            raise BadRequest(
-                f"Cadre n°{index} : vide ou hors de la photo. / "
-                f"Box {index}: empty or outside the photo."
-            )
+            raise BadRequest("box_empty", index=index)
         boxes.append(
             [round(left, 5), round(top, 5), round(right - left, 5), round(bottom - top, 5)]
         )

@@ -25,6 +25,7 @@ from pellicule.adapters import aws
 from pellicule.config import clock, topology
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import messages
 from pellicule.domain.errors import RejectedMedia
 from pellicule.store import data
 from pellicule.store.models import IngestClaim, Media, tenant_pk
@@ -199,7 +200,7 @@ class Pipeline:
             media.update(
                 actions=[
                     Media.state.set("failed"),
-                    Media.failure_reason.set(rejected.message),
+                    Media.failure_reason.set(messages.record(rejected.reason, rejected.texts)),
                     Media.updated_at.set(int(clock.now())),
                 ]
             )
@@ -227,10 +228,7 @@ class Pipeline:
     def _check_size(s3: Any, obj: IngestObject, media: Media) -> None:
         head = s3.head_object(Bucket=obj.bucket, Key=obj.key)
         if int(head["ContentLength"]) != int(media.declared_size):
-            raise RejectedMedia(
-                "La taille du fichier reçu ne correspond pas à l'envoi annoncé. / "
-                "The received file size does not match the upload grant."
-            )
+            raise RejectedMedia("upload_size_mismatch")
 
 
 def store_outputs(

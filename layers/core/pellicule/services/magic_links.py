@@ -45,11 +45,7 @@ class InvalidLink(Unauthenticated):
     code = "invalid_link"
 
 
-INVALID = (
-    "Ce lien ou ce code n'est plus valable (déjà utilisé, expiré ou incorrect). Demandez un "
-    "nouveau lien. / This link or code is no longer valid (already used, expired or wrong). "
-    "Ask for a new link."
-)
+INVALID = "link_invalid"  # the reason of every InvalidLink (one message for all)
 
 
 @dataclass(frozen=True)

@@ -107,18 +107,16 @@ def create(
 def resolve(session_id: str | None) -> Principal:
     """The principal of a live session, or ``Unauthenticated``."""
     if not session_id or len(session_id) > 128:
-        raise Unauthenticated("Veuillez vous connecter. / Please sign in.")
+        raise Unauthenticated("sign_in_required")
     data.ready()
     session_hash = _hash(session_id)
     try:
         record = Session.get(_pk(session_hash), "SESSION", consistent_read=True)
     except DoesNotExist:
-        raise Unauthenticated(
-            "Session inconnue ou expirée. / Unknown or expired session."
-        ) from None
+        raise Unauthenticated("session_unknown") from None
     now = int(clock.now())
     if now >= record.expires_at or now >= record.absolute_expires_at:
-        raise Unauthenticated("Session expirée. / Session expired.")
+        raise Unauthenticated("session_expired")
     if now - record.last_seen_at >= TOUCH_EVERY_SECONDS:
         record.update(
             actions=[
@@ -188,9 +186,7 @@ def complete_second_factor(session_hash: str) -> None:
         )
     except UpdateError as error:
         if _condition_failed(error):
-            raise Unauthenticated(
-                "Session inconnue ou expirée. / Unknown or expired session."
-            ) from None
+            raise Unauthenticated("session_unknown") from None
         raise
 
 

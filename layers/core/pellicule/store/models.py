@@ -236,6 +236,8 @@ class Media(Base):
     uploaded_by = UnicodeAttribute()
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
+    # Why a failed upload failed: messages.record(), {"reason", "fr", "en"} as JSON (older
+    # items, and the purge for abandoned uploads: a "Français / English" text).
     failure_reason = UnicodeAttribute(null=True)
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)

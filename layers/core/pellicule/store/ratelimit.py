@@ -32,8 +32,10 @@ class TooManyRequests(PelliculeError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, reason: str = "too_many_requests", /, *, retry_after: int, **params: object
+    ) -> None:
+        super().__init__(reason, **params)
         self.retry_after = retry_after
 
 
@@ -84,12 +86,6 @@ def hit(limit: Limit, key: str, now: float | None = None) -> tuple[bool, int]:
     return int(counter.hits) <= limit.limit, max(1, end - moment)
 
 
-MESSAGE = (
-    "Trop de demandes : réessayez dans quelques minutes. / "
-    "Too many requests: please try again in a few minutes."
-)
-
-
 def enforce(*checks: tuple[Limit, str], now: float | None = None) -> None:
     """Count a hit on every (limit, key) pair, then raise :class:`TooManyRequests` if any is
     over. Every counter is incremented whatever the outcome, so the work done (and the time
@@ -100,4 +96,4 @@ def enforce(*checks: tuple[Limit, str], now: float | None = None) -> None:
         if not allowed:
             refused.append(retry_after)
     if refused:
-        raise TooManyRequests(MESSAGE, retry_after=max(refused))
+        raise TooManyRequests("too_many_requests", retry_after=max(refused))

@@ -1,0 +1,70 @@
+"""The e-mails' texts (``pellicule.domain.emails`` renders them; the templates are in
+``functions/auth/mail.py`` and ``functions/digest/mail.py``)."""
+
+from __future__ import annotations
+
+from pellicule.domain.messages.base import Message
+
+MESSAGES: dict[str, Message] = {
+    # --- Shared ---
+    "mail_greeting": Message("Bonjour,", "Hello,"),
+    # A link on a line of its own, in the plain-text part (HTML: the label is the link).
+    "mail_action": Message("{label} : {url}", "{label}: {url}"),
+    "count_photos_one": Message("{count} photo", "{count} photo"),
+    "count_photos_many": Message("{count} photos", "{count} photos"),
+    "count_videos_one": Message("{count} vidéo", "{count} video"),
+    "count_videos_many": Message("{count} vidéos", "{count} videos"),
+    # --- Sign-in link (functions/auth/mail.py) ---
+    "sign_in_mail_subject": Message(
+        "Votre lien de connexion à Pellicule", "Your Pellicule sign-in link"
+    ),
+    "sign_in_mail_intro": Message(
+        "Voici de quoi vous connecter à Pellicule. Chaque lien est valable {minutes} minutes "
+        "et ne sert qu'une fois :",
+        "Here is how to sign in to Pellicule. Each link is valid for {minutes} minutes and "
+        "works once:",
+    ),
+    "sign_in_mail_account": Message("{centre} ({space})", "{centre} ({space})"),
+    "sign_in_mail_space_guardian": Message("espace famille", "family space"),
+    "sign_in_mail_space_director": Message("équipe, direction", "staff, director"),
+    "sign_in_mail_space_animator": Message("équipe, animation", "staff, animator"),
+    "sign_in_mail_sign_in": Message("Me connecter", "Sign in"),
+    "sign_in_mail_code": Message("Code : {code}", "Code: {code}"),
+    "sign_in_mail_button": Message(
+        "Le lien ouvre une page avec {button} : c'est ce clic qui vous connecte. Sur un autre "
+        "appareil, saisissez votre adresse et le code sur {page}",
+        "The link opens a page with {button}: clicking it signs you in. On another device, "
+        "enter your address and the code at {page}",
+    ),
+    "sign_in_mail_button_gallery": Message(
+        "un bouton « Ouvrir ma galerie »", 'an "Open my gallery" button'
+    ),
+    "sign_in_mail_button_staff": Message(
+        "un bouton « Ouvrir l'espace équipe »", 'an "Open the staff space" button'
+    ),
+    "sign_in_mail_button_any": Message("un bouton", "a button"),
+    "sign_in_mail_not_you": Message(
+        "Si vous n'avez rien demandé, ignorez ce message : sans lui, personne ne peut se "
+        "connecter à votre place.",
+        "If you did not ask for this, ignore this message: without it nobody can sign in as you.",
+    ),
+    # --- Daily digest (functions/digest/mail.py) ---
+    "digest_mail_subject": Message("nouvelles photos et vidéos", "new photos and videos"),
+    "digest_mail_intro": Message(
+        "{count} de plus à voir pour vous, de « {centre} », sur Pellicule :",
+        '{count} more for you to see from "{centre}" on Pellicule:',
+    ),
+    "digest_mail_album": Message("{title} : {count}", "{title}: {count}"),
+    "digest_mail_open": Message("Ouvrir ma galerie", "Open my gallery"),
+    "digest_mail_link_note": Message(
+        "Ce lien est valable {hours} heures et ne sert qu'une fois ; la page qu'il ouvre a un "
+        "bouton « Ouvrir ma galerie ». Ensuite, demandez un nouveau lien sur {page}",
+        'This link is valid for {hours} hours and works once; the page it opens has an "Open '
+        'my gallery" button. After that, ask for a new link at {page}',
+    ),
+    "digest_mail_frequency": Message(
+        "Vous recevez au plus un e-mail de ce type par jour, seulement s'il y a du nouveau.",
+        "You get at most one such e-mail a day, only when there is something new.",
+    ),
+    "digest_mail_unsubscribe": Message("Ne plus recevoir ces e-mails", "Stop these e-mails"),
+}
