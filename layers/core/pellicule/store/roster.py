@@ -1,7 +1,8 @@
 """The roster store: where Staff, Site, Group, Child and Guardian items are read and written (a
 centre's people and how they are grouped). The staff API and the consents store go through it;
-sign-in, sessions, the family, digest and purge functions, the publication service, the seed and
-the operator's tooling still use the models themselves (their move here comes next).
+sign-in, sessions, the family, digest and purge functions, the publication service, the erasures
+store, the seed and the operator's tooling still use the models themselves (their move here
+comes next).
 
 Reading: one item by id (``None`` when absent, or a 404 ``NotFound`` for the ``*_or_404``
 helpers, which refuse an id that cannot name anything without reading), every item of a kind
