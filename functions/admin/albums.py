@@ -75,7 +75,7 @@ def _date(tenant_id: str, value: str) -> str:
     """
     import datetime
 
-    from pellicule.services import retention
+    from pellicule.domain import retention
 
     day = datetime.date.fromisoformat(value)  # a real day (type)
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
