@@ -99,13 +99,7 @@ def operation(
     it may raise an error that says more than the parser's (a domain rule naming every
     problem at once, in the words a page shows); if it raises nothing, the parser's error is
     the answer."""
-    if auth is None and not public:
-        raise TypeError(f"{method} {path}: an operation that is not public needs auth=")
-    for kind in (body, query):
-        if kind is not None:
-            required_fields(kind)  # checks the type's defaults now, not at the first request
-    if not body_required and (body is None or required_fields(body)):
-        raise TypeError(f"{method} {path}: an optional body has no required field")
+    _check_declaration(f"{method} {path}", body, body_required, query, public, auth)
     names = _PARAM.findall(path)
     kinds = {name: (params or {}).get(name, Id) for name in names}
 
@@ -124,11 +118,7 @@ def operation(
             params=kinds,
             answer=answer,
             status=status,
-            errors=tuple(
-                sorted(
-                    set(errors) | ({400} if body or query else set()) | ({404} if kinds else set())
-                )
-            ),
+            errors=_error_codes(errors, parsed=bool(body or query), identified=bool(kinds)),
             public=public,
             content_type=content_type,
             alternatives=alternatives,
@@ -143,14 +133,7 @@ def operation(
             if query is not None:
                 values["query"] = parse(query, event.query_string_parameters or {}, from_query=True)
             if body is not None:
-                sent = event.body
-                raw_body = http.json_body(sent) if sent or body_required else {}
-                try:
-                    values["body"] = parse(body, raw_body)
-                except InvalidRequest:
-                    if explain is not None:
-                        explain(raw_body)
-                    raise
+                values["body"] = _parsed_body(body, event.body, body_required, explain)
             if auth is not None:
                 values["principal"] = principal
             result = func(**values)
@@ -169,6 +152,49 @@ def operation(
         return func
 
     return register
+
+
+def _check_declaration(
+    route: str,
+    body: type | None,
+    body_required: bool,
+    query: type | None,
+    public: bool,
+    auth: Callable[[], Any] | None,
+) -> None:
+    """Refuse a declaration that could not be served as declared, when it is made."""
+    if auth is None and not public:
+        raise TypeError(f"{route}: an operation that is not public needs auth=")
+    for kind in (body, query):
+        if kind is not None:
+            required_fields(kind)  # checks the type's defaults now, not at the first request
+    if not body_required and (body is None or required_fields(body)):
+        raise TypeError(f"{route}: an optional body has no required field")
+
+
+def _error_codes(errors: tuple[int, ...], *, parsed: bool, identified: bool) -> tuple[int, ...]:
+    """The declared errors, with 400 where a query or body is parsed and 404 where a path
+    parameter names something."""
+    return tuple(
+        sorted(set(errors) | ({400} if parsed else set()) | ({404} if identified else set()))
+    )
+
+
+def _parsed_body(
+    body: type,
+    sent: str | None,
+    body_required: bool,
+    explain: Callable[[dict[str, Any]], None] | None,
+) -> Any:
+    """The typed body; an optional one left out is parsed as ``{}``. When it does not match,
+    ``explain`` may answer instead of the parser."""
+    raw_body = http.json_body(sent) if sent or body_required else {}
+    try:
+        return parse(body, raw_body)
+    except InvalidRequest:
+        if explain is not None:
+            explain(raw_body)
+        raise
 
 
 def _identified(kind: Any, raw: str, name: str) -> Any:
