@@ -148,7 +148,7 @@ def layer_archive(synth: Synth, main: Variant, layer: str) -> Path:
 
 def test_core_layer_is_the_pellicule_package(synth: Synth, main: Variant) -> None:
     root = layer_archive(synth, main, "core")
-    assert (root / "python" / "pellicule" / "topology.py").is_file()
+    assert (root / "python" / "pellicule" / "config" / "topology.py").is_file()
     assert not list(root.rglob("__pycache__"))
 
 
