@@ -97,8 +97,8 @@ def operation(
 
     ``explain``: called with the decoded body (a JSON object) when it does not match ``body``;
     it may raise an error that says more than the parser's (a domain rule naming every
-    problem at once, in the words a page shows); if it raises nothing, the parser's error is
-    the answer."""
+    problem at once, each a code and the field a page marks); if it raises nothing, the
+    parser's error is the answer."""
     if auth is None and not public:
         raise TypeError(f"{method} {path}: an operation that is not public needs auth=")
     for kind in (body, query):
@@ -176,7 +176,7 @@ def _identified(kind: Any, raw: str, name: str) -> Any:
     try:
         return parse(kind, raw, at=name)
     except InvalidRequest:
-        raise NotFound("Introuvable. / Not found.") from None
+        raise NotFound("resource_not_found") from None
 
 
 def _is_response(result: Any) -> bool:

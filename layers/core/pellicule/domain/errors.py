@@ -93,10 +93,17 @@ class TooLarge(PelliculeError):
 
 
 class ConfigurationError(PelliculeError):
-    """The function is misconfigured (a deployment problem, never the user's)."""
+    """The function is misconfigured (a deployment problem, never the user's).
+
+    Its parameters are deployment facts (a variable's name), never a person's data: ``str()``
+    carries them, for the operator reading the logs."""
 
     status = 500
     code = "configuration_error"
+
+    def __str__(self) -> str:
+        details = ", ".join(f"{name}={value}" for name, value in self.params.items())
+        return f"{self.reason} ({details})" if details else self.reason
 
 
 class RejectedMedia(PelliculeError):
