@@ -14,18 +14,21 @@ Every step can be repeated: an interrupted erasure resumes on the next purge run
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
-
-from pynamodb.exceptions import DoesNotExist
+from itertools import islice
+from typing import Any, TypeVar
 
 from pellicule.adapters import cdn, outbox
 from pellicule.config import clock
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import erasure
+from pellicule.domain import retention as rules
+from pellicule.domain.erasure import DONE, REQUESTED
 from pellicule.services import audit, publication, retention
-from pellicule.services.erasure import BLUR, REMOVE, REQUESTED
+from pellicule.store import consents, erasures, keys
+from pellicule.store import media as media_store
 from pellicule.store.models import (
     Child,
     Consent,
@@ -33,37 +36,59 @@ from pellicule.store.models import (
     ErasureRequest,
     Guardian,
     Media,
-    MediaTag,
     tenant_pk,
 )
 
-DONE = "done"
-# Without a choice by then, the deadline wins: the items are removed.
-DEFAULT_MODE_BEFORE_DEADLINE_SECONDS = 3 * 3600
 ACTOR = "system:purge"
+PAGE = 100  # tags read (and planned) at a time
+CDN_BATCH = 500  # paths gathered before one invalidation
+
+_T = TypeVar("_T")
 
 
-def due(request: ErasureRequest, now: float) -> bool:
-    """Whether the purge carries the request out now."""
-    if request.status != REQUESTED:
-        return False
-    return bool(request.mode) or now >= int(request.due_by) - DEFAULT_MODE_BEFORE_DEADLINE_SECONDS
+def pages(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """``items`` in lists of at most ``size`` (the last one shorter)."""
+    iterator = iter(items)
+    while page := list(islice(iterator, size)):
+        yield page
 
 
-def can_blur(media: Media, child_id: str) -> bool:
-    """A photo whose current blurred variant (rendered from today's boxes) hides the child."""
-    return (
-        media.kind == "photo"
-        and child_id in (media.blurred_child_ids or set())
-        and bool(media.blurred)
-        and media.blurred_revision is not None
-        and int(media.blurred_revision) == int(media.blur_revision or 0)
-        and bool(media.renditions)
+def state_of(request: ErasureRequest) -> erasure.RequestState:
+    """What decides whether a run acts on ``request`` (``erasure.next_action``)."""
+    return erasure.RequestState(
+        status=request.status,
+        due_by=float(request.due_by),
+        mode=request.mode,
+        certificate_sent_at=_number(request.certificate_sent_at),
+        evidence_until=_number(request.evidence_until),
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def tagged_item(media: Media) -> erasure.TaggedItem:
+    """What the erasure plan needs to know of an item."""
+    return erasure.TaggedItem(
+        media_id=media.media_id,
+        kind=media.kind,
+        tagged_child_ids=frozenset(media.tagged_child_ids or ()),
+        blurred_child_ids=frozenset(media.blurred_child_ids or ()),
+        has_blurred_variant=bool(media.blurred),
+        blurred_revision=None if media.blurred_revision is None else int(media.blurred_revision),
+        blur_revision=int(media.blur_revision or 0),
+        has_renditions=bool(media.renditions),
+        published=media.state == publication.PUBLISHED,
     )
 
 
 def _blur_out(
-    tenant_id: str, media: Media, request: ErasureRequest, tally: retention.Tally
+    tenant_id: str,
+    media: Media,
+    step: erasure.ItemStep,
+    request: ErasureRequest,
+    tally: retention.Tally,
 ) -> list[str]:
     """Make the blurred variant the item's only picture; returns CDN paths to invalidate."""
     settings = get_settings()
@@ -85,27 +110,23 @@ def _blur_out(
     )
     if media.ingest_key:
         retention.delete_keys(settings.ingest_bucket, [media.ingest_key])
-    # Children hidden by the boxes are no longer identifiable: they are untagged too.
-    untag = {request.child_id} | set(media.blurred_child_ids or set())
-    remaining = set(media.tagged_child_ids or set()) - untag
-    pk = tenant_pk(tenant_id)
+    # Children hidden by the boxes are no longer identifiable: the plan untags them too.
     actions: list[Any] = [
         Media.renditions.set(blurred),
         Media.blurred.remove(),
         Media.blurred_revision.remove(),
         Media.face_boxes.remove(),
         Media.blurred_child_ids.remove(),
-        Media.tagged_child_ids.set(remaining) if remaining else Media.tagged_child_ids.remove(),
-        Media.no_identifiable_child.set(not remaining),
+        Media.tagged_child_ids.set(set(step.keep_tags))
+        if step.keep_tags
+        else Media.tagged_child_ids.remove(),
+        Media.no_identifiable_child.set(step.no_identifiable_child),
         Media.served.remove(),
         Media.blur_revision.set(int(media.blur_revision or 0) + 1),
         Media.version.set(int(media.version or 0) + 1),
         Media.updated_at.set(int(clock.now())),
     ]
-    tags = [
-        MediaTag(pk, f"TAG#{child}#{media.media_id}")
-        for child in sorted(untag & set(media.tagged_child_ids or set()))
-    ]
+    tags = [media_store.tag_ref(tenant_id, child, media.media_id) for child in sorted(step.untag)]
     updates: list[retention.Update] = [
         (media, actions),
         (request, [ErasureRequest.blurred_items.add(1)]),
@@ -113,43 +134,61 @@ def _blur_out(
     ]
     retention.transact(tags, updates)
     tally.commit(erasure_items_blurred=1)
-    if media.state == publication.PUBLISHED:
+    if step.republish:
         # Families get the blurred picture again (new copies; the old ones are gone).
         publication.reconcile(tenant_id, media.media_id, reason="erasure")
     return paths
 
 
+def _remove(
+    tenant_id: str,
+    media: Media,
+    step: erasure.ItemStep,
+    request: ErasureRequest,
+    tally: retention.Tally,
+) -> list[str]:
+    """Delete the item for good (every object version, the item, its tags)."""
+    removed, versions, paths = retention.purge_item(
+        tenant_id,
+        media,
+        [
+            (request, [ErasureRequest.removed_items.add(1)]),
+            *tally.pending(erasure_items_removed=1),
+        ],
+        untag=step.untag,
+    )
+    tally.add(object_versions=versions)
+    if removed:
+        tally.commit(erasure_items_removed=1)
+    return paths
+
+
 def _items(
-    tenant_id: str, request: ErasureRequest, tally: retention.Tally, check: Callable[[], None]
+    tenant_id: str,
+    request: ErasureRequest,
+    now: float,
+    tally: retention.Tally,
+    check: Callable[[], None],
 ) -> None:
-    pk = tenant_pk(tenant_id)
-    mode = request.mode or REMOVE
+    """Every item the child is tagged on, by the plan: removed, or kept blurred; stray tags
+    of items already gone are dropped."""
+    child_id = request.child_id
     paths: list[str] = []
-    for tag in MediaTag.query(pk, MediaTag.sk.startswith(f"TAG#{request.child_id}#")):
-        check()
-        try:
-            media = Media.get(pk, f"MEDIA#{tag.media_id}", consistent_read=True)
-        except DoesNotExist:
-            tag.delete()  # a stray tag of an item already gone
-            continue
-        if mode == BLUR and can_blur(media, request.child_id):
-            paths += _blur_out(tenant_id, media, request, tally)
-        else:
-            removed, versions, item_paths = retention.purge_item(
-                tenant_id,
-                media,
-                [
-                    (request, [ErasureRequest.removed_items.add(1)]),
-                    *tally.pending(erasure_items_removed=1),
-                ],
-            )
-            paths += item_paths
-            tally.add(object_versions=versions)
-            if removed:
-                tally.commit(erasure_items_removed=1)
-        if len(paths) > 500:
-            cdn.invalidate(paths)
-            paths = []
+    for page in pages(media_store.tagged_media_ids(tenant_id, child_id), PAGE):
+        found = {media_id: media_store.item(tenant_id, media_id) for media_id in page}
+        tagged = {media_id: tagged_item(m) if m else None for media_id, m in found.items()}
+        for step in erasure.plan(child_id, request.mode, tagged, now).steps:
+            check()
+            item = found[step.media_id]
+            if item is None:  # erasure.DROP_TAG: a stray tag of an item already gone
+                media_store.drop_tag(tenant_id, child_id, step.media_id)
+            elif step.action == erasure.BLUR_OUT:
+                paths += _blur_out(tenant_id, item, step, request, tally)
+            else:
+                paths += _remove(tenant_id, item, step, request, tally)
+            if len(paths) > CDN_BATCH:
+                cdn.invalidate(paths)
+                paths = []
     cdn.invalidate(paths)
 
 
@@ -157,16 +196,13 @@ def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
     """Delete the child, its current consent and its guardians' links (one transaction);
     the guardians to notify and the child's label wait on the request for the e-mail."""
     pk = tenant_pk(tenant_id)
-    try:
-        child = Child.get(pk, f"CHILD#{request.child_id}", consistent_read=True)
-    except DoesNotExist:
+    child = consents.child(tenant_id, request.child_id)
+    if child is None:
         return  # already done by an earlier, interrupted run
     guardian_ids = set(child.guardian_ids or set())
-    for guardian in Guardian.query(pk, Guardian.sk.startswith("GUARDIAN#")):
-        if request.child_id in (guardian.child_ids or set()):
-            guardian_ids.add(guardian.guardian_id)
+    guardian_ids |= erasures.guardians_linked(tenant_id, request.child_id)
     updates: list[retention.Update] = [
-        (Guardian(pk, f"GUARDIAN#{gid}"), [Guardian.child_ids.delete({request.child_id})])
+        (erasures.guardian_ref(tenant_id, gid), [Guardian.child_ids.delete({request.child_id})])
         for gid in sorted(guardian_ids)
     ]
     request_actions: list[Any] = [
@@ -176,7 +212,10 @@ def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
         request_actions.append(ErasureRequest.notify_guardian_ids.set(guardian_ids))
     updates.append((request, request_actions))
     retention.transact(
-        [Child(pk, f"CHILD#{request.child_id}"), Consent(pk, f"CONSENT#{request.child_id}")],
+        [
+            Child(pk, keys.child_sk(request.child_id)),
+            Consent(pk, keys.consent_sk(request.child_id)),
+        ],
         updates,
     )
 
@@ -184,9 +223,9 @@ def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
 def _certify(tenant_id: str, request: ErasureRequest, now: float) -> None:
     """The audit entry and the request's new state, in one transaction (exactly once)."""
     certificate = secrets.token_hex(8)
-    evidence_until = int(now) + retention.PROOF_SECONDS
+    evidence_until = rules.proof_until(now)  # the plan's ``evidence_until``
     request.refresh(consistent_read=True)
-    mode = request.mode or REMOVE
+    mode = erasure.effective_mode(request.mode)
     try:
         audit.append(
             tenant_id,
@@ -265,7 +304,6 @@ def _escape(value: str) -> str:
 def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> int:
     """E-mail the certificate to the guardians; then forget whom and the child's label."""
     request.refresh(consistent_read=True)
-    pk = tenant_pk(tenant_id)
     sender = get_settings().mail_from
     sent = 0
     recipients = sorted(request.notify_guardian_ids or set())
@@ -278,9 +316,8 @@ def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> in
         message = certificate_message(request)
         ses = outbox.client()
         for guardian_id in recipients:
-            try:
-                guardian = Guardian.get(pk, f"GUARDIAN#{guardian_id}")
-            except DoesNotExist:
+            guardian = erasures.guardian(tenant_id, guardian_id)
+            if guardian is None:
                 continue
             outbox.send(ses, sender, guardian.email, message)
             sent += 1
@@ -303,7 +340,7 @@ def carry_out(
 ) -> None:
     """Erase one child (resumable: each step is safe to repeat)."""
     if request.status == REQUESTED:
-        _items(tenant_id, request, tally, check)
+        _items(tenant_id, request, now, tally, check)
         check()
         _forget_child(tenant_id, request)
         _certify(tenant_id, request, now)
@@ -321,7 +358,7 @@ def delete_evidence(tenant_id: str, request: ErasureRequest, tally: retention.Ta
     history = [
         ConsentEvent(pk, event.sk)
         for event in ConsentEvent.query(
-            pk, ConsentEvent.sk.startswith(f"CONSENTLOG#{request.child_id}#")
+            pk, ConsentEvent.sk.startswith(keys.consent_log_prefix(request.child_id))
         )
     ]
     for start in range(0, len(history), 90):
@@ -335,7 +372,7 @@ def delete_evidence(tenant_id: str, request: ErasureRequest, tally: retention.Ta
         )
         tally.add(object_versions=scans)
     if retention.transact(
-        [ErasureRequest(pk, request.sk)],
+        [erasures.ref(tenant_id, request.child_id)],
         tally.pending(erasure_evidence_deleted=1),
         first_must_exist=True,
     ):

@@ -8,38 +8,33 @@ audit entry with the counts - is written once, in the transaction that marks it 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.purge import erasing
 from pellicule.adapters import cdn
 from pellicule.config import clock, topology
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import erasure, purge
+from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
-from pellicule.store import data
+from pellicule.store import data, erasures, keys, media, purge_runs
 from pellicule.store.models import (
     Album,
     AuditEntry,
     Base,
     Consent,
-    ErasureRequest,
     IngestClaim,
     LoginToken,
     Media,
     PurgeRun,
     RateCounter,
     Session,
-    Tenant,
     tenant_pk,
 )
 
-ABANDONED_UPLOAD_SECONDS = 24 * 3600  # the ingest bucket's lifecycle removes the bytes
 LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
 RUN_KEPT_SECONDS = 30 * 24 * 3600
 ACTOR = "system:purge"
@@ -101,7 +96,7 @@ def run(
                 counts = _run_tenant(tenant_id, planned, should_stop)
             except Interrupted:
                 raise
-            except _Busy:
+            except purge_runs.Busy:
                 report.skipped[tenant_id] = "another purge run holds this centre"
                 continue
             except Exception as error:  # noqa: BLE001 - one centre must not stop the others
@@ -119,65 +114,19 @@ def run(
 
 def _tenant_ids(wanted: Iterable[str] | None, report: Report) -> list[str]:
     if wanted is None:
-        return sorted(t.tenant_id for t in Tenant.scan(Tenant.sk == "PROFILE"))
+        return purge_runs.tenant_ids()
     found = []
     for tenant_id in wanted:
-        try:
-            Tenant.get(tenant_pk(tenant_id), "PROFILE")
-        except DoesNotExist:
+        if not purge_runs.tenant_exists(tenant_id):
             report.errors[tenant_id] = "UnknownTenant"
             continue
         found.append(tenant_id)
     return found
 
 
-class _Busy(Exception):
-    """Another run holds the centre's lease."""
-
-
-def _open_run(tenant_id: str, planned: list[str], now: float) -> PurgeRun:
-    """The centre's unfinished run (resumed with its own plan), or a new one; leased."""
-    pk = tenant_pk(tenant_id)
-    unfinished = [
-        r
-        for r in PurgeRun.query(pk, PurgeRun.sk.startswith("PURGERUN#"), consistent_read=True)
-        if r.status == "running"
-    ]
-    if unfinished:
-        run = min(unfinished, key=lambda r: int(r.started_at))
-    else:
-        stamp = datetime.fromtimestamp(now, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-        run_id = f"{stamp}-{secrets.token_hex(3)}"
-        run = PurgeRun(
-            pk,
-            f"PURGERUN#{run_id}",
-            tenant_id=tenant_id,
-            run_id=run_id,
-            status="running",
-            started_at=int(now),
-            updated_at=int(now),
-            lease_until=0,
-            steps_planned=planned,
-            steps_done=[],
-            counts={},
-        )
-        run.save(condition=PurgeRun.sk.does_not_exist())
-    try:
-        run.update(
-            actions=[
-                PurgeRun.lease_until.set(int(now) + LEASE_SECONDS),
-                PurgeRun.updated_at.set(int(now)),
-            ],
-            condition=(PurgeRun.status == "running") & (PurgeRun.lease_until < int(now)),
-        )
-    except UpdateError as error:
-        raise _Busy from error
-    return run
-
-
 def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bool]) -> dict:
     now = clock.now()
-    run = _open_run(tenant_id, planned, now)
+    run = purge_runs.open_run(tenant_id, planned, now, LEASE_SECONDS)
     tally = retention.Tally(run)
     context = Context(tenant_id, now, tally, should_stop)
     for step in list(run.steps_planned or planned):
@@ -217,24 +166,18 @@ def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bo
 
 
 def _erasures(context: Context) -> None:
-    pk = tenant_pk(context.tenant_id)
-    for request in ErasureRequest.query(pk, ErasureRequest.sk.startswith("ERASURE#")):
+    for request in erasures.of_centre(context.tenant_id):
         context.check()
-        if erasing.due(request, context.now) or (
-            request.status == erasing.DONE and request.certificate_sent_at is None
-        ):
+        action = erasure.next_action(erasing.state_of(request), context.now)
+        if action == erasure.CARRY_OUT:
             erasing.carry_out(context.tenant_id, request, context.now, context.tally, context.check)
-        elif (
-            request.status == erasing.DONE
-            and request.evidence_until is not None
-            and int(request.evidence_until) <= context.now
-        ):
+        elif action == erasure.DELETE_EVIDENCE:
             erasing.delete_evidence(context.tenant_id, request, context.tally)
 
 
-def _purge(context: Context, media: Media, counted: str) -> list[str]:
+def _purge(context: Context, item: Media, counted: str) -> list[str]:
     removed, versions, paths = retention.purge_item(
-        context.tenant_id, media, context.tally.pending(**{counted: 1})
+        context.tenant_id, item, context.tally.pending(**{counted: 1})
     )
     context.tally.add(object_versions=versions)
     if removed:
@@ -242,59 +185,50 @@ def _purge(context: Context, media: Media, counted: str) -> list[str]:
     return paths
 
 
-def _album_media(tenant_id: str, album_id: str) -> list[Media]:
-    return list(Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}"))
+def _album_facts(album: Album) -> purge.AlbumFacts:
+    return purge.AlbumFacts(album.album_id, album.album_date)
 
 
-def _uploaded_long_ago(tenant_id: str, album: Album, months: int, now: float) -> list[Media]:
-    """The items of a kept album uploaded longer ago than the retention: they go whatever the
-    album's date says (the index is sorted by upload time: only the oldest are read)."""
-    bound = int(retention.uploaded_before(months, now))
-    return [
-        media
-        for media in Media.by_gsi1.query(
-            f"ALBUM#{tenant_id}#{album.album_id}", Media.gsi1sk < f"MEDIA#{bound:012d}"
-        )
-        if retention.media_expired(album.album_date, media.created_at, months, now)
-    ]
+def _item_facts(item: Media) -> purge.ItemFacts:
+    return purge.ItemFacts(
+        media_id=item.media_id,
+        album_id=item.album_id,
+        state=item.state,
+        created_at=float(item.created_at),
+        updated_at=float(item.updated_at),
+    )
+
+
+def _album_items(tenant_id: str, album: Album, months: int, now: float) -> list[Media]:
+    """What the retention step reads of an album: every item of an album past retention; of
+    a kept one, only the items uploaded before ``uploaded_before`` (the index is sorted by
+    upload time: the oldest), the only ones that may be past retention."""
+    if rules.expired(album.album_date, months, now):
+        return media.album_items(tenant_id, album.album_id)
+    bound = int(rules.uploaded_before(months, now))
+    return media.album_items(tenant_id, album.album_id, created_before=bound)
 
 
 def _retention(context: Context) -> None:
     """Albums past the centre's retention: every item, then the album itself; in the albums
-    kept, the items uploaded longer ago than the retention."""
-    tenant_id = context.tenant_id
+    kept, the items uploaded longer ago than the retention (``purge.retention_plan``)."""
+    tenant_id, now = context.tenant_id, context.now
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
-    settings = get_settings()
     expired_any = False
-    for album in Album.query(tenant_pk(tenant_id), Album.sk.startswith("ALBUM#")):
-        if not retention.expired(album.album_date, months, context.now):
-            old = _uploaded_long_ago(tenant_id, album, months, context.now)
-            item_paths: list[str] = []
-            for media in old:
-                context.check()
-                item_paths += _purge(context, media, "expired_media")
-            cdn.invalidate(item_paths)  # each item's paths include its staff copies
-            continue
-        expired_any = True
-        # One wildcard per area of the album for the CDN (not one path per object: each
-        # invalidation path is billed); the staff's copies get one for the whole centre below.
-        paths: list[str] = []
-        for media in _album_media(tenant_id, album.album_id):
+    for album in media.albums(tenant_id):
+        found = {item.media_id: item for item in _album_items(tenant_id, album, months, now)}
+        todo = purge.retention_plan(
+            [_album_facts(album)], [_item_facts(m) for m in found.values()], months, now
+        )
+        item_paths: list[str] = []
+        for doomed in todo.items:
             context.check()
-            _purge(context, media, "expired_media")
-        for area in (publication.SERVED_PREFIX, publication.DOWNLOAD_PREFIX):
-            prefix = f"t/{tenant_id}/{area}/{album.album_id}/"
-            context.tally.add(
-                object_versions=retention.delete_prefix(settings.media_bucket, prefix)
-            )
-            paths += cdn.media_paths(prefix, wildcard=True)
-        cdn.invalidate(paths)
-        if retention.transact(
-            [Album(tenant_pk(tenant_id), album.sk)],
-            context.tally.pending(expired_albums=1),
-            first_must_exist=True,
-        ):
-            context.tally.commit(expired_albums=1)
+            item_paths += _purge(context, found[doomed.media_id], doomed.reason)
+        if album.album_id in todo.expired_albums:
+            expired_any = True
+            _forget_album(context, album)
+        else:
+            cdn.invalidate(item_paths)  # each item's paths include its staff copies
     if expired_any:
         # The renditions staff viewed (t/<t>/m/<item>/...): one wildcard for the centre, so no
         # edge keeps a purged picture until its cache time runs out.
@@ -302,53 +236,68 @@ def _retention(context: Context) -> None:
         cdn.invalidate(cdn.media_paths(staff_copies, wildcard=True))
 
 
-_ABANDONED_REASONS = {
-    "uploading": "Envoi jamais terminé. / The upload was never completed.",
-    "processing": "Traitement interrompu ; renvoyez le fichier. / "
-    "Processing did not finish; upload the file again.",
-}
+def _forget_album(context: Context, album: Album) -> None:
+    """An album past retention, its items gone: the copies left in its areas, then the album.
+    One wildcard per area for the CDN (not one path per object: each invalidation path is
+    billed); the staff's copies get one for the whole centre."""
+    tenant_id = context.tenant_id
+    settings = get_settings()
+    paths: list[str] = []
+    for area in (publication.SERVED_PREFIX, publication.DOWNLOAD_PREFIX):
+        prefix = f"{topology.MEDIA_PREFIX}{tenant_id}/{area}/{album.album_id}/"
+        context.tally.add(object_versions=retention.delete_prefix(settings.media_bucket, prefix))
+        paths += cdn.media_paths(prefix, wildcard=True)
+    cdn.invalidate(paths)
+    if retention.transact(
+        [media.album_ref(tenant_id, album.album_id)],
+        context.tally.pending(expired_albums=1),
+        first_must_exist=True,
+    ):
+        context.tally.commit(expired_albums=1)
+
+
+PAGE = 100  # items read (and planned) at a time by the orphans step
 
 
 def _orphans(context: Context) -> None:
-    """Uploads never finished (-> failed), failed items after a week, items of no album,
-    objects of no item in the media bucket, ingest leftovers."""
+    """Uploads never finished (-> failed), failed items after a week, items of no album
+    (``purge.orphan_plan``, a page of items at a time); then objects of no item in the media
+    bucket and ingest leftovers."""
     tenant_id, now = context.tenant_id, int(context.now)
-    pk = tenant_pk(tenant_id)
-    albums = {a.album_id for a in Album.query(pk, Album.sk.startswith("ALBUM#"))}
+    albums = [album.album_id for album in media.albums(tenant_id)]
     known: set[str] = set()
-    still_uploading: set[str] = set()
+    uploading: set[str] = set()
     paths: list[str] = []
-    for media in Media.query(pk, Media.sk.startswith("MEDIA#"), consistent_read=True):
-        context.check()
-        known.add(media.media_id)
-        if media.state == "uploading" and int(media.updated_at) > now - ABANDONED_UPLOAD_SECONDS:
-            still_uploading.add(media.media_id)
-        if media.album_id not in albums:
-            item_paths = _purge(context, media, "orphan_media")
-            paths += item_paths if media.served else []  # only what families were served
-        elif (
-            media.state == "failed" and int(media.updated_at) <= now - retention.FAILED_KEPT_SECONDS
-        ):
-            _purge(context, media, "failed_media")  # never served to anyone
-        elif (
-            media.state in _ABANDONED_REASONS
-            and int(media.updated_at) <= now - ABANDONED_UPLOAD_SECONDS
-        ):
-            try:
-                media.update(
-                    actions=[
-                        Media.state.set("failed"),
-                        Media.failure_reason.set(_ABANDONED_REASONS[media.state]),
-                        Media.updated_at.set(now),
-                    ],
-                    condition=Media.state == media.state,
-                )
-            except UpdateError:
-                continue  # it moved on meanwhile
-            context.tally.add(uploads_abandoned=1)
+    for page in erasing.pages(media.centre_items(tenant_id), PAGE):
+        found = {item.media_id: item for item in page}
+        todo = purge.orphan_plan(albums, [_item_facts(m) for m in page], now)
+        known |= todo.known
+        uploading |= todo.uploading
+        for doomed in todo.items:
+            context.check()
+            item = found[doomed.media_id]
+            item_paths = _purge(context, item, doomed.reason)
+            if doomed.reason == purge.ORPHAN_MEDIA and item.served:
+                paths += item_paths  # only what families were served (failed: never served)
+        for abandoned in todo.abandoned:
+            context.check()
+            if media.mark_failed(
+                found[abandoned.media_id],
+                was=abandoned.state,
+                reason=abandoned.failure_reason,
+                at=now,
+            ):
+                context.tally.add(uploads_abandoned=1)
     cdn.invalidate(paths)
+    _orphan_objects(context, known, uploading)
+
+
+def _orphan_objects(context: Context, known: set[str], uploading: set[str]) -> None:
+    """Media-bucket objects of no item and ingest leftovers, older than the grace period;
+    multipart uploads of no upload under way."""
+    tenant_id = context.tenant_id
     settings = get_settings()
-    grace = now - retention.ORPHAN_GRACE_SECONDS
+    grace = int(context.now) - rules.ORPHAN_GRACE_SECONDS
 
     def has_item(key: str) -> bool:
         parts = key.split("/")
@@ -359,15 +308,18 @@ def _orphans(context: Context) -> None:
             return parts[5] in known
         return True  # not an item's object: never touched here
 
-    def uploading(key: str) -> bool:
+    def under_way(key: str) -> bool:
         # ingest/<kind>/t/<tenant>/m/<media>/<random>: a multipart upload still under way
         parts = key.split("/")
-        return len(parts) >= 6 and parts[5] in still_uploading
+        return len(parts) >= 6 and parts[5] in uploading
 
     context.check()
     context.tally.add(
         orphan_objects=retention.delete_prefix(
-            settings.media_bucket, f"t/{tenant_id}/", older_than=grace, keep=has_item
+            settings.media_bucket,
+            f"{topology.MEDIA_PREFIX}{tenant_id}/",
+            older_than=grace,
+            keep=has_item,
         )
     )
     for prefix in _ingest_prefixes(tenant_id):
@@ -376,13 +328,11 @@ def _orphans(context: Context) -> None:
             ingest_leftovers=retention.delete_prefix(
                 settings.ingest_bucket, prefix, older_than=grace
             )
-            + retention.abort_uploads(settings.ingest_bucket, prefix, keep=uploading)
+            + retention.abort_uploads(settings.ingest_bucket, prefix, keep=under_way)
         )
 
 
 def _ingest_prefixes(tenant_id: str) -> list[str]:
-    from pellicule.config import topology
-
     return [
         f"{topology.INGEST_PREFIX}{kind}/t/{tenant_id}/" for kind in ("photo", "video", "evidence")
     ]
@@ -395,26 +345,27 @@ def _lapsed(context: Context) -> None:
     again (a consent that starts later, given back) are published again."""
     tenant_id, now = context.tenant_id, context.now
     pk = tenant_pk(tenant_id)
-    albums = {a.album_id: a for a in Album.query(pk, Album.sk.startswith("ALBUM#"))}
+    albums = {album.album_id: album for album in media.albums(tenant_id)}
     groups = publication.child_groups(tenant_id)
     grants = {
         record.child_id: [consent.grant_of(record)]
-        for record in Consent.query(pk, Consent.sk.startswith("CONSENT#"))
+        for record in Consent.query(pk, Consent.sk.startswith(keys.CONSENT))
     }
-    for media in Media.query(
-        pk,
-        Media.sk.startswith("MEDIA#"),
-        filter_condition=(Media.state == publication.PUBLISHED)
-        | ((Media.state == publication.HIDDEN) & (Media.hidden_by == publication.HIDDEN_BY_GATE)),
-    ):
+    followed = media.in_state_or_hidden_by(
+        tenant_id,
+        publication.PUBLISHED,
+        hidden=publication.HIDDEN,
+        hidden_by=publication.HIDDEN_BY_GATE,
+    )
+    for item in followed:
         context.check()
-        tagged = media.tagged_child_ids or set()
+        tagged = item.tagged_child_ids or set()
         wanted = publication.desired_scopes(
-            media, albums.get(media.album_id), groups, {c: grants.get(c, []) for c in tagged}, now
+            item, albums.get(item.album_id), groups, {c: grants.get(c, []) for c in tagged}, now
         )
-        if publication.is_current(media, wanted):
+        if publication.is_current(item, wanted):
             continue
-        outcome = publication.reconcile(tenant_id, media.media_id, reason="purge", at=now)
+        outcome = publication.reconcile(tenant_id, item.media_id, reason="purge", at=now)
         if outcome.outcome == "hidden":
             context.tally.add(items_hidden=1)
         elif outcome.outcome == "restored":
@@ -427,7 +378,7 @@ def _audit(context: Context) -> None:
     """Entries past their retention: 12 months; consent entries after the proof period."""
     tenant_id = context.tenant_id
     now_ms = int(context.now * 1000)
-    proof_ms = retention.PROOF_SECONDS * 1000
+    proof_ms = rules.PROOF_SECONDS * 1000
     doomed: list[AuditEntry] = []
     for entry in AuditEntry.query(
         audit.audit_pk(tenant_id),
@@ -464,10 +415,10 @@ STEP_FUNCTIONS: dict[str, Callable[[Context], None]] = {
 
 # What each kind of expired record is called in the result, by the prefix of its key.
 _RECORD_KINDS = (
-    ("SESSION#", "sessions"),
-    ("LOGIN#", "sign_in_links"),
-    ("RATE#", "rate_counters"),
-    ("INGEST#", "claims"),
+    (keys.SESSION, "sessions"),
+    (keys.LOGIN, "sign_in_links"),
+    (keys.RATE, "rate_counters"),
+    (keys.INGEST, "claims"),
 )
 
 
@@ -478,14 +429,14 @@ def _expired_records(now: float, should_stop: Callable[[], bool]) -> dict[str, i
     at = int(now)
     expired = (
         (
-            Session.pk.startswith("SESSION#")
+            Session.pk.startswith(keys.SESSION)
             & ((Session.expires_at <= at) | (Session.absolute_expires_at <= at))
         )
-        | (LoginToken.pk.startswith("LOGIN#") & (LoginToken.expires_at <= at))
-        | (RateCounter.pk.startswith("RATE#") & (RateCounter.expires_at <= at))
-        | (IngestClaim.pk.startswith("INGEST#") & (IngestClaim.expires_at <= at))
+        | (LoginToken.pk.startswith(keys.LOGIN) & (LoginToken.expires_at <= at))
+        | (RateCounter.pk.startswith(keys.RATE) & (RateCounter.expires_at <= at))
+        | (IngestClaim.pk.startswith(keys.INGEST) & (IngestClaim.expires_at <= at))
         | (
-            PurgeRun.sk.startswith("PURGERUN#")
+            PurgeRun.sk.startswith(keys.PURGE_RUN)
             & (PurgeRun.status == "done")
             & (PurgeRun.expires_at <= at)
         )

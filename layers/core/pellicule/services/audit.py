@@ -25,6 +25,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from pellicule.config import clock
+from pellicule.domain import retention
 from pellicule.store.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -186,10 +187,8 @@ def _retention_elapsed(at_ms: int, now_s: float) -> bool:
 
 def _proof_elapsed(at_ms: int, now_s: float) -> bool:
     """Whether a consent entry written at ``at_ms`` may have been removed: its proof period
-    (``pellicule.services.retention.PROOF_SECONDS``) has ended."""
-    from pellicule.services.retention import PROOF_SECONDS
-
-    return at_ms // 1000 + PROOF_SECONDS <= now_s
+    (``pellicule.domain.retention.PROOF_SECONDS``) has ended."""
+    return retention.proof_elapsed(at_ms // 1000, now_s)
 
 
 # --- Writing -------------------------------------------------------------------------------

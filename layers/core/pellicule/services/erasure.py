@@ -4,39 +4,29 @@ child and the child's data be erased (GDPR art. 17).
 This module records the request - one open request per child, with its audit entry in the
 same transaction - and the director's choice of what happens to the items (remove them, or
 keep them with the child blurred), and answers what is pending. The purge function carries it
-out within 24 hours (``functions/purge/erasing.py``; docs/erasure.md).
+out within 24 hours (``functions/purge/erasing.py``, by the plan of ``pellicule.domain.erasure``;
+docs/erasure.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from pellicule.config import clock
+from pellicule.domain.erasure import DEADLINE_SECONDS, MODES, REQUESTED
 from pellicule.domain.errors import BadRequest, Conflict, NotFound
 from pellicule.services import audit
-from pellicule.store import data
+from pellicule.store import data, erasures, keys
 from pellicule.store.models import ErasureRequest, tenant_pk
-
-DEADLINE_SECONDS = 24 * 3600
-REQUESTED = "requested"
-# What happens to the items showing the child (the director chooses per request).
-REMOVE = "remove"
-BLUR = "blur"
-MODES = (REMOVE, BLUR)
 
 
 def _sk(child_id: str) -> str:
-    return f"ERASURE#{child_id}"
+    return keys.erasure_sk(child_id)
 
 
 def current(tenant_id: str, child_id: str) -> ErasureRequest | None:
     data.ready()
-    try:
-        return ErasureRequest.get(tenant_pk(tenant_id), _sk(child_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    return erasures.current(tenant_id, child_id)
 
 
 def describe(found: ErasureRequest | None) -> dict[str, Any] | None:
@@ -150,11 +140,5 @@ def request(
 def pending(tenant_id: str) -> list[dict[str, Any]]:
     """Open requests of a centre, the most urgent first."""
     data.ready()
-    found = [
-        describe(item)
-        for item in ErasureRequest.query(
-            tenant_pk(tenant_id), ErasureRequest.sk.startswith("ERASURE#")
-        )
-        if item.status == REQUESTED
-    ]
+    found = [describe(item) for item in erasures.of_centre(tenant_id) if item.status == REQUESTED]
     return sorted((f for f in found if f), key=lambda f: (int(f["due_by"]), str(f["child_id"])))

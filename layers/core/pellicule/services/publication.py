@@ -42,7 +42,7 @@ from pellicule.domain.gate import (
     Visibility,
     decide,
 )
-from pellicule.services import consent, ingest
+from pellicule.services import audit, consent, ingest
 from pellicule.store import data
 from pellicule.store.models import Album, Child, Guardian, Media, tenant_pk
 
@@ -470,8 +470,6 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
     again, with its copies, once the gate allows one of its audiences again (a consent given
     back). An item a director took down stays hidden.
     """
-    from pellicule.services import audit
-
     data.ready()
     for _ in range(MAX_RECONCILE_ATTEMPTS):
         now = clock.now() if at is None else at
@@ -544,39 +542,39 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
             )
         ]
         cdn.invalidate(paths)
-        if hide:
-            outcome = "hidden"
-        elif restore:
-            outcome = "restored"
-        else:
-            outcome = "removed" if removed and not added else "updated"
-        if restore:
-            audit.append(
-                tenant_id,
-                "publication",
-                "system:revocation",
-                f"media:{media_id}",
-                {
-                    "reason": reason,
-                    "outcome": outcome,
-                    "scopes": ",".join(f"{s}={v.value}" for s, v in sorted(wanted.items())),
-                },
-                at=now,
-            )
-        elif removed or hide:
-            audit.append(
-                tenant_id,
-                "unpublication",
-                "system:revocation",
-                f"media:{media_id}",
-                {
-                    "reason": reason,
-                    "outcome": outcome,
-                    "removed_copies": len(old_keys),
-                    "scopes": ",".join(f"{s}={v.value}" for s, v in sorted(wanted.items()))
-                    or "none",
-                },
-                at=now,
-            )
+        outcome = _outcome(hide=hide, restore=restore, removed=bool(removed), added=bool(added))
+        if restore or removed or hide:
+            _audit_reconciled(tenant_id, media_id, reason, outcome, wanted, len(old_keys), now)
         return Reconciled(media_id, outcome, len(old_keys), added, sorted(removed), paths)
     raise RuntimeError(f"media {media_id} kept changing; reconcile again later")
+
+
+def _outcome(*, hide: bool, restore: bool, removed: bool, added: bool) -> str:
+    if hide:
+        return "hidden"
+    if restore:
+        return "restored"
+    return "removed" if removed and not added else "updated"
+
+
+def _audit_reconciled(
+    tenant_id: str,
+    media_id: str,
+    reason: str,
+    outcome: str,
+    wanted: Mapping[str, Visibility],
+    removed_copies: int,
+    at: float,
+) -> None:
+    """The audit entry of a reconciliation that published an item again (``publication``)
+    or removed copies or hid it (``unpublication``)."""
+    scopes = ",".join(f"{s}={v.value}" for s, v in sorted(wanted.items()))
+    details: dict[str, Any] = {"reason": reason, "outcome": outcome}
+    if outcome == "restored":
+        action = "publication"
+        details["scopes"] = scopes
+    else:
+        action = "unpublication"
+        details["removed_copies"] = removed_copies
+        details["scopes"] = scopes or "none"
+    audit.append(tenant_id, action, "system:revocation", f"media:{media_id}", details, at=at)

@@ -1,4 +1,5 @@
-"""Storage limitation: when media expire, and deleting an item for good (docs/retention.md).
+"""Storage limitation: deleting an item for good (docs/retention.md); when media expire is
+``pellicule.domain.retention`` (pure, re-exported here).
 
 A purged item leaves nothing behind: every version and delete marker of every key it ever had
 in the media bucket (renditions, blurred variants, the copies families were served, their
@@ -7,85 +8,59 @@ downloads), its ingest object, its tags and its item; the CDN forgets its paths.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
-import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
-
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from pellicule.adapters import aws, cdn
 from pellicule.config import topology
 from pellicule.config.settings import get_settings
+from pellicule.domain.retention import (
+    ALBUM_DAYS_AHEAD,
+    DAY,
+    FAILED_KEPT_SECONDS,
+    ORPHAN_GRACE_SECONDS,
+    PROOF_SECONDS,
+    add_months,
+    album_date_bounds,
+    expired,
+    media_expired,
+    purge_date,
+    upload_day,
+    uploaded_before,
+)
 from pellicule.services import publication
+from pellicule.store import keys
 from pellicule.store.models import Media, MediaTag, PurgeRun, tenant_pk
+from pellicule.store.writes import Update, transact
 
-DAY = 24 * 3600
-# Consent evidence (history, scanned forms, consent audit entries) is kept as proof this long
-# after the consent ended or the child was erased: the French civil limitation period
-# (Code civil, art. 2224: five years).
-PROOF_SECONDS = 5 * 365 * DAY
-FAILED_KEPT_SECONDS = 7 * DAY  # a failed upload stays visible to its uploader for a week
-ORPHAN_GRACE_SECONDS = DAY  # objects of no item: left alone while a pipeline may still write
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` plus ``months`` calendar months (clamped to the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def purge_date(album_date: str, retention_months: int) -> datetime.date:
-    """First day on which an album's media are past retention: they are kept through the
-    day ``retention_months`` after the album's date and purged from the next day (UTC)."""
-    return add_months(datetime.date.fromisoformat(album_date), retention_months) + (
-        datetime.timedelta(days=1)
-    )
-
-
-def expired(album_date: str, retention_months: int, now: float) -> bool:
-    today = datetime.datetime.fromtimestamp(now, tz=datetime.UTC).date()
-    try:
-        return today >= purge_date(album_date, retention_months)
-    except ValueError:
-        return False  # an unreadable date never deletes anything
-
-
-def upload_day(created_at: float) -> str:
-    """The UTC day an item was uploaded (its ``Media.created_at``), as ``YYYY-MM-DD``."""
-    return datetime.datetime.fromtimestamp(created_at, tz=datetime.UTC).date().isoformat()
-
-
-def media_expired(album_date: str, created_at: float, retention_months: int, now: float) -> bool:
-    """An item is past retention when its album is, or when it was uploaded longer ago than
-    the retention, whatever its album's date says (a re-dated album keeps nothing longer)."""
-    return expired(album_date, retention_months, now) or expired(
-        upload_day(created_at), retention_months, now
-    )
-
-
-def uploaded_before(retention_months: int, now: float) -> float:
-    """Every item uploaded past retention was uploaded before this instant (a month is at
-    least 28 days): the bound of the index query that finds them."""
-    return now - retention_months * 28 * DAY
-
-
-# An album is dated at most this many days ahead (a trip being prepared), and no earlier than
-# the centre's retention allows: an older date would be purged at once, with what is uploaded.
-ALBUM_DAYS_AHEAD = 31
-
-
-def album_date_bounds(retention_months: int, now: float) -> tuple[datetime.date, datetime.date]:
-    """The earliest and the latest date an album may be given today (UTC)."""
-    today = datetime.datetime.fromtimestamp(now, tz=datetime.UTC).date()
-    earliest = add_months(today, -retention_months)
-    while expired(earliest.isoformat(), retention_months, now):
-        earliest += datetime.timedelta(days=1)  # a shorter month clamped the day
-    return earliest, today + datetime.timedelta(days=ALBUM_DAYS_AHEAD)
-
+# The rules (dates, periods) live in the domain; re-exported here for their callers of old.
+__all__ = [
+    "ALBUM_DAYS_AHEAD",
+    "DAY",
+    "FAILED_KEPT_SECONDS",
+    "ORPHAN_GRACE_SECONDS",
+    "PROOF_SECONDS",
+    "Tally",
+    "Update",
+    "abort_uploads",
+    "add_months",
+    "album_date_bounds",
+    "cdn_paths",
+    "delete_keys",
+    "delete_objects_of",
+    "delete_prefix",
+    "expired",
+    "forget_item",
+    "item_keys",
+    "media_expired",
+    "media_prefix",
+    "purge_date",
+    "purge_item",
+    "transact",
+    "upload_day",
+    "uploaded_before",
+]
 
 # --- Object versions -----------------------------------------------------------------------
 
@@ -217,37 +192,6 @@ def delete_objects_of(tenant_id: str, media: Media) -> int:
     return deleted
 
 
-Update = tuple[Any, list[Any]]  # (model instance, PynamoDB update actions)
-
-
-def transact(
-    deletes: Iterable[Any], updates: Iterable[Update] = (), *, first_must_exist: bool = False
-) -> bool:
-    """Delete ``deletes`` and apply ``updates`` in one transaction. With ``first_must_exist``
-    the first delete is conditioned on its item existing: ``False`` means it was already gone
-    and nothing was written (so progress counted in ``updates`` is counted once)."""
-    items = list(deletes)
-    connection = Media._get_connection().connection
-    try:
-        with TransactWrite(connection=connection) as tx:
-            for index, item in enumerate(items):
-                condition = type(item).pk.exists() if first_must_exist and index == 0 else None
-                tx.delete(item, condition=condition)
-            for item, actions in updates:
-                tx.update(item, actions=actions)
-    except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if (
-            first_must_exist
-            and reasons
-            and reasons[0] is not None
-            and (reasons[0].code == "ConditionalCheckFailed")
-        ):
-            return False
-        raise
-    return True
-
-
 class Tally:
     """What a purge run has deleted so far, stored on its :class:`PurgeRun` item.
 
@@ -283,20 +227,23 @@ class Tally:
             self.run.update(actions=[PurgeRun.counts.set(self.counts), *extra])
 
 
-def forget_item(tenant_id: str, media: Media, updates: Iterable[Update] = ()) -> bool:
-    """Delete the item and its tags with ``updates`` (e.g. the run's counts) in the same
-    transaction; ``False``: the item was already gone (nothing written)."""
+def forget_item(
+    tenant_id: str, media: Media, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
+) -> bool:
+    """Delete the item and its tags (those it lists, and those of the children ``untag``)
+    with ``updates`` (e.g. the run's counts) in the same transaction; ``False``: the item was
+    already gone (nothing written)."""
     pk = tenant_pk(tenant_id)
-    deletes: list[Any] = [Media(pk, f"MEDIA#{media.media_id}")]
+    deletes: list[Any] = [Media(pk, keys.media_sk(media.media_id))]
     deletes += [
-        MediaTag(pk, f"TAG#{child_id}#{media.media_id}")
-        for child_id in sorted(media.tagged_child_ids or ())
+        MediaTag(pk, keys.tag_sk(child_id, media.media_id))
+        for child_id in sorted(set(media.tagged_child_ids or ()) | set(untag))
     ]
     return transact(deletes, updates, first_must_exist=True)
 
 
 def purge_item(
-    tenant_id: str, media: Media, updates: Iterable[Update] = ()
+    tenant_id: str, media: Media, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
 ) -> tuple[bool, int, list[str]]:
     """Delete the item for good: its objects first (every version), then its items with
     ``updates`` in the same transaction. Returns (deleted now, object versions deleted, CDN
@@ -304,4 +251,4 @@ def purge_item(
     finishes it."""
     paths = cdn_paths(tenant_id, media)
     versions = delete_objects_of(tenant_id, media)
-    return forget_item(tenant_id, media, updates), versions, paths
+    return forget_item(tenant_id, media, updates, untag=untag), versions, paths
