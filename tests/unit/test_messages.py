@@ -201,7 +201,6 @@ def test_a_legacy_literal_still_works_during_the_transition() -> None:
     error = NotFound("Enfant introuvable. / Child not found.")
     assert error.reason == "not_found"  # the family: no specific code yet
     assert error.texts == {"fr": "Enfant introuvable.", "en": "Child not found."}
-    assert error.message == "Enfant introuvable. / Child not found."
 
 
 def test_the_error_answer_has_the_family_the_reason_its_params_and_both_texts() -> None:

@@ -46,15 +46,6 @@ class PelliculeError(Exception):
             return messages.legacy(self._literal)
         return messages.both(self.reason, self.params)
 
-    @property
-    def message(self) -> str:
-        """TRANSITIONAL: the message as one "Français / English" text, for callers that print
-        it as it is (the operator's command line). New code reads ``texts``."""
-        if self._literal is not None:
-            return self._literal
-        texts = self.texts
-        return texts["fr"] if texts["fr"] == texts["en"] else f"{texts['fr']} / {texts['en']}"
-
 
 class BadRequest(PelliculeError):
     status = 400
