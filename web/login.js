@@ -27,8 +27,8 @@ function readFragment() {
   return { token, staff: params.get("for") === "staff" };
 }
 
-// The page is in both languages: a message {fr, en} shows as "Français / English", the English
-// marked as such.
+// The page is in both languages: a message {fr, en} (the API's answers, errors and the "link
+// sent" one alike) shows as "Français / English", the English marked as such.
 function show(message, kind) {
   const status = $("status");
   const { fr, en } = bilingual(message);

@@ -73,19 +73,29 @@ const RADIOS = ["validation_mode", "staff_second_factor"];
 const CHECKBOXES = ["two_guardian_widening", "allow_downloads"];
 const TEXTS = ["season_end"];
 
-// The API's French labels (tenant_settings LIMITS / CHOICES) -> the field to mark invalid.
-const API_LABELS = {
-  "durée de conservation des médias": "media_retention_months",
-  "taille maximale d'une photo": "max_photo_mb",
-  "taille maximale d'une vidéo": "max_video_mb",
-  "durée maximale d'une vidéo": "max_video_seconds",
-  "définition maximale d'une vidéo": "max_video_edge",
-  "mode de validation": "validation-director",
-  "second facteur de l'équipe": "factor-directors",
-  "accord des deux responsables": "two_guardian_widening",
-  "téléchargement par les familles": "allow_downloads",
-  "fin de saison": "season_end",
+// A setting the API names (the ``field`` of a problem's params) -> the field to mark invalid.
+const FIELDS = {
+  media_retention_months: "media_retention_months",
+  max_photo_bytes: "max_photo_mb",
+  max_video_bytes: "max_video_mb",
+  max_video_seconds: "max_video_seconds",
+  max_video_edge: "max_video_edge",
+  validation_mode: "validation-director",
+  staff_second_factor: "factor-directors",
+  two_guardian_widening: "two_guardian_widening",
+  allow_downloads: "allow_downloads",
+  season_end: "season_end",
 };
+
+// The settings an error names: every problem of ``settings_invalid`` (params.problems, each
+// {reason, params: {field}}), or the one field the request's parser refused (params.field).
+function settingsNamed(error) {
+  const params = (error && error.params) || {};
+  const problems = Array.isArray(params.problems) ? params.problems : [params];
+  return problems
+    .map((problem) => (problem && problem.params ? problem.params.field : problem && problem.field))
+    .filter((name) => typeof name === "string" && Object.hasOwn(FIELDS, name));
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -163,10 +173,9 @@ function clearInvalid() {
   }
 }
 
-// Mark the fields the API's message names (its French text: the labels above are French), and
-// focus the first one.
-function markInvalid(message) {
-  const ids = Object.entries(API_LABELS).filter(([label]) => message.includes(label)).map(([, id]) => id);
+// Mark the fields the API's error names, and focus the first one.
+function markInvalid(error) {
+  const ids = [...new Set(settingsNamed(error).map((name) => FIELDS[name]))];
   for (const id of ids) $(id).setAttribute("aria-invalid", "true");
   const first = ids.map((id) => $(id)).find(Boolean);
   if (first) {
@@ -198,7 +207,7 @@ async function save(event) {
     status.textContent = t("Réglages enregistrés.", "Settings saved.");
   } catch (error) {
     show($("settings-error"), error);
-    if (error instanceof ApiError && error.status === 400) markInvalid(error.texts.fr);
+    if (error instanceof ApiError && error.status === 400) markInvalid(error);
   } finally {
     button.disabled = false;
   }

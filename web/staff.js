@@ -7,7 +7,7 @@
 
 import { ApiError, call, me, signOut } from "/lib/api.js";
 import { element } from "/lib/dom.js";
-import { formatDate, pickStored, t, wireSwitch } from "/lib/i18n.js";
+import { formatDate, pick, t, wireSwitch } from "/lib/i18n.js";
 import { Uploader } from "/staff/upload.js";
 
 const EN = {
@@ -188,7 +188,7 @@ function itemCard(item) {
   if (item.state === "failed") {
     caption.push(element("span", {
       class: "reason",
-      text: item.failure_reason ? pickStored(item.failure_reason) : t("Raison inconnue.", "Unknown reason."),
+      text: item.failure_reason ? pick(item.failure_reason.message) : t("Raison inconnue.", "Unknown reason."),
     }));
   } else if (item.state === "rejected" && item.rejection_reason) {
     caption.push(element("span", { class: "reason", text: item.rejection_reason })); // as the director wrote it

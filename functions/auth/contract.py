@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict
 
 from pellicule.api.schema import ABSENT, Omittable, Text
+from pellicule.domain.messages import Texts
 
 # --- Requests --------------------------------------------------------------------------------
 
@@ -85,7 +86,11 @@ Kind = Literal["staff", "guardian"]
 
 
 class Accepted(TypedDict):
-    message: str
+    """The same answer whether the address is known or not: ``reason`` says so, ``message``
+    in French and English (the sign-in page shows both)."""
+
+    reason: Literal["link_sent_if_known"]
+    message: Texts
 
 
 class Who(TypedDict):

@@ -34,11 +34,9 @@ SESSION_PER_IP = ratelimit.Limit("session-ip", 60, WINDOW_SECONDS)
 # (lookups, writing the links, SES) so both paths end on it; docs/authentication.md.
 RESPONSE_FLOOR_SECONDS = 0.8
 
-# TRANSITION (issue 15 item 6): the answer's ``message`` is still one "Français / English"
-# string, as ``contract.Accepted`` declares it; it becomes {"reason", "message": {fr, en}}
-# (``messages.both``) when the contract does.
-_LINK_SENT = messages.both("link_sent_if_known")
-ACCEPTED = {"message": f"{_LINK_SENT['fr']} / {_LINK_SENT['en']}"}
+# The one answer to a link request, known address or not (``contract.Accepted``).
+LINK_SENT = "link_sent_if_known"
+ACCEPTED = {"reason": LINK_SENT, "message": messages.both(LINK_SENT)}
 HOME = "/staff.html"  # where a signed-in staff member goes: the console
 FAMILY_HOME = "/gallery.html"  # where a signed-in guardian goes: their gallery
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal, TypedDict
 
 from pellicule.api.schema import Text
+from pellicule.domain.messages import Texts
 
 # An unsubscribe token is ``<centre>.<guardian>.<secret>`` (functions/digest/tokens.py, at
 # most 173 characters); its format is checked by the use case, which gives one answer for
@@ -21,8 +22,12 @@ class UnsubscribeRequest:
 
 
 class Unsubscribed(TypedDict):
+    """Done (or already done): ``reason`` says so, ``message`` in French and English (the
+    page shows both)."""
+
     unsubscribed: Literal[True]
-    message: str
+    reason: Literal["digest_unsubscribed"]
+    message: Texts
 
 
 class Subscription(TypedDict):

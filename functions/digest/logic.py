@@ -19,6 +19,7 @@ from pellicule.adapters import delivery
 from pellicule.config import clock
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import messages
 from pellicule.domain.errors import BadRequest, Forbidden, error_code
 from pellicule.services import audit, consent, magic_links, publication
 from pellicule.services.sessions import Principal
@@ -46,18 +47,8 @@ class InvalidUnsubscribeLink(BadRequest):
     code = "invalid_unsubscribe_link"
 
 
-INVALID = (
-    "Ce lien de désabonnement n'est pas valable. Utilisez celui d'un e-mail récent, ou "
-    "demandez au centre. / This unsubscribe link is not valid. Use the one in a recent "
-    "e-mail, or ask the centre."
-)
-UNSUBSCRIBED = {
-    "unsubscribed": True,
-    "message": (
-        "C'est fait : vous ne recevrez plus l'e-mail quotidien des nouvelles photos. / Done: "
-        "you will no longer receive the daily new-photos e-mail."
-    ),
-}
+INVALID = "unsubscribe_link_invalid"
+UNSUBSCRIBED = "digest_unsubscribed"
 
 
 # --- The scheduled run ---------------------------------------------------------------------
@@ -316,7 +307,7 @@ def unsubscribe(
         raise InvalidUnsubscribeLink(INVALID)
     if guardian.digest_unsubscribed_at is None:
         _set_subscription(guardian, subscribed=False, via="email_link", moment=moment)
-    return UNSUBSCRIBED
+    return {"unsubscribed": True, "reason": UNSUBSCRIBED, "message": messages.both(UNSUBSCRIBED)}
 
 
 def _set_subscription(guardian: Guardian, *, subscribed: bool, via: str, moment: int) -> None:
@@ -348,7 +339,7 @@ def _set_subscription(guardian: Guardian, *, subscribed: bool, via: str, moment:
 
 def _guardian_of(principal: Principal) -> Guardian:
     if principal.kind != "guardian":
-        raise Forbidden("Réservé aux familles. / Families only.")
+        raise Forbidden("families_only")
     data.ready()
     try:
         guardian = Guardian.get(
@@ -357,9 +348,9 @@ def _guardian_of(principal: Principal) -> Guardian:
             consistent_read=True,
         )
     except DoesNotExist:
-        raise Forbidden("Accès familial inconnu. / Unknown family access.") from None
+        raise Forbidden("family_access_unknown") from None
     if guardian.archived:
-        raise Forbidden("Accès familial clos. / Family access closed.")
+        raise Forbidden("family_access_closed")
     return guardian
 
 

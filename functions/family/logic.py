@@ -31,16 +31,16 @@ PAGE = contract.PAGE
 
 def _guardian(principal: Principal) -> Guardian:
     if principal.kind != "guardian":
-        raise Forbidden("Réservé aux familles. / Families only.")
+        raise Forbidden("families_only")
     data.ready()
     try:
         guardian = Guardian.get(
             tenant_pk(principal.tenant_id), keys.guardian_sk(principal.principal_id)
         )
     except DoesNotExist:
-        raise Forbidden("Accès familial inconnu. / Unknown family access.") from None
+        raise Forbidden("family_access_unknown") from None
     if guardian.archived:
-        raise Forbidden("Accès familial clos. / Family access closed.")
+        raise Forbidden("family_access_closed")
     return guardian
 
 
@@ -67,7 +67,7 @@ def _own_child(principal: Principal, child_id: str) -> tuple[Guardian, Child]:
         for child in _own_children(principal, guardian):
             if child.child_id == child_id:
                 return guardian, child
-    raise NotFound("Enfant introuvable. / Child not found.")
+    raise NotFound("child_not_found")
 
 
 def _ref(principal: Principal) -> str:
@@ -103,10 +103,7 @@ def give_or_change(principal: Principal, child_id: str, body: ConsentRequest) ->
     """Give, widen or narrow electronically, accepting the current consent text."""
     guardian, child = _own_child(principal, child_id)
     if body.text_sha256 != consent_text.CURRENT.sha256:
-        raise Conflict(
-            "Le texte du consentement a changé : relisez-le puis validez. / "
-            "The consent text changed: read it again, then confirm."
-        )
+        raise Conflict("consent_text_changed")
     settings = tenant_settings.for_tenant(principal.tenant_id)
     now = clock.now()
     terms = consent.parse_terms(
@@ -305,13 +302,13 @@ def albums(principal: Principal) -> dict[str, Any]:
 
 def _album(principal: Principal, album_id: str) -> Album:
     if not _ID.match(album_id):
-        raise NotFound("Album introuvable. / Album not found.")
+        raise NotFound("album_not_found")
     try:
         album = Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")
     except DoesNotExist:
-        raise NotFound("Album introuvable. / Album not found.") from None
+        raise NotFound("album_not_found") from None
     if album.archived:
-        raise NotFound("Album introuvable. / Album not found.")
+        raise NotFound("album_not_found")
     return album
 
 
@@ -329,7 +326,7 @@ def album(principal: Principal, album_id: str, query: AlbumPageQuery) -> dict[st
     # Whatever the cursor: an album with nothing this family may see does not exist for it
     # (a cursor must never turn a 404 into the album's title and date).
     if not visible:
-        raise NotFound("Album introuvable. / Album not found.")
+        raise NotFound("album_not_found")
     remaining = [s for s in visible if cursor is None or str(s.media.gsi1sk) > cursor]
     page = remaining[:limit]
     signer = delivery.PrefixSigner()
@@ -356,22 +353,20 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
     """A short-lived link to the full-size file, if the gate and the centre allow it now."""
     viewer = _viewer(principal)
     if not tenant_settings.for_tenant(principal.tenant_id).allow_downloads:
-        raise Forbidden(
-            "Le centre ne permet pas le téléchargement. / The centre does not allow downloads."
-        )
+        raise Forbidden("downloads_not_allowed")
     if not _ID.match(media_id):
-        raise NotFound("Élément introuvable. / Item not found.")
+        raise NotFound("media_not_found")
     try:
         media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}")
     except DoesNotExist:
-        raise NotFound("Élément introuvable. / Item not found.") from None
+        raise NotFound("media_not_found") from None
     try:
         found = _album(principal, media.album_id)
     except NotFound:
-        raise NotFound("Élément introuvable. / Item not found.") from None
+        raise NotFound("media_not_found") from None
     visible = _visible(principal, viewer, found, [media] if media.state == "published" else [])
     if not visible:
-        raise NotFound("Élément introuvable. / Item not found.")
+        raise NotFound("media_not_found")
     choice = visible[0].choice
     info = (
         (choice.entry.get("r") or {}).get("video")
@@ -379,7 +374,7 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
         else choice.entry.get("d")
     )
     if not info:
-        raise NotFound("Élément introuvable. / Item not found.")
+        raise NotFound("media_not_found")
     blurred = choice.visibility is Visibility.BLURRED
     audit.append(
         principal.tenant_id,
@@ -411,7 +406,7 @@ def request_erasure(
     undone once carried out)."""
     _, child = _own_child(principal, child_id)
     if not body.confirm:
-        raise BadRequest("Confirmez la demande d'effacement. / Confirm the erasure request.")
+        raise BadRequest("erasure_confirm")
     found, created = erasure.request(principal.tenant_id, child.child_id, _ref(principal))
     return {"request": erasure.describe(found), "created": created}
 

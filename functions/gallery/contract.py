@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+from pellicule.domain.messages import Texts
+
 MediaKind = Literal["photo", "video"]
+
+
+class Failure(TypedDict):
+    """Why an upload failed: the catalogue code (null for an item older than the catalogue)
+    and the message in French and English, as written when it failed."""
+
+    reason: str | None
+    message: Texts
 
 
 class StaffRendition(TypedDict):
@@ -22,7 +32,7 @@ class StaffItem(TypedDict):
     album_id: str
     kind: MediaKind
     state: str
-    failure_reason: str | None
+    failure_reason: Failure | None
     width: int | None
     height: int | None
     capture_date: str | None

@@ -11,6 +11,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from pellicule.adapters import delivery
+from pellicule.domain import messages
 from pellicule.domain.errors import NotFound
 from pellicule.services.sessions import Principal
 from pellicule.store import data
@@ -33,6 +34,15 @@ def _signed(renditions: Any, signer: delivery.PrefixSigner, tenant_id: str) -> d
     }
 
 
+def _failure(stored: str | None) -> dict[str, Any] | None:
+    """Why a failed upload failed, as stored (``messages.record``): its code and both texts.
+    An item older than the catalogue holds a "Français / English" text: no code, its halves."""
+    if not stored:
+        return None
+    found = messages.read_record(stored)
+    return {"reason": found["reason"], "message": {"fr": found["fr"], "en": found["en"]}}
+
+
 def _item(media: Media, signer: delivery.PrefixSigner) -> dict[str, Any]:
     ready = media.state in ("ready", "published", "hidden", "rejected")
     return {
@@ -40,7 +50,7 @@ def _item(media: Media, signer: delivery.PrefixSigner) -> dict[str, Any]:
         "album_id": media.album_id,
         "kind": media.kind,
         "state": media.state,
-        "failure_reason": media.failure_reason,
+        "failure_reason": _failure(media.failure_reason),
         "width": media.width and int(media.width),
         "height": media.height and int(media.height),
         "capture_date": media.capture_date,
@@ -65,7 +75,7 @@ def media_item(principal: Principal, media_id: str) -> dict[str, Any]:
         # The tenant comes from the session: another centre's id simply does not exist here.
         media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}")
     except DoesNotExist:
-        raise NotFound("Élément introuvable. / Item not found.") from None
+        raise NotFound("media_not_found") from None
     return _item(media, delivery.PrefixSigner())
 
 
@@ -74,7 +84,7 @@ def album_items(principal: Principal, album_id: str) -> dict[str, Any]:
     try:
         album = Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")
     except DoesNotExist:
-        raise NotFound("Album introuvable. / Album not found.") from None
+        raise NotFound("album_not_found") from None
     signer = delivery.PrefixSigner()
     items = [
         _item(media, signer)

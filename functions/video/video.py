@@ -88,40 +88,38 @@ PROBE_TIMEOUT_SECONDS = 60.0
 POSTER_TIMEOUT_SECONDS = 60.0
 POSTER_RESERVE_SECONDS = 20.0  # kept for the poster and the output probe after transcoding
 
-# --- Messages (French first, then English) ---------------------------------------------------
+# --- Why a video is refused (catalogue codes: pellicule.domain.messages.processing) ----------
 
-TYPE_MISMATCH = (
-    "Le contenu du fichier ne correspond pas à son type (vidéo MP4 ou MOV attendue). / "
-    "The file content does not match its type (MP4 or MOV video expected)."
-)
-UNREADABLE = "Fichier vidéo illisible ou corrompu. / Unreadable or corrupt video file."
-NO_VIDEO = "Le fichier ne contient pas d'image vidéo. / The file contains no video track."
-VIDEO_CODEC = (
-    "Format vidéo non pris en charge (H.264, HEVC, AV1, VP9 ou MPEG-4 attendu). / "
-    "Unsupported video format (H.264, HEVC, AV1, VP9 or MPEG-4 expected)."
-)
-AUDIO_CODEC = (
-    "Format audio de la vidéo non pris en charge. / Unsupported audio format in the video."
-)
-TOO_SLOW = (
-    "La conversion de cette vidéo prend trop de temps ; envoyez un extrait plus court ou de "
-    "plus basse définition. / Converting this video takes too long; send a shorter or "
-    "lower-resolution clip."
-)
+UNREADABLE = "video_unreadable"
+NO_VIDEO = "video_no_track"
+AUDIO_CODEC = "video_audio_unsupported"
+TOO_SLOW = "video_too_slow"
+# The containers a declared type may hold, and the video formats accepted, as people name them.
+CONTAINERS = ("MP4", "MOV")
+FORMATS = ("H.264", "HEVC", "AV1", "VP9", "MPEG-4")
 
 
-def too_long(limits: topology.VideoLimits) -> str:
+def type_mismatch() -> RejectedMedia:
+    return RejectedMedia("media_content_mismatch", expected=CONTAINERS)
+
+
+def video_codec() -> RejectedMedia:
+    return RejectedMedia("video_codec_unsupported", expected=FORMATS)
+
+
+def too_long(limits: topology.VideoLimits) -> RejectedMedia:
     cap = limits.max_duration_seconds
-    label = f"{cap / 60:g} min" if cap % 60 == 0 else f"{cap:g} s"
-    return f"Vidéo trop longue (plus de {label}). / Video too long (over {label})."
+    if cap % 60 == 0:
+        return RejectedMedia("video_too_long_minutes", minutes=_number(cap / 60))
+    return RejectedMedia("video_too_long_seconds", seconds=_number(cap))
 
 
-def too_large(limits: topology.VideoLimits) -> str:
-    edge = limits.max_long_edge
-    return (
-        f"Définition de la vidéo trop grande (plus de {edge} pixels). / "
-        f"Video resolution too high (over {edge} pixels)."
-    )
+def too_large(limits: topology.VideoLimits) -> RejectedMedia:
+    return RejectedMedia("video_resolution_too_high", pixels=limits.max_long_edge)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 # --- Sniffing --------------------------------------------------------------------------------
@@ -362,16 +360,16 @@ def check(found: Probe, limits: topology.VideoLimits) -> VideoStream:
     if found.duration_seconds is None or found.duration_seconds <= 0:
         raise RejectedMedia(UNREADABLE)
     if found.duration_seconds > limits.max_duration_seconds:
-        raise RejectedMedia(too_long(limits))
+        raise too_long(limits)
     # Every video stream counts, not only the one encoded: caps never depend on which one
     # ffmpeg would pick.
     for stream in found.video:
         if stream.width <= 0 or stream.height <= 0:
             raise RejectedMedia(UNREADABLE)
         if max(stream.width, stream.height, *stream.display_size) > limits.max_long_edge:
-            raise RejectedMedia(too_large(limits))
+            raise too_large(limits)
         if stream.codec not in VIDEO_CODECS:
-            raise RejectedMedia(VIDEO_CODEC)
+            raise video_codec()
     audio = found.main_audio
     if audio is not None and audio.codec not in AUDIO_CODECS:
         raise RejectedMedia(AUDIO_CODEC)
@@ -505,7 +503,7 @@ class _Transcoder:
     def _check_frame(self, frame: Any) -> None:
         if max(frame.width, frame.height) > self.limits.max_long_edge:
             # A stream whose size grows after its header: refused like a large one.
-            raise RejectedMedia(too_large(self.limits))
+            raise too_large(self.limits)
 
     def run(self, container: Any) -> None:
         av = self.av
@@ -688,7 +686,7 @@ def render(
     with source.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     if declared_type not in VIDEO_TYPES or declared_type not in sniff(head):
-        raise RejectedMedia(TYPE_MISMATCH)
+        raise type_mismatch()
     original = probe(source, workdir, timeout=remaining(), limits=limits)
     main = check(original, limits)
 

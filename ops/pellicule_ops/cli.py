@@ -1083,7 +1083,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_ConfigError, topology.RegionNotAllowedError, keys.KeysError) as error:
         _err(str(error))
     except PelliculeError as error:
-        _err(error.message)
+        _err(error.texts["en"])  # the catalogue's English, like the rest of the command line
     except audit.AuditError as error:
         _err(f"audit entry refused: {error}")
     except NoCredentialsError:

@@ -153,7 +153,7 @@ def export(
     consent scans and a manifest), streamed object by object."""
     tenant = tenants.get(tenant_id)
     if tenants.status_of(tenant) == tenants.DELETING:
-        raise Conflict(f"centre {tenant_id!r} is being deleted")
+        raise Conflict("tenant_being_deleted", id=tenant_id)
     moment = tenants.now_or(now)
     output_dir.mkdir(parents=True, exist_ok=True)
     json_path = output_dir / f"{tenant_id}-export.json"

@@ -11,7 +11,6 @@ e-mail address or a link. The operator's own actions are also recorded on the pl
 
 from __future__ import annotations
 
-import html
 import re
 import time
 import uuid
@@ -25,7 +24,10 @@ from pynamodb.exceptions import DoesNotExist
 from pellicule.adapters import aws, outbox
 from pellicule.config import clock, topology
 from pellicule.config.settings import get_settings
+from pellicule.domain import emails
+from pellicule.domain.emails import Action, Paragraph, Phrase, Url
 from pellicule.domain.errors import BadRequest, Conflict, NotFound, error_code
+from pellicule.domain.messages import Term
 from pellicule.services import audit, magic_links, tenant_settings
 from pellicule.store import data, keys
 from pellicule.store.models import Base, Child, Staff, Tenant, tenant_pk
@@ -46,17 +48,15 @@ _DYNAMO_DELETE_BATCH = 25  # BatchWriteItem's limit
 
 def check_id(tenant_id: object) -> str:
     if not isinstance(tenant_id, str) or not TENANT_ID.match(tenant_id):
-        raise BadRequest(
-            f"invalid centre id {tenant_id!r}: 2 to 40 lower-case letters, digits or hyphens, "
-            "starting with a letter or a digit (e.g. les-tilleuls)"
-        )
+        raise BadRequest("tenant_id_invalid", id=str(tenant_id))
     return tenant_id
 
 
-def check_name(name: object, what: str = "centre name") -> str:
+def check_name(name: object, problem: str = "tenant_name_invalid") -> str:
+    """``name`` trimmed, or ``BadRequest(problem)`` (a catalogue code taking ``maximum``)."""
     value = name.strip() if isinstance(name, str) else ""
     if not value or len(value) > MAX_NAME_LENGTH or any(ord(c) < 32 for c in value):
-        raise BadRequest(f"invalid {what}: 1 to {MAX_NAME_LENGTH} printable characters")
+        raise BadRequest(problem, maximum=MAX_NAME_LENGTH)
     return value
 
 
@@ -80,7 +80,7 @@ def get(tenant_id: str, *, consistent: bool = True) -> Tenant:
     try:
         return Tenant.get(tenant_pk(tenant_id), PROFILE, consistent_read=consistent)
     except DoesNotExist:
-        raise NotFound(f"unknown centre {tenant_id!r} (see: pellicule tenant list)") from None
+        raise NotFound("tenant_unknown", id=tenant_id) from None
 
 
 def status_of(tenant: Tenant) -> str:
@@ -108,10 +108,7 @@ def create(
     effective = tenant_settings.validate(stored)  # BadRequest names every problem
     data.ready()
     if _deletion_progress(tenant_id) is not None:
-        raise Conflict(
-            f"the deletion of centre {tenant_id!r} is not finished: run "
-            f"`pellicule tenant delete --id {tenant_id} --confirm {tenant_id}` again first"
-        )
+        raise Conflict("tenant_deletion_unfinished", id=tenant_id)
     moment = now_or(now)
     tenant = Tenant(
         tenant_pk(tenant_id),
@@ -134,7 +131,7 @@ def create(
             companions=(audit.Companion(tenant, Tenant.pk.does_not_exist()),),
         )
     except audit.CompanionConflictError:
-        raise Conflict(f"a centre with id {tenant_id!r} already exists") from None
+        raise Conflict("tenant_exists", id=tenant_id) from None
     audit.append(
         audit.PLATFORM_CHAIN, "tenant_created", actor, subject_of(tenant_id), details, at=moment
     )
@@ -305,7 +302,7 @@ def suspend(tenant_id: str, *, actor: str = OPERATOR, now: float | None = None) 
     tenant = get(tenant_id)
     status = status_of(tenant)
     if status == DELETING:
-        raise Conflict(f"centre {tenant_id!r} is being deleted")
+        raise Conflict("tenant_being_deleted", id=tenant_id)
     moment = now_or(now)
     changed = status == ACTIVE
     if changed:
@@ -326,7 +323,7 @@ def suspend(tenant_id: str, *, actor: str = OPERATOR, now: float | None = None) 
                 companions=(update,),
             )
         except audit.CompanionConflictError:
-            raise Conflict(f"centre {tenant_id!r} changed meanwhile; run it again") from None
+            raise Conflict("tenant_changed_meanwhile", id=tenant_id) from None
     # After the status: a sign-in in flight is refused from now on, so none outlives this.
     sessions_ended, links_revoked = _end_sessions(tenant_id)
     if changed:
@@ -346,7 +343,7 @@ def resume(tenant_id: str, *, actor: str = OPERATOR, now: float | None = None) -
     tenant = get(tenant_id)
     status = status_of(tenant)
     if status == DELETING:
-        raise Conflict(f"centre {tenant_id!r} is being deleted")
+        raise Conflict("tenant_being_deleted", id=tenant_id)
     if status == ACTIVE:
         return False
     moment = now_or(now)
@@ -367,7 +364,7 @@ def resume(tenant_id: str, *, actor: str = OPERATOR, now: float | None = None) -
             companions=(update,),
         )
     except audit.CompanionConflictError:
-        raise Conflict(f"centre {tenant_id!r} changed meanwhile; run it again") from None
+        raise Conflict("tenant_changed_meanwhile", id=tenant_id) from None
     audit.append(
         audit.PLATFORM_CHAIN,
         "tenant_resumed",
@@ -398,7 +395,7 @@ class Buckets:
     def from_settings(cls) -> Buckets:
         settings = get_settings()
         if not settings.evidence_bucket:
-            raise BadRequest(f"{topology.ENV_EVIDENCE_BUCKET} is not set")
+            raise BadRequest("config_variable_missing", name=topology.ENV_EVIDENCE_BUCKET)
         return cls(settings.media_bucket, settings.evidence_bucket, settings.ingest_bucket)
 
 
@@ -626,7 +623,7 @@ def _start_deletion(tenant_id: str) -> None:
     except DoesNotExist:
         tenant = None
     if tenant is None and _deletion_progress(tenant_id) is None:
-        raise NotFound(f"unknown centre {tenant_id!r} (see: pellicule tenant list)")
+        raise NotFound("tenant_unknown", id=tenant_id)
     if tenant is not None and status_of(tenant) != DELETING:
         # From now on nobody of the centre signs in, and no digest is sent.
         tenant.update(actions=[Tenant.status.set(DELETING)], condition=Tenant.pk.exists())
@@ -753,16 +750,17 @@ def invite_director(
     is configured (``mail_from``), else returned for the operator to hand over."""
     tenant = get(tenant_id)
     if status_of(tenant) != ACTIVE:
-        raise Conflict(f"centre {tenant_id!r} is {status_of(tenant)}: resume it first")
+        status = Term(status_of(tenant), f"tenant_status_{status_of(tenant)}")
+        raise Conflict("tenant_not_active", id=tenant_id, status=status)
     address = magic_links.normalise_email(email)
     if address is None:
-        raise BadRequest(f"invalid e-mail address {email!r}")
-    display_name = check_name(name, "name")
+        raise BadRequest("email_invalid")
+    display_name = check_name(name, "person_name_invalid")
     if not public_url:
-        raise BadRequest("no public URL known for this deployment: the link cannot be built")
+        raise BadRequest("config_public_url_missing")
     for existing in Staff.by_gsi1.query(keys.staff_email_gsi(address)):
         if existing.tenant_id == tenant_id and not existing.archived:
-            raise Conflict(f"this address is already on the staff of centre {tenant_id!r}")
+            raise Conflict("staff_address_taken", id=tenant_id)
     moment = now_or(now)
     staff_id = uuid.uuid4().hex[:16]
     staff = Staff(
@@ -809,60 +807,30 @@ def invite_director(
     return Invitation(staff_id, url, link.expires_at, emailed, mail_error)
 
 
-INVITATION_SUBJECT = "Votre accès à Pellicule / Your access to Pellicule"
+def invitation_template(public_url: str, centre: str, name: str, url: str) -> emails.Email:
+    """The invitation: who is invited to run which centre, the link (valid a day, once), what
+    comes next (an authenticator app) and where to ask for a new link. Its words are in the
+    message catalogue (``pellicule.domain.messages.mail``)."""
+    page = f"{public_url.rstrip('/')}{magic_links.LOGIN_PAGE}"
+    return emails.Email(
+        "invitation_mail_subject",
+        [
+            Paragraph("invitation_mail_greeting", {"name": name}),
+            Paragraph(
+                "invitation_mail_intro",
+                {"centre": centre, "hours": INVITATION_TTL_SECONDS // 3600},
+            ),
+            Action("invitation_mail_open", url),
+            Paragraph(
+                "invitation_mail_next",
+                {"button": Phrase("sign_in_mail_button_staff"), "page": Url(page)},
+            ),
+            Paragraph("invitation_mail_not_expected"),
+        ],
+    )
 
 
 def invitation_message(public_url: str, centre: str, name: str, url: str) -> outbox.Message:
     """The invitation e-mail: French first, then English; plain text and HTML."""
-    hours = INVITATION_TTL_SECONDS // 3600
-    page = f"{public_url.rstrip('/')}{magic_links.LOGIN_PAGE}"
-    text = (
-        f"Bonjour {name},\n\n"
-        f"Vous êtes invité·e à diriger le centre « {centre} » sur Pellicule, où l'équipe "
-        "partage les photos et vidéos des activités avec les familles, selon leurs "
-        f"consentements. Ce lien est valable {hours} heures et ne sert qu'une fois :\n\n"
-        f"{url}\n\n"
-        "Il ouvre une page avec un bouton « Ouvrir l'espace équipe » : c'est ce clic qui vous "
-        "connecte. Vous enregistrerez ensuite une application d'authentification (obligatoire "
-        "pour la direction). Ensuite, ou si le lien a expiré, demandez un lien de connexion "
-        f"avec cette adresse sur {page}\n\n"
-        "Si vous n'attendiez pas ce message, ignorez-le.\n\n"
-        "-- English --\n\n"
-        f"Hello {name},\n\n"
-        f'You are invited to run the centre "{centre}" on Pellicule, where the staff share '
-        "activity photos and videos with families, as their consents allow. This link is "
-        f"valid for {hours} hours and works once:\n\n"
-        f"{url}\n\n"
-        'It opens a page with an "Open the staff space" button: clicking it signs you in. '
-        "You will then set up an authenticator app (mandatory for directors). Later on, or "
-        f"if the link has expired, ask for a sign-in link with this address at {page}\n\n"
-        "If you did not expect this message, ignore it.\n"
-    )
-    link = html.escape(url, quote=True)
-    page_html = html.escape(page, quote=True)
-    who, where = html.escape(name), html.escape(centre)
-    body = (
-        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
-        f"<title>{html.escape(INVITATION_SUBJECT)}</title></head><body>"
-        f"<p>Bonjour {who},</p>"
-        f"<p>Vous êtes invité·e à diriger le centre «&nbsp;{where}&nbsp;» sur Pellicule, où "
-        "l'équipe partage les photos et vidéos des activités avec les familles, selon leurs "
-        f"consentements. Ce lien est valable {hours}&nbsp;heures et ne sert qu'une "
-        "fois&nbsp;:</p>"
-        f'<p><a href="{link}">Ouvrir l\'espace équipe</a></p>'
-        "<p>Vous enregistrerez ensuite une application d'authentification (obligatoire pour "
-        "la direction). Ensuite, ou si le lien a expiré, demandez un lien de connexion avec "
-        f'cette adresse sur <a href="{page_html}">{page_html}</a>.</p>'
-        "<p>Si vous n'attendiez pas ce message, ignorez-le.</p>"
-        '<hr><div lang="en">'
-        f"<p>Hello {who},</p>"
-        f"<p>You are invited to run the centre &quot;{where}&quot; on Pellicule, where the "
-        "staff share activity photos and videos with families, as their consents allow. "
-        f"This link is valid for {hours} hours and works once:</p>"
-        f'<p><a href="{link}">Open the staff space</a></p>'
-        "<p>You will then set up an authenticator app (mandatory for directors). Later on, "
-        "or if the link has expired, ask for a sign-in link with this address at "
-        f'<a href="{page_html}">{page_html}</a>.</p>'
-        "<p>If you did not expect this message, ignore it.</p></div></body></html>"
-    )
-    return outbox.Message(INVITATION_SUBJECT, text, body)
+    rendered = emails.render(invitation_template(public_url, centre, name, url))
+    return outbox.Message(rendered.subject, rendered.text, rendered.html)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local.runtime import LocalRuntime
-from pellicule.domain import consent_text
+from pellicule.domain import consent_text, messages
 from tests.e2e.browsing import sign_in as signed_in
 from tests.e2e.browsing import watched
 from tests.e2e.conftest import wait_for
@@ -277,7 +277,7 @@ def test_a_widening_waits_for_the_other_guardian_who_accepts_it_from_the_page(
         other.route(path, stale_text)
         other_form.get_by_label("J'ai lu ce texte").check()
         other_form.locator('[data-part="submit"]').click()
-        assert "relisez-le" in card_status(other, lea, "Le texte du consentement a changé")
+        card_status(other, lea, messages.render("consent_text_changed", "fr"))
         other.unroute(path)
         assert other_form.get_by_label("Vidéos").is_checked()  # the choices are kept
 

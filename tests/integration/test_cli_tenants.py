@@ -36,6 +36,14 @@ def cli(*argv: str, target: bool = True) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def said(code: str, **params: Any) -> str:
+    """What the command line prints for an error: the catalogue's English (tests name the
+    code, never the words)."""
+    from pellicule.domain import messages
+
+    return f"pellicule: {messages.render(code, 'en', params)}\n"  # a line of stderr
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
@@ -188,7 +196,7 @@ def test_create_refuses_a_bad_id(aws: Aws, bad: str) -> None:
     code, out, err = cli("tenant", "create", f"--id={bad}", "--name", "Centre")
     assert code == 2
     assert out == ""
-    assert "pellicule: invalid centre id" in err
+    assert said("tenant_id_invalid", id=bad) in err
 
 
 def test_create_refuses_an_existing_id(aws: Aws) -> None:
@@ -196,7 +204,7 @@ def test_create_refuses_an_existing_id(aws: Aws) -> None:
     create(tenant_id, "Premier")
     code, _, err = cli("tenant", "create", "--id", tenant_id, "--name", "Second")
     assert code == 2
-    assert "already exists" in err
+    assert said("tenant_exists", id=tenant_id) in err
     from pellicule_ops import tenants
 
     assert tenants.get(tenant_id).name == "Premier"
@@ -210,7 +218,15 @@ def test_create_refuses_retention_outside_the_caps(aws: Aws, months: str) -> Non
         "tenant", "create", "--id", tenant_id, "--name", "C", "--retention-months", months
     )
     assert code == 2
-    assert "between 1 and 36" in err
+    from pellicule.domain.errors import BadRequest
+    from pellicule.services import tenant_settings
+
+    with pytest.raises(BadRequest) as refused:
+        tenant_settings.validate({"media_retention_months": int(months)})
+    assert refused.value.reason == "settings_invalid"
+    [problem] = refused.value.params["problems"]
+    assert (problem.code, problem.params["maximum"]) == ("setting_out_of_range", 36)
+    assert f"pellicule: {refused.value.texts['en']}\n" in err
     code, out, _ = cli("tenant", "list", "--json")
     assert tenant_id not in out
 
@@ -228,13 +244,13 @@ def test_create_refuses_retention_outside_the_caps(aws: Aws, months: str) -> Non
 def test_unknown_centre(aws: Aws, command: list[str]) -> None:
     code, _, err = cli(*command, "nobody-here")
     assert code == 2
-    assert "pellicule: unknown centre 'nobody-here'" in err
+    assert said("tenant_unknown", id="nobody-here") in err
 
 
 def test_delete_of_an_unknown_centre(aws: Aws) -> None:
     code, _, err = cli("tenant", "delete", "--id", "nobody-here", "--confirm", "nobody-here")
     assert code == 2
-    assert "unknown centre" in err
+    assert said("tenant_unknown", id="nobody-here") in err
 
 
 # --- Suspend and resume ----------------------------------------------------------------------
@@ -478,7 +494,7 @@ def test_an_interrupted_delete_resumes(aws: Aws, monkeypatch: pytest.MonkeyPatch
     # A third run finds nothing to delete and writes no second evidence.
     code, _, err = cli("tenant", "delete", "--id", tenant_id, "--confirm", tenant_id)
     assert code == 2
-    assert "unknown centre" in err
+    assert said("tenant_unknown", id=tenant_id) in err
     assert len([r for r in audit_rows(PLATFORM) if r["action"] == "tenant_deleted"]) == 1
 
 
@@ -640,12 +656,12 @@ def test_director_invite_mails_a_link_that_signs_in(aws: Aws, outbox: list[SentM
     # The same address again: refused.
     code, _, err = cli("director", "invite", "--tenant", tenant_id, "--email", email, "--name", "X")
     assert code == 2
-    assert "already on the staff" in err
+    assert said("staff_address_taken", id=tenant_id) in err
     code, _, err = cli(
         "director", "invite", "--tenant", tenant_id, "--email", "nope", "--name", "X"
     )
     assert code == 2
-    assert "invalid e-mail address" in err
+    assert said("email_invalid") in err
     assert len(outbox) == 1
 
 
@@ -683,7 +699,12 @@ def test_director_invite_refuses_a_suspended_centre(aws: Aws) -> None:
         "director", "invite", "--tenant", tenant_id, "--email", "d@x.example", "--name", "D"
     )
     assert code == 2
-    assert "suspended" in err
+    from pellicule.domain.messages import Term
+
+    assert (
+        said("tenant_not_active", id=tenant_id, status=Term("suspended", "tenant_status_suspended"))
+        in err
+    )
 
 
 # --- Audit, keys, purge ----------------------------------------------------------------------

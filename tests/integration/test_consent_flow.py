@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from unittest import mock
 
@@ -75,16 +76,22 @@ def test_a_changed_consent_text_is_refused_and_nothing_is_saved(centre: Scenario
 
 
 @pytest.mark.parametrize(
-    ("payload", "words"),
+    ("payload", "reason"),
     [
-        ({"audiences": ["everyone"], "media_kinds": ["photo"]}, "valeur inconnue"),
-        ({"audiences": [], "media_kinds": ["photo"]}, "au moins un"),
-        ({"audiences": [GROUP], "media_kinds": ["audio"]}, "valeur inconnue"),
-        ({"audiences": [GROUP], "media_kinds": ["photo"], "valid_until": "2020-01-01"}, "futur"),
-        ({"audiences": [GROUP], "media_kinds": ["photo"], "valid_until": "demain"}, "AAAA-MM-JJ"),
+        ({"audiences": ["everyone"], "media_kinds": ["photo"]}, "field_unknown_value"),
+        ({"audiences": [], "media_kinds": ["photo"]}, "consent_choose_one"),
+        ({"audiences": [GROUP], "media_kinds": ["audio"]}, "field_unknown_value"),
+        (
+            {"audiences": [GROUP], "media_kinds": ["photo"], "valid_until": "2020-01-01"},
+            "consent_window_invalid",
+        ),
+        (
+            {"audiences": [GROUP], "media_kinds": ["photo"], "valid_until": "demain"},
+            "field_date_expected",
+        ),
     ],
 )
-def test_bad_terms_get_a_clear_400(centre: Scenario, payload: dict[str, Any], words: str) -> None:
+def test_bad_terms_get_a_clear_400(centre: Scenario, payload: dict[str, Any], reason: str) -> None:
     response = centre.family(
         "g3",
         "POST",
@@ -92,7 +99,7 @@ def test_bad_terms_get_a_clear_400(centre: Scenario, payload: dict[str, Any], wo
         {**payload, "text_sha256": consent_text_hash()},
     )
     assert response["statusCode"] == 400
-    assert words in response["body"]
+    assert json.loads(response["body"])["reason"] == reason
     assert consent_of(centre, "noah")["history"] == []
 
 

@@ -108,21 +108,26 @@ def test_a_stale_request_changes_nothing(aws: Aws, centre: Centre) -> None:
 
 def test_bad_boxes_and_wrong_callers_are_refused(aws: Aws, centre: Centre) -> None:
     media_id = _ready_photo(aws, centre)
-    # The request's shape is checked first (invalid_request, still in words: api/schema.py),
+    # The request's shape is checked first (invalid_request, the field and why: api/schema.py),
     # then what the boxes mean (a code each)
-    for boxes, reason, words in (
-        ("x", "invalid_request", "liste"),
-        ([[0.1, 0.1, 0.2]], "invalid_request", "« boxes[0] » : entre 4 et 4 éléments"),
-        ([[0.1, 0.1, 0.0, 0.2]], "box_empty", None),
-        ([[1.5, 0.1, 0.2, 0.2]], "box_empty", None),
-        ([["0.1", 0.1, 0.2, 0.2]], "invalid_request", "« boxes[0][0] » : nombre attendu"),
-        ([[0.1, 0.1, 0.1, 0.1]] * 51, "invalid_request", "« boxes » : entre 0 et 50 éléments"),
+    for boxes, reason, params in (
+        ("x", "field_list_expected", {"field": "boxes"}),
+        ([[0.1, 0.1, 0.2]], "field_items_count", {"field": "boxes[0]", "minimum": 4, "maximum": 4}),
+        ([[0.1, 0.1, 0.0, 0.2]], "box_empty", {"index": 1}),
+        ([[1.5, 0.1, 0.2, 0.2]], "box_empty", {"index": 1}),
+        ([["0.1", 0.1, 0.2, 0.2]], "field_number_expected", {"field": "boxes[0][0]"}),
+        (
+            [[0.1, 0.1, 0.1, 0.1]] * 51,
+            "field_items_count",
+            {"field": "boxes", "minimum": 0, "maximum": 50},
+        ),
     ):
         response = _set_boxes(centre, media_id, boxes)
         assert response["statusCode"] == 400, boxes
-        assert body(response)["reason"] == reason, boxes
-        if words:
-            assert words in body(response)["message"]["fr"]
+        answer = body(response)
+        assert (answer["reason"], answer["params"]) == (reason, params), boxes
+        if reason.startswith("field_"):
+            assert answer["error"] == "invalid_request"
     # A box partly outside the photo is clamped to it.
     clamped = body(_set_boxes(centre, media_id, [[0.8, -0.1, 0.4, 0.3]]))["boxes"]
     assert clamped == [[0.8, 0.0, 0.2, 0.2]]

@@ -84,3 +84,46 @@ def test_another_centre_cannot_read_the_item(aws: Aws, centre: Centre) -> None:
             "gallery", api_event("GET", path, session=other.director_session, csrf=False)
         )
         assert response["statusCode"] == 404, path
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        # As the processors store it (messages.record): its code and both texts
+        (
+            '{"reason": "media_corrupt", "fr": "Fichier illisible.", "en": "Unreadable file."}',
+            {
+                "reason": "media_corrupt",
+                "message": {"fr": "Fichier illisible.", "en": "Unreadable file."},
+            },
+        ),
+        # An item older than the catalogue: its "Français / English" text, no code
+        (
+            "Envoi annulé. / Upload cancelled.",
+            {"reason": None, "message": {"fr": "Envoi annulé.", "en": "Upload cancelled."}},
+        ),
+        (None, None),
+    ],
+)
+def test_a_failed_item_says_why_as_a_code_and_both_texts(
+    aws: Aws, centre: Centre, stored: str | None, expected: dict[str, object] | None
+) -> None:
+    from pellicule.store.models import Media, tenant_pk
+
+    grant = request_grant(centre, images.jpeg_with_metadata())
+    media_id = str(grant["media_id"])
+    item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{media_id}")
+    actions = [Media.state.set("failed")]
+    if stored is not None:
+        actions.append(Media.failure_reason.set(stored))
+    item.update(actions=actions)
+    response = call(
+        "gallery",
+        api_event(
+            "GET", f"/api/gallery/media/{media_id}", session=centre.director_session, csrf=False
+        ),
+    )
+    assert response["statusCode"] == 200
+    found = body(response)
+    assert found["state"] == "failed"
+    assert found["failure_reason"] == expected

@@ -2,8 +2,8 @@
 
 Every body and query of ``/api/admin`` is parsed into its declared type before any logic runs:
 wrong types, values past their limits, unknown fields and huge lists are refused with the code
-``invalid_request`` and a message naming the field (``« field » : ... / field: ...``), and
-nothing is written.
+``invalid_request``, a ``field_*`` reason and the field at fault in its parameters, and nothing
+is written.
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ def _refused(response: dict[str, Any], field: str) -> None:
     assert response["statusCode"] == 400, response.get("body")
     answer = payload(response)
     assert answer["error"] == "invalid_request"
-    assert f"« {field} » : " in answer["message"]["fr"]
-    assert answer["message"]["en"].startswith(f"{field}: ")
+    assert answer["reason"].startswith("field_")
+    assert answer["params"]["field"] == field
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_label(case) for case in CASES])

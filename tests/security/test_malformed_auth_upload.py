@@ -31,8 +31,8 @@ def _named(response: dict[str, Any], field: str) -> None:
     assert response["statusCode"] == 400, response.get("body")
     answer = payload(response)
     assert answer["error"] == "invalid_request"
-    assert f"« {field} »" in answer["message"]["fr"]
-    assert answer["message"]["en"].startswith(f"{field}:")
+    assert answer["reason"].startswith("field_")
+    assert answer["params"]["field"] == field
 
 
 FILE = {"name": "a.jpg", "type": "image/jpeg", "size": 10}

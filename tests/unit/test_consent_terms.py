@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pellicule.api import http
 from pellicule.domain.errors import BadRequest
 from pellicule.domain.gate import AUDIENCES, MEDIA_KINDS
 from pellicule.services.consent import Terms, parse_terms, season_end
@@ -68,20 +69,63 @@ def test_an_end_date_means_the_end_of_that_day() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "reason", "params"),
     [
-        {"audiences": "families_of_group", "media_kinds": ["photo"]},
-        {"audiences": ["families_of_group"], "media_kinds": []},
-        {"audiences": ["families_of_group"], "media_kinds": ["photo"], "valid_until": True},
-        {"audiences": ["families_of_group"], "media_kinds": ["photo"], "valid_until": "2031-01-01"},
-        {
-            "audiences": ["families_of_group"],
-            "media_kinds": ["photo"],
-            "valid_from": "2026-12-01",
-            "valid_until": "2026-11-01",
-        },
+        (
+            {"audiences": "families_of_group", "media_kinds": ["photo"]},
+            "consent_list_expected",
+            {"field": "audiences"},
+        ),
+        (
+            {"audiences": ["families_of_group"], "media_kinds": []},
+            "consent_choose_one",
+            {"field": "media_kinds"},
+        ),
+        (
+            {"audiences": ["everyone"], "media_kinds": ["photo"]},
+            "consent_values_unknown",
+            {"field": "audiences", "unknown": ["everyone"], "allowed": list(AUDIENCES)},
+        ),
+        (
+            {"audiences": ["families_of_group"], "media_kinds": ["photo"], "valid_until": True},
+            "field_date_expected",
+            {"field": "valid_until"},
+        ),
+        (
+            {"audiences": ["families_of_group"], "media_kinds": ["photo"], "valid_until": "2-1"},
+            "field_date_expected",
+            {"field": "valid_until"},
+        ),
+        (
+            {"audiences": ["families_of_group"], "media_kinds": ["photo"], "valid_from": 0},
+            "field_date_range",
+            {"field": "valid_from", "earliest": 2000, "latest": 2100},
+        ),
+        (
+            {
+                "audiences": ["families_of_group"],
+                "media_kinds": ["photo"],
+                "valid_until": "2031-01-01",
+            },
+            "consent_too_long",
+            {"years": 3},
+        ),
+        (
+            {
+                "audiences": ["families_of_group"],
+                "media_kinds": ["photo"],
+                "valid_from": "2026-12-01",
+                "valid_until": "2026-11-01",
+            },
+            "consent_window_invalid",
+            {},
+        ),
     ],
 )
-def test_bad_terms_are_refused(body: dict[str, object]) -> None:
-    with pytest.raises(BadRequest):
+def test_bad_terms_are_refused(
+    body: dict[str, object], reason: str, params: dict[str, object]
+) -> None:
+    with pytest.raises(BadRequest) as refused:
         parse_terms(body, TenantSettings(), NOW)
+    assert refused.value.reason == reason
+    assert http.error_answer(refused.value)["params"] == params

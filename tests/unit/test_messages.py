@@ -29,25 +29,14 @@ STILL_LITERAL = {
     "functions/admin/review.py",
     "functions/admin/sites.py",
     "functions/admin/staff.py",
-    "functions/digest/logic.py",
-    "functions/family/logic.py",
-    "functions/gallery/logic.py",
-    "functions/video/video.py",
-    "layers/core/pellicule/adapters/cdn.py",
-    "layers/core/pellicule/adapters/delivery.py",
-    "layers/core/pellicule/api/operations.py",
-    "layers/core/pellicule/api/schema.py",
-    "layers/core/pellicule/config/settings.py",
-    "layers/core/pellicule/domain/consent.py",
-    "layers/core/pellicule/services/consent.py",
     "layers/core/pellicule/services/erasure.py",
-    "layers/core/pellicule/services/tenant_settings.py",
     "layers/core/pellicule/store/roster.py",
-    "ops/pellicule_ops/portability.py",
-    "ops/pellicule_ops/tenants.py",
 }
 # Keyword arguments of an error class that are not its message's parameters.
 NOT_PARAMS = {"TooManyRequests": {"retry_after"}}
+# Error classes whose code is not their first argument: (its index, the parameters the class
+# adds itself). InvalidRequest(field, code, **params) gives the message its ``field``.
+CODE_ARGUMENT = {"InvalidRequest": (1, {"field"})}
 
 
 # --- The catalogue --------------------------------------------------------------------------
@@ -143,6 +132,56 @@ def test_a_legacy_literal_is_split_at_its_last_separator() -> None:
     assert messages.legacy("One language.") == {"fr": "One language.", "en": "One language."}
 
 
+def test_a_phrase_or_a_term_is_rendered_in_the_same_language_and_answered_as_data() -> None:
+    field = messages.Term("max_photo_bytes", "setting_max_photo_bytes")
+    problems = messages.Clauses(
+        [
+            messages.Phrase("setting_out_of_range", {"field": field, "minimum": 1, "maximum": 2}),
+            messages.Phrase("setting_unknown", {"field": "colour"}),
+        ]
+    )
+    assert messages.render("settings_invalid", "en", {"problems": problems}) == (
+        "maximum photo size: between 1 and 2; 'colour': unknown setting."
+    )
+    # Clauses: a French semicolon has its space
+    assert " ; « colour »" in messages.render("settings_invalid", "fr", {"problems": problems})
+    # In an answer: the phrase's code and parameters, the term's key
+    assert messages.safe_params({"problems": problems}) == {
+        "problems": [
+            {
+                "reason": "setting_out_of_range",
+                "params": {"field": "max_photo_bytes", "minimum": 1, "maximum": 2},
+            },
+            {"reason": "setting_unknown", "params": {"field": "colour"}},
+        ]
+    }
+    # HTML: the nested text is escaped once
+    html = messages.render(
+        "settings_invalid",
+        "fr",
+        {"problems": [messages.Phrase("setting_unknown", {"field": "<b>"})]},
+        html=True,
+    )
+    assert html == "« &lt;b&gt; » : réglage inconnu."
+
+
+def test_a_phrase_or_a_term_with_a_wrong_code_or_parameter_fails_when_made() -> None:
+    with pytest.raises(MessageError):
+        messages.Phrase("setting_unknown")  # its field is missing
+    with pytest.raises(MessageError):
+        messages.Term("x", "no_such_code")
+    with pytest.raises(MessageError):
+        messages.Term("x", "setting_unknown")  # a term's words take no parameter
+
+
+def test_every_refusal_of_the_consent_rule_is_a_catalogue_code() -> None:
+    from pellicule.domain import consent
+
+    for code in consent.REFUSALS:
+        assert code in MESSAGES
+        assert messages.placeholders(code) == frozenset()
+
+
 # --- Errors ---------------------------------------------------------------------------------
 
 
@@ -169,7 +208,6 @@ def test_a_legacy_literal_still_works_during_the_transition() -> None:
     error = NotFound("Enfant introuvable. / Child not found.")
     assert error.reason == "not_found"  # the family: no specific code yet
     assert error.texts == {"fr": "Enfant introuvable.", "en": "Child not found."}
-    assert error.message == "Enfant introuvable. / Child not found."
 
 
 def test_the_error_answer_has_the_family_the_reason_its_params_and_both_texts() -> None:
@@ -274,6 +312,10 @@ def _error_calls(tree: ast.Module, errors: set[str]) -> Iterator[tuple[str, ast.
                 yield name, node
 
 
+def _is_super_init(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
+
+
 def _scan() -> tuple[set[str], list[str]]:
     trees = list(_sources())
     errors = _error_classes(trees)
@@ -282,9 +324,10 @@ def _scan() -> tuple[set[str], list[str]]:
     for module, tree in trees:
         constants = _constants(tree)
         for name, call in _error_calls(tree, errors):
-            if not call.args:
+            index, added = CODE_ARGUMENT.get(name, (0, set()))
+            if len(call.args) <= index or (index and _is_super_init(call)):
                 continue
-            kind, code = _kind(call.args[0], constants)
+            kind, code = _kind(call.args[index], constants)
             if kind == "literal":
                 literal_modules.add(module)
             elif kind == "code" and code is not None:
@@ -295,6 +338,7 @@ def _scan() -> tuple[set[str], list[str]]:
                 if any(k.arg is None for k in call.keywords):
                     continue  # **params: checked when it runs
                 given = {k.arg for k in call.keywords if k.arg} - NOT_PARAMS.get(name, set())
+                given |= added
                 if given != messages.placeholders(code):
                     problems.append(
                         f"{where}: parameters {sorted(given)}, the message takes "

@@ -90,44 +90,81 @@ def test_a_valid_request_becomes_its_typed_command() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "reason"),
     [
-        ({"surprise": 1}, "surprise"),  # unknown fields are refused, not ignored
-        ({"count": "3"}, "count"),  # no coercion from text
-        ({"count": True}, "count"),  # a boolean is not a number
-        ({"count": 3.0}, "count"),  # nor is a float a whole number
-        ({"count": 41}, "count"),
-        ({"flag": 1}, "flag"),
-        ({"name": ""}, "name"),
-        ({"name": "x" * 6}, "name"),
-        ({"ids": ["a b"]}, "ids[0]"),
-        ({"ids": ["٣"]}, "ids[0]"),  # an Arabic-Indic digit is not [0-9]
-        ({"ids": ["a", "b", "c", "d"]}, "ids"),
-        ({"ids": "a"}, "ids"),
-        ({"colour": "green"}, "colour"),
-        ({"boxes": [{"left": 2, "top": 0}]}, "boxes[0].left"),
-        ({"boxes": [{"left": float("nan"), "top": 0}]}, "boxes[0].left"),
-        ({"boxes": [{"left": 10**400, "top": 0}]}, "boxes[0].left"),
-        ({"boxes": [{"left": 0}]}, "boxes[0].top"),
-        ({"labels": {"long": True}}, "labels"),
-        ({"day": "2024-02-30"}, "day"),
-        ({"day": "1999-12-31"}, "day"),
-        ({"day": "2024-1-01"}, "day"),
-        ({"when": 100}, "when"),
+        ({"surprise": 1}, "surprise", "field_unknown"),  # refused, not ignored
+        ({"count": "3"}, "count", "field_whole_expected"),  # no coercion from text
+        ({"count": True}, "count", "field_whole_expected"),  # a boolean is not a number
+        ({"count": 3.0}, "count", "field_whole_expected"),  # nor is a float a whole number
+        ({"count": 41}, "count", "field_number_range"),
+        ({"flag": 1}, "flag", "field_boolean_expected"),
+        ({"name": ""}, "name", "field_text_length"),
+        ({"name": "x" * 6}, "name", "field_text_length"),
+        ({"name": 5}, "name", "field_text_expected"),
+        ({"ids": ["a b"]}, "ids[0]", "field_format"),
+        ({"ids": ["٣"]}, "ids[0]", "field_format"),  # an Arabic-Indic digit is not [0-9]
+        ({"ids": ["a", "b", "c", "d"]}, "ids", "field_items_count"),
+        ({"ids": ["a", "a"]}, "ids", None),  # not unique=True: accepted
+        ({"ids": "a"}, "ids", "field_list_expected"),
+        ({"colour": "green"}, "colour", "field_unknown_value"),
+        ({"boxes": [{"left": 2, "top": 0}]}, "boxes[0].left", "field_number_range"),
+        ({"boxes": [{"left": float("nan"), "top": 0}]}, "boxes[0].left", "field_number_range"),
+        ({"boxes": [{"left": 10**400, "top": 0}]}, "boxes[0].left", "field_number_range"),
+        ({"boxes": [{"left": "0", "top": 0}]}, "boxes[0].left", "field_number_expected"),
+        ({"boxes": [{"left": 0}]}, "boxes[0].top", "field_required"),
+        ({"boxes": ["x"]}, "boxes[0]", "field_object_expected"),
+        ({"labels": {"long": True}}, "labels", "field_text_length"),
+        ({"labels": {"a": 1, "b": 1, "c": 1}}, "labels", "field_entries_count"),
+        ({"labels": []}, "labels", "field_object_expected"),
+        ({"day": "2024-02-30"}, "day", "field_date_expected"),
+        ({"day": "1999-12-31"}, "day", "field_date_range"),
+        ({"day": "2024-1-01"}, "day", "field_date_expected"),
+        ({"when": 100}, "when", "field_number_range"),
     ],
 )
-def test_each_field_is_held_to_its_type(change: dict[str, Any], field: str) -> None:
+def test_each_field_is_held_to_its_type(
+    change: dict[str, Any], field: str, reason: str | None
+) -> None:
+    if reason is None:
+        parse(Everything, {**VALID, **change})
+        return
     error = refused(Everything, {**VALID, **change})
     assert error.status == 400
     assert error.code == "invalid_request"
-    assert error.field == field
-    assert f"« {field} »" in error.message
-    assert f"/ {field}:" in error.message
+    assert (error.field, error.reason) == (field, reason)
+    # The message names the field at fault (its path, the same in both languages)
+    assert error.params["field"] == field
+    assert all(field in text for text in error.texts.values())
+
+
+def test_the_limits_are_the_messages_parameters() -> None:
+    assert refused(Everything, {**VALID, "count": 41}).params == {
+        "field": "count",
+        "minimum": -2,
+        "maximum": 40,
+    }
+    assert refused(Everything, {**VALID, "colour": "green"}).params == {
+        "field": "colour",
+        "choices": ["red", "blue"],
+    }
+    # An integral bound of a number reads as an integer
+    left = refused(Everything, {**VALID, "boxes": [{"left": 2, "top": 0}]})
+    assert (left.params["minimum"], left.params["maximum"]) == (0, 1)
+    assert left.texts["en"] == "boxes[0].left: a number from 0 to 1."
 
 
 def test_a_missing_field_and_a_body_that_is_no_object_are_named() -> None:
     assert refused(Everything, {k: v for k, v in VALID.items() if k != "flag"}).field == "flag"
-    assert refused(Everything, ["not", "an", "object"]).field == ""
+    body = refused(Everything, ["not", "an", "object"])
+    assert (body.field, body.reason) == ("", "field_object_expected")
+    # The body itself: "" in the answer's params, in words in the text
+    from pellicule.api import http
+
+    assert http.error_answer(body)["params"] == {"field": ""}
+    assert body.texts == {
+        "fr": "« corps » : un objet JSON est attendu.",
+        "en": "body: a JSON object is expected.",
+    }
 
 
 def test_query_strings_carry_text_and_unknown_parameters_are_left_alone() -> None:

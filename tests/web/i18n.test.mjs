@@ -1,10 +1,10 @@
 // web/lib/i18n.js: the language choice (French unless English was chosen), t(), formatDate(),
-// and the API's messages {fr, en} picked in the current language (pick, pickStored, bilingual).
+// and the API's messages {fr, en} picked in the current language (pick, bilingual).
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 
 import { setLanguage } from "./fake-browser.mjs";
-import { bilingual, formatDate, language, pick, pickStored, t } from "/lib/i18n.js";
+import { bilingual, formatDate, language, pick, t } from "/lib/i18n.js";
 
 beforeEach(() => localStorage.clear());
 
@@ -86,23 +86,6 @@ describe("pick", () => {
     assert.equal(pick("Texte. / Text."), "Texte. / Text.", "no splitting of words");
     assert.equal(pick(undefined), "");
     assert.equal(pick(null), "");
-  });
-});
-
-describe("pickStored", () => {
-  const stored = JSON.stringify({ reason: "media_corrupt", fr: "Fichier illisible.", en: "Unreadable file." });
-
-  test("reads a stored message (its JSON) in the page's language", () => {
-    assert.equal(pickStored(stored), "Fichier illisible.");
-    setLanguage("en");
-    assert.equal(pickStored(stored), "Unreadable file.");
-  });
-
-  test("gives an older text, or anything not a stored message, as it is", () => {
-    assert.equal(pickStored("Envoi annulé. / Upload cancelled."), "Envoi annulé. / Upload cancelled.");
-    assert.equal(pickStored("{not json"), "{not json");
-    assert.equal(pickStored('{"reason": "x"}'), '{"reason": "x"}');
-    assert.equal(pickStored(null), "");
   });
 });
 

@@ -15,8 +15,8 @@ export function t(fr, en) {
   return language() === "en" ? en : fr;
 }
 
-// A message from the API, {fr, en} (error answers, catalogue texts), in the current language.
-// A plain string (the page's own text, or an answer not converted yet) is given as it is.
+// A message from the API, {fr, en} (error answers, catalogue texts, a failed item's reason), in
+// the current language. A plain string (the page's own text) is given as it is.
 export function pick(message) {
   if (message && typeof message === "object") {
     const fr = typeof message.fr === "string" ? message.fr : "";
@@ -27,26 +27,12 @@ export function pick(message) {
 }
 
 // {fr, en} of a message for a page that shows both languages (sign-in, unsubscribe): an API
-// message as it is; a plain string (an answer not converted yet) as the French, en "".
+// message as it is; a plain string (not an API message) as the French, en "".
 export function bilingual(message) {
   if (message && typeof message === "object") {
     return { fr: String(message.fr || ""), en: String(message.en || "") };
   }
   return { fr: message === undefined || message === null ? "" : String(message), en: "" };
-}
-
-// A message the API keeps on an item and hands back as text (a failed upload's reason): the
-// JSON of {reason, fr, en} (pellicule.domain.messages.record), in the current language. Any
-// other text (an item older than the catalogue) is given as it is.
-export function pickStored(stored) {
-  const text = stored === undefined || stored === null ? "" : String(stored);
-  if (text.startsWith("{")) {
-    try {
-      const found = JSON.parse(text);
-      if (found && typeof found.fr === "string") return pick(found);
-    } catch { /* not JSON: the text itself */ }
-  }
-  return text;
 }
 
 const ATTRIBUTES = { i18nAria: "aria-label", i18nPlaceholder: "placeholder", i18nTitle: "title" };

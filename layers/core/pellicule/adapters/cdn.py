@@ -38,7 +38,7 @@ def invalidate(paths: Iterable[str]) -> str | None:
     if not distribution:
         from pellicule.domain.errors import ConfigurationError
 
-        raise ConfigurationError("no CloudFront distribution configured to invalidate")
+        raise ConfigurationError("config_distribution_missing")
     client = aws.client("cloudfront")
     last = None
     for start in range(0, len(unique), MAX_PATHS_PER_REQUEST):

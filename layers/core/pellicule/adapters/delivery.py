@@ -38,7 +38,7 @@ def _private_key(secret_name: str) -> RSAPrivateKey:
     value = aws.client("secretsmanager").get_secret_value(SecretId=secret_name)["SecretString"]
     key = serialization.load_pem_private_key(value.encode(), password=None)
     if not isinstance(key, RSAPrivateKey):
-        raise ConfigurationError("the CloudFront signing key must be an RSA key")
+        raise ConfigurationError("config_signing_key_not_rsa")
     return key
 
 
@@ -55,7 +55,7 @@ def public_url() -> str:
         return settings.public_url
     if settings.public_url_parameter:
         return _public_url_from_parameter(settings.public_url_parameter)
-    raise ConfigurationError("no public URL configured")
+    raise ConfigurationError("config_public_url_missing")
 
 
 def media_url(key: str) -> str:
@@ -96,7 +96,7 @@ def policy_query(private_key: RSAPrivateKey, key_pair_id: str, resource: str, ex
 def _signing_key() -> tuple[RSAPrivateKey, str]:
     settings = get_settings()
     if not settings.key_pair_id:
-        raise ConfigurationError("no CloudFront key pair id configured")
+        raise ConfigurationError("config_key_pair_missing")
     return _private_key(settings.signing_key_secret), settings.key_pair_id
 
 

@@ -97,8 +97,8 @@ def operation(
 
     ``explain``: called with the decoded body (a JSON object) when it does not match ``body``;
     it may raise an error that says more than the parser's (a domain rule naming every
-    problem at once, in the words a page shows); if it raises nothing, the parser's error is
-    the answer."""
+    problem at once, each a code and the field a page marks); if it raises nothing, the
+    parser's error is the answer."""
     _check_declaration(f"{method} {path}", body, body_required, query, public, auth)
     names = _PARAM.findall(path)
     kinds = {name: (params or {}).get(name, Id) for name in names}
@@ -202,7 +202,7 @@ def _identified(kind: Any, raw: str, name: str) -> Any:
     try:
         return parse(kind, raw, at=name)
     except InvalidRequest:
-        raise NotFound("Introuvable. / Not found.") from None
+        raise NotFound("resource_not_found") from None
 
 
 def _is_response(result: Any) -> bool:

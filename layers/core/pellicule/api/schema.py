@@ -50,19 +50,25 @@ from functools import cache
 from typing import Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
 from pellicule.domain.errors import BadRequest
+from pellicule.domain.messages import Term
 
 T = TypeVar("T")
 
 
+# The ``field`` of the body itself: "" in the answer's params, "corps" / "body" in the text.
+BODY: Final = Term("", "request_body")
+
+
 class InvalidRequest(BadRequest):
-    """A request that does not match its declared type (the first field at fault)."""
+    """A request that does not match its declared type: the first field at fault (``field``,
+    its path: ``boxes[0][1]``; "" for the body itself), and why (a ``field_*`` code of the
+    catalogue, ``pellicule.domain.messages.fields``, whose ``{field}`` is that path)."""
 
     code = "invalid_request"
 
-    def __init__(self, field: str, french: str, english: str) -> None:
+    def __init__(self, field: str, reason: str, /, **params: Any) -> None:
         self.field = field
-        name = field or "corps"
-        super().__init__(f"« {name} » : {french} / {field or 'body'}: {english}")
+        super().__init__(reason, field=field or BODY, **params)
 
 
 # --- Markers --------------------------------------------------------------------------------
@@ -187,23 +193,13 @@ def _value(annotation: Any, raw: Any, where: str, from_query: bool) -> Any:
     if origin in (Union, types.UnionType):
         return _union(get_args(annotation), raw, where, from_query)
     if origin is Literal:
-        allowed = get_args(annotation)
-        if isinstance(raw, str) and raw in allowed:
-            return raw
-        choices = ", ".join(str(choice) for choice in allowed)
-        raise InvalidRequest(
-            where,
-            f"valeur inconnue (possibles : {choices}).",
-            f"unknown value (expected one of {choices}).",
-        )
+        return _choice(get_args(annotation), raw, where)
     if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
         return _object(annotation, raw, where, from_query)
     if annotation is str:
         return _text(_marker(markers, Text, where), raw, where)
     if annotation is bool:
-        if isinstance(raw, bool):
-            return raw
-        raise InvalidRequest(where, "vrai ou faux attendu.", "true or false expected.")
+        return _boolean(raw, where)
     if annotation is int:
         return _whole(_marker(markers, Whole, where), raw, where, from_query)
     if annotation is float:
@@ -213,6 +209,18 @@ def _value(annotation: Any, raw: Any, where: str, from_query: bool) -> Any:
     if origin is dict:
         return _mapping(annotation, _marker(markers, Items, where), raw, where)
     raise TypeError(f"unsupported request type at {where or 'body'}: {annotation!r}")
+
+
+def _choice(allowed: tuple[Any, ...], raw: Any, where: str) -> Any:
+    if isinstance(raw, str) and raw in allowed:
+        return raw
+    raise InvalidRequest(where, "field_unknown_value", choices=[str(choice) for choice in allowed])
+
+
+def _boolean(raw: Any, where: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    raise InvalidRequest(where, "field_boolean_expected")
 
 
 def _marker(markers: tuple[Any, ...], kind: type[T], where: str) -> T:
@@ -253,12 +261,12 @@ def _base(annotation: Any) -> type | tuple[type, ...]:
 
 def _object(kind: type, raw: Any, where: str, from_query: bool) -> Any:
     if not isinstance(raw, Mapping):
-        raise InvalidRequest(where, "un objet JSON est attendu.", "a JSON object is expected.")
+        raise InvalidRequest(where, "field_object_expected")
     fields = {field.name: field for field in dataclasses.fields(kind)}
     unknown = sorted(str(name) for name in raw if name not in fields)
     if unknown and not from_query:
         name = unknown[0][:40]
-        raise InvalidRequest(_join(where, name), "champ inconnu.", "unknown field.")
+        raise InvalidRequest(_join(where, name), "field_unknown")
     annotations = hints(kind)
     required = required_fields(kind)
     values: dict[str, Any] = {}
@@ -266,7 +274,7 @@ def _object(kind: type, raw: Any, where: str, from_query: bool) -> Any:
         if name in raw:
             values[name] = _value(annotations[name], raw[name], _join(where, name), from_query)
         elif name in required:
-            raise InvalidRequest(_join(where, name), "champ obligatoire.", "required field.")
+            raise InvalidRequest(_join(where, name), "field_required")
     return kind(**values)  # a field left out takes its default (ABSENT if Omittable)
 
 
@@ -276,20 +284,18 @@ def _join(where: str, name: str) -> str:
 
 def _text(limits: Text, raw: Any, where: str) -> str:
     if not isinstance(raw, str):
-        raise InvalidRequest(where, "texte attendu.", "a string is expected.")
+        raise InvalidRequest(where, "field_text_expected")
     if limits.pattern == DATE_PATTERN:
         if not _pattern(DATE_PATTERN).fullmatch(raw):
-            raise InvalidRequest(where, "date AAAA-MM-JJ attendue.", "YYYY-MM-DD expected.")
+            raise InvalidRequest(where, "field_date_expected")
         _real_day(raw, where)
         return raw
     if not limits.min_length <= len(raw) <= limits.max_length:
         raise InvalidRequest(
-            where,
-            f"entre {limits.min_length} et {limits.max_length} caractères.",
-            f"{limits.min_length} to {limits.max_length} characters.",
+            where, "field_text_length", minimum=limits.min_length, maximum=limits.max_length
         )
     if limits.pattern is not None and not _pattern(limits.pattern).fullmatch(raw):
-        raise InvalidRequest(where, "format non reconnu.", "unexpected format.")
+        raise InvalidRequest(where, "field_format")
     return raw
 
 
@@ -303,13 +309,9 @@ def _real_day(raw: str, where: str) -> None:
     try:
         day = datetime.date.fromisoformat(raw)
     except ValueError:
-        raise InvalidRequest(where, "date AAAA-MM-JJ attendue.", "YYYY-MM-DD expected.") from None
+        raise InvalidRequest(where, "field_date_expected") from None
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise InvalidRequest(
-            where,
-            f"date entre {EARLIEST_YEAR} et {LATEST_YEAR} attendue.",
-            f"a date between {EARLIEST_YEAR} and {LATEST_YEAR} is expected.",
-        )
+        raise InvalidRequest(where, "field_date_range", earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
 
 
 _DIGITS = re.compile(r"-?[0-9]{1,18}", re.ASCII)
@@ -319,30 +321,29 @@ def _whole(limits: Whole, raw: Any, where: str, from_query: bool) -> int:
     if from_query and isinstance(raw, str) and _DIGITS.fullmatch(raw):
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise InvalidRequest(where, "nombre entier attendu.", "a whole number is expected.")
+        raise InvalidRequest(where, "field_whole_expected")
     if not limits.ge <= raw <= limits.le:
-        raise InvalidRequest(
-            where,
-            f"un nombre entre {limits.ge} et {limits.le}.",
-            f"a number from {limits.ge} to {limits.le}.",
-        )
+        raise InvalidRequest(where, "field_number_range", minimum=limits.ge, maximum=limits.le)
     return raw
 
 
 def _number(limits: Number, raw: Any, where: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise InvalidRequest(where, "nombre attendu.", "a number is expected.")
+        raise InvalidRequest(where, "field_number_expected")
     try:
         value = float(raw)
     except OverflowError:  # an integer no float holds
         value = math.inf
     if not math.isfinite(value) or not limits.ge <= value <= limits.le:
         raise InvalidRequest(
-            where,
-            f"un nombre entre {limits.ge:g} et {limits.le:g}.",
-            f"a number from {limits.ge:g} to {limits.le:g}.",
+            where, "field_number_range", minimum=_plain(limits.ge), maximum=_plain(limits.le)
         )
     return value
+
+
+def _plain(bound: float) -> int | float:
+    """A limit as written: 0 rather than 0.0 (an integral bound reads as an integer)."""
+    return int(bound) if float(bound).is_integer() else bound
 
 
 def _items(annotation: Any, limits: Items, raw: Any, where: str) -> tuple[Any, ...]:
@@ -350,28 +351,24 @@ def _items(annotation: Any, limits: Items, raw: Any, where: str) -> tuple[Any, .
     if rest != [Ellipsis]:
         raise TypeError(f"{where}: only tuple[T, ...] is supported")
     if not isinstance(raw, list):
-        raise InvalidRequest(where, "une liste est attendue.", "a list is expected.")
+        raise InvalidRequest(where, "field_list_expected")
     if not limits.min_items <= len(raw) <= limits.max_items:
         raise InvalidRequest(
-            where,
-            f"entre {limits.min_items} et {limits.max_items} éléments.",
-            f"{limits.min_items} to {limits.max_items} items.",
+            where, "field_items_count", minimum=limits.min_items, maximum=limits.max_items
         )
     values = tuple(_value(element, item, f"{where}[{i}]", False) for i, item in enumerate(raw))
     if limits.unique and len(set(values)) != len(values):
-        raise InvalidRequest(where, "éléments en double.", "duplicate items.")
+        raise InvalidRequest(where, "field_duplicates")
     return values
 
 
 def _mapping(annotation: Any, limits: Items, raw: Any, where: str) -> dict[str, Any]:
     key_type, value_type = get_args(annotation)
     if not isinstance(raw, Mapping):
-        raise InvalidRequest(where, "un objet JSON est attendu.", "a JSON object is expected.")
+        raise InvalidRequest(where, "field_object_expected")
     if not limits.min_items <= len(raw) <= limits.max_items:
         raise InvalidRequest(
-            where,
-            f"entre {limits.min_items} et {limits.max_items} entrées.",
-            f"{limits.min_items} to {limits.max_items} entries.",
+            where, "field_entries_count", minimum=limits.min_items, maximum=limits.max_items
         )
     return {
         _value(key_type, key, where, False): _value(value_type, value, _join(where, key), False)

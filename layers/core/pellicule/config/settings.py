@@ -30,7 +30,7 @@ class Settings:
 def _require(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
-        raise ConfigurationError(f"environment variable {name} is not set")
+        raise ConfigurationError("config_variable_missing", name=name)
     return value
 
 

@@ -30,8 +30,10 @@ from typing import Any, Final, Protocol
 
 from pellicule.domain.errors import BadRequest
 from pellicule.domain.gate import AUDIENCES, MEDIA_KINDS, ConsentGrant
+from pellicule.domain.messages import Term
 
-MAX_VALIDITY_SECONDS = 3 * 366 * 24 * 3600  # a consent is renewed at least every three years
+MAX_VALIDITY_YEARS = 3  # a consent is renewed at least every three years
+MAX_VALIDITY_SECONDS = MAX_VALIDITY_YEARS * 366 * 24 * 3600
 # Dates a consent may name (as YYYY-MM-DD or epoch seconds): anything else is a typo or an
 # attack, and would overflow the calendar when the season end is computed from it.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
@@ -54,11 +56,13 @@ UNCHANGED: Final = "unchanged"  # nothing written
 REFUSED: Final = "refused"  # nothing written
 
 # Stable codes of a refused change (never reached through the API, whose parsers and
-# authorisation refuse earlier; kept so that the rule holds on its own).
-NOT_A_GUARDIAN: Final = "not_a_guardian"  # someone agreeing is not a guardian of the child
-UNKNOWN_TERMS: Final = "unknown_terms"  # an audience or media kind the gate does not know
-EMPTY_TERMS: Final = "empty_terms"  # no audience, no kind or an empty window: withdraw
-ENDED: Final = "ended"  # the requested window ends before ``now``
+# authorisation refuse earlier; kept so that the rule holds on its own). Message codes of the
+# catalogue (``pellicule.domain.messages.consent``): the service raises them as they are.
+NOT_A_GUARDIAN: Final = "consent_not_a_guardian"  # someone agreeing is not a guardian
+UNKNOWN_TERMS: Final = "consent_unknown_terms"  # an audience or media kind the gate does not know
+EMPTY_TERMS: Final = "consent_empty_terms"  # no audience, no kind or an empty window: withdraw
+ENDED: Final = "consent_ended"  # the requested window ends before ``now``
+REFUSALS: Final = (NOT_A_GUARDIAN, UNKNOWN_TERMS, EMPTY_TERMS, ENDED)
 
 _AUDIT_ACTION: Final[Mapping[str, str]] = {
     GIVEN: "consent_given",
@@ -147,20 +151,19 @@ class SeasonSettings(Protocol):
     def season_end(self) -> str: ...
 
 
-def _names(raw: Any, allowed: tuple[str, ...], what_fr: str, what_en: str) -> frozenset[str]:
+# The lists of terms, said in words (``{field}`` of their messages; their key in the params).
+_AUDIENCES = Term("audiences", "consent_field_audiences")
+_MEDIA_KINDS = Term("media_kinds", "consent_field_media_kinds")
+
+
+def _names(raw: Any, allowed: tuple[str, ...], what: Term) -> frozenset[str]:
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise BadRequest(f"{what_fr} : liste attendue. / {what_en}: a list is expected.")
+        raise BadRequest("consent_list_expected", field=what)
     unknown = sorted(set(raw) - set(allowed))
     if unknown:
-        raise BadRequest(
-            f"{what_fr} inconnus : {', '.join(unknown)} (possibles : {', '.join(allowed)}). / "
-            f"Unknown {what_en}: {', '.join(unknown)}."
-        )
+        raise BadRequest("consent_values_unknown", field=what, unknown=unknown, allowed=allowed)
     if not raw:
-        raise BadRequest(
-            f"{what_fr} : cochez-en au moins un, ou retirez le consentement. / "
-            f"{what_en}: choose at least one, or withdraw the consent."
-        )
+        raise BadRequest("consent_choose_one", field=what)
     return frozenset(raw)
 
 
@@ -168,33 +171,28 @@ def _epoch(raw: Any, name: str) -> int | None:
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise BadRequest(f"{name} : date attendue. / {name}: a date is expected.")
+        raise BadRequest("field_date_expected", field=name)
     if isinstance(raw, int):
         moment = raw
     else:
         try:
             day = datetime.date.fromisoformat(raw)
         except ValueError:
-            raise BadRequest(
-                f"{name} : date AAAA-MM-JJ attendue. / {name}: YYYY-MM-DD expected."
-            ) from None
+            raise BadRequest("field_date_expected", field=name) from None
         moment = int(
             datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC).timestamp()
         )
     if not EARLIEST_DATE <= moment <= LATEST_DATE:
-        raise BadRequest(
-            f"{name} : date entre {EARLIEST_YEAR} et {LATEST_YEAR} attendue. / "
-            f"{name}: a date between {EARLIEST_YEAR} and {LATEST_YEAR} is expected."
-        )
+        raise BadRequest("field_date_range", field=name, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     return moment
 
 
 def parse_terms(body: Mapping[str, Any], settings: SeasonSettings, at: float) -> Terms:
-    """Terms from a request body; every problem is reported in words a person can act on.
+    """Terms from a request body; every problem is reported as a code a person can act on.
 
     ``valid_until`` defaults to the end of the centre's season (``settings.season_end``)."""
-    audiences = _names(body.get("audiences"), AUDIENCES, "Publics", "audiences")
-    kinds = _names(body.get("media_kinds"), MEDIA_KINDS, "Types de médias", "media kinds")
+    audiences = _names(body.get("audiences"), AUDIENCES, _AUDIENCES)
+    kinds = _names(body.get("media_kinds"), MEDIA_KINDS, _MEDIA_KINDS)
     valid_from = _epoch(body.get("valid_from"), "valid_from")
     valid_until = _epoch(body.get("valid_until"), "valid_until")
     start = int(at) if valid_from is None else valid_from
@@ -206,14 +204,9 @@ def parse_terms(body: Mapping[str, Any], settings: SeasonSettings, at: float) ->
     else:
         end = valid_until
     if end <= start or end <= at:
-        raise BadRequest(
-            "La fin de validité doit être après le début et dans le futur. / "
-            "The end of validity must follow the start and lie in the future."
-        )
+        raise BadRequest("consent_window_invalid")
     if end - start > MAX_VALIDITY_SECONDS:
-        raise BadRequest(
-            "Un consentement vaut au plus trois ans. / A consent lasts at most three years."
-        )
+        raise BadRequest("consent_too_long", years=MAX_VALIDITY_YEARS)
     return Terms(audiences, kinds, start, end)
 
 

@@ -22,6 +22,9 @@ from typing import Any
 from pellicule.domain import messages
 from pellicule.domain.messages import Language, Markup
 
+# Re-exported: a catalogue text used as another's parameter (templates import it from here).
+from pellicule.domain.messages import Phrase as Phrase
+
 TEXT_SEPARATOR = "-- English --"
 
 
@@ -37,14 +40,6 @@ class Url:
     """An address shown as it is: a link to itself in HTML."""
 
     href: str
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """A catalogue text used as another's parameter."""
-
-    code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

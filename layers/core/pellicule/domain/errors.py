@@ -46,15 +46,6 @@ class PelliculeError(Exception):
             return messages.legacy(self._literal)
         return messages.both(self.reason, self.params)
 
-    @property
-    def message(self) -> str:
-        """TRANSITIONAL: the message as one "Français / English" text, for callers that print
-        it as it is (the operator's command line). New code reads ``texts``."""
-        if self._literal is not None:
-            return self._literal
-        texts = self.texts
-        return texts["fr"] if texts["fr"] == texts["en"] else f"{texts['fr']} / {texts['en']}"
-
 
 class BadRequest(PelliculeError):
     status = 400
@@ -93,10 +84,17 @@ class TooLarge(PelliculeError):
 
 
 class ConfigurationError(PelliculeError):
-    """The function is misconfigured (a deployment problem, never the user's)."""
+    """The function is misconfigured (a deployment problem, never the user's).
+
+    Its parameters are deployment facts (a variable's name), never a person's data: ``str()``
+    carries them, for the operator reading the logs."""
 
     status = 500
     code = "configuration_error"
+
+    def __str__(self) -> str:
+        details = ", ".join(f"{name}={value}" for name, value in self.params.items())
+        return f"{self.reason} ({details})" if details else self.reason
 
 
 class RejectedMedia(PelliculeError):

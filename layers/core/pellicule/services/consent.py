@@ -30,24 +30,6 @@ from pellicule.services.tenant_settings import TenantSettings
 from pellicule.store import consents
 from pellicule.store.consents import ChildRecord, ConsentRecord
 
-# Words for a refused change (``pellicule.domain.consent`` codes). The API's parsers and
-# authorisation refuse these earlier, in their own words; these guard direct callers.
-_REFUSALS: Mapping[str, str] = {
-    rules.NOT_A_GUARDIAN: (
-        "Seuls les responsables de l'enfant peuvent consentir. / "
-        "Only the child's guardians may consent."
-    ),
-    rules.UNKNOWN_TERMS: "Public ou type de média inconnu. / Unknown audience or media kind.",
-    rules.EMPTY_TERMS: (
-        "Cochez au moins un public et un type, ou retirez le consentement. / "
-        "Choose at least one audience and kind, or withdraw the consent."
-    ),
-    rules.ENDED: (
-        "La fin de validité doit être dans le futur. / The end of validity must lie in the future."
-    ),
-}
-
-
 # --- Reading -------------------------------------------------------------------------------
 
 
@@ -116,7 +98,7 @@ def describe(record: ConsentRecord | None) -> dict[str, Any]:
 def require_child(tenant_id: str, child_id: str) -> ChildRecord:
     found = consents.child(tenant_id, child_id)
     if found is None:
-        raise NotFound("Enfant introuvable. / Child not found.")
+        raise NotFound("child_not_found")
     return found
 
 
@@ -191,13 +173,12 @@ def change(
     request = rules.Request(requested, actor, frozenset(agreeing), evidence)
     decision = rules.decide(state, request, household(child, settings), now)
     if decision.refusal is not None:
-        raise BadRequest(_REFUSALS[decision.refusal])
+        # A catalogue code (``rules.REFUSALS``). The API's parsers and authorisation refuse
+        # these earlier; this guards direct callers.
+        raise BadRequest(decision.refusal)
     if decision.state is not None:
         try:
             consents.save(tenant_id, decision)
         except consents.StaleConsentError:
-            raise Conflict(
-                "Le consentement vient d'être modifié ; rechargez la page. / "
-                "The consent was just changed; please reload."
-            ) from None
+            raise Conflict("consent_changed_meanwhile") from None
     return Outcome.of(decision)

@@ -1,4 +1,5 @@
-"""A centre's settings: safe defaults, hard caps, validation with messages a director can act on.
+"""A centre's settings: safe defaults, hard caps, validation naming every problem (catalogue
+codes, ``pellicule.domain.messages.settings``) for a director to act on.
 
 Stored as a map on the tenant item; anything missing takes its default, so a new setting never
 needs a migration.
@@ -13,6 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from pellicule.config import topology
 from pellicule.domain.errors import BadRequest
+from pellicule.domain.messages import Clauses, Phrase, Term
 from pellicule.store import data
 from pellicule.store.models import Tenant, tenant_pk
 
@@ -40,36 +42,16 @@ class Limit:
     default: int
     minimum: int
     maximum: int
-    label_fr: str
-    label_en: str
 
 
 LIMITS: dict[str, Limit] = {
-    "max_photo_bytes": Limit(
-        40 * MB, 1 * MB, 100 * MB, "taille maximale d'une photo", "maximum photo size"
-    ),
-    "max_video_bytes": Limit(
-        1024 * MB, 10 * MB, 5 * 1024 * MB, "taille maximale d'une vidéo", "maximum video size"
-    ),
+    "max_photo_bytes": Limit(40 * MB, 1 * MB, 100 * MB),
+    "max_video_bytes": Limit(1024 * MB, 10 * MB, 5 * 1024 * MB),
     # A centre may lower the video caps, not raise them above what one invocation handles.
-    "max_video_seconds": Limit(
-        _VIDEO_SECONDS,
-        10,
-        _VIDEO_SECONDS,
-        "durée maximale d'une vidéo (s)",
-        "maximum video duration (s)",
-    ),
-    "max_video_edge": Limit(
-        _VIDEO_EDGE,
-        640,
-        _VIDEO_EDGE,
-        "définition maximale d'une vidéo (px)",
-        "maximum video resolution (px)",
-    ),
+    "max_video_seconds": Limit(_VIDEO_SECONDS, 10, _VIDEO_SECONDS),
+    "max_video_edge": Limit(_VIDEO_EDGE, 640, _VIDEO_EDGE),
     # Media are purged this many months after their album's date (retention is capped).
-    "media_retention_months": Limit(
-        12, 1, 36, "durée de conservation des médias (mois)", "media retention (months)"
-    ),
+    "media_retention_months": Limit(12, 1, 36),
 }
 
 
@@ -77,36 +59,26 @@ LIMITS: dict[str, Limit] = {
 class Choice:
     default: str | bool
     allowed: tuple[str | bool, ...]
-    label_fr: str
-    label_en: str
 
 
 CHOICES: dict[str, Choice] = {
     # Who publishes: the director validates everything, or trusted animators may publish.
-    "validation_mode": Choice(
-        "director",
-        ("director", "trusted_animators"),
-        "mode de validation",
-        "validation mode",
-    ),
+    "validation_mode": Choice("director", ("director", "trusted_animators")),
     # Who must use a second factor (directors always do).
-    "staff_second_factor": Choice(
-        "directors",
-        ("directors", "all_staff"),
-        "second facteur de l'équipe",
-        "staff second factor",
-    ),
+    "staff_second_factor": Choice("directors", ("directors", "all_staff")),
     # Widening a consent needs every guardian of the child (restricting never does).
-    "two_guardian_widening": Choice(
-        True, (True, False), "accord des deux responsables", "both guardians must agree"
-    ),
+    "two_guardian_widening": Choice(True, (True, False)),
     # Families may download the full-size file of what they may see.
-    "allow_downloads": Choice(
-        True, (True, False), "téléchargement par les familles", "family downloads"
-    ),
+    "allow_downloads": Choice(True, (True, False)),
     # Last day of the season (MM-DD): the default end of a consent.
-    "season_end": Choice("08-31", (), "fin de saison (MM-JJ)", "season end (MM-DD)"),
+    "season_end": Choice("08-31", ()),
 }
+
+
+def setting(name: str) -> Term:
+    """A setting as its problems name it: its name in the answer's params (the settings page
+    marks that field), its words in the text (``setting_<name>`` in the catalogue)."""
+    return Term(name, f"setting_{name}")
 
 
 @dataclass(frozen=True)
@@ -130,13 +102,14 @@ class TenantSettings:
 
 
 def validate(raw: dict[str, Any], base: TenantSettings | None = None) -> TenantSettings:
-    """Settings from ``raw`` over ``base`` (defaults), or ``BadRequest`` naming every problem."""
+    """Settings from ``raw`` over ``base`` (defaults), or ``BadRequest`` naming every problem:
+    ``settings_invalid``, its ``problems`` one message each, whose ``field`` is the setting."""
     values = (base or TenantSettings()).as_dict()
-    problems = []
+    problems: list[Phrase] = []
     known = {f.name for f in fields(TenantSettings)}
     for name, value in raw.items():
         if name not in known:
-            problems.append(f"« {name} » : réglage inconnu / unknown setting")
+            problems.append(Phrase("setting_unknown", {"field": name}))
             continue
         if name in CHOICES:
             problem = _check_choice(name, value)
@@ -147,19 +120,18 @@ def validate(raw: dict[str, Any], base: TenantSettings | None = None) -> TenantS
             continue
         limit = LIMITS[name]
         if not isinstance(value, int) or isinstance(value, bool):
-            problems.append(
-                f"{limit.label_fr} : nombre entier attendu / {limit.label_en}: "
-                "an integer is expected"
-            )
+            problems.append(Phrase("setting_whole_expected", {"field": setting(name)}))
         elif not limit.minimum <= value <= limit.maximum:
             problems.append(
-                f"{limit.label_fr} : entre {limit.minimum} et {limit.maximum} / "
-                f"{limit.label_en}: between {limit.minimum} and {limit.maximum}"
+                Phrase(
+                    "setting_out_of_range",
+                    {"field": setting(name), "minimum": limit.minimum, "maximum": limit.maximum},
+                )
             )
         else:
             values[name] = value
     if problems:
-        raise BadRequest("; ".join(problems))
+        raise BadRequest("settings_invalid", problems=Clauses(problems))
     return TenantSettings(**values)
 
 
@@ -173,16 +145,16 @@ def _valid_month_day(value: str) -> bool:
     return len(value) == 5
 
 
-def _check_choice(name: str, value: Any) -> str | None:
+def _check_choice(name: str, value: Any) -> Phrase | None:
     choice = CHOICES[name]
     if name == "season_end":
         if isinstance(value, str) and _valid_month_day(value):
             return None
-        return f"{choice.label_fr} : date MM-JJ attendue / {choice.label_en}: MM-DD expected"
+        return Phrase("setting_month_day_expected", {"field": setting(name)})
     if type(value) is type(choice.default) and value in choice.allowed:
         return None
-    allowed = ", ".join(str(a).lower() for a in choice.allowed)
-    return f"{choice.label_fr} : {allowed} / {choice.label_en}: one of {allowed}"
+    allowed = [str(a).lower() for a in choice.allowed]
+    return Phrase("setting_one_of", {"field": setting(name), "allowed": allowed})
 
 
 def for_tenant(tenant_id: str) -> TenantSettings:

@@ -11,10 +11,12 @@ The catalogue is one dict merged from sections (one module per area: ``requests`
 section (or add one to ``_SECTIONS``), add ``"code": Message("Français {x}.", "English {x}.")``
 with the same placeholders in both languages; ``tests/unit/test_messages.py`` checks the rest.
 
-Parameters: strings and numbers as they are; lists and tuples joined with ", ". A missing or
-unknown parameter is a programming error (:class:`MessageError`), caught by the tests. A
-parameter may quote what a person sent (a file name, an address): messages go to that person,
-never to a log (``str()`` of an error is its code alone).
+Parameters: strings and numbers as they are; lists and tuples joined with ", " (a
+:class:`Clauses` with semicolons); a :class:`Phrase` (another message, rendered in the same
+language) or a :class:`Term` (an identifier said in words: its key for programs, its words in
+the text). A missing or unknown parameter is a programming error (:class:`MessageError`), caught
+by the tests. A parameter may quote what a person sent (a file name, an address): messages go
+to that person, never to a log (``str()`` of an error is its code alone).
 
 Pure: no I/O.
 """
@@ -25,11 +27,23 @@ import json
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from html import escape as _escape
 from typing import Any, Final, Literal, TypedDict
 
-from pellicule.domain.messages import mail, processing, requests, sign_in, uploads
+from pellicule.domain.messages import (
+    consent,
+    family,
+    fields,
+    mail,
+    operator,
+    processing,
+    requests,
+    settings,
+    sign_in,
+    uploads,
+)
 from pellicule.domain.messages.base import Message
 
 Language = Literal["fr", "en"]
@@ -71,6 +85,11 @@ _SECTIONS: Final = (
     uploads.MESSAGES,
     processing.MESSAGES,
     mail.MESSAGES,
+    fields.MESSAGES,
+    family.MESSAGES,
+    consent.MESSAGES,
+    settings.MESSAGES,
+    operator.MESSAGES,
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 
@@ -106,10 +125,48 @@ def check(code: str, params: Mapping[str, Any]) -> None:
         raise MessageError(f"{code}: missing parameters {missing}, unknown {unknown}")
 
 
-def _text(value: Any, escape: bool) -> str:
+@dataclass(frozen=True)
+class Phrase:
+    """Another message as a parameter, rendered in the same language (``{"reason", "params"}``
+    in an API answer's ``params``). Checked when made: a wrong code or parameter fails at once."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check(self.code, self.params)
+
+
+@dataclass(frozen=True)
+class Term:
+    """An identifier said in words: ``key`` for programs (an API answer's ``params`` carry it,
+    e.g. the setting a page marks), the message ``code`` (no parameters) in the text."""
+
+    key: str
+    code: str
+
+    def __post_init__(self) -> None:
+        check(self.code, {})
+
+
+class Clauses(tuple[Any, ...]):
+    """A list whose items are clauses (with commas of their own): joined with " ; " in French,
+    "; " in English."""
+
+    __slots__ = ()
+
+
+def _text(value: Any, lang: Language, escape: bool) -> str:
+    if isinstance(value, Phrase):
+        return render(value.code, lang, value.params, html=escape)
+    if isinstance(value, Term):
+        return render(value.code, lang, html=escape)
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return ", ".join(_text(item, escape) for item in items)
+        separator = ", "
+        if isinstance(value, Clauses):
+            separator = " ; " if lang == "fr" else "; "
+        return separator.join(_text(item, lang, escape) for item in items)
     text = str(value)
     if escape and not isinstance(value, Markup):
         return _escape(text, quote=True)
@@ -132,7 +189,7 @@ def render(
     for literal, name, _, _ in string.Formatter().parse(template):
         parts.append(_escape(literal, quote=False) if html else literal)
         if name:
-            parts.append(_text(values[name], html))
+            parts.append(_text(values[name], lang, html))
     return "".join(parts)
 
 
@@ -145,6 +202,10 @@ def safe_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Parameters as JSON values, for an API answer (to the person the message is for)."""
 
     def value(item: Any) -> Any:
+        if isinstance(item, Phrase):
+            return {"reason": item.code, "params": safe_params(item.params)}
+        if isinstance(item, Term):
+            return item.key
         if item is None or isinstance(item, bool | int | float | str):
             return item
         if isinstance(item, list | tuple | set | frozenset):

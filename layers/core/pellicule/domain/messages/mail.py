@@ -1,5 +1,6 @@
 """The e-mails' texts (``pellicule.domain.emails`` renders them; the templates are in
-``functions/auth/mail.py`` and ``functions/digest/mail.py``)."""
+``functions/auth/mail.py``, ``functions/digest/mail.py`` and, for a director's invitation,
+``ops/pellicule_ops/tenants.py``)."""
 
 from __future__ import annotations
 
@@ -67,4 +68,29 @@ MESSAGES: dict[str, Message] = {
         "You get at most one such e-mail a day, only when there is something new.",
     ),
     "digest_mail_unsubscribe": Message("Ne plus recevoir ces e-mails", "Stop these e-mails"),
+    # --- A director's invitation (ops/pellicule_ops/tenants.py) ---
+    "invitation_mail_subject": Message("Votre accès à Pellicule", "Your access to Pellicule"),
+    "invitation_mail_greeting": Message("Bonjour {name},", "Hello {name},"),
+    "invitation_mail_intro": Message(
+        "Vous êtes invité·e à diriger le centre « {centre} » sur Pellicule, où l'équipe partage "
+        "les photos et vidéos des activités avec les familles, selon leurs consentements. Ce "
+        "lien est valable {hours} heures et ne sert qu'une fois :",
+        'You are invited to run the centre "{centre}" on Pellicule, where the staff share '
+        "activity photos and videos with families, as their consents allow. This link is valid "
+        "for {hours} hours and works once:",
+    ),
+    "invitation_mail_open": Message("Ouvrir l'espace équipe", "Open the staff space"),
+    "invitation_mail_next": Message(
+        "Le lien ouvre une page avec {button} : c'est ce clic qui vous connecte. Vous "
+        "enregistrerez ensuite une application d'authentification (obligatoire pour la "
+        "direction). Ensuite, ou si le lien a expiré, demandez un lien de connexion avec cette "
+        "adresse sur {page}",
+        "The link opens a page with {button}: clicking it signs you in. You will then set up an "
+        "authenticator app (mandatory for directors). Later on, or if the link has expired, "
+        "ask for a sign-in link with this address at {page}",
+    ),
+    "invitation_mail_not_expected": Message(
+        "Si vous n'attendiez pas ce message, ignorez-le.",
+        "If you did not expect this message, ignore it.",
+    ),
 }

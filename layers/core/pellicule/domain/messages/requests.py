@@ -17,6 +17,8 @@ MESSAGES: dict[str, Message] = {
     ),
     "csrf_header_missing": Message("En-tête anti-CSRF manquant.", "Missing anti-CSRF header."),
     "route_not_found": Message("Cette adresse n'existe pas.", "No such route."),
+    # A path parameter that cannot name anything (answered like an unknown id).
+    "resource_not_found": Message("Introuvable.", "Not found."),
     "too_many_requests": Message(
         "Trop de demandes : réessayez dans quelques minutes.",
         "Too many requests: please try again in a few minutes.",
@@ -37,4 +39,7 @@ MESSAGES: dict[str, Message] = {
         "Code de l'application d'authentification requis.", "Authenticator code required."
     ),
     "staff_only": Message("Réservé à l'équipe du centre.", "Staff only."),
+    "families_only": Message("Réservé aux familles.", "Families only."),
+    "family_access_unknown": Message("Accès familial inconnu.", "Unknown family access."),
+    "family_access_closed": Message("Accès familial clos.", "Family access closed."),
 }
