@@ -6,7 +6,7 @@
 // fragment is wiped from the address bar and history as soon as it is read.
 
 import { NETWORK_MESSAGE as NETWORK_ERROR } from "/lib/api.js";
-import { bilingual } from "/lib/i18n.js";
+import { showBilingual } from "/lib/dom.js";
 
 const JSON_HEADERS = { "content-type": "application/json", "x-pellicule-csrf": "1" };
 const SIGNED_IN = { fr: "Vous êtes connecté·e, ouverture…", en: "You are signed in, opening…" };
@@ -27,21 +27,8 @@ function readFragment() {
   return { token, staff: params.get("for") === "staff" };
 }
 
-// The page is in both languages: a message {fr, en} (the API's answers, errors and the "link
-// sent" one alike) shows as "Français / English", the English marked as such.
 function show(message, kind) {
-  const status = $("status");
-  const { fr, en } = bilingual(message);
-  status.textContent = fr;
-  if (en && en !== fr) {
-    const english = document.createElement("span");
-    english.className = "en";
-    english.lang = "en";
-    english.textContent = ` / ${en}`;
-    status.append(english);
-  }
-  status.className = `status ${kind}`;
-  status.hidden = false;
+  showBilingual($("status"), message, kind);
 }
 
 async function post(path, body) {

@@ -7,7 +7,7 @@
 // wiped from the address bar and history as soon as it is read.
 
 import { NETWORK_MESSAGE as NETWORK_ERROR } from "/lib/api.js";
-import { bilingual } from "/lib/i18n.js";
+import { showBilingual } from "/lib/dom.js";
 
 const NO_TOKEN = {
   fr: "Ce lien est incomplet : ouvrez le lien « Ne plus recevoir ces e-mails » d'un e-mail récent.",
@@ -26,21 +26,8 @@ function readToken() {
   return value ? decodeURIComponent(value) : null;
 }
 
-// The page is in both languages: a message {fr, en} shows as "Français / English", the English
-// marked as such.
 function show(message, kind) {
-  const status = $("status");
-  const { fr, en } = bilingual(message);
-  status.textContent = fr;
-  if (en && en !== fr) {
-    const english = document.createElement("span");
-    english.className = "en";
-    english.lang = "en";
-    english.textContent = ` / ${en}`;
-    status.append(english);
-  }
-  status.className = `status ${kind}`;
-  status.hidden = false;
+  showBilingual($("status"), message, kind);
 }
 
 async function unsubscribe(token, button) {
