@@ -1,9 +1,10 @@
 """The purge: storage limitation, orphans, lapsed consents, erasure requests (docs/retention.md).
 
-Each centre's run is recorded on a :class:`PurgeRun` item (its planned and finished steps, what
-it has deleted so far, a lease so that one run at a time works on a centre): an interrupted run
-(time budget, crash) is resumed by the next invocation, and its evidence record - a ``purge``
-audit entry with the counts - is written once, in the transaction that marks it done.
+Each centre's run is recorded on its run item (``pellicule.store.purge_runs``: its planned
+and finished steps, what it has deleted so far, a lease so that one run at a time works on a
+centre): an interrupted run (time budget, crash) is resumed by the next invocation, and its
+evidence record - a ``purge`` audit entry with the counts - is written once, in the
+transaction that marks it done.
 """
 
 from __future__ import annotations
@@ -20,20 +21,8 @@ from pellicule.config.settings import get_settings
 from pellicule.domain import erasure, purge
 from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
-from pellicule.store import data, erasures, keys, media, purge_runs
-from pellicule.store.models import (
-    Album,
-    AuditEntry,
-    Base,
-    Consent,
-    IngestClaim,
-    LoginToken,
-    Media,
-    PurgeRun,
-    RateCounter,
-    Session,
-    tenant_pk,
-)
+from pellicule.store import consents, data, erasures, keys, media, purge_runs
+from pellicule.store.media import AlbumRecord, MediaRecord
 
 LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
 RUN_KEPT_SECONDS = 30 * 24 * 3600
@@ -133,15 +122,10 @@ def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bo
         if step in (run.steps_done or []):
             continue
         STEP_FUNCTIONS[step](context)
-        tally.save(PurgeRun.steps_done.set([*(run.steps_done or []), step]))
-        run.refresh(consistent_read=True)
+        tally.save(steps_done=[*(run.steps_done or []), step])
+        purge_runs.refresh(run)
     counts = dict(tally.counts)
-    finish: list[Any] = [
-        PurgeRun.status.set("done"),
-        PurgeRun.lease_until.set(0),
-        PurgeRun.expires_at.set(int(now) + RUN_KEPT_SECONDS),
-        PurgeRun.updated_at.set(int(clock.now())),
-    ]
+    expires_at, finished_at = int(now) + RUN_KEPT_SECONDS, int(clock.now())
     if counts:
         details: dict[str, Any] = dict(sorted(counts.items())[: audit.MAX_DETAILS - 1])
         details["steps"] = ",".join(run.steps_planned or planned)
@@ -151,14 +135,10 @@ def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bo
             ACTOR,
             f"purge:{run.run_id}",
             details,
-            companions=(
-                audit.Companion(
-                    run, PurgeRun.status == "running", op="update", actions=tuple(finish)
-                ),
-            ),
+            companions=(purge_runs.finished(run, expires_at=expires_at, at=finished_at),),
         )
     else:
-        run.update(actions=finish, condition=PurgeRun.status == "running")
+        purge_runs.finish(run, expires_at=expires_at, at=finished_at)
     return counts
 
 
@@ -175,7 +155,7 @@ def _erasures(context: Context) -> None:
             erasing.delete_evidence(context.tenant_id, request, context.tally)
 
 
-def _purge(context: Context, item: Media, counted: str) -> list[str]:
+def _purge(context: Context, item: MediaRecord, counted: str) -> list[str]:
     removed, versions, paths = retention.purge_item(
         context.tenant_id, item, context.tally.pending(**{counted: 1})
     )
@@ -185,11 +165,11 @@ def _purge(context: Context, item: Media, counted: str) -> list[str]:
     return paths
 
 
-def _album_facts(album: Album) -> purge.AlbumFacts:
+def _album_facts(album: AlbumRecord) -> purge.AlbumFacts:
     return purge.AlbumFacts(album.album_id, album.album_date)
 
 
-def _item_facts(item: Media) -> purge.ItemFacts:
+def _item_facts(item: MediaRecord) -> purge.ItemFacts:
     return purge.ItemFacts(
         media_id=item.media_id,
         album_id=item.album_id,
@@ -199,7 +179,7 @@ def _item_facts(item: Media) -> purge.ItemFacts:
     )
 
 
-def _album_items(tenant_id: str, album: Album, months: int, now: float) -> list[Media]:
+def _album_items(tenant_id: str, album: AlbumRecord, months: int, now: float) -> list[MediaRecord]:
     """What the retention step reads of an album: every item of an album past retention; of
     a kept one, only the items uploaded before ``uploaded_before`` (the index is sorted by
     upload time: the oldest), the only ones that may be past retention."""
@@ -236,7 +216,7 @@ def _retention(context: Context) -> None:
         cdn.invalidate(cdn.media_paths(staff_copies, wildcard=True))
 
 
-def _forget_album(context: Context, album: Album) -> None:
+def _forget_album(context: Context, album: AlbumRecord) -> None:
     """An album past retention, its items gone: the copies left in its areas, then the album.
     One wildcard per area for the CDN (not one path per object: each invalidation path is
     billed); the staff's copies get one for the whole centre."""
@@ -344,12 +324,10 @@ def _lapsed(context: Context) -> None:
     no audience may see any more are hidden; items the gate hid that an audience may see
     again (a consent that starts later, given back) are published again."""
     tenant_id, now = context.tenant_id, context.now
-    pk = tenant_pk(tenant_id)
     albums = {album.album_id: album for album in media.albums(tenant_id)}
     groups = publication.child_groups(tenant_id)
     grants = {
-        record.child_id: [consent.grant_of(record)]
-        for record in Consent.query(pk, Consent.sk.startswith(keys.CONSENT))
+        record.child_id: [consent.grant_of(record)] for record in consents.all_current(tenant_id)
     }
     followed = media.in_state_or_hidden_by(
         tenant_id,
@@ -379,18 +357,14 @@ def _audit(context: Context) -> None:
     tenant_id = context.tenant_id
     now_ms = int(context.now * 1000)
     proof_ms = rules.PROOF_SECONDS * 1000
-    doomed: list[AuditEntry] = []
-    for entry in AuditEntry.query(
-        audit.audit_pk(tenant_id),
-        AuditEntry.sk.between(audit.seq_sk(0), "9" * audit.SEQ_WIDTH),
-        consistent_read=True,
-    ):
+    doomed: list[purge_runs.AuditEntryRecord] = []
+    for entry in purge_runs.audit_entries(tenant_id):
         if entry.action in audit.CONSENT_ACTIONS:
             if int(entry.at) + proof_ms > now_ms:
                 continue  # kept as proof
         elif int(entry.at) + audit.RETENTION_SECONDS * 1000 > now_ms:
             break  # entries are in time order: every later one is younger still
-        doomed.append(AuditEntry(entry.pk, entry.sk))
+        doomed.append(purge_runs.audit_entry_ref(entry))
         if len(doomed) == 90:
             context.check()
             retention.transact(doomed, context.tally.pending(audit_entries=len(doomed)))
@@ -426,26 +400,11 @@ def _expired_records(now: float, should_stop: Callable[[], bool]) -> dict[str, i
     """Sessions, sign-in links, rate counters, processing claims and finished runs past
     their expiry, found in one scan of the table. Reads already refuse them (DynamoDB's TTL
     can lag by days): this removes them."""
-    at = int(now)
-    expired = (
-        (
-            Session.pk.startswith(keys.SESSION)
-            & ((Session.expires_at <= at) | (Session.absolute_expires_at <= at))
-        )
-        | (LoginToken.pk.startswith(keys.LOGIN) & (LoginToken.expires_at <= at))
-        | (RateCounter.pk.startswith(keys.RATE) & (RateCounter.expires_at <= at))
-        | (IngestClaim.pk.startswith(keys.INGEST) & (IngestClaim.expires_at <= at))
-        | (
-            PurgeRun.sk.startswith(keys.PURGE_RUN)
-            & (PurgeRun.status == "done")
-            & (PurgeRun.expires_at <= at)
-        )
-    )
     counts: dict[str, int] = {}
-    for item in Base.scan(expired, attributes_to_get=["pk", "sk"]):
+    for pk, sk in purge_runs.expired_records(int(now)):
         if should_stop():
             raise Interrupted
-        name = next((n for prefix, n in _RECORD_KINDS if item.pk.startswith(prefix)), "purge_runs")
-        Base(item.pk, item.sk).delete()
+        name = next((n for prefix, n in _RECORD_KINDS if pk.startswith(prefix)), "purge_runs")
+        purge_runs.delete_record(pk, sk)
         counts[name] = counts.get(name, 0) + 1
     return counts

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pellicule.services import publication
-from pellicule.store import data
-from pellicule.store.keys import CONSENT_LOG
-from pellicule.store.models import MediaTag, tenant_pk
+from pellicule.store import media
+from pellicule.store.keys import CONSENT_LOG, MEDIA
 
 # Attributes whose change on a published item can change the gate's answer.
 GATE_ATTRIBUTES = (
@@ -54,16 +53,6 @@ def _comparable(image: dict[str, Any], name: str) -> Any:
     return value
 
 
-def media_of_child(tenant_id: str, child_id: str) -> tuple[str, ...]:
-    data.ready()
-    return tuple(
-        tag.media_id
-        for tag in MediaTag.query(
-            tenant_pk(tenant_id), MediaTag.sk.startswith(f"TAG#{child_id}#"), consistent_read=True
-        )
-    )
-
-
 def work_for(record: dict[str, Any]) -> Work | None:
     """What one stream record asks for (``None``: nothing)."""
     change = record.get("dynamodb") or {}
@@ -75,8 +64,8 @@ def work_for(record: dict[str, Any]) -> Work | None:
         tenant_id, child_id = _string(new, "tenant_id"), _string(new, "child_id")
         if not tenant_id or not child_id:
             return None
-        return Work(tenant_id, media_of_child(tenant_id, child_id), "consent")
-    if record.get("eventName") == "MODIFY" and sk.startswith("MEDIA#"):
+        return Work(tenant_id, media.child_media_ids(tenant_id, child_id), "consent")
+    if record.get("eventName") == "MODIFY" and sk.startswith(MEDIA):
         if publication.PUBLISHED not in (_string(old, "state"), _string(new, "state")):
             return None
         if all(_comparable(old, a) == _comparable(new, a) for a in GATE_ATTRIBUTES):

@@ -24,7 +24,7 @@ from functions.video import video
 from pellicule.config import topology
 from pellicule.domain.errors import RejectedMedia
 from pellicule.services import ingest, tenant_settings
-from pellicule.store.models import Media
+from pellicule.store.media import MediaRecord
 
 LEASE_SECONDS = topology.VIDEO_TIMEOUT_SECONDS + 60
 STORE_RESERVE_SECONDS = 60.0  # kept after ffmpeg to store the outputs and update the item
@@ -50,7 +50,7 @@ def remaining_seconds(context: Any) -> float:
     return float(topology.VIDEO_TIMEOUT_SECONDS)
 
 
-def limits_for(media: Media) -> topology.VideoLimits:
+def limits_for(media: MediaRecord) -> topology.VideoLimits:
     """The caps applied to ``media``: its centre's settings (never above the defaults)."""
     settings = tenant_settings.for_tenant(media.tenant_id)
     return topology.VideoLimits(
@@ -61,7 +61,7 @@ def limits_for(media: Media) -> topology.VideoLimits:
     )
 
 
-def render(s3: Any, obj: ingest.IngestObject, media: Media) -> ingest.Rendered:
+def render(s3: Any, obj: ingest.IngestObject, media: MediaRecord) -> ingest.Rendered:
     job = _JOB.get()
     workdir = Path(tempfile.mkdtemp(dir=job.directory))
     if shutil.disk_usage(workdir).free < obj.size + OUTPUT_RESERVE_BYTES:

@@ -14,7 +14,8 @@ import pytest
 from local import seed
 from local.runtime import LocalRuntime
 from pellicule.config import clock, topology
-from pellicule.services import retention, sessions
+from pellicule.domain import retention
+from pellicule.services import sessions
 from pellicule.store import data
 from pellicule.store.models import MediaTag, tenant_pk
 from tests.e2e.journeys import api

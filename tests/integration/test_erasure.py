@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from pellicule.config import clock
-from pellicule.services import audit, retention
+from pellicule.domain import retention
+from pellicule.services import audit
 from tests.conftest import Aws
 from tests.integration.auth_helpers import SentMail, recorded_mail
 from tests.integration.purge_helpers import (

@@ -11,6 +11,7 @@ import pytest
 
 from functions.purge import logic
 from pellicule.config import clock
+from pellicule.domain import retention as rules
 from pellicule.domain.errors import Unauthenticated
 from pellicule.services import audit, retention, sessions
 from pellicule.store import data
@@ -40,7 +41,7 @@ from tests.integration.test_publication_flow import (
 
 # The scenario's album is dated ALBUM_DATE (a month ago); with the default retention of 12
 # months its media are kept through that date + 12 months and purged from the next day (UTC).
-FIRST_DAY = retention.purge_date(ALBUM_DATE, 12)
+FIRST_DAY = rules.purge_date(ALBUM_DATE, 12)
 LAST_KEPT = f"{FIRST_DAY - datetime.timedelta(days=1)}T23:00:00"
 FIRST_PURGED = f"{FIRST_DAY}T02:30:00"
 
@@ -104,7 +105,7 @@ def test_abandoned_upload_is_marked_failed_the_next_day_and_deleted_after_a_week
     # Running again finds nothing more to do.
     assert counts(purge(), centre.tenant_id) == {}
     # The uploader sees the failure for a week; then the item goes.
-    clock.advance(retention.FAILED_KEPT_SECONDS - 3600)
+    clock.advance(rules.FAILED_KEPT_SECONDS - 3600)
     assert "failed_media" not in counts(purge(), centre.tenant_id)
     clock.advance(2 * 3600)
     assert counts(purge(), centre.tenant_id)["failed_media"] == 1
@@ -141,7 +142,7 @@ def test_leftovers_of_no_item_are_deleted_after_a_day(aws: Aws, centre: Centre) 
     assert first == {"ingest_leftovers": 1}
     uploads = s3.list_multipart_uploads(Bucket=aws.names.ingest_bucket).get("Uploads", [])
     assert started["UploadId"] not in {u["UploadId"] for u in uploads}
-    clock.advance(retention.ORPHAN_GRACE_SECONDS + 60)
+    clock.advance(rules.ORPHAN_GRACE_SECONDS + 60)
     found = counts(purge(), centre.tenant_id)
     assert found == {"orphan_objects": 2, "ingest_leftovers": 1}
     assert object_versions(aws, aws.names.media_bucket, orphan) == []
@@ -217,7 +218,7 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
 def test_a_centre_with_a_shorter_retention_is_purged_sooner(aws: Aws, scenario: Scenario) -> None:
     scenario.ok(scenario.admin("PUT", "settings", {"media_retention_months": 3}))
     media_id = upload_photo(aws, scenario)
-    first_day = retention.purge_date(ALBUM_DATE, 3)
+    first_day = rules.purge_date(ALBUM_DATE, 3)
     move_clock_to(f"{first_day - datetime.timedelta(days=1)}T12:00:00")  # + 3 months: kept
     assert "expired_media" not in counts(purge(), scenario.tenant_id)
     move_clock_to(f"{first_day}T12:00:00")
@@ -358,7 +359,7 @@ def test_audit_entries_go_after_12_months_and_consent_entries_after_the_proof_pe
     assert "roster_changed" not in kept
     assert audit.verify(scenario.tenant_id).ok
     # After the proof period (five years), the consent entry goes too
-    clock.advance(retention.PROOF_SECONDS)
+    clock.advance(rules.PROOF_SECONDS)
     purge()
     assert "consent_given" not in [r["action"] for r in audit.export_rows(scenario.tenant_id)]
     report = audit.verify(scenario.tenant_id)
@@ -402,10 +403,10 @@ def test_album_item_is_kept_while_it_has_media_within_retention(
 ) -> None:
     data.ready()
     album = Album.get(tenant_pk(scenario.tenant_id), f"ALBUM#{scenario.album_id}")
-    assert not retention.expired(album.album_date, 12, clock.now())
-    assert retention.purge_date("2026-07-08", 12).isoformat() == "2027-07-09"  # kept 07-08
-    assert retention.purge_date("2024-01-31", 1).isoformat() == "2024-03-01"  # Feb 29 + 1 day
-    assert retention.purge_date("2025-01-31", 1).isoformat() == "2025-03-01"
+    assert not rules.expired(album.album_date, 12, clock.now())
+    assert rules.purge_date("2026-07-08", 12).isoformat() == "2027-07-09"  # kept 07-08
+    assert rules.purge_date("2024-01-31", 1).isoformat() == "2024-03-01"  # Feb 29 + 1 day
+    assert rules.purge_date("2025-01-31", 1).isoformat() == "2025-03-01"
 
 
 def test_the_lapsed_step_brings_back_an_item_the_gate_hid_once_a_consent_allows_it(

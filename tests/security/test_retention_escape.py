@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from pellicule.config import clock
-from pellicule.services import audit, retention, sessions
+from pellicule.domain import retention
+from pellicule.services import audit, sessions
 from pellicule.store import data
 from pellicule.store.models import Album, Media, tenant_pk
 from tests.conftest import Aws

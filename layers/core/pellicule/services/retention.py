@@ -1,5 +1,5 @@
 """Storage limitation: deleting an item for good (docs/retention.md); when media expire is
-``pellicule.domain.retention`` (pure, re-exported here).
+``pellicule.domain.retention`` (pure).
 
 A purged item leaves nothing behind: every version and delete marker of every key it ever had
 in the media bucket (renditions, blurred variants, the copies families were served, their
@@ -15,51 +15,25 @@ from typing import Any
 from pellicule.adapters import aws, cdn
 from pellicule.config import topology
 from pellicule.config.settings import get_settings
-from pellicule.domain.retention import (
-    ALBUM_DAYS_AHEAD,
-    DAY,
-    FAILED_KEPT_SECONDS,
-    ORPHAN_GRACE_SECONDS,
-    PROOF_SECONDS,
-    add_months,
-    album_date_bounds,
-    expired,
-    media_expired,
-    purge_date,
-    upload_day,
-    uploaded_before,
-)
 from pellicule.services import publication
-from pellicule.store import keys
-from pellicule.store.models import Media, MediaTag, PurgeRun, tenant_pk
+from pellicule.store import media as media_store
+from pellicule.store import purge_runs
+from pellicule.store.media import MediaRecord
 from pellicule.store.writes import Update, transact
 
-# The rules (dates, periods) live in the domain; re-exported here for their callers of old.
 __all__ = [
-    "ALBUM_DAYS_AHEAD",
-    "DAY",
-    "FAILED_KEPT_SECONDS",
-    "ORPHAN_GRACE_SECONDS",
-    "PROOF_SECONDS",
     "Tally",
     "Update",
     "abort_uploads",
-    "add_months",
-    "album_date_bounds",
     "cdn_paths",
     "delete_keys",
     "delete_objects_of",
     "delete_prefix",
-    "expired",
     "forget_item",
     "item_keys",
-    "media_expired",
     "media_prefix",
-    "purge_date",
     "purge_item",
     "transact",
-    "upload_day",
-    "uploaded_before",
 ]
 
 # --- Object versions -----------------------------------------------------------------------
@@ -156,7 +130,7 @@ def _keys_of(value: Any) -> list[str]:
     return [str(info["key"]) for info in raw.values() if isinstance(info, dict) and "key" in info]
 
 
-def item_keys(media: Media) -> list[str]:
+def item_keys(media: MediaRecord) -> list[str]:
     """Every media-bucket key the item refers to now."""
     keys = _keys_of(media.renditions) + _keys_of(media.blurred)
     for entry in publication.served(media).values():
@@ -164,7 +138,7 @@ def item_keys(media: Media) -> list[str]:
     return keys
 
 
-def cdn_paths(tenant_id: str, media: Media) -> list[str]:
+def cdn_paths(tenant_id: str, media: MediaRecord) -> list[str]:
     """The item's paths for the CDN: a wildcard over its own objects and one per audience
     scope it was served in (each invalidation path is billed: never one per object)."""
     paths = cdn.media_paths(media_prefix(tenant_id, media.media_id), wildcard=True)
@@ -175,7 +149,7 @@ def cdn_paths(tenant_id: str, media: Media) -> list[str]:
     return paths
 
 
-def delete_objects_of(tenant_id: str, media: Media) -> int:
+def delete_objects_of(tenant_id: str, media: MediaRecord) -> int:
     """Every stored version of the item's objects (media bucket and its ingest object)."""
     settings = get_settings()
     deleted = delete_keys(settings.media_bucket, item_keys(media))
@@ -193,7 +167,7 @@ def delete_objects_of(tenant_id: str, media: Media) -> int:
 
 
 class Tally:
-    """What a purge run has deleted so far, stored on its :class:`PurgeRun` item.
+    """What a purge run has deleted so far, stored on its run record (``store.purge_runs``).
 
     ``pending(n=1)`` gives the update that stores the counts *with* those additions, to be
     written in the same transaction as the deletion it counts; ``commit(n=1)`` then adds them
@@ -201,9 +175,11 @@ class Tally:
     (object versions): it is stored with the next write.
     """
 
-    def __init__(self, run: PurgeRun | None = None, counts: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, run: purge_runs.RunRecord | None = None, counts: dict[str, int] | None = None
+    ) -> None:
         self.run = run
-        stored = run.counts.as_dict() if run is not None and run.counts else {}
+        stored = purge_runs.counts_of(run) if run is not None else {}
         self.counts: dict[str, int] = {k: int(v) for k, v in (counts or stored).items()}
 
     def _merged(self, adds: dict[str, int]) -> dict[str, int]:
@@ -215,35 +191,35 @@ class Tally:
     def pending(self, **adds: int) -> list[Update]:
         if self.run is None:
             return []
-        return [(self.run, [PurgeRun.counts.set(self._merged(adds))])]
+        return [purge_runs.counts_update(self.run, self._merged(adds))]
 
     def commit(self, **adds: int) -> None:
         self.counts = self._merged(adds)
 
     add = commit
 
-    def save(self, *extra: Any) -> None:
+    def save(self, *, steps_done: list[str] | None = None) -> None:
+        """Store the counts (and, with ``steps_done``, the run's finished steps)."""
         if self.run is not None:
-            self.run.update(actions=[PurgeRun.counts.set(self.counts), *extra])
+            purge_runs.save_counts(self.run, self.counts, steps_done=steps_done)
 
 
 def forget_item(
-    tenant_id: str, media: Media, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
+    tenant_id: str,
+    media: MediaRecord,
+    updates: Iterable[Update] = (),
+    *,
+    untag: Iterable[str] = (),
 ) -> bool:
     """Delete the item and its tags (those it lists, and those of the children ``untag``)
     with ``updates`` (e.g. the run's counts) in the same transaction; ``False``: the item was
     already gone (nothing written)."""
-    pk = tenant_pk(tenant_id)
-    deletes: list[Any] = [Media(pk, keys.media_sk(media.media_id))]
-    deletes += [
-        MediaTag(pk, keys.tag_sk(child_id, media.media_id))
-        for child_id in sorted(set(media.tagged_child_ids or ()) | set(untag))
-    ]
-    return transact(deletes, updates, first_must_exist=True)
+    tagged = set(media.tagged_child_ids or ()) | set(untag)
+    return media_store.forget(tenant_id, media.media_id, tagged, updates)
 
 
 def purge_item(
-    tenant_id: str, media: Media, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
+    tenant_id: str, media: MediaRecord, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
 ) -> tuple[bool, int, list[str]]:
     """Delete the item for good: its objects first (every version), then its items with
     ``updates`` in the same transaction. Returns (deleted now, object versions deleted, CDN

@@ -180,3 +180,13 @@ def save(tenant_id: str, decision: Decision) -> None:
         )
     except audit.CompanionConflictError:
         raise StaleConsentError(state.child_id) from None
+
+
+# --- The purge -----------------------------------------------------------------------------
+
+
+def all_current(tenant_id: str) -> Iterator[Consent]:
+    """The current consent items of a centre's children, however many (the purge's lapsed
+    step compares every published item with them), read page by page as the caller goes."""
+    data.ready()
+    return Consent.query(keys.tenant_pk(tenant_id), Consent.sk.startswith(keys.CONSENT))

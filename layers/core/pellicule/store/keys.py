@@ -176,3 +176,10 @@ def audit_sk(sequence: int) -> str:
 def deletion_pk(tenant_id: str) -> str:
     """Progress of a centre's deletion (the operator's ``tenants delete``)."""
     return f"{DELETION}{tenant_id}"
+
+
+def audit_entry_sk_bounds() -> tuple[str, str]:
+    """The first and last sort keys a chain's entries may have (its head, ``HEAD``, sorts
+    after them: a query between the two reads the entries only, oldest first)."""
+    first = audit_sk(0)
+    return first, "9" * len(first)

@@ -8,17 +8,47 @@ counts) are ``pellicule.services.retention``'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pellicule.domain.purge import FAILED
-from pellicule.store import keys
+from pellicule.store import data, keys, writes
 from pellicule.store.models import Album, Media, MediaTag
 
 # The item types callers hold (they change them only through this module and the services).
 AlbumRecord = Album
 MediaRecord = Media
+
+
+# --- Purge, revocation and video ------------------------------------------------------------
+
+
+def child_media_ids(tenant_id: str, child_id: str) -> tuple[str, ...]:
+    """The items a child is tagged on, read consistently (revocation: a consent change must
+    reach every item the child is on), in key order."""
+    data.ready()
+    found = MediaTag.query(
+        keys.tenant_pk(tenant_id),
+        MediaTag.sk.startswith(keys.tag_prefix(child_id)),
+        consistent_read=True,
+    )
+    return tuple(tag.media_id for tag in found)
+
+
+def forget(
+    tenant_id: str, media_id: str, child_ids: Iterable[str], updates: Iterable[writes.Update] = ()
+) -> bool:
+    """Delete the item and the tags of ``child_ids`` on it with ``updates`` (e.g. a purge
+    run's counts) in ONE transaction, conditioned on the item still existing: ``False`` means
+    it was already gone and nothing was written (what ``updates`` count is counted once)."""
+    pk = keys.tenant_pk(tenant_id)
+    deletes: list[Any] = [Media(pk, keys.media_sk(media_id))]
+    deletes += [
+        MediaTag(pk, keys.tag_sk(child_id, media_id)) for child_id in sorted(set(child_ids))
+    ]
+    return writes.transact(deletes, updates, first_must_exist=True)
 
 
 # --- Albums ---------------------------------------------------------------------------------

@@ -1,24 +1,44 @@
 """The purge's own records: the centres it visits and each centre's runs (``PURGERUN#<id>``:
-the steps planned and done, the counts, the lease), docs/retention.md. Key formats:
-``pellicule.store.keys``."""
+the steps planned and done, the counts, the lease), docs/retention.md; and what it reads and
+deletes that no other store holds: a centre's audit entries past their retention, the expired
+records of the whole table. Key formats: ``pellicule.store.keys``."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from pellicule.services import audit
 from pellicule.store import keys
-from pellicule.store.models import PurgeRun, Tenant
+from pellicule.store.models import (
+    AuditEntry,
+    Base,
+    IngestClaim,
+    LoginToken,
+    PurgeRun,
+    RateCounter,
+    Session,
+    Tenant,
+)
+from pellicule.store.writes import Update
 
+# The item types callers hold (they read them; they change them only through this module).
 RunRecord = PurgeRun
+AuditEntryRecord = AuditEntry
 RUNNING = "running"
 DONE = "done"
 
 
 class Busy(Exception):
     """Another run holds the centre's lease."""
+
+
+class NotRunning(Exception):
+    """The run was no longer running when it was to be marked done: nothing was written."""
 
 
 def tenant_ids() -> list[str]:
@@ -73,3 +93,110 @@ def open_run(tenant_id: str, planned: list[str], now: float, lease_seconds: int)
     except UpdateError as error:
         raise Busy from error
     return run
+
+
+# --- A run's progress ----------------------------------------------------------------------
+
+
+def counts_of(run: PurgeRun) -> dict[str, int]:
+    """What the run has deleted so far, as stored."""
+    stored = run.counts.as_dict() if run.counts else {}
+    return {name: int(n) for name, n in stored.items()}
+
+
+def counts_update(run: PurgeRun, counts: Mapping[str, int]) -> Update:
+    """The update that stores ``counts`` on the run, to be written in the same transaction as
+    the deletion they count (``pellicule.store.writes.transact``)."""
+    return (run, [PurgeRun.counts.set(dict(counts))])
+
+
+def save_counts(
+    run: PurgeRun, counts: Mapping[str, int], *, steps_done: Sequence[str] | None = None
+) -> None:
+    """Store the run's counts (and, with ``steps_done``, its finished steps)."""
+    actions: list[Any] = [PurgeRun.counts.set(dict(counts))]
+    if steps_done is not None:
+        actions.append(PurgeRun.steps_done.set(list(steps_done)))
+    run.update(actions=actions)
+
+
+def refresh(run: PurgeRun) -> None:
+    """Read the run again (consistent read) into ``run``."""
+    run.refresh(consistent_read=True)
+
+
+def _finish_actions(expires_at: int, at: int) -> list[Any]:
+    return [
+        PurgeRun.status.set(DONE),
+        PurgeRun.lease_until.set(0),
+        PurgeRun.expires_at.set(expires_at),
+        PurgeRun.updated_at.set(at),
+    ]
+
+
+def finished(run: PurgeRun, *, expires_at: int, at: int) -> audit.Companion:
+    """The run marked done (its lease freed, kept until ``expires_at``), written with its
+    evidence record (``audit.append``) on condition that it is still running."""
+    return audit.Companion(
+        run,
+        PurgeRun.status == RUNNING,
+        op="update",
+        actions=tuple(_finish_actions(expires_at, at)),
+    )
+
+
+def finish(run: PurgeRun, *, expires_at: int, at: int) -> None:
+    """Mark the run done without an evidence record (it deleted nothing).
+
+    Raises :class:`NotRunning` if it was no longer running (nothing written)."""
+    try:
+        run.update(actions=_finish_actions(expires_at, at), condition=PurgeRun.status == RUNNING)
+    except UpdateError as error:
+        raise NotRunning(run.run_id) from error
+
+
+# --- A centre's audit entries --------------------------------------------------------------
+
+
+def audit_entries(tenant_id: str) -> Iterator[AuditEntry]:
+    """Every entry of a centre's audit chain (not its head), oldest first, read consistently
+    page by page as the caller goes."""
+    first, last = keys.audit_entry_sk_bounds()
+    return AuditEntry.query(
+        keys.audit_pk(tenant_id), AuditEntry.sk.between(first, last), consistent_read=True
+    )
+
+
+def audit_entry_ref(entry: AuditEntry) -> AuditEntry:
+    """An entry by its key only (to delete it in a transaction)."""
+    return AuditEntry(entry.pk, entry.sk)
+
+
+# --- Expired records of the whole table ----------------------------------------------------
+
+
+def expired_records(at: int) -> Iterator[tuple[str, str]]:
+    """The keys (pk, sk) of the sessions, sign-in links, rate counters, processing claims and
+    finished runs expired at ``at`` (epoch seconds), found in one scan of the table as the
+    caller goes."""
+    expired = (
+        (
+            Session.pk.startswith(keys.SESSION)
+            & ((Session.expires_at <= at) | (Session.absolute_expires_at <= at))
+        )
+        | (LoginToken.pk.startswith(keys.LOGIN) & (LoginToken.expires_at <= at))
+        | (RateCounter.pk.startswith(keys.RATE) & (RateCounter.expires_at <= at))
+        | (IngestClaim.pk.startswith(keys.INGEST) & (IngestClaim.expires_at <= at))
+        | (
+            PurgeRun.sk.startswith(keys.PURGE_RUN)
+            & (PurgeRun.status == DONE)
+            & (PurgeRun.expires_at <= at)
+        )
+    )
+    for item in Base.scan(expired, attributes_to_get=["pk", "sk"]):
+        yield item.pk, item.sk
+
+
+def delete_record(pk: str, sk: str) -> None:
+    """Delete one item by its key (an expired record)."""
+    Base(pk, sk).delete()
