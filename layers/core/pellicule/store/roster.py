@@ -93,35 +93,35 @@ def child(tenant_id: str, child_id: str) -> Child | None:
 def staff_or_404(tenant_id: str, staff_id: str) -> Staff:
     found = _by_id(Staff, tenant_id, staff_id, keys.staff_sk(staff_id))
     if found is None:
-        raise NotFound("Membre de l'équipe introuvable. / Staff not found.")
+        raise NotFound("staff_not_found")
     return found
 
 
 def site_or_404(tenant_id: str, site_id: str) -> Site:
     found = _by_id(Site, tenant_id, site_id, keys.site_sk(site_id))
     if found is None:
-        raise NotFound("Site introuvable. / Site not found.")
+        raise NotFound("site_not_found")
     return found
 
 
 def group_or_404(tenant_id: str, group_id: str) -> Group:
     found = _by_id(Group, tenant_id, group_id, keys.group_sk(group_id))
     if found is None:
-        raise NotFound("Groupe introuvable. / Group not found.")
+        raise NotFound("group_not_found")
     return found
 
 
 def child_or_404(tenant_id: str, child_id: str) -> Child:
     found = _by_id(Child, tenant_id, child_id, keys.child_sk(child_id))
     if found is None:
-        raise NotFound("Enfant introuvable. / Child not found.")
+        raise NotFound("child_not_found")
     return found
 
 
 def guardian_or_404(tenant_id: str, guardian_id: str) -> Guardian:
     found = _by_id(Guardian, tenant_id, guardian_id, keys.guardian_sk(guardian_id))
     if found is None:
-        raise NotFound("Responsable introuvable. / Guardian not found.")
+        raise NotFound("guardian_not_found")
     return found
 
 
