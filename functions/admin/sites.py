@@ -33,9 +33,7 @@ def list_sites(principal: Principal) -> dict[str, Any]:
 def create_site(principal: Principal, body: c.SiteCreate) -> dict[str, Any]:
     require_director(principal)
     site_id = new_id()
-    site = roster.new_site(
-        principal.tenant_id, site_id, name=tidy(body.name, "name")
-    )
+    site = roster.new_site(principal.tenant_id, site_id, name=tidy(body.name, "name"))
     audited(principal, f"site:{site_id}", "created", roster.created(site))
     return {"site_id": site_id, "name": site.name, "archived": False}
 

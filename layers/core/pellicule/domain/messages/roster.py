@@ -66,7 +66,5 @@ MESSAGES: dict[str, Message] = {
     "consent_signatory_missing": Message(
         "Qui a signé le formulaire ? (signed_by)", "Who signed the form? (signed_by)"
     ),
-    "consent_no_scan": Message(
-        "Pas de scan pour ce consentement.", "No scan for this consent."
-    ),
+    "consent_no_scan": Message("Pas de scan pour ce consentement.", "No scan for this consent."),
 }
