@@ -17,7 +17,7 @@ from functions.admin.common import (
     tidy,
     unique_ids,
 )
-from pellicule.api.schema import ABSENT
+from pellicule.api.schema import ABSENT, InvalidRequest
 from pellicule.domain.errors import BadRequest, Conflict
 from pellicule.services import consent
 from pellicule.services.sessions import Principal
@@ -58,9 +58,9 @@ def list_children(principal: Principal) -> dict[str, Any]:
 
 def _initial(raw: str) -> str:
     """Only the initial of the last name is kept, even when the whole name is sent."""
-    value = tidy(raw, "initial", "Initiale du nom").rstrip(".")
+    value = tidy(raw, "initial").rstrip(".")
     if not value or not value[0].isalpha():
-        raise BadRequest("Initiale : une lettre. / initial: one letter.")
+        raise InvalidRequest("initial", "initial_letter_expected")
     return f"{value[0].upper()}."
 
 
@@ -72,7 +72,7 @@ def create_child(principal: Principal, body: c.ChildCreate) -> dict[str, Any]:
     child = roster.new_child(
         principal.tenant_id,
         child_id,
-        first_name=tidy(body.first_name, "first_name", "Prénom"),
+        first_name=tidy(body.first_name, "first_name"),
         initial=_initial(body.initial),
         group_id=group.group_id,
     )
@@ -85,13 +85,13 @@ def update_child(principal: Principal, child_id: str, body: c.ChildChange) -> di
     child = roster.child_or_404(principal.tenant_id, child_id)
     changes: dict[str, Any] = {}
     if body.first_name is not ABSENT:
-        changes["first_name"] = tidy(body.first_name, "first_name", "Prénom")
+        changes["first_name"] = tidy(body.first_name, "first_name")
     if body.initial is not ABSENT:
         changes["initial"] = _initial(body.initial)
     if body.group_id is not ABSENT:
         changes["group_id"] = active_group(principal.tenant_id, body.group_id).group_id
     if not changes:
-        raise BadRequest("Rien à modifier. / Nothing to change.")
+        raise BadRequest("nothing_to_change")
     audited(principal, f"child:{child_id}", "updated", roster.updated(child, changes))
     return child_view(roster.reloaded(child), consent.current(principal.tenant_id, child_id))
 
@@ -128,10 +128,7 @@ def create_guardian(principal: Principal, body: c.GuardianCreate) -> dict[str, A
     children = active_children(principal.tenant_id, unique_ids(body.child_ids))
     for existing in roster.guardians_with_email(email):
         if existing.tenant_id == principal.tenant_id and not existing.archived:
-            raise Conflict(
-                "Ce responsable existe déjà : ajoutez-lui l'enfant. / This guardian already "
-                "exists: add the child to them."
-            )
+            raise Conflict("guardian_exists")
     guardian_id = new_id()
     guardian = roster.new_guardian(
         principal.tenant_id,
@@ -157,10 +154,7 @@ def _check_address_free(principal: Principal, guardian_id: str, email: str) -> N
             and existing.guardian_id != guardian_id
             and not existing.archived
         ):
-            raise Conflict(
-                "Un autre responsable a déjà cette adresse. / Another guardian already "
-                "has this address."
-            )
+            raise Conflict("guardian_address_taken")
 
 
 def update_guardian(
@@ -169,7 +163,7 @@ def update_guardian(
     require_director(principal)
     guardian = roster.guardian_or_404(principal.tenant_id, guardian_id)
     if guardian.archived:
-        raise Conflict("Ce responsable est archivé. / This guardian is archived.")
+        raise Conflict("guardian_archived")
     changes: dict[str, Any] = {}
     add: list[roster.ChildRecord] = []
     remove: list[roster.ChildRecord] = []
@@ -184,7 +178,7 @@ def update_guardian(
         remove = [roster.child_or_404(principal.tenant_id, c) for c in sorted(have - wanted)]
         changes["child_ids"] = wanted
     if not changes:
-        raise BadRequest("Rien à modifier. / Nothing to change.")
+        raise BadRequest("nothing_to_change")
     audited(
         principal,
         f"guardian:{guardian_id}",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from pellicule.domain.errors import BadRequest, Conflict, Forbidden
+from pellicule.api.schema import InvalidRequest
+from pellicule.domain.errors import Conflict, Forbidden
 from pellicule.services import audit, tenant_settings
 from pellicule.services.sessions import Principal
 from pellicule.store import roster
@@ -26,12 +27,12 @@ PAGE = 500
 
 def require_director(principal: Principal) -> None:
     if not principal.is_staff or principal.role != "director":
-        raise Forbidden("Réservé à la direction du centre. / Directors only.")
+        raise Forbidden("directors_only")
 
 
 def require_staff(principal: Principal) -> None:
     if not principal.is_staff:
-        raise Forbidden("Réservé à l'équipe du centre. / Staff only.")
+        raise Forbidden("staff_only")
 
 
 def staff_ref(principal: Principal) -> str:
@@ -52,11 +53,13 @@ def may_publish(principal: Principal, settings: tenant_settings.TenantSettings) 
 # --- Input helpers -------------------------------------------------------------------------
 
 
-def tidy(value: str, name: str, label: str) -> str:
-    """A name as kept: inner whitespace collapsed; never blank (its length is the type's)."""
+def tidy(value: str, name: str, label: str | None = None) -> str:
+    """A name as kept: inner whitespace collapsed; never blank (its length is the type's).
+    ``name``: the field's path in the request (a blank one is refused as if missing, naming
+    it). ``label``: no longer used (the message names the field by ``name``)."""
     tidy = " ".join(value.split())
     if not tidy:
-        raise BadRequest(f"{label} : obligatoire. / {name} is required.")
+        raise InvalidRequest(name, "field_required")
     return tidy
 
 
@@ -88,16 +91,14 @@ def audited(principal: Principal, subject: str, change: str, *writes: audit.Comp
             companions=writes,
         )
     except audit.CompanionConflictError:
-        raise Conflict(
-            "Modification concurrente ; réessayez. / Concurrent change; retry."
-        ) from None
+        raise Conflict("roster_changed_meanwhile") from None
 
 
 def active_group(tenant_id: str, group_id: str) -> roster.GroupRecord:
     """The group a child or an album is put in: it exists and is not archived."""
     group = roster.group_or_404(tenant_id, group_id)
     if group.archived:
-        raise Conflict("Ce groupe est archivé. / This group is archived.")
+        raise Conflict("group_archived")
     return group
 
 
@@ -107,6 +108,6 @@ def active_children(tenant_id: str, child_ids: Iterable[str]) -> list[roster.Chi
     for child_id in child_ids:
         child = roster.child_or_404(tenant_id, child_id)
         if child.archived:
-            raise Conflict("Cet enfant est archivé. / This child is archived.")
+            raise Conflict("child_archived")
         found.append(child)
     return found

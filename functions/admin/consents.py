@@ -54,7 +54,7 @@ def request_erasure(principal: Principal, child_id: str, body: c.ErasureRecord) 
     require_director(principal)
     child = consent.require_child(principal.tenant_id, child_id)
     if not body.confirm:
-        raise BadRequest("Confirmez la demande d'effacement. / Confirm the erasure request.")
+        raise BadRequest("erasure_confirm")
     found, created = erasure.request(
         principal.tenant_id, child.child_id, staff_ref(principal), mode=body.mode
     )
@@ -103,9 +103,7 @@ def _take_scan(tenant_id: str, child_id: str, scan_id: str) -> dict[str, Any]:
     try:
         obj = s3.get_object(Bucket=settings.ingest_bucket, Key=key)
     except s3.exceptions.ClientError:
-        raise BadRequest(
-            "Scan introuvable : renvoyez-le. / Scan not found: upload it again."
-        ) from None
+        raise BadRequest("consent_scan_not_found") from None
     content_type = str(obj.get("ContentType") or "")
     body = obj["Body"].read(MAX_SCAN_BYTES + 1)
     if (
@@ -114,10 +112,7 @@ def _take_scan(tenant_id: str, child_id: str, scan_id: str) -> dict[str, Any]:
         or not body.startswith(SCAN_MAGIC[content_type])
     ):
         s3.delete_object(Bucket=settings.ingest_bucket, Key=key)
-        raise BadRequest(
-            "Le scan n'est pas un PDF, JPEG ou PNG valide. / "
-            "The scan is not a valid PDF, JPEG or PNG."
-        )
+        raise BadRequest("consent_scan_invalid")
     evidence_key = f"{topology.EVIDENCE_PREFIX}{tenant_id}/c/{child_id}/{scan_id}"
     s3.put_object(
         Bucket=settings.evidence_bucket,
@@ -139,10 +134,7 @@ def _signatories(child: Any, ids: Iterable[str]) -> list[str]:
     signed_by = unique_ids(ids)
     unknown = set(signed_by) - set(child.guardian_ids or ())
     if unknown:
-        raise BadRequest(
-            "Les signataires doivent être des responsables de l'enfant. / "
-            "Signatories must be guardians of the child."
-        )
+        raise BadRequest("consent_signatories_not_guardians")
     return signed_by
 
 
@@ -153,7 +145,7 @@ def record_paper_consent(
     require_director(principal)
     child = consent.require_child(principal.tenant_id, child_id)
     if child.archived:
-        raise Conflict("Cet enfant est archivé. / This child is archived.")
+        raise Conflict("child_archived")
     settings = tenant_settings.for_tenant(principal.tenant_id)
     now = clock.now()
     requested = {
@@ -165,7 +157,7 @@ def record_paper_consent(
     terms = consent.parse_terms(requested, settings, now)
     signed_by = _signatories(child, body.signed_by)
     if not signed_by:
-        raise BadRequest("Qui a signé le formulaire ? (signed_by) / Who signed the form?")
+        raise BadRequest("consent_signatory_missing")
     evidence = {
         "kind": "paper_form",
         "recorded_by": principal.principal_id,
@@ -239,7 +231,7 @@ def evidence_url(principal: Principal, child_id: str) -> dict[str, Any]:
     record = consent.current(principal.tenant_id, child_id)
     key = record.evidence.as_dict().get("scan_key") if record and record.evidence else None
     if not key:
-        raise NotFound("Pas de scan pour ce consentement. / No scan for this consent.")
+        raise NotFound("consent_no_scan")
     url = aws.client("s3").generate_presigned_url(
         "get_object",
         Params={"Bucket": get_settings().evidence_bucket, "Key": key},

@@ -33,9 +33,7 @@ def list_sites(principal: Principal) -> dict[str, Any]:
 def create_site(principal: Principal, body: c.SiteCreate) -> dict[str, Any]:
     require_director(principal)
     site_id = new_id()
-    site = roster.new_site(
-        principal.tenant_id, site_id, name=tidy(body.name, "name", "Nom du site")
-    )
+    site = roster.new_site(principal.tenant_id, site_id, name=tidy(body.name, "name"))
     audited(principal, f"site:{site_id}", "created", roster.created(site))
     return {"site_id": site_id, "name": site.name, "archived": False}
 
@@ -44,7 +42,7 @@ def _require_site(tenant_id: str, site_id: str | None) -> None:
     if site_id is not None:
         site = roster.site_or_404(tenant_id, site_id)
         if site.archived:
-            raise Conflict("Ce site est archivé. / This site is archived.")
+            raise Conflict("site_archived")
 
 
 def list_groups(principal: Principal) -> dict[str, Any]:
@@ -60,7 +58,7 @@ def create_group(principal: Principal, body: c.GroupCreate) -> dict[str, Any]:
     group = roster.new_group(
         principal.tenant_id,
         group_id,
-        name=tidy(body.name, "name", "Nom du groupe"),
+        name=tidy(body.name, "name"),
         site_id=site_id,
     )
     audited(principal, f"group:{group_id}", "created", roster.created(group))
@@ -72,13 +70,13 @@ def update_group(principal: Principal, group_id: str, body: c.GroupChange) -> di
     group = roster.group_or_404(principal.tenant_id, group_id)
     changes: dict[str, Any] = {}
     if body.name is not ABSENT:
-        changes["name"] = tidy(body.name, "name", "Nom du groupe")
+        changes["name"] = tidy(body.name, "name")
     if body.site_id is not ABSENT:
         site_id = body.site_id
         _require_site(principal.tenant_id, site_id)
         changes["site_id"] = site_id or None  # None: on no site
     if not changes:
-        raise BadRequest("Rien à modifier. / Nothing to change.")
+        raise BadRequest("nothing_to_change")
     audited(principal, f"group:{group_id}", "updated", roster.updated(group, changes))
     return _group_view(roster.reloaded(group))
 
@@ -92,9 +90,6 @@ def archive_group(principal: Principal, group_id: str) -> dict[str, Any]:
         if child.group_id == group_id and not child.archived
     ]
     if active:
-        raise Conflict(
-            f"{len(active)} enfant(s) sont encore dans ce groupe : changez-les de groupe "
-            "d'abord. / Move the children of this group first."
-        )
+        raise Conflict("group_has_children", count=len(active))
     audited(principal, f"group:{group_id}", "archived", roster.archived(group))
     return _group_view(roster.reloaded(group))

@@ -71,13 +71,13 @@ def create_staff(principal: Principal, body: c.StaffCreate) -> dict[str, Any]:
     email = normal_email(body.email)
     for existing in roster.staff_with_email(email):
         if existing.tenant_id == principal.tenant_id and not existing.archived:
-            raise Conflict("Cette adresse est déjà dans l'équipe. / Already a staff member.")
+            raise Conflict("staff_already_member")
     staff_id = new_id()
     staff = roster.new_staff(
         principal.tenant_id,
         staff_id,
         role=body.role,
-        display_name=tidy(body.display_name, "display_name", "Nom affiché"),
+        display_name=tidy(body.display_name, "display_name"),
         email=email,
         trusted=body.trusted,
     )
@@ -91,16 +91,14 @@ def update_staff(principal: Principal, staff_id: str, body: c.StaffChange) -> di
     changes: dict[str, Any] = {}
     if body.role is not None:
         if staff_id == principal.principal_id and body.role != "director":
-            raise Conflict(
-                "Vous ne pouvez pas vous retirer la direction. / Cannot demote yourself."
-            )
+            raise Conflict("staff_cannot_demote_self")
         changes["role"] = body.role
     if body.trusted is not None:
         changes["trusted"] = body.trusted
     if body.display_name is not ABSENT:
-        changes["display_name"] = tidy(body.display_name, "display_name", "Nom affiché")
+        changes["display_name"] = tidy(body.display_name, "display_name")
     if not changes:
-        raise BadRequest("Rien à modifier. / Nothing to change.")
+        raise BadRequest("nothing_to_change")
     audited(principal, f"staff:{staff_id}", "updated", roster.updated(staff, changes))
     return _staff_view(roster.reloaded(staff))
 
@@ -108,7 +106,7 @@ def update_staff(principal: Principal, staff_id: str, body: c.StaffChange) -> di
 def archive_staff(principal: Principal, staff_id: str) -> dict[str, Any]:
     require_director(principal)
     if staff_id == principal.principal_id:
-        raise Conflict("Vous ne pouvez pas vous archiver vous-même. / Cannot archive yourself.")
+        raise Conflict("staff_cannot_archive_self")
     staff = roster.staff_or_404(principal.tenant_id, staff_id)
     audited(principal, f"staff:{staff_id}", "archived", roster.archived(staff))
     return _staff_view(roster.reloaded(staff))
@@ -122,11 +120,7 @@ def reset_second_factor(principal: Principal, staff_id: str) -> dict[str, Any]:
 
     require_director(principal)
     if staff_id == principal.principal_id:
-        raise Conflict(
-            "Vous ne pouvez pas réinitialiser votre propre double authentification : demandez-le "
-            "à une autre personne de la direction ou à l'exploitant. / You cannot reset your own "
-            "second factor: ask another director or the operator."
-        )
+        raise Conflict("staff_cannot_reset_own_factor")
     staff = roster.staff_or_404(principal.tenant_id, staff_id)
     # The factor first: a session opened after this cannot pass the old one; then every
     # session, pending or complete (the index may miss one opened a split second before).

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -23,11 +22,11 @@ from pellicule.adapters import cdn, outbox
 from pellicule.config import clock
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
-from pellicule.domain import erasure
+from pellicule.domain import emails, erasure
 from pellicule.domain import retention as rules
 from pellicule.domain.erasure import DONE, REQUESTED
 from pellicule.services import audit, publication, retention
-from pellicule.store import consents, erasures, keys
+from pellicule.store import consents, erasures, keys, roster
 from pellicule.store import media as media_store
 from pellicule.store.models import (
     Child,
@@ -200,9 +199,9 @@ def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
     if child is None:
         return  # already done by an earlier, interrupted run
     guardian_ids = set(child.guardian_ids or set())
-    guardian_ids |= erasures.guardians_linked(tenant_id, request.child_id)
+    guardian_ids |= roster.guardians_linked(tenant_id, request.child_id)
     updates: list[retention.Update] = [
-        (erasures.guardian_ref(tenant_id, gid), [Guardian.child_ids.delete({request.child_id})])
+        (roster.guardian_ref(tenant_id, gid), [Guardian.child_ids.delete({request.child_id})])
         for gid in sorted(guardian_ids)
     ]
     request_actions: list[Any] = [
@@ -259,46 +258,18 @@ def _certify(tenant_id: str, request: ErasureRequest, now: float) -> None:
         return  # another run certified it first
 
 
-def _day(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%d/%m/%Y")
-
-
 def certificate_message(request: ErasureRequest) -> outbox.Message:
-    label = request.child_label or ""
-    removed = int(request.removed_items or 0)
-    blurred = int(request.blurred_items or 0)
-    done = _day(float(request.done_at or 0))
-    until = _day(float(request.evidence_until or 0))
-    certificate = request.certificate_id or ""
-    text = (
-        f"Bonjour,\n\n"
-        f"Votre demande d'effacement concernant {label} a été exécutée le {done} "
-        f"(certificat n° {certificate}).\n"
-        f"- Photos et vidéos supprimées : {removed}\n"
-        f"- Photos conservées avec l'enfant flouté de façon irréversible : {blurred}\n"
-        f"- Fiche de l'enfant, consentement en cours et identifications : supprimés\n"
-        f"La preuve des consentements donnés (historique, formulaire signé) est conservée "
-        f"jusqu'au {until} (prescription civile), puis supprimée.\n\n"
-        f"---\n\n"
-        f"Hello,\n\n"
-        f"Your erasure request for {label} was carried out on {done} "
-        f"(certificate no. {certificate}).\n"
-        f"- Photos and videos deleted: {removed}\n"
-        f"- Photos kept with the child irreversibly blurred: {blurred}\n"
-        f"- The child's record, current consent and tags: deleted\n"
-        f"The proof of the consents given (history, signed form) is kept until {until} "
-        f"(civil limitation period), then deleted.\n"
+    """The certificate e-mail of a request carried out (``erasure.certificate_email``)."""
+    certificate = erasure.Certificate(
+        child_label=request.child_label or "",
+        certificate_id=request.certificate_id or "",
+        done_at=float(request.done_at or 0),
+        evidence_until=float(request.evidence_until or 0),
+        removed_items=int(request.removed_items or 0),
+        blurred_items=int(request.blurred_items or 0),
     )
-    html = "".join(
-        f"<p>{_escape(paragraph)}</p>".replace("\n", "<br>") for paragraph in text.split("\n\n")
-    )
-    return outbox.Message(
-        subject="Certificat d'effacement / Erasure certificate", text=text, html=html
-    )
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    rendered = emails.render(erasure.certificate_email(certificate))
+    return outbox.Message(rendered.subject, rendered.text, rendered.html)
 
 
 def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> int:
@@ -316,7 +287,7 @@ def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> in
         message = certificate_message(request)
         ses = outbox.client()
         for guardian_id in recipients:
-            guardian = erasures.guardian(tenant_id, guardian_id)
+            guardian = roster.guardian(tenant_id, guardian_id)
             if guardian is None:
                 continue
             outbox.send(ses, sender, guardian.email, message)

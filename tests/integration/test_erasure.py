@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pellicule.config import clock
-from pellicule.domain import retention
+from pellicule.domain import messages, retention
 from pellicule.services import audit
 from tests.conftest import Aws
 from tests.integration.auth_helpers import SentMail, recorded_mail
@@ -33,6 +33,9 @@ from tests.integration.test_publication_flow import (
     tag,
     upload_photo,
 )
+
+# The certificate e-mail's subject (French / English)
+CERTIFICATE = " / ".join(messages.both("erasure_certificate_mail_subject").values())
 
 
 @pytest.fixture
@@ -134,7 +137,7 @@ def test_removal_leaves_no_trace_of_the_child_then_the_evidence_goes_after_the_p
     [entry] = [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "erasure"]
     assert entry["details"]["removed_items"] == 2
     assert entry["details"]["mode"] == "remove"
-    certificates = [m for m in outbox if "Certificat" in m.subject]
+    certificates = [m for m in outbox if m.subject == CERTIFICATE]
     assert sorted(m.to[0] for m in certificates) == ["g1@famille.example", "g2@famille.example"]
     assert entry["details"]["certificate"] in certificates[0].text
     assert "Lea X." in certificates[0].text
@@ -142,7 +145,7 @@ def test_removal_leaves_no_trace_of_the_child_then_the_evidence_goes_after_the_p
     assert state == []  # no longer open
     # A second run does nothing more (and sends nothing more)
     assert counts(purge(HOURLY), centre.tenant_id) == {}
-    assert len([m for m in outbox if "Certificat" in m.subject]) == 2
+    assert len([m for m in outbox if m.subject == CERTIFICATE]) == 2
     # After the proof period, the evidence and the request go too: nothing names Léa
     clock.advance(retention.PROOF_SECONDS + 24 * 3600)
     done = counts(purge(), centre.tenant_id)
@@ -231,4 +234,4 @@ def test_an_interrupted_erasure_resumes_and_certifies_once(
     assert found["erasure_items_removed"] == 2
     [entry] = [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "erasure"]
     assert entry["details"]["removed_items"] == 2
-    assert len([m for m in outbox if "Certificat" in m.subject]) == 2
+    assert len([m for m in outbox if m.subject == CERTIFICATE]) == 2

@@ -11,6 +11,7 @@ import pytest
 
 from functions.purge import logic
 from pellicule.config import clock
+from pellicule.domain import messages
 from pellicule.domain import retention as rules
 from pellicule.domain.errors import Unauthenticated
 from pellicule.services import audit, retention, sessions
@@ -102,6 +103,7 @@ def test_abandoned_upload_is_marked_failed_the_next_day_and_deleted_after_a_week
     assert counts(purge(), centre.tenant_id)["uploads_abandoned"] == 1
     item = Media.get(tenant_pk(centre.tenant_id), f"MEDIA#{grant['media_id']}")
     assert item.state == "failed"
+    assert messages.read_record(item.failure_reason or "")["reason"] == "upload_never_completed"
     # Running again finds nothing more to do.
     assert counts(purge(), centre.tenant_id) == {}
     # The uploader sees the failure for a week; then the item goes.
@@ -123,7 +125,7 @@ def test_processing_that_never_ended_is_marked_failed(aws: Aws, centre: Centre) 
     assert counts(purge(), centre.tenant_id)["uploads_abandoned"] == 1
     item.refresh()
     assert item.state == "failed"
-    assert "Traitement interrompu" in (item.failure_reason or "")
+    assert messages.read_record(item.failure_reason or "")["reason"] == "processing_interrupted"
 
 
 def test_leftovers_of_no_item_are_deleted_after_a_day(aws: Aws, centre: Centre) -> None:

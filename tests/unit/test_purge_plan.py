@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pellicule.domain import retention
+from pellicule.domain import messages, retention
 from pellicule.domain.purge import (
     ABANDONED_REASONS,
     EXPIRED_MEDIA,
@@ -167,13 +167,28 @@ def test_uploads_never_finished_are_marked_failed_the_next_day_and_others_kept(
             assert item.media_id not in abandoned
         if item.media_id in abandoned:
             assert abandoned[item.media_id].state == item.state
-            assert abandoned[item.media_id].failure_reason == ABANDONED_REASONS[item.state]
+            assert abandoned[item.media_id].reason == ABANDONED_REASONS[item.state]
         # An upload under way keeps its multipart upload (the retention step's items are
         # gone before the orphans step looks).
         under_way = item.state == "uploading" and not stale
         assert (item.media_id in p.orphans.uploading) == (
             under_way and gone.get(item.media_id) != EXPIRED_MEDIA
         )
+
+
+def test_an_abandoned_upload_keeps_a_catalogue_reason_and_older_texts_still_read() -> None:
+    for state, code in ABANDONED_REASONS.items():
+        assert code in messages.MESSAGES
+        stored = Abandoned("m1", state, code).failure_reason
+        # Stored like a processing failure: the code and both texts (messages.record)
+        assert messages.read_record(stored) == {"reason": code, **messages.both(code)}
+    # An item marked failed before the catalogue holds a bilingual text: it still reads
+    older = "Envoi jamais terminé. / The upload was never completed."
+    assert messages.read_record(older) == {
+        "reason": None,
+        "fr": "Envoi jamais terminé.",
+        "en": "The upload was never completed.",
+    }
 
 
 @given(centres())

@@ -3,16 +3,20 @@ tagged on, when a request is carried out, and how long its evidence is kept.
 
 Pure: the purge (``functions/purge/erasing.py``) reads the child's tags and their items, asks
 :func:`plan`, and carries each step out (objects, then items, in its own transactions).
-Tested by properties in ``tests/unit/test_erasure_plan.py``.
+Tested by properties in ``tests/unit/test_erasure_plan.py``. The certificate e-mailed once a
+request is carried out is a template too (:func:`certificate_email`, its words from the
+message catalogue).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final
 
-from pellicule.domain import retention
+from pellicule.domain import emails, retention
+from pellicule.domain.emails import Bullets, Paragraph, Strong
 
 DEADLINE_SECONDS: Final = 24 * 3600  # a request is carried out within 24 hours
 # Without a choice by then, the deadline wins: the items are removed.
@@ -156,3 +160,60 @@ def plan(
     chosen = effective_mode(mode)
     steps = tuple(item_step(child_id, chosen, media_id, item) for media_id, item in tagged.items())
     return ErasurePlan(child_id, chosen, steps, retention.proof_until(now))
+
+
+# --- The certificate ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What the certificate e-mailed to the child's guardians says (a request carried out)."""
+
+    child_label: str  # the child's first name and initial ("Léa M."), kept for the e-mail
+    certificate_id: str
+    done_at: float  # carried out (epoch seconds)
+    evidence_until: float  # the consent evidence is kept until then (epoch seconds)
+    removed_items: int
+    blurred_items: int
+
+
+def day(epoch: float) -> str:
+    """A date as the certificate says it: DD/MM/YYYY (UTC)."""
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%d/%m/%Y")
+
+
+def certificate_email(certificate: Certificate) -> emails.Email:
+    """The certificate e-mail: what was erased, when, and how long the proof is kept
+    (``emails.render`` writes it, French then English, text and HTML)."""
+    return emails.Email(
+        "erasure_certificate_mail_subject",
+        [
+            Paragraph("mail_greeting"),
+            Paragraph(
+                "erasure_certificate_mail_done",
+                {
+                    "child": certificate.child_label,
+                    "date": day(certificate.done_at),
+                    "certificate": Strong(certificate.certificate_id),
+                },
+            ),
+            Bullets(
+                [
+                    [
+                        Paragraph(
+                            "erasure_certificate_mail_removed",
+                            {"count": certificate.removed_items},
+                        )
+                    ],
+                    [
+                        Paragraph(
+                            "erasure_certificate_mail_blurred",
+                            {"count": certificate.blurred_items},
+                        )
+                    ],
+                    [Paragraph("erasure_certificate_mail_data")],
+                ]
+            ),
+            Paragraph("erasure_certificate_mail_proof", {"date": day(certificate.evidence_until)}),
+        ],
+    )

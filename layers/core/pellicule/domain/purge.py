@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from pellicule.domain import retention
+from pellicule.domain import messages, retention
 
 # Why an item is deleted (its count's name in the run's evidence record).
 EXPIRED_MEDIA: Final = "expired_media"  # its album, or its upload, is past retention
@@ -25,11 +25,11 @@ UPLOADING: Final = "uploading"
 PROCESSING: Final = "processing"
 FAILED: Final = "failed"
 
-# An upload never finished after a day becomes ``failed``, with the reason its uploader sees.
+# An upload never finished after a day becomes ``failed``, with the reason its uploader sees
+# (a catalogue code, by the state it was stuck in).
 ABANDONED_REASONS: Final = {
-    UPLOADING: "Envoi jamais terminé. / The upload was never completed.",
-    PROCESSING: "Traitement interrompu ; renvoyez le fichier. / "
-    "Processing did not finish; upload the file again.",
+    UPLOADING: "upload_never_completed",
+    PROCESSING: "processing_interrupted",
 }
 
 
@@ -56,11 +56,18 @@ class Doomed:
 
 @dataclass(frozen=True)
 class Abandoned:
-    """An upload never finished: marked ``failed`` (if still in ``state``)."""
+    """An upload never finished: marked ``failed`` (if still in ``state``), with ``reason``
+    (a catalogue code) as its failure."""
 
     media_id: str
     state: str
-    failure_reason: str
+    reason: str
+
+    @property
+    def failure_reason(self) -> str:
+        """What the item keeps (``Media.failure_reason``): the code and both texts, as JSON
+        (``messages.record``; read back with ``messages.read_record``)."""
+        return messages.record(self.reason, messages.both(self.reason))
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,7 @@ def describe(found: ErasureRequest | None) -> dict[str, Any] | None:
 
 def _mode(value: Any) -> str:
     if value not in MODES:
-        raise BadRequest(
-            "Choisissez « remove » (supprimer les photos) ou « blur » (flouter l'enfant). / "
-            "Choose 'remove' (delete the items) or 'blur' (blur the child)."
-        )
+        raise BadRequest("erasure_mode_unknown")
     return str(value)
 
 
@@ -60,10 +57,7 @@ def choose_mode(tenant_id: str, child_id: str, mode: Any, actor: str) -> Erasure
     chosen = _mode(mode)
     found = current(tenant_id, child_id)
     if found is None or found.status != REQUESTED:
-        raise NotFound(
-            "Aucune demande d'effacement en cours pour cet enfant. / "
-            "No open erasure request for this child."
-        )
+        raise NotFound("erasure_not_open")
     try:
         audit.append(
             tenant_id,
@@ -84,9 +78,7 @@ def choose_mode(tenant_id: str, child_id: str, mode: Any, actor: str) -> Erasure
             ),
         )
     except audit.CompanionConflictError as error:
-        raise Conflict(
-            "La demande vient d'être exécutée. / The request has just been carried out."
-        ) from error
+        raise Conflict("erasure_just_done") from error
     found.refresh(consistent_read=True)
     return found
 

@@ -1,8 +1,8 @@
 """The roster store: where Staff, Site, Group, Child and Guardian items are read and written (a
-centre's people and how they are grouped). The staff API and the consents store go through it;
-sign-in, sessions, the family, digest and purge functions, the publication service, the erasures
-store, the seed and the operator's tooling still use the models themselves (their move here
-comes next).
+centre's people and how they are grouped). The staff API, the consents store and the erasure
+of a child (its guardians) go through it; sign-in, sessions, the family, digest and purge
+functions, the publication service, the seed and the operator's tooling still use the models
+themselves (their move here comes next).
 
 Reading: one item by id (``None`` when absent, or a 404 ``NotFound`` for the ``*_or_404``
 helpers, which refuse an id that cannot name anything without reading), every item of a kind
@@ -93,35 +93,35 @@ def child(tenant_id: str, child_id: str) -> Child | None:
 def staff_or_404(tenant_id: str, staff_id: str) -> Staff:
     found = _by_id(Staff, tenant_id, staff_id, keys.staff_sk(staff_id))
     if found is None:
-        raise NotFound("Membre de l'équipe introuvable. / Staff not found.")
+        raise NotFound("staff_not_found")
     return found
 
 
 def site_or_404(tenant_id: str, site_id: str) -> Site:
     found = _by_id(Site, tenant_id, site_id, keys.site_sk(site_id))
     if found is None:
-        raise NotFound("Site introuvable. / Site not found.")
+        raise NotFound("site_not_found")
     return found
 
 
 def group_or_404(tenant_id: str, group_id: str) -> Group:
     found = _by_id(Group, tenant_id, group_id, keys.group_sk(group_id))
     if found is None:
-        raise NotFound("Groupe introuvable. / Group not found.")
+        raise NotFound("group_not_found")
     return found
 
 
 def child_or_404(tenant_id: str, child_id: str) -> Child:
     found = _by_id(Child, tenant_id, child_id, keys.child_sk(child_id))
     if found is None:
-        raise NotFound("Enfant introuvable. / Child not found.")
+        raise NotFound("child_not_found")
     return found
 
 
 def guardian_or_404(tenant_id: str, guardian_id: str) -> Guardian:
     found = _by_id(Guardian, tenant_id, guardian_id, keys.guardian_sk(guardian_id))
     if found is None:
-        raise NotFound("Responsable introuvable. / Guardian not found.")
+        raise NotFound("guardian_not_found")
     return found
 
 
@@ -155,6 +155,24 @@ def guardians_with_email(address: str) -> Iterator[Guardian]:
     """The guardians with this address, in every centre (archived ones included)."""
     data.ready()
     return iter(Guardian.by_gsi1.query(keys.guardian_email_gsi(address)))
+
+
+def guardian(tenant_id: str, guardian_id: str) -> Guardian | None:
+    """A guardian (an eventually consistent read), or ``None``."""
+    return _find(Guardian, tenant_id, keys.guardian_sk(guardian_id), consistent=False)
+
+
+def guardians_linked(tenant_id: str, child_id: str) -> set[str]:
+    """The ids of the guardians whose record names the child, archived ones included (every
+    guardian of the centre is read: the child's own list may miss one)."""
+    data.ready()
+    found = Guardian.query(keys.tenant_pk(tenant_id), Guardian.sk.startswith(keys.GUARDIAN))
+    return {g.guardian_id for g in found if child_id in (g.child_ids or set())}
+
+
+def guardian_ref(tenant_id: str, guardian_id: str) -> Guardian:
+    """A guardian by its key only, not read (to update it in a transaction)."""
+    return Guardian(keys.tenant_pk(tenant_id), keys.guardian_sk(guardian_id))
 
 
 def reloaded(item: R) -> R:

@@ -34,12 +34,14 @@ from typing import Any, Final, Literal, TypedDict
 
 from pellicule.domain.messages import (
     consent,
+    erasure,
     family,
     fields,
     mail,
     operator,
     processing,
     requests,
+    roster,
     settings,
     sign_in,
     uploads,
@@ -87,6 +89,8 @@ _SECTIONS: Final = (
     mail.MESSAGES,
     fields.MESSAGES,
     family.MESSAGES,
+    roster.MESSAGES,
+    erasure.MESSAGES,
     consent.MESSAGES,
     settings.MESSAGES,
     operator.MESSAGES,

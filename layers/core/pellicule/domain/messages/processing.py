@@ -1,11 +1,19 @@
 """Processing: why an uploaded file was refused (``pellicule.services.ingest``,
-``functions/process``, ``functions/video``). Stored on the item, shown to the uploader."""
+``functions/process``, ``functions/video``), or why an upload never finished
+(``pellicule.domain.purge``). Stored on the item, shown to the uploader."""
 
 from __future__ import annotations
 
 from pellicule.domain.messages.base import Message
 
 MESSAGES: dict[str, Message] = {
+    # --- Uploads never finished, marked failed by the purge (pellicule.domain.purge) ---
+    "upload_never_completed": Message("Envoi jamais terminé.", "The upload was never completed."),
+    "processing_interrupted": Message(
+        "Traitement interrompu ; renvoyez le fichier.",
+        "Processing did not finish; upload the file again.",
+    ),
+    # --- Photos ---
     "media_content_mismatch": Message(
         "Le contenu du fichier ne correspond pas à son type (attendus : {expected}).",
         "The file content does not match its type (expected: {expected}).",

@@ -39,6 +39,7 @@ MESSAGES: dict[str, Message] = {
         "Code de l'application d'authentification requis.", "Authenticator code required."
     ),
     "staff_only": Message("Réservé à l'équipe du centre.", "Staff only."),
+    "directors_only": Message("Réservé à la direction du centre.", "Directors only."),
     "families_only": Message("Réservé aux familles.", "Families only."),
     "family_access_unknown": Message("Accès familial inconnu.", "Unknown family access."),
     "family_access_closed": Message("Accès familial clos.", "Family access closed."),
