@@ -53,14 +53,15 @@ def _delete(aws: Aws, seq: int) -> None:
 
 def test_append_and_verify(log: str) -> None:
     from pellicule.services import audit
+    from pellicule.store import audit as audit_store
 
     report = audit.verify(log)
     assert report == audit.VerifyReport(True, 5)
-    entries = list(audit._entries(log))
+    entries = list(audit_store.records(log))
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == audit.GENESIS_HASH
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
-    assert audit._details(entries[1]) == {"kind": "photo", "bytes": 12345}
+    assert audit_store.details_of(entries[1]) == {"kind": "photo", "bytes": 12345}
 
 
 def test_unknown_tenant_has_no_entries(aws: Aws) -> None:
@@ -136,12 +137,14 @@ def test_swapped_and_renumbered_entries_detected(aws: Aws, log: str) -> None:
 
 
 def test_forged_rehash_detected_at_next_entry(aws: Aws, log: str) -> None:
+    from pellicule.domain import audit_chain
     from pellicule.services import audit
+    from pellicule.store import audit as audit_store
     from pellicule.store.models import AuditEntry
 
     entry = AuditEntry.get(f"AUDIT#{TENANT}", f"{2:012d}", consistent_read=True)
     entry.details = {"kind": "video", "bytes": 1}
-    entry.hash = audit._entry_hash(TENANT, entry)
+    entry.hash = audit_chain.entry_hash(TENANT, audit_store.chain_entry(entry))
     entry.save()
     report = audit.verify(log)
     assert (report.ok, report.first_broken_seq) == (False, 3)
@@ -171,22 +174,23 @@ def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("serialised_moto")
 def test_concurrent_appends_never_fork(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
     from pellicule.services import audit
+    from pellicule.store import audit as audit_store
     from pellicule.store import data
 
     data.ready()
     conflicts: list[int] = []
-    is_conflict = audit._is_conflict
+    is_conflict = audit_store._is_conflict
 
     def counting(error: Any) -> bool:
         conflicts.append(1)
         return is_conflict(error)
 
-    monkeypatch.setattr(audit, "_is_conflict", counting)
+    monkeypatch.setattr(audit_store, "_is_conflict", counting)
     # Every thread reads the head before any of them writes: a guaranteed race on seq 1.
     read_together = threading.Barrier(20, timeout=30)
     first_read = threading.local()
     first_read.done = True  # the test's own thread (verify below) does not race
-    get_head = audit._get_head
+    get_head = audit_store._get_head
 
     def racing_get_head(tenant_id: str) -> Any:
         head = get_head(tenant_id)
@@ -195,7 +199,7 @@ def test_concurrent_appends_never_fork(aws: Aws, monkeypatch: pytest.MonkeyPatch
             read_together.wait()
         return head
 
-    monkeypatch.setattr(audit, "_get_head", racing_get_head)
+    monkeypatch.setattr(audit_store, "_get_head", racing_get_head)
     tenant = "tconcurrent"
     errors: list[BaseException] = []
     barrier = threading.Barrier(20)
@@ -213,7 +217,7 @@ def test_concurrent_appends_never_fork(aws: Aws, monkeypatch: pytest.MonkeyPatch
     for thread in threads:
         thread.join()
     assert errors == []
-    entries = list(audit._entries(tenant))
+    entries = list(audit_store.records(tenant))
     assert [e.seq for e in entries] == list(range(1, 21))
     assert sorted(e.actor for e in entries) == sorted(f"guardian:g{i}" for i in range(20))
     assert audit.verify(tenant) == audit.VerifyReport(True, 20)
@@ -221,9 +225,9 @@ def test_concurrent_appends_never_fork(aws: Aws, monkeypatch: pytest.MonkeyPatch
 
 
 def test_ttl_only_on_non_consent_entries(aws: Aws, log: str) -> None:
-    from pellicule.services import audit
+    from pellicule.store import audit as audit_store
 
-    for entry in audit._entries(log):
+    for entry in audit_store.records(log):
         if entry.action == "consent_given":
             assert entry.expires_at is None
             assert "expires_at" not in _item(aws, int(entry.seq))

@@ -34,7 +34,6 @@ NOT_YET_THROUGH_STORES = {
     "functions.process.logic",
     "functions.upload.logic",
     "pellicule.api.http",
-    "pellicule.services.audit",
     "pellicule.services.ingest",
     "pellicule.services.magic_links",
     "pellicule.services.publication",
@@ -164,6 +163,17 @@ def test_the_domain_is_pure() -> None:
             else:
                 top = raw.split(".")[0]
                 assert top in _stdlib() | PURE_LIBRARIES, f"{name} imports {raw}"
+
+
+def test_stores_never_import_services() -> None:
+    """Stores sit below the use cases: a store that needs the audit chain uses the audit store
+    (``pellicule.store.audit``), never ``pellicule.services`` (lazy imports count)."""
+    for name, path in SOURCES.items():
+        if not name.startswith("pellicule.store"):
+            continue
+        for raw in imported(path):
+            target = ours(raw) or raw
+            assert not target.startswith("pellicule.services"), f"{name} imports {target}"
 
 
 def _stdlib() -> frozenset[str]:

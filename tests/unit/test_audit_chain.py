@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from pellicule.domain import audit_chain
 from pellicule.services import audit
 
 BASE: dict[str, Any] = {
@@ -123,8 +124,8 @@ def test_valid_entry_passes() -> None:
 
 
 def test_consent_entries_never_expire() -> None:
-    assert audit._expires_at("consent_withdrawn", 1_000_000) is None
-    assert audit._expires_at("view", 1_000_000) == 1_000 + audit.RETENTION_SECONDS
+    assert audit_chain.expires_at("consent_withdrawn", 1_000_000) is None
+    assert audit_chain.expires_at("view", 1_000_000) == 1_000 + audit.RETENTION_SECONDS
 
 
 def test_export_time_format() -> None:

@@ -15,8 +15,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from pellicule.domain.consent import ConsentState, Decision, HistoryEntry, Pending, Terms
-from pellicule.services import audit
-from pellicule.store import data, keys, roster
+from pellicule.store import audit, data, keys, roster
 from pellicule.store.models import Consent, ConsentEvent
 
 # The item types callers may hold (they read them only through this module's functions).

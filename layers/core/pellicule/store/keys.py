@@ -30,6 +30,7 @@ INGEST = "INGEST#"
 RATE = "RATE#"
 AUDIT = "AUDIT#"
 AUDIT_HEAD = "HEAD"
+AUDIT_SEQ_WIDTH = 12  # an entry's sort key: its seq, zero-padded (sorts before HEAD)
 DELETION = "DELETION#"
 DELETION_PROGRESS = "PROGRESS"
 
@@ -170,7 +171,7 @@ def audit_pk(tenant_id: str) -> str:
 
 
 def audit_sk(sequence: int) -> str:
-    return f"{sequence:012d}"
+    return f"{sequence:0{AUDIT_SEQ_WIDTH}d}"
 
 
 def deletion_pk(tenant_id: str) -> str:

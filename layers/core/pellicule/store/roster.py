@@ -22,8 +22,7 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import DoesNotExist
 
 from pellicule.domain.errors import NotFound
-from pellicule.services import audit
-from pellicule.store import data, keys
+from pellicule.store import audit, data, keys
 from pellicule.store.models import Child, Group, Guardian, Site, Staff
 
 # The item types callers hold (they read their attributes; they write them only through this
