@@ -57,7 +57,6 @@ STILL_USING_MODELS = {
     "functions.purge.erasing",
     "functions.upload.logic",
     "pellicule.api.http",
-    "pellicule.services.audit",
     "pellicule.services.erasure",
     "pellicule.services.ingest",
     "pellicule.services.magic_links",

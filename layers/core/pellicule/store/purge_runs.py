@@ -12,8 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pellicule.services import audit
-from pellicule.store import keys
+from pellicule.store import audit, keys
 from pellicule.store.models import (
     AuditEntry,
     Base,
