@@ -32,6 +32,7 @@ AUDIT = "AUDIT#"
 AUDIT_HEAD = "HEAD"
 DELETION = "DELETION#"
 DELETION_PROGRESS = "PROGRESS"
+INGEST_CLAIM = "CLAIM"  # the sort key of an ingest claim (one per object version)
 
 
 # --- A centre's partition -------------------------------------------------------------------
