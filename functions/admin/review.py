@@ -36,22 +36,22 @@ from pellicule.services import audit, consent, publication, tenant_settings
 from pellicule.services.sessions import Principal
 from pellicule.store import media as media_store
 
-Media = media_store.MediaRecord
+MediaRecord = media_store.MediaRecord
 # At most this many items of the centre are read for the queue.
 LIST_LIMIT = PAGE * 4
 
 
-def _media(principal: Principal, media_id: str) -> Media:
+def _media(principal: Principal, media_id: str) -> MediaRecord:
     """The item (read consistently), for staff only, or 404."""
     require_staff(principal)
     return media_store.item_or_404(principal.tenant_id, media_id)
 
 
-def _every_media(tenant_id: str) -> list[Media]:
+def _every_media(tenant_id: str) -> list[MediaRecord]:
     return list(media_store.centre_items(tenant_id, limit=LIST_LIMIT, consistent=False))
 
 
-def _preview(media: Media, at: float) -> dict[str, Any]:
+def _preview(media: MediaRecord, at: float) -> dict[str, Any]:
     """Per audience, what the gate would show if the item were published now."""
     item = dataclasses.replace(publication.gate_item(media), validated=True)
     found = publishable(item, AUDIENCES, consent.grants(media.tenant_id, item.tagged_child_ids), at)
@@ -65,7 +65,7 @@ def _preview(media: Media, at: float) -> dict[str, Any]:
     }
 
 
-def media_view(media: Media, at: float) -> dict[str, Any]:
+def media_view(media: MediaRecord, at: float) -> dict[str, Any]:
     return {
         "media_id": media.media_id,
         "album_id": media.album_id,
@@ -86,7 +86,7 @@ def media_view(media: Media, at: float) -> dict[str, Any]:
     }
 
 
-def _hidden_by(media: Media) -> str | None:
+def _hidden_by(media: MediaRecord) -> str | None:
     if media.state != "hidden":
         return None
     if media.hidden_by == publication.HIDDEN_BY_GATE:
@@ -96,7 +96,7 @@ def _hidden_by(media: Media) -> str | None:
 
 def _write_media(
     principal: Principal,
-    media: Media,
+    media: MediaRecord,
     action: str,
     details: dict[str, Any],
     changes: Mapping[str, Any],
@@ -185,7 +185,7 @@ def validation_queue(principal: Principal) -> dict[str, Any]:
     }
 
 
-def _default_audiences(tenant_id: str, media: Media) -> list[str]:
+def _default_audiences(tenant_id: str, media: MediaRecord) -> list[str]:
     album = album_or_404(tenant_id, media.album_id)
     return [FAMILIES_OF_GROUP] if album.group_id else [ALL_FAMILIES_OF_CENTRE]
 
@@ -207,7 +207,7 @@ def review(principal: Principal, media_id: str, body: c.Review) -> dict[str, Any
     )
 
 
-def _reject(principal: Principal, media: Media, reason: str | None) -> dict[str, Any]:
+def _reject(principal: Principal, media: MediaRecord, reason: str | None) -> dict[str, Any]:
     reason = tidy(reason or "", "reason", "Motif du refus")
     if media.state not in ("ready", "hidden"):
         raise Conflict("media_not_awaiting_review")
@@ -234,7 +234,7 @@ def publish(
     media_id: str,
     body: c.Publication,
     *,
-    media: Media | None = None,
+    media: MediaRecord | None = None,
     settings: tenant_settings.TenantSettings | None = None,
 ) -> dict[str, Any]:
     """Publish to the requested audiences that the gate allows now; refuse if none."""

@@ -7,8 +7,9 @@ Reading: one album or item (``None`` when absent, or a 404 ``NotFound`` for the 
 helpers, which refuse an id that cannot name anything without reading), a centre's albums and
 items, an album's items. Writing: an album change or a staff edit of an item is an
 :class:`audit.Companion` the caller commits with its audit entry (``audit.append``, one
-transaction); uploads and processing write here directly, a failed condition answering
-``False`` or :class:`ItemChangedError`, never a PynamoDB exception.
+transaction); uploads and processing write here directly. A failed condition answers
+``False`` or raises :class:`ItemChangedError`, never a PynamoDB exception (a failure of the
+table itself still propagates: the request fails, or the processing is retried).
 
 The deletions themselves (objects first, then the items in one transaction with the run's
 counts) are ``pellicule.services.retention``'s.
