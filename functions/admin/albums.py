@@ -1,15 +1,11 @@
 """Albums: create, retitle, redate, move to another group (its date decides how long its
 photos are kept, so a change of date is audited with the album, in one transaction).
 
-Album items are still read and written here with PynamoDB (their store comes with the media
-store)."""
+Albums are read and written through the media store (``pellicule.store.media``)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-
-from pynamodb.exceptions import DoesNotExist
 
 from functions.admin import contract as c
 from functions.admin.common import (
@@ -22,44 +18,21 @@ from functions.admin.common import (
 )
 from pellicule.api.schema import ABSENT
 from pellicule.config import clock
-from pellicule.domain.errors import BadRequest, Conflict, NotFound
+from pellicule.domain.errors import BadRequest, Conflict
 from pellicule.services import audit, tenant_settings
 from pellicule.services.sessions import Principal
-from pellicule.store import data, keys
-from pellicule.store.models import Album
+from pellicule.store import media as media_store
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # At most this many albums are listed.
 LIST_LIMIT = 2000
 
 
-def album_or_404(tenant_id: str, album_id: str) -> Album:
+def album_or_404(tenant_id: str, album_id: str) -> media_store.AlbumRecord:
     """The album (read consistently), or 404; an id that cannot name one is not read."""
-    data.ready()
-    if not _ID.match(album_id):
-        raise NotFound("Album introuvable. / Album not found.")
-    try:
-        return Album.get(keys.tenant_pk(tenant_id), keys.album_sk(album_id), consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("Album introuvable. / Album not found.") from None
+    return media_store.album_or_404(tenant_id, album_id)
 
 
-def _albums(tenant_id: str) -> list[Album]:
-    data.ready()
-    return list(
-        Album.query(keys.tenant_pk(tenant_id), Album.sk.startswith(keys.ALBUM), limit=LIST_LIMIT)
-    )
-
-
-def _created(album: Album) -> audit.Companion:
-    return audit.Companion(album, Album.pk.does_not_exist())
-
-
-def _updated(album: Album, actions: list[Any]) -> audit.Companion:
-    return audit.Companion(album, Album.pk.exists(), op="update", actions=tuple(actions))
-
-
-def _album_view(album: Album) -> dict[str, Any]:
+def _album_view(album: media_store.AlbumRecord) -> dict[str, Any]:
     return {
         "album_id": album.album_id,
         "title": album.title,
@@ -81,13 +54,12 @@ def _date(tenant_id: str, value: str) -> str:
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
     earliest, latest = retention.album_date_bounds(months, clock.now())
     if not earliest <= day <= latest:
-        ahead = retention.ALBUM_DAYS_AHEAD
         raise BadRequest(
-            f"Date de l'album : entre le {earliest.isoformat()} et le {latest.isoformat()} "
-            f"(au plus {ahead} jours à l'avance, et pas avant la durée de conservation du "
-            f"centre, {months} mois). / Album date: between {earliest.isoformat()} and "
-            f"{latest.isoformat()} (at most {ahead} days ahead, and not older than the "
-            f"centre's retention, {months} months)."
+            "album_date_out_of_bounds",
+            earliest=earliest.isoformat(),
+            latest=latest.isoformat(),
+            ahead=retention.ALBUM_DAYS_AHEAD,
+            months=months,
         )
     return day.isoformat()
 
@@ -107,14 +79,16 @@ def _album_audited(
             companions=(write,),
         )
     except audit.CompanionConflictError:
-        raise Conflict(
-            "Modification concurrente ; réessayez. / Concurrent change; retry."
-        ) from None
+        raise Conflict("album_changed_meanwhile") from None
 
 
 def list_albums(principal: Principal) -> dict[str, Any]:
     require_staff(principal)
-    albums = sorted(_albums(principal.tenant_id), key=lambda a: a.album_date, reverse=True)
+    albums = sorted(
+        media_store.albums(principal.tenant_id, limit=LIST_LIMIT),
+        key=lambda a: a.album_date,
+        reverse=True,
+    )
     return {"albums": [_album_view(a) for a in albums]}
 
 
@@ -124,18 +98,19 @@ def create_album(principal: Principal, body: c.AlbumCreate) -> dict[str, Any]:
     if group_id is not None:
         group_id = active_group(principal.tenant_id, group_id).group_id
     album_id = new_id()
-    album = Album(
-        keys.tenant_pk(principal.tenant_id),
-        keys.album_sk(album_id),
-        tenant_id=principal.tenant_id,
-        album_id=album_id,
+    album = media_store.new_album(
+        principal.tenant_id,
+        album_id,
         title=tidy(body.title, "title", "Titre"),
         album_date=_date(principal.tenant_id, body.date),
         group_id=group_id,
         created_at=int(clock.now()),
     )
     _album_audited(
-        principal, album_id, {"change": "created", "date": album.album_date}, _created(album)
+        principal,
+        album_id,
+        {"change": "created", "date": album.album_date},
+        media_store.album_created(album),
     )
     return _album_view(album)
 
@@ -143,29 +118,28 @@ def create_album(principal: Principal, body: c.AlbumCreate) -> dict[str, Any]:
 def update_album(principal: Principal, album_id: str, body: c.AlbumChange) -> dict[str, Any]:
     require_staff(principal)
     album = album_or_404(principal.tenant_id, album_id)
-    actions: list[Any] = []
+    changes: dict[str, str | None] = {}
     if body.title is not ABSENT:
-        actions.append(Album.title.set(tidy(body.title, "title", "Titre")))
+        changes["title"] = tidy(body.title, "title", "Titre")
     redated: dict[str, Any] = {}
     if body.date is not ABSENT:
         date = _date(principal.tenant_id, body.date)
         if date != album.album_date:  # the same date sent again is no change to record
-            actions.append(Album.album_date.set(date))
+            changes["album_date"] = date
             redated = {"change": "redated", "date": date, "previous_date": album.album_date}
     if body.group_id is not ABSENT:
         require_director(principal)  # changes who may see the album
         group_id = body.group_id
-        if group_id is None:
-            actions.append(Album.group_id.remove())
-        else:
-            actions.append(Album.group_id.set(active_group(principal.tenant_id, group_id).group_id))
-    if not actions:
+        changes["group_id"] = (
+            None if group_id is None else active_group(principal.tenant_id, group_id).group_id
+        )
+    if not changes:
         if body.date is not ABSENT:  # only the date it had: nothing changes, nothing recorded
             return _album_view(album)
-        raise BadRequest("Rien à modifier. / Nothing to change.")
+        raise BadRequest("album_nothing_to_change")
     if redated:
-        _album_audited(principal, album_id, redated, _updated(album, actions))
-        album.refresh(consistent_read=True)
+        _album_audited(principal, album_id, redated, media_store.album_updated(album, changes))
+        album = media_store.reloaded(album)
     else:
-        album.update(actions=actions)
+        media_store.update_album(album, changes)
     return _album_view(album)

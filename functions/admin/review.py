@@ -2,17 +2,14 @@
 identifiable child"), the queue of items waiting for a decision with the gate's preview,
 approve or reject, publish to the audiences the gate allows, take down.
 
-Media and MediaTag items are still read and written here with PynamoDB (their store comes with
-the media store); the children tagged are read through the roster store."""
+Items and their tags are read and written through the media store (``pellicule.store.media``);
+the children tagged are read through the roster store."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
-
-from pynamodb.exceptions import DoesNotExist
 
 from functions.admin import contract as c
 from functions.admin.albums import album_or_404
@@ -27,7 +24,7 @@ from functions.admin.common import (
     unique_ids,
 )
 from pellicule.config import clock
-from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
+from pellicule.domain.errors import BadRequest, Conflict, Forbidden
 from pellicule.domain.gate import (
     ALL_FAMILIES_OF_CENTRE,
     AUDIENCES,
@@ -37,36 +34,24 @@ from pellicule.domain.gate import (
 )
 from pellicule.services import audit, consent, publication, tenant_settings
 from pellicule.services.sessions import Principal
-from pellicule.store import data, keys
-from pellicule.store.models import Media, MediaTag
+from pellicule.store import media as media_store
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MediaRecord = media_store.MediaRecord
 # At most this many items of the centre are read for the queue.
 LIST_LIMIT = PAGE * 4
 
 
-def _media(principal: Principal, media_id: str) -> Media:
+def _media(principal: Principal, media_id: str) -> MediaRecord:
     """The item (read consistently), for staff only, or 404."""
     require_staff(principal)
-    data.ready()
-    if not _ID.match(media_id):
-        raise NotFound("Élément introuvable. / Item not found.")
-    try:
-        return Media.get(
-            keys.tenant_pk(principal.tenant_id), keys.media_sk(media_id), consistent_read=True
-        )
-    except DoesNotExist:
-        raise NotFound("Élément introuvable. / Item not found.") from None
+    return media_store.item_or_404(principal.tenant_id, media_id)
 
 
-def _every_media(tenant_id: str) -> list[Media]:
-    data.ready()
-    return list(
-        Media.query(keys.tenant_pk(tenant_id), Media.sk.startswith(keys.MEDIA), limit=LIST_LIMIT)
-    )
+def _every_media(tenant_id: str) -> list[MediaRecord]:
+    return list(media_store.centre_items(tenant_id, limit=LIST_LIMIT, consistent=False))
 
 
-def _preview(media: Media, at: float) -> dict[str, Any]:
+def _preview(media: MediaRecord, at: float) -> dict[str, Any]:
     """Per audience, what the gate would show if the item were published now."""
     item = dataclasses.replace(publication.gate_item(media), validated=True)
     found = publishable(item, AUDIENCES, consent.grants(media.tenant_id, item.tagged_child_ids), at)
@@ -80,7 +65,7 @@ def _preview(media: Media, at: float) -> dict[str, Any]:
     }
 
 
-def media_view(media: Media, at: float) -> dict[str, Any]:
+def media_view(media: MediaRecord, at: float) -> dict[str, Any]:
     return {
         "media_id": media.media_id,
         "album_id": media.album_id,
@@ -101,7 +86,7 @@ def media_view(media: Media, at: float) -> dict[str, Any]:
     }
 
 
-def _hidden_by(media: Media) -> str | None:
+def _hidden_by(media: MediaRecord) -> str | None:
     if media.state != "hidden":
         return None
     if media.hidden_by == publication.HIDDEN_BY_GATE:
@@ -109,15 +94,12 @@ def _hidden_by(media: Media) -> str | None:
     return publication.HIDDEN_BY_DIRECTOR
 
 
-CHANGED = "L'élément a changé ; rechargez. / The item changed; please reload."
-
-
 def _write_media(
     principal: Principal,
-    media: Media,
+    media: MediaRecord,
     action: str,
     details: dict[str, Any],
-    actions: Iterable[Any],
+    changes: Mapping[str, Any],
     *,
     at: float,
     also: Iterable[audit.Companion] = (),
@@ -132,23 +114,11 @@ def _write_media(
             f"media:{media.media_id}",
             details,
             at=at,
-            companions=(
-                audit.Companion(
-                    media,
-                    (Media.version == media.version) & (Media.state == media.state),
-                    op="update",
-                    actions=(
-                        *actions,
-                        Media.version.set(int(media.version or 0) + 1),
-                        Media.updated_at.set(int(at)),
-                    ),
-                ),
-                *also,
-            ),
+            companions=(media_store.edited(media, changes, at=at), *also),
         )
     except audit.CompanionConflictError:
-        raise Conflict(CHANGED) from None
-    media.refresh(consistent_read=True)
+        raise Conflict("media_changed_meanwhile") from None
+    media_store.reloaded(media)
 
 
 EDITABLE_STATES = ("ready", "published", "hidden", "rejected")
@@ -158,59 +128,40 @@ def set_tags(principal: Principal, media_id: str, body: c.Tags) -> dict[str, Any
     """Tag the children who appear (roster chips), or mark "no identifiable child"."""
     media = _media(principal, media_id)
     if media.state not in EDITABLE_STATES:
-        raise Conflict("L'élément n'est pas encore traité. / The item is not processed yet.")
+        raise Conflict("media_not_processed_yet")
     child_ids = unique_ids(body.child_ids)  # at most MAX_TAGS (type)
     flag = body.no_identifiable_child
     if flag and child_ids:
-        raise BadRequest(
-            "Un élément avec des enfants identifiés ne peut pas être marqué « aucun enfant "
-            "identifiable ». / An item with tagged children cannot be marked "
-            "'no identifiable child'."
-        )
+        raise BadRequest("tags_with_no_identifiable_child")
     active_children(principal.tenant_id, child_ids)  # every id exists in this centre, not archived
     expected_version = body.version
     if expected_version is not None and expected_version != int(media.version or 0):
-        raise Conflict("L'élément a changé ; rechargez. / The item changed; please reload.")
+        raise Conflict("media_changed_meanwhile")
     before = set(media.tagged_child_ids or ())
     after = set(child_ids)
-    pk = keys.tenant_pk(principal.tenant_id)
-    blurred_left = set(media.blurred_child_ids or ()) & after
+    tenant_id = principal.tenant_id
     tag_writes = [
-        audit.Companion(
-            MediaTag(
-                pk,
-                keys.tag_sk(child_id, media_id),
-                tenant_id=principal.tenant_id,
-                child_id=child_id,
-                media_id=media_id,
-                album_id=media.album_id,
-            )
-        )
-        for child_id in sorted(after - before)
+        media_store.tag_created(tenant_id, child_id, media) for child_id in sorted(after - before)
     ] + [
-        audit.Companion(MediaTag(pk, keys.tag_sk(child_id, media_id)), op="delete")
+        media_store.tag_deleted(tenant_id, child_id, media_id)
         for child_id in sorted(before - after)
     ]
+    changes: dict[str, Any] = {
+        "tagged_child_ids": after,  # none: removed
+        "no_identifiable_child": flag,
+        # A blur chosen for a child who is no longer tagged means nothing any more.
+        "blurred_child_ids": set(media.blurred_child_ids or ()) & after,
+    }
+    if media.state == "hidden":
+        # An item the gate hid and whose children then changed is not put back by the gate
+        # alone: a director publishes it again (nothing reaches families unvalidated).
+        changes["hidden_by"] = publication.HIDDEN_BY_DIRECTOR
     _write_media(
         principal,
         media,
         "tagging",
         {"children": len(after), "no_identifiable_child": "true" if flag else "false"},
-        (
-            Media.tagged_child_ids.set(after) if after else Media.tagged_child_ids.remove(),
-            Media.no_identifiable_child.set(flag),
-            # A blur chosen for a child who is no longer tagged means nothing any more.
-            Media.blurred_child_ids.set(blurred_left)
-            if blurred_left
-            else Media.blurred_child_ids.remove(),
-            # An item the gate hid and whose children then changed is not put back by the
-            # gate alone: a director publishes it again (nothing reaches families unvalidated).
-            *(
-                (Media.hidden_by.set(publication.HIDDEN_BY_DIRECTOR),)
-                if media.state == "hidden"
-                else ()
-            ),
-        ),
+        changes,
         at=clock.now(),
         also=tag_writes,
     )
@@ -234,7 +185,7 @@ def validation_queue(principal: Principal) -> dict[str, Any]:
     }
 
 
-def _default_audiences(tenant_id: str, media: Media) -> list[str]:
+def _default_audiences(tenant_id: str, media: MediaRecord) -> list[str]:
     album = album_or_404(tenant_id, media.album_id)
     return [FAMILIES_OF_GROUP] if album.group_id else [ALL_FAMILIES_OF_CENTRE]
 
@@ -244,7 +195,7 @@ def review(principal: Principal, media_id: str, body: c.Review) -> dict[str, Any
     media = _media(principal, media_id)
     settings = tenant_settings.for_tenant(principal.tenant_id)
     if not may_publish(principal, settings):
-        raise Forbidden("Seule la direction valide les photos. / Only directors validate items.")
+        raise Forbidden("validation_directors_only")
     if body.decision == "reject":
         return _reject(principal, media, body.reason)
     return publish(
@@ -256,25 +207,23 @@ def review(principal: Principal, media_id: str, body: c.Review) -> dict[str, Any
     )
 
 
-def _reject(principal: Principal, media: Media, reason: str | None) -> dict[str, Any]:
+def _reject(principal: Principal, media: MediaRecord, reason: str | None) -> dict[str, Any]:
     reason = tidy(reason or "", "reason", "Motif du refus")
     if media.state not in ("ready", "hidden"):
-        raise Conflict(
-            "Cet élément n'attend pas de validation. / This item is not awaiting review."
-        )
+        raise Conflict("media_not_awaiting_review")
     now = int(clock.now())
     _write_media(
         principal,
         media,
         "validation",
         {"decision": "rejected"},
-        (
-            Media.state.set("rejected"),
-            Media.hidden_by.remove(),
-            Media.rejection_reason.set(reason),
-            Media.reviewed_by.set(principal.principal_id),
-            Media.reviewed_at.set(now),
-        ),
+        {
+            "state": "rejected",
+            "hidden_by": None,
+            "rejection_reason": reason,
+            "reviewed_by": principal.principal_id,
+            "reviewed_at": now,
+        },
         at=now,
     )
     return media_view(media, now)
@@ -285,19 +234,16 @@ def publish(
     media_id: str,
     body: c.Publication,
     *,
-    media: Media | None = None,
+    media: MediaRecord | None = None,
     settings: tenant_settings.TenantSettings | None = None,
 ) -> dict[str, Any]:
     """Publish to the requested audiences that the gate allows now; refuse if none."""
     media = media or _media(principal, media_id)
     settings = settings or tenant_settings.for_tenant(principal.tenant_id)
     if not may_publish(principal, settings):
-        raise Forbidden("Seule la direction publie. / Only directors publish.")
+        raise Forbidden("publication_directors_only")
     if media.state not in ("ready", "published", "hidden"):
-        raise Conflict(
-            "Seul un élément traité et non refusé se publie. / Only a processed, non-rejected "
-            "item can be published."
-        )
+        raise Conflict("media_not_publishable")
     requested = (
         sorted(set(body.audiences))
         if body.audiences is not None
@@ -308,12 +254,7 @@ def publish(
     allowed = [a for a in requested if preview[a]["visibility"] != Visibility.HIDDEN.value]
     if not allowed:
         problems = sorted({r for a in requested for r in preview[a]["reasons"]})
-        raise Conflict(
-            "Publication impossible : " + ", ".join(problems) + ". Identifiez les enfants (ou "
-            "cochez « aucun enfant identifiable »), floutez ceux sans consentement. / Cannot "
-            "publish: tag the children (or mark 'no identifiable child') and blur those without "
-            "consent."
-        )
+        raise Conflict("publication_refused", problems=problems)
     _write_media(
         principal,
         media,
@@ -323,15 +264,15 @@ def publish(
             "refused": ",".join(sorted(set(requested) - set(allowed))) or "none",
             "visibility": ",".join(f"{a}={preview[a]['visibility']}" for a in allowed),
         },
-        (
-            Media.state.set("published"),
-            Media.hidden_by.remove(),
-            Media.published_audiences.set(set(allowed)),
-            Media.published_at.set(int(now)),
-            Media.reviewed_by.set(principal.principal_id),
-            Media.reviewed_at.set(int(now)),
-            Media.rejection_reason.remove(),
-        ),
+        {
+            "state": "published",
+            "hidden_by": None,
+            "published_audiences": set(allowed),
+            "published_at": int(now),
+            "reviewed_by": principal.principal_id,
+            "reviewed_at": int(now),
+            "rejection_reason": None,
+        },
         at=now,
     )
     view = media_view(media, now)
@@ -344,14 +285,14 @@ def unpublish(principal: Principal, media_id: str) -> dict[str, Any]:
     require_director(principal)
     media = _media(principal, media_id)
     if media.state != "published":
-        raise Conflict("Cet élément n'est pas publié. / This item is not published.")
+        raise Conflict("media_not_published")
     now = int(clock.now())
     _write_media(
         principal,
         media,
         "unpublication",
         {"reason": "director"},
-        (Media.state.set("hidden"), Media.hidden_by.set(publication.HIDDEN_BY_DIRECTOR)),
+        {"state": "hidden", "hidden_by": publication.HIDDEN_BY_DIRECTOR},
         at=now,
     )
     return media_view(media, now)

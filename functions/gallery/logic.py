@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from pellicule.adapters import delivery
 from pellicule.domain import messages
 from pellicule.domain.errors import NotFound
 from pellicule.services.sessions import Principal
-from pellicule.store import data
-from pellicule.store.models import Album, Media, tenant_pk
+from pellicule.store import media as media_store
 
 PAGE_SIZE = 100
 
@@ -43,7 +40,7 @@ def _failure(stored: str | None) -> dict[str, Any] | None:
     return {"reason": found["reason"], "message": {"fr": found["fr"], "en": found["en"]}}
 
 
-def _item(media: Media, signer: delivery.PrefixSigner) -> dict[str, Any]:
+def _item(media: media_store.MediaRecord, signer: delivery.PrefixSigner) -> dict[str, Any]:
     ready = media.state in ("ready", "published", "hidden", "rejected")
     return {
         "media_id": media.media_id,
@@ -70,25 +67,21 @@ def _item(media: Media, signer: delivery.PrefixSigner) -> dict[str, Any]:
 
 def media_item(principal: Principal, media_id: str) -> dict[str, Any]:
     """``media_id``: an ``Id`` (the route parsed it)."""
-    data.ready()
-    try:
-        # The tenant comes from the session: another centre's id simply does not exist here.
-        media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}")
-    except DoesNotExist:
-        raise NotFound("media_not_found") from None
+    # The tenant comes from the session: another centre's id simply does not exist here.
+    media = media_store.item(principal.tenant_id, media_id, consistent=False)
+    if media is None:
+        raise NotFound("media_not_found")
     return _item(media, delivery.PrefixSigner())
 
 
 def album_items(principal: Principal, album_id: str) -> dict[str, Any]:
-    data.ready()
-    try:
-        album = Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")
-    except DoesNotExist:
-        raise NotFound("album_not_found") from None
+    album = media_store.album(principal.tenant_id, album_id)
+    if album is None:
+        raise NotFound("album_not_found")
     signer = delivery.PrefixSigner()
     items = [
         _item(media, signer)
-        for media in Media.by_gsi1.query(f"ALBUM#{principal.tenant_id}#{album_id}", limit=PAGE_SIZE)
+        for media in media_store.album_items(principal.tenant_id, album_id, limit=PAGE_SIZE)
     ]
     return {
         "album": {"album_id": album.album_id, "title": album.title, "date": album.album_date},

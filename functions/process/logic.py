@@ -6,8 +6,6 @@ import json
 from functools import cache
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from functions.process import imaging
 from pellicule.adapters import aws
 from pellicule.config import clock, topology
@@ -15,13 +13,12 @@ from pellicule.config.settings import get_settings
 from pellicule.domain import faces
 from pellicule.domain.errors import RejectedMedia
 from pellicule.services import ingest
-from pellicule.store import data
-from pellicule.store.models import Media, tenant_pk
+from pellicule.store import media as media_store
 
 LEASE_SECONDS = topology.PROCESS_TIMEOUT_SECONDS + 30
 
 
-def render(s3: Any, obj: ingest.IngestObject, media: Media) -> ingest.Rendered:
+def render(s3: Any, obj: ingest.IngestObject, media: media_store.MediaRecord) -> ingest.Rendered:
     body = s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
     sniffed = imaging.sniff(body[: imaging.SNIFF_BYTES])
     if sniffed is None or not imaging.accepts(media.declared_type, sniffed):
@@ -69,10 +66,8 @@ def render_blurred(tenant_id: str, media_id: str, revision: int) -> str:
     The newest revision wins: a stale request does nothing, and the conditional write makes
     a request that raced with a newer edit leave no trace.
     """
-    data.ready()
-    try:
-        media = Media.get(tenant_pk(tenant_id), f"MEDIA#{media_id}", consistent_read=True)
-    except DoesNotExist:
+    media = media_store.item(tenant_id, media_id)
+    if media is None:
         return "gone"
     if int(media.blur_revision or 0) != revision or not media.renditions:
         return "stale"
@@ -92,16 +87,7 @@ def render_blurred(tenant_id: str, media_id: str, revision: int) -> str:
         )
         variants = imaging.render_blurred(source, boxes)
         stored = ingest.store_outputs(tenant_id, media_id, _outputs(variants), written)
-    try:
-        media.update(
-            actions=[
-                Media.blurred.set(stored) if stored else Media.blurred.remove(),
-                Media.blurred_revision.set(revision),
-                Media.updated_at.set(int(clock.now())),
-            ],
-            condition=Media.blur_revision == revision,
-        )
-    except UpdateError:
+    if not media_store.set_blurred(media, stored, revision=revision, at=int(clock.now())):
         ingest.delete_media_keys(written)  # a newer edit won the race
         return "superseded"
     ingest.delete_media_keys(old)

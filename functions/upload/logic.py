@@ -7,13 +7,10 @@ for the exact key and signs part URLs on request, so a phone can resume after a 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
-
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.upload import contract
 from pellicule.adapters import aws
@@ -24,7 +21,7 @@ from pellicule.domain.errors import BadRequest, Conflict, NotFound, TooLarge
 from pellicule.services import audit, ingest, tenant_settings
 from pellicule.services.sessions import Principal
 from pellicule.store import data
-from pellicule.store.models import Album, Media, tenant_pk
+from pellicule.store import media as media_store
 
 MAX_FILES_PER_REQUEST = contract.MAX_FILES_PER_REQUEST
 ACCEPTED = ("JPEG", "PNG", "WebP", "HEIC", "MP4", "MOV")
@@ -69,10 +66,8 @@ def parse_files(
 
 
 def _require_album(tenant_id: str, album_id: str) -> None:
-    try:
-        Album.get(tenant_pk(tenant_id), f"ALBUM#{album_id}")
-    except DoesNotExist:
-        raise NotFound("album_not_found") from None
+    if media_store.album(tenant_id, album_id) is None:
+        raise NotFound("album_not_found")
 
 
 def _uses_multipart(file: FileRequest) -> bool:
@@ -130,36 +125,28 @@ def _grant(principal: Principal, album_id: str, file: FileRequest) -> dict[str, 
             ExpiresIn=expiry,
         )
         grant.update(url=post["url"], fields=post["fields"], expires_at=now + expiry)
-    Media(
-        tenant_pk(principal.tenant_id),
-        f"MEDIA#{media_id}",
-        tenant_id=principal.tenant_id,
-        media_id=media_id,
+    media_store.create_upload(
+        principal.tenant_id,
+        media_id,
         album_id=album_id,
         kind=file.kind,
-        state="uploading",
         declared_type=file.content_type,
         declared_size=file.size,
         ingest_key=key,
         upload_id=upload_id,
         uploaded_by=principal.principal_id,
-        created_at=now,
-        updated_at=now,
-        gsi1pk=f"ALBUM#{principal.tenant_id}#{album_id}",
-        gsi1sk=f"MEDIA#{now:012d}#{media_id}",
-    ).save(condition=Media.pk.does_not_exist())
+        at=now,
+    )
     return grant
 
 
 # --- Multipart (large videos) ---------------------------------------------------------------
 
 
-def _multipart_item(principal: Principal, media_id: str) -> Media:
-    data.ready()
-    try:
-        media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("upload_not_found") from None
+def _multipart_item(principal: Principal, media_id: str) -> media_store.MediaRecord:
+    media = media_store.item(principal.tenant_id, media_id)
+    if media is None:
+        raise NotFound("upload_not_found")
     if not media.upload_id:
         raise BadRequest("upload_not_multipart")
     if media.state != "uploading":
@@ -167,7 +154,7 @@ def _multipart_item(principal: Principal, media_id: str) -> Media:
     return media
 
 
-def _part_count(media: Media) -> int:
+def _part_count(media: media_store.MediaRecord) -> int:
     return math.ceil(int(media.declared_size) / topology.UPLOAD.multipart_part_bytes)
 
 
@@ -212,7 +199,7 @@ def uploaded_parts(principal: Principal, media_id: str) -> dict[str, Any]:
     }
 
 
-def _list_parts(media: Media) -> list[dict[str, Any]]:
+def _list_parts(media: media_store.MediaRecord) -> list[dict[str, Any]]:
     s3 = aws.client("s3")
     parts: list[dict[str, Any]] = []
     marker = 0
@@ -249,12 +236,8 @@ def complete(principal: Principal, media_id: str) -> dict[str, Any]:
             "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
         },
     )
-    # Received: the processor may already have moved the item on, hence the condition.
-    with contextlib.suppress(UpdateError):
-        media.update(
-            actions=[Media.state.set("processing"), Media.updated_at.set(int(clock.now()))],
-            condition=Media.state == "uploading",
-        )
+    # Received: the processor may already have moved the item on (then nothing is written).
+    media_store.mark_received(media, at=int(clock.now()))
     return {"media_id": media_id, "state": "processing"}
 
 
@@ -266,14 +249,14 @@ def abort(
     aws.client("s3").abort_multipart_upload(
         Bucket=get_settings().ingest_bucket, Key=media.ingest_key, UploadId=media.upload_id
     )
-    media.update(
-        actions=[
-            Media.state.set("failed"),
-            Media.failure_reason.set(messages.record(reason, messages.both(reason))),
-            Media.updated_at.set(int(clock.now())),
-        ],
-        condition=Media.state == "uploading",
+    failed = media_store.mark_failed(
+        media,
+        was="uploading",
+        reason=messages.record(reason, messages.both(reason)),
+        at=int(clock.now()),
     )
+    if not failed:  # it left ``uploading`` meanwhile
+        raise Conflict("upload_finished")
     return {"media_id": media_id, "state": "failed"}
 
 
@@ -285,24 +268,15 @@ def set_face_boxes(
 ) -> dict[str, Any]:
     """Store the boxes and ask the processor to re-render the blurred variants."""
     boxes = faces.parse_boxes([list(box) for box in command.boxes])
-    data.ready()
-    try:
-        media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}", consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("media_not_found") from None
+    media = media_store.item(principal.tenant_id, media_id)
+    if media is None:
+        raise NotFound("media_not_found")
     if media.kind != "photo" or media.state != "ready":
         raise Conflict("faces_photo_only")
     hides = _hidden_children(media, command.hides, boxes)
     revision = int(media.blur_revision or 0) + 1
-    media.update(
-        actions=[
-            Media.face_boxes.set(boxes),
-            Media.blurred_child_ids.set(hides) if hides else Media.blurred_child_ids.remove(),
-            Media.blur_revision.set(revision),
-            Media.updated_at.set(int(clock.now())),
-        ],
-        condition=Media.blur_revision == media.blur_revision,
-    )
+    # A concurrent edit that changed the revision first: media_store.ItemChangedError.
+    media_store.set_face_boxes(media, boxes, hides=hides, revision=revision, at=int(clock.now()))
     audit.append(
         principal.tenant_id,
         "faces_edited",
@@ -325,7 +299,7 @@ def set_face_boxes(
 
 
 def _hidden_children(
-    media: Media, raw: tuple[str, ...] | None, boxes: list[list[float]]
+    media: media_store.MediaRecord, raw: tuple[str, ...] | None, boxes: list[list[float]]
 ) -> set[str]:
     """Tagged children the boxes hide (the gate serves the blurred variant in their place)."""
     if raw is None:

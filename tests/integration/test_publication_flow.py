@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -119,12 +120,16 @@ def test_an_item_is_publishable_only_when_the_gate_allows_it(aws: Aws, centre: S
     # An untagged item is not publishable
     refused = approve(centre, media_id)
     assert refused["statusCode"] == 409
-    assert "untagged_without_flag" in refused["body"]
+    answer = json.loads(refused["body"])
+    assert answer["reason"] == "publication_refused"
+    assert "untagged_without_flag" in answer["params"]["problems"]
     # Tagged with Noah (consent) and Zoé (none): refused, no blurred variant
     centre.ok(tag(centre, media_id, "noah", "zoe"))
     refused = approve(centre, media_id)
     assert refused["statusCode"] == 409
-    assert f"no_consent:{centre.children['zoe']}" in refused["body"]
+    answer = json.loads(refused["body"])
+    assert answer["reason"] == "publication_refused"
+    assert f"no_consent:{centre.children['zoe']}" in answer["params"]["problems"]
     assert media(centre, media_id).state == "ready"
     # Zoé's face blurred: published, served blurred
     blur(aws, centre, media_id, "zoe")
@@ -161,6 +166,7 @@ def test_flag_and_tags_together_are_refused(aws: Aws, centre: Scenario) -> None:
         {"child_ids": [centre.children["noah"]], "no_identifiable_child": True},
     )
     assert response["statusCode"] == 400
+    assert json.loads(response["body"])["reason"] == "tags_with_no_identifiable_child"
     assert not media(centre, media_id).tagged_child_ids
 
 

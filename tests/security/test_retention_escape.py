@@ -64,8 +64,13 @@ def album_entries(tenant_id: str, album_id: str) -> list[dict[str, Any]]:
 def refusal(earliest: datetime.date, latest: datetime.date) -> dict[str, Any]:
     return {
         "error": "bad_request",
-        "reason": "bad_request",
-        "params": {},
+        "reason": "album_date_out_of_bounds",
+        "params": {
+            "earliest": earliest.isoformat(),
+            "latest": latest.isoformat(),
+            "ahead": 31,
+            "months": 12,
+        },
         "message": {
             "fr": f"Date de l'album : entre le {earliest} et le {latest} (au plus 31 jours à "
             "l'avance, et pas avant la durée de conservation du centre, 12 mois).",

@@ -21,10 +21,7 @@ SCANNED = (ROOT / "layers" / "core" / "pellicule", ROOT / "functions", ROOT / "o
 # TRANSITION: the modules whose errors still carry a bilingual literal ("Français. / English.")
 # instead of a catalogue code. Convert a module, then remove it here: the test fails while a
 # converted module is still listed, and when a module not listed raises a literal.
-STILL_LITERAL = {
-    "functions/admin/albums.py",
-    "functions/admin/review.py",
-}
+STILL_LITERAL: set[str] = set()
 # Keyword arguments of an error class that are not its message's parameters.
 NOT_PARAMS = {"TooManyRequests": {"retry_after"}}
 # Error classes whose code is not their first argument: (its index, the parameters the class

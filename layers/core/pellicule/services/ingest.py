@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
-from pynamodb.exceptions import DoesNotExist, PutError
-from pynamodb.expressions.update import Action
-
 from pellicule.adapters import aws
 from pellicule.config import clock, topology
 from pellicule.config.observability import logger
@@ -28,7 +25,8 @@ from pellicule.config.settings import get_settings
 from pellicule.domain import messages
 from pellicule.domain.errors import RejectedMedia
 from pellicule.store import data
-from pellicule.store.models import IngestClaim, Media, tenant_pk
+from pellicule.store import ingest as claims
+from pellicule.store import media as media_store
 
 KINDS = {"photo": topology.INGEST_PHOTO_PREFIX, "video": topology.INGEST_VIDEO_PREFIX}
 _INGEST_KEY = re.compile(
@@ -78,7 +76,7 @@ class Rendered:
 
 # A renderer gets the S3 client, the object and its media item, and returns the outputs or
 # raises RejectedMedia with a reason a person can act on.
-Renderer = Callable[[Any, IngestObject, Media], Rendered]
+Renderer = Callable[[Any, IngestObject, media_store.MediaRecord], Rendered]
 
 
 def objects_in(message_body: str) -> list[IngestObject]:
@@ -120,26 +118,16 @@ def media_key(tenant_id: str, media_id: str, extension: str) -> str:
     )
 
 
-def _claim(obj: IngestObject, lease_seconds: int) -> IngestClaim | None:
+def _claim(obj: IngestObject, lease_seconds: int) -> claims.ClaimRecord | None:
     """Take the processing lease of this object version, or None if it is done or taken."""
-    now = int(clock.now())
-    claim = IngestClaim(
-        f"INGEST#{obj.bucket}/{obj.key}#{obj.version}",
-        "CLAIM",
-        status="processing",
-        lease_until=now + lease_seconds,
-        expires_at=now + CLAIM_KEEP_SECONDS,
+    return claims.claim(
+        obj.bucket,
+        obj.key,
+        obj.version,
+        now=int(clock.now()),
+        lease_seconds=lease_seconds,
+        keep_seconds=CLAIM_KEEP_SECONDS,
     )
-    try:
-        claim.save(
-            condition=IngestClaim.pk.does_not_exist()
-            | ((IngestClaim.status == "processing") & (IngestClaim.lease_until < now))
-        )
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return claim
 
 
 class Pipeline:
@@ -170,9 +158,9 @@ class Pipeline:
         except Exception:
             # Retryable: remove partial outputs and release the lease for the next delivery.
             delete_media_keys(written)
-            claim.delete()
+            claims.release(claim)
             raise
-        claim.update(actions=[IngestClaim.status.set("done")])
+        claims.finish(claim)
         self.log.info("ingest object handled", extra={"outcome": outcome})
 
     def _process(self, obj: IngestObject, written: list[str]) -> str:
@@ -182,50 +170,42 @@ class Pipeline:
             s3.delete_object(Bucket=obj.bucket, Key=obj.key)
             return "unexpected-key-deleted"
         tenant_id, media_id = match["tenant"], match["media"]
-        try:
-            media = Media.get(tenant_pk(tenant_id), f"MEDIA#{media_id}", consistent_read=True)
-        except DoesNotExist:
+        media = media_store.item(tenant_id, media_id)
+        if media is None:
             s3.delete_object(Bucket=obj.bucket, Key=obj.key)
             return "no-grant-deleted"
         if media.ingest_key != obj.key or media.state not in ("uploading", "processing"):
             s3.delete_object(Bucket=obj.bucket, Key=obj.key)
             return "stale-deleted"
-        media.update(
-            actions=[Media.state.set("processing"), Media.updated_at.set(int(clock.now()))]
-        )
+        media_store.start_processing(media, at=int(clock.now()))
         try:
             self._check_size(s3, obj, media)
             rendered = self.renderer(s3, obj, media)
         except RejectedMedia as rejected:
-            media.update(
-                actions=[
-                    Media.state.set("failed"),
-                    Media.failure_reason.set(messages.record(rejected.reason, rejected.texts)),
-                    Media.updated_at.set(int(clock.now())),
-                ]
+            media_store.mark_rejected(
+                media,
+                reason=messages.record(rejected.reason, rejected.texts),
+                at=int(clock.now()),
             )
             s3.delete_object(Bucket=obj.bucket, Key=obj.key)
             self.log.info("media rejected", extra={"media_id": media_id})
             return "rejected"
         stored = store_outputs(tenant_id, media_id, rendered.outputs, written)
-        actions: list[Action] = [
-            Media.state.set("ready"),
-            Media.renditions.set(stored),
-            Media.width.set(rendered.width),
-            Media.height.set(rendered.height),
-            Media.failure_reason.remove(),
-            Media.updated_at.set(int(clock.now())),
-        ]
-        if rendered.capture_date:
-            actions.append(Media.capture_date.set(rendered.capture_date))
-        if rendered.duration_seconds is not None:
-            actions.append(Media.duration_seconds.set(rendered.duration_seconds))
-        media.update(actions=actions, condition=Media.state == "processing")
+        # Still ``processing``, or media_store.ItemChangedError: retried like any failure.
+        media_store.mark_ready(
+            media,
+            renditions=stored,
+            width=rendered.width,
+            height=rendered.height,
+            capture_date=rendered.capture_date,
+            duration_seconds=rendered.duration_seconds,
+            at=int(clock.now()),
+        )
         s3.delete_object(Bucket=obj.bucket, Key=obj.key)
         return "ready"
 
     @staticmethod
-    def _check_size(s3: Any, obj: IngestObject, media: Media) -> None:
+    def _check_size(s3: Any, obj: IngestObject, media: media_store.MediaRecord) -> None:
         head = s3.head_object(Bucket=obj.bucket, Key=obj.key)
         if int(head["ContentLength"]) != int(media.declared_size):
             raise RejectedMedia("upload_size_mismatch")

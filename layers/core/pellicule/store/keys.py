@@ -33,6 +33,7 @@ AUDIT_HEAD = "HEAD"
 AUDIT_SEQ_WIDTH = 12  # an entry's sort key: its seq, zero-padded (sorts before HEAD)
 DELETION = "DELETION#"
 DELETION_PROGRESS = "PROGRESS"
+INGEST_CLAIM = "CLAIM"  # the sort key of an ingest claim (one per object version)
 
 
 # --- A centre's partition -------------------------------------------------------------------

@@ -1,6 +1,15 @@
-"""The media store, for the purge and erasures: a centre's albums, their items and the
-children's tags, as the retention, orphans, lapsed and erasures steps read and change them
-(docs/retention.md, docs/erasure.md). Key formats: ``pellicule.store.keys``.
+"""The media store: a centre's albums, their items and the children's tags (the media
+aggregate), as the admin API (albums, tagging, validation), the gallery, uploads, processing,
+the purge and erasures read and change them (docs/retention.md, docs/erasure.md). Key formats:
+``pellicule.store.keys``.
+
+Reading: one album or item (``None`` when absent, or a 404 ``NotFound`` for the ``*_or_404``
+helpers, which refuse an id that cannot name anything without reading), a centre's albums and
+items, an album's items. Writing: an album change or a staff edit of an item is an
+:class:`audit.Companion` the caller commits with its audit entry (``audit.append``, one
+transaction); uploads and processing write here directly. A failed condition answers
+``False`` or raises :class:`ItemChangedError`, never a PynamoDB exception (a failure of the
+table itself still propagates: the request fails, or the processing is retried).
 
 The deletions themselves (objects first, then the items in one transaction with the run's
 counts) are ``pellicule.services.retention``'s.
@@ -8,18 +17,58 @@ counts) are ``pellicule.services.retention``'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
+from pellicule.domain.errors import NotFound
 from pellicule.domain.purge import FAILED
-from pellicule.store import data, keys, writes
+from pellicule.store import audit, data, keys, writes
 from pellicule.store.models import Album, Media, MediaTag
 
 # The item types callers hold (they change them only through this module and the services).
 AlbumRecord = Album
 MediaRecord = Media
+R = TypeVar("R", Album, Media)
+
+# What an id from a request may look like; anything else names nothing (404 without a read).
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# What an album change may set (``None`` removes it).
+_ALBUM_CHANGES = frozenset({"title", "album_date", "group_id"})
+# What a staff edit of an item may set: tagging, validation, publication (``None`` or an empty
+# set removes it).
+_EDITS = frozenset(
+    {
+        "tagged_child_ids",
+        "no_identifiable_child",
+        "blurred_child_ids",
+        "state",
+        "hidden_by",
+        "rejection_reason",
+        "reviewed_by",
+        "reviewed_at",
+        "published_audiences",
+        "published_at",
+    }
+)
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+class ItemChangedError(RuntimeError):
+    """A write's condition failed: the item changed (or already exists); nothing was written."""
+
+
+def _condition_failed(error: PutError | UpdateError) -> bool:
+    return error.cause_response_code == _CONDITION_FAILED
+
+
+def reloaded(record: R) -> R:
+    """``record`` read again, consistently (after a write)."""
+    record.refresh(consistent_read=True)
+    return record
 
 
 # --- Purge, revocation and video ------------------------------------------------------------
@@ -54,9 +103,31 @@ def forget(
 # --- Albums ---------------------------------------------------------------------------------
 
 
-def albums(tenant_id: str) -> list[Album]:
-    """Every album of a centre."""
-    return list(Album.query(keys.tenant_pk(tenant_id), Album.sk.startswith(keys.ALBUM)))
+def albums(tenant_id: str, *, limit: int | None = None) -> list[Album]:
+    """Every album of a centre (at most ``limit``)."""
+    data.ready()
+    return list(
+        Album.query(keys.tenant_pk(tenant_id), Album.sk.startswith(keys.ALBUM), limit=limit)
+    )
+
+
+def album(tenant_id: str, album_id: str, *, consistent: bool = False) -> Album | None:
+    """One album, or ``None``."""
+    data.ready()
+    try:
+        return Album.get(
+            keys.tenant_pk(tenant_id), keys.album_sk(album_id), consistent_read=consistent
+        )
+    except DoesNotExist:
+        return None
+
+
+def album_or_404(tenant_id: str, album_id: str) -> Album:
+    """The album (read consistently), or 404; an id that cannot name one is not read."""
+    found = album(tenant_id, album_id, consistent=True) if _ID.match(album_id) else None
+    if found is None:
+        raise NotFound("album_not_found")
+    return found
 
 
 def album_ref(tenant_id: str, album_id: str) -> Album:
@@ -64,23 +135,84 @@ def album_ref(tenant_id: str, album_id: str) -> Album:
     return Album(keys.tenant_pk(tenant_id), keys.album_sk(album_id))
 
 
+def new_album(
+    tenant_id: str,
+    album_id: str,
+    *,
+    title: str,
+    album_date: str,
+    group_id: str | None,
+    created_at: int,
+) -> Album:
+    return Album(
+        keys.tenant_pk(tenant_id),
+        keys.album_sk(album_id),
+        tenant_id=tenant_id,
+        album_id=album_id,
+        title=title,
+        album_date=album_date,
+        group_id=group_id,
+        created_at=created_at,
+    )
+
+
+def album_created(record: Album) -> audit.Companion:
+    """Save a new album, on condition that no item has its key (with its audit entry)."""
+    return audit.Companion(record, Album.pk.does_not_exist())
+
+
+def _album_actions(changes: Mapping[str, str | None]) -> list[Any]:
+    actions = []
+    for name, value in changes.items():
+        if name not in _ALBUM_CHANGES:
+            raise ValueError(f"Album.{name} cannot be changed")
+        attribute = getattr(Album, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    if not actions:
+        raise ValueError("nothing to change")
+    return actions
+
+
+def album_updated(record: Album, changes: Mapping[str, str | None]) -> audit.Companion:
+    """Set the attributes named in ``changes`` (title, album_date, group_id; ``None`` removes
+    one), on condition that the album exists (with its audit entry)."""
+    return audit.Companion(
+        record, Album.pk.exists(), op="update", actions=tuple(_album_actions(changes))
+    )
+
+
+def update_album(record: Album, changes: Mapping[str, str | None]) -> None:
+    """Set the attributes named in ``changes`` at once (a change no audit entry records);
+    ``record`` then holds them."""
+    record.update(actions=_album_actions(changes))
+
+
 # --- Items ----------------------------------------------------------------------------------
 
 
-def album_items(tenant_id: str, album_id: str, *, created_before: int | None = None) -> list[Media]:
-    """The items of an album, oldest upload first; with ``created_before`` (epoch seconds)
-    only those uploaded before it (the album index is sorted by upload time)."""
+def album_items(
+    tenant_id: str, album_id: str, *, created_before: int | None = None, limit: int | None = None
+) -> list[Media]:
+    """The items of an album, oldest upload first (at most ``limit``); with ``created_before``
+    (epoch seconds) only those uploaded before it (the album index is sorted by upload time)."""
+    data.ready()
     index = keys.album_media_gsi(tenant_id, album_id)
     if created_before is None:
-        return list(Media.by_gsi1.query(index))
+        return list(Media.by_gsi1.query(index, limit=limit))
     bound = keys.album_media_gsi_sk_bound(created_before)
-    return list(Media.by_gsi1.query(index, Media.gsi1sk < bound))
+    return list(Media.by_gsi1.query(index, Media.gsi1sk < bound, limit=limit))
 
 
-def centre_items(tenant_id: str) -> Iterator[Media]:
-    """Every item of a centre (consistent read)."""
+def centre_items(
+    tenant_id: str, *, limit: int | None = None, consistent: bool = True
+) -> Iterator[Media]:
+    """Every item of a centre (at most ``limit``; a consistent read unless told)."""
+    data.ready()
     return Media.query(
-        keys.tenant_pk(tenant_id), Media.sk.startswith(keys.MEDIA), consistent_read=True
+        keys.tenant_pk(tenant_id),
+        Media.sk.startswith(keys.MEDIA),
+        consistent_read=consistent,
+        limit=limit,
     )
 
 
@@ -97,12 +229,47 @@ def in_state_or_hidden_by(
     )
 
 
-def item(tenant_id: str, media_id: str) -> Media | None:
-    """One item (consistent read); ``None`` if it is gone."""
+def item(tenant_id: str, media_id: str, *, consistent: bool = True) -> Media | None:
+    """One item (a consistent read unless told); ``None`` if it is gone."""
+    data.ready()
     try:
-        return Media.get(keys.tenant_pk(tenant_id), keys.media_sk(media_id), consistent_read=True)
+        return Media.get(
+            keys.tenant_pk(tenant_id), keys.media_sk(media_id), consistent_read=consistent
+        )
     except DoesNotExist:
         return None
+
+
+def item_or_404(tenant_id: str, media_id: str) -> Media:
+    """The item (read consistently), or 404; an id that cannot name one is not read."""
+    found = item(tenant_id, media_id) if _ID.match(media_id) else None
+    if found is None:
+        raise NotFound("media_not_found")
+    return found
+
+
+def edited(media: Media, changes: Mapping[str, Any], *, at: float) -> audit.Companion:
+    """A staff edit of an item (tagging, validation, publication), with its audit entry: set
+    the attributes named in ``changes`` (``None`` or an empty set removes one) and count a new
+    version, on condition that nobody changed the item since it was read (its version and
+    state). Read it again afterwards (:func:`reloaded`)."""
+    actions = []
+    for name, value in changes.items():
+        if name not in _EDITS:
+            raise ValueError(f"Media.{name} is not a staff edit")
+        attribute = getattr(Media, name)
+        empty = value is None or (isinstance(value, set | frozenset) and not value)
+        actions.append(attribute.remove() if empty else attribute.set(value))
+    return audit.Companion(
+        media,
+        (Media.version == media.version) & (Media.state == media.state),
+        op="update",
+        actions=(
+            *actions,
+            Media.version.set(int(media.version or 0) + 1),
+            Media.updated_at.set(int(at)),
+        ),
+    )
 
 
 def mark_failed(media: Media, *, was: str, reason: str, at: int) -> bool:
@@ -122,7 +289,170 @@ def mark_failed(media: Media, *, was: str, reason: str, at: int) -> bool:
     return True
 
 
+# --- Uploads and processing -----------------------------------------------------------------
+
+
+def create_upload(
+    tenant_id: str,
+    media_id: str,
+    *,
+    album_id: str,
+    kind: str,
+    declared_type: str,
+    declared_size: int,
+    ingest_key: str,
+    upload_id: str | None,
+    uploaded_by: str,
+    at: int,
+) -> None:
+    """The item of an upload granted (state ``uploading``), in its album's index; raises
+    :class:`ItemChangedError` if an item has its key already."""
+    data.ready()
+    try:
+        Media(
+            keys.tenant_pk(tenant_id),
+            keys.media_sk(media_id),
+            tenant_id=tenant_id,
+            media_id=media_id,
+            album_id=album_id,
+            kind=kind,
+            state="uploading",
+            declared_type=declared_type,
+            declared_size=declared_size,
+            ingest_key=ingest_key,
+            upload_id=upload_id,
+            uploaded_by=uploaded_by,
+            created_at=at,
+            updated_at=at,
+            gsi1pk=keys.album_media_gsi(tenant_id, album_id),
+            gsi1sk=keys.album_media_gsi_sk(at, media_id),
+        ).save(condition=Media.pk.does_not_exist())
+    except PutError as error:
+        if _condition_failed(error):
+            raise ItemChangedError(media_id) from None
+        raise
+
+
+def mark_received(media: Media, *, at: int) -> bool:
+    """A multipart upload assembled: state ``processing``; ``False`` if it left
+    ``uploading`` meanwhile (the processor may already have moved it on)."""
+    try:
+        media.update(
+            actions=[Media.state.set("processing"), Media.updated_at.set(at)],
+            condition=Media.state == "uploading",
+        )
+    except UpdateError:
+        return False
+    return True
+
+
+def set_face_boxes(
+    media: Media, boxes: list[list[float]], *, hides: set[str], revision: int, at: int
+) -> None:
+    """Store the face boxes drawn, the tagged children they hide and the new blur revision,
+    on condition that the revision is still the one read (else :class:`ItemChangedError`)."""
+    try:
+        media.update(
+            actions=[
+                Media.face_boxes.set(boxes),
+                Media.blurred_child_ids.set(hides) if hides else Media.blurred_child_ids.remove(),
+                Media.blur_revision.set(revision),
+                Media.updated_at.set(at),
+            ],
+            condition=Media.blur_revision == media.blur_revision,
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            raise ItemChangedError(media.media_id) from None
+        raise
+
+
+def start_processing(media: Media, *, at: int) -> None:
+    """The processor holds the item's claim: state ``processing``."""
+    media.update(actions=[Media.state.set("processing"), Media.updated_at.set(at)])
+
+
+def mark_rejected(media: Media, *, reason: str, at: int) -> None:
+    """The processor refused the file: state ``failed`` with the reason its uploader sees (no
+    condition: the processor holds the item's claim)."""
+    media.update(
+        actions=[
+            Media.state.set(FAILED),
+            Media.failure_reason.set(reason),
+            Media.updated_at.set(at),
+        ]
+    )
+
+
+def mark_ready(
+    media: Media,
+    *,
+    renditions: Mapping[str, Any],
+    width: int,
+    height: int,
+    capture_date: str | None,
+    duration_seconds: float | None,
+    at: int,
+) -> None:
+    """The file processed: state ``ready`` with its renditions, on condition that it is still
+    ``processing`` (else :class:`ItemChangedError`)."""
+    actions: list[Action] = [
+        Media.state.set("ready"),
+        Media.renditions.set(dict(renditions)),
+        Media.width.set(width),
+        Media.height.set(height),
+        Media.failure_reason.remove(),
+        Media.updated_at.set(at),
+    ]
+    if capture_date:
+        actions.append(Media.capture_date.set(capture_date))
+    if duration_seconds is not None:
+        actions.append(Media.duration_seconds.set(duration_seconds))
+    try:
+        media.update(actions=actions, condition=Media.state == "processing")
+    except UpdateError as error:
+        if _condition_failed(error):
+            raise ItemChangedError(media.media_id) from None
+        raise
+
+
+def set_blurred(media: Media, blurred: Mapping[str, Any] | None, *, revision: int, at: int) -> bool:
+    """The blurred variants rendered from blur ``revision`` (``None``: none any more);
+    ``False`` if a newer edit changed the revision meanwhile (nothing written)."""
+    try:
+        media.update(
+            actions=[
+                Media.blurred.set(dict(blurred)) if blurred else Media.blurred.remove(),
+                Media.blurred_revision.set(revision),
+                Media.updated_at.set(at),
+            ],
+            condition=Media.blur_revision == revision,
+        )
+    except UpdateError:
+        return False
+    return True
+
+
 # --- Tags -----------------------------------------------------------------------------------
+
+
+def tag_created(tenant_id: str, child_id: str, media: Media) -> audit.Companion:
+    """Tag a child on an item (written with the item's edit and its audit entry)."""
+    return audit.Companion(
+        MediaTag(
+            keys.tenant_pk(tenant_id),
+            keys.tag_sk(child_id, media.media_id),
+            tenant_id=tenant_id,
+            child_id=child_id,
+            media_id=media.media_id,
+            album_id=media.album_id,
+        )
+    )
+
+
+def tag_deleted(tenant_id: str, child_id: str, media_id: str) -> audit.Companion:
+    """Remove a child's tag from an item (written with the item's edit and its audit entry)."""
+    return audit.Companion(tag_ref(tenant_id, child_id, media_id), op="delete")
 
 
 def tagged_media_ids(tenant_id: str, child_id: str) -> Iterator[str]:

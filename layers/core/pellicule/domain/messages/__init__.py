@@ -33,6 +33,7 @@ from html import escape as _escape
 from typing import Any, Final, Literal, TypedDict
 
 from pellicule.domain.messages import (
+    albums,
     consent,
     erasure,
     family,
@@ -94,6 +95,7 @@ _SECTIONS: Final = (
     consent.MESSAGES,
     settings.MESSAGES,
     operator.MESSAGES,
+    albums.MESSAGES,
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 

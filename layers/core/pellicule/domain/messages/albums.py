@@ -1,0 +1,53 @@
+"""Albums and items in the admin API: albums (``functions/admin/albums``), tagging, validation
+and publication (``functions/admin/review``). An unknown album or item is ``album_not_found``
+or ``media_not_found`` (``uploads``)."""
+
+from __future__ import annotations
+
+from pellicule.domain.messages.base import Message
+
+MESSAGES: dict[str, Message] = {
+    # --- Albums ---
+    "album_date_out_of_bounds": Message(
+        "Date de l'album : entre le {earliest} et le {latest} (au plus {ahead} jours à "
+        "l'avance, et pas avant la durée de conservation du centre, {months} mois).",
+        "Album date: between {earliest} and {latest} (at most {ahead} days ahead, and not "
+        "older than the centre's retention, {months} months).",
+    ),
+    "album_nothing_to_change": Message("Rien à modifier.", "Nothing to change."),
+    "album_changed_meanwhile": Message(
+        "Modification concurrente ; réessayez.", "Concurrent change; retry."
+    ),
+    # --- Tagging ---
+    "media_not_processed_yet": Message(
+        "L'élément n'est pas encore traité.", "The item is not processed yet."
+    ),
+    "tags_with_no_identifiable_child": Message(
+        "Un élément avec des enfants identifiés ne peut pas être marqué « aucun enfant "
+        "identifiable ».",
+        "An item with tagged children cannot be marked 'no identifiable child'.",
+    ),
+    "media_changed_meanwhile": Message(
+        "L'élément a changé ; rechargez.", "The item changed; please reload."
+    ),
+    # --- Validation and publication ---
+    "validation_directors_only": Message(
+        "Seule la direction valide les photos.", "Only directors validate items."
+    ),
+    "media_not_awaiting_review": Message(
+        "Cet élément n'attend pas de validation.", "This item is not awaiting review."
+    ),
+    "publication_directors_only": Message("Seule la direction publie.", "Only directors publish."),
+    "media_not_publishable": Message(
+        "Seul un élément traité et non refusé se publie.",
+        "Only a processed, non-rejected item can be published.",
+    ),
+    # {problems}: the publication gate's reasons (pellicule.domain.gate), as codes.
+    "publication_refused": Message(
+        "Publication impossible : {problems}. Identifiez les enfants (ou cochez « aucun enfant "
+        "identifiable »), floutez ceux sans consentement.",
+        "Cannot publish ({problems}): tag the children (or mark 'no identifiable child') and "
+        "blur those without consent.",
+    ),
+    "media_not_published": Message("Cet élément n'est pas publié.", "This item is not published."),
+}
