@@ -101,7 +101,7 @@ def create_album(principal: Principal, body: c.AlbumCreate) -> dict[str, Any]:
     album = media_store.new_album(
         principal.tenant_id,
         album_id,
-        title=tidy(body.title, "title", "Titre"),
+        title=tidy(body.title, "title"),
         album_date=_date(principal.tenant_id, body.date),
         group_id=group_id,
         created_at=int(clock.now()),
@@ -120,7 +120,7 @@ def update_album(principal: Principal, album_id: str, body: c.AlbumChange) -> di
     album = album_or_404(principal.tenant_id, album_id)
     changes: dict[str, str | None] = {}
     if body.title is not ABSENT:
-        changes["title"] = tidy(body.title, "title", "Titre")
+        changes["title"] = tidy(body.title, "title")
     redated: dict[str, Any] = {}
     if body.date is not ABSENT:
         date = _date(principal.tenant_id, body.date)

@@ -53,10 +53,10 @@ def may_publish(principal: Principal, settings: tenant_settings.TenantSettings) 
 # --- Input helpers -------------------------------------------------------------------------
 
 
-def tidy(value: str, name: str, label: str | None = None) -> str:
+def tidy(value: str, name: str) -> str:
     """A name as kept: inner whitespace collapsed; never blank (its length is the type's).
     ``name``: the field's path in the request (a blank one is refused as if missing, naming
-    it). ``label``: no longer used (the message names the field by ``name``)."""
+    it)."""
     tidy = " ".join(value.split())
     if not tidy:
         raise InvalidRequest(name, "field_required")

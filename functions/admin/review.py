@@ -208,7 +208,7 @@ def review(principal: Principal, media_id: str, body: c.Review) -> dict[str, Any
 
 
 def _reject(principal: Principal, media: MediaRecord, reason: str | None) -> dict[str, Any]:
-    reason = tidy(reason or "", "reason", "Motif du refus")
+    reason = tidy(reason or "", "reason")
     if media.state not in ("ready", "hidden"):
         raise Conflict("media_not_awaiting_review")
     now = int(clock.now())

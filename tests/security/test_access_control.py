@@ -261,21 +261,11 @@ def _refused(
     status: int,
     reasons: str | tuple[str, ...],
     label: Any,
-    *,
-    literal: str | None = None,
 ) -> None:
     """``status`` for the expected reason (a catalogue code, or one of ``reasons``), not
-    another one such as a mistyped route (``route_not_found``) or a missing CSRF header.
-
-    TRANSITION (issue 15 item 6): ``functions/admin/albums.py`` and ``review.py`` still answer
-    bilingual literals (their reason is the error's family): for those, the ``literal`` words
-    must be in the message. Drop ``literal`` once they raise catalogue codes."""
+    another one such as a mistyped route (``route_not_found``) or a missing CSRF header."""
     assert response["statusCode"] == status, (label, response.get("body"))
     answer = payload(response)
-    if literal is not None and answer["reason"] == answer["error"]:
-        message = " / ".join(answer["message"].values())
-        assert literal.lower() in message.lower(), (label, message)
-        return
     expected = (reasons,) if isinstance(reasons, str) else reasons
     assert answer["reason"] in expected, (label, answer)
 
@@ -298,7 +288,7 @@ def test_another_centres_ids_are_not_found_on_every_route_and_nothing_changes(
     for route in ID_ROUTES:
         response = _call(admin, route, victim.ids(), home.director)
         # Then each is simply "not found"...
-        _refused(response, 404, NOT_FOUND, _label(route), literal=" not found")
+        _refused(response, 404, NOT_FOUND, _label(route))
 
     # ...and nothing of the victim's centre changed (data and audit log alike)
     assert snapshot(aws, victim.tenant_id) == before
@@ -344,7 +334,7 @@ def test_another_centres_ids_in_a_body_are_not_found(aws: Aws, home: World, vict
     for route, status in routes:
         response = _call(admin, route, ids, home.director)
         expected = NOT_FOUND if status == 404 else "consent_signatories_not_guardians"
-        _refused(response, status, expected, _label(route), literal="not found")
+        _refused(response, status, expected, _label(route))
     assert (snapshot(aws, home.tenant_id), snapshot(aws, victim.tenant_id)) == before
 
 
@@ -441,7 +431,7 @@ def test_an_animator_cannot_do_what_only_the_director_may(aws: Aws, home: World)
     before = snapshot(aws, home.tenant_id)
     for route in DIRECTOR_ONLY:
         response = _call(admin, route, home.ids(), animator)
-        _refused(response, 403, DIRECTORS_ONLY, _label(route), literal="director")
+        _refused(response, 403, DIRECTORS_ONLY, _label(route))
     assert snapshot(aws, home.tenant_id) == before
     # Nothing reached the other tables either: no scan grant was handed out.
     listed = aws.client("s3").list_objects_v2(Bucket=aws.names.ingest_bucket)
@@ -701,14 +691,14 @@ def test_only_trusted_animators_publish_and_only_when_the_centre_allows_it(
     # In the default mode, the director validates everything: no animator publishes.
     for session in (trusted, untrusted):
         response = admin("POST", f"/media/{home.ready_media_id}/review", session, approve)
-        _refused(response, 403, DIRECTORS_ONLY, "", literal="director")
+        _refused(response, 403, DIRECTORS_ONLY, "")
     assert state() == "ready"
 
     # With trusted animators allowed, the untrusted one still may not...
     set_settings(director, validation_mode="trusted_animators")
     assert ok(admin("GET", "/me", untrusted))["may_publish"] is False
     response = admin("POST", f"/media/{home.ready_media_id}/review", untrusted, approve)
-    _refused(response, 403, DIRECTORS_ONLY, "", literal="director")
+    _refused(response, 403, DIRECTORS_ONLY, "")
     assert state() == "ready"
 
     # ...while the trusted one does.
@@ -722,7 +712,7 @@ def test_only_trusted_animators_publish_and_only_when_the_centre_allows_it(
     ok(admin("PATCH", f"/staff/{trusted_id}", director, {"trusted": False}))
     publish = {"audiences": approve["audiences"]}
     response = admin("POST", f"/media/{home.published_media_id}/publish", trusted, publish)
-    _refused(response, 403, DIRECTORS_ONLY, "", literal="director")
+    _refused(response, 403, DIRECTORS_ONLY, "")
     response = admin("POST", f"/media/{home.ready_media_id}/unpublish", trusted)
     _refused(response, 403, "directors_only", "")
 

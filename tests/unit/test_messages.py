@@ -1,5 +1,5 @@
 """Messages as data (issue 15 item 6): the catalogue, its rendering, errors carrying codes, and
-the modules that still raise bilingual literals (a list that can only shrink)."""
+no module raising words instead of a code."""
 
 from __future__ import annotations
 
@@ -18,10 +18,6 @@ from pellicule.domain.messages import MESSAGES, Markup, Message, MessageError
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = (ROOT / "layers" / "core" / "pellicule", ROOT / "functions", ROOT / "ops")
 
-# TRANSITION: the modules whose errors still carry a bilingual literal ("Français. / English.")
-# instead of a catalogue code. Convert a module, then remove it here: the test fails while a
-# converted module is still listed, and when a module not listed raises a literal.
-STILL_LITERAL: set[str] = set()
 # Keyword arguments of an error class that are not its message's parameters.
 NOT_PARAMS = {"TooManyRequests": {"retry_after"}}
 # Error classes whose code is not their first argument: (its index, the parameters the class
@@ -118,8 +114,17 @@ def test_a_stored_message_keeps_its_code_and_both_texts() -> None:
 
 
 def test_a_legacy_literal_is_split_at_its_last_separator() -> None:
-    assert messages.legacy("« a » : b. / a: b.") == {"fr": "« a » : b.", "en": "a: b."}
-    assert messages.legacy("One language.") == {"fr": "One language.", "en": "One language."}
+    # (items stored before the catalogue: their reason is unknown)
+    assert messages.read_record("« a » : b. / a: b.") == {
+        "reason": None,
+        "fr": "« a » : b.",
+        "en": "a: b.",
+    }
+    assert messages.read_record("One language.") == {
+        "reason": None,
+        "fr": "One language.",
+        "en": "One language.",
+    }
 
 
 def test_a_phrase_or_a_term_is_rendered_in_the_same_language_and_answered_as_data() -> None:
@@ -191,13 +196,12 @@ def test_an_error_with_a_wrong_code_or_parameters_fails_at_once() -> None:
     with pytest.raises(MessageError):
         BadRequest("box_empty")  # its index is missing
     with pytest.raises(MessageError):
-        BadRequest("Texte. / Text.", index=1)  # a literal takes no parameter
+        BadRequest("Texte. / Text.", index=1)  # words are not a code
 
 
-def test_a_legacy_literal_still_works_during_the_transition() -> None:
-    error = NotFound("Enfant introuvable. / Child not found.")
-    assert error.reason == "not_found"  # the family: no specific code yet
-    assert error.texts == {"fr": "Enfant introuvable.", "en": "Child not found."}
+def test_an_error_made_of_words_is_refused() -> None:
+    with pytest.raises(MessageError):
+        NotFound("Enfant introuvable. / Child not found.")
 
 
 def test_the_error_answer_has_the_family_the_reason_its_params_and_both_texts() -> None:
@@ -342,9 +346,8 @@ def test_every_code_raised_exists_with_its_parameters() -> None:
     assert problems == []
 
 
-def test_only_the_listed_modules_still_raise_literals_and_the_list_only_shrinks() -> None:
+def test_no_module_raises_words() -> None:
     literal_modules, _ = _scan()
-    added = sorted(literal_modules - STILL_LITERAL)
-    converted = sorted(STILL_LITERAL - literal_modules)
-    assert not added, f"raise a catalogue code (pellicule.domain.messages), not words: {added}"
-    assert not converted, f"converted: remove from STILL_LITERAL: {converted}"
+    assert not literal_modules, (
+        f"raise a catalogue code (pellicule.domain.messages), not words: {sorted(literal_modules)}"
+    )

@@ -22,28 +22,14 @@ class PelliculeError(Exception):
     code = "internal_error"
 
     def __init__(self, reason: str, /, **params: Any) -> None:
-        if messages.is_code(reason):
-            messages.check(reason, params)  # a wrong code or parameter is a bug: fail loudly
-            self.reason = reason
-            self.params: dict[str, Any] = params
-            self._literal: str | None = None
-            super().__init__(reason)
-            return
-        # TRANSITION (issue 15 item 6): a bilingual literal ("Français. / English.") from a
-        # module not converted yet (tests/unit/test_messages.py lists them). Its reason is
-        # the family code; remove this branch once that list is empty.
-        if params:
-            raise messages.MessageError("a literal message takes no parameters")
-        self.reason = self.code
-        self.params = {}
-        self._literal = reason
+        messages.check(reason, params)  # a wrong code or parameter is a bug: fail loudly
+        self.reason = reason
+        self.params: dict[str, Any] = params
         super().__init__(reason)
 
     @property
     def texts(self) -> messages.Texts:
         """The message in French and English."""
-        if self._literal is not None:
-            return messages.legacy(self._literal)
         return messages.both(self.reason, self.params)
 
 

@@ -252,16 +252,13 @@ def read_record(stored: str) -> Recorded:
             "fr": found["fr"],
             "en": str(found.get("en", found["fr"])),
         }
-    return {"reason": None, **legacy(stored)}
+    return {"reason": None, **_split_literal(stored)}
 
 
-# --- TRANSITION (issue 15 item 6) -----------------------------------------------------------
-# Until every module raises codes, errors may still carry a bilingual literal
-# ("Texte français. / English text."); tests/unit/test_messages.py lists the modules that do.
-# Remove this once that list is empty.
+# Items stored before the catalogue hold a bilingual literal ("Texte français. / English text.").
 
 
-def legacy(text: str) -> Texts:
+def _split_literal(text: str) -> Texts:
     """A bilingual literal split at its last " / " (a one-language text goes to both)."""
     french, separator, english = text.rpartition(" / ")
     if separator and french.strip() and english.strip():
