@@ -24,6 +24,7 @@ from functions.admin.common import (
     unique_ids,
 )
 from pellicule.config import clock
+from pellicule.domain import messages
 from pellicule.domain.errors import BadRequest, Conflict, Forbidden
 from pellicule.domain.gate import (
     ALL_FAMILIES_OF_CENTRE,
@@ -63,6 +64,14 @@ def _preview(media: MediaRecord, at: float) -> dict[str, Any]:
         }
         for audience, decision in found.items()
     }
+
+
+def gate_problems(reasons: Iterable[str]) -> messages.Clauses:
+    """The gate's reasons in words: a :class:`messages.Term` each, keyed by the gate's code
+    (``no_consent:<child>``: programs read it) and said by its ``gate_*`` message."""
+    return messages.Clauses(
+        messages.Term(reason, "gate_" + reason.partition(":")[0]) for reason in reasons
+    )
 
 
 def media_view(media: MediaRecord, at: float) -> dict[str, Any]:
@@ -253,8 +262,8 @@ def publish(
     preview = _preview(media, now)
     allowed = [a for a in requested if preview[a]["visibility"] != Visibility.HIDDEN.value]
     if not allowed:
-        problems = sorted({r for a in requested for r in preview[a]["reasons"]})
-        raise Conflict("publication_refused", problems=problems)
+        reasons = sorted({r for a in requested for r in preview[a]["reasons"]})
+        raise Conflict("publication_refused", problems=gate_problems(reasons))
     _write_media(
         principal,
         media,

@@ -123,6 +123,9 @@ def test_an_item_is_publishable_only_when_the_gate_allows_it(aws: Aws, centre: S
     answer = json.loads(refused["body"])
     assert answer["reason"] == "publication_refused"
     assert "untagged_without_flag" in answer["params"]["problems"]
+    # said in words, never as the gate's code
+    assert "aucun enfant identifié" in answer["message"]["fr"]
+    assert "untagged" not in answer["message"]["fr"] + answer["message"]["en"]
     # Tagged with Noah (consent) and Zoé (none): refused, no blurred variant
     centre.ok(tag(centre, media_id, "noah", "zoe"))
     refused = approve(centre, media_id)

@@ -351,3 +351,35 @@ def test_no_module_raises_words() -> None:
     assert not literal_modules, (
         f"raise a catalogue code (pellicule.domain.messages), not words: {sorted(literal_modules)}"
     )
+
+
+def test_clauses_say_each_thing_once() -> None:
+    same = messages.Term("no_consent:a", "gate_no_consent")
+    other = messages.Term("no_consent:b", "gate_no_consent")
+    clauses = messages.Clauses([same, other, messages.Term("x", "gate_unknown_kind")])
+    french = messages.render("publication_refused", "fr", {"problems": clauses})
+    assert french.count("n'a pas de consentement") == 1
+    assert "type d'élément inconnu" in french
+    # programs still get every key
+    assert messages.safe_params({"problems": clauses}) == {
+        "problems": ["no_consent:a", "no_consent:b", "x"]
+    }
+
+
+def test_every_reason_of_the_gate_has_words() -> None:
+    """A publication refused for any of the gate's reasons is said in words, never as the
+    code (a reason without words would fail when the error is built: a 500)."""
+    from functions.admin.review import gate_problems
+    from pellicule.domain import gate
+
+    named = {k: v for k, v in vars(gate).items() if k.isupper() and isinstance(v, str)}
+    reasons = [
+        value + "child" if name.endswith("_PREFIX") else value
+        for name, value in named.items()
+        if value not in (*gate.AUDIENCES, *gate.MEDIA_KINDS)
+    ]
+    assert "untagged_without_flag" in reasons
+    assert "no_consent:child" in reasons
+    for reason in reasons:
+        texts = messages.both("publication_refused", {"problems": gate_problems([reason])})
+        assert reason.partition(":")[0] not in texts["fr"] + texts["en"], reason

@@ -157,7 +157,7 @@ class Term:
 
 class Clauses(tuple[Any, ...]):
     """A list whose items are clauses (with commas of their own): joined with " ; " in French,
-    "; " in English."""
+    "; " in English, each clause said once."""
 
     __slots__ = ()
 
@@ -169,10 +169,12 @@ def _text(value: Any, lang: Language, escape: bool) -> str:
         return render(value.code, lang, html=escape)
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        separator = ", "
         if isinstance(value, Clauses):
-            separator = " ; " if lang == "fr" else "; "
-        return separator.join(_text(item, lang, escape) for item in items)
+            # A clause is said once, however many items say it (two children without
+            # consent: one "a tagged child has no consent" clause).
+            said = dict.fromkeys(_text(item, lang, escape) for item in items)
+            return (" ; " if lang == "fr" else "; ").join(said)
+        return ", ".join(_text(item, lang, escape) for item in items)
     text = str(value)
     if escape and not isinstance(value, Markup):
         return _escape(text, quote=True)

@@ -42,12 +42,34 @@ MESSAGES: dict[str, Message] = {
         "Seul un élément traité et non refusé se publie.",
         "Only a processed, non-rejected item can be published.",
     ),
-    # {problems}: the publication gate's reasons (pellicule.domain.gate), as codes.
+    # {problems}: the publication gate's reasons (pellicule.domain.gate), each a Term whose key
+    # is the gate's code (``no_consent:<child>``...) and whose words are a ``gate_*`` message.
     "publication_refused": Message(
-        "Publication impossible : {problems}. Identifiez les enfants (ou cochez « aucun enfant "
-        "identifiable »), floutez ceux sans consentement.",
-        "Cannot publish ({problems}): tag the children (or mark 'no identifiable child') and "
-        "blur those without consent.",
+        "Publication impossible : {problems}.", "Cannot publish: {problems}."
     ),
+    "gate_not_validated": Message("l'élément n'est pas validé", "the item is not validated"),
+    "gate_untagged_without_flag": Message(
+        "aucun enfant identifié : choisissez les enfants ou cochez « aucun enfant identifiable »",
+        "no child tagged: pick the children or tick 'no identifiable child'",
+    ),
+    "gate_flag_conflicts_with_tags": Message(
+        "« aucun enfant identifiable » est coché alors que des enfants sont identifiés",
+        "'no identifiable child' is ticked while children are tagged",
+    ),
+    "gate_blurred_variant_missing": Message(
+        "il n'y a pas de version floutée", "there is no blurred version"
+    ),
+    "gate_no_consent": Message(
+        "un enfant identifié n'a pas de consentement pour ce public : floutez son visage ou "
+        "retirez ce public",
+        "a tagged child has no consent for this audience: blur their face or leave this "
+        "audience out",
+    ),
+    "gate_not_blurred": Message(
+        "le visage d'un enfant sans consentement n'est pas flouté",
+        "the face of a child without consent is not blurred",
+    ),
+    "gate_unknown_audience": Message("public inconnu", "unknown audience"),
+    "gate_unknown_kind": Message("type d'élément inconnu", "unknown kind of item"),
     "media_not_published": Message("Cet élément n'est pas publié.", "This item is not published."),
 }
