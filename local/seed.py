@@ -17,6 +17,7 @@ from local import samples
 from pellicule.adapters import delivery
 from pellicule.api import http
 from pellicule.config import clock
+from pellicule.domain import messages
 from pellicule.services import consent, sessions, tenant_settings
 from pellicule.store import data, keys
 from pellicule.store.models import (
@@ -300,7 +301,9 @@ def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
         item = Media.get(tenant_pk(TENANT), f"MEDIA#{processed.media_id}", consistent_read=True)
         label = "Vidéo / video" if item.kind == "video" else f"Photo {index}"
         if item.state not in ("ready", "published") or not item.renditions:
-            links.append((f"{label} (échec / failed)", item.failure_reason or ""))
+            said = messages.read_record(item.failure_reason) if item.failure_reason else None
+            why = f"{said['fr']} / {said['en']}" if said else ""
+            links.append((f"{label} (échec / failed)", why))
             continue
         rendition = "video" if item.kind == "video" else "web"
         source = item.renditions
