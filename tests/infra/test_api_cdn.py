@@ -126,7 +126,7 @@ def test_api_behaviour_is_uncached_same_origin_to_the_http_api(main: Variant) ->
     assert api["ViewerProtocolPolicy"] == "redirect-to-https"
     target = origin(main, api["TargetOriginId"])
     assert target["DomainName"] == {
-        "Fn::Join": ["", [{"Ref": api_key}, ".execute-api.eu-west-3.amazonaws.com"]]
+        "Fn::Join": ["", [{"Ref": api_key}, f".execute-api.{main.config.region}.amazonaws.com"]]
     }
     assert target["CustomOriginConfig"] == {
         "OriginProtocolPolicy": "https-only",

@@ -250,7 +250,7 @@ def test_data_is_retained_in_prod_and_disposable_in_dev(main: Variant, variant: 
     for purpose in ("media", "evidence", "logs"):
         _, prod = bucket(main, purpose)
         _, dev = bucket(variant, purpose)
-        assert prod["DeletionPolicy"] == "Retain"
+        assert prod["DeletionPolicy"] == "RetainExceptOnCreate"
         assert prod["UpdateReplacePolicy"] == "Retain"
         assert dev["DeletionPolicy"] == "Delete"
 
@@ -261,7 +261,8 @@ def test_buckets_are_named_from_the_topology(main: Variant) -> None:
         "AWS::S3::Bucket",
         {"BucketName": n.media_bucket, "VersioningConfiguration": Match.any_value()},
     )
-    assert n.media_bucket == f"pellicule-prod-media-{n.account}-eu-west-3"
+    config = main.config
+    assert n.media_bucket == f"pellicule-{config.stage}-media-{n.account}-{config.region}"
 
 
 def test_evidence_bucket_keeps_scans_versioned_and_erases_them_for_good(main: Variant) -> None:
