@@ -1,15 +1,15 @@
 """Every fixed physical name of a stack, with the AWS limit on its length (no CDK import).
 
-CloudFormation checks few of these limits itself: a bucket name over 63 characters makes the
-CDK raise a jsii traceback in the middle of the synth, and a CloudFront function name over 64
-characters only fails during the deployment, after minutes of resource creation. So
+A bucket name over 63 characters makes the CDK raise a jsii traceback in the middle of the
+synth; limits the CDK does not check would only fail in CloudFormation, minutes into a
+deployment. So
 :func:`check_names` runs before the synth (``infra.config.load_config``) and before any AWS call
 (``scripts/deploy.sh`` through ``scripts/preflight.py``), and says which stage length fits.
 
 The names repeat the patterns of ``pellicule.config.topology.Names`` and of the constructs in
-``infra/`` (CloudFront names, alarms, rules...); ``tests/infra/test_names.py`` checks that every
-name in the synthesized templates is one of :func:`physical_names`, so a new named resource
-cannot escape the check.
+``infra/`` (CloudFront names, alarms, rules...); ``tests/infra/test_deploy_rules.py`` checks
+that every name in the synthesized templates is one of :func:`physical_names`, so a new named
+resource cannot escape the check.
 """
 
 from __future__ import annotations
