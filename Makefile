@@ -8,7 +8,10 @@ UV := .tools/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
-STAGE ?= prod
+# One stage default everywhere (scripts/deploy.sh, cdk.json, infra/config.py): a disposable stack.
+STAGE ?= dev
+# Context options for make deploy, e.g. CDK_ARGS='-c mailDomain=example.fr -c alarmEmail=ops@example.fr'
+CDK_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -19,7 +22,7 @@ XDIST ?= -n auto
 LANE_XDIST ?= -n auto
 
 .PHONY: help install demo test test-fast lint lint-web typecheck test-unit test-web test-integration \
-        test-infra test-e2e system-deps synth deploy openapi hooks bench screenshots clean test-contract
+        test-infra test-e2e system-deps synth deploy deploy-check openapi hooks bench screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -102,8 +105,11 @@ synth: install ## Synthesize the CloudFormation templates into cdk.out (offline,
 	$(PY) scripts/keys.py ensure --stage $(STAGE)
 	node_modules/.bin/cdk synth --quiet -c stage=$(STAGE)
 
-deploy: install ## Deploy to AWS (EU region only; needs credentials): STAGE=prod AWS_REGION=eu-west-3
-	STAGE=$(STAGE) ./scripts/deploy.sh
+deploy: install ## Deploy to AWS, unattended (bootstraps when needed): STAGE=dev AWS_REGION=eu-west-3 CDK_ARGS='-c ...'
+	STAGE=$(STAGE) ./scripts/deploy.sh -- $(CDK_ARGS)
+
+deploy-check: install ## Offline, every EU region, longest stage: name lengths, synth, infra tests, cfn-lint, rules (minutes)
+	$(PY) scripts/deploy_check.py
 
 openapi: $(VENV)/.synced ## Regenerate the API description (layers/core/pellicule/openapi.json) from the routes
 	$(PY) scripts/openapi.py

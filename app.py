@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """CDK entry point (``cdk.json`` runs it): Pellicule's stack, in an EU region only.
 
-The region is checked before the CDK is imported, so a refusal is immediate and its message is
-all an operator sees (stderr, exit status 2).
+The region, the stage and the length of every resource name in that region, and the settings a
+production stage needs are checked before the CDK is imported, so a refusal is immediate and
+its message is all an operator sees (stderr, exit status 2).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ def main(environ: Mapping[str, str]) -> int:
     for path in (ROOT, CORE):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
-    from infra.config import ConfigError, read_cli_context, resolve_region
+    from infra.config import ConfigError, load_config, read_cli_context, resolve_region
     from pellicule.config.topology import RegionNotAllowedError
 
+    context = read_cli_context(environ)
     try:
-        region = resolve_region(read_cli_context(environ), environ)
-    except RegionNotAllowedError as error:
+        region = resolve_region(context, environ)
+        load_config(context.get, region=region, account=None)
+    except (RegionNotAllowedError, ConfigError) as error:
         print(f"pellicule: refusing to synthesize: {error}", file=sys.stderr)
         return 2
 

@@ -17,18 +17,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import constants
+from infra import names as physical
 from infra.api import Api
 from infra.config import REPO_ROOT, DeploymentConfig
+from infra.lambda_factory import LOG_RETENTION
 from infra.nag import acknowledge, policy_wildcards
 from infra.signing import SigningKeys
 from infra.storage import Storage
@@ -57,7 +60,7 @@ class Cdn(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         # CloudFront policy/function/OAC names are global to the account: add the region.
-        base = f"{names.prefix}-{names.region}"
+        base = physical.cloudfront_base(names)
         self.headers_policy = security_headers_policy(
             self,
             "SecurityHeaders",
@@ -246,9 +249,21 @@ class Cdn(Construct):
         )
 
     def _deploy_web_app(self, storage: Storage) -> s3deploy.BucketDeployment | None:
-        """Upload ``web/`` and invalidate the distribution (skipped while ``web/`` is empty)."""
+        """Upload ``web/`` and invalidate the distribution (skipped while ``web/`` is empty).
+
+        The web bucket only holds this copy of ``web/``: removing the deployment (a rolled-back
+        first create, a deleted stack) empties it, so CloudFormation can delete the bucket when
+        a failed creation rolls back. The handler logs into a log group kept like ours (the
+        CDK's default one keeps them two years)."""
         if not _has_files(WEB_APP_DIR):
             return None
+        log_group = logs.LogGroup(
+            self,
+            "WebAppDeploymentLogs",
+            retention=LOG_RETENTION,
+            # Deployment traces only (no personal data): nothing to keep after the stack.
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         deployment = s3deploy.BucketDeployment(
             self,
             "WebApp",
@@ -257,6 +272,8 @@ class Cdn(Construct):
             distribution=self.distribution,
             distribution_paths=["/*"],
             memory_limit=256,
+            retain_on_delete=False,
+            log_group=log_group,
         )
         _acknowledge_deployment_handler(deployment)
         return deployment

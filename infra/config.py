@@ -12,12 +12,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra import names
 from pellicule.config import topology
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The one stage default (Makefile, scripts/deploy.sh, cdk.json, here): a bare `make deploy`
+# builds a disposable stack, never production by accident.
 DEFAULT_STAGE = "dev"
-# Bucket names ("pellicule-<stage>-ingest-<account>-<region>") must fit in 63 characters.
-MAX_STAGE_LENGTH = 20
+# The longest stage whose every physical name fits in every EU region (18: the evidence
+# bucket "pellicule-<stage>-evidence-<account>-eu-central-1" must fit S3's 63 characters).
+MAX_STAGE_LENGTH = names.longest_stage_everywhere()
+# Production stages must say where alarms and sign-in e-mails go (or say they know they don't).
+PRODUCTION_STAGE = "prod"
+# Reserved concurrency of the processing functions (0: none). Lambda refuses a reservation that
+# leaves the account fewer than 10 unreserved executions in the region.
+DEFAULT_VIDEO_RESERVED_CONCURRENCY = 10
+DEFAULT_PHOTO_RESERVED_CONCURRENCY = 20
+MIN_UNRESERVED_CONCURRENCY = 10
+MAX_RESERVED_CONCURRENCY = 1000
+# An SQS event source's maximum concurrency is at least 2 (Lambda's lower bound).
+MIN_EVENT_SOURCE_CONCURRENCY = 2
 
 # Context keys (``cdk -c key=value`` or the "context" block of cdk.json).
 CTX_STAGE = "stage"
@@ -29,6 +43,9 @@ CTX_ALARM_EMAIL = "alarmEmail"
 CTX_MAIL_DOMAIN = "mailDomain"
 CTX_PUBLIC_KEYS_DIR = "publicKeysDir"
 CTX_WEB_ACL_ARN = "webAclArn"
+CTX_ALLOW_INCOMPLETE_PROD = "allowIncompleteProd"
+CTX_VIDEO_RESERVED_CONCURRENCY = "videoReservedConcurrency"
+CTX_PHOTO_RESERVED_CONCURRENCY = "photoReservedConcurrency"
 
 # Environment variables set by the CDK CLI for the app it runs.
 ENV_DEFAULT_REGION = "CDK_DEFAULT_REGION"
@@ -55,6 +72,18 @@ class DeploymentConfig:
     mail_domain: str | None = None
     public_keys_dir: Path | None = None  # None: .keys/<stage>/public/
     web_acl_arn: str | None = None
+    # Reserved concurrency of the video and photo processing functions (0: no reservation).
+    video_reserved_concurrency: int = DEFAULT_VIDEO_RESERVED_CONCURRENCY
+    photo_reserved_concurrency: int = DEFAULT_PHOTO_RESERVED_CONCURRENCY
+
+    @property
+    def reserved_concurrency(self) -> dict[str, int]:
+        """Reserved concurrency by function name (only the reserved ones)."""
+        wanted = {
+            topology.ingest_pipeline("video").function: self.video_reserved_concurrency,
+            topology.ingest_pipeline("photo").function: self.photo_reserved_concurrency,
+        }
+        return {name: value for name, value in wanted.items() if value}
 
     @property
     def keys_dir(self) -> Path:
@@ -97,9 +126,15 @@ def resolve_region(context: Mapping[str, Any], environ: Mapping[str, str]) -> st
 def load_config(get: Callable[[str], Any], *, region: str, account: str | None) -> DeploymentConfig:
     """Build the deployment config from a context getter (``app.node.try_get_context``)."""
     keys_dir = _text(get(CTX_PUBLIC_KEYS_DIR))
+    stage = _stage(get(CTX_STAGE))
+    region = topology.check_region(region)
+    try:
+        names.check_names(stage, region)
+    except names.NameTooLongError as error:
+        raise ConfigError(str(error)) from None
     config = DeploymentConfig(
-        stage=_stage(get(CTX_STAGE)),
-        region=topology.check_region(region),
+        stage=stage,
+        region=region,
         account=account or None,
         domain_name=_text(get(CTX_DOMAIN_NAME)),
         certificate_arn=_text(get(CTX_CERTIFICATE_ARN)),
@@ -108,9 +143,71 @@ def load_config(get: Callable[[str], Any], *, region: str, account: str | None) 
         mail_domain=_text(get(CTX_MAIL_DOMAIN)),
         public_keys_dir=_resolve(keys_dir) if keys_dir else None,
         web_acl_arn=_text(get(CTX_WEB_ACL_ARN)),
+        video_reserved_concurrency=_reserved(
+            get(CTX_VIDEO_RESERVED_CONCURRENCY),
+            CTX_VIDEO_RESERVED_CONCURRENCY,
+            DEFAULT_VIDEO_RESERVED_CONCURRENCY,
+        ),
+        photo_reserved_concurrency=_reserved(
+            get(CTX_PHOTO_RESERVED_CONCURRENCY),
+            CTX_PHOTO_RESERVED_CONCURRENCY,
+            DEFAULT_PHOTO_RESERVED_CONCURRENCY,
+        ),
     )
     _check_domain(config)
+    _check_production(config, allow_incomplete=_flag(get(CTX_ALLOW_INCOMPLETE_PROD)))
     return config
+
+
+def is_production(stage: str) -> bool:
+    """``prod`` and ``prod-<anything>`` (e.g. ``prod-paris``) are production stages."""
+    return stage == PRODUCTION_STAGE or stage.startswith(f"{PRODUCTION_STAGE}-")
+
+
+def _check_production(config: DeploymentConfig, *, allow_incomplete: bool) -> None:
+    wanted = ((CTX_MAIL_DOMAIN, config.mail_domain), (CTX_ALARM_EMAIL, config.alarm_email))
+    missing = [key for key, value in wanted if not value]
+    if not missing or not is_production(config.stage) or allow_incomplete:
+        return
+    raise ConfigError(
+        f"stage {config.stage!r} is a production stage, but {' and '.join(missing)} "
+        f"{'is' if len(missing) == 1 else 'are'} not set. Without mailDomain nobody receives a "
+        "sign-in link (no one can sign in), and without alarmEmail every alarm notifies nobody. "
+        "Give them, e.g. -c mailDomain=example.fr -c alarmEmail=ops@example.fr (with make: "
+        "make deploy STAGE=prod CDK_ARGS='-c mailDomain=... -c alarmEmail=...'), or deploy a "
+        "production stack without them on purpose with -c allowIncompleteProd=true."
+    )
+
+
+def _flag(value: Any) -> bool:
+    """A boolean context value: true/false in cdk.json, "true"/"1"/"yes" from ``-c``."""
+    if isinstance(value, bool):
+        return value
+    return _text(value) is not None and str(value).strip().lower() in {"true", "1", "yes"}
+
+
+def _reserved(value: Any, key: str, default: int) -> int:
+    """A reserved concurrency: 0 (none) or 2..MAX_RESERVED_CONCURRENCY."""
+    text = _text(value)
+    if text is None:
+        return default
+    try:
+        number = int(text)
+    except ValueError:
+        raise ConfigError(f"{key}: {text!r} is not a whole number") from None
+    if number == 0 or MIN_EVENT_SOURCE_CONCURRENCY <= number <= MAX_RESERVED_CONCURRENCY:
+        return number
+    raise ConfigError(
+        f"{key}: {number} is out of range: 0 (no reservation) or "
+        f"{MIN_EVENT_SOURCE_CONCURRENCY}..{MAX_RESERVED_CONCURRENCY} (the function's queue "
+        f"is read with at most that many concurrent invocations, and Lambda's lower bound for "
+        f"that is {MIN_EVENT_SOURCE_CONCURRENCY})"
+    )
+
+
+def required_account_concurrency(config: DeploymentConfig) -> int:
+    """The smallest regional "Concurrent executions" quota that accepts the reservations."""
+    return sum(config.reserved_concurrency.values()) + MIN_UNRESERVED_CONCURRENCY
 
 
 def _text(value: Any) -> str | None:
@@ -122,10 +219,18 @@ def _text(value: Any) -> str | None:
 
 def _stage(value: Any) -> str:
     stage = _text(value) or DEFAULT_STAGE
-    if not stage.isascii() or not stage.replace("-", "").isalnum() or stage != stage.lower():
-        raise ConfigError(f"stage {stage!r}: use lower-case letters, digits and dashes only")
+    if not names.STAGE_PATTERN.fullmatch(stage):
+        raise ConfigError(
+            f"stage {stage!r}: use lower-case letters and digits, starting with a letter, in "
+            "groups joined by single dashes (e.g. prod, prod-paris, test2)"
+        )
     if len(stage) > MAX_STAGE_LENGTH:
-        raise ConfigError(f"stage {stage!r}: at most {MAX_STAGE_LENGTH} characters")
+        raise ConfigError(
+            f"stage {stage!r} has {len(stage)} characters: at most {MAX_STAGE_LENGTH}, so that "
+            "every resource name (the longest: the evidence bucket "
+            "pellicule-<stage>-evidence-<account>-eu-central-1, 63 characters at most) fits "
+            "in every EU region"
+        )
     if stage == topology.LOCAL_STAGE:
         raise ConfigError(f"stage {stage!r} is reserved for the local runtime")
     return stage

@@ -80,6 +80,11 @@ S3_ACCESS_LOG_PREFIX = "s3/"
 # --- Monitoring ----------------------------------------------------------------------------
 
 ALARM_PERIOD_MINUTES = 5
+API_5XX_THRESHOLD = 1  # 5xx answers of the HTTP API in one period
+# SES reputation (fractions): AWS reviews an account at 5 % bounces or 0.1 % complaints.
+SES_BOUNCE_RATE_THRESHOLD = 0.04
+SES_COMPLAINT_RATE_THRESHOLD = 0.0008
+SES_REPUTATION_PERIOD_MINUTES = 60
 # Revocation stream (topology.REVOCATION_STREAM): served copies must be gone within a minute,
 # so the consumer's lag (IteratorAge, maximum per minute) alarms above this many seconds...
 STREAM_ITERATOR_AGE_THRESHOLD_SECONDS = 60

@@ -63,11 +63,13 @@ class LambdaFactory:
         layers: Layers,
         environment: Mapping[str, str],
         removal_policy: RemovalPolicy,
+        reserved_concurrency: Mapping[str, int],
     ) -> None:
         self._names = names
         self._layers = layers
         self._environment = dict(environment)
         self._removal_policy = removal_policy
+        self._reserved = dict(reserved_concurrency)
 
     def create(self, scope: Construct, spec: topology.FunctionSpec) -> lambda_.Function:
         """Function ``spec.name`` with its log group and role, under ``scope/<name>``."""
@@ -104,6 +106,9 @@ class LambdaFactory:
                 Size.mebibytes(spec.ephemeral_storage_mb) if spec.ephemeral_storage_mb else None
             ),
             environment=self._environment,
+            # A cap (and a guarantee) for the processing functions, so that a burst of uploads
+            # leaves the rest of the account's concurrency to the API (infra/config.py).
+            reserved_concurrent_executions=self._reserved.get(spec.name),
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,

@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants
+from infra import names as physical
 from infra.storage import Storage
 from pellicule.config import topology
 
@@ -41,8 +42,16 @@ def _construct_prefix(pipeline: topology.IngestPipeline) -> str:
 
 
 def dlq_alarm_name(names: topology.Names, pipeline: topology.IngestPipeline) -> str:
-    middle = "ingest" if pipeline.kind == "photo" else f"ingest-{pipeline.kind}"
-    return f"{names.prefix}-{middle}-dlq-not-empty"
+    return physical.dlq_alarm_name(names, pipeline.kind)
+
+
+def event_source_concurrency(spec: topology.QueueSpec, reserved: int | None) -> int | None:
+    """The SQS event source's maximum concurrency: the spec's, never above the function's
+    reserved concurrency (invocations beyond it would be throttled and the messages, received
+    again and again, would end in the dead-letter queue)."""
+    if not reserved:
+        return spec.max_concurrency
+    return min(spec.max_concurrency or reserved, reserved)
 
 
 class Processing(Construct):
@@ -56,8 +65,10 @@ class Processing(Construct):
         names: topology.Names,
         storage: Storage,
         functions: Mapping[str, lambda_.IFunction],
+        reserved_concurrency: Mapping[str, int],
     ) -> None:
         super().__init__(scope, construct_id)
+        self._reserved = dict(reserved_concurrency)
         self.pipelines: dict[str, PipelineResources] = {
             pipeline.kind: self._pipeline(names, pipeline, functions[pipeline.function])
             for pipeline in topology.INGEST_PIPELINES
@@ -105,7 +116,9 @@ class Processing(Construct):
             event_sources.SqsEventSource(
                 queue,
                 batch_size=spec.batch_size,
-                max_concurrency=spec.max_concurrency,
+                max_concurrency=event_source_concurrency(
+                    spec, self._reserved.get(pipeline.function)
+                ),
                 report_batch_item_failures=True,
             )
         )

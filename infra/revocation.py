@@ -23,16 +23,17 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants
+from infra import names as physical
 from infra.nag import acknowledge
 from pellicule.config import topology
 
 
 def dead_letter_queue_name(names: topology.Names) -> str:
-    return f"{names.function(topology.REVOCATION_STREAM.function)}-dlq"
+    return physical.revocation_name(names, "dlq")
 
 
 def alarm_name(names: topology.Names, what: str) -> str:
-    return f"{names.function(topology.REVOCATION_STREAM.function)}-{what}"
+    return physical.revocation_name(names, what)
 
 
 class Revocation(Construct):

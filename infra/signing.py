@@ -18,6 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra import constants
+from infra import names as physical
 from pellicule.config import topology
 
 PEM_HEADER = "-----BEGIN PUBLIC KEY-----"
@@ -68,7 +69,7 @@ class SigningKeys(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         # CloudFront key and key-group names are global to the account: add the region.
-        base = f"{names.prefix}-{names.region}"
+        base = physical.cloudfront_base(names)
         public_keys = [
             cloudfront.PublicKey(
                 self,

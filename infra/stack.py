@@ -56,7 +56,10 @@ class PelliculeStack(Stack):
         # The account may be a token (environment-agnostic synth): names then resolve at deploy.
         names = topology.Names(config.stage, self.account, config.region)
         disposable = config.stage in constants.DISPOSABLE_STAGES
-        removal = RemovalPolicy.DESTROY if disposable else RemovalPolicy.RETAIN
+        # Kept when the stack is deleted or a resource replaced, but deleted when the operation
+        # that created it rolls back: a failed first deployment can simply be retried
+        # (CloudFormation's RetainExceptOnCreate; docs/runbooks.md).
+        removal = RemovalPolicy.DESTROY if disposable else RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
         storage = Storage(
             self,
@@ -94,6 +97,7 @@ class PelliculeStack(Stack):
                 mail_from=config.mail_from,
             ),
             removal_policy=removal,
+            reserved_concurrency=config.reserved_concurrency,
         )
         functions = Functions(self, constants.ID_FUNCTIONS, factory=factory)
 
@@ -103,6 +107,7 @@ class PelliculeStack(Stack):
             names=names,
             storage=storage,
             functions=functions.by_name,
+            reserved_concurrency=config.reserved_concurrency,
         )
         api = Api(
             self,
@@ -140,6 +145,9 @@ class PelliculeStack(Stack):
             extra_alarms=[*processing.dlq_alarms, *revocation.alarms],
             alarm_email=config.alarm_email,
         )
+        monitoring.watch_api(api.http_api)
+        if mail is not None:
+            monitoring.watch_mail_reputation()
 
         parts = Parts(
             storage=storage,

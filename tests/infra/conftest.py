@@ -3,7 +3,9 @@
 The app holds two variants of the stack so that one synth covers both configurations:
 
 - ``main``: stage ``prod`` in Paris, no custom domain (public URL from SSM), two signing keys
-  (a rotation in progress), an alarm e-mail; data is retained.
+  (a rotation in progress), an alarm e-mail; data is retained. ``make deploy-check``
+  (scripts/deploy_check.py) runs the suite again with another stage and region for it:
+  PELLICULE_INFRA_STAGE and PELLICULE_INFRA_REGION.
 - ``variant``: stage ``dev`` in Milan (no CloudFront standard logs there), custom domain +
   certificate, geo allow-list, WAF web ACL, SES domain; data is disposable.
 """
@@ -22,6 +24,8 @@ from tests.infra.support import (
     ACCOUNT,
     CERTIFICATE_ARN,
     DOMAIN,
+    ENV_REGION,
+    ENV_STAGE,
     KEY_STAMPS,
     WEB_ACL_ARN,
     Synth,
@@ -44,8 +48,8 @@ def write_public_keys(directory: Path, stamps: tuple[str, ...]) -> None:
 
 def _configs(keys_dir: Path) -> tuple[DeploymentConfig, DeploymentConfig]:
     main = DeploymentConfig(
-        stage="prod",
-        region="eu-west-3",
+        stage=os.environ.get(ENV_STAGE) or "prod",
+        region=os.environ.get(ENV_REGION) or "eu-west-3",
         account=ACCOUNT,
         alarm_email="ops@example.fr",
         public_keys_dir=keys_dir,

@@ -15,6 +15,9 @@ DOMAIN = "photos.example.fr"
 CERTIFICATE_ARN = (
     f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0f0e0d0c-aaaa-bbbb-cccc-123456789abc"
 )
+# The main variant's stage and region (make deploy-check sets them; prod in Paris otherwise).
+ENV_STAGE = "PELLICULE_INFRA_STAGE"
+ENV_REGION = "PELLICULE_INFRA_REGION"
 WEB_ACL_ARN = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/pellicule/0123-4567"
 
 

@@ -126,7 +126,7 @@ def test_api_behaviour_is_uncached_same_origin_to_the_http_api(main: Variant) ->
     assert api["ViewerProtocolPolicy"] == "redirect-to-https"
     target = origin(main, api["TargetOriginId"])
     assert target["DomainName"] == {
-        "Fn::Join": ["", [{"Ref": api_key}, ".execute-api.eu-west-3.amazonaws.com"]]
+        "Fn::Join": ["", [{"Ref": api_key}, f".execute-api.{main.config.region}.amazonaws.com"]]
     }
     assert target["CustomOriginConfig"] == {
         "OriginProtocolPolicy": "https-only",
@@ -240,11 +240,14 @@ def test_every_behaviour_uses_the_security_headers_policy(main: Variant) -> None
 
 def test_access_logs_go_to_the_log_bucket(main: Variant, variant: Variant) -> None:
     _, config = distribution(main)
-    assert config["Logging"] == {
-        "Bucket": {"Fn::GetAtt": [bucket_key(main, "logs"), "RegionalDomainName"]},
-        "IncludeCookies": False,
-        "Prefix": constants.CLOUDFRONT_LOG_PREFIX,
-    }
+    if main.config.region in constants.CLOUDFRONT_LOGGING_UNSUPPORTED_REGIONS:
+        assert "Logging" not in config  # make deploy-check's run in such a region
+    else:
+        assert config["Logging"] == {
+            "Bucket": {"Fn::GetAtt": [bucket_key(main, "logs"), "RegionalDomainName"]},
+            "IncludeCookies": False,
+            "Prefix": constants.CLOUDFRONT_LOG_PREFIX,
+        }
     # Milan's buckets cannot receive CloudFront standard logs.
     _, milan = distribution(variant)
     assert "Logging" not in milan

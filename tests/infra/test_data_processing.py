@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from infra.processing import event_source_concurrency
 from pellicule.config import topology
 from tests.infra.support import Variant, logical_id, names
 
@@ -50,7 +51,9 @@ def test_table_has_pitr_and_aws_managed_encryption(main: Variant) -> None:
 def test_table_is_protected_except_in_disposable_stages(main: Variant, variant: Variant) -> None:
     prod, dev = table(main), table(variant)
     assert prod["Properties"]["DeletionProtectionEnabled"] is True
-    assert prod["DeletionPolicy"] == "Retain"
+    # Retained, except when the operation that created it rolls back (a failed first deploy).
+    assert prod["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert prod["UpdateReplacePolicy"] == "Retain"
     assert dev["Properties"]["DeletionProtectionEnabled"] is False
     assert dev["DeletionPolicy"] == "Delete"
 
@@ -136,10 +139,14 @@ def test_each_function_consumes_its_queue_with_partial_batch_failures(
     assert props["FunctionName"] == {"Ref": function_key}
     assert props["BatchSize"] == pipeline.queue.batch_size
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    if pipeline.queue.max_concurrency is None:
+    # The queue's maximum, never above the function's reserved concurrency (infra/config.py).
+    expected = event_source_concurrency(
+        pipeline.queue, main.config.reserved_concurrency.get(pipeline.function)
+    )
+    if expected is None:
         assert "ScalingConfig" not in props
     else:
-        assert props["ScalingConfig"] == {"MaximumConcurrency": pipeline.queue.max_concurrency}
+        assert props["ScalingConfig"] == {"MaximumConcurrency": expected}
     # One consumer per queue, one queue per consumer.
     queue_arns = [{"Fn::GetAtt": [key, "Arn"]} for key in main.of_type("AWS::SQS::Queue")]
     from_queues = [

@@ -114,7 +114,10 @@ def test_upload_refuses_non_eu_regions(keys: ModuleType, tmp_path: Path) -> None
         keys.run(args)
 
 
-@pytest.mark.parametrize("script", ["scripts/keys.py", "scripts/deploy.sh"])
+@pytest.mark.parametrize(
+    "script",
+    ["scripts/keys.py", "scripts/deploy.sh", "scripts/preflight.py", "scripts/deploy_check.py"],
+)
 def test_scripts_are_executable_and_have_help(script: str) -> None:
     path = ROOT / script
     assert os.access(path, os.X_OK)
