@@ -38,7 +38,7 @@ EXIT_FAILED = EXIT_BROKEN
 EXIT_ERROR = 2
 
 DEFAULT_LOCAL_URL = "http://127.0.0.1:8080"
-DEFAULT_STAGE = "prod"
+DEFAULT_STAGE = "dev"  # the same default as `make deploy` and app.py (infra/config.py)
 DEFAULT_KEYS_DIR = ".keys"
 PURGE_READ_TIMEOUT_SECONDS = 900  # the purge function's own timeout
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
