@@ -27,19 +27,14 @@ PURE_LIBRARIES = frozenset({"pyotp", "qrcode"})
 NOT_YET_THROUGH_STORES = {
     "functions.admin.albums",
     "functions.admin.review",
-    "functions.auth.second_factor",
     "functions.digest.logic",
     "functions.family.logic",
     "functions.gallery.logic",
     "functions.process.logic",
     "functions.upload.logic",
-    "pellicule.api.http",
     "pellicule.services.audit",
     "pellicule.services.ingest",
-    "pellicule.services.magic_links",
     "pellicule.services.publication",
-    "pellicule.services.sessions",
-    "pellicule.services.tenant_settings",
 }
 
 
