@@ -1,6 +1,7 @@
 """Staff second factor (TOTP) at sign-in: which step a new session needs, enrolment,
 confirmation, verification and recovery codes. The TOTP logic itself is ``pellicule.domain.totp``;
-here are the session states and the DynamoDB writes (``docs/second-factor.md``).
+here are the session states and the writes, made through the sessions store
+(``pellicule.store.sessions``; ``docs/second-factor.md``).
 
 Every write of the factor is conditional on the value read, so two parallel submissions of
 one code (or one recovery code) cannot both pass. Logs and audit entries carry pseudonymous
