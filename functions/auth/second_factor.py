@@ -1,6 +1,7 @@
 """Staff second factor (TOTP) at sign-in: which step a new session needs, enrolment,
 confirmation, verification and recovery codes. The TOTP logic itself is ``pellicule.domain.totp``;
-here are the session states and the DynamoDB writes (``docs/second-factor.md``).
+here are the session states and the writes, made through the sessions store
+(``pellicule.store.sessions``; ``docs/second-factor.md``).
 
 Every write of the factor is conditional on the value read, so two parallel submissions of
 one code (or one recovery code) cannot both pass. Logs and audit entries carry pseudonymous
@@ -12,9 +13,6 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-
 from functions.auth import contract
 from pellicule.config import clock
 from pellicule.config.observability import logger
@@ -22,8 +20,9 @@ from pellicule.domain import totp
 from pellicule.domain.errors import BadRequest, Conflict, Forbidden, Unauthenticated
 from pellicule.services import audit, sessions, tenant_settings
 from pellicule.services.sessions import Principal
-from pellicule.store import data, ratelimit
-from pellicule.store.models import Staff, Tenant, tenant_pk
+from pellicule.store import ratelimit, tenants
+from pellicule.store import sessions as store
+from pellicule.store.sessions import StaffRecord
 
 ENROL = "enrol"
 VERIFY = "verify"
@@ -38,30 +37,21 @@ RENEWAL_SECONDS = sessions.ABSOLUTE_TIMEOUT_SECONDS["staff"]
 FEW_CODES_LEFT = 3  # below this, a recovery login recommends (not only offers) a new app
 
 
-def _staff(tenant_id: str, staff_id: str) -> Staff:
-    data.ready()
-    try:
-        return Staff.get(tenant_pk(tenant_id), f"STAFF#{staff_id}", consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated("access_closed") from None
+def _staff(tenant_id: str, staff_id: str) -> StaffRecord:
+    staff = store.staff_now(tenant_id, staff_id)
+    if staff is None:
+        raise Unauthenticated("access_closed")
+    return staff
 
 
-def _stored(staff: Staff) -> dict[str, Any] | None:
+def _stored(staff: StaffRecord) -> dict[str, Any] | None:
     """The factor's map exactly as read (the condition of the next write)."""
-    return _as_dict(staff.second_factor)
+    return store.factor_of(staff)
 
 
-def _stored_renewal(staff: Staff) -> dict[str, Any] | None:
+def _stored_renewal(staff: StaffRecord) -> dict[str, Any] | None:
     """The renewal's map exactly as read (the condition of the next write)."""
-    return _as_dict(staff.second_factor_renewal)
-
-
-def _as_dict(raw: Any) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    if isinstance(raw, MapAttribute):
-        return dict(raw.as_dict())
-    return dict(raw)
+    return store.renewal_of(staff)
 
 
 def _factor(stored: dict[str, Any] | None) -> totp.SecondFactor | None:
@@ -90,55 +80,26 @@ def _staff_only(principal: Principal) -> None:
         raise Forbidden("staff_only")
 
 
-def _unchanged(stored: dict[str, Any] | None, renewal: dict[str, Any] | bool | None = False) -> Any:
-    """The condition of a write: the person still there, not archived, the factor (and the
-    renewal, unless ``renewal`` is False: not checked) exactly as read."""
-    condition = (
-        Staff.pk.exists()
-        & (Staff.archived == False)  # noqa: E712
-        & (
-            Staff.second_factor.does_not_exist()
-            if stored is None
-            else Staff.second_factor == stored  # the whole map: step and recovery hashes
-        )
-    )
-    if renewal is not False:
-        condition &= (
-            Staff.second_factor_renewal.does_not_exist()
-            if renewal is None
-            else Staff.second_factor_renewal == renewal
-        )
-    return condition
-
-
 def _save(
-    staff: Staff,
+    staff: StaffRecord,
     stored: dict[str, Any] | None,
     factor: totp.SecondFactor,
     *,
-    also: tuple[Any, ...] = (),
-    renewal: dict[str, Any] | bool | None = False,
+    new_renewal: dict[str, Any] | None = None,
+    renewal: dict[str, Any] | bool | None = store.UNCHECKED,
 ) -> bool:
-    """Write ``factor`` (and the actions ``also``) if the stored one is still ``stored`` (and
-    the renewal still ``renewal``, unless False); whether it was written."""
-    try:
-        staff.update(
-            actions=[Staff.second_factor.set(factor.to_dict()), *also],
-            condition=_unchanged(stored, renewal),
-        )
-    except (UpdateError, PutError) as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    """Write ``factor`` (and the renewal ``new_renewal``) if the stored one is still
+    ``stored`` (and the renewal still ``renewal``, unless UNCHECKED); whether it was written.
+    The person must still be there and not archived."""
+    return store.save_factor(
+        staff, stored, factor.to_dict(), renewal=renewal, new_renewal=new_renewal
+    )
 
 
-def _label(principal: Principal, staff: Staff) -> str:
+def _label(principal: Principal, staff: StaffRecord) -> str:
     """What the authenticator app shows: the centre and the display name, never an e-mail."""
-    try:
-        centre = Tenant.get(tenant_pk(principal.tenant_id), "PROFILE").name
-    except DoesNotExist:
-        centre = "Pellicule"
+    profile = tenants.profile(principal.tenant_id)
+    centre = profile.name if profile is not None else "Pellicule"
     for label in (f"{centre} — {staff.display_name}", centre, "Pellicule"):
         try:
             totp.provisioning_uri(totp.new_secret(), label)
@@ -229,8 +190,8 @@ def verify(principal: Principal, command: contract.VerifyRequest) -> dict[str, A
         raise Conflict("totp_enrol_first")
     updated = current.use_recovery_code(code) if recovery else current.verify(code)
     # A recovery code (the phone is probably lost) lets this session replace the app.
-    grant = (Staff.second_factor_renewal.set(_grant(principal)),) if recovery else ()
-    if updated is None or not _save(staff, stored, updated, also=grant):
+    grant = _grant(principal) if recovery else None
+    if updated is None or not _save(staff, stored, updated, new_renewal=grant):
         raise _refused(principal)
     _signed_in(principal, "recovery" if recovery else "totp")
     view: dict[str, Any] = {"next": HOME}
@@ -261,7 +222,7 @@ def _granted(renewal: dict[str, Any] | None, principal: Principal) -> bool:
     return hmac.compare_digest(session.encode(), principal.session_hash.encode()) and live
 
 
-def _confirmed(staff: Staff) -> tuple[dict[str, Any], totp.SecondFactor]:
+def _confirmed(staff: StaffRecord) -> tuple[dict[str, Any], totp.SecondFactor]:
     stored = _stored(staff)
     current = _factor(stored)
     if stored is None or current is None or not current.confirmed:
@@ -309,11 +270,7 @@ def begin_renewal(principal: Principal, command: contract.RenewRequest) -> dict[
         raise Forbidden("totp_step_up")
     pending = totp.begin_enrolment()
     written = _save(
-        staff,
-        stored,
-        current,
-        also=(Staff.second_factor_renewal.set({**grant, "factor": pending.to_dict()}),),
-        renewal=renewal,
+        staff, stored, current, new_renewal={**grant, "factor": pending.to_dict()}, renewal=renewal
     )
     if not written:
         if stepped_up:
@@ -324,24 +281,13 @@ def begin_renewal(principal: Principal, command: contract.RenewRequest) -> dict[
     return {"secret": pending.secret, "uri": uri, "qr": totp.qr_svg_data_uri(uri)}
 
 
-def _write_audited(
-    principal: Principal,
-    staff: Staff,
-    change: str,
-    actions: tuple[Any, ...],
-    condition: Any,
-) -> bool:
+def _write_audited(principal: Principal, change: str, write: audit.Companion) -> bool:
     """A change of one's own factor and its audit entry, in one transaction; whether written
     (False: the factor changed since it was read, nothing was written)."""
     ref = _ref(principal)
     try:
         audit.append(
-            principal.tenant_id,
-            "roster_changed",
-            ref,
-            ref,
-            {"change": change},
-            companions=(audit.Companion(staff, condition, op="update", actions=actions),),
+            principal.tenant_id, "roster_changed", ref, ref, {"change": change}, companions=(write,)
         )
     except audit.CompanionConflictError:
         return False
@@ -363,13 +309,10 @@ def confirm_renewal(principal: Principal, command: contract.CodeRequest) -> dict
     if result is None:
         raise _refused(principal)
     factor, recovery_codes = result
-    actions = (
-        Staff.second_factor.set(factor.to_dict()),
-        Staff.second_factor_renewal.remove(),
+    write = store.factor_changed(
+        staff, stored, factor.to_dict(), renewal=renewal, drop_renewal=True
     )
-    if not _write_audited(
-        principal, staff, "second_factor_renewed", actions, _unchanged(stored, renewal)
-    ):
+    if not _write_audited(principal, "second_factor_renewed", write):
         raise _refused(principal)
     logger(LOG).info("second factor renewed", extra={"principal": _ref(principal)})
     return {"recovery_codes": recovery_codes, "next": HOME}
@@ -391,8 +334,8 @@ def renew_recovery_codes(
     if verified is None:
         raise _refused(principal)
     factor, recovery_codes = verified.with_new_recovery_codes()
-    actions = (Staff.second_factor.set(factor.to_dict()),)
-    if not _write_audited(principal, staff, "recovery_codes_renewed", actions, _unchanged(stored)):
+    write = store.factor_changed(staff, stored, factor.to_dict())
+    if not _write_audited(principal, "recovery_codes_renewed", write):
         raise _refused(principal)
     logger(LOG).info("recovery codes renewed", extra={"principal": _ref(principal)})
     return {"recovery_codes": recovery_codes, "recovery_codes_left": len(recovery_codes)}

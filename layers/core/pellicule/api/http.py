@@ -67,28 +67,13 @@ def _still_allowed(found: Principal) -> Principal:
     nobody of a suspended (or deleting) centre gets in. One consistent read of both items."""
     import dataclasses
 
-    from pynamodb.exceptions import DoesNotExist
-    from pynamodb.transactions import TransactGet
-
     from pellicule.domain.errors import Unauthenticated
-    from pellicule.store.models import Guardian, Staff, Tenant, tenant_pk
+    from pellicule.store import sessions as store
 
-    pk = tenant_pk(found.tenant_id)
-    model: type[Staff] | type[Guardian] = Staff if found.is_staff else Guardian
-    prefix = "STAFF" if found.is_staff else "GUARDIAN"
-    with TransactGet(connection=Tenant._get_connection().connection) as reads:
-        person_read = reads.get(model, pk, f"{prefix}#{found.principal_id}")
-        centre_read = reads.get(Tenant, pk, "PROFILE")
-    try:
-        centre = centre_read.get()
-    except DoesNotExist:
-        centre = None  # only while a deleted centre's last items go (its sessions went first)
-    try:
-        person = person_read.get()
-    except DoesNotExist:
-        person = None
+    # The centre is None only while a deleted centre's last items go (its sessions went first).
+    person, centre = store.person_and_centre(found.tenant_id, found.kind, found.principal_id)
     if person is not None and not person.archived and (centre is None or centre.status == "active"):
-        if isinstance(person, Staff):
+        if isinstance(person, store.StaffRecord):
             _not_elevated(found, person, centre)
             return dataclasses.replace(found, role=person.role)
         return found

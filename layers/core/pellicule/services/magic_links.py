@@ -21,18 +21,16 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-from pynamodb.expressions.condition import Condition
-
 from pellicule.config import clock
+from pellicule.domain import sessions as rules
 from pellicule.domain.errors import Unauthenticated
-from pellicule.store import data, keys
-from pellicule.store.models import Guardian, LoginToken, Staff, Tenant, tenant_pk
+from pellicule.store import roster, tenants
+from pellicule.store import sessions as store
 
 TOKEN_BYTES = 32  # 256 bits (requirement: at least 128)
-TOKEN_TTL_SECONDS = 15 * 60
+TOKEN_TTL_SECONDS = rules.TOKEN_TTL_SECONDS
 CODE_DIGITS = 6
-MAX_CODE_ATTEMPTS = 5
+MAX_CODE_ATTEMPTS = rules.MAX_CODE_ATTEMPTS
 MAX_ACCOUNTS_PER_ADDRESS = 10  # one e-mail lists at most this many centres/roles
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 _CODE = re.compile(r"^[0-9]{6}$")
@@ -94,10 +92,6 @@ def _code_hash(token_digest: str, code: str) -> str:
     return hashlib.sha256(f"{token_digest}:{code}".encode("ascii")).hexdigest()
 
 
-def _pk(token_digest: str) -> str:
-    return f"LOGIN#{token_digest}"
-
-
 # --- Who an address is -------------------------------------------------------------------
 
 
@@ -105,22 +99,16 @@ def _tenant_names(tenant_ids: set[str]) -> dict[str, str]:
     """Names of the centres that are active (a suspended centre lets nobody in)."""
     names: dict[str, str] = {}
     for tenant_id in sorted(tenant_ids):
-        try:
-            tenant = Tenant.get(tenant_pk(tenant_id), "PROFILE")
-        except DoesNotExist:
-            continue
-        if (tenant.status or "active") == "active":
+        tenant = tenants.profile(tenant_id)
+        if tenant is not None and tenants.is_active(tenant):
             names[tenant_id] = tenant.name
     return names
 
 
 def accounts_for(email: str) -> list[Account]:
     """Every live account of this address, staff first (both lookups always run)."""
-    data.ready()
-    staff = [s for s in Staff.by_gsi1.query(keys.staff_email_gsi(email)) if not s.archived]
-    guardians = [
-        g for g in Guardian.by_gsi1.query(keys.guardian_email_gsi(email)) if not g.archived
-    ]
+    staff = [s for s in roster.staff_with_email(email) if not s.archived]
+    guardians = [g for g in roster.guardians_with_email(email) if not g.archived]
     names = _tenant_names({s.tenant_id for s in staff} | {g.tenant_id for g in guardians})
     found = [
         Account(s.tenant_id, names[s.tenant_id], "staff", s.staff_id, s.role)
@@ -137,22 +125,17 @@ def accounts_for(email: str) -> list[Account]:
 def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | None:
     """The account as it is now (role changes apply; archived people and closed centres are
     refused), read with strong consistency."""
-    data.ready()
-    pk = tenant_pk(tenant_id)
     names = _tenant_names({tenant_id})
     if tenant_id not in names:
         return None
-    try:
-        if kind == "staff":
-            staff = Staff.get(pk, keys.staff_sk(principal_id), consistent_read=True)
-            if not staff.archived:
-                return Account(tenant_id, names[tenant_id], kind, principal_id, staff.role)
-        elif kind == "guardian":
-            guardian = Guardian.get(pk, keys.guardian_sk(principal_id), consistent_read=True)
-            if not guardian.archived:
-                return Account(tenant_id, names[tenant_id], kind, principal_id, "guardian")
-    except DoesNotExist:
-        return None
+    if kind == "staff":
+        staff = store.staff_now(tenant_id, principal_id)
+        if staff is not None and not staff.archived:
+            return Account(tenant_id, names[tenant_id], kind, principal_id, staff.role)
+    elif kind == "guardian":
+        guardian = store.guardian_now(tenant_id, principal_id)
+        if guardian is not None and not guardian.archived:
+            return Account(tenant_id, names[tenant_id], kind, principal_id, "guardian")
     return None
 
 
@@ -161,9 +144,8 @@ def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | N
 
 def issue(email: str, accounts: list[Account], now: float | None = None) -> list[IssuedLink]:
     """One fresh link (and code) per account; only their hashes are written."""
-    data.ready()
     moment = int(clock.now() if now is None else now)
-    expires = moment + TOKEN_TTL_SECONDS
+    expires = rules.link_expiry(moment)
     address = email_digest(email)
     issued: list[IssuedLink] = []
     codes: set[str] = set()
@@ -174,19 +156,16 @@ def issue(email: str, accounts: list[Account], now: float | None = None) -> list
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         codes.add(code)
         digest = token_hash(token)
-        LoginToken(
-            _pk(digest),
-            "LOGIN",
+        store.save_link(
+            digest,
             tenant_id=account.tenant_id,
-            principal_kind=account.kind,
+            kind=account.kind,
             principal_id=account.principal_id,
             code_hash=_code_hash(digest, code),
-            attempts=0,
             created_at=moment,
             expires_at=expires,
-            gsi1pk=f"LOGINCODE#{address}",
-            gsi1sk=f"{moment:012d}#{digest[:16]}",
-        ).save(condition=LoginToken.pk.does_not_exist())
+            address=address,
+        )
         issued.append(IssuedLink(account, token, code, expires))
     return issued
 
@@ -194,38 +173,20 @@ def issue(email: str, accounts: list[Account], now: float | None = None) -> list
 # --- Exchanging ---------------------------------------------------------------------------
 
 
-def _live(now: int) -> Condition:
-    """Condition of a link that may still be used (and that exists: an update without it
-    would create the item)."""
-    return (
-        LoginToken.pk.exists()
-        & LoginToken.used_at.does_not_exist()
-        & (LoginToken.expires_at > now)
-        & (LoginToken.attempts < MAX_CODE_ATTEMPTS)
-    )
-
-
-def _is_condition_failure(error: UpdateError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
-
-
-def _principal(record: LoginToken) -> tuple[str, str, str]:
+def _principal(record: store.LinkRecord) -> tuple[str, str, str]:
     return record.tenant_id, record.principal_kind, record.principal_id
 
 
 def consume_token(token: object, now: float | None = None) -> tuple[str, str, str]:
-    """Use a link once: (tenant id, kind, principal id), or :class:`InvalidLink`."""
+    """Use a link once: (tenant id, kind, principal id), or :class:`InvalidLink`.
+
+    One atomic conditional write (``store.use_link``): of parallel exchanges, one wins."""
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise InvalidLink(INVALID)
-    data.ready()
     moment = int(clock.now() if now is None else now)
-    record = LoginToken(_pk(token_hash(token)), "LOGIN")
-    try:
-        record.update(actions=[LoginToken.used_at.set(moment)], condition=_live(moment))
-    except UpdateError as error:
-        if _is_condition_failure(error):
-            raise InvalidLink(INVALID) from None
-        raise
+    record = store.use_link(token_hash(token), moment)
+    if record is None:
+        raise InvalidLink(INVALID)
     return _principal(record)
 
 
@@ -239,49 +200,29 @@ def consume_code(email: object, code: object, now: float | None = None) -> tuple
     if address is None or not isinstance(code, str) or not _CODE.match(code.strip()):
         raise InvalidLink(INVALID)
     code = code.strip()
-    data.ready()
     moment = int(clock.now() if now is None else now)
-    since = f"{moment - TOKEN_TTL_SECONDS:012d}"
-    candidates = LoginToken.by_gsi1.query(
-        f"LOGINCODE#{email_digest(address)}", LoginToken.gsi1sk >= since
-    )
+    candidates = store.code_candidates(email_digest(address), rules.codes_issued_since(moment))
     for candidate in candidates:
-        if candidate.used_at is not None or candidate.expires_at <= moment:
+        if not rules.link_usable(store.link_state(candidate), moment):
             continue
-        record = LoginToken(candidate.pk, "LOGIN")
-        try:
-            record.update(actions=[LoginToken.attempts.add(1)], condition=_live(moment))
-        except UpdateError as error:
-            if _is_condition_failure(error):
-                continue
-            raise
-        digest = candidate.pk.removeprefix("LOGIN#")
+        digest = store.token_hash_of(candidate)
+        record = store.spend_code_attempt(digest, moment)
+        if record is None:
+            continue
         if not hmac.compare_digest(record.code_hash, _code_hash(digest, code)):
             continue
-        try:
-            # This attempt was counted above: the limit allows it (attempts <= MAX).
-            record.update(
-                actions=[LoginToken.used_at.set(moment)],
-                condition=(
-                    LoginToken.used_at.does_not_exist()
-                    & (LoginToken.expires_at > moment)
-                    & (LoginToken.attempts <= MAX_CODE_ATTEMPTS)
-                ),
-            )
-        except UpdateError as error:
-            if _is_condition_failure(error):
-                continue
-            raise
-        return _principal(record)
+        # This attempt was counted above: the limit allows it (attempts <= MAX).
+        used = store.use_link_after_attempt(digest, moment)
+        if used is None:
+            continue
+        return _principal(used)
     raise InvalidLink(INVALID)
 
 
 def is_used(token: str) -> bool | None:
     """Whether a link was used (None: no such link). For tests and support tools."""
-    data.ready()
-    try:
-        record = LoginToken.get(_pk(token_hash(token)), "LOGIN", consistent_read=True)
-    except DoesNotExist:
+    record = store.link(token_hash(token))
+    if record is None:
         return None
     return record.used_at is not None
 
@@ -299,24 +240,22 @@ def issue_link(account: Account, ttl_seconds: int, now: float | None = None) -> 
     under the address's code lookup key, so no 6-digit code can ever open it (a code living
     for hours would be guessable). ``IssuedLink.code`` is empty.
     """
-    data.ready()
     moment = int(clock.now() if now is None else now)
-    expires = moment + ttl_seconds
+    expires = rules.link_expiry(moment, ttl_seconds)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     digest = token_hash(token)
-    LoginToken(
-        _pk(digest),
-        "LOGIN",
+    store.save_link(
+        digest,
         tenant_id=account.tenant_id,
-        principal_kind=account.kind,
+        kind=account.kind,
         principal_id=account.principal_id,
-        # Not a 6-digit code's hash (a random value nobody knows): and without gsi1 the code
-        # path never looks at this item anyway.
+        # Not a 6-digit code's hash (a random value nobody knows): and out of the address's
+        # code lookup, the code path never looks at this item anyway.
         code_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
-        attempts=0,
         created_at=moment,
         expires_at=expires,
-    ).save(condition=LoginToken.pk.does_not_exist())
+        address=None,
+    )
     return IssuedLink(account, token, "", expires)
 
 

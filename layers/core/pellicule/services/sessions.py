@@ -13,17 +13,16 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from pellicule.config import clock
+from pellicule.domain import sessions as rules
 from pellicule.domain.errors import Unauthenticated
-from pellicule.store import data
-from pellicule.store.models import Session
+from pellicule.store import sessions as store
 
 COOKIE_NAME = "__Host-pellicule-session"
-IDLE_TIMEOUT_SECONDS = {"staff": 2 * 3600, "guardian": 30 * 60}
-ABSOLUTE_TIMEOUT_SECONDS = {"staff": 12 * 3600, "guardian": 24 * 3600}
-TOUCH_EVERY_SECONDS = 60  # refresh last_seen_at at most this often
+# The rules (``pellicule.domain.sessions``), named here too for the callers of this module.
+IDLE_TIMEOUT_SECONDS = rules.IDLE_TIMEOUT_SECONDS
+ABSOLUTE_TIMEOUT_SECONDS = rules.ABSOLUTE_TIMEOUT_SECONDS
+TOUCH_EVERY_SECONDS = rules.TOUCH_EVERY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -52,15 +51,6 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _pk(session_hash: str) -> str:
-    return f"SESSION#{session_hash}"
-
-
-def _owner_key(tenant_id: str, kind: str, principal_id: str) -> str:
-    """gsi1 partition of every session of one person."""
-    return f"SESSIONS#{tenant_id}#{kind}#{principal_id}"
-
-
 def create(
     tenant_id: str,
     kind: str,
@@ -78,29 +68,19 @@ def create(
     """
     if kind not in IDLE_TIMEOUT_SECONDS:
         raise ValueError(f"unknown principal kind {kind!r}")
-    data.ready()
     if cleared_for is None:
         cleared_for = _standing(tenant_id, kind, principal_id, role)
     session_id = secrets.token_urlsafe(32)
-    now = int(clock.now())
-    absolute = now + ABSOLUTE_TIMEOUT_SECONDS[kind]
-    session_hash = _hash(session_id)
-    Session(
-        _pk(session_hash),
-        "SESSION",
+    store.open_session(
+        _hash(session_id),
         tenant_id=tenant_id,
-        principal_kind=kind,
+        kind=kind,
         principal_id=principal_id,
         role=role,
-        created_at=now,
-        last_seen_at=now,
-        absolute_expires_at=absolute,
-        expires_at=min(absolute, now + IDLE_TIMEOUT_SECONDS[kind]),
+        times=rules.opened(kind, int(clock.now())),
         second_factor_pending=second_factor_pending,
-        cleared_for=",".join(sorted(cleared_for)),
-        gsi1pk=_owner_key(tenant_id, kind, principal_id),
-        gsi1sk=_pk(session_hash),
-    ).save(condition=Session.pk.does_not_exist())
+        cleared_for=cleared_for,
+    )
     return session_id
 
 
@@ -108,27 +88,18 @@ def resolve(session_id: str | None) -> Principal:
     """The principal of a live session, or ``Unauthenticated``."""
     if not session_id or len(session_id) > 128:
         raise Unauthenticated("sign_in_required")
-    data.ready()
     session_hash = _hash(session_id)
-    try:
-        record = Session.get(_pk(session_hash), "SESSION", consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated("session_unknown") from None
+    record = store.session(session_hash)
+    if record is None:  # never opened, signed out, revoked or purged
+        raise Unauthenticated("session_unknown")
+    times = store.times_of(record)
     now = int(clock.now())
-    if now >= record.expires_at or now >= record.absolute_expires_at:
-        raise Unauthenticated("session_expired")
-    if now - record.last_seen_at >= TOUCH_EVERY_SECONDS:
-        record.update(
-            actions=[
-                Session.last_seen_at.set(now),
-                Session.expires_at.set(
-                    min(
-                        record.absolute_expires_at,
-                        now + IDLE_TIMEOUT_SECONDS[record.principal_kind],
-                    )
-                ),
-            ]
-        )
+    refused = rules.refusal(times, now)
+    if refused is not None:
+        raise Unauthenticated(refused)
+    slid = rules.slid(times, record.principal_kind, now)
+    if slid is not None and not store.slide(session_hash, slid):
+        raise Unauthenticated("session_unknown")  # ended while this request was checked
     return Principal(
         tenant_id=record.tenant_id,
         kind=record.principal_kind,
@@ -145,22 +116,21 @@ def _standing(tenant_id: str, kind: str, principal_id: str, role: str) -> frozen
     """The reasons this person needs a second factor now (``totp.factor_reasons``)."""
     from pellicule.domain import totp
     from pellicule.services import tenant_settings
-    from pellicule.store.models import Staff, tenant_pk
+    from pellicule.store import roster
 
     if kind != "staff":
         return frozenset()
-    try:
-        trusted = bool(Staff.get(tenant_pk(tenant_id), f"STAFF#{principal_id}").trusted)
-    except DoesNotExist:
-        trusted = False
+    staff = roster.staff_member(tenant_id, principal_id)
+    trusted = bool(staff.trusted) if staff is not None else False
     setting = tenant_settings.for_tenant(tenant_id).staff_second_factor
     return totp.factor_reasons(role, trusted, setting)
 
 
-def _cleared(record: Session) -> frozenset[str]:
-    if record.cleared_for is None:  # opened before sessions recorded it: the role says
+def _cleared(record: store.SessionRecord) -> frozenset[str]:
+    cleared = store.cleared_for(record)
+    if cleared is None:  # opened before sessions recorded it: the role says
         return frozenset({"director"}) if record.role == "director" else frozenset()
-    return frozenset(r for r in record.cleared_for.split(",") if r)
+    return cleared
 
 
 def elevated(found: Principal, reasons: frozenset[str]) -> bool:
@@ -175,44 +145,20 @@ def elevated(found: Principal, reasons: frozenset[str]) -> bool:
 def complete_second_factor(session_hash: str) -> None:
     """The TOTP step passed: the pending session becomes a full one (same id: it was created
     at this very login, with a new id). Conditional on it being pending and still there."""
-    data.ready()
-    try:
-        Session(_pk(session_hash), "SESSION").update(
-            actions=[
-                Session.second_factor_pending.set(False),
-                Session.second_factor_passed.set(True),
-            ],
-            condition=Session.pk.exists() & (Session.second_factor_pending == True),  # noqa: E712
-        )
-    except UpdateError as error:
-        if _condition_failed(error):
-            raise Unauthenticated("session_unknown") from None
-        raise
+    if not store.complete_second_factor(session_hash):
+        raise Unauthenticated("session_unknown")
 
 
 def record_second_factor_failure(session_hash: str, limit: int) -> bool:
     """Count one wrong TOTP or recovery code on a pending session; at ``limit`` failures the
     session is revoked. Returns whether the session is still usable."""
-    data.ready()
-    try:
-        record = Session(_pk(session_hash), "SESSION")
-        record.update(
-            actions=[Session.second_factor_failures.add(1)],
-            condition=Session.pk.exists(),
-        )
-    except UpdateError as error:
-        if _condition_failed(error):
-            return False
-        raise
-    failures = int(record.second_factor_failures or 0)  # the update reads back ALL_NEW
+    failures = store.count_second_factor_failure(session_hash)
+    if failures is None:
+        return False
     if failures >= limit:
         revoke_hash(session_hash)
         return False
     return True
-
-
-def _condition_failed(error: UpdateError) -> bool:
-    return bool(error.cause_response_code == "ConditionalCheckFailedException")
 
 
 def revoke(session_id: str) -> None:
@@ -221,8 +167,7 @@ def revoke(session_id: str) -> None:
 
 def revoke_hash(session_hash: str) -> None:
     """End one session, known by its hash (e.g. ``Principal.session_hash``)."""
-    data.ready()
-    Session(_pk(session_hash), "SESSION").delete()
+    store.end(session_hash)
 
 
 def revoke_all(tenant_id: str, kind: str, principal_id: str) -> int:
@@ -231,12 +176,7 @@ def revoke_all(tenant_id: str, kind: str, principal_id: str) -> int:
     The index is eventually consistent: a session opened a split second earlier may be
     missed, so callers also revoke the session they were called with by its hash.
     """
-    data.ready()
-    ended = 0
-    for record in Session.by_gsi1.query(_owner_key(tenant_id, kind, principal_id)):
-        Session(record.pk, "SESSION").delete()
-        ended += 1
-    return ended
+    return store.end_all(tenant_id, kind, principal_id)
 
 
 def cookie_header(session_id: str, kind: str) -> str:

@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from pellicule.config import topology
 from pellicule.domain.errors import BadRequest
 from pellicule.domain.messages import Clauses, Phrase, Term
-from pellicule.store import data
-from pellicule.store.models import Tenant, tenant_pk
+from pellicule.store import tenants
 
 if TYPE_CHECKING:
     from pellicule.services.audit import Companion
@@ -159,34 +156,21 @@ def _check_choice(name: str, value: Any) -> Phrase | None:
 
 def for_tenant(tenant_id: str) -> TenantSettings:
     """The tenant's settings; stored values outside today's caps fall back to the default."""
-    data.ready()
-    try:
-        tenant = Tenant.get(tenant_pk(tenant_id), "PROFILE")
-    except DoesNotExist:
-        return TenantSettings()
-    return of_profile(tenant)
+    return of_profile(tenants.profile(tenant_id))
 
 
 def stored(tenant_id: str, settings: TenantSettings) -> Companion:
     """The write that keeps ``settings`` on the centre's profile item, on condition that the
     item exists: the caller commits it with its audit entry (``audit.append``)."""
-    from pellicule.services import audit
-
-    return audit.Companion(
-        Tenant(tenant_pk(tenant_id), "PROFILE"),
-        Tenant.pk.exists(),
-        op="update",
-        actions=(Tenant.settings.set(settings.as_dict()),),
-    )
+    return tenants.settings_written(tenant_id, settings.as_dict())
 
 
-def of_profile(tenant: Tenant | None) -> TenantSettings:
+def of_profile(tenant: tenants.TenantRecord | None) -> TenantSettings:
     """The settings of a centre's profile item already read (None: the defaults)."""
     if tenant is None:
         return TenantSettings()
-    stored = tenant.settings.as_dict() if tenant.settings else {}
     usable = {}
-    for name, value in stored.items():
+    for name, value in tenants.settings_of(tenant).items():
         try:
             validate({name: value})
         except BadRequest:

@@ -34,6 +34,8 @@ AUDIT_SEQ_WIDTH = 12  # an entry's sort key: its seq, zero-padded (sorts before 
 DELETION = "DELETION#"
 DELETION_PROGRESS = "PROGRESS"
 INGEST_CLAIM = "CLAIM"  # the sort key of an ingest claim (one per object version)
+SESSION_SK = "SESSION"  # the sort key of a session item
+LOGIN_SK = "LOGIN"  # the sort key of a sign-in link item
 
 
 # --- A centre's partition -------------------------------------------------------------------
@@ -143,6 +145,16 @@ def principal_sessions_gsi(tenant_id: str, kind: str, principal_id: str) -> str:
 def login_code_gsi(email_digest: str) -> str:
     """The sign-in links of one address (the 6-digit code's lookup)."""
     return f"LOGINCODE#{email_digest}"
+
+
+def login_code_gsi_sk(created: int, token_hash: str) -> str:
+    """A link under its address's code lookup: by creation time (then a prefix of its hash)."""
+    return f"{login_code_gsi_sk_bound(created)}#{token_hash[:16]}"
+
+
+def login_code_gsi_sk_bound(created: int) -> str:
+    """The sort key from which every link of an address created at or after ``created`` sorts."""
+    return f"{created:012d}"
 
 
 # --- Partitions that belong to no centre ----------------------------------------------------
