@@ -118,6 +118,8 @@ def create(
         status=ACTIVE,
         created_at=moment,
         settings=stored,
+        gsi1pk=keys.CENTRES_GSI,  # the centres index: the purge visits it
+        gsi1sk=keys.centre_gsi_sk(tenant_id),
     )
     details = {"retention_months": effective.media_retention_months}
     try:
