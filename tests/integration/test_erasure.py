@@ -146,8 +146,8 @@ def test_removal_leaves_no_trace_of_the_child_then_the_evidence_goes_after_the_p
     # A second run does nothing more (and sends nothing more): the centre has no request to
     # act on before the end of the proof period, the hourly run does not even visit it
     again = purge(HOURLY)
-    assert again["complete"] is True and again["errors"] == {}, again
-    assert again["tenants"].get(centre.tenant_id, {}) == {}
+    assert again["complete"] is True, again
+    assert again["errors"] == {}, again
     assert centre.tenant_id not in again["tenants"]
     assert len([m for m in outbox if m.subject == CERTIFICATE]) == 2
     # After the proof period, the evidence and the request go too: nothing names Léa
