@@ -69,7 +69,13 @@ OPEN_AS = (
 def _people(now: int) -> None:
     pk = tenant_pk(TENANT)
     Tenant(
-        pk, "PROFILE", tenant_id=TENANT, name="Accueil de loisirs Les Tilleuls", created_at=now
+        pk,
+        keys.PROFILE,
+        tenant_id=TENANT,
+        name="Accueil de loisirs Les Tilleuls",
+        created_at=now,
+        gsi1pk=keys.CENTRES_GSI,  # the centres index: the purge visits it
+        gsi1sk=keys.centre_gsi_sk(TENANT),
     ).save()
     for staff_id, role, name, email in STAFF:
         Staff(

@@ -250,14 +250,20 @@ def make_centre(tenant_id: str | None = None) -> Centre:
     """A centre with an album, a director and a guardian, each with a live session."""
     from pellicule.config import clock
     from pellicule.services import sessions
-    from pellicule.store import data
+    from pellicule.store import data, keys
     from pellicule.store.models import Album, Guardian, Staff, Tenant, tenant_pk
 
     data.ready()
     tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
     now = int(clock.now())
     Tenant(
-        tenant_pk(tenant_id), "PROFILE", tenant_id=tenant_id, name="Centre", created_at=now
+        tenant_pk(tenant_id),
+        "PROFILE",
+        tenant_id=tenant_id,
+        name="Centre",
+        created_at=now,
+        gsi1pk=keys.CENTRES_GSI,  # in the centres index, as the operator's create puts it
+        gsi1sk=keys.centre_gsi_sk(tenant_id),
     ).save()
     # The people behind the sessions (a session of someone unknown or archived is refused).
     Staff(

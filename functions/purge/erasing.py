@@ -26,17 +26,10 @@ from pellicule.domain import emails, erasure
 from pellicule.domain import retention as rules
 from pellicule.domain.erasure import DONE, REQUESTED
 from pellicule.services import audit, publication, retention
-from pellicule.store import consents, erasures, keys, roster
+from pellicule.store import consents, erasures, roster
 from pellicule.store import media as media_store
-from pellicule.store.models import (
-    Child,
-    Consent,
-    ConsentEvent,
-    ErasureRequest,
-    Guardian,
-    Media,
-    tenant_pk,
-)
+from pellicule.store.erasures import RequestRecord as ErasureRequest
+from pellicule.store.media import MediaRecord as Media
 
 ACTOR = "system:purge"
 PAGE = 100  # tags read (and planned) at a time
@@ -110,25 +103,16 @@ def _blur_out(
     if media.ingest_key:
         retention.delete_keys(settings.ingest_bucket, [media.ingest_key])
     # Children hidden by the boxes are no longer identifiable: the plan untags them too.
-    actions: list[Any] = [
-        Media.renditions.set(blurred),
-        Media.blurred.remove(),
-        Media.blurred_revision.remove(),
-        Media.face_boxes.remove(),
-        Media.blurred_child_ids.remove(),
-        Media.tagged_child_ids.set(set(step.keep_tags))
-        if step.keep_tags
-        else Media.tagged_child_ids.remove(),
-        Media.no_identifiable_child.set(step.no_identifiable_child),
-        Media.served.remove(),
-        Media.blur_revision.set(int(media.blur_revision or 0) + 1),
-        Media.version.set(int(media.version or 0) + 1),
-        Media.updated_at.set(int(clock.now())),
-    ]
     tags = [media_store.tag_ref(tenant_id, child, media.media_id) for child in sorted(step.untag)]
     updates: list[retention.Update] = [
-        (media, actions),
-        (request, [ErasureRequest.blurred_items.add(1)]),
+        media_store.blurred_out(
+            media,
+            renditions=blurred,
+            keep_tags=step.keep_tags,
+            no_identifiable_child=step.no_identifiable_child,
+            at=int(clock.now()),
+        ),
+        erasures.item_blurred(request),
         *tally.pending(erasure_items_blurred=1),
     ]
     retention.transact(tags, updates)
@@ -151,7 +135,7 @@ def _remove(
         tenant_id,
         media,
         [
-            (request, [ErasureRequest.removed_items.add(1)]),
+            erasures.item_removed(request),
             *tally.pending(erasure_items_removed=1),
         ],
         untag=step.untag,
@@ -194,26 +178,25 @@ def _items(
 def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
     """Delete the child, its current consent and its guardians' links (one transaction);
     the guardians to notify and the child's label wait on the request for the e-mail."""
-    pk = tenant_pk(tenant_id)
     child = consents.child(tenant_id, request.child_id)
     if child is None:
         return  # already done by an earlier, interrupted run
     guardian_ids = set(child.guardian_ids or set())
     guardian_ids |= roster.guardians_linked(tenant_id, request.child_id)
     updates: list[retention.Update] = [
-        (roster.guardian_ref(tenant_id, gid), [Guardian.child_ids.delete({request.child_id})])
-        for gid in sorted(guardian_ids)
+        roster.guardian_unlinked(tenant_id, gid, request.child_id) for gid in sorted(guardian_ids)
     ]
-    request_actions: list[Any] = [
-        ErasureRequest.child_label.set(f"{child.first_name} {child.initial}.".strip())
-    ]
-    if guardian_ids:
-        request_actions.append(ErasureRequest.notify_guardian_ids.set(guardian_ids))
-    updates.append((request, request_actions))
+    updates.append(
+        erasures.child_forgotten(
+            request,
+            child_label=f"{child.first_name} {child.initial}.".strip(),
+            notify=guardian_ids,
+        )
+    )
     retention.transact(
         [
-            Child(pk, keys.child_sk(request.child_id)),
-            Consent(pk, keys.consent_sk(request.child_id)),
+            roster.child_ref(tenant_id, request.child_id),
+            consents.current_ref(tenant_id, request.child_id),
         ],
         updates,
     )
@@ -223,7 +206,7 @@ def _certify(tenant_id: str, request: ErasureRequest, now: float) -> None:
     """The audit entry and the request's new state, in one transaction (exactly once)."""
     certificate = secrets.token_hex(8)
     evidence_until = rules.proof_until(now)  # the plan's ``evidence_until``
-    request.refresh(consistent_read=True)
+    erasures.reloaded(request)
     mode = erasure.effective_mode(request.mode)
     try:
         audit.append(
@@ -240,17 +223,12 @@ def _certify(tenant_id: str, request: ErasureRequest, now: float) -> None:
             },
             at=now,
             companions=(
-                audit.Companion(
+                erasures.certified(
                     request,
-                    ErasureRequest.status == REQUESTED,
-                    op="update",
-                    actions=(
-                        ErasureRequest.status.set(DONE),
-                        ErasureRequest.mode.set(mode),
-                        ErasureRequest.done_at.set(int(now)),
-                        ErasureRequest.certificate_id.set(certificate),
-                        ErasureRequest.evidence_until.set(evidence_until),
-                    ),
+                    mode=mode,
+                    at=now,
+                    certificate=certificate,
+                    evidence_until=evidence_until,
                 ),
             ),
         )
@@ -274,7 +252,7 @@ def certificate_message(request: ErasureRequest) -> outbox.Message:
 
 def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> int:
     """E-mail the certificate to the guardians; then forget whom and the child's label."""
-    request.refresh(consistent_read=True)
+    erasures.reloaded(request)
     sender = get_settings().mail_from
     sent = 0
     recipients = sorted(request.notify_guardian_ids or set())
@@ -292,13 +270,7 @@ def _mail_certificate(tenant_id: str, request: ErasureRequest, now: float) -> in
                 continue
             outbox.send(ses, sender, guardian.email, message)
             sent += 1
-    request.update(
-        actions=[
-            ErasureRequest.notify_guardian_ids.remove(),
-            ErasureRequest.child_label.remove(),
-            ErasureRequest.certificate_sent_at.set(int(now)),
-        ]
-    )
+    erasures.certificate_sent(request, at=now)
     return sent
 
 
@@ -315,7 +287,7 @@ def carry_out(
         check()
         _forget_child(tenant_id, request)
         _certify(tenant_id, request, now)
-        request.refresh(consistent_read=True)
+        erasures.reloaded(request)
         if request.status != DONE:
             return
         tally.add(erasures_done=1)
@@ -325,13 +297,7 @@ def carry_out(
 
 def delete_evidence(tenant_id: str, request: ErasureRequest, tally: retention.Tally) -> None:
     """After the proof period: the consent history and scanned forms, then the request."""
-    pk = tenant_pk(tenant_id)
-    history = [
-        ConsentEvent(pk, event.sk)
-        for event in ConsentEvent.query(
-            pk, ConsentEvent.sk.startswith(keys.consent_log_prefix(request.child_id))
-        )
-    ]
+    history = consents.history_refs(tenant_id, request.child_id)
     for start in range(0, len(history), 90):
         batch = history[start : start + 90]
         retention.transact(batch, tally.pending(consent_records_deleted=len(batch)))

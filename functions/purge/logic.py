@@ -75,12 +75,13 @@ def run(
     should_stop: Callable[[], bool] = lambda: False,
     records: bool = True,
 ) -> Report:
-    """One purge invocation over ``tenants`` (default: every centre)."""
+    """One purge invocation over ``tenants`` (default: every centre; for the erasures alone,
+    the hourly run, the centres with a request to act on now)."""
     data.ready()
     planned = [step for step in STEPS if step in set(steps)]
     report = Report()
     try:
-        for tenant_id in _tenant_ids(tenants, report):
+        for tenant_id in _tenant_ids(tenants, report, planned):
             try:
                 counts = _run_tenant(tenant_id, planned, should_stop)
             except Interrupted:
@@ -101,7 +102,12 @@ def run(
     return report
 
 
-def _tenant_ids(wanted: Iterable[str] | None, report: Report) -> list[str]:
+def _tenant_ids(wanted: Iterable[str] | None, report: Report, planned: list[str]) -> list[str]:
+    """The centres a run visits: those named, else - the erasures alone - the centres with a
+    request to act on now (the erasure index), else every centre (the centres index). Never
+    a scan of the table."""
+    if wanted is None and set(planned) <= set(HOURLY_STEPS):
+        return erasures.due_centres(clock.now())
     if wanted is None:
         return purge_runs.tenant_ids()
     found = []

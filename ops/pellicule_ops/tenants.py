@@ -29,7 +29,7 @@ from pellicule.domain.emails import Action, Paragraph, Phrase, Url
 from pellicule.domain.errors import BadRequest, Conflict, NotFound, error_code
 from pellicule.domain.messages import Term
 from pellicule.services import audit, magic_links, tenant_settings
-from pellicule.store import data, keys
+from pellicule.store import data, erasures, keys, purge_runs
 from pellicule.store.models import Base, Child, Staff, Tenant, tenant_pk
 
 # A centre's id: lower-case letters, digits and hyphens, 2 to 40 characters, starting with a
@@ -87,6 +87,24 @@ def status_of(tenant: Tenant) -> str:
     return tenant.status or ACTIVE
 
 
+# --- Indexes -------------------------------------------------------------------------------
+
+
+def index_all() -> dict[str, int]:
+    """The one-off backfill of the purge's indexes for a table written before they existed
+    (docs/retention.md): every centre's profile into the centres index (one scan of the
+    table), then each centre's erasure requests into the erasure index (one query per centre).
+    Safe to repeat: what is indexed already is left alone. Returns how many of each."""
+    data.ready()
+    found = {"centres": purge_runs.index_centres(), "erasure_requests": 0}
+    for tenant_id in purge_runs.tenant_ids():
+        for request in erasures.of_centre(tenant_id):
+            if not erasures.indexed(request):
+                erasures.index(request)
+                found["erasure_requests"] += 1
+    return found
+
+
 # --- Create --------------------------------------------------------------------------------
 
 
@@ -118,6 +136,8 @@ def create(
         status=ACTIVE,
         created_at=moment,
         settings=stored,
+        gsi1pk=keys.CENTRES_GSI,  # the centres index: the purge visits it
+        gsi1sk=keys.centre_gsi_sk(tenant_id),
     )
     details = {"retention_months": effective.media_retention_months}
     try:

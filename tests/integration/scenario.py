@@ -55,14 +55,22 @@ def build(tenant_id: str | None = None) -> Scenario:
 
     from pellicule.config import clock
     from pellicule.services import sessions
-    from pellicule.store import data
+    from pellicule.store import data, keys
     from pellicule.store.models import Staff, Tenant, tenant_pk
 
     data.ready()
     tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
     now = int(clock.now())
     pk = tenant_pk(tenant_id)
-    Tenant(pk, "PROFILE", tenant_id=tenant_id, name="Centre", created_at=now).save()
+    Tenant(
+        pk,
+        "PROFILE",
+        tenant_id=tenant_id,
+        name="Centre",
+        created_at=now,
+        gsi1pk=keys.CENTRES_GSI,  # in the centres index, as the operator's create puts it
+        gsi1sk=keys.centre_gsi_sk(tenant_id),
+    ).save()
     for staff_id, role in (("dir-1", "director"), ("anim-1", "animator")):
         Staff(
             pk,

@@ -38,8 +38,6 @@ MODELS = "pellicule.store.models"
 STILL_USING_MODELS = {
     "functions.digest.logic",
     "functions.family.logic",
-    "functions.purge.erasing",
-    "pellicule.services.erasure",
     "pellicule.services.publication",
 }
 

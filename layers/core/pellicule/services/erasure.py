@@ -16,12 +16,8 @@ from pellicule.config import clock
 from pellicule.domain.erasure import DEADLINE_SECONDS, MODES, REQUESTED
 from pellicule.domain.errors import BadRequest, Conflict, NotFound
 from pellicule.services import audit
-from pellicule.store import data, erasures, keys
-from pellicule.store.models import ErasureRequest, tenant_pk
-
-
-def _sk(child_id: str) -> str:
-    return keys.erasure_sk(child_id)
+from pellicule.store import data, erasures
+from pellicule.store.erasures import RequestRecord as ErasureRequest
 
 
 def current(tenant_id: str, child_id: str) -> ErasureRequest | None:
@@ -65,22 +61,11 @@ def choose_mode(tenant_id: str, child_id: str, mode: Any, actor: str) -> Erasure
             actor,
             f"child:{child_id}",
             {"mode": chosen},
-            companions=(
-                audit.Companion(
-                    found,
-                    ErasureRequest.status == REQUESTED,
-                    op="update",
-                    actions=(
-                        ErasureRequest.mode.set(chosen),
-                        ErasureRequest.mode_chosen_by.set(actor),
-                    ),
-                ),
-            ),
+            companions=(erasures.mode_chosen(found, chosen, actor),),
         )
     except audit.CompanionConflictError as error:
         raise Conflict("erasure_just_done") from error
-    found.refresh(consistent_read=True)
-    return found
+    return erasures.reloaded(found)
 
 
 def request(
@@ -98,19 +83,7 @@ def request(
     if existing is not None and existing.status == REQUESTED:
         return existing, False
     now = int(clock.now() if at is None else at)
-    item = ErasureRequest(
-        tenant_pk(tenant_id),
-        _sk(child_id),
-        tenant_id=tenant_id,
-        child_id=child_id,
-        status=REQUESTED,
-        requested_by=actor,
-        requested_at=now,
-        due_by=now + DEADLINE_SECONDS,
-        mode=chosen,
-        mode_chosen_by=actor if chosen else None,
-    )
-    condition = ErasureRequest.sk.does_not_exist() | (ErasureRequest.status != REQUESTED)
+    item, opened = erasures.opened(tenant_id, child_id, actor, at=now, mode=chosen)
     try:
         audit.append(
             tenant_id,
@@ -119,7 +92,7 @@ def request(
             f"child:{child_id}",
             {"due_by": now + DEADLINE_SECONDS, **({"mode": chosen} if chosen else {})},
             at=now,
-            companions=(audit.Companion(item, condition),),
+            companions=(opened,),
         )
     except audit.CompanionConflictError:
         found = current(tenant_id, child_id)  # a concurrent request won: that one stands

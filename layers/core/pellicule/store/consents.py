@@ -189,3 +189,23 @@ def all_current(tenant_id: str) -> Iterator[Consent]:
     step compares every published item with them), read page by page as the caller goes."""
     data.ready()
     return Consent.query(keys.tenant_pk(tenant_id), Consent.sk.startswith(keys.CONSENT))
+
+
+# --- Erasure -------------------------------------------------------------------------------
+
+
+def current_ref(tenant_id: str, child_id: str) -> Consent:
+    """A child's current consent by its key only (to delete it in a transaction)."""
+    return Consent(keys.tenant_pk(tenant_id), keys.consent_sk(child_id))
+
+
+def history_refs(tenant_id: str, child_id: str) -> list[ConsentEvent]:
+    """A child's consent history entries by their keys only, oldest first (to delete them in
+    transactions once an erasure's proof period is over)."""
+    pk = keys.tenant_pk(tenant_id)
+    return [
+        ConsentEvent(pk, event.sk)
+        for event in ConsentEvent.query(
+            pk, ConsentEvent.sk.startswith(keys.consent_log_prefix(child_id))
+        )
+    ]

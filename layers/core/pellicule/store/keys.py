@@ -157,6 +157,30 @@ def login_code_gsi_sk_bound(created: int) -> str:
     return f"{created:012d}"
 
 
+CENTRES_GSI = "CENTRES"  # every centre's profile (the purge's list of centres)
+ERASURES_GSI = "ERASURES"  # every erasure request the purge has yet to act on or delete
+
+
+def centre_gsi_sk(tenant_id: str) -> str:
+    """A centre's profile under ``CENTRES_GSI``: by its id."""
+    return tenant_id
+
+
+def erasure_gsi_sk(at: int, tenant_id: str, child_id: str) -> str:
+    """A request under ``ERASURES_GSI``: by the time from which the purge must look at it."""
+    return f"{erasure_gsi_sk_bound(at)}#{tenant_id}#{child_id}"
+
+
+def erasure_gsi_sk_bound(at: int) -> str:
+    """The sort key below which every request to look at before ``at`` sorts."""
+    return f"{at:012d}"
+
+
+def erasure_gsi_tenant(gsi1sk: str) -> str:
+    """The centre of a request, from its ``erasure_gsi_sk``."""
+    return gsi1sk.split("#")[1]
+
+
 # --- Partitions that belong to no centre ----------------------------------------------------
 def session_pk(session_hash: str) -> str:
     return f"{SESSION}{session_hash}"

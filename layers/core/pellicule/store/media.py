@@ -71,6 +71,39 @@ def reloaded(record: R) -> R:
     return record
 
 
+# --- Erasure -------------------------------------------------------------------------------
+
+
+def blurred_out(
+    media: Media,
+    *,
+    renditions: Mapping[str, Any],
+    keep_tags: Iterable[str],
+    no_identifiable_child: bool,
+    at: int,
+) -> writes.Update:
+    """An erased child's item kept blurred (docs/erasure.md): its blurred variant
+    (``renditions``) becomes its only picture - no blurred variant, face boxes, hidden
+    children or served copies left - tagged with ``keep_tags`` only, a new blur revision and
+    version; written in the erasure's transaction (``writes.transact``) once its objects are
+    gone."""
+    kept = set(keep_tags)
+    actions: list[Any] = [
+        Media.renditions.set(dict(renditions)),
+        Media.blurred.remove(),
+        Media.blurred_revision.remove(),
+        Media.face_boxes.remove(),
+        Media.blurred_child_ids.remove(),
+        Media.tagged_child_ids.set(kept) if kept else Media.tagged_child_ids.remove(),
+        Media.no_identifiable_child.set(no_identifiable_child),
+        Media.served.remove(),
+        Media.blur_revision.set(int(media.blur_revision or 0) + 1),
+        Media.version.set(int(media.version or 0) + 1),
+        Media.updated_at.set(int(at)),
+    ]
+    return (media, actions)
+
+
 # --- Purge, revocation and video ------------------------------------------------------------
 
 

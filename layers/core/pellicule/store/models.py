@@ -51,7 +51,7 @@ class Base(Model):
 
 
 class Tenant(Base):
-    """A centre. pk=TENANT#<id>, sk=PROFILE."""
+    """A centre. pk=TENANT#<id>, sk=PROFILE; gsi1: CENTRES / <id> (every centre)."""
 
     class Meta(_Meta):
         pass
@@ -62,6 +62,10 @@ class Tenant(Base):
     created_at = NumberAttribute()
     settings = MapAttribute[str, Any](default=dict)
     suspended_at = NumberAttribute(null=True)
+    # gsi1: CENTRES / <tenant id>, the list of centres the purge visits (keys.centre_gsi_sk).
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
 
 
 class Staff(Base):
@@ -404,6 +408,11 @@ class ErasureRequest(Base):
     notify_guardian_ids = UnicodeSetAttribute(null=True)
     child_label = UnicodeAttribute(null=True)
     certificate_sent_at = NumberAttribute(null=True)
+    # gsi1: ERASURES / <time:012d>#<tenant>#<child>, from when the purge must look at it
+    # (pellicule.store.erasures; removed with the item once the evidence is deleted).
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
 
 
 class PurgeRun(Base):

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import DoesNotExist
 
 from pellicule.domain.errors import NotFound
-from pellicule.store import audit, data, keys
+from pellicule.store import audit, data, keys, writes
 from pellicule.store.models import Child, Group, Guardian, Site, Staff
 
 # The item types callers hold (they read their attributes; they write them only through this
@@ -172,6 +172,17 @@ def guardians_linked(tenant_id: str, child_id: str) -> set[str]:
 def guardian_ref(tenant_id: str, guardian_id: str) -> Guardian:
     """A guardian by its key only, not read (to update it in a transaction)."""
     return Guardian(keys.tenant_pk(tenant_id), keys.guardian_sk(guardian_id))
+
+
+def guardian_unlinked(tenant_id: str, guardian_id: str, child_id: str) -> writes.Update:
+    """Remove an erased child from a guardian's links (in the erasure's transaction,
+    ``writes.transact``)."""
+    return (guardian_ref(tenant_id, guardian_id), [Guardian.child_ids.delete({child_id})])
+
+
+def child_ref(tenant_id: str, child_id: str) -> Child:
+    """A child by its key only, not read (to delete it in a transaction)."""
+    return Child(keys.tenant_pk(tenant_id), keys.child_sk(child_id))
 
 
 def reloaded(item: R) -> R:
