@@ -309,36 +309,47 @@ def current_function() -> str | None:
 
 @dataclass
 class Checker:
-    """The policies in force, and what was checked and denied during one test."""
+    """The policies in force, and what was checked and denied during one test.
+
+    ``known``: (function, action) pairs a test declares denied on purpose (the
+    ``iam_denied`` marker); such a denial is recorded in ``known_hits``, not in ``denials``,
+    and the call goes on to moto, as it did without the hook.
+    """
 
     policies: Mapping[str, list[dict[str, Any]]]
+    known: frozenset[tuple[str, str]] = frozenset()
     denials: list[Denial] = field(default_factory=list)
+    known_hits: list[Denial] = field(default_factory=list)
     checked: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def check(self, function: str, operation: str, found: list[Request]) -> list[Denial]:
-        statements = self.policies.get(function)
+        """The denials among ``found`` (those a test declared are set aside)."""
         denied = []
         for request in found:
             self.checked.append((function, operation, request.action, request.resource))
-            if statements is None:
-                decision = iam_eval.Decision(False, "the stack has no role for this function")
+            decision = self._decide(function, request)
+            if decision.allowed:
+                continue
+            denial = Denial(
+                function,
+                operation,
+                request.action,
+                request.resource,
+                decision.reason,
+                decision.notes,
+            )
+            if (function, request.action) in self.known:
+                self.known_hits.append(denial)
             else:
-                decision = iam_eval.evaluate(
-                    statements, request.action, request.resource, request.context
-                )
-            if not decision.allowed:
-                denied.append(
-                    Denial(
-                        function,
-                        operation,
-                        request.action,
-                        request.resource,
-                        decision.reason,
-                        decision.notes,
-                    )
-                )
+                denied.append(denial)
         self.denials.extend(denied)
         return denied
+
+    def _decide(self, function: str, request: Request) -> iam_eval.Decision:
+        statements = self.policies.get(function)
+        if statements is None:
+            return iam_eval.Decision(False, "the stack has no role for this function")
+        return iam_eval.evaluate(statements, request.action, request.resource, request.context)
 
     def unmapped(self, function: str, operation: str) -> Denial:
         denial = Denial(
