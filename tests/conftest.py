@@ -119,19 +119,9 @@ def iam_contract(request: pytest.FixtureRequest, iam_policies: Any) -> Iterator[
     if trace:
         with open(trace, "a", encoding="utf-8") as out:
             out.writelines(f"{' '.join(call)}\n" for call in checker.checked)
-    if checker.denials:
-        lines = "\n".join(f"- {denial.message()}" for denial in checker.denials)
-        pytest.fail(
-            f"{len(checker.denials)} AWS call(s) denied by the synthesized IAM policies:\n{lines}",
-            pytrace=False,
-        )
-    missing = known - {(denial.function, denial.action) for denial in checker.known_hits}
-    if missing:
-        pytest.fail(
-            f"the test declares iam_denied{sorted(missing)}, but no such call was denied: "
-            "remove the marker (the code or the policy changed)",
-            pytrace=False,
-        )
+    verdict = iam_hook.verdict(checker)
+    if verdict:
+        pytest.fail(verdict, pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -364,6 +364,22 @@ class Checker:
         return denial
 
 
+def verdict(checker: Checker) -> str | None:
+    """Why the test fails (denied calls, or a declared denial that no longer happens), or None."""
+    if checker.denials:
+        lines = "\n".join(f"- {denial.message()}" for denial in checker.denials)
+        return (
+            f"{len(checker.denials)} AWS call(s) denied by the synthesized IAM policies:\n{lines}"
+        )
+    missing = checker.known - {(denial.function, denial.action) for denial in checker.known_hits}
+    if missing:
+        return (
+            f"the test declares iam_denied{sorted(missing)}, but no such call was denied: "
+            "remove the marker (the code or the policy changed)"
+        )
+    return None
+
+
 _active: Checker | None = None
 
 

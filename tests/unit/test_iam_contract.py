@@ -278,3 +278,61 @@ def test_an_unresolvable_reference_stops_the_check() -> None:
         resolver.value({"Fn::GetAtt": ["Missing", "Arn"]})
     with pytest.raises(iam_policy.Unresolvable, match="Fn::ImportValue"):
         resolver.value({"Fn::ImportValue": "x"})
+
+
+# --- The verdict and the skip ------------------------------------------------------------------
+
+
+def test_a_denied_call_fails_the_test_with_function_action_and_arn() -> None:
+    checker = iam_hook.Checker({"gallery": [OBJECTS]})
+    found = iam_hook.requests("s3", "DeleteObject", {"Bucket": "media", "Key": "t/a"}, REGION)
+    assert checker.check("gallery", "s3.DeleteObject", found)
+    verdict = iam_hook.verdict(checker)
+    assert verdict is not None
+    assert "function 'gallery': s3.DeleteObject needs s3:DeleteObject on" in verdict
+    assert f"{BUCKET}/t/a" in verdict
+
+
+def test_a_declared_denial_is_set_aside_and_required() -> None:
+    known = frozenset({("gallery", "s3:DeleteObject")})
+    found = iam_hook.requests("s3", "DeleteObject", {"Bucket": "media", "Key": "t/a"}, REGION)
+    checker = iam_hook.Checker({"gallery": [OBJECTS]}, known)
+    assert checker.check("gallery", "s3.DeleteObject", found) == []
+    assert iam_hook.verdict(checker) is None
+    unused = iam_hook.Checker({"gallery": [OBJECTS]}, known)
+    assert "no such call was denied" in (iam_hook.verdict(unused) or "")
+    allowed = iam_hook.requests("s3", "GetObject", {"Bucket": "media", "Key": "t/a"}, REGION)
+    clean = iam_hook.Checker({"gallery": [OBJECTS]})
+    assert clean.check("gallery", "s3.GetObject", allowed) == []
+    assert iam_hook.verdict(clean) is None
+
+
+def test_a_function_without_a_role_in_the_stack_may_do_nothing() -> None:
+    checker = iam_hook.Checker({})
+    found = iam_hook.requests("s3", "GetObject", {"Bucket": "media", "Key": "t/a"}, REGION)
+    [denial] = checker.check("newcomer", "s3.GetObject", found)
+    assert "no role" in denial.reason
+
+
+def test_without_node_and_without_a_cache_the_check_cannot_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setattr(iam_policy, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(iam_policy.shutil, "which", lambda name: None)
+    with pytest.raises(iam_policy.SynthUnavailable, match=r"Node\.js"):
+        iam_policy.load(REGION)
+
+
+def test_a_cached_extraction_is_read_without_synth(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import json
+
+    monkeypatch.setattr(iam_policy, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(iam_policy.shutil, "which", lambda name: None)  # a synth would raise
+    cached = tmp_path / f"policies-{REGION}-{iam_policy.cache_key(REGION)}.json"
+    cached.write_text(json.dumps({"functions": {"gallery": [OBJECTS]}}), encoding="utf-8")
+    policies = iam_policy.load(REGION)
+    assert policies.statements == {"gallery": [OBJECTS]}
+    assert policies.synth_seconds is None
+    assert iam_policy.cache_key(REGION) != iam_policy.cache_key("eu-west-1")
