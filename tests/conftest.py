@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,83 @@ def _share_botocore_models() -> None:
 
 
 _share_botocore_models()
+
+
+def _install_iam_hook() -> None:
+    """Every botocore client made from now on carries the IAM contract hook (inactive until a
+    test asks for ``iam_contract``): installed before any fixture makes a client."""
+    from tests.support import iam_hook
+
+    iam_hook.install()
+
+
+_install_iam_hook()
+
+
+class IamContractNotice(UserWarning):
+    """What the IAM contract check did for the run (shown in pytest's warnings summary)."""
+
+
+@pytest.fixture(scope="session")
+def iam_policies() -> Any:
+    """Each function's synthesized IAM statements (``tests/support/iam_policy.py``), or None
+    when the stack cannot be synthesized here: the check is then skipped, loudly."""
+    from pellicule.config import topology
+    from tests.support import iam_policy
+
+    try:
+        policies = iam_policy.load(topology.DEFAULT_REGION)
+    except iam_policy.SynthUnavailable as error:
+        warnings.warn(
+            IamContractNotice(
+                f"IAM contract NOT checked: the stack cannot be synthesized ({error}); the "
+                "integration and security tests ran without comparing their AWS calls to the "
+                "functions' policies."
+            ),
+            stacklevel=1,
+        )
+        return None
+    if policies.synth_seconds is not None:
+        warnings.warn(
+            IamContractNotice(
+                f"IAM contract: the stack changed, policies synthesized in "
+                f"{policies.synth_seconds:.1f} s and cached in {policies.cache_file.name}"
+            ),
+            stacklevel=1,
+        )
+    return policies
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "iam_denied(function, action, reason): the test makes `function` do `action` although "
+        "its synthesized IAM policy denies it, on purpose or as a known, reported defect; the "
+        "test fails if that denial no longer happens",
+    )
+
+
+@pytest.fixture
+def iam_contract(request: pytest.FixtureRequest, iam_policies: Any) -> Iterator[Any]:
+    """Fail the test if a function makes an AWS call its synthesized IAM policy denies
+    (``tests/support/iam_hook.py``); the calls of the test's own code are not checked."""
+    from tests.support import iam_hook
+
+    if iam_policies is None:
+        yield None
+        return
+    known = frozenset(
+        (marker.args[0], marker.args[1]) for marker in request.node.iter_markers("iam_denied")
+    )
+    with iam_hook.active(iam_hook.Checker(iam_policies.statements, known)) as checker:
+        yield checker
+    trace = os.environ.get("PELLICULE_IAM_TRACE")  # a file: every checked call, one a line
+    if trace:
+        with open(trace, "a", encoding="utf-8") as out:
+            out.writelines(f"{' '.join(call)}\n" for call in checker.checked)
+    verdict = iam_hook.verdict(checker)
+    if verdict:
+        pytest.fail(verdict, pytrace=False)
 
 
 @pytest.fixture(scope="session")
