@@ -165,8 +165,13 @@ class Pipeline:
 
     def _process(self, obj: IngestObject, written: list[str]) -> str:
         s3 = aws.client("s3")
+        if not obj.key.startswith(KINDS[self.kind]):
+            # Another pipeline's object (S3 never sends one here: the notification filters by
+            # prefix). Not ours to delete: this role may touch only its own prefix; the ingest
+            # bucket's lifecycle removes what nobody claims.
+            return "other-kind-ignored"
         match = _INGEST_KEY.match(obj.key)
-        if not match or match["kind"] != self.kind:
+        if not match:
             s3.delete_object(Bucket=obj.bucket, Key=obj.key)
             return "unexpected-key-deleted"
         tenant_id, media_id = match["tenant"], match["media"]
