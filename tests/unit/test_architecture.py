@@ -28,8 +28,6 @@ NOT_YET_THROUGH_STORES = {
     "functions.admin.albums",
     "functions.admin.review",
     "functions.auth.second_factor",
-    "functions.digest.logic",
-    "functions.family.logic",
     "functions.gallery.logic",
     "functions.process.logic",
     "functions.upload.logic",
@@ -37,7 +35,6 @@ NOT_YET_THROUGH_STORES = {
     "pellicule.services.audit",
     "pellicule.services.ingest",
     "pellicule.services.magic_links",
-    "pellicule.services.publication",
     "pellicule.services.sessions",
     "pellicule.services.tenant_settings",
 }
