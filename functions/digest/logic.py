@@ -6,13 +6,10 @@ pseudonymous ids only: never an e-mail address, a child's name, a token or an al
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from functions.digest import contract, mail, tokens
 from pellicule.adapters import delivery
@@ -23,8 +20,11 @@ from pellicule.domain import messages
 from pellicule.domain.errors import BadRequest, Forbidden, error_code
 from pellicule.services import audit, consent, magic_links, publication
 from pellicule.services.sessions import Principal
-from pellicule.store import data, ratelimit
-from pellicule.store.models import Album, Child, Guardian, Media, Tenant, tenant_pk
+from pellicule.store import data, ratelimit, roster, tenants
+from pellicule.store import media as media_store
+from pellicule.store.media import AlbumRecord, MediaRecord
+from pellicule.store.roster import ChildRecord, GuardianRecord
+from pellicule.store.tenants import TenantRecord
 
 LOG = "digest"
 ACTOR = "system:digest"
@@ -88,7 +88,7 @@ def day_threshold(now: int) -> int:
     return min(day_start, now - MIN_GAP_SECONDS + 1)
 
 
-def _due(guardian: Guardian, threshold: int) -> bool:
+def _due(guardian: GuardianRecord, threshold: int) -> bool:
     return (
         not guardian.archived
         and guardian.digest_unsubscribed_at is None
@@ -97,7 +97,7 @@ def _due(guardian: Guardian, threshold: int) -> bool:
     )
 
 
-def _since(guardian: Guardian, now: int) -> int:
+def _since(guardian: GuardianRecord, now: int) -> int:
     if guardian.last_digest_at is None:
         return now - FIRST_LOOKBACK_SECONDS
     return int(guardian.last_digest_at)
@@ -111,7 +111,7 @@ def run(now: float | None = None) -> DigestReport:
     if not get_settings().mail_from:  # a deployment without mailDomain: no sender at all
         logger(LOG).warning("digest skipped: no sender address configured")
         return report
-    for tenant in Tenant.scan(Tenant.pk.startswith("TENANT#") & (Tenant.sk == "PROFILE")):
+    for tenant in tenants.centres_for_digest():
         if (tenant.status or "active") != "active":
             continue
         counts = _run_tenant(tenant, moment)
@@ -130,34 +130,26 @@ def run(now: float | None = None) -> DigestReport:
     return report
 
 
-def _run_tenant(tenant: Tenant, moment: int) -> TenantCounts:
+def _run_tenant(tenant: TenantRecord, moment: int) -> TenantCounts:
     counts = TenantCounts()
-    pk = tenant_pk(tenant.tenant_id)
     threshold = day_threshold(moment)
-    due = [g for g in Guardian.query(pk, Guardian.sk.startswith("GUARDIAN#")) if _due(g, threshold)]
+    due = [g for g in roster.every_guardian(tenant.tenant_id) if _due(g, threshold)]
     counts.guardians_due = len(due)
     if not due:
         return counts
     earliest = min(_since(g, moment) for g in due)
-    albums = {
-        a.album_id: a for a in Album.query(pk, Album.sk.startswith("ALBUM#")) if not a.archived
-    }
+    albums = {a.album_id: a for a in media_store.albums(tenant.tenant_id) if not a.archived}
     candidates = [
         m
-        for m in Media.query(
-            pk,
-            Media.sk.startswith("MEDIA#"),
-            filter_condition=(Media.state == publication.PUBLISHED)
-            & (Media.published_at >= earliest),
-        )
+        for m in media_store.published_since(tenant.tenant_id, earliest)
         # Publication times are whole seconds: what was published in the run's own second
         # waits for the next run (whose window starts at this second), never counted twice.
         if m.album_id in albums and m.published_at is not None and m.published_at < moment
     ]
-    children: dict[str, Child] = {}
+    children: dict[str, ChildRecord] = {}
     grants: dict[str, Any] = {}
     if candidates:
-        children = {c.child_id: c for c in Child.query(pk, Child.sk.startswith("CHILD#"))}
+        children = {c.child_id: c for c in roster.every_child(tenant.tenant_id)}
         # The consents in force now, as the gallery reads them on every request.
         grants = consent.grants(
             tenant.tenant_id, {c for m in candidates for c in (m.tagged_child_ids or ())}
@@ -192,7 +184,7 @@ def _run_tenant(tenant: Tenant, moment: int) -> TenantCounts:
     return counts
 
 
-def _news(items: Iterable[Media], albums: dict[str, Album]) -> list[mail.AlbumNews]:
+def _news(items: Iterable[MediaRecord], albums: dict[str, AlbumRecord]) -> list[mail.AlbumNews]:
     per_album: dict[str, dict[str, int]] = defaultdict(lambda: {"photo": 0, "video": 0})
     for item in items:
         per_album[item.album_id]["video" if item.kind == "video" else "photo"] += 1
@@ -207,48 +199,28 @@ def _news(items: Iterable[Media], albums: dict[str, Album]) -> list[mail.AlbumNe
     ]
 
 
-def _claim(guardian: Guardian, moment: int, threshold: int, stored_token: str) -> bool:
+def _claim(guardian: GuardianRecord, moment: int, threshold: int, stored_token: str) -> bool:
     """Record today's digest before sending it: one conditional write, so two runs at once
     (or a retried one) send it once. False: someone else claimed it (or things changed)."""
-    try:
-        guardian.update(
-            actions=[
-                Guardian.last_digest_at.set(moment),
-                Guardian.unsubscribe_hashes.set(
-                    tokens.kept(guardian.unsubscribe_hashes, stored_token)
-                ),
-            ],
-            condition=(
-                Guardian.pk.exists()
-                & (Guardian.last_digest_at.does_not_exist() | (Guardian.last_digest_at < threshold))
-                & Guardian.digest_unsubscribed_at.does_not_exist()
-                & (Guardian.archived.does_not_exist() | (Guardian.archived == False))  # noqa: E712
-                & (Guardian.email == guardian.email)
-            ),
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def _release(guardian: Guardian, moment: int, previous: int | None) -> None:
-    """The e-mail could not be sent: give the day back, so the next run tries again."""
-    action = (
-        Guardian.last_digest_at.remove()
-        if previous is None
-        else Guardian.last_digest_at.set(previous)
+    return roster.claim_digest(
+        guardian,
+        at=moment,
+        threshold=threshold,
+        unsubscribe_hashes=tokens.kept(guardian.unsubscribe_hashes, stored_token),
     )
-    with contextlib.suppress(UpdateError):  # changed meanwhile: leave it
-        guardian.update(actions=[action], condition=Guardian.last_digest_at == moment)
+
+
+def _release(guardian: GuardianRecord, moment: int, previous: int | None) -> None:
+    """The e-mail could not be sent: give the day back, so the next run tries again (a
+    guardian changed meanwhile is left as it is)."""
+    roster.release_digest(guardian, at=moment, previous=previous)
 
 
 def _send(
-    tenant: Tenant,
-    guardian: Guardian,
-    items: list[Media],
-    albums: dict[str, Album],
+    tenant: TenantRecord,
+    guardian: GuardianRecord,
+    items: list[MediaRecord],
+    albums: dict[str, AlbumRecord],
     moment: int,
     threshold: int,
 ) -> str:
@@ -297,12 +269,9 @@ def unsubscribe(
         raise InvalidUnsubscribeLink(INVALID)
     data.ready()
     moment = int(clock.now() if now is None else now)
-    try:
-        guardian = Guardian.get(
-            tenant_pk(parsed.tenant_id), f"GUARDIAN#{parsed.guardian_id}", consistent_read=True
-        )
-    except DoesNotExist:
-        raise InvalidUnsubscribeLink(INVALID) from None
+    guardian = roster.guardian(parsed.tenant_id, parsed.guardian_id, consistent=True)
+    if guardian is None:
+        raise InvalidUnsubscribeLink(INVALID)
     if not tokens.matches(guardian.unsubscribe_hashes, parsed.secret):
         raise InvalidUnsubscribeLink(INVALID)
     if guardian.digest_unsubscribed_at is None:
@@ -310,16 +279,8 @@ def unsubscribe(
     return {"unsubscribed": True, "reason": UNSUBSCRIBED, "message": messages.both(UNSUBSCRIBED)}
 
 
-def _set_subscription(guardian: Guardian, *, subscribed: bool, via: str, moment: int) -> None:
+def _set_subscription(guardian: GuardianRecord, *, subscribed: bool, via: str, moment: int) -> None:
     ref = f"guardian:{guardian.guardian_id}"
-    target = Guardian(guardian.pk, guardian.sk)
-    action: Any
-    if subscribed:
-        action = Guardian.digest_unsubscribed_at.remove()
-        condition = Guardian.pk.exists() & Guardian.digest_unsubscribed_at.exists()
-    else:
-        action = Guardian.digest_unsubscribed_at.set(moment)
-        condition = Guardian.pk.exists() & Guardian.digest_unsubscribed_at.does_not_exist()
     try:
         audit.append(
             guardian.tenant_id,
@@ -327,7 +288,7 @@ def _set_subscription(guardian: Guardian, *, subscribed: bool, via: str, moment:
             ref,
             ref,
             details={"state": "subscribed" if subscribed else "unsubscribed", "via": via},
-            companions=(audit.Companion(target, condition, op="update", actions=(action,)),),
+            companions=(roster.digest_subscription(guardian, subscribed=subscribed, at=moment),),
         )
     except audit.CompanionConflictError:
         return  # a concurrent request did the same: the outcome is the one asked for
@@ -337,18 +298,13 @@ def _set_subscription(guardian: Guardian, *, subscribed: bool, via: str, moment:
     )
 
 
-def _guardian_of(principal: Principal) -> Guardian:
+def _guardian_of(principal: Principal) -> GuardianRecord:
     if principal.kind != "guardian":
         raise Forbidden("families_only")
     data.ready()
-    try:
-        guardian = Guardian.get(
-            tenant_pk(principal.tenant_id),
-            f"GUARDIAN#{principal.principal_id}",
-            consistent_read=True,
-        )
-    except DoesNotExist:
-        raise Forbidden("family_access_unknown") from None
+    guardian = roster.guardian(principal.tenant_id, principal.principal_id, consistent=True)
+    if guardian is None:
+        raise Forbidden("family_access_unknown")
     if guardian.archived:
         raise Forbidden("family_access_closed")
     return guardian

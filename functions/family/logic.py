@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from functions.family import contract
 from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
 from pellicule.adapters import delivery
@@ -22,46 +20,39 @@ from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from pellicule.domain.gate import Visibility
 from pellicule.services import audit, consent, erasure, publication, tenant_settings
 from pellicule.services.sessions import Principal
-from pellicule.store import data, keys
-from pellicule.store.models import Album, Child, Guardian, Media, tenant_pk
+from pellicule.store import data, roster
+from pellicule.store import media as media_store
+from pellicule.store.media import AlbumRecord, MediaRecord
+from pellicule.store.roster import ChildRecord, GuardianRecord
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PAGE = contract.PAGE
 
 
-def _guardian(principal: Principal) -> Guardian:
+def _guardian(principal: Principal) -> GuardianRecord:
     if principal.kind != "guardian":
         raise Forbidden("families_only")
     data.ready()
-    try:
-        guardian = Guardian.get(
-            tenant_pk(principal.tenant_id), keys.guardian_sk(principal.principal_id)
-        )
-    except DoesNotExist:
-        raise Forbidden("family_access_unknown") from None
+    guardian = roster.guardian(principal.tenant_id, principal.principal_id, consistent=False)
+    if guardian is None:
+        raise Forbidden("family_access_unknown")
     if guardian.archived:
         raise Forbidden("family_access_closed")
     return guardian
 
 
-def _children_of(principal: Principal, guardian: Guardian) -> dict[str, Child]:
+def _children_of(principal: Principal, guardian: GuardianRecord) -> dict[str, ChildRecord]:
     """The child items the guardian's record names (linked or not: see
     ``publication.linked_children``)."""
-    found = {}
-    for child_id in sorted(guardian.child_ids or ()):
-        try:
-            found[child_id] = Child.get(tenant_pk(principal.tenant_id), keys.child_sk(child_id))
-        except DoesNotExist:
-            continue
-    return found
+    return roster.children_named(principal.tenant_id, guardian.child_ids or ())
 
 
-def _own_children(principal: Principal, guardian: Guardian) -> list[Child]:
+def _own_children(principal: Principal, guardian: GuardianRecord) -> list[ChildRecord]:
     """The guardian's children, as linked on both sides (never from the request)."""
     return publication.linked_children(guardian, _children_of(principal, guardian))
 
 
-def _own_child(principal: Principal, child_id: str) -> tuple[Guardian, Child]:
+def _own_child(principal: Principal, child_id: str) -> tuple[GuardianRecord, ChildRecord]:
     guardian = _guardian(principal)
     if _ID.match(child_id):
         for child in _own_children(principal, guardian):
@@ -160,18 +151,16 @@ def _viewer(principal: Principal) -> publication.Viewer:
     return publication.viewer_of(guardian, _children_of(principal, guardian))
 
 
-def _published(tenant_id: str, album_id: str) -> list[Media]:
+def _published(tenant_id: str, album_id: str) -> list[MediaRecord]:
     """Published items of an album, in upload order."""
     return [
-        m
-        for m in Media.by_gsi1.query(f"ALBUM#{tenant_id}#{album_id}")
-        if m.state == publication.PUBLISHED
+        m for m in media_store.album_items(tenant_id, album_id) if m.state == publication.PUBLISHED
     ]
 
 
 @dataclass(frozen=True)
 class Shown:
-    media: Media
+    media: MediaRecord
     choice: publication.Choice
 
 
@@ -184,7 +173,7 @@ class _Context:
     grants: dict[str, Any]
 
 
-def _context(tenant_id: str, items: list[Media]) -> _Context:
+def _context(tenant_id: str, items: list[MediaRecord]) -> _Context:
     tagged = {c for m in items for c in (m.tagged_child_ids or ())}
     return _Context(publication.child_groups(tenant_id), consent.grants(tenant_id, tagged))
 
@@ -192,8 +181,8 @@ def _context(tenant_id: str, items: list[Media]) -> _Context:
 def _visible(
     principal: Principal,
     viewer: publication.Viewer,
-    album: Album,
-    items: list[Media],
+    album: AlbumRecord,
+    items: list[MediaRecord],
     context: _Context | None = None,
 ) -> list[Shown]:
     """The items ``viewer`` gets, each with the served copy they get it from.
@@ -279,7 +268,7 @@ def albums(principal: Principal) -> dict[str, Any]:
     found = []
     published = {
         album.album_id: (album, _published(principal.tenant_id, album.album_id))
-        for album in Album.query(tenant_pk(principal.tenant_id), Album.sk.startswith("ALBUM#"))
+        for album in media_store.albums(principal.tenant_id)
         if not album.archived
     }
     # The children's groups and the tagged children's consents: read once for every album.
@@ -300,14 +289,11 @@ def albums(principal: Principal) -> dict[str, Any]:
     return {"albums": found}
 
 
-def _album(principal: Principal, album_id: str) -> Album:
+def _album(principal: Principal, album_id: str) -> AlbumRecord:
     if not _ID.match(album_id):
         raise NotFound("album_not_found")
-    try:
-        album = Album.get(tenant_pk(principal.tenant_id), f"ALBUM#{album_id}")
-    except DoesNotExist:
-        raise NotFound("album_not_found") from None
-    if album.archived:
+    album = media_store.album(principal.tenant_id, album_id)
+    if album is None or album.archived:
         raise NotFound("album_not_found")
     return album
 
@@ -356,10 +342,9 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
         raise Forbidden("downloads_not_allowed")
     if not _ID.match(media_id):
         raise NotFound("media_not_found")
-    try:
-        media = Media.get(tenant_pk(principal.tenant_id), f"MEDIA#{media_id}")
-    except DoesNotExist:
-        raise NotFound("media_not_found") from None
+    media = media_store.item_read(principal.tenant_id, media_id)
+    if media is None:
+        raise NotFound("media_not_found")
     try:
         found = _album(principal, media.album_id)
     except NotFound:

@@ -30,13 +30,19 @@ class Person:
 
 def centre(name: str = "Les Tilleuls", tenant_id: str | None = None) -> str:
     from pellicule.config import clock
-    from pellicule.store import data
+    from pellicule.store import data, keys
     from pellicule.store.models import Tenant, tenant_pk
 
     data.ready()
     tenant_id = tenant_id or f"t{uuid.uuid4().hex[:10]}"
     Tenant(
-        tenant_pk(tenant_id), "PROFILE", tenant_id=tenant_id, name=name, created_at=int(clock.now())
+        tenant_pk(tenant_id),
+        "PROFILE",
+        tenant_id=tenant_id,
+        name=name,
+        created_at=int(clock.now()),
+        gsi1pk=keys.CENTRES_GSI,  # in the centres index, as the operator's create puts it
+        gsi1sk=keys.centre_gsi_sk(tenant_id),
     ).save()
     return tenant_id
 

@@ -142,7 +142,7 @@ def email(who: str) -> str:
 
 def family_with_news(tenant_id: str, guardian_id: str, email: str) -> None:
     """A centre-wide published item and one family (child + guardian linked both ways)."""
-    from pellicule.store import data
+    from pellicule.store import data, keys
     from pellicule.store.models import Album, Child, Guardian, Media, Tenant, tenant_pk
 
     data.ready()
@@ -153,7 +153,15 @@ def family_with_news(tenant_id: str, guardian_id: str, email: str) -> None:
     try:
         Tenant.get(pk, "PROFILE")
     except Tenant.DoesNotExist:
-        Tenant(pk, "PROFILE", tenant_id=tenant_id, name="Centre", created_at=now).save()
+        Tenant(
+            pk,
+            "PROFILE",
+            tenant_id=tenant_id,
+            name="Centre",
+            created_at=now,
+            gsi1pk=keys.CENTRES_GSI,  # in the centres index, as the operator's create puts it
+            gsi1sk=keys.centre_gsi_sk(tenant_id),
+        ).save()
         Album(
             pk,
             "ALBUM#a1",

@@ -1,7 +1,10 @@
 """Publication: applying the gate to stored items, and the copies families are served.
 
+The decisions are pure (``pellicule.domain.publication``, over the gate); this module turns
+stored items into their facts, and carries the answers out (copies, deletions, invalidations)
+through the media and roster stores.
+
 - :func:`gate_item` turns a stored media item into what the pure gate needs;
-- :func:`viewer_audiences` says through which audiences a family sees an item;
 - :func:`viewer_decision` is the read-path check (every request, with current consents);
 - :func:`reconcile` makes the served copies match the gate after a publication or consent
   change (docs/delivery.md, docs/revocation.md): it hides a published item no audience may
@@ -25,49 +28,54 @@ blurred lives outside every scope.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
-
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pellicule.adapters import aws, cdn
 from pellicule.config import clock, topology
 from pellicule.config.settings import get_settings
-from pellicule.domain.gate import (
-    ALL_FAMILIES_OF_CENTRE,
-    FAMILIES_OF_GROUP,
-    ConsentsByChild,
-    Decision,
-    GateItem,
-    Visibility,
-    decide,
-)
+from pellicule.domain import publication as rules
+from pellicule.domain.gate import ConsentsByChild, Decision, GateItem, Visibility
+from pellicule.domain.publication import DOWNLOAD_RENDITION as DOWNLOAD_RENDITION
+from pellicule.domain.publication import HIDDEN as HIDDEN
+from pellicule.domain.publication import HIDDEN_BY_DIRECTOR as HIDDEN_BY_DIRECTOR
+from pellicule.domain.publication import HIDDEN_BY_GATE as HIDDEN_BY_GATE
+from pellicule.domain.publication import PUBLISHED as PUBLISHED
+from pellicule.domain.publication import SCOPE_CENTRE as SCOPE_CENTRE
+from pellicule.domain.publication import VIEW_RENDITIONS as VIEW_RENDITIONS
+from pellicule.domain.publication import Choice as Choice
+from pellicule.domain.publication import Viewer as Viewer
+from pellicule.domain.publication import choose as choose
+from pellicule.domain.publication import over_exposed_scopes as over_exposed_scopes
+from pellicule.domain.publication import viewer_scopes as viewer_scopes
 from pellicule.services import audit, consent, ingest
-from pellicule.store import data
-from pellicule.store.models import Album, Child, Guardian, Media, tenant_pk
+from pellicule.store import data, roster
+from pellicule.store import media as media_store
+from pellicule.store.media import AlbumRecord, MediaRecord
+from pellicule.store.roster import ChildRecord, GuardianRecord
 
-PUBLISHED = "published"
-HIDDEN = "hidden"
-# Media.hidden_by: who hid an item (see models.Media).
-HIDDEN_BY_GATE = "gate"
-HIDDEN_BY_DIRECTOR = "director"
 MAX_RECONCILE_ATTEMPTS = 5
+SERVED_PREFIX = "s"
+DOWNLOAD_PREFIX = "d"
+STALE_RETRY_SECONDS = 30
 
 
-def restorable(media: Media) -> bool:
-    """An item the gate hid (no audience could see it any more): it is published again, to
-    the audiences it was published to, as soon as the gate allows one of them. An item a
-    director took down is never put back without a director."""
-    return media.state == HIDDEN and media.hidden_by == HIDDEN_BY_GATE
+# --- Stored items as facts ----------------------------------------------------------------
 
 
-def live(media: Media) -> bool:
+def restorable(media: MediaRecord) -> bool:
+    """An item the gate hid: published again once the gate allows one of its audiences
+    (see :func:`pellicule.domain.publication.restorable`)."""
+    return rules.restorable(media.state, media.hidden_by)
+
+
+def live(media: MediaRecord) -> bool:
     """Whether reconciliation serves ``media`` whatever the gate allows: published, or hidden
     by the gate only."""
-    return media.state == PUBLISHED or restorable(media)
+    return rules.live(media.state, media.hidden_by)
 
 
-def gate_item(media: Media) -> GateItem:
+def gate_item(media: MediaRecord) -> GateItem:
     """What the gate knows of a stored item. Only a published item counts as validated."""
     return GateItem(
         media_id=media.media_id,
@@ -80,28 +88,38 @@ def gate_item(media: Media) -> GateItem:
     )
 
 
-def decisions(media: Media, consents: ConsentsByChild, at: float) -> dict[str, Decision]:
-    """The gate's answer for each audience the item is published to."""
-    item = gate_item(media)
-    return {
-        audience: decide(item, audience, consents, at)
-        for audience in sorted(media.published_audiences or ())
-    }
+def facts(media: MediaRecord) -> rules.ItemFacts:
+    """What the publication decisions know of a stored item."""
+    return rules.ItemFacts(
+        gate=gate_item(media),
+        state=media.state,
+        hidden_by=media.hidden_by,
+        published_audiences=frozenset(media.published_audiences or ()),
+    )
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """A family, as the read path sees it: their children and those children's groups."""
-
-    guardian_id: str
-    child_ids: frozenset[str]
-    group_ids: frozenset[str]
+def album_facts(album: AlbumRecord | None) -> rules.AlbumFacts | None:
+    return None if album is None else rules.AlbumFacts(album.group_id, bool(album.archived))
 
 
-def linked_children(guardian: Guardian, children: Mapping[str, Child]) -> list[Child]:
+def sources(media: MediaRecord) -> rules.Sources:
+    """The renditions served copies are made from (clean, and the blurred variant)."""
+    return rules.Sources(_renditions(media.renditions), _renditions(media.blurred))
+
+
+def _renditions(value: Any) -> dict[str, Any]:
+    return dict(value.as_dict()) if value else {}
+
+
+# --- The read path ------------------------------------------------------------------------
+
+
+def linked_children(
+    guardian: GuardianRecord, children: Mapping[str, ChildRecord]
+) -> list[ChildRecord]:
     """The guardian's children among ``children``: linked on both sides and not archived
     (never taken from a request)."""
-    found = []
+    found: list[ChildRecord] = []
     for child_id in sorted(guardian.child_ids or ()):
         child = children.get(child_id)
         if (
@@ -113,7 +131,7 @@ def linked_children(guardian: Guardian, children: Mapping[str, Child]) -> list[C
     return found
 
 
-def viewer_of(guardian: Guardian, children: Mapping[str, Child]) -> Viewer:
+def viewer_of(guardian: GuardianRecord, children: Mapping[str, ChildRecord]) -> Viewer:
     """The family of ``guardian`` as the read path (and the digest) sees it."""
     own = linked_children(guardian, children)
     return Viewer(
@@ -123,112 +141,30 @@ def viewer_of(guardian: Guardian, children: Mapping[str, Child]) -> Viewer:
     )
 
 
-def viewer_audiences(
-    viewer: Viewer, media: Media, album: Album, child_groups: Mapping[str, str]
-) -> list[str]:
-    """Audiences through which ``viewer`` may see ``media``, the narrowest first.
-
-    ``families_of_group``: the album belongs to a group one of the viewer's children is in,
-    or (a centre-wide album) one of the viewer's children is in the group of a tagged child,
-    or the viewer's own child is tagged. ``all_families_of_centre``: every family of the
-    centre. ``public_communication`` is never a family gallery audience.
-    """
-    tagged = frozenset(media.tagged_child_ids or ())
-    if album.group_id:
-        item_groups = {album.group_id}
-    else:
-        item_groups = {child_groups[c] for c in tagged if c in child_groups}
-    audiences = []
-    if (viewer.group_ids & item_groups) or (viewer.child_ids & tagged):
-        audiences.append(FAMILIES_OF_GROUP)
-    audiences.append(ALL_FAMILIES_OF_CENTRE)
-    return audiences
-
-
 def viewer_decision(
     viewer: Viewer,
-    media: Media,
-    album: Album,
+    media: MediaRecord,
+    album: AlbumRecord,
     child_groups: Mapping[str, str],
     consents: ConsentsByChild,
     at: float,
 ) -> Decision:
     """The most that ``viewer`` may see of ``media`` now (HIDDEN if nothing)."""
-    published = set(media.published_audiences or ())
-    best = Decision(Visibility.HIDDEN, ("not_published_to_viewer",))
-    item = gate_item(media)
-    for audience in viewer_audiences(viewer, media, album, child_groups):
-        if audience not in published:
-            continue
-        found = decide(item, audience, consents, at)
-        if found.visibility.rank > best.visibility.rank:
-            best = found
-    return best
+    return rules.viewer_decision(viewer, facts(media), album.group_id, child_groups, consents, at)
 
 
 # --- Served copies -------------------------------------------------------------------------
 
-SCOPE_CENTRE = "c"
-VIEW_RENDITIONS = ("thumb", "web", "poster", "video")
-DOWNLOAD_RENDITION = "download"  # photos; a video's download is its "video" rendition
-SERVED_PREFIX = "s"
-DOWNLOAD_PREFIX = "d"
-
-
-def group_scopes(media: Media, album: Album | None, child_groups: Mapping[str, str]) -> list[str]:
-    """Scopes of the ``families_of_group`` audience of an item (see :func:`viewer_audiences`):
-    the album's group (or, for a centre-wide album, the tagged children's groups), plus the
-    family of each tagged child outside those groups."""
-    tagged = sorted(media.tagged_child_ids or ())
-    if album is not None and album.group_id:
-        groups = {album.group_id}
-    else:
-        groups = {child_groups[c] for c in tagged if c in child_groups}
-    scopes = [f"g.{g}" for g in sorted(groups)]
-    scopes += [f"k.{c}" for c in tagged if child_groups.get(c) not in groups]
-    return scopes
-
-
-def viewer_scopes(viewer: Viewer) -> frozenset[str]:
-    """Every scope a family belongs to (their children's groups and the children themselves)."""
-    return frozenset(
-        {SCOPE_CENTRE}
-        | {f"g.{g}" for g in viewer.group_ids if g}
-        | {f"k.{c}" for c in viewer.child_ids}
-    )
-
 
 def desired_scopes(
-    media: Media,
-    album: Album | None,
+    media: MediaRecord,
+    album: AlbumRecord | None,
     child_groups: Mapping[str, str],
     consents: ConsentsByChild,
     at: float,
 ) -> dict[str, Visibility]:
-    """What each scope should serve of ``media`` now (scopes serving nothing are absent).
-
-    A group scope holds a copy only when its audience sees more than every family does (a
-    family of the group gets the best of both), so the common case stores one copy.
-    """
-    if not live(media) or album is None or album.archived:
-        return {}
-    published = set(media.published_audiences or ())
-    # An item the gate hid was validated by a director: it counts as such when restored.
-    item = replace(gate_item(media), validated=True)
-    centre = (
-        decide(item, ALL_FAMILIES_OF_CENTRE, consents, at).visibility
-        if ALL_FAMILIES_OF_CENTRE in published
-        else Visibility.HIDDEN
-    )
-    wanted: dict[str, Visibility] = {}
-    if centre.visible:
-        wanted[SCOPE_CENTRE] = centre
-    if FAMILIES_OF_GROUP in published:
-        group = decide(item, FAMILIES_OF_GROUP, consents, at).visibility
-        if group.rank > centre.rank:
-            for scope in group_scopes(media, album, child_groups):
-                wanted[scope] = group
-    return wanted
+    """What each scope should serve of ``media`` now (scopes serving nothing are absent)."""
+    return rules.desired_scopes(facts(media), album_facts(album), child_groups, consents, at)
 
 
 def scope_prefix(tenant_id: str, album_id: str, scope: str, *, download: bool = False) -> str:
@@ -236,7 +172,7 @@ def scope_prefix(tenant_id: str, album_id: str, scope: str, *, download: bool = 
     return f"{topology.MEDIA_PREFIX}{tenant_id}/{area}/{album_id}/{scope}/"
 
 
-def served(media: Media) -> dict[str, dict[str, Any]]:
+def served(media: MediaRecord) -> dict[str, dict[str, Any]]:
     """The item's served copies: scope -> {"v": visibility, "r": {name: rendition}, "d": ...}."""
     return dict(media.served.as_dict()) if media.served else {}
 
@@ -248,85 +184,14 @@ def served_keys(entry: Mapping[str, Any]) -> list[str]:
     return keys
 
 
-@dataclass(frozen=True)
-class Choice:
-    """What the read path serves one family of one item: a scope's copy, or nothing."""
-
-    scope: str | None
-    visibility: Visibility
-    entry: Mapping[str, Any] = field(default_factory=dict)
-    stale: bool = False  # the served copies lag behind the gate: ask for a reconciliation
-
-
-def choose(
-    entries: Mapping[str, Mapping[str, Any]],
-    scopes: frozenset[str],
-    allowed: Visibility,
-    unsafe: frozenset[str] = frozenset(),
-) -> Choice:
-    """The best served copy in the viewer's ``scopes`` that shows no more than ``allowed``.
-
-    Copies showing more than ``allowed`` (a consent lapsed, the stream has not caught up yet)
-    are never chosen and mark the item stale; so does a missing copy the gate would allow.
-    Scopes in ``unsafe`` hold such a copy of some item of the album: they are not signed.
-    """
-    best: Choice = Choice(None, Visibility.HIDDEN)
-    stale = False
-    for scope in sorted(scopes & entries.keys()):
-        entry = entries[scope]
-        visibility = _visibility(entry.get("v"))
-        if visibility.rank > allowed.rank:
-            stale = True
-            continue
-        if scope in unsafe:
-            continue
-        if visibility.rank > best.visibility.rank:
-            best = Choice(scope, visibility, entry)
-    if best.visibility.rank < allowed.rank:
-        stale = True
-    return Choice(best.scope, best.visibility, best.entry, stale)
-
-
-def over_exposed_scopes(
-    entries: Mapping[str, Mapping[str, Any]], scopes: frozenset[str], allowed: Visibility
-) -> set[str]:
-    """Scopes of the viewer holding a copy of this item that shows more than ``allowed``."""
-    return {
-        scope
-        for scope in scopes & entries.keys()
-        if _visibility(entries[scope].get("v")).rank > allowed.rank
-    }
-
-
-def _visibility(value: Any) -> Visibility:
-    try:
-        return Visibility(value)
-    except ValueError:
-        return Visibility.CLEAN  # unknown: assume the most revealing (never chosen wrongly)
-
-
-def request_reconcile(media: Media, at: float) -> bool:
+def request_reconcile(media: MediaRecord, at: float) -> bool:
     """Ask the revocation function to reconcile ``media`` (a touch the stream delivers).
 
     Used by the read path when it sees copies lagging behind the gate, e.g. a consent that
     lapsed by itself (no event is written when ``valid_until`` passes). At most one request
     per item every ``STALE_RETRY_SECONDS``.
     """
-    from pynamodb.exceptions import UpdateError as _UpdateError
-
-    now = int(at)
-    try:
-        media.update(
-            actions=[Media.stale_at.set(now)],
-            condition=(Media.state == PUBLISHED)
-            & (Media.stale_at.does_not_exist() | (Media.stale_at < now - STALE_RETRY_SECONDS)),
-        )
-    except _UpdateError:
-        return False
-    return True
-
-
-STALE_RETRY_SECONDS = 30
+    return media_store.mark_stale(media, int(at), STALE_RETRY_SECONDS)
 
 
 # --- Reconciliation ------------------------------------------------------------------------
@@ -340,10 +205,6 @@ class Reconciled:
     added_scopes: list[str] = field(default_factory=list)
     removed_scopes: list[str] = field(default_factory=list)
     invalidated: list[str] = field(default_factory=list)
-
-
-def _renditions(value: Any) -> dict[str, Any]:
-    return dict(value.as_dict()) if value else {}
 
 
 def _extension(key: str) -> str:
@@ -362,32 +223,15 @@ def _copy(source: Mapping[str, Any], prefix: str, media_id: str, written: list[s
     return {**copied, "key": key, "src": src}
 
 
-def _entry_matches(entry: Mapping[str, Any], visibility: Visibility, source: Mapping) -> bool:
-    """A served entry is current when it shows ``visibility`` from today's source keys."""
-    if entry.get("v") != visibility.value:
-        return False
-    wanted = {n: str(source[n]["key"]) for n in VIEW_RENDITIONS if n in source}
-    have = {n: str(i.get("src")) for n, i in (entry.get("r") or {}).items()}
-    if wanted != have:
-        return False
-    download = source.get(DOWNLOAD_RENDITION)
-    have_download = entry.get("d")
-    if download is None:
-        return have_download is None
-    return isinstance(have_download, Mapping) and str(have_download.get("src")) == str(
-        download["key"]
-    )
-
-
 def _build_entry(
     tenant_id: str,
     album_id: str,
     scope: str,
-    media: Media,
+    media: MediaRecord,
     visibility: Visibility,
     written: list[str],
 ) -> dict[str, Any]:
-    source = _renditions(media.blurred if visibility is Visibility.BLURRED else media.renditions)
+    source = sources(media).of(visibility)
     prefix = scope_prefix(tenant_id, album_id, scope)
     entry: dict[str, Any] = {
         "v": visibility.value,
@@ -407,36 +251,15 @@ def _build_entry(
     return entry
 
 
-def is_current(media: Media, wanted: Mapping[str, Visibility]) -> bool:
+def is_current(media: MediaRecord, wanted: Mapping[str, Visibility]) -> bool:
     """Whether the item's served copies are exactly what ``wanted`` (see
     :func:`desired_scopes`) asks for, from today's source keys: nothing to reconcile."""
-    have = served(media)
-    if set(have) != set(wanted):
-        return False
-    if media.state == PUBLISHED and not wanted:
-        return False  # no audience may see it any more: it is to be hidden
-    for scope, visibility in wanted.items():
-        source = _renditions(
-            media.blurred if visibility is Visibility.BLURRED else media.renditions
-        )
-        if not _entry_matches(have[scope], visibility, source):
-            return False
-    return True
+    return rules.is_current(media.state, wanted, served(media), sources(media))
 
 
 def child_groups(tenant_id: str) -> dict[str, str]:
     """child id -> group id, for every child of the centre."""
-    return {
-        c.child_id: c.group_id
-        for c in Child.query(tenant_pk(tenant_id), Child.sk.startswith("CHILD#"))
-    }
-
-
-def _album_of(tenant_id: str, album_id: str) -> Album | None:
-    try:
-        return Album.get(tenant_pk(tenant_id), f"ALBUM#{album_id}", consistent_read=True)
-    except DoesNotExist:
-        return None
+    return {c.child_id: c.group_id for c in roster.every_child(tenant_id)}
 
 
 def delete_every_version(keys: Iterable[str]) -> int:
@@ -473,108 +296,67 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
     data.ready()
     for _ in range(MAX_RECONCILE_ATTEMPTS):
         now = clock.now() if at is None else at
-        try:
-            media = Media.get(tenant_pk(tenant_id), f"MEDIA#{media_id}", consistent_read=True)
-        except DoesNotExist:
+        media = media_store.item(tenant_id, media_id)
+        if media is None:
             return Reconciled(media_id, "gone")
-        album = _album_of(tenant_id, media.album_id)
+        album = media_store.album(tenant_id, media.album_id, consistent=True)
         groups = child_groups(tenant_id) if live(media) else {}
         grants = consent.grants(tenant_id, media.tagged_child_ids or ()) if live(media) else {}
         wanted = desired_scopes(media, album, groups, grants, now)
-        have = served(media)
-        hide = media.state == PUBLISHED and not wanted
-        restore = restorable(media) and bool(wanted)
-        keep = {
-            scope: entry
-            for scope, entry in have.items()
-            if scope in wanted
-            and _entry_matches(
-                entry,
-                wanted[scope],
-                _renditions(
-                    media.blurred if wanted[scope] is Visibility.BLURRED else media.renditions
-                ),
-            )
-        }
-        removed = {scope: entry for scope, entry in have.items() if scope not in keep}
-        added = sorted(scope for scope in wanted if scope not in keep)
-        if not removed and not added and not hide and not restore:
-            return Reconciled(media_id, "unchanged")
-
-        written: list[str] = []
-        entries = dict(keep)
-        try:
-            for scope in added:
-                entries[scope] = _build_entry(
-                    tenant_id, media.album_id, scope, media, wanted[scope], written
-                )
-        except Exception:
-            ingest.delete_media_keys(written)
-            raise
-        actions: list[Any] = [Media.updated_at.set(int(now))]
-        actions.append(Media.served.set(entries) if entries else Media.served.remove())
-        if hide:
-            actions += [Media.state.set(HIDDEN), Media.hidden_by.set(HIDDEN_BY_GATE)]
-        if restore:
-            actions += [Media.state.set(PUBLISHED), Media.hidden_by.remove()]
-        condition = (
-            (Media.version == media.version)
-            & (Media.blur_revision == media.blur_revision)
-            & (Media.state == media.state)
+        plan = rules.plan_reconcile(
+            media.state, media.hidden_by, wanted, served(media), sources(media)
         )
-        if restorable(media):
-            condition &= Media.hidden_by == HIDDEN_BY_GATE  # not taken down by hand meanwhile
-        try:
-            media.update(actions=actions, condition=condition)
-        except UpdateError:
-            ingest.delete_media_keys(written)  # a concurrent edit: start again from fresh data
-            continue
-        old_keys = [key for entry in removed.values() for key in served_keys(entry)]
-        delete_every_version(old_keys)
-        # One wildcard per removed scope of the item (each invalidation path is billed).
-        paths = [
-            path
-            for scope in sorted(removed)
-            for download in (False, True)
-            for path in cdn.media_paths(
-                f"{scope_prefix(tenant_id, media.album_id, scope, download=download)}{media_id}/",
-                wildcard=True,
-            )
-        ]
-        cdn.invalidate(paths)
-        outcome = _outcome(hide=hide, restore=restore, removed=bool(removed), added=bool(added))
-        if restore or removed or hide:
-            _audit_reconciled(tenant_id, media_id, reason, outcome, wanted, len(old_keys), now)
-        return Reconciled(media_id, outcome, len(old_keys), added, sorted(removed), paths)
+        if not plan.changes:
+            return Reconciled(media_id, "unchanged")
+        done = _carry_out(tenant_id, media, plan, wanted, reason=reason, at=now)
+        if done is not None:
+            return done
     raise RuntimeError(f"media {media_id} kept changing; reconcile again later")
 
 
-def _outcome(*, hide: bool, restore: bool, removed: bool, added: bool) -> str:
-    if hide:
-        return "hidden"
-    if restore:
-        return "restored"
-    return "removed" if removed and not added else "updated"
-
-
-def _audit_reconciled(
+def _carry_out(
     tenant_id: str,
-    media_id: str,
-    reason: str,
-    outcome: str,
+    media: MediaRecord,
+    plan: rules.ReconcilePlan,
     wanted: Mapping[str, Visibility],
-    removed_copies: int,
+    *,
+    reason: str,
     at: float,
-) -> None:
-    """The audit entry of a reconciliation that published an item again (``publication``)
-    or removed copies or hid it (``unpublication``)."""
-    scopes = ",".join(f"{s}={v.value}" for s, v in sorted(wanted.items()))
-    details: dict[str, Any] = {"reason": reason, "outcome": outcome}
-    if outcome == "restored":
-        action = "publication"
-        details["scopes"] = scopes
-    else:
-        action = "unpublication"
-        details["removed_copies"] = removed_copies
-        details["scopes"] = scopes or "none"
-    audit.append(tenant_id, action, "system:revocation", f"media:{media_id}", details, at=at)
+) -> Reconciled | None:
+    """Copy the added scopes, record the served copies, then delete the removed ones and
+    invalidate their paths. ``None``: the item changed meanwhile (nothing kept)."""
+    media_id = media.media_id
+    written: list[str] = []
+    entries = dict(plan.keep)
+    try:
+        for scope in plan.added:
+            entries[scope] = _build_entry(
+                tenant_id, media.album_id, scope, media, wanted[scope], written
+            )
+    except Exception:
+        ingest.delete_media_keys(written)
+        raise
+    if not media_store.save_served(
+        media, entries, at=int(at), hide=plan.hide, restore=plan.restore
+    ):
+        ingest.delete_media_keys(written)  # a concurrent edit: start again from fresh data
+        return None
+    old_keys = [key for entry in plan.removed.values() for key in served_keys(entry)]
+    delete_every_version(old_keys)
+    # One wildcard per removed scope of the item (each invalidation path is billed).
+    paths = [
+        path
+        for scope in sorted(plan.removed)
+        for download in (False, True)
+        for path in cdn.media_paths(
+            f"{scope_prefix(tenant_id, media.album_id, scope, download=download)}{media_id}/",
+            wildcard=True,
+        )
+    ]
+    cdn.invalidate(paths)
+    if plan.audited:
+        action, details = rules.reconcile_audit(reason, plan.outcome, wanted, len(old_keys))
+        audit.append(tenant_id, action, "system:revocation", f"media:{media_id}", details, at=at)
+    return Reconciled(
+        media_id, plan.outcome, len(old_keys), list(plan.added), sorted(plan.removed), paths
+    )

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from pellicule.domain import publication as rules
 from pellicule.domain.errors import NotFound
 from pellicule.domain.purge import FAILED
 from pellicule.store import audit, data, keys, writes
@@ -504,3 +505,65 @@ def tag_ref(tenant_id: str, child_id: str, media_id: str) -> MediaTag:
 def drop_tag(tenant_id: str, child_id: str, media_id: str) -> None:
     """Delete one tag (a stray one: its item is gone)."""
     tag_ref(tenant_id, child_id, media_id).delete()
+
+
+# --- Families, digest and publication -------------------------------------------------------
+
+
+def item_read(tenant_id: str, media_id: str) -> Media | None:
+    """One item (an eventually consistent read: a family's download); ``None`` if it is gone."""
+    try:
+        return Media.get(keys.tenant_pk(tenant_id), keys.media_sk(media_id))
+    except DoesNotExist:
+        return None
+
+
+def published_since(tenant_id: str, earliest: int) -> Iterator[Media]:
+    """The published items of a centre whose publication time is ``earliest`` or later."""
+    return Media.query(
+        keys.tenant_pk(tenant_id),
+        Media.sk.startswith(keys.MEDIA),
+        filter_condition=(Media.state == rules.PUBLISHED) & (Media.published_at >= earliest),
+    )
+
+
+def mark_stale(media: Media, at: int, retry_seconds: int) -> bool:
+    """Touch a published item so the stream hands it to the revocation function
+    (``stale_at``), unless that was done less than ``retry_seconds`` ago; ``False`` if
+    nothing was written."""
+    try:
+        media.update(
+            actions=[Media.stale_at.set(at)],
+            condition=(Media.state == rules.PUBLISHED)
+            & (Media.stale_at.does_not_exist() | (Media.stale_at < at - retry_seconds)),
+        )
+    except UpdateError:
+        return False
+    return True
+
+
+def save_served(
+    media: Media, entries: Mapping[str, Any], *, at: int, hide: bool, restore: bool
+) -> bool:
+    """Record the item's served copies (and, with ``hide``, that the gate hid it; with
+    ``restore``, that it is published again), provided the item, its face boxes and its state
+    did not change since it was read (nor, for an item the gate hid, did a director take it
+    down meanwhile). ``False`` if it did: nothing was written."""
+    actions: list[Any] = [Media.updated_at.set(at)]
+    actions.append(Media.served.set(dict(entries)) if entries else Media.served.remove())
+    if hide:
+        actions += [Media.state.set(rules.HIDDEN), Media.hidden_by.set(rules.HIDDEN_BY_GATE)]
+    if restore:
+        actions += [Media.state.set(rules.PUBLISHED), Media.hidden_by.remove()]
+    condition = (
+        (Media.version == media.version)
+        & (Media.blur_revision == media.blur_revision)
+        & (Media.state == media.state)
+    )
+    if rules.restorable(media.state, media.hidden_by):
+        condition &= Media.hidden_by == rules.HIDDEN_BY_GATE
+    try:
+        media.update(actions=actions, condition=condition)
+    except UpdateError:
+        return False
+    return True

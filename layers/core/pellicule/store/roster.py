@@ -15,11 +15,12 @@ formats: ``pellicule.store.keys``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pellicule.domain.errors import NotFound
 from pellicule.store import audit, data, keys, writes
@@ -154,11 +155,6 @@ def guardians_with_email(address: str) -> Iterator[Guardian]:
     """The guardians with this address, in every centre (archived ones included)."""
     data.ready()
     return iter(Guardian.by_gsi1.query(keys.guardian_email_gsi(address)))
-
-
-def guardian(tenant_id: str, guardian_id: str) -> Guardian | None:
-    """A guardian (an eventually consistent read), or ``None``."""
-    return _find(Guardian, tenant_id, keys.guardian_sk(guardian_id), consistent=False)
 
 
 def guardians_linked(tenant_id: str, child_id: str) -> set[str]:
@@ -305,3 +301,89 @@ def links(
 
 def _update(item: RosterRecord, actions: Iterable[Any]) -> audit.Companion:
     return audit.Companion(item, type(item).pk.exists(), op="update", actions=tuple(actions))
+
+
+# --- Families, digest and publication ------------------------------------------------------
+
+
+class DigestClaimError(RuntimeError):
+    """Recording a guardian's digest failed for another reason than a concurrent change."""
+
+
+def guardian(tenant_id: str, guardian_id: str, *, consistent: bool = False) -> Guardian | None:
+    """A guardian (the signed-in one, or the one an unsubscribe link names), or ``None``."""
+    return _find(Guardian, tenant_id, keys.guardian_sk(guardian_id), consistent=consistent)
+
+
+def children_named(tenant_id: str, child_ids: Iterable[str]) -> dict[str, Child]:
+    """The children among ``child_ids`` that exist (eventually consistent reads), by id."""
+    found = {}
+    for child_id in sorted(set(child_ids)):
+        item = _find(Child, tenant_id, keys.child_sk(child_id), consistent=False)
+        if item is not None:
+            found[child_id] = item
+    return found
+
+
+def every_child(tenant_id: str) -> Iterator[Child]:
+    """Every child of a centre, with no limit (the gate's groups, the digest)."""
+    data.ready()
+    return iter(Child.query(keys.tenant_pk(tenant_id), Child.sk.startswith(keys.CHILD)))
+
+
+def every_guardian(tenant_id: str) -> Iterator[Guardian]:
+    """Every guardian of a centre, with no limit (the digest's run)."""
+    data.ready()
+    return iter(Guardian.query(keys.tenant_pk(tenant_id), Guardian.sk.startswith(keys.GUARDIAN)))
+
+
+def claim_digest(item: Guardian, *, at: int, threshold: int, unsubscribe_hashes: list[str]) -> bool:
+    """Record today's digest of a guardian before it is sent, in one conditional write: the
+    guardian still exists with the same address, is neither archived nor unsubscribed, and
+    got no digest since ``threshold``. ``False``: someone else claimed it (or things changed).
+    Raises :class:`DigestClaimError` when the write failed otherwise."""
+    try:
+        item.update(
+            actions=[
+                Guardian.last_digest_at.set(at),
+                Guardian.unsubscribe_hashes.set(unsubscribe_hashes),
+            ],
+            condition=(
+                Guardian.pk.exists()
+                & (Guardian.last_digest_at.does_not_exist() | (Guardian.last_digest_at < threshold))
+                & Guardian.digest_unsubscribed_at.does_not_exist()
+                & (Guardian.archived.does_not_exist() | (Guardian.archived == False))  # noqa: E712
+                & (Guardian.email == item.email)
+            ),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise DigestClaimError(error.cause_response_code or "update failed") from error
+    return True
+
+
+def release_digest(item: Guardian, *, at: int, previous: int | None) -> None:
+    """Give back a digest claimed at ``at`` that could not be sent (the previous time, or
+    none); a guardian changed meanwhile is left as it is."""
+    action = (
+        Guardian.last_digest_at.remove()
+        if previous is None
+        else Guardian.last_digest_at.set(previous)
+    )
+    with contextlib.suppress(UpdateError):
+        item.update(actions=[action], condition=Guardian.last_digest_at == at)
+
+
+def digest_subscription(item: Guardian, *, subscribed: bool, at: int) -> audit.Companion:
+    """Subscribe a guardian to the digest again, or unsubscribe them at ``at``; the write's
+    condition fails (``audit.CompanionConflictError``) if it is already so."""
+    target = Guardian(item.pk, item.sk)
+    action: Any
+    if subscribed:
+        action = Guardian.digest_unsubscribed_at.remove()
+        condition = Guardian.pk.exists() & Guardian.digest_unsubscribed_at.exists()
+    else:
+        action = Guardian.digest_unsubscribed_at.set(at)
+        condition = Guardian.pk.exists() & Guardian.digest_unsubscribed_at.does_not_exist()
+    return audit.Companion(target, condition, op="update", actions=(action,))

@@ -5,12 +5,14 @@ tooling creates, suspends and deletes centres itself: ``pellicule_ops.tenants``.
 Reading gives the profile item (``None`` when the centre is gone); writing the settings is an
 :class:`audit.Companion` the caller commits with its audit entry (``audit.append``). The joint
 read of a centre's profile with a person's item, on every request, is the sessions store's
-(``pellicule.store.sessions.person_and_centre``). Key formats: ``pellicule.store.keys``.
+(``pellicule.store.sessions.person_and_centre``). The centres a scheduled run visits come
+from the centres index (gsi1 ``CENTRES``), never from a scan. Key formats:
+``pellicule.store.keys``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -52,3 +54,10 @@ def settings_written(tenant_id: str, settings: Mapping[str, Any]) -> audit.Compa
         op="update",
         actions=(Tenant.settings.set(dict(settings)),),
     )
+
+
+def centres_for_digest() -> Iterator[Tenant]:
+    """Every centre's profile, whatever its status (the digest's daily run): one query of the
+    centres index (gsi1 ``CENTRES``, which projects the whole profile), never a scan."""
+    data.ready()
+    return iter(Tenant.by_gsi1.query(keys.CENTRES_GSI))
