@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 
 from pellicule.api.schema import InvalidRequest
+from pellicule.domain import publication as rules
 from pellicule.domain.errors import Conflict, Forbidden
 from pellicule.services import audit, tenant_settings
 from pellicule.services.sessions import Principal
@@ -40,14 +41,17 @@ def staff_ref(principal: Principal) -> str:
 
 
 def may_publish(principal: Principal, settings: tenant_settings.TenantSettings) -> bool:
-    if principal.role == "director":
-        return True
-    if settings.validation_mode != "trusted_animators":
-        return False
-    staff = roster.staff_member(principal.tenant_id, principal.principal_id)
-    if staff is None:
-        return False
-    return bool(staff.trusted) and not staff.archived
+    """The publication rule (``pellicule.domain.publication.may_publish``) for this person;
+    a director's own item is not read."""
+    staff = None
+    if principal.role != "director":
+        staff = roster.staff_member(principal.tenant_id, principal.principal_id)
+    return rules.may_publish(
+        principal.role,
+        settings.validation_mode,
+        trusted=bool(staff is not None and staff.trusted),
+        archived=staff is None or bool(staff.archived),
+    )
 
 
 # --- Input helpers -------------------------------------------------------------------------

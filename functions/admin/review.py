@@ -25,12 +25,10 @@ from functions.admin.common import (
 )
 from pellicule.config import clock
 from pellicule.domain import messages
+from pellicule.domain import publication as rules
 from pellicule.domain.errors import BadRequest, Conflict, Forbidden
 from pellicule.domain.gate import (
-    ALL_FAMILIES_OF_CENTRE,
     AUDIENCES,
-    FAMILIES_OF_GROUP,
-    Visibility,
     publishable,
 )
 from pellicule.services import audit, consent, publication, tenant_settings
@@ -195,8 +193,7 @@ def validation_queue(principal: Principal) -> dict[str, Any]:
 
 
 def _default_audiences(tenant_id: str, media: MediaRecord) -> list[str]:
-    album = album_or_404(tenant_id, media.album_id)
-    return [FAMILIES_OF_GROUP] if album.group_id else [ALL_FAMILIES_OF_CENTRE]
+    return list(rules.default_audiences(album_or_404(tenant_id, media.album_id).group_id))
 
 
 def review(principal: Principal, media_id: str, body: c.Review) -> dict[str, Any]:
@@ -251,18 +248,21 @@ def publish(
     settings = settings or tenant_settings.for_tenant(principal.tenant_id)
     if not may_publish(principal, settings):
         raise Forbidden("publication_directors_only")
-    if media.state not in ("ready", "published", "hidden"):
-        raise Conflict("media_not_publishable")
     requested = (
         sorted(set(body.audiences))
         if body.audiences is not None
         else _default_audiences(principal.tenant_id, media)
     )
     now = clock.now()
-    preview = _preview(media, now)
-    allowed = [a for a in requested if preview[a]["visibility"] != Visibility.HIDDEN.value]
+    item = publication.gate_item(media)
+    outcome = rules.publish_request(
+        media.state, item, requested, consent.grants(media.tenant_id, item.tagged_child_ids), now
+    )
+    if not outcome.state_ok:
+        raise Conflict("media_not_publishable")
+    allowed = list(outcome.allowed)
     if not allowed:
-        reasons = sorted({r for a in requested for r in preview[a]["reasons"]})
+        reasons = sorted({r for a in outcome.requested for r in outcome.verdicts[a].reasons})
         raise Conflict("publication_refused", problems=gate_problems(reasons))
     _write_media(
         principal,
@@ -271,7 +271,7 @@ def publish(
         {
             "audiences": ",".join(allowed),
             "refused": ",".join(sorted(set(requested) - set(allowed))) or "none",
-            "visibility": ",".join(f"{a}={preview[a]['visibility']}" for a in allowed),
+            "visibility": ",".join(f"{a}={outcome.verdicts[a].visibility.value}" for a in allowed),
         },
         {
             "state": "published",
