@@ -1,7 +1,7 @@
 """The media store: a centre's albums, their items and the children's tags (the media
 aggregate), as the admin API (albums, tagging, validation), the gallery, uploads, processing,
-the purge and erasures read and change them (docs/retention.md, docs/erasure.md). Key formats:
-``pellicule.store.keys``.
+the family space, the digest, publication (served copies), revocation, the purge and erasures
+read and change them (docs/retention.md, docs/erasure.md). Key formats: ``pellicule.store.keys``.
 
 Reading: one album or item (``None`` when absent, or a 404 ``NotFound`` for the ``*_or_404``
 helpers, which refuse an id that cannot name anything without reading), a centre's albums and

@@ -1,8 +1,8 @@
 """The roster store: where Staff, Site, Group, Child and Guardian items are read and written (a
-centre's people and how they are grouped). The staff API, the consents store and the erasure
-of a child (its guardians) go through it; sign-in, sessions, the family, digest and purge
-functions, the publication service, the seed and the operator's tooling still use the models
-themselves (their move here comes next).
+centre's people and how they are grouped). Every use case goes through it (the staff API, the
+consents store, the family space, the digest, publication, the erasure of a child); sign-in
+reads a person as they are now through the sessions store. The seed and the operator's tooling
+(outside the Lambda functions) still write the models themselves.
 
 Reading: one item by id (``None`` when absent, or a 404 ``NotFound`` for the ``*_or_404``
 helpers, which refuse an id that cannot name anything without reading), every item of a kind
