@@ -14,7 +14,7 @@ from typing import Any
 
 from pellicule.config import clock
 from pellicule.domain import totp
-from pellicule.store import data
+from pellicule.store import data, keys
 from pellicule.store.models import Staff, Tenant
 
 PAGE_TITLE = "Codes de double authentification (développement)"
@@ -32,7 +32,7 @@ def codes(at: float | None = None) -> list[dict[str, str]]:
     data.ready()
     now = clock.now() if at is None else at
     step = totp.time_step(now)
-    centres = {t.tenant_id: t.name for t in Tenant.scan(Tenant.sk == "PROFILE")}
+    centres = {t.tenant_id: t.name for t in Tenant.scan(Tenant.sk == keys.PROFILE)}
     rows = []
     for staff in Staff.scan(Staff.sk.startswith("STAFF#")):
         enrolled = _secret(staff.second_factor)

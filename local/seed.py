@@ -123,7 +123,7 @@ def _people(now: int) -> None:
         ).save()
     Album(
         pk,
-        f"ALBUM#{ALBUM}",
+        keys.album_sk(ALBUM),
         tenant_id=TENANT,
         album_id=ALBUM,
         title="Sortie au parc",
@@ -205,7 +205,7 @@ def _wait_until_processed(runtime: LocalRuntime, media_ids: list[str]) -> list[M
     deadline = time.monotonic() + 60
     while True:
         items = [
-            Media.get(tenant_pk(TENANT), f"MEDIA#{m}", consistent_read=True) for m in media_ids
+            Media.get(tenant_pk(TENANT), keys.media_sk(m), consistent_read=True) for m in media_ids
         ]
         if all(item.state not in ("uploading", "processing") for item in items):
             return items
@@ -229,7 +229,7 @@ def _api(runtime: LocalRuntime, session_id: str, method: str, path: str, body: A
 
 def _wait_for_blur(runtime: LocalRuntime, media_id: str) -> None:
     deadline = time.monotonic() + 60
-    while not Media.get(tenant_pk(TENANT), f"MEDIA#{media_id}", consistent_read=True).blurred:
+    while not Media.get(tenant_pk(TENANT), keys.media_sk(media_id), consistent_read=True).blurred:
         if time.monotonic() > deadline:
             raise TimeoutError("the demo blur was not rendered within 60 s")
         runtime.drain_once("photo")
@@ -280,7 +280,7 @@ def _wait_until_served(runtime: LocalRuntime, media_ids: list[str]) -> None:
     deadline = time.monotonic() + 60
     while True:
         items = [
-            Media.get(tenant_pk(TENANT), f"MEDIA#{m}", consistent_read=True) for m in media_ids
+            Media.get(tenant_pk(TENANT), keys.media_sk(m), consistent_read=True) for m in media_ids
         ]
         if all(item.state != "published" or item.served for item in items):
             return
@@ -304,7 +304,7 @@ def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
     _wait_until_served(runtime, [m.media_id for m in items])
     links = []
     for index, processed in enumerate(items, start=1):
-        item = Media.get(tenant_pk(TENANT), f"MEDIA#{processed.media_id}", consistent_read=True)
+        item = Media.get(tenant_pk(TENANT), keys.media_sk(processed.media_id), consistent_read=True)
         label = "Vidéo / video" if item.kind == "video" else f"Photo {index}"
         if item.state not in ("ready", "published") or not item.renditions:
             said = messages.read_record(item.failure_reason) if item.failure_reason else None

@@ -36,7 +36,7 @@ from pellicule.store.models import Base, Child, Staff, Tenant, tenant_pk
 # letter or a digit. Never "_": ids starting with it are the platform's (audit.PLATFORM_CHAIN).
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 OPERATOR = "operator:cli"
-PROFILE = "PROFILE"
+PROFILE = keys.PROFILE
 ACTIVE, SUSPENDED, DELETING = "active", "suspended", "deleting"
 MAX_NAME_LENGTH = 120
 # A director's invitation is read hours later, like the daily digest's link: it lives a day,
@@ -195,7 +195,7 @@ def list_tenants(*, counts: bool = True) -> list[Summary]:
     count queries per centre."""
     data.ready()
     found = []
-    for tenant in Tenant.scan(Tenant.pk.startswith("TENANT#") & (Tenant.sk == PROFILE)):
+    for tenant in Tenant.scan(Tenant.pk.startswith(keys.TENANT) & (Tenant.sk == PROFILE)):
         children = staff = None
         if counts:
             pk = tenant.pk
