@@ -962,6 +962,13 @@ def test_one_signature_of_two_guardians_leaves_the_consent_pending(
     assert outcome["applied"] is False
     assert outcome["awaiting_other_guardian"] is True
     assert consent_status(centre.tenant_id, child_id) == "none"
+    # The pending form's evidence is shown without the scan's storage key (families read the
+    # same description through their own consent view)
+    assert outcome["pending"]["evidence"]["kind"] == "paper_form"
+    assert "scan_key" not in outcome["pending"]["evidence"]
+    read = ok(admin("GET", f"/children/{child_id}/consent", centre.director_session))
+    assert read["consent"]["pending"]["evidence"]["signed_by"] == [mother]
+    assert "scan_key" not in read["consent"]["pending"]["evidence"]
 
     # With both signatures on the form, it applies.
     grant = _grant(centre, child_id, "application/pdf", len(PDF))

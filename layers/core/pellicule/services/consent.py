@@ -79,6 +79,13 @@ def _public_evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any] | Non
     return {k: v for k, v in evidence.items() if k != "scan_key"}
 
 
+def _public_pending(pending: rules.Pending | None) -> dict[str, Any] | None:
+    """A pending widening as shown through the API: its evidence without the scan's key."""
+    if pending is None:
+        return None
+    return {**pending.as_dict(), "evidence": _public_evidence(pending.evidence)}
+
+
 def describe(record: ConsentRecord | None) -> dict[str, Any]:
     """The current consent as the API returns it."""
     if record is None:
@@ -87,7 +94,7 @@ def describe(record: ConsentRecord | None) -> dict[str, Any]:
     return {
         "status": state.status,
         "terms": terms.as_dict() if (terms := state.in_force) else None,
-        "pending": state.pending.as_dict() if state.pending is not None else None,
+        "pending": _public_pending(state.pending),
         "version": state.version,
         "updated_at": state.updated_at,
         "updated_by": state.updated_by,
@@ -118,7 +125,7 @@ class Outcome:
 
     @classmethod
     def of(cls, decision: rules.Decision) -> Outcome:
-        pending = decision.pending.as_dict() if decision.pending is not None else None
+        pending = _public_pending(decision.pending)
         return cls(
             decision.action,
             decision.applied,
