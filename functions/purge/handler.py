@@ -31,9 +31,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     def should_stop() -> bool:
         return remaining is not None and remaining() < margin
 
-    report = logic.run(
-        tenants, steps=steps, should_stop=should_stop, records=set(steps) >= set(logic.STEPS)
-    )
+    report = logic.run(tenants, steps=steps, should_stop=should_stop)
     result = report.as_dict()
     logger("purge").info("purge run finished", extra=result)
     if report.errors:

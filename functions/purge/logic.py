@@ -5,6 +5,11 @@ and finished steps, what it has deleted so far, a lease so that one run at a tim
 centre): an interrupted run (time budget, crash) is resumed by the next invocation, and its
 evidence record - a ``purge`` audit entry with the counts - is written once, in the
 transaction that marks it done.
+
+Records that belong to no centre and expire (sessions, sign-in links, rate counters,
+processing claims, finished runs) are not read here: every read refuses them once expired
+and DynamoDB's TTL deletes them (``expires_at``, docs/retention.md). No scheduled run reads
+the whole table.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pellicule.config.settings import get_settings
 from pellicule.domain import erasure, purge
 from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
-from pellicule.store import consents, data, erasures, keys, media, purge_runs
+from pellicule.store import consents, data, erasures, media, purge_runs
 from pellicule.store.media import AlbumRecord, MediaRecord
 
 LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
@@ -44,7 +49,6 @@ class Report:
     tenants: dict[str, dict[str, int]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-    records: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +56,6 @@ class Report:
             "tenants": self.tenants,
             "skipped": self.skipped,
             "errors": self.errors,
-            "records": self.records,
         }
 
 
@@ -73,7 +76,6 @@ def run(
     *,
     steps: Iterable[str] = STEPS,
     should_stop: Callable[[], bool] = lambda: False,
-    records: bool = True,
 ) -> Report:
     """One purge invocation over ``tenants`` (default: every centre; for the erasures alone,
     the hourly run, the centres with a request to act on now)."""
@@ -95,8 +97,6 @@ def run(
                 report.errors[tenant_id] = type(error).__name__
                 continue
             report.tenants[tenant_id] = counts
-        if records:
-            report.records = _expired_records(clock.now(), should_stop)
     except Interrupted:
         report.complete = False
     return report
@@ -388,29 +388,3 @@ STEP_FUNCTIONS: dict[str, Callable[[Context], None]] = {
     "lapsed": _lapsed,
     "audit": _audit,
 }
-
-
-# --- Expired records (not a centre's: the whole table) -------------------------------------
-
-
-# What each kind of expired record is called in the result, by the prefix of its key.
-_RECORD_KINDS = (
-    (keys.SESSION, "sessions"),
-    (keys.LOGIN, "sign_in_links"),
-    (keys.RATE, "rate_counters"),
-    (keys.INGEST, "claims"),
-)
-
-
-def _expired_records(now: float, should_stop: Callable[[], bool]) -> dict[str, int]:
-    """Sessions, sign-in links, rate counters, processing claims and finished runs past
-    their expiry, found in one scan of the table. Reads already refuse them (DynamoDB's TTL
-    can lag by days): this removes them."""
-    counts: dict[str, int] = {}
-    for pk, sk in purge_runs.expired_records(int(now)):
-        if should_stop():
-            raise Interrupted
-        name = next((n for prefix, n in _RECORD_KINDS if pk.startswith(prefix)), "purge_runs")
-        purge_runs.delete_record(pk, sk)
-        counts[name] = counts.get(name, 0) + 1
-    return counts

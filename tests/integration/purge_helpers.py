@@ -50,6 +50,19 @@ def items_mentioning(text: str) -> list[dict[str, Any]]:
     return [item for item in table_items() if text in json.dumps(item)]
 
 
+def unexpired_items_mentioning(text: str) -> list[dict[str, Any]]:
+    """Items mentioning ``text``, less those past their TTL attribute (``expires_at``): AWS
+    deletes those by itself (moto never does), and every read already refuses them."""
+    from pellicule.config import clock, topology
+
+    ttl = topology.TABLE.ttl_attribute
+    return [
+        item
+        for item in items_mentioning(text)
+        if ttl not in item or int(item[ttl]["N"]) > clock.now()
+    ]
+
+
 def bucket_names(aws: Aws) -> list[str]:
     return [aws.names.ingest_bucket, aws.names.media_bucket, aws.names.evidence_bucket]
 

@@ -230,7 +230,7 @@ def test_an_interrupted_erasure_resumes_and_certifies_once(
         checks["n"] += 1
         return checks["n"] > 2
 
-    assert logic.run(steps=["erasures"], should_stop=out_of_time, records=False).complete is False
+    assert logic.run(steps=["erasures"], should_stop=out_of_time).complete is False
     assert [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "erasure"] == []
     clock.advance(logic.LEASE_SECONDS + 1)
     found = counts(purge(HOURLY), centre.tenant_id)

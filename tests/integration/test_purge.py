@@ -1,22 +1,26 @@
 """The scheduled purge (docs/retention.md), with the product clock moved: expired sessions,
-abandoned and failed uploads, media past retention (every version), lapsed consents, audit
+links, counters, claims and runs (refused at once, left to DynamoDB's TTL), abandoned and
+failed uploads, media past retention (every version), lapsed consents, audit
 entries past retention, interruption and resumption, idempotence."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hashlib
 from typing import Any
 
 import pytest
 
 from functions.purge import logic
-from pellicule.config import clock
+from pellicule.config import clock, topology
 from pellicule.domain import messages
 from pellicule.domain import retention as rules
 from pellicule.domain.errors import Unauthenticated
-from pellicule.services import audit, retention, sessions
-from pellicule.store import data
-from pellicule.store.models import Album, Consent, Media, MediaTag, PurgeRun, Session, tenant_pk
+from pellicule.services import audit, magic_links, retention, sessions
+from pellicule.services.magic_links import InvalidLink
+from pellicule.store import data, ingest, keys, ratelimit
+from pellicule.store.models import Album, Consent, Media, MediaTag, PurgeRun, tenant_pk
 from tests.conftest import ALBUM_DATE, Aws, Centre
 from tests.integration.helpers import call, request_grant
 from tests.integration.purge_helpers import (
@@ -28,6 +32,8 @@ from tests.integration.purge_helpers import (
     object_versions,
     purge,
     purge_entries,
+    table_items,
+    unexpired_items_mentioning,
 )
 from tests.integration.scenario import Scenario, build, give
 from tests.integration.test_publication_flow import (
@@ -69,20 +75,155 @@ def published_blurred_photo(aws: Aws, centre: Scenario) -> str:
 # --- Sessions, abandoned uploads ------------------------------------------------------------
 
 
-def test_expired_sessions_are_refused_at_once_and_removed_by_the_purge(
+TTL = topology.TABLE.ttl_attribute  # the attribute DynamoDB's TTL deletes items by
+
+
+def stored(pk: str, sk: str) -> dict[str, Any] | None:
+    """An item as the table holds it (DynamoDB's JSON), read by the test, or None."""
+    found = [item for item in table_items() if item["pk"]["S"] == pk and item["sk"]["S"] == sk]
+    return found[0] if found else None
+
+
+def expires(item: dict[str, Any] | None) -> int:
+    assert item is not None
+    return int(item[TTL]["N"])
+
+
+def test_expired_sessions_are_refused_at_once_and_left_to_dynamodb_ttl(
     aws: Aws, centre: Centre
 ) -> None:
     live = sessions.create(centre.tenant_id, "staff", "s2", "animator")
+    key = keys.session_pk(hashlib.sha256(centre.guardian_session.encode()).hexdigest())
+    # The session's TTL attribute is its idle expiry (30 min for families): DynamoDB may
+    # delete it from then on.
+    opened = expires(stored(key, keys.SESSION_SK))
     clock.advance(sessions.IDLE_TIMEOUT_SECONDS["guardian"] + 1)
+    assert opened <= clock.now()
     sessions.resolve(live)  # staff idle timeout (2 h) not reached: still live
-    # The guardian's 30-minute idle timeout has passed: refused before any purge runs.
+    # The guardian's 30-minute idle timeout has passed: refused before anything deletes it.
     with pytest.raises(Unauthenticated):
         sessions.resolve(centre.guardian_session)
+    # The purge does not read or delete it (no scan of the table): DynamoDB's TTL does.
     report = purge()
-    assert report["records"]["sessions"] == 1
-    data.ready()
-    remaining = list(Session.scan(Session.pk.startswith("SESSION#")))
-    assert len(remaining) == 2
+    assert "records" not in report
+    assert expires(stored(key, keys.SESSION_SK)) == opened
+
+
+def test_an_active_session_slides_its_ttl_never_past_the_absolute_timeout(
+    aws: Aws, centre: Centre
+) -> None:
+    key = keys.session_pk(hashlib.sha256(centre.director_session.encode()).hexdigest())
+    for _ in range(13):
+        clock.advance(3600)
+        with contextlib.suppress(Unauthenticated):
+            sessions.resolve(centre.director_session)
+        item = stored(key, keys.SESSION_SK)
+        assert item is not None
+        assert expires(item) <= int(item["absolute_expires_at"]["N"])
+    assert expires(item) <= clock.now()  # absolute (12 h) passed: DynamoDB may delete it
+    with pytest.raises(Unauthenticated):
+        sessions.resolve(centre.director_session)
+
+
+def test_expired_sign_in_links_are_refused_and_carry_their_ttl(aws: Aws, centre: Centre) -> None:
+    account = magic_links.current_account(centre.tenant_id, "staff", "staff-1")
+    assert account is not None
+    (asked,) = magic_links.issue("direction@centre.example", [account])
+    mailed = magic_links.issue_link(account, 24 * 3600)  # the digest's: a day
+    clock.advance(15 * 60)
+    # At its expiry a link is refused, by its token and by its code; the item stays until
+    # DynamoDB's TTL deletes it, its expiry as TTL attribute.
+    with pytest.raises(InvalidLink):
+        magic_links.consume_token(asked.token)
+    with pytest.raises(InvalidLink):
+        magic_links.consume_code("direction@centre.example", asked.code)
+    item = stored(keys.login_pk(magic_links.token_hash(asked.token)), keys.LOGIN_SK)
+    assert expires(item) == asked.expires_at <= clock.now()
+    clock.advance(24 * 3600 - 15 * 60)
+    with pytest.raises(InvalidLink):
+        magic_links.consume_token(mailed.token)
+    item = stored(keys.login_pk(magic_links.token_hash(mailed.token)), keys.LOGIN_SK)
+    assert expires(item) == mailed.expires_at <= clock.now()
+
+
+def test_an_expired_rate_counter_is_never_read_again(aws: Aws) -> None:
+    limit = ratelimit.Limit("link-email", 2, 15 * 60)
+    assert ratelimit.hit(limit, "someone@example.org")[0]
+    assert ratelimit.hit(limit, "someone@example.org")[0]
+    assert not ratelimit.hit(limit, "someone@example.org")[0]  # over the limit
+    counters = [i for i in table_items() if i["pk"]["S"].startswith(keys.RATE)]
+    assert len(counters) == 1
+    clock.advance(expires(counters[0]) - clock.now())
+    # From its TTL on, the window is over: a hit counts in a new window's item, from one.
+    assert ratelimit.hit(limit, "someone@example.org")[0]
+    windows = [i for i in table_items() if i["pk"]["S"].startswith(keys.RATE)]
+    assert len(windows) == 2
+    assert {int(i["hits"]["N"]) for i in windows} == {3, 1}
+
+
+def test_processing_claims_and_finished_runs_carry_their_ttl(aws: Aws, centre: Centre) -> None:
+    now = int(clock.now())
+    claim = ingest.claim(
+        "bucket", "ingest/photo/x", "v1", now=now, lease_seconds=60, keep_seconds=600
+    )
+    assert claim is not None
+    ingest.finish(claim)
+    item = stored(claim.pk, claim.sk)
+    # A claim names an object version (pseudonymous ids): kept, as a done claim, until the
+    # TTL deletes it; a late duplicate delivery meanwhile is skipped, as within its life.
+    assert expires(item) == now + 600
+    assert (
+        ingest.claim(
+            "bucket", "ingest/photo/x", "v1", now=now + 601, lease_seconds=60, keep_seconds=600
+        )
+        is None
+    )
+    purge()
+    runs = [i for i in table_items() if i["sk"]["S"].startswith(keys.PURGE_RUN)]
+    assert len(runs) == 1
+    assert runs[0]["status"]["S"] == "done"
+    assert expires(runs[0]) == int(runs[0]["started_at"]["N"]) + logic.RUN_KEPT_SECONDS
+    # A finished run is never resumed: the next run is a new one.
+    clock.advance(logic.RUN_KEPT_SECONDS + 1)
+    purge()
+    runs = [i for i in table_items() if i["sk"]["S"].startswith(keys.PURGE_RUN)]
+    assert len(runs) == 2
+
+
+@pytest.mark.parametrize(
+    ("pk", "sk"),
+    [
+        ("SESSION#ab", "SESSION"),
+        ("LOGIN#ab", "LOGIN"),
+        ("RATE#link-email#ab", "W#1700000000"),
+        ("INGEST#ab", "CLAIM"),
+        ("TENANT#t1", "PURGERUN#20260101T000000Z-abcdef"),
+        ("TENANT#t1", "AUDIT#000000000001"),
+        ("TENANT#t1", "CONSENTLOG#lea#0001"),
+        ("TENANT#t1", "MEDIA#m1"),
+    ],
+)
+def test_a_ttl_deletion_never_feeds_the_revocation_function(pk: str, sk: str) -> None:
+    """DynamoDB's TTL deletions reach the table's stream as REMOVE records made by the
+    service (``userIdentity``); the revocation consumer's filters let only INSERTs of consent
+    entries and MODIFYs of media through, and its handler ignores anything else."""
+    from functions.revocation.logic import work_for
+    from local.filters import EventFilter
+
+    image = {
+        "pk": {"S": pk},
+        "sk": {"S": sk},
+        TTL: {"N": "1700000000"},
+        "state": {"S": "published"},
+    }
+    record = {
+        "eventName": "REMOVE",
+        "eventSource": "aws:dynamodb",
+        "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
+        "dynamodb": {"Keys": {"pk": image["pk"], "sk": image["sk"]}, "OldImage": image},
+    }
+    assert not EventFilter(topology.REVOCATION_STREAM.filters).passes(record)
+    assert work_for(record) is None
 
 
 def test_absolute_timeout_holds_even_for_an_active_session(aws: Aws, centre: Centre) -> None:
@@ -187,8 +328,10 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
     assert found["expired_albums"] == 1
     assert found["object_versions"] >= len(keys)
     assert keys_mentioning(aws, media_id) == []
-    # Only the audit log still names the item (pseudonymous ids, kept 12 months)
-    assert {i["pk"]["S"] for i in items_mentioning(media_id)} == {f"AUDIT#{scenario.tenant_id}"}
+    # Only the audit log still names the item (pseudonymous ids, kept 12 months), and its
+    # processing claim past its TTL (7 days after processing: DynamoDB deletes it by itself)
+    named = {i["pk"]["S"] for i in unexpired_items_mentioning(media_id)}
+    assert named == {f"AUDIT#{scenario.tenant_id}"}
     assert {i["pk"]["S"] for i in items_mentioning(scenario.album_id)} <= {
         f"AUDIT#{scenario.tenant_id}"
     }
@@ -212,7 +355,7 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
     move_clock_to(FIRST_PURGED)
     clock.advance(366 * 24 * 3600)
     purge()
-    assert items_mentioning(media_id) == []
+    assert unexpired_items_mentioning(media_id) == []  # (the claim: DynamoDB's TTL, above)
     assert items_mentioning(scenario.album_id) == []
     assert audit.verify(scenario.tenant_id).ok
 

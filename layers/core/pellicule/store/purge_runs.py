@@ -1,7 +1,9 @@
 """The purge's own records: the centres it visits and each centre's runs (``PURGERUN#<id>``:
 the steps planned and done, the counts, the lease), docs/retention.md; and what it reads and
-deletes that no other store holds: a centre's audit entries past their retention, the expired
-records of the whole table. Key formats: ``pellicule.store.keys``."""
+deletes that no other store holds: a centre's audit entries past their retention. Expired
+records that belong to no centre (sessions, sign-in links, rate counters, processing claims,
+finished runs) are left to DynamoDB's TTL: no scheduled job reads the whole table. Key
+formats: ``pellicule.store.keys``."""
 
 from __future__ import annotations
 
@@ -13,16 +15,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pellicule.store import audit, data, keys
-from pellicule.store.models import (
-    AuditEntry,
-    Base,
-    IngestClaim,
-    LoginToken,
-    PurgeRun,
-    RateCounter,
-    Session,
-    Tenant,
-)
+from pellicule.store.models import AuditEntry, PurgeRun, Tenant
 from pellicule.store.writes import Update
 
 # The item types callers hold (they read them; they change them only through this module).
@@ -193,33 +186,3 @@ def audit_entries(tenant_id: str) -> Iterator[AuditEntry]:
 def audit_entry_ref(entry: AuditEntry) -> AuditEntry:
     """An entry by its key only (to delete it in a transaction)."""
     return AuditEntry(entry.pk, entry.sk)
-
-
-# --- Expired records of the whole table ----------------------------------------------------
-
-
-def expired_records(at: int) -> Iterator[tuple[str, str]]:
-    """The keys (pk, sk) of the sessions, sign-in links, rate counters, processing claims and
-    finished runs expired at ``at`` (epoch seconds), found in one scan of the table as the
-    caller goes."""
-    expired = (
-        (
-            Session.pk.startswith(keys.SESSION)
-            & ((Session.expires_at <= at) | (Session.absolute_expires_at <= at))
-        )
-        | (LoginToken.pk.startswith(keys.LOGIN) & (LoginToken.expires_at <= at))
-        | (RateCounter.pk.startswith(keys.RATE) & (RateCounter.expires_at <= at))
-        | (IngestClaim.pk.startswith(keys.INGEST) & (IngestClaim.expires_at <= at))
-        | (
-            PurgeRun.sk.startswith(keys.PURGE_RUN)
-            & (PurgeRun.status == DONE)
-            & (PurgeRun.expires_at <= at)
-        )
-    )
-    for item in Base.scan(expired, attributes_to_get=["pk", "sk"]):
-        yield item.pk, item.sk
-
-
-def delete_record(pk: str, sk: str) -> None:
-    """Delete one item by its key (an expired record)."""
-    Base(pk, sk).delete()
