@@ -22,7 +22,7 @@ XDIST ?= -n auto
 LANE_XDIST ?= -n auto
 
 .PHONY: help install demo test test-fast lint lint-web typecheck test-unit test-web test-integration \
-        test-infra test-e2e system-deps synth deploy deploy-check openapi hooks bench screenshots clean test-contract
+        test-infra test-e2e system-deps synth deploy deploy-check openapi docs hooks bench screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -113,6 +113,9 @@ deploy-check: install ## Offline, every EU region, longest stage: name lengths, 
 
 openapi: $(VENV)/.synced ## Regenerate the API description (layers/core/pellicule/openapi.json) from the routes
 	$(PY) scripts/openapi.py
+
+docs: $(VENV)/.synced ## Regenerate the grants table of docs/infrastructure.md from the synthesized stack (a synth when infra/ changed)
+	$(PY) scripts/grants.py
 
 screenshots: install system-deps ## Run the Chromium journey and save its screenshots in docs/screenshots
 	PELLICULE_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/e2e/test_journey_browser.py -q
