@@ -226,7 +226,7 @@ def render(policies: Mapping[str, list[dict[str, Any]]], region: str) -> str:
 def rewrite(document: str, table: str) -> str:
     """``document`` with the text between the markers replaced by ``table``."""
     head, begin, rest = document.partition(BEGIN)
-    middle, end, tail = rest.partition(END)
+    _old, end, tail = rest.partition(END)
     if not begin or not end:
         raise ValueError(f"{DOC.name} lacks the markers {BEGIN} ... {END}")
     return f"{head}{BEGIN}\n{table}\n{END}{tail}"
