@@ -1,15 +1,19 @@
-"""docs/infrastructure.md's grants table is what the synthesized policies give
-(scripts/grants.py, ``make docs``): it cannot drift from the templates."""
+"""Docs that cannot drift from the templates: docs/infrastructure.md's grants table is what
+the synthesized policies give (scripts/grants.py, ``make docs``); docs/operator-guide.md's
+schedules and retries are what the synthesized rules say."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from pellicule.config import topology
+from tests.infra.support import Variant, names
 from tests.support import iam_policy
 
 pytestmark = pytest.mark.infra
@@ -87,3 +91,41 @@ def test_the_markers_are_required(grants: ModuleType) -> None:
     assert grants.rewrite("a\n<!-- grants:begin -->\nold\n<!-- grants:end -->\nb", "new") == (
         "a\n<!-- grants:begin -->\nnew\n<!-- grants:end -->\nb"
     )
+
+
+def test_the_operator_guide_states_the_templates_schedules_and_retries(main: Variant) -> None:
+    guide = (ROOT / "docs" / "operator-guide.md").read_text(encoding="utf-8")
+    prefix = names(main).prefix
+    functions = {
+        resource["Properties"]["FunctionName"]: key
+        for key, resource in main.of_type("AWS::Lambda::Function").items()
+        if "FunctionName" in resource["Properties"]
+    }
+    rules = main.of_type("AWS::Events::Rule").values()
+    assert rules
+    for rule in rules:
+        props = rule["Properties"]
+        [target] = props["Targets"]
+        function = next(
+            name.removeprefix(f"{prefix}-")
+            for name, key in functions.items()
+            if target["Arn"] == {"Fn::GetAtt": [key, "Arn"]}
+        )
+        policy = target["RetryPolicy"]
+        hours = policy["MaximumEventAgeInSeconds"] / 3600
+        given = (
+            re.escape(f"`{json.dumps(json.loads(target['Input']))}`")
+            if "Input" in target
+            else "[^|`]+"
+        )
+        row = (
+            rf"\| `pellicule-<stage>-{re.escape(props['Name'].removeprefix(f'{prefix}-'))}` "
+            rf"\| `{re.escape(props['ScheduleExpression'])}` \| {function} \| {given} "
+            rf"\| {policy['MaximumRetryAttempts']} attempts, events older than {hours:g} h "
+            r"dropped \|"
+        )
+        assert re.search(row, guide), f"docs/operator-guide.md lacks the row {row}"
+    # "a run that fails is retried by Lambda's asynchronous invocation: twice (Lambda's
+    # default, which the stack keeps)": true while no function sets its own.
+    assert not main.of_type("AWS::Lambda::EventInvokeConfig")
+    assert "twice, 1 and 2 minutes later (Lambda's default, which the stack" in guide
