@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import App, Environment, Tags
+from aws_cdk import App, Environment, Stack, Tags
 
-from infra import constants, nag
+from infra import constants, edge, nag
 from infra.config import REPO_ROOT, DeploymentConfig, load_config, resolve_region
 from infra.stack import PelliculeStack
 from pellicule.config import topology
@@ -47,7 +48,20 @@ def build_app(
 
 
 def add_stack(app: App, config: DeploymentConfig) -> PelliculeStack:
-    """Add the stack of ``config`` to ``app`` (tests add two variants to one app)."""
+    """Add the stack of ``config`` to ``app`` (tests add two variants to one app), and with
+    ``edge`` the two us-east-1 stacks around it (``infra/edge.py``)."""
+    firewall: edge.EdgeFirewallStack | None = None
+    if config.edge:
+        firewall = edge.EdgeFirewallStack(
+            app,
+            constants.edge_stack_name(config.stage, config.region),
+            stage=config.stage,
+            region=config.region,
+            env=Environment(account=config.account, region=edge.EDGE_REGION),
+            description=f"Pellicule {config.stage} ({config.region}): CloudFront web ACL",
+        )
+        _tag(firewall, config)
+        config = dataclasses.replace(config, web_acl_arn=firewall.web_acl_arn)
     stack = PelliculeStack(
         app,
         constants.stack_name(config.stage),
@@ -55,7 +69,24 @@ def add_stack(app: App, config: DeploymentConfig) -> PelliculeStack:
         env=Environment(account=config.account, region=config.region),
         description=f"Pellicule {config.stage}: private photo sharing for leisure centres",
         termination_protection=config.stage not in constants.DISPOSABLE_STAGES,
+        cross_region_references=config.edge,
     )
+    _tag(stack, config)
+    if firewall is not None:
+        alarms = edge.EdgeAlarmsStack(
+            app,
+            constants.edge_alarms_stack_name(config.stage, config.region),
+            stage=config.stage,
+            region=config.region,
+            distribution_id=stack.distribution_id,
+            alarm_email=config.alarm_email,
+            env=Environment(account=config.account, region=edge.EDGE_REGION),
+            description=f"Pellicule {config.stage} ({config.region}): CloudFront 5xx alarm",
+        )
+        _tag(alarms, config)
+    return stack
+
+
+def _tag(stack: Stack, config: DeploymentConfig) -> None:
     Tags.of(stack).add("project", "pellicule")
     Tags.of(stack).add("stage", config.stage)
-    return stack

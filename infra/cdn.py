@@ -209,9 +209,9 @@ class Cdn(Construct):
             acknowledge(
                 distribution,
                 "CFR2",
-                "No webAclArn was given: a CloudFront WAF web ACL must live in us-east-1, "
-                "outside this EU stack; the API is throttled, media need signed URLs, and "
-                "operators can attach an existing web ACL with the webAclArn context.",
+                "No web ACL was asked for: a CloudFront WAF web ACL lives in us-east-1, in the "
+                "optional edge stack (-c edge=true) or given with -c webAclArn; the API is "
+                "throttled, sign-in is rate-limited by the functions, media need signed URLs.",
             )
         if not logging:
             acknowledge(

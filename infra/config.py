@@ -43,6 +43,7 @@ CTX_ALARM_EMAIL = "alarmEmail"
 CTX_MAIL_DOMAIN = "mailDomain"
 CTX_PUBLIC_KEYS_DIR = "publicKeysDir"
 CTX_WEB_ACL_ARN = "webAclArn"
+CTX_EDGE = "edge"
 CTX_ALLOW_INCOMPLETE_PROD = "allowIncompleteProd"
 CTX_VIDEO_RESERVED_CONCURRENCY = "videoReservedConcurrency"
 CTX_PHOTO_RESERVED_CONCURRENCY = "photoReservedConcurrency"
@@ -72,6 +73,8 @@ class DeploymentConfig:
     mail_domain: str | None = None
     public_keys_dir: Path | None = None  # None: .keys/<stage>/public/
     web_acl_arn: str | None = None
+    # The optional us-east-1 stacks: a web ACL built here, the CloudFront 5xx-rate alarm.
+    edge: bool = False
     # Reserved concurrency of the video and photo processing functions (0: no reservation).
     video_reserved_concurrency: int = DEFAULT_VIDEO_RESERVED_CONCURRENCY
     photo_reserved_concurrency: int = DEFAULT_PHOTO_RESERVED_CONCURRENCY
@@ -143,6 +146,7 @@ def load_config(get: Callable[[str], Any], *, region: str, account: str | None) 
         mail_domain=_text(get(CTX_MAIL_DOMAIN)),
         public_keys_dir=_resolve(keys_dir) if keys_dir else None,
         web_acl_arn=_text(get(CTX_WEB_ACL_ARN)),
+        edge=_flag(get(CTX_EDGE)),
         video_reserved_concurrency=_reserved(
             get(CTX_VIDEO_RESERVED_CONCURRENCY),
             CTX_VIDEO_RESERVED_CONCURRENCY,
@@ -155,6 +159,11 @@ def load_config(get: Callable[[str], Any], *, region: str, account: str | None) 
         ),
     )
     _check_domain(config)
+    if config.edge and config.web_acl_arn:
+        raise ConfigError(
+            "edge=true builds the web ACL the distribution uses; webAclArn attaches an existing "
+            "one instead: give one or the other"
+        )
     _check_production(config, allow_incomplete=_flag(get(CTX_ALLOW_INCOMPLETE_PROD)))
     return config
 

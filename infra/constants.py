@@ -85,6 +85,29 @@ API_5XX_THRESHOLD = 1  # 5xx answers of the HTTP API in one period
 SES_BOUNCE_RATE_THRESHOLD = 0.04
 SES_COMPLAINT_RATE_THRESHOLD = 0.0008
 SES_REPUTATION_PERIOD_MINUTES = 60
+# Where CloudFront wants its web ACLs and publishes its metrics: the optional edge stacks.
+EDGE_REGION = "us-east-1"
+
+
+def edge_stack_name(stage: str, region: str) -> str:
+    """The us-east-1 stack of the web ACL (the region in the name: a stage may run in two)."""
+    return f"{stack_name(stage)}-{region}-edge"
+
+
+def edge_alarms_stack_name(stage: str, region: str) -> str:
+    """The us-east-1 stack of the CloudFront alarm, deployed after the stack."""
+    return f"{stack_name(stage)}-{region}-edge-alarms"
+
+
+# CloudFront (optional edge stacks, us-east-1): the distribution's 5xx error rate (percent of
+# requests, average per period) above this in 2 of 3 periods.
+CDN_5XX_RATE_THRESHOLD = 5.0
+CDN_5XX_EVALUATION_PERIODS = 3
+CDN_5XX_DATAPOINTS = 2
+# Web ACL rate rules: requests per address (IP) within the window, then blocked.
+WAF_RATE_WINDOW_SECONDS = 300
+WAF_AUTH_RATE_LIMIT = 100  # /api/auth/*: sign-in links, codes, second factor
+WAF_API_RATE_LIMIT = 3000  # /api/*: families behind one NAT share an address
 # Revocation stream (topology.REVOCATION_STREAM): served copies must be gone within a minute,
 # so the consumer's lag (IteratorAge, maximum per minute) alarms above this many seconds...
 STREAM_ITERATOR_AGE_THRESHOLD_SECONDS = 60

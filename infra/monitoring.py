@@ -2,9 +2,9 @@
 the HTTP API's 5xx answers and, when the stack sends mail, the SES account's reputation.
 
 CloudFront publishes its metrics (``5xxErrorRate``...) in us-east-1 only, and a CloudWatch alarm
-can only watch metrics of its own region: the distribution's 5xx-rate alarm cannot live in this
-EU stack (docs/infrastructure.md, "Edge hardening", gives the us-east-1 command). The API's
-5xx alarm here sees the origin side of the same failures.
+can only watch metrics of its own region: the distribution's 5xx-rate alarm lives in the optional
+us-east-1 alarms stack (``-c edge=true``, infra/edge.py). The API's 5xx alarm here sees the
+origin side of the same failures.
 """
 
 from __future__ import annotations

@@ -126,6 +126,7 @@ class PelliculeStack(Stack):
             signing=signing,
         )
         storage.allow_browser_access_from([cdn.public_url])
+        self.distribution_id: str = cdn.distribution.distribution_id
         Retention(self, constants.ID_RETENTION, names=names, purge_function=functions["purge"])
         Notifications(
             self, constants.ID_NOTIFICATIONS, names=names, digest_function=functions["digest"]

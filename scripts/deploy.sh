@@ -80,19 +80,27 @@ cd "${ROOT}"
 "${PYTHON}" scripts/preflight.py check --stage "${STAGE}" --region "${REGION}" \
   -- ${CONTEXT_ARGS[@]+"${CONTEXT_ARGS[@]}"}
 
-STACK="pellicule-${STAGE}"
+# The EU region, and us-east-1 when -c edge=true adds the web ACL and CloudFront alarm stacks.
+mapfile -t REGIONS < <("${PYTHON}" scripts/preflight.py regions --stage "${STAGE}" \
+  --region "${REGION}" -- ${CONTEXT_ARGS[@]+"${CONTEXT_ARGS[@]}"})
 ASSEMBLY="cdk.out/deploy-${STAGE}-${REGION}"
 SYNTH=("${CDK}" synth --quiet --output "${ASSEMBLY}" -c "stage=${STAGE}" -c "region=${REGION}"
        ${CONTEXT_ARGS[@]+"${CONTEXT_ARGS[@]}"})
-DIFF=("${CDK}" diff --app "${ASSEMBLY}" "${STACK}")
-DEPLOY=("${CDK}" deploy --app "${ASSEMBLY}" "${STACK}" --require-approval never
+# The stage's stack, or with edge=true its three stacks (edge web ACL, the stack, edge alarms;
+# the CDK deploys them in that order).
+mapfile -t STACKS < <("${PYTHON}" scripts/preflight.py stacks --stage "${STAGE}" \
+  --region "${REGION}" -- ${CONTEXT_ARGS[@]+"${CONTEXT_ARGS[@]}"})
+DIFF=("${CDK}" diff --app "${ASSEMBLY}" "${STACKS[@]}")
+DEPLOY=("${CDK}" deploy --app "${ASSEMBLY}" "${STACKS[@]}" --require-approval never
         ${DEPLOY_ARGS[@]+"${DEPLOY_ARGS[@]}"})
 
 if [[ "${DRY_RUN}" -eq 1 ]]; then
   echo "deploy.sh: dry run; would run, with credentials:"
   echo "  scripts/keys.py ensure --stage ${STAGE} --region ${REGION} --upload"
   echo "  ${SYNTH[*]}"
-  echo "  scripts/preflight.py bootstrap-status --region ${REGION}   (cdk bootstrap when needed)"
+  for each in "${REGIONS[@]}"; do
+    echo "  scripts/preflight.py bootstrap-status --region ${each}   (cdk bootstrap when needed)"
+  done
   echo "  scripts/preflight.py before-deploy --stage ${STAGE} --region ${REGION}"
   echo "  ${DIFF[*]}"
   echo "  ${DEPLOY[*]}"
@@ -126,12 +134,14 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 rm -rf "${ASSEMBLY}"
 "${SYNTH[@]}"
 
-# 5. CDK bootstrap of the account and region when it is missing or too old.
-STATUS="$("${PYTHON}" scripts/preflight.py bootstrap-status --region "${REGION}")"
-if [[ "${BOOTSTRAP}" -eq 1 || "${STATUS}" != "ok" ]]; then
-  echo "deploy.sh: CDK bootstrap of aws://${ACCOUNT}/${REGION} (bootstrap stack: ${STATUS})"
-  "${CDK}" bootstrap --app "${ASSEMBLY}" "aws://${ACCOUNT}/${REGION}"
-fi
+# 5. CDK bootstrap of the account in each region used, when it is missing or too old.
+for each in "${REGIONS[@]}"; do
+  STATUS="$("${PYTHON}" scripts/preflight.py bootstrap-status --region "${each}")"
+  if [[ "${BOOTSTRAP}" -eq 1 || "${STATUS}" != "ok" ]]; then
+    echo "deploy.sh: CDK bootstrap of aws://${ACCOUNT}/${each} (bootstrap stack: ${STATUS})"
+    "${CDK}" bootstrap --app "${ASSEMBLY}" "aws://${ACCOUNT}/${each}"
+  fi
+done
 
 # 6. Concurrency quota, stack state (a failed first create is made retryable).
 "${PYTHON}" scripts/preflight.py before-deploy --stage "${STAGE}" --region "${REGION}" \

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,8 @@ def main(argv: list[str]) -> int:
     if not args.no_cli_synth:
         tightest = min(topology.EU_REGIONS, key=names.longest_stage)
         keys = [PYTHON, "scripts/keys.py", "ensure", "--stage", stage]
+        # The check's own key pair is removed afterwards, unless it was there before.
+        made_keys = not (ROOT / ".keys" / stage).exists()
         with tempfile.TemporaryDirectory(prefix="deploy-check-") as outdir:
             synth = [CDK, "synth", "--quiet", "--output", outdir, "-c", f"stage={stage}"]
             synth += ["-c", f"region={tightest}", *FULL_CONTEXT]
@@ -92,6 +95,8 @@ def main(argv: list[str]) -> int:
             )
             if not synthesized:
                 failed.append(f"{tightest} CLI synth")
+        if made_keys:
+            shutil.rmtree(ROOT / ".keys" / stage, ignore_errors=True)
     if failed:
         print(f"deploy-check: FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -7,6 +7,10 @@ Offline (no AWS call, no CDK import):
   check              the region (EU only), the stage (characters, length), every resource
                      name's length in that region, production settings (mailDomain and
                      alarmEmail) and the reserved concurrency; prints a summary.
+  regions            the regions the deployment uses, one per line: the EU region, and
+                     us-east-1 with -c edge=true (the web ACL and CloudFront alarm stacks);
+                     each must be bootstrapped.
+  stacks             the stacks deployed, one per line, in deployment order.
 
 With AWS credentials (boto3):
   bootstrap-status   prints "ok", "missing" or "outdated": the CDK bootstrap stack CDKToolkit
@@ -37,7 +41,7 @@ for path in (ROOT, ROOT / "layers" / "core"):
         sys.path.insert(0, str(path))
 
 from infra import config as deployment  # noqa: E402
-from infra import names  # noqa: E402
+from infra import constants, names  # noqa: E402
 from pellicule.config import topology  # noqa: E402
 
 TOOLKIT_STACK = "CDKToolkit"  # the CDK's default bootstrap stack (qualifier hnb659fds)
@@ -84,6 +88,26 @@ def deployment_config(stage: str, region: str, args: Sequence[str]) -> deploymen
         return deployment.load_config(context.get, region=region, account=None)
     except (topology.RegionNotAllowedError, deployment.ConfigError) as error:
         raise Refusal(str(error)) from None
+
+
+def regions(stage: str, region: str, args: Sequence[str]) -> str:
+    loaded = deployment_config(stage, region, args)
+    used = [loaded.region] + ([constants.EDGE_REGION] if loaded.edge else [])
+    return "\n".join(used)
+
+
+def stacks(stage: str, region: str, args: Sequence[str]) -> str:
+    loaded = deployment_config(stage, region, args)
+    main = constants.stack_name(loaded.stage)
+    if not loaded.edge:
+        return main
+    return "\n".join(
+        (
+            constants.edge_stack_name(loaded.stage, loaded.region),
+            main,
+            constants.edge_alarms_stack_name(loaded.stage, loaded.region),
+        )
+    )
 
 
 def check(stage: str, region: str, args: Sequence[str]) -> str:
@@ -212,9 +236,14 @@ def run(argv: Sequence[str]) -> str:
     parser = argparse.ArgumentParser(
         prog="scripts/preflight.py",
         description=(__doc__ or "").split("\n\n")[0],
-        usage="%(prog)s {check,bootstrap-status,before-deploy} --stage S --region R [-- ...]",
+        usage=(
+            "%(prog)s {check,regions,stacks,bootstrap-status,before-deploy} "
+            "--stage S --region R [-- ...]"
+        ),
     )
-    parser.add_argument("command", choices=["check", "bootstrap-status", "before-deploy"])
+    parser.add_argument(
+        "command", choices=["check", "regions", "stacks", "bootstrap-status", "before-deploy"]
+    )
     parser.add_argument("--stage", default=deployment.DEFAULT_STAGE)
     parser.add_argument("--region", default=topology.DEFAULT_REGION)
     items = list(argv)
@@ -223,6 +252,10 @@ def run(argv: Sequence[str]) -> str:
     context = items[split + 1 :]
     if args.command == "check":
         return check(args.stage, args.region, context)
+    if args.command == "regions":
+        return regions(args.stage, args.region, context)
+    if args.command == "stacks":
+        return stacks(args.stage, args.region, context)
     if args.command == "bootstrap-status":
         import boto3
 

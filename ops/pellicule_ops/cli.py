@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     tenant = _add(
         commands,
         "tenant",
-        "create, list, suspend, resume or delete centres",
+        "create, list, reindex, suspend, resume or delete centres",
         "Manage the centres (tenants) of the deployment.",
     )
     tenant_actions = tenant.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -210,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     delete.add_argument("--id", required=True, help=_tenant_id_help())
     delete.add_argument("--confirm", metavar="ID", help="the same id again: required")
+
+    _add(
+        tenant_actions,
+        "reindex",
+        "index every centre for the scheduled runs (after an upgrade)",
+        "Put every centre into the index the scheduled runs (purge, digest, erasure) read, and "
+        "every erasure request into the erasure index. Needed once on a table written before "
+        "these indexes existed (docs/retention.md); centres created since are indexed at "
+        "creation. Reads the whole table once; safe to repeat.",
+        "example:\n  pellicule --stage prod tenant reindex",
+    )
 
     # director
     director = _add(
@@ -720,6 +731,18 @@ def _tenant_list(args: argparse.Namespace, target: Target, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _tenant_reindex(args: argparse.Namespace, target: Target, out: TextIO) -> int:
+    from pellicule_ops import tenants
+
+    found = tenants.index_all()
+    print(
+        f"Indexed on {target.describe()}: {found['centres']} centre(s) and "
+        f"{found['erasure_requests']} erasure request(s) that were not indexed yet.",
+        file=out,
+    )
+    return EXIT_OK
+
+
 def _tenant_suspend(args: argparse.Namespace, target: Target, out: TextIO) -> int:
     from pellicule_ops import tenants
 
@@ -964,6 +987,7 @@ Handler = Callable[[argparse.Namespace, Target, TextIO], int]
 COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("tenant", "create"): _tenant_create,
     ("tenant", "list"): _tenant_list,
+    ("tenant", "reindex"): _tenant_reindex,
     ("tenant", "suspend"): _tenant_suspend,
     ("tenant", "resume"): _tenant_resume,
     ("tenant", "delete"): _tenant_delete,
@@ -982,7 +1006,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
     from pellicule_ops import tenants
 
     command = (args.command, getattr(args, "action", None))
-    if command[0] == "tenant" and command[1] != "list":
+    if command[0] == "tenant" and command[1] not in ("list", "reindex"):
         tenants.check_id(args.id)
     if command in (("director", "invite"), ("export", None)):
         tenants.check_id(args.tenant)

@@ -189,3 +189,27 @@ def test_stacks_that_cannot_be_deployed_now(status: str, message: str) -> None:
     with pytest.raises(preflight.Refusal, match=message):
         preflight.check_stack(fake, "pellicule-prod")
     assert fake.calls == []
+
+
+def test_edge_deploys_three_stacks_and_bootstraps_us_east_1() -> None:
+    edge = ["-c", "edge=true"]
+    assert preflight.regions("dev", "eu-central-1", edge).splitlines() == [
+        "eu-central-1",
+        "us-east-1",
+    ]
+    assert preflight.stacks("dev", "eu-central-1", edge).splitlines() == [
+        "pellicule-dev-eu-central-1-edge",
+        "pellicule-dev",
+        "pellicule-dev-eu-central-1-edge-alarms",
+    ]
+    assert preflight.regions("dev", "eu-central-1", []) == "eu-central-1"
+    assert preflight.stacks("dev", "eu-central-1", []) == "pellicule-dev"
+    result = run_deploy("--dry-run", "--region", "eu-central-1", "--", *edge)
+    assert result.returncode == 0, result.stderr
+    [deploy] = [line for line in result.stdout.splitlines() if " deploy " in line]
+    assert deploy.split(" --app ")[1].split()[1:4] == [
+        "pellicule-dev-eu-central-1-edge",
+        "pellicule-dev",
+        "pellicule-dev-eu-central-1-edge-alarms",
+    ]
+    assert "bootstrap-status --region us-east-1" in result.stdout

@@ -97,6 +97,7 @@ COMMANDS = [
     ["audit"],
     ["audit", "verify"],
     ["audit", "export"],
+    ["tenant", "reindex"],
     ["key"],
     ["key", "rotate"],
     ["purge"],
@@ -790,3 +791,22 @@ def test_purge_run_invokes_the_deployed_function(
     assert json.loads(call["Payload"]) == {"source": "pellicule_ops.cli", "tenants": ["t1"]}
     code, _, _ = cli("purge", "run")
     assert json.loads(fake.calls[-1]["Payload"]) == {"source": "pellicule_ops.cli"}
+
+
+def test_reindex_puts_centres_written_before_the_index_into_it(aws: Aws) -> None:
+    # Given a centre whose profile was written before the scheduled runs' index existed
+    from pellicule.store import data, keys, purge_runs
+    from pellicule.store.models import Tenant, tenant_pk
+
+    data.ready()
+    old = new_id("t-old")
+    Tenant(tenant_pk(old), keys.PROFILE, tenant_id=old, name="Old", created_at=1).save()
+    assert old not in purge_runs.tenant_ids()
+    # When the operator reindexes, twice
+    code, out, err = cli("tenant", "reindex")
+    again, out_again, _ = cli("tenant", "reindex")
+    # Then the scheduled runs see it, and the second run had nothing left to do
+    assert (code, again) == (0, 0), err
+    assert old in purge_runs.tenant_ids()
+    assert "1 centre(s)" in out
+    assert "0 centre(s) and 0 erasure request(s)" in out_again

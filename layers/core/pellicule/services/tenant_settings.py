@@ -133,13 +133,21 @@ def validate(raw: dict[str, Any], base: TenantSettings | None = None) -> TenantS
 
 
 def _valid_month_day(value: str) -> bool:
+    """``MM-DD`` of a real day (02-29 included), ASCII digits only: never an ISO week date
+    (``W01-1``) or any other form ``date.fromisoformat`` also reads."""
     import datetime
 
+    if (
+        len(value) != 5
+        or value[2] != "-"
+        or not all(c in "0123456789" for c in value[:2] + value[3:])
+    ):
+        return False
     try:
         datetime.date.fromisoformat(f"2024-{value}")  # a leap year accepts 02-29
     except ValueError:
         return False
-    return len(value) == 5
+    return True
 
 
 def _check_choice(name: str, value: Any) -> Phrase | None:
