@@ -129,3 +129,19 @@ def test_the_operator_guide_states_the_templates_schedules_and_retries(main: Var
     # default, which the stack keeps)": true while no function sets its own.
     assert not main.of_type("AWS::Lambda::EventInvokeConfig")
     assert "twice, 1 and 2 minutes later (Lambda's default, which the stack" in guide
+
+
+def test_no_function_may_scan_the_table(policies: iam_policy.Policies) -> None:
+    # Scheduled runs find their work through indexes: a Scan would read every centre's items.
+    for function, statements in policies.statements.items():
+        actions = {
+            action
+            for statement in statements
+            if statement.get("Effect") == "Allow"
+            for action in _as_list(statement.get("Action"))
+        }
+        assert not actions & {"dynamodb:Scan", "dynamodb:*", "*"}, function
+
+
+def _as_list(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]
