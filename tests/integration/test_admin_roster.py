@@ -575,11 +575,10 @@ def test_settings_problems_are_all_named_with_the_settings_the_page_marks(
     message = payload(response)["message"]
     assert "durée de conservation des médias" in message["fr"]
     assert "media retention" in message["en"]
-    # A shape the rule alone would let through (an ISO week date read as a day) is refused by
-    # the type: the season end is MM-DD.
+    # An ISO week date (Python's date reader takes "2024-W01-1") is no season end: MM-DD.
     response = admin("PUT", "/settings", centre.director_session, {"season_end": "W01-1"})
     assert response["statusCode"] == 400
-    assert payload(response)["params"]["field"] == "season_end"
+    assert _problems(response) == [("setting_month_day_expected", {"field": "season_end"})]
     assert ok(admin("GET", "/me", centre.director_session))["settings"]["season_end"] == "08-31"
 
 

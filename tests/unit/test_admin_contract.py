@@ -181,11 +181,13 @@ def test_the_settings_type_and_the_settings_rule_accept_the_same_values(
         assert ruled == real, value
 
 
-def test_the_settings_type_refuses_the_shapes_the_rule_alone_lets_through() -> None:
+def test_the_settings_type_and_the_rule_both_refuse_an_iso_week_date() -> None:
+    from pellicule.domain.errors import BadRequest
     from pellicule.services import tenant_settings
 
-    # Python reads "2024-W01-1" as an ISO week date: the rule alone took it as a season end.
-    tenant_settings.validate({"season_end": "W01-1"})
+    # Python reads "2024-W01-1" as an ISO week date: neither takes it as a season end.
+    with pytest.raises(BadRequest):
+        tenant_settings.validate({"season_end": "W01-1"})
     with pytest.raises(InvalidRequest) as caught:
         parse(c.SettingsChange, {"season_end": "W01-1"})
     assert caught.value.field == "season_end"
