@@ -29,6 +29,7 @@ from infra.revocation import Revocation
 from infra.signing import SigningKeys, read_public_keys
 from infra.storage import Storage
 from pellicule.config import topology
+from pellicule.store import keys
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,14 @@ def _grant_video(function: lambda_.Function, parts: Parts) -> None:
 
 def _grant_gallery(function: lambda_.Function, parts: Parts) -> None:
     _table(function, parts.data.table, write=False)
+    # Every API request slides its session (last_seen_at, idle expiry): the gallery reads
+    # the table and updates session items only (partition keys SESSION#...).
+    iam.Grant.add_to_principal(
+        grantee=function,
+        actions=["dynamodb:UpdateItem"],
+        resource_arns=[parts.data.table.table_arn],
+        conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{keys.SESSION}*"]}},
+    )
     parts.signing.grant_sign(function)
     parts.cdn.grant_read_public_url(function)
 

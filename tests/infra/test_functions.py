@@ -317,9 +317,15 @@ def test_video_function_has_room_and_time_for_a_long_video(main: Variant) -> Non
 
 def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:
     statements = role_statements(main, "gallery")
-    table_actions = actions_on(statements, "DataTable")
+    unconditional = [s for s in statements if "Condition" not in s]
+    table_actions = actions_on(unconditional, "DataTable")
     assert "dynamodb:Query" in table_actions
     assert not {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & table_actions
+    # ... except sliding its sessions: UpdateItem on session items only
+    conditional = [s for s in statements if "Condition" in s]
+    assert actions_on(conditional, "DataTable") == {"dynamodb:UpdateItem"}
+    [condition] = [s["Condition"] for s in conditional]
+    assert condition == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SESSION#*"]}}
     secret = names(main).signing_key_secret
     assert actions_on(statements, secret) == {
         "secretsmanager:GetSecretValue",

@@ -127,3 +127,34 @@ def test_a_failed_item_says_why_as_a_code_and_both_texts(
     found = body(response)
     assert found["state"] == "failed"
     assert found["failure_reason"] == expected
+
+
+def test_an_idle_staff_session_slides_through_the_gallery_within_its_grant(
+    aws: Aws, centre: Centre
+) -> None:
+    # Given a staff session last seen more than a minute ago
+    from pellicule.config import clock
+    from pellicule.domain.sessions import TOUCH_EVERY_SECONDS
+    from pellicule.services import sessions
+    from pellicule.store import sessions as session_store
+
+    session_hash = sessions._hash(centre.director_session)
+    before = session_store.session(session_hash)
+    assert before is not None
+    clock.advance(TOUCH_EVERY_SECONDS + 1)
+    # When the gallery (a function that otherwise only reads the table) answers a request
+    response = call(
+        "gallery",
+        api_event(
+            "GET",
+            f"/api/gallery/albums/{centre.album_id}",
+            session=centre.director_session,
+            csrf=False,
+        ),
+    )
+    # Then the session slid: an UpdateItem its role allows on session items only (the IAM
+    # contract hook fails this test otherwise, as AWS would answer AccessDenied)
+    assert response["statusCode"] == 200
+    after = session_store.session(session_hash)
+    assert after is not None
+    assert after.last_seen_at > before.last_seen_at

@@ -158,10 +158,21 @@ _TRANSACT_ITEMS = {
 }
 
 
+def _leading_keys(item: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``dynamodb:LeadingKeys`` of a call on one item: its partition key's value (the table's
+    hash key is ``pk``). Queries and scans carry none here (an Allow conditioned on it is then
+    not counted, as the evaluator does for any unknown key)."""
+    if not item or "pk" not in item:
+        return {}
+    value = item["pk"]
+    return {"dynamodb:LeadingKeys": [value.get("S", "") if isinstance(value, Mapping) else value]}
+
+
 def _dynamodb(operation: str, params: Mapping[str, Any], region: str) -> list[Request]:
     if operation in _DYNAMODB_SIMPLE:
         table = _table_arn(params["TableName"], region, params.get("IndexName"))
-        return [Request(f"dynamodb:{operation}", table)]
+        context = _leading_keys(params.get("Key") or params.get("Item"))
+        return [Request(f"dynamodb:{operation}", table, context)]
     if operation in ("BatchGetItem", "BatchWriteItem"):
         return [
             Request(f"dynamodb:{operation}", _table_arn(table, region))
@@ -171,7 +182,10 @@ def _dynamodb(operation: str, params: Mapping[str, Any], region: str) -> list[Re
         found = []
         for item in params["TransactItems"]:
             ((kind, body),) = item.items()
-            found.append(Request(_TRANSACT_ITEMS[kind], _table_arn(body["TableName"], region)))
+            context = _leading_keys(body.get("Key") or body.get("Item"))
+            found.append(
+                Request(_TRANSACT_ITEMS[kind], _table_arn(body["TableName"], region), context)
+            )
         return found
     raise Unmapped(f"dynamodb.{operation}")
 
