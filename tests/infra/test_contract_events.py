@@ -319,6 +319,41 @@ def test_queue_mappings_have_the_settings_their_handlers_need(
         assert visibility >= 6 * function_props(variant, name)["Timeout"], name
 
 
+@pytest.mark.parametrize("which", WHICH)
+def test_the_upload_s_re_render_request_reaches_the_photo_renderer(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    from functions.process import logic as process
+    from pellicule.domain import faces
+    from tests.conftest import LambdaContext
+
+    variant: Variant = request.getfixturevalue(which)
+    # Given the queue the upload function is told to send to (by name), and its consumer
+    queue_name = function_props(variant, "upload")["Environment"]["Variables"][
+        topology.ENV_PHOTO_QUEUE
+    ]
+    [queue_key] = [
+        k
+        for k, r in variant.of_type("AWS::SQS::Queue").items()
+        if r["Properties"]["QueueName"] == queue_name
+    ]
+    name, _ = consumer(variant, queue_key)
+    asked: list[tuple[Any, ...]] = []
+
+    def render_blurred(*args: Any) -> str:
+        asked.append(args)
+        return "rendered"
+
+    monkeypatch.setattr(process, "render_blurred", render_blurred)
+    # When it gets the message the upload code sends after a face edit
+    body = faces.blur_message("tenant-1", "media-1", 3)
+    with configured_like(variant, name, monkeypatch):
+        result = handler_of(name)(sqs_event(variant, queue_key, [body]), LambdaContext())
+    # Then the photo function re-renders that item's blurred variants
+    assert result == {"batchItemFailures": []}
+    assert asked == [("tenant-1", "media-1", 3)]
+
+
 # --- The table's stream -------------------------------------------------------------------------
 
 
