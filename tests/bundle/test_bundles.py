@@ -144,7 +144,9 @@ def test_the_stream_event_serves_a_published_item(
     runtime: LocalRuntime, through_bundles: BundleHandlers, uploaded: dict[str, str]
 ) -> None:
     media_id = uploaded["photo"]
-    assert _media(media_id).state == "ready"  # the process test ran first
+    if _media(media_id).state != "ready":  # run alone: the in-process handler renders it
+        runtime.drain_once("photo")
+    assert _media(media_id).state == "ready"
     director = sessions.create(seed.TENANT, "staff", "claire", "director")
     headers = {"Cookie": f"{sessions.COOKIE_NAME}={director}", http.CSRF_HEADER: "1"}
     for method, path, body in (
