@@ -205,11 +205,11 @@ def build(work: Path, region: str | None = None) -> Bundles:
     import importlib.util
     from unittest import mock
 
+    python = find_python()
     if shutil.which("node") is None:
         raise BundleUnavailable("Node.js is not installed (the CDK's jsii runtime needs it)")
     if importlib.util.find_spec("aws_cdk") is None:
         raise BundleUnavailable("aws-cdk-lib is not installed (make install)")
-    python = find_python()
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from aws_cdk import App
 
