@@ -22,7 +22,7 @@ XDIST ?= -n auto
 LANE_XDIST ?= -n auto
 
 .PHONY: help install demo test test-fast lint lint-web typecheck test-unit test-web test-integration \
-        test-infra test-e2e system-deps synth deploy deploy-check openapi docs hooks bench screenshots clean test-contract
+        test-infra test-bundle test-e2e system-deps synth deploy deploy-check openapi docs hooks bench screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -51,8 +51,9 @@ system-deps: ## Install the Debian packages the tests need (exiftool, chromium),
 
 # `make test` runs two lanes side by side (about one core each): lint, types, the web app's unit
 # tests, the moto layers and the API contract fuzzing as staff one after the other in one; the
-# end-to-end layer, the contract fuzzing as a visitor and a parent, then infra, in the other.
-test: install system-deps ## Run every test layer: lint, types, web unit, unit, integration, infra, end-to-end (prints each one's time)
+# end-to-end layer, the contract fuzzing as a visitor and a parent, infra, then the Lambda
+# bundles under Python 3.13, in the other.
+test: install system-deps ## Run every test layer: lint, types, web unit, unit, integration, infra, bundles, end-to-end (prints each one's time)
 	@scripts/timed-layers.sh \
 		"lint+types+web=$(MAKE) --no-print-directory lint typecheck test-web" \
 		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(LANE_XDIST)" \
@@ -60,7 +61,8 @@ test: install system-deps ## Run every test layer: lint, types, web unit, unit, 
 		-- \
 		"e2e=$(PY) -m pytest tests/e2e -q -m 'not contract'" \
 		"contract (visitor, parent)=$(PY) -m pytest tests/e2e -q -m contract -k 'anonymous or parent'" \
-		"infra=$(PY) -m pytest tests/infra -q"
+		"infra=$(PY) -m pytest tests/infra -q" \
+		"bundle=$(PY) -m pytest tests/bundle -q"
 
 test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; no browser, no ffmpeg-heavy case
 	@scripts/timed-layers.sh \
@@ -94,6 +96,12 @@ test-integration: $(VENV)/.synced ## Handlers against moto, and the security att
 
 test-infra: install ## CDK assertions, cdk-nag and cfn-lint (one synth)
 	$(PY) -m pytest tests/infra -q
+
+# Builds the layers for this machine's architecture once (.build/layers/<layer>-<machine>-<hash>),
+# synthesizes the stack with them and runs each function's bundle under Python 3.13 (pyenv's, or
+# PELLICULE_PYTHON313): skipped, saying how to install it, where Python 3.13 is absent.
+test-bundle: install ## The Lambda bundles as AWS runs them: Python 3.13, only the bundle on sys.path, one real event per function
+	$(PY) -m pytest tests/bundle -q
 
 test-e2e: install system-deps ## The local runtime end to end, and the browser tests in Chromium
 	$(PY) -m pytest tests/e2e -q -m 'not contract'

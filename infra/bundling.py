@@ -2,8 +2,14 @@
 
 Dependency layers are exported from ``uv.lock`` and installed from manylinux aarch64 wheels
 for Python 3.13 (``uv pip install --python-platform ... --only-binary :all:``), then zipped
-deterministically. The zip is cached under ``.build/layers/`` keyed on a hash of the lock file
-and of the layer's recipe, so a second synth runs no command and needs no network.
+deterministically. The zip is cached under ``.build/layers/`` keyed on a hash of the lock file,
+of the layer's recipe and of the platform, so a second synth runs no command and needs no
+network.
+
+The platform is a parameter: the stack always uses :data:`LAMBDA_PLATFORM` (arm64); the bundle
+tests (``tests/bundle/``) build the same layers for the test machine's own architecture
+(:func:`host_platform`) to run them there under Python 3.13. Both caches live side by side
+(``deps-<key>`` for arm64, ``deps-x86_64-<key>`` for an x86_64 host).
 
 The shared package (``layers/core/pellicule``) and each function's code are small and are
 copied afresh on every synth into ``.build/assets/``.
@@ -14,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform as platform_module
 import re
 import shutil
 import subprocess
@@ -27,9 +34,9 @@ from infra.config import REPO_ROOT
 
 BUNDLING_VERSION = "1"  # bump to invalidate every cached layer after a recipe change
 PYTHON_VERSION = "3.13"
-UV_PLATFORM = "aarch64-manylinux_2_28"
 ELF_MAGIC = b"\x7fELF"
 EM_AARCH64 = 183  # ELF e_machine of arm64
+EM_X86_64 = 62  # ELF e_machine of x86_64
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 UV_TIMEOUT_SECONDS = 900
 
@@ -50,6 +57,34 @@ class BundlingError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Platform:
+    """A machine the layers are built for: uv's wheel platform and the ELF machine of every
+    native file the wheels ship."""
+
+    machine: str  # as platform.machine() names it on Linux
+    uv_platform: str
+    elf_machine: int
+
+
+AARCH64 = Platform("aarch64", "aarch64-manylinux_2_28", EM_AARCH64)
+X86_64 = Platform("x86_64", "x86_64-manylinux_2_28", EM_X86_64)
+PLATFORMS = {p.machine: p for p in (AARCH64, X86_64)}
+# What the stack deploys (infra/lambda_factory.py: ARM_64).
+LAMBDA_PLATFORM = AARCH64
+UV_PLATFORM = LAMBDA_PLATFORM.uv_platform
+_MACHINE_ALIASES = {"arm64": "aarch64", "amd64": "x86_64"}
+
+
+def host_platform() -> Platform:
+    """The platform of this machine (the bundle tests run the layers here)."""
+    machine = platform_module.machine().lower()
+    found = PLATFORMS.get(_MACHINE_ALIASES.get(machine, machine))
+    if found is None:
+        raise BundlingError(f"no wheel platform for this machine ({machine!r})")
+    return found
+
+
+@dataclass(frozen=True)
 class LayerRecipe:
     """How to export one dependency layer's requirements from the lock file."""
 
@@ -59,6 +94,8 @@ class LayerRecipe:
     # Files (paths relative to the layer's python/ directory, glob patterns) removed after
     # installation: what a wheel ships that the function never uses.
     prune: tuple[str, ...] = ()
+    # When set, only these projects are kept from the export (after ``exclude``).
+    only: frozenset[str] = frozenset()
 
 
 LAYER_RECIPES: dict[str, LayerRecipe] = {
@@ -73,6 +110,10 @@ LAYER_RECIPES: dict[str, LayerRecipe] = {
         prune=("av/**/*.pxd", "av/**/*.pyi"),
     ),
 }
+# Never deployed: what the Lambda Python runtime provides (boto3 and its stack), at the lock
+# file's versions, for running the bundles offline (tests/bundle/, bench); the runtime's own
+# versions may differ.
+RUNTIME_SDK_RECIPE = LayerRecipe("runtime-sdk", ("--no-default-groups",), only=RUNTIME_PROVIDED)
 # Lambda's limit on a function's code plus all its layers, unzipped (250 MB).
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1000 * 1000
 
@@ -95,8 +136,8 @@ def _uv() -> str:
 # --- Dependency layers -----------------------------------------------------------------------
 
 
-def cache_key(recipe: LayerRecipe) -> str:
-    """Hash of everything the layer's content depends on."""
+def cache_key(recipe: LayerRecipe, platform: Platform = LAMBDA_PLATFORM) -> str:
+    """Hash of everything the layer's content depends on (the platform included)."""
     digest = hashlib.sha256()
     digest.update((REPO_ROOT / "uv.lock").read_bytes())
     recipe_text = json.dumps(
@@ -105,10 +146,11 @@ def cache_key(recipe: LayerRecipe) -> str:
             "name": recipe.name,
             "export": recipe.export_args,
             "exclude": sorted(recipe.exclude),
-            "platform": UV_PLATFORM,
+            "platform": platform.uv_platform,
             "python": PYTHON_VERSION,
             # Only when set, so that the other layers' keys stay what they were.
             **({"prune": list(recipe.prune)} if recipe.prune else {}),
+            **({"only": sorted(recipe.only)} if recipe.only else {}),
         },
         sort_keys=True,
     )
@@ -116,25 +158,36 @@ def cache_key(recipe: LayerRecipe) -> str:
     return digest.hexdigest()[:16]
 
 
-def dependency_layer_zip(name: str) -> Path:
+def dependency_layer_zip(name: str, platform: Platform = LAMBDA_PLATFORM) -> Path:
     """The zip of dependency layer ``name``; built on first use, then served from the cache."""
-    recipe = LAYER_RECIPES[name]
-    target = build_root() / "layers" / f"{name}-{cache_key(recipe)}"
+    return layer_zip(LAYER_RECIPES[name], platform)
+
+
+def layer_directory_prefix(name: str, platform: Platform) -> str:
+    """``deps-`` for the stack's platform (as before the platform was a parameter), and
+    ``deps-x86_64-`` for another; the cache key follows."""
+    return f"{name}-" if platform == LAMBDA_PLATFORM else f"{name}-{platform.machine}-"
+
+
+def layer_zip(recipe: LayerRecipe, platform: Platform = LAMBDA_PLATFORM) -> Path:
+    """The zip of ``recipe`` for ``platform``; built on first use, then served from the cache."""
+    prefix = layer_directory_prefix(recipe.name, platform)
+    target = build_root() / "layers" / f"{prefix}{cache_key(recipe, platform)}"
     archive = target / "layer.zip"
     if archive.is_file():
         return archive
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{name}-"))
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{recipe.name}-"))
     try:
-        _build_dependency_layer(recipe, work)
+        _build_dependency_layer(recipe, work, platform)
         _publish(work, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _remove_stale(target)
+    _remove_stale(target, prefix)
     return archive
 
 
-def _build_dependency_layer(recipe: LayerRecipe, work: Path) -> None:
+def _build_dependency_layer(recipe: LayerRecipe, work: Path, platform: Platform) -> None:
     requirements = work / "requirements.txt"
     requirements.write_text(export_requirements(recipe), encoding="utf-8")
     site = work / "python"
@@ -147,7 +200,7 @@ def _build_dependency_layer(recipe: LayerRecipe, work: Path) -> None:
             "--target",
             str(site),
             "--python-platform",
-            UV_PLATFORM,
+            platform.uv_platform,
             "--python-version",
             PYTHON_VERSION,
             "--only-binary",
@@ -162,7 +215,7 @@ def _build_dependency_layer(recipe: LayerRecipe, work: Path) -> None:
         for path in site.glob(pattern):
             if path.is_file():
                 path.unlink()
-    check_arm64(site)
+    check_machine(site, platform)
     write_zip(site, work / "layer.zip", root_name="python")
     shutil.rmtree(site)
 
@@ -182,7 +235,12 @@ def export_requirements(recipe: LayerRecipe) -> str:
         ]
     )
     lines = [line for line in exported.splitlines() if line.strip()]
-    kept = [line for line in lines if _requirement_name(line) not in recipe.exclude]
+    kept = [
+        line
+        for line in lines
+        if _requirement_name(line) not in recipe.exclude
+        and (not recipe.only or _requirement_name(line) in recipe.only)
+    ]
     return "\n".join(kept) + "\n"
 
 
@@ -219,10 +277,12 @@ def _publish(work: Path, target: Path) -> None:
             raise
 
 
-def _remove_stale(current: Path) -> None:
-    prefix = current.name.rsplit("-", 1)[0] + "-"
+def _remove_stale(current: Path, prefix: str) -> None:
+    """Remove the older builds of the same layer for the same platform (only: ``deps-`` must
+    leave ``deps-x86_64-...`` alone)."""
+    stale = re.compile(re.escape(prefix) + r"[0-9a-f]{16}")
     for sibling in current.parent.glob(f"{prefix}*"):
-        if sibling != current and sibling.is_dir():
+        if sibling != current and sibling.is_dir() and stale.fullmatch(sibling.name):
             shutil.rmtree(sibling, ignore_errors=True)
 
 
@@ -248,13 +308,21 @@ def _strippable(root: Path, directory: Path) -> bool:
     )
 
 
-def check_arm64(root: Path) -> None:
-    """Fail if any native binary in ``root`` is not built for arm64 (aarch64)."""
+def check_machine(root: Path, platform: Platform) -> None:
+    """Fail if any native binary in ``root`` is not built for ``platform``."""
     wrong = [
-        str(path.relative_to(root)) for path in _elf_files(root) if _elf_machine(path) != EM_AARCH64
+        str(path.relative_to(root))
+        for path in _elf_files(root)
+        if _elf_machine(path) != platform.elf_machine
     ]
     if wrong:
-        raise BundlingError(f"native files not built for arm64: {', '.join(sorted(wrong))}")
+        name = "arm64" if platform == AARCH64 else platform.machine
+        raise BundlingError(f"native files not built for {name}: {', '.join(sorted(wrong))}")
+
+
+def check_arm64(root: Path) -> None:
+    """Fail if any native binary in ``root`` is not built for arm64 (aarch64)."""
+    check_machine(root, AARCH64)
 
 
 def native_files(root: Path) -> list[Path]:

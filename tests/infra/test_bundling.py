@@ -75,6 +75,57 @@ def test_cached_layers_need_no_command(monkeypatch: pytest.MonkeyPatch) -> None:
         assert bundling.dependency_layer_zip(name).is_file()
 
 
+def test_the_platform_is_part_of_the_cache_key_and_the_stack_keeps_arm64() -> None:
+    deps = bundling.LAYER_RECIPES["deps"]
+    # The stack's default: the keys (and so the cached zips) it had before the parameter.
+    assert bundling.LAMBDA_PLATFORM == bundling.AARCH64
+    assert bundling.cache_key(deps) == bundling.cache_key(deps, bundling.AARCH64)
+    assert bundling.cache_key(deps, bundling.X86_64) != bundling.cache_key(deps)
+    assert bundling.layer_directory_prefix("deps", bundling.AARCH64) == "deps-"
+    assert bundling.layer_directory_prefix("deps", bundling.X86_64) == "deps-x86_64-"
+
+
+def test_a_new_build_removes_only_its_own_platforms_older_builds(tmp_path: Path) -> None:
+    names = (
+        "deps-0123456789abcdef",  # arm64, older
+        "deps-x86_64-0123456789abcdef",  # x86_64, older
+        "deps-x86_64-fedcba9876543210",  # x86_64, current
+        "deps-fedcba9876543210",  # arm64, current
+    )
+    for name in names:
+        (tmp_path / name).mkdir()
+    bundling._remove_stale(tmp_path / names[2], "deps-x86_64-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted((names[0], *names[2:]))
+    bundling._remove_stale(tmp_path / names[3], "deps-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+
+
+def test_host_platform_follows_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    for machine, expected in (
+        ("x86_64", bundling.X86_64),
+        ("AMD64", bundling.X86_64),
+        ("aarch64", bundling.AARCH64),
+        ("arm64", bundling.AARCH64),
+    ):
+        monkeypatch.setattr(bundling.platform_module, "machine", lambda m=machine: m)
+        assert bundling.host_platform() == expected
+    monkeypatch.setattr(bundling.platform_module, "machine", lambda: "riscv64")
+    with pytest.raises(bundling.BundlingError, match="riscv64"):
+        bundling.host_platform()
+
+
+def test_the_runtime_sdk_is_what_the_deps_layer_leaves_out() -> None:
+    # boto3 and its stack for running bundles offline: never a layer of the stack.
+    assert bundling.RUNTIME_SDK_RECIPE.name not in bundling.LAYER_RECIPES
+    requirements = bundling.export_requirements(bundling.RUNTIME_SDK_RECIPE)
+    pinned = {bundling._requirement_name(line) for line in requirements.splitlines()}
+    assert pinned == bundling.RUNTIME_PROVIDED
+    recipe = bundling.RUNTIME_SDK_RECIPE
+    assert bundling.cache_key(recipe) != bundling.cache_key(
+        bundling.LayerRecipe(recipe.name, recipe.export_args)
+    )
+
+
 def _elf(machine: int) -> bytes:
     header = bytearray(64)
     header[:4] = bundling.ELF_MAGIC
@@ -91,6 +142,14 @@ def test_arm64_check_rejects_x86_binaries(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "bad.cpython-313-x86_64-linux-gnu.so").write_bytes(_elf(62))
     with pytest.raises(bundling.BundlingError, match=r"bad\.cpython-313-x86_64"):
         bundling.check_arm64(tmp_path)
+
+
+def test_a_host_build_checks_its_own_machine(tmp_path: Path) -> None:
+    (tmp_path / "ok.so").write_bytes(_elf(bundling.EM_X86_64))
+    bundling.check_machine(tmp_path, bundling.X86_64)
+    (tmp_path / "arm.so").write_bytes(_elf(bundling.EM_AARCH64))
+    with pytest.raises(bundling.BundlingError, match=r"not built for x86_64: arm\.so"):
+        bundling.check_machine(tmp_path, bundling.X86_64)
 
 
 def test_strip_tree_removes_bytecode_tests_and_scripts(tmp_path: Path) -> None:
