@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import secrets
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -148,6 +149,9 @@ class Aws:
 
 
 PUBLIC_URL = "https://photos.pellicule.test"
+# The secret origin header's value for this run (generated, as ``scripts/keys.py`` does): the
+# moto secret holds it and ``api_event`` carries it, as CloudFront adds it to /api/* requests.
+ORIGIN_HEADER_VALUE = secrets.token_urlsafe(32)
 KEY_PAIR_ID = "KTESTKEYPAIR1"
 MAIL_FROM = "no-reply@pellicule.test"
 # The services ``local.provision`` creates resources in (their clients are kept between tests).
@@ -178,7 +182,7 @@ def _set_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _forget_cached_state(keep_clients: _MotoAccount | None = None) -> None:
-    from pellicule.adapters import delivery
+    from pellicule.adapters import delivery, origin
     from pellicule.config import clock, settings
     from pellicule.store import models
 
@@ -186,6 +190,7 @@ def _forget_cached_state(keep_clients: _MotoAccount | None = None) -> None:
         settings.reset_settings()
         models.unbind()
     delivery.reset_cache()
+    origin.reset_cache()
     clock.reset()
 
 
@@ -274,6 +279,7 @@ def fresh_account(account: _MotoAccount) -> Any:
         public_url=PUBLIC_URL,
         mail_from=MAIL_FROM,
         signing_key_pem=account.pem,
+        origin_secret=json.dumps({"current": ORIGIN_HEADER_VALUE, "previous": ""}),
     )
 
 
@@ -393,10 +399,16 @@ def api_event(
     csrf: bool = True,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A minimal API Gateway HTTP API (payload 2.0) event."""
+    """A minimal API Gateway HTTP API (payload 2.0) event, as it comes through CloudFront:
+    with the secret origin header (``headers`` may replace it, e.g. to leave it out)."""
+    from pellicule.config import topology
     from pellicule.services.sessions import COOKIE_NAME
 
-    all_headers = {"content-type": "application/json", **(headers or {})}
+    all_headers = {
+        "content-type": "application/json",
+        topology.ORIGIN_HEADER: ORIGIN_HEADER_VALUE,
+        **(headers or {}),
+    }
     if csrf:
         all_headers["x-pellicule-csrf"] = "1"
     return {
