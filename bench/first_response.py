@@ -93,6 +93,7 @@ def _event(runtime: Any, request: FirstRequest, cookie: str | None) -> dict[str,
         body=body,
         source_ip="127.0.0.1",
         proxy=proxy,
+        origin_headers={topology.ORIGIN_HEADER: runtime.origin_header},  # as CloudFront adds it
     )
 
 

@@ -232,21 +232,47 @@ def test_without_the_secret_every_request_is_refused(aws: Aws, centre: Centre) -
         _invoke(centre, _calls(centre)[0], ORIGIN_HEADER_VALUE)
 
 
-def test_a_viewer_cannot_choose_the_value_through_the_local_gateway() -> None:
-    """CloudFront replaces a viewer's header of the same name: so does the local gateway."""
-    from local import events
+class _Recorder:
+    """An invoker that records the events the gateway builds."""
 
-    route = topology.API_ROUTES[0]
-    event = events.http_api_event(
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        self.events.append(event)
+        return {"statusCode": 204}
+
+
+def test_the_local_gateway_adds_the_header_and_a_viewer_cannot_choose_it(tmp_path: Path) -> None:
+    """The local gateway plays CloudFront: it adds the secret's value to every /api/* request,
+    replacing a header of the same name sent by the viewer (as CloudFront's origin custom
+    headers do)."""
+    import http.client
+
+    from local.gateway import Gateway
+
+    recorder = _Recorder()
+    gateway = Gateway(
         names=topology.local_names(),
-        route=route,
-        method="GET",
-        raw_path=f"/api/{route.prefix}/x",
-        raw_query="",
-        headers=[(topology.ORIGIN_HEADER.upper(), "chosen-by-the-viewer")],
-        body=b"",
-        source_ip="203.0.113.9",
-        proxy="x",
-        origin_headers={topology.ORIGIN_HEADER: "cloudfront"},
+        invoker=recorder,  # type: ignore[arg-type]
+        key_group=None,  # type: ignore[arg-type]
+        s3_client=None,
+        mailbox=None,  # type: ignore[arg-type]
+        upload_origin="http://127.0.0.1:1",
+        web_root=tmp_path,
+        health=lambda: (True, {}),
+        origin_header=lambda: "the-distribution-s-value",
     )
-    assert event["headers"][topology.ORIGIN_HEADER] == "cloudfront"
+    gateway.start()
+    try:
+        for forged in (None, "chosen-by-the-viewer"):
+            connection = http.client.HTTPConnection(gateway.host, gateway.port, timeout=10)
+            headers = {topology.ORIGIN_HEADER.upper(): forged} if forged else {}
+            connection.request("GET", "/api/family/albums", headers=headers)
+            assert connection.getresponse().status == 204
+            connection.close()
+    finally:
+        gateway.stop()
+    assert [e["headers"][topology.ORIGIN_HEADER] for e in recorder.events] == [
+        "the-distribution-s-value"
+    ] * 2
