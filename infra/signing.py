@@ -119,5 +119,11 @@ class SigningKeys(Construct):
         self.private_key.grant_read(grantee)
 
     def grant_check_origin(self, grantee: iam.IGrantable) -> None:
-        """Let ``grantee`` (an API function) read the origin header's values."""
-        self.origin_secret.grant_read(grantee)
+        """Let ``grantee`` (an API function) read the origin header's values: the value only
+        (``GetSecretValue``), not the secret's description or versions."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["secretsmanager:GetSecretValue"],
+            # A secret's ARN ends with six random characters (imported by name, it is unknown).
+            resource_arns=[f"{self.origin_secret.secret_arn}-??????"],
+        )

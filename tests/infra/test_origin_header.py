@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from infra.nag import flatten_reference
 from pellicule.config import topology
-from tests.infra.support import KEY_STAMPS, Variant, names
+from tests.infra.support import ACCOUNT, KEY_STAMPS, Variant, names
 
 pytestmark = pytest.mark.infra
 
@@ -118,6 +119,16 @@ def test_only_the_api_functions_may_read_the_secret(
 ) -> None:
     variant: Variant = request.getfixturevalue(which)
     assert _readers_of(variant, names(variant).origin_header_secret) == API_FUNCTIONS
+    # The value only, on that secret (its ARN ends with six random characters).
+    arn = (
+        f"arn:aws:secretsmanager:{variant.config.region}:{ACCOUNT}:secret:"
+        f"{names(variant).origin_header_secret}-??????"
+    )
+    for policy in variant.of_type("AWS::IAM::Policy").values():
+        for statement in _statements(policy):
+            if "origin-header" in json.dumps(statement["Resource"]):
+                assert statement["Action"] == "secretsmanager:GetSecretValue"
+                assert flatten_reference(statement["Resource"]) == arn
     assert {"process", "video", "revocation", "purge"}.isdisjoint(API_FUNCTIONS)
 
 
