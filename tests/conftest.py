@@ -152,6 +152,11 @@ PUBLIC_URL = "https://photos.pellicule.test"
 # The secret origin header's value for this run (generated, as ``scripts/keys.py`` does): the
 # moto secret holds it and ``api_event`` carries it, as CloudFront adds it to /api/* requests.
 ORIGIN_HEADER_VALUE = secrets.token_urlsafe(32)
+
+
+def origin_secret() -> str:
+    """The origin-header secret's string of a moto account the tests provision."""
+    return json.dumps({"current": ORIGIN_HEADER_VALUE, "previous": ""})
 KEY_PAIR_ID = "KTESTKEYPAIR1"
 MAIL_FROM = "no-reply@pellicule.test"
 # The services ``local.provision`` creates resources in (their clients are kept between tests).
@@ -279,7 +284,7 @@ def fresh_account(account: _MotoAccount) -> Any:
         public_url=PUBLIC_URL,
         mail_from=MAIL_FROM,
         signing_key_pem=account.pem,
-        origin_secret=json.dumps({"current": ORIGIN_HEADER_VALUE, "previous": ""}),
+        origin_secret=origin_secret(),
     )
 
 
