@@ -157,6 +157,8 @@ ORIGIN_HEADER_VALUE = secrets.token_urlsafe(32)
 def origin_secret() -> str:
     """The origin-header secret's string of a moto account the tests provision."""
     return json.dumps({"current": ORIGIN_HEADER_VALUE, "previous": ""})
+
+
 KEY_PAIR_ID = "KTESTKEYPAIR1"
 MAIL_FROM = "no-reply@pellicule.test"
 # The services ``local.provision`` creates resources in (their clients are kept between tests).
