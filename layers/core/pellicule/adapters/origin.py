@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import secrets
 from dataclasses import dataclass
 
 from pellicule.config import clock
@@ -64,6 +63,8 @@ def parse(secret_string: str) -> tuple[str, str]:
 
 
 def new_value() -> str:
+    import secrets  # rotation tooling only: not on a function's path
+
     return secrets.token_urlsafe(VALUE_BYTES)
 
 
