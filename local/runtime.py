@@ -351,6 +351,11 @@ class LocalRuntime:
     ) -> None:
         self.stop()
 
+    @classmethod
+    def running(cls) -> LocalRuntime | None:
+        """The runtime started in this process, if any (one at a time)."""
+        return cls._active
+
     def start(self) -> LocalRuntime:
         with LocalRuntime._active_lock:
             if LocalRuntime._active is not None:

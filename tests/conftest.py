@@ -159,6 +159,16 @@ def origin_secret() -> str:
     return json.dumps({"current": ORIGIN_HEADER_VALUE, "previous": ""})
 
 
+def origin_header_value() -> str:
+    """The value CloudFront adds: the running local runtime's when the test drives one (e2e
+    tests build their scenario in process against it), else the tests' moto account's."""
+    import sys
+
+    runtime = sys.modules.get("local.runtime")
+    active = runtime.LocalRuntime.running() if runtime is not None else None
+    return active.origin_header if active is not None else ORIGIN_HEADER_VALUE
+
+
 KEY_PAIR_ID = "KTESTKEYPAIR1"
 MAIL_FROM = "no-reply@pellicule.test"
 # The services ``local.provision`` creates resources in (their clients are kept between tests).
@@ -413,7 +423,7 @@ def api_event(
 
     all_headers = {
         "content-type": "application/json",
-        topology.ORIGIN_HEADER: ORIGIN_HEADER_VALUE,
+        topology.ORIGIN_HEADER: origin_header_value(),
         **(headers or {}),
     }
     if csrf:
