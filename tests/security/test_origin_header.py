@@ -289,3 +289,14 @@ def test_the_local_gateway_adds_the_header_and_a_viewer_cannot_choose_it(tmp_pat
     assert [e["headers"][topology.ORIGIN_HEADER] for e in recorder.events] == [
         "the-distribution-s-value"
     ] * 2
+
+
+def test_a_malformed_secret_refuses_every_request_and_says_why(aws: Aws, centre: Centre) -> None:
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=aws.names.origin_header_secret, SecretString=ORIGIN_HEADER_VALUE
+    )
+    _cold_start()
+    response = _invoke(centre, _calls(centre)[0], ORIGIN_HEADER_VALUE)
+    assert response["statusCode"] == 500
+    assert json.loads(response["body"])["reason"] == "config_origin_secret_invalid"
+    assert ORIGIN_HEADER_VALUE not in response["body"]
