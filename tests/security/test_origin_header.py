@@ -300,3 +300,20 @@ def test_a_malformed_secret_refuses_every_request_and_says_why(aws: Aws, centre:
     assert response["statusCode"] == 500
     assert json.loads(response["body"])["reason"] == "config_origin_secret_invalid"
     assert ORIGIN_HEADER_VALUE not in response["body"]
+
+
+def test_a_product_clock_moved_back_does_not_freeze_the_values(
+    aws: Aws, centre: Centre, tmp_path: Path
+) -> None:
+    """The demo and the tests move the product clock: values read "in the future" are re-read."""
+    from pellicule.adapters import origin
+    from pellicule.config import clock
+
+    # (family: the session's sliding renewal writes the table, which gallery may not do)
+    family = next(call for call in _calls(centre) if call.function == "family")
+    clock.advance(2 * origin.CACHE_SECONDS)
+    _served(_invoke(centre, family, ORIGIN_HEADER_VALUE))  # read ten minutes ahead
+    clock.reset()
+    _rotate(aws, tmp_path)
+    _rotate(aws, tmp_path)
+    _refused(_invoke(centre, family, ORIGIN_HEADER_VALUE))

@@ -96,17 +96,22 @@ def _read() -> OriginValues:
     return OriginValues(current, previous, read_at=clock.now())
 
 
+def _age(values: OriginValues) -> float:
+    """Seconds since ``values`` were read; infinite if the product clock went back since."""
+    age = clock.now() - values.read_at
+    return age if age >= 0 else float("inf")
+
+
 def accepted(sent: str | None) -> bool:
     """Whether ``sent`` (the header's value, ``None`` if absent) is one CloudFront sends."""
     global _cached
     if not sent:
         return False  # refused without reading anything
-    now = clock.now()
-    if _cached is None or now - _cached.read_at >= CACHE_SECONDS:
+    if _cached is None or _age(_cached) >= CACHE_SECONDS:
         _cached = _read()
     if _cached.accepts(sent):
         return True
-    if now - _cached.read_at >= MISMATCH_REFRESH_SECONDS:
+    if _age(_cached) >= MISMATCH_REFRESH_SECONDS:
         _cached = _read()  # a rotation may have been deployed since the last read
         return _cached.accepts(sent)
     return False

@@ -241,6 +241,7 @@ def origin_refusal(event: Mapping[str, Any]) -> dict[str, Any] | None:
     """
     from pellicule.adapters import origin
     from pellicule.config import topology
+    from pellicule.config.observability import logger
 
     sent = _header(event, topology.ORIGIN_HEADER)
     try:
@@ -248,13 +249,9 @@ def origin_refusal(event: Mapping[str, Any]) -> dict[str, Any] | None:
             return None
         error: PelliculeError = Forbidden("origin_not_cloudfront")
     except PelliculeError as problem:  # the secret is missing or malformed: refuse, loudly
-        from pellicule.config.observability import logger
-
         logger("http").exception("origin header not checked", extra={"reason": problem.reason})
         error = problem
     else:
-        from pellicule.config.observability import logger
-
         # Neither the value sent nor the caller's address is logged.
         logger("http").info(
             "request refused: not through CloudFront",
