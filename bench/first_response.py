@@ -64,7 +64,7 @@ def measure(runs: int, cpu: int) -> dict[str, dict[str, dict[str, Any]]] | None:
 
             def once(request: Any, bytecode: Path | None) -> Any:
                 cookie = lambda_bundle.session_cookie(request.who)
-                event = lambda_bundle.api_event(runtime.names, request, cookie)
+                event = lambda_bundle.api_event(runtime, request, cookie)
                 return lambda_bundle.invoke(
                     bundles, request.function, event, runtime, cpu=cpu, bytecode_cache=bytecode
                 )

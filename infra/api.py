@@ -1,4 +1,9 @@
-"""HTTP API: one ``ANY /api/<prefix>/{proxy+}`` route per :data:`topology.API_ROUTES`."""
+"""HTTP API: one ``ANY /api/<prefix>/{proxy+}`` route per :data:`topology.API_ROUTES`.
+
+Its default ``execute-api`` endpoint stays reachable from the Internet: HTTP APIs can only
+disable it once a custom domain name serves the API, and CloudFront would then need that
+domain (and its certificate) as origin. The functions refuse instead every request without
+CloudFront's secret origin header (``pellicule.api.http.origin_refusal``)."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from constructs import Construct
 from infra import constants
 from infra.lambda_factory import LOG_RETENTION
 from infra.nag import acknowledge
+from infra.signing import SigningKeys
 from pellicule.config import topology
 
 # HTTP API access-log fields. No path and no query string: paths carry ids and the log stays
@@ -47,6 +53,7 @@ class Api(Construct):
         names: topology.Names,
         functions: Mapping[str, lambda_.IFunction],
         removal_policy: RemovalPolicy,
+        signing: SigningKeys,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = logs.LogGroup(
@@ -71,6 +78,10 @@ class Api(Construct):
         )
         for route in topology.API_ROUTES:
             self._add_route(route, functions[route.function])
+        # Every function behind a route checks CloudFront's origin header on every request;
+        # no other function may read its values.
+        for name in sorted({route.function for route in topology.API_ROUTES}):
+            signing.grant_check_origin(functions[name])
 
     def _add_route(self, route: topology.Route, function: lambda_.IFunction) -> None:
         routes = self.http_api.add_routes(

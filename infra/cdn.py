@@ -1,7 +1,9 @@
 """CloudFront: the one public domain.
 
 - ``/``        -> web bucket (OAC)
-- ``/api/*``   -> HTTP API (same origin: cookies, no CORS; never cached)
+- ``/api/*``   -> HTTP API (same origin: cookies, no CORS; never cached), with the secret
+  origin header (``topology.ORIGIN_HEADER``) that the API functions require: the only way
+  CloudFront reaches the API, and the ``execute-api`` endpoint called directly gets 403
 - ``/media/*`` -> media bucket (OAC), signed URLs/cookies from the trusted key group only.
   Media keys are ``t/<tenant>/...`` while URLs are ``/media/t/<tenant>/...``: a CloudFront
   Function (viewer request) strips the leading ``/media`` before the cache lookup.
@@ -99,7 +101,7 @@ class Cdn(Construct):
                 ),
             ),
             additional_behaviors={
-                API_PATH_PATTERN: self._api_behavior(api),
+                API_PATH_PATTERN: self._api_behavior(api, signing),
                 MEDIA_PATH_PATTERN: self._media_behavior(
                     origins.S3BucketOrigin.with_origin_access_control(
                         storage.media_bucket, origin_access_control=oac
@@ -139,12 +141,15 @@ class Cdn(Construct):
             compress=True,
         )
 
-    def _api_behavior(self, api: Api) -> cloudfront.BehaviorOptions:
+    def _api_behavior(self, api: Api, signing: SigningKeys) -> cloudfront.BehaviorOptions:
         return cloudfront.BehaviorOptions(
             origin=origins.HttpOrigin(
                 api.origin_domain,
                 protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
                 origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                # A dynamic reference resolved by CloudFormation at deploy: the template holds
+                # the secret's name and version, never the value (docs/delivery.md).
+                custom_headers={topology.ORIGIN_HEADER: signing.origin_header_value},
             ),
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,

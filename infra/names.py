@@ -111,6 +111,7 @@ def physical_names(
         PhysicalName("HTTP API", f"{names.prefix}-api", LIMIT_HTTP_API),
         PhysicalName("SSM parameter", names.public_url_parameter, LIMIT_SSM_PARAMETER),
         PhysicalName("Secrets Manager secret", names.signing_key_secret, LIMIT_SECRET),
+        PhysicalName("Secrets Manager secret", names.origin_header_secret, LIMIT_SECRET),
     ]
     found += [
         PhysicalName(

@@ -4,6 +4,13 @@ Public keys are PEM files in ``.keys/<stage>/public/`` (``scripts/keys.py`` writ
 per rotation, named by creation time so that the newest sorts last). Every file becomes a
 CloudFront public key in the key group, so URLs signed with the previous key keep working
 during a rotation; functions sign with the newest one (``key_pair_id``).
+
+The secret origin header rotates with these keys: ``scripts/keys.py --upload`` writes, for the
+newest key, a version of the origin-header secret (``topology.origin_secret_version``) whose
+``current`` is a fresh value and ``previous`` the one before; CloudFront's ``/api/*`` origin
+sends that version's ``current`` through a CloudFormation dynamic reference (resolved at
+deploy, never written in the template), and the API functions accept both values
+(``pellicule.adapters.origin``). docs/delivery.md, "The API answers only through CloudFront".
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from aws_cdk import SecretValue
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -94,7 +102,28 @@ class SigningKeys(Construct):
         self.private_key = secretsmanager.Secret.from_secret_name_v2(
             self, "PrivateKey", names.signing_key_secret
         )
+        # Created and rotated by the same script, with the same key stamp: a rotation changes
+        # the version pinned here, so CloudFormation resolves the new value at that deploy.
+        self.origin_secret = secretsmanager.Secret.from_secret_name_v2(
+            self, "OriginHeader", names.origin_header_secret
+        )
+        self.origin_secret_version = topology.origin_secret_version(keys[-1].stem)
+        self.origin_header_value: str = SecretValue.secrets_manager(
+            names.origin_header_secret,
+            json_field="current",
+            version_id=self.origin_secret_version,
+        ).unsafe_unwrap()  # a {{resolve:secretsmanager:...}} reference, not the value
 
     def grant_sign(self, grantee: iam.IGrantable) -> None:
         """Let ``grantee`` read the private key."""
         self.private_key.grant_read(grantee)
+
+    def grant_check_origin(self, grantee: iam.IGrantable) -> None:
+        """Let ``grantee`` (an API function) read the origin header's values: the value only
+        (``GetSecretValue``), not the secret's description or versions."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["secretsmanager:GetSecretValue"],
+            # A secret's ARN ends with six random characters (imported by name, it is unknown).
+            resource_arns=[f"{self.origin_secret.secret_arn}-??????"],
+        )

@@ -116,6 +116,7 @@ class PelliculeStack(Stack):
             names=names,
             functions=functions.by_name,
             removal_policy=removal,
+            signing=signing,
         )
         cdn = Cdn(
             self,

@@ -64,8 +64,13 @@ def http_api_event(
     protocol: str = "HTTP/1.1",
     now: float | None = None,
     api_id: str = LOCAL_API_ID,
+    origin_headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """An HTTP API payload 2.0 event, as API Gateway builds it behind CloudFront.
+
+    ``origin_headers`` are the distribution's origin custom headers (the secret origin
+    header, ``topology.ORIGIN_HEADER``): CloudFront adds them to every request it forwards,
+    replacing any header of the same name the viewer sent.
 
     Header names are lower-cased and repeated headers joined with commas; ``cookie`` headers
     become the ``cookies`` list (and leave ``headers``); repeated query parameters are joined
@@ -83,6 +88,8 @@ def http_api_event(
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
             continue
         merged[key] = f"{merged[key]},{value}" if key in merged else value
+    for name, value in (origin_headers or {}).items():
+        merged[name.lower()] = value
     merged["host"] = domain
     merged["x-forwarded-for"] = source_ip
     merged["x-forwarded-proto"] = "https"

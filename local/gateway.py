@@ -1,7 +1,9 @@
 """The local front door: what CloudFront and API Gateway do in AWS, on one port.
 
 * ``/api/<prefix>/...`` -> the function of the matching ``topology.API_ROUTES`` entry, called
-  in-process with an HTTP API payload 2.0 event; its answer mapped back like API Gateway.
+  in-process with an HTTP API payload 2.0 event carrying CloudFront's secret origin header
+  (the local secret's value, replacing any the viewer sent); its answer mapped back like API
+  Gateway.
 * ``/media/<key>`` -> the media bucket object ``<key>``, only with a valid CloudFront signature
   (signed URL or signed cookies) from a key of the trusted key group, then through the edge
   cache (``local/edgecache.py``): full objects are cached per path until their TTL or an
@@ -242,8 +244,12 @@ class Gateway:
         clock: Callable[[], float] = time.time,
         purge: Callable[[list[str] | None], Any] | None = None,
         public_url: str | None = None,
+        origin_header: Callable[[], str] | None = None,
     ) -> None:
         self.names = names
+        # The value of the secret origin header CloudFront adds to every /api/* request
+        # (None: none is added, like an execute-api endpoint called directly).
+        self.origin_header = origin_header
         # The distribution's own domain: signed policies are matched against it, never
         # against the Host header a viewer sends (None: this gateway's base URL).
         self._public_url = public_url.rstrip("/") if public_url else None
@@ -366,6 +372,9 @@ class Gateway:
             proxy=proxy,
             protocol=request.request_version,
             now=self.clock(),
+            origin_headers=(
+                {topology.ORIGIN_HEADER: self.origin_header()} if self.origin_header else None
+            ),
         )
         try:
             result = self.invoker.invoke(route.function, event)

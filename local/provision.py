@@ -37,11 +37,13 @@ class PipelineQueues:
 class Provisioned:
     """What was created that only exists at run time: the queues of every ingest pipeline, by
     kind (the ``queue_*``/``dlq_*`` attributes are the photo pipeline's), the table's stream
-    ARN and the CloudFront distribution's id (``PELLICULE_DISTRIBUTION_ID``)."""
+    ARN, the CloudFront distribution's id (``PELLICULE_DISTRIBUTION_ID``) and the value of
+    the origin header CloudFront adds to ``/api/*`` requests (the local gateway adds it)."""
 
     pipelines: dict[str, PipelineQueues]
     stream_arn: str = ""
     distribution_id: str = ""
+    origin_header: str = ""
 
     def __getitem__(self, kind: str) -> PipelineQueues:
         return self.pipelines[kind]
@@ -312,8 +314,14 @@ def provision(
     public_url: str,
     mail_from: str,
     signing_key_pem: str,
+    origin_secret: str | None = None,
 ) -> Provisioned:
-    """Create every resource; ``client(service)`` returns a boto3 client bound to moto."""
+    """Create every resource; ``client(service)`` returns a boto3 client bound to moto.
+
+    ``origin_secret``: the origin-header secret's string (``{"current": ...}``); by default a
+    fresh value, as ``scripts/keys.py --upload`` writes it before a deployment."""
+    from pellicule.adapters import origin
+
     s3 = client("s3")
     sqs = client("sqs")
     for spec in topology.BUCKETS:
@@ -327,8 +335,19 @@ def provision(
         Description="CloudFront signing key (PKCS#8 PEM) of the local runtime",
         SecretString=signing_key_pem,
     )
+    origin_secret = origin_secret or origin.rotated(None)
+    client("secretsmanager").create_secret(
+        Name=names.origin_header_secret,
+        Description="Values of the origin header CloudFront adds to /api/* (local runtime)",
+        SecretString=origin_secret,
+    )
     client("ssm").put_parameter(
         Name=names.public_url_parameter, Value=public_url, Type="String", Overwrite=True
     )
     distribution_id = create_distribution(client("cloudfront"), names)
-    return Provisioned(queues.pipelines, stream_arn=stream_arn, distribution_id=distribution_id)
+    return Provisioned(
+        queues.pipelines,
+        stream_arn=stream_arn,
+        distribution_id=distribution_id,
+        origin_header=origin.parse(origin_secret)[0],
+    )

@@ -101,6 +101,7 @@ def _reset_handler_caches() -> None:
     for module_name, function_name in (
         ("pellicule.config.settings", "reset_settings"),
         ("pellicule.adapters.delivery", "reset_cache"),
+        ("pellicule.adapters.origin", "reset_cache"),
         # Models keep a connection to the endpoint they were bound with (a previous moto).
         ("pellicule.store.models", "unbind"),
     ):
@@ -273,6 +274,12 @@ class LocalRuntime:
         return self._private_keys[self._key_pair_id]
 
     @property
+    def origin_header(self) -> str:
+        """The secret origin header's value CloudFront (the gateway) adds to ``/api/*``
+        requests: what an event built outside the gateway must carry too."""
+        return self.queues.origin_header
+
+    @property
     def queues(self) -> Provisioned:
         if self._queues is None:
             raise RuntimeError("the local runtime is not started")
@@ -344,6 +351,11 @@ class LocalRuntime:
     ) -> None:
         self.stop()
 
+    @classmethod
+    def running(cls) -> LocalRuntime | None:
+        """The runtime started in this process, if any (one at a time)."""
+        return cls._active
+
     def start(self) -> LocalRuntime:
         with LocalRuntime._active_lock:
             if LocalRuntime._active is not None:
@@ -394,6 +406,8 @@ class LocalRuntime:
             host=self.host,
             port=self.port,
             purge=self.run_purge,
+            # CloudFront's origin custom header: the provisioned secret's current value.
+            origin_header=lambda: self.origin_header,
         )
         if self._moto.guard is not None:
             # The app's own pages upload to moto (presigned POST/PUT): the only browser origin.

@@ -10,7 +10,9 @@ A thin wrapper over ``pellicule_ops.keys`` (layout, rotation, upload), which the
 and ``.keys/<stage>/public/<stamp>.pem`` where ``<stamp>`` is the UTC creation time, so the
 newest key sorts last. The CDK app puts every public key in the CloudFront key group and gives
 functions the newest key's id; ``--upload`` stores the newest private key PEM as the
-SecretString of ``pellicule/<stage>/cloudfront-signing-key``.
+SecretString of ``pellicule/<stage>/cloudfront-signing-key`` and, for that key, a version of
+``pellicule/<stage>/origin-header``: the secret header CloudFront adds to ``/api/*`` requests
+rotates with the key (a fresh value, the previous one still accepted; docs/delivery.md).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Manage the CloudFront key pairs that sign Pellicule media URLs.",
         epilog=(
             "Private keys never enter a CloudFormation template: --upload puts the newest one "
-            "in Secrets Manager (needs AWS credentials); the CDK app reads public/*.pem. "
+            "in Secrets Manager (needs AWS credentials), with the origin header's version for "
+            "it; the CDK app reads public/*.pem. "
             "Operators can also run: pellicule --stage S key rotate."
         ),
     )

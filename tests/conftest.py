@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import secrets
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -148,6 +149,26 @@ class Aws:
 
 
 PUBLIC_URL = "https://photos.pellicule.test"
+# The secret origin header's value for this run (generated, as ``scripts/keys.py`` does): the
+# moto secret holds it and ``api_event`` carries it, as CloudFront adds it to /api/* requests.
+ORIGIN_HEADER_VALUE = secrets.token_urlsafe(32)
+
+
+def origin_secret() -> str:
+    """The origin-header secret's string of a moto account the tests provision."""
+    return json.dumps({"current": ORIGIN_HEADER_VALUE, "previous": ""})
+
+
+def origin_header_value() -> str:
+    """The value CloudFront adds: the running local runtime's when the test drives one (e2e
+    tests build their scenario in process against it), else the tests' moto account's."""
+    import sys
+
+    runtime = sys.modules.get("local.runtime")
+    active = runtime.LocalRuntime.running() if runtime is not None else None
+    return active.origin_header if active is not None else ORIGIN_HEADER_VALUE
+
+
 KEY_PAIR_ID = "KTESTKEYPAIR1"
 MAIL_FROM = "no-reply@pellicule.test"
 # The services ``local.provision`` creates resources in (their clients are kept between tests).
@@ -178,7 +199,7 @@ def _set_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _forget_cached_state(keep_clients: _MotoAccount | None = None) -> None:
-    from pellicule.adapters import delivery
+    from pellicule.adapters import delivery, origin
     from pellicule.config import clock, settings
     from pellicule.store import models
 
@@ -186,6 +207,7 @@ def _forget_cached_state(keep_clients: _MotoAccount | None = None) -> None:
         settings.reset_settings()
         models.unbind()
     delivery.reset_cache()
+    origin.reset_cache()
     clock.reset()
 
 
@@ -274,6 +296,7 @@ def fresh_account(account: _MotoAccount) -> Any:
         public_url=PUBLIC_URL,
         mail_from=MAIL_FROM,
         signing_key_pem=account.pem,
+        origin_secret=origin_secret(),
     )
 
 
@@ -393,10 +416,16 @@ def api_event(
     csrf: bool = True,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A minimal API Gateway HTTP API (payload 2.0) event."""
+    """A minimal API Gateway HTTP API (payload 2.0) event, as it comes through CloudFront:
+    with the secret origin header (``headers`` may replace it, e.g. to leave it out)."""
+    from pellicule.config import topology
     from pellicule.services.sessions import COOKIE_NAME
 
-    all_headers = {"content-type": "application/json", **(headers or {})}
+    all_headers = {
+        "content-type": "application/json",
+        topology.ORIGIN_HEADER: origin_header_value(),
+        **(headers or {}),
+    }
     if csrf:
         all_headers["x-pellicule-csrf"] = "1"
     return {

@@ -915,7 +915,9 @@ def _key_rotate(args: argparse.Namespace, target: Target, out: TextIO) -> int:
     print(
         f"Next: make deploy STAGE={stage} AWS_REGION={region} (or scripts/deploy.sh --stage "
         f"{stage} --region {region} -- <your usual -c options>): the key group then trusts "
-        f"{', '.join(rotation.trusted)} and the functions sign with {rotation.stamp}.",
+        f"{', '.join(rotation.trusted)} and the functions sign with {rotation.stamp}; "
+        "CloudFront sends the new API origin header (the old one is accepted until then). "
+        "Do not rotate again before that deployment.",
         file=out,
     )
     if uploaded:

@@ -4,7 +4,9 @@ Layout: ``<keys root>/<stage>/private/<stamp>.pem`` (PKCS#8, mode 600, directory
 ``<keys root>/<stage>/public/<stamp>.pem``, where ``<stamp>`` is the UTC creation time, so
 the newest key sorts last. The CDK app puts every public key in the CloudFront key group and
 gives the functions the newest key's id; :func:`upload` stores the newest private key PEM as
-the SecretString of ``pellicule/<stage>/cloudfront-signing-key``.
+the SecretString of ``pellicule/<stage>/cloudfront-signing-key`` and, for that key, a version
+of ``pellicule/<stage>/origin-header`` (the secret origin header CloudFront adds to ``/api/*``:
+a fresh value, the previous one kept as ``previous``; docs/delivery.md).
 
 Used by ``scripts/keys.py`` (``make synth``, ``scripts/deploy.sh``) and by the operator's
 ``pellicule key rotate``. No AWS call happens at import time; only :func:`upload` makes one.
@@ -113,8 +115,13 @@ def secret_name(stage: str, region: str) -> str:
     return topology.Names(stage, account="-", region=region).signing_key_secret
 
 
+def origin_secret_name(stage: str, region: str) -> str:
+    return topology.Names(stage, account="-", region=region).origin_header_secret
+
+
 def upload(directory: Path, stage: str, region: str, client: Any = None) -> str:
-    """Store the newest private key as the signing secret (create or new version).
+    """Store the newest private key as the signing secret (create or new version), and the
+    origin-header version of that key (:func:`store_origin_header`).
 
     ``client``: a Secrets Manager client of ``region`` (default: a new boto3 one).
     """
@@ -127,9 +134,48 @@ def upload(directory: Path, stage: str, region: str, client: Any = None) -> str:
             import boto3
 
             client = boto3.client("secretsmanager", region_name=region)
-        return _store(client, name, stamp, pem, stage)
+        stored = _store(client, name, stamp, pem, stage)
+        origin = store_origin_header(client, origin_secret_name(stage, region), stamp, stage)
     except (BotoCoreError, ClientError) as error:
         raise KeysError(f"could not store the signing key in Secrets Manager: {error}") from error
+    return f"{stored}\n{origin}"
+
+
+def store_origin_header(client: Any, name: str, stamp: str, stage: str) -> str:
+    """Make sure the origin-header secret has the version of signing key ``stamp``.
+
+    That version (id ``topology.origin_secret_version(stamp)``, the one the stack pins
+    CloudFront to) holds a fresh ``current`` value and, as ``previous``, the ``current`` of
+    the version before, which CloudFront keeps sending until the deployment: the API functions
+    accept both. Idempotent: a version already written for ``stamp`` is left as it is.
+    """
+    from botocore.exceptions import ClientError
+
+    from pellicule.adapters import origin
+
+    version = topology.origin_secret_version(stamp)
+    try:
+        client.get_secret_value(SecretId=name, VersionId=version)
+        return f"secret {name} already holds the origin header of key {stamp}"
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    try:
+        current = client.get_secret_value(SecretId=name)["SecretString"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        client.create_secret(
+            Name=name,
+            Description=f"Pellicule {stage}: values of the origin header CloudFront adds to /api/*",
+            SecretString=origin.rotated(None),
+            ClientRequestToken=version,
+        )
+        return f"created secret {name} with the origin header of key {stamp}"
+    client.put_secret_value(
+        SecretId=name, SecretString=origin.rotated(current), ClientRequestToken=version
+    )
+    return f"rotated the origin header in secret {name} with key {stamp}"
 
 
 def _store(client: Any, name: str, stamp: str, pem: str, stage: str) -> str:

@@ -56,9 +56,7 @@ def test_every_function_is_laid_out_as_the_template_deploys_it(bundles: Bundles)
 def test_each_api_function_answers_a_request(
     bundles: Bundles, runtime: LocalRuntime, request_: lambda_bundle.ApiRequest
 ) -> None:
-    event = lambda_bundle.api_event(
-        runtime.names, request_, lambda_bundle.session_cookie(request_.who)
-    )
+    event = lambda_bundle.api_event(runtime, request_, lambda_bundle.session_cookie(request_.who))
     invocation = lambda_bundle.invoke(bundles, request_.function, event, runtime)
     _clean(invocation)
     answer = invocation.result
@@ -86,9 +84,7 @@ def uploaded(bundles: Bundles, runtime: LocalRuntime) -> dict[str, str]:
             ],
         },
     )
-    event = lambda_bundle.api_event(
-        runtime.names, request_, lambda_bundle.session_cookie(request_.who)
-    )
+    event = lambda_bundle.api_event(runtime, request_, lambda_bundle.session_cookie(request_.who))
     answer = lambda_bundle.invoke(bundles, "upload", event, runtime).result
     assert answer["statusCode"] == 201, answer
     grants = json.loads(answer["body"])["grants"]

@@ -398,6 +398,10 @@ def _labels(variant: Variant) -> dict[str, str]:
             f"arn:aws:secretsmanager:{variant.config.region}:{ACCOUNT}:secret:"
             f"{n.signing_key_secret}-??????"
         ): "signing-key-secret",
+        (
+            f"arn:aws:secretsmanager:{variant.config.region}:{ACCOUNT}:secret:"
+            f"{n.origin_header_secret}-??????"
+        ): "origin-header-secret",
     }
     for spec in topology.BUCKETS:
         labels[f"<{_bucket_key(variant, spec.purpose)}.Arn>"] = f"s3:{spec.purpose}"
@@ -443,6 +447,8 @@ def _pairs(actions: set[str], resource: str) -> set[tuple[str, str]]:
 SIGNING = _pairs(
     {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, "signing-key-secret"
 ) | {("ssm:GetParameter", "public-url")}
+# Every API function checks CloudFront's origin header (tests/infra/test_origin_header.py).
+ORIGIN = {("secretsmanager:GetSecretValue", "origin-header-secret")}
 
 
 @pytest.mark.parametrize("name", ["admin", "family", "revocation"])
@@ -467,6 +473,7 @@ def test_admin_grants_exactly_evidence_scans_and_signing(main: Variant) -> None:
         # The checked copy, the director's presigned GET, erasure.
         | _pairs({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, evidence)
         | SIGNING
+        | ORIGIN
     )
     # Nothing on the media bucket, no other ingest key, no queue.
     assert "s3:media" not in json.dumps(sorted(grants(main, "admin")))
@@ -475,9 +482,9 @@ def test_admin_grants_exactly_evidence_scans_and_signing(main: Variant) -> None:
 
 
 def test_family_grants_exactly_signing_and_no_bucket(main: Variant, variant: Variant) -> None:
-    assert grants(main, "family") == SIGNING
+    assert grants(main, "family") == SIGNING | ORIGIN
     # With a custom domain the public URL is static: no SSM parameter to read.
-    assert grants(variant, "family") == SIGNING - {("ssm:GetParameter", "public-url")}
+    assert grants(variant, "family") == (SIGNING | ORIGIN) - {("ssm:GetParameter", "public-url")}
     assert "s3:" not in json.dumps(role_statements(main, "family"))
 
 
@@ -488,12 +495,14 @@ def test_auth_grants_exactly_the_table_the_public_url_and_mail_from_its_identity
     assert table_actions(main, "auth") == table_actions(main, "purge")
     # Without a custom domain the links' base URL comes from SSM; without an SES domain
     # (mailDomain) nothing may be sent at all
-    assert grants(main, "auth") == {("ssm:GetParameter", "public-url")}
+    assert grants(main, "auth") == {("ssm:GetParameter", "public-url")} | ORIGIN
     assert "ses:" not in json.dumps(role_statements(main, "auth"))
     # With one: the static URL, and sending from that identity only
     domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
     identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
-    assert grants(variant, "auth") == _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
+    assert grants(variant, "auth") == (
+        _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity) | ORIGIN
+    )
     # No other function sends mail but the digest and the purge (erasure certificates), and
     # no bucket or signing key for sign-in
     assert grants(variant, "purge") >= _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
@@ -501,7 +510,7 @@ def test_auth_grants_exactly_the_table_the_public_url_and_mail_from_its_identity
         if name not in ("auth", "digest", "purge"):
             assert "ses:" not in json.dumps(role_statements(variant, name)), name
     assert "s3:" not in json.dumps(role_statements(variant, "auth"))
-    assert "secretsmanager:" not in json.dumps(role_statements(variant, "auth"))
+    assert names(variant).signing_key_secret not in json.dumps(role_statements(variant, "auth"))
 
 
 def test_digest_grants_exactly_the_table_the_public_url_and_mail_from_its_identity(
@@ -509,16 +518,18 @@ def test_digest_grants_exactly_the_table_the_public_url_and_mail_from_its_identi
 ) -> None:
     # Guardians, items, consents, the day's claim, links and the audit trail: the writers' grant
     assert table_actions(main, "digest") == table_actions(main, "purge")
-    assert grants(main, "digest") == {("ssm:GetParameter", "public-url")}
+    assert grants(main, "digest") == {("ssm:GetParameter", "public-url")} | ORIGIN
     assert "ses:" not in json.dumps(role_statements(main, "digest"))
     domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
     identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
-    assert grants(variant, "digest") == _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
+    assert grants(variant, "digest") == (
+        _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity) | ORIGIN
+    )
     # The e-mail carries no image: no bucket, no signing key
     for checked in (main, variant):
         statements = json.dumps(role_statements(checked, "digest"))
         assert "s3:" not in statements
-        assert "secretsmanager:" not in statements
+        assert names(checked).signing_key_secret not in statements
 
 
 def test_revocation_grants_exactly_the_stream_media_copies_and_invalidation(

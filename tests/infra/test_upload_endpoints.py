@@ -183,9 +183,10 @@ def functions_in(monkeypatch: pytest.MonkeyPatch) -> Any:
     from moto import mock_aws
 
     from local import provision
-    from pellicule.adapters import delivery
+    from pellicule.adapters import delivery, origin
     from pellicule.config import clock, settings
     from pellicule.store import models
+    from tests.conftest import origin_secret
 
     @contextmanager
     def running(stage: str, region: str) -> Iterator[Functions]:
@@ -204,6 +205,7 @@ def functions_in(monkeypatch: pytest.MonkeyPatch) -> Any:
                 env.setenv(key, value)
             settings.reset_settings()
             delivery.reset_cache()
+            origin.reset_cache()
             models.unbind()
             clock.reset()
             try:
@@ -217,11 +219,13 @@ def functions_in(monkeypatch: pytest.MonkeyPatch) -> Any:
                         public_url=public_url,
                         mail_from="n@pellicule.test",
                         signing_key_pem="unused here: no media is signed",
+                        origin_secret=origin_secret(),  # the one api_event's header carries
                     )
                     yield Functions(names)
             finally:
                 settings.reset_settings()
                 delivery.reset_cache()
+                origin.reset_cache()
                 models.unbind()
                 clock.reset()
 

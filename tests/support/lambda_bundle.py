@@ -568,8 +568,9 @@ def session_cookie(who: tuple[str, str, str] | None) -> str | None:
     return f"{sessions.COOKIE_NAME}={sessions.create(seed.TENANT, kind, principal_id, role)}"
 
 
-def api_event(names: Any, request: ApiRequest, cookie: str | None) -> dict[str, Any]:
-    """The HTTP API (payload 2.0) event API Gateway sends for ``request`` (local.events)."""
+def api_event(runtime: Any, request: ApiRequest, cookie: str | None) -> dict[str, Any]:
+    """The HTTP API (payload 2.0) event API Gateway sends for ``request`` (local.events), with
+    the secret origin header CloudFront adds (the local runtime's value)."""
     from local.events import http_api_event
     from local.gateway import match_route
     from pellicule.api import http
@@ -587,7 +588,7 @@ def api_event(names: Any, request: ApiRequest, cookie: str | None) -> dict[str, 
         body = json.dumps(request.body).encode()
         headers.append(("content-type", "application/json"))
     return http_api_event(
-        names=names,
+        names=runtime.names,
         route=route,
         method=request.method,
         raw_path=request.path,
@@ -596,6 +597,7 @@ def api_event(names: Any, request: ApiRequest, cookie: str | None) -> dict[str, 
         body=body,
         source_ip="127.0.0.1",
         proxy=proxy,
+        origin_headers={topology.ORIGIN_HEADER: runtime.origin_header},
     )
 
 

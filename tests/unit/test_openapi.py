@@ -60,7 +60,8 @@ def test_session_and_csrf_are_the_default_security(generator: dict[str, Any]) ->
     assert "security" not in consent  # the default: a session and the anti-CSRF header
 
 
-def test_the_description_is_served_without_a_session() -> None:
+def test_the_description_is_served_without_a_session(aws: Any) -> None:
+    """(Through CloudFront: the moto account holds the origin header's secret.)"""
     from functions.auth.handler import handler
     from tests.conftest import LambdaContext, api_event
 

@@ -1,13 +1,14 @@
 """HTTP glue shared by every API function.
 
-One place maps domain errors to status codes, reads the principal from the session cookie
+One place refuses what did not come through CloudFront (its secret origin header, before any
+routing), maps domain errors to status codes, reads the principal from the session cookie
 (never from the body, path or headers) and enforces the CSRF header on state-changing calls.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pellicule.domain import messages
@@ -223,16 +224,66 @@ def error_response(error: PelliculeError) -> Response:
     return json_response(error.status, error_answer(error))
 
 
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def origin_refusal(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The answer to a request that did not come through CloudFront, else ``None``.
+
+    CloudFront adds the secret origin header (``topology.ORIGIN_HEADER``) to every ``/api/*``
+    request; the ``execute-api`` endpoint called directly gets 403 before any route, session
+    or table is looked at (docs/delivery.md). Compared in constant time with the current and
+    the previous value (``pellicule.adapters.origin``: a rotation never refuses CloudFront).
+    """
+    from pellicule.adapters import origin
+    from pellicule.config import topology
+    from pellicule.config.observability import logger
+
+    sent = _header(event, topology.ORIGIN_HEADER)
+    try:
+        if origin.accepted(sent):
+            return None
+        error: PelliculeError = Forbidden("origin_not_cloudfront")
+    except PelliculeError as problem:  # the secret is missing or malformed: refuse, loudly
+        logger("http").exception("origin header not checked", extra={"reason": problem.reason})
+        error = problem
+    else:
+        # Neither the value sent nor the caller's address is logged.
+        logger("http").info(
+            "request refused: not through CloudFront",
+            extra={"header": "wrong" if sent else "missing"},
+        )
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
+        "body": json.dumps(error_answer(error)),
+        "isBase64Encoded": False,
+        "cookies": [],
+    }
+
+
 def resolver(
     service: str, register: Callable[[APIGatewayHttpResolver], None]
 ) -> APIGatewayHttpResolver:
-    """A Powertools HTTP resolver with Pellicule's error mapping and routes from ``register``."""
+    """A Powertools HTTP resolver with Pellicule's error mapping and routes from ``register``;
+    it answers only requests that came through CloudFront (:func:`origin_refusal`)."""
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
     from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
     from pellicule.config.observability import logger
 
-    app = APIGatewayHttpResolver()
+    class CloudFrontOnlyResolver(APIGatewayHttpResolver):
+        def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+            refused = origin_refusal(event)
+            if refused is not None:
+                return refused
+            return super().resolve(event, context)
+
+    app = CloudFrontOnlyResolver()
 
     @app.exception_handler(PelliculeError)
     def _domain_error(error: PelliculeError) -> Response:

@@ -25,6 +25,7 @@ class Settings:
     photo_queue: str
     evidence_bucket: str = ""
     distribution_id: str = ""  # empty: no CDN to invalidate (e.g. a function that never does)
+    origin_secret: str = ""  # the origin-header secret; empty: every API request is refused
 
 
 def _require(name: str) -> str:
@@ -51,6 +52,7 @@ def get_settings() -> Settings:
         photo_queue=os.environ.get(topology.ENV_PHOTO_QUEUE, ""),
         evidence_bucket=os.environ.get(topology.ENV_EVIDENCE_BUCKET, ""),
         distribution_id=os.environ.get(topology.ENV_DISTRIBUTION_ID, ""),
+        origin_secret=os.environ.get(topology.ENV_ORIGIN_SECRET, ""),
     )
 
 

@@ -117,6 +117,11 @@ class Names:
         return f"pellicule/{self.stage}/cloudfront-signing-key"
 
     @property
+    def origin_header_secret(self) -> str:
+        """Secret holding the values of :data:`ORIGIN_HEADER` (``{"current", "previous"}``)."""
+        return f"pellicule/{self.stage}/origin-header"
+
+    @property
     def public_url_parameter(self) -> str:
         """SSM parameter holding the public URL when it is only known after deployment."""
         return f"/pellicule/{self.stage}/public-url"
@@ -492,6 +497,7 @@ ENV_INGEST_BUCKET = "PELLICULE_INGEST_BUCKET"
 ENV_MEDIA_BUCKET = "PELLICULE_MEDIA_BUCKET"
 ENV_SIGNING_KEY_SECRET = "PELLICULE_SIGNING_KEY_SECRET"  # noqa: S105 - a secret's name
 ENV_KEY_PAIR_ID = "PELLICULE_KEY_PAIR_ID"
+ENV_ORIGIN_SECRET = "PELLICULE_ORIGIN_SECRET"  # noqa: S105 - a secret's name
 ENV_PUBLIC_URL = "PELLICULE_PUBLIC_URL"  # e.g. https://photos.example.fr; may be empty:
 ENV_PUBLIC_URL_PARAMETER = "PELLICULE_PUBLIC_URL_PARAMETER"  # then read from this SSM parameter
 ENV_MAIL_FROM = "PELLICULE_MAIL_FROM"
@@ -513,6 +519,7 @@ def function_environment(
         ENV_MEDIA_BUCKET: names.media_bucket,
         ENV_SIGNING_KEY_SECRET: names.signing_key_secret,
         ENV_KEY_PAIR_ID: key_pair_id,
+        ENV_ORIGIN_SECRET: names.origin_header_secret,
         ENV_PUBLIC_URL: public_url,
         ENV_PUBLIC_URL_PARAMETER: names.public_url_parameter,
         ENV_MAIL_FROM: mail_from,
@@ -524,6 +531,25 @@ def function_environment(
 # --- Delivery ------------------------------------------------------------------------------
 
 SIGNED_URL_TTL_SECONDS = 300  # signed media URLs expire in minutes
+
+# The header CloudFront adds to every request it forwards to the API (docs/delivery.md,
+# "The API answers only through CloudFront"): API functions refuse a request without one of
+# the secret's values. Its value lives in ``Names.origin_header_secret`` only.
+ORIGIN_HEADER = "x-pellicule-origin"
+
+
+def origin_secret_version(key_stamp: str) -> str:
+    """Version id of the origin-header secret written with the signing key ``key_stamp``.
+
+    The key rotation writes that version (``pellicule_ops.keys.upload``) and the stack pins
+    CloudFront's header to it, so the template changes, and CloudFront takes the new value,
+    exactly when the newest signing key does. Secrets Manager version ids are 32-64 chars.
+    """
+    version = f"pellicule-origin-header-{key_stamp}"
+    if not 32 <= len(version) <= 64 or ":" in version:
+        raise ValueError(f"signing key stamp unfit for a secret version id: {key_stamp!r}")
+    return version
+
 
 # Security headers of everything a user can reach (CloudFront response-headers policy and
 # the local gateway). Same-origin only: no third-party fonts, scripts or analytics.

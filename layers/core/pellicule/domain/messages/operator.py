@@ -32,6 +32,11 @@ MESSAGES: dict[str, Message] = {
         "La clé de signature CloudFront doit être une clé RSA.",
         "The CloudFront signing key must be an RSA key.",
     ),
+    "config_origin_secret_invalid": Message(
+        "Le secret de l'en-tête d'origine CloudFront n'est pas un objet JSON avec une "
+        "valeur « current ».",
+        "The CloudFront origin-header secret is not a JSON object with a 'current' value.",
+    ),
     # --- Centres (pellicule tenant ...) ---
     "tenant_id_invalid": Message(
         "Identifiant de centre invalide « {id} » : 2 à 40 lettres minuscules, chiffres ou "

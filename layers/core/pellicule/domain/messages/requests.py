@@ -16,6 +16,11 @@ MESSAGES: dict[str, Message] = {
         "JSON nested too deep (at most {levels} levels).",
     ),
     "csrf_header_missing": Message("En-tête anti-CSRF manquant.", "Missing anti-CSRF header."),
+    # Called without CloudFront's origin header (the execute-api endpoint reached directly).
+    "origin_not_cloudfront": Message(
+        "Accès direct refusé : passez par l'adresse publique de Pellicule.",
+        "Direct access refused: use Pellicule's public address.",
+    ),
     "route_not_found": Message("Cette adresse n'existe pas.", "No such route."),
     # A path parameter that cannot name anything (answered like an unknown id).
     "resource_not_found": Message("Introuvable.", "Not found."),
