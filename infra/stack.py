@@ -335,9 +335,7 @@ def _grant_admin(function: lambda_.Function, parts: Parts) -> None:
         topology.EVIDENCE_PREFIX,
         ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
     )
-    # Signed media URLs (the validation queue, albums), like the gallery.
-    parts.signing.grant_sign(function)
-    parts.cdn.grant_read_public_url(function)
+    # No signing key, no public URL: the staff pages get media URLs from the gallery function.
 
 
 def _grant_family(function: lambda_.Function, parts: Parts) -> None:

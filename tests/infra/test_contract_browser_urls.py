@@ -180,9 +180,10 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
     from moto import mock_aws
 
     from local import provision
-    from pellicule.adapters import aws, delivery
+    from pellicule.adapters import aws, delivery, origin
     from pellicule.config import clock, settings
     from pellicule.store import models
+    from tests.conftest import origin_secret
 
     pem = (
         rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -207,6 +208,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
             env.setenv("AWS_REGION", region)
             settings.reset_settings()
             delivery.reset_cache()
+            origin.reset_cache()
             models.unbind()
             clock.reset()
             try:
@@ -222,6 +224,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
                         public_url=value,
                         mail_from="n@pellicule.test",
                         signing_key_pem=pem,
+                        origin_secret=origin_secret(),  # the one api_event's header carries
                     )
                     if parameter is not None:
                         aws.client("ssm").put_parameter(
@@ -231,6 +234,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
             finally:
                 settings.reset_settings()
                 delivery.reset_cache()
+                origin.reset_cache()
                 models.unbind()
                 clock.reset()
 

@@ -280,8 +280,17 @@ def test_each_variable_refers_to_the_right_resource(
     if topology.ENV_KEY_PAIR_ID in needed[name]:
         # The key the function signs with is one the signed behaviour trusts.
         assert given[topology.ENV_KEY_PAIR_ID] in expected[topology.ENV_KEY_PAIR_ID], name
-    if topology.ENV_SIGNING_KEY_SECRET in given and _secret_names(variant, name):
-        assert _secret_names(variant, name) == {given[topology.ENV_SIGNING_KEY_SECRET]}, name
+    # The secrets the role may read are exactly the ones its code uses (settings fields).
+    used = code_reach.settings_used(name)
+    told = {
+        given[variable]
+        for field, variable in (
+            ("signing_key_secret", topology.ENV_SIGNING_KEY_SECRET),
+            ("origin_secret", topology.ENV_ORIGIN_SECRET),
+        )
+        if field in used and variable in given
+    }
+    assert _secret_names(variant, name) == told, name
     if topology.ENV_PUBLIC_URL in needed[name]:
         _check_public_url(variant, given, expected["aliases"])
     if topology.ENV_MAIL_FROM in needed[name] and given.get(topology.ENV_MAIL_FROM):
@@ -312,4 +321,4 @@ def test_signing_functions_are_granted_the_secret_they_are_told(main: Variant) -
     signing = [n for n in FUNCTION_NAMES if "signing_key_secret" in code_reach.settings_used(n)]
     assert signing  # gallery, family: media URLs
     for name in signing:
-        assert _secret_names(main, name) == {variables(main, name)[topology.ENV_SIGNING_KEY_SECRET]}
+        assert variables(main, name)[topology.ENV_SIGNING_KEY_SECRET] in _secret_names(main, name)

@@ -337,7 +337,7 @@ def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:
 
 
 # The functions that return signed media URLs.
-SIGNERS = {"gallery", "admin", "family"}
+SIGNERS = {"gallery", "family"}
 # The functions that build links to the public URL: the signers, and sign-in (magic links).
 PUBLIC_URL_READERS = SIGNERS | {"auth", "digest"}  # magic links are built from it
 
@@ -464,7 +464,7 @@ def test_new_functions_read_and_write_the_table_like_the_other_writers(
         assert not {"dynamodb:DeleteTable", "dynamodb:UpdateTable"} & granted
 
 
-def test_admin_grants_exactly_evidence_scans_and_signing(main: Variant) -> None:
+def test_admin_grants_exactly_evidence_scans_and_no_media_signing(main: Variant) -> None:
     scans = f"s3:ingest/{topology.INGEST_EVIDENCE_PREFIX}*"
     evidence = f"s3:evidence/{topology.EVIDENCE_PREFIX}*"
     assert grants(main, "admin") == (
@@ -472,7 +472,6 @@ def test_admin_grants_exactly_evidence_scans_and_signing(main: Variant) -> None:
         _pairs({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, scans)
         # The checked copy, the director's presigned GET, erasure.
         | _pairs({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, evidence)
-        | SIGNING
         | ORIGIN
     )
     # Nothing on the media bucket, no other ingest key, no queue.
