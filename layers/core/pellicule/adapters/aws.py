@@ -19,7 +19,9 @@ import threading
 from functools import cache
 from typing import Any
 
-_lock = threading.Lock()
+# Held while a client is made from the shared session (a session is not thread-safe, and the
+# local runtime serves on threads); the models' DynamoDB client is made under it too.
+session_lock = threading.Lock()
 
 
 def s3_regional_endpoint(region: str) -> str:
@@ -74,7 +76,7 @@ def _boto3_session() -> Any:
 
 @cache
 def client(service: str) -> Any:
-    with _lock:  # a session is not thread-safe (the local runtime serves on threads)
+    with session_lock:
         if service != "s3":
             return core_session().create_client(service)
         session = _boto3_session()

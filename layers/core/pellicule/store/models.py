@@ -67,8 +67,9 @@ def _shared_client(connection: Connection) -> Any:
         if _client is None:
             from pellicule.adapters import aws
 
-            connection._local.session = aws.core_session()
-            _client = connection.client
+            with aws.session_lock:
+                connection._local.session = aws.core_session()
+                _client = connection.client
         return _client
 
 
