@@ -58,13 +58,14 @@ def _routes(app: APIGatewayHttpResolver) -> None:
 def _staff_routes(app: APIGatewayHttpResolver) -> None:
     """Who is signed in, the centre's settings, the team."""
     from functions.admin import contract as c
-    from functions.admin import staff as logic
 
     staff, director = _guards(app)
 
     @operation(app, "GET", f"{BASE}/me", auth=staff, answer=c.AdminMe)
     def me(principal: Principal) -> Any:
         """The staff member, their role, whether they may publish, the centre's settings"""
+        from functions.admin import staff as logic
+
         return logic.me(principal)
 
     def settings_problems(raw: dict[str, Any]) -> None:
@@ -86,11 +87,15 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
     )
     def settings(principal: Principal, body: c.SettingsChange) -> Any:
         """Change the centre's settings (directors); those left out keep their value"""
+        from functions.admin import staff as logic
+
         return logic.update_settings(principal, body)
 
     @operation(app, "GET", f"{BASE}/staff", auth=director, answer=c.AdminStaffList)
     def staff_list(principal: Principal) -> Any:
         """The centre's team (directors)"""
+        from functions.admin import staff as logic
+
         return logic.list_staff(principal)
 
     @operation(
@@ -105,6 +110,8 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
     )
     def staff_create(principal: Principal, body: c.StaffCreate) -> Any:
         """Add a staff member (directors); 409: the address is already in the team"""
+        from functions.admin import staff as logic
+
         return logic.create_staff(principal, body)
 
     @operation(
@@ -118,6 +125,8 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
     )
     def staff_update(principal: Principal, staff_id: str, body: c.StaffChange) -> Any:
         """Change a staff member's role, trust or name (directors; never demote oneself)"""
+        from functions.admin import staff as logic
+
         return logic.update_staff(principal, staff_id, body)
 
     @operation(
@@ -130,6 +139,8 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
     )
     def staff_archive(principal: Principal, staff_id: str) -> Any:
         """Archive a staff member (directors; never oneself)"""
+        from functions.admin import staff as logic
+
         return logic.archive_staff(principal, staff_id)
 
     @operation(
@@ -145,19 +156,22 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
 
         Directors only, never their own; the person is signed out everywhere and enrols again.
         """
+        from functions.admin import staff as logic
+
         return logic.reset_second_factor(principal, staff_id)
 
 
 def _site_routes(app: APIGatewayHttpResolver) -> None:
     """Sites and groups."""
     from functions.admin import contract as c
-    from functions.admin import sites as logic
 
     staff, director = _guards(app)
 
     @operation(app, "GET", f"{BASE}/sites", auth=staff, answer=c.AdminSites)
     def sites(principal: Principal) -> Any:
         """The centre's sites"""
+        from functions.admin import sites as logic
+
         return logic.list_sites(principal)
 
     @operation(
@@ -171,11 +185,15 @@ def _site_routes(app: APIGatewayHttpResolver) -> None:
     )
     def site_create(principal: Principal, body: c.SiteCreate) -> Any:
         """Add a site (directors)"""
+        from functions.admin import sites as logic
+
         return logic.create_site(principal, body)
 
     @operation(app, "GET", f"{BASE}/groups", auth=staff, answer=c.AdminGroups)
     def groups(principal: Principal) -> Any:
         """The centre's groups"""
+        from functions.admin import sites as logic
+
         return logic.list_groups(principal)
 
     @operation(
@@ -190,6 +208,8 @@ def _site_routes(app: APIGatewayHttpResolver) -> None:
     )
     def group_create(principal: Principal, body: c.GroupCreate) -> Any:
         """Add a group, on a site or none (directors); 409: the site is archived"""
+        from functions.admin import sites as logic
+
         return logic.create_group(principal, body)
 
     @operation(
@@ -203,6 +223,8 @@ def _site_routes(app: APIGatewayHttpResolver) -> None:
     )
     def group_update(principal: Principal, group_id: str, body: c.GroupChange) -> Any:
         """Rename a group or move it to another site (directors)"""
+        from functions.admin import sites as logic
+
         return logic.update_group(principal, group_id, body)
 
     @operation(
@@ -215,12 +237,13 @@ def _site_routes(app: APIGatewayHttpResolver) -> None:
     )
     def group_archive(principal: Principal, group_id: str) -> Any:
         """Archive a group (directors); 409: children are still in it"""
+        from functions.admin import sites as logic
+
         return logic.archive_group(principal, group_id)
 
 
 def _child_routes(app: APIGatewayHttpResolver) -> None:
     """Children and guardians."""
-    from functions.admin import children as logic
     from functions.admin import contract as c
 
     staff, director = _guards(app)
@@ -228,6 +251,8 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
     @operation(app, "GET", f"{BASE}/children", auth=staff, answer=c.AdminChildren)
     def children(principal: Principal) -> Any:
         """The roster with each child's consent in force (guardians: directors only)"""
+        from functions.admin import children as logic
+
         return logic.list_children(principal)
 
     @operation(
@@ -242,6 +267,8 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
     )
     def child_create(principal: Principal, body: c.ChildCreate) -> Any:
         """Add a child to a group (directors); 409: the group is archived"""
+        from functions.admin import children as logic
+
         return logic.create_child(principal, body)
 
     @operation(
@@ -255,6 +282,8 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
     )
     def child_update(principal: Principal, child_id: str, body: c.ChildChange) -> Any:
         """Change a child's name, initial or group (directors)"""
+        from functions.admin import children as logic
+
         return logic.update_child(principal, child_id, body)
 
     @operation(
@@ -267,11 +296,15 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
     )
     def child_archive(principal: Principal, child_id: str) -> Any:
         """Archive a child (directors)"""
+        from functions.admin import children as logic
+
         return logic.archive_child(principal, child_id)
 
     @operation(app, "GET", f"{BASE}/guardians", auth=director, answer=c.AdminGuardians)
     def guardians(principal: Principal) -> Any:
         """The centre's guardians (directors)"""
+        from functions.admin import children as logic
+
         return logic.list_guardians(principal)
 
     @operation(
@@ -286,6 +319,8 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
     )
     def guardian_create(principal: Principal, body: c.GuardianCreate) -> Any:
         """Add a guardian linked to their children (directors); 409: already a guardian"""
+        from functions.admin import children as logic
+
         return logic.create_guardian(principal, body)
 
     @operation(
@@ -299,6 +334,8 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
     )
     def guardian_update(principal: Principal, guardian_id: str, body: c.GuardianChange) -> Any:
         """Change a guardian's address or children (directors)"""
+        from functions.admin import children as logic
+
         return logic.update_guardian(principal, guardian_id, body)
 
     @operation(
@@ -311,12 +348,13 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
     )
     def guardian_archive(principal: Principal, guardian_id: str) -> Any:
         """Archive a guardian: they lose access; their consent history stays as proof"""
+        from functions.admin import children as logic
+
         return logic.archive_guardian(principal, guardian_id)
 
 
 def _consent_routes(app: APIGatewayHttpResolver) -> None:
     """Consents recorded by the director, erasure requests."""
-    from functions.admin import consents as logic
     from functions.admin import contract as c
 
     _, director = _guards(app)
@@ -326,6 +364,8 @@ def _consent_routes(app: APIGatewayHttpResolver) -> None:
     )
     def consent_read(principal: Principal, child_id: str) -> Any:
         """A child's consent in force and its history (directors)"""
+        from functions.admin import consents as logic
+
         return logic.child_consent(principal, child_id)
 
     @operation(
@@ -339,6 +379,8 @@ def _consent_routes(app: APIGatewayHttpResolver) -> None:
     )
     def consent_scan(principal: Principal, child_id: str, body: c.ScanRequest) -> Any:
         """A presigned POST for the scan of a signed consent form (exact key, type and size)"""
+        from functions.admin import consents as logic
+
         return logic.scan_grant(principal, child_id, body)
 
     @operation(
@@ -352,6 +394,8 @@ def _consent_routes(app: APIGatewayHttpResolver) -> None:
     )
     def consent_record(principal: Principal, child_id: str, body: c.PaperConsent) -> Any:
         """Record the consent of a signed paper form; its scan is the evidence (directors)"""
+        from functions.admin import consents as logic
+
         return logic.record_paper_consent(principal, child_id, body)
 
     @operation(
@@ -366,11 +410,15 @@ def _consent_routes(app: APIGatewayHttpResolver) -> None:
     )
     def consent_withdraw(principal: Principal, child_id: str, body: c.Withdrawal) -> Any:
         """Record a withdrawal made by letter, phone or in person (directors); no body: ``{}``"""
+        from functions.admin import consents as logic
+
         return logic.record_withdrawal(principal, child_id, body)
 
     @operation(app, "GET", f"{BASE}/erasure-requests", auth=director, answer=c.AdminErasureRequests)
     def erasure_requests(principal: Principal) -> Any:
         """Open erasure requests of the centre, the most urgent first (directors)"""
+        from functions.admin import consents as logic
+
         return logic.erasure_requests(principal)
 
     @operation(
@@ -383,6 +431,8 @@ def _consent_routes(app: APIGatewayHttpResolver) -> None:
     )
     def erasure_request(principal: Principal, child_id: str, body: c.ErasureRecord) -> Any:
         """Record a guardian's erasure request, e.g. made on paper (directors)"""
+        from functions.admin import consents as logic
+
         return logic.request_erasure(principal, child_id, body)
 
     @operation(
@@ -399,6 +449,8 @@ def _consent_routes(app: APIGatewayHttpResolver) -> None:
 
         404: no open request; 409: the request was carried out meanwhile.
         """
+        from functions.admin import consents as logic
+
         return logic.choose_erasure_mode(principal, child_id, body)
 
     @operation(
@@ -410,12 +462,13 @@ def _consent_routes(app: APIGatewayHttpResolver) -> None:
     )
     def consent_evidence(principal: Principal, child_id: str) -> Any:
         """A short-lived link to the scan of the consent in force (directors)"""
+        from functions.admin import consents as logic
+
         return logic.evidence_url(principal, child_id)
 
 
 def _album_routes(app: APIGatewayHttpResolver) -> None:
     """Albums."""
-    from functions.admin import albums as logic
     from functions.admin import contract as c
 
     staff, _ = _guards(app)
@@ -423,6 +476,8 @@ def _album_routes(app: APIGatewayHttpResolver) -> None:
     @operation(app, "GET", f"{BASE}/albums", auth=staff, answer=c.AdminAlbums)
     def albums(principal: Principal) -> Any:
         """The centre's albums, the most recent first"""
+        from functions.admin import albums as logic
+
         return logic.list_albums(principal)
 
     @operation(
@@ -437,6 +492,8 @@ def _album_routes(app: APIGatewayHttpResolver) -> None:
     )
     def album_create(principal: Principal, body: c.AlbumCreate) -> Any:
         """Create an album; 400: its date lies outside the centre's retention or too far ahead"""
+        from functions.admin import albums as logic
+
         return logic.create_album(principal, body)
 
     @operation(
@@ -450,19 +507,22 @@ def _album_routes(app: APIGatewayHttpResolver) -> None:
     )
     def album_update(principal: Principal, album_id: str, body: c.AlbumChange) -> Any:
         """Retitle or redate an album, or change its group (directors)"""
+        from functions.admin import albums as logic
+
         return logic.update_album(principal, album_id, body)
 
 
 def _review_routes(app: APIGatewayHttpResolver) -> None:
     """Items: tagging, validation, publication."""
     from functions.admin import contract as c
-    from functions.admin import review as logic
 
     staff, director = _guards(app)
 
     @operation(app, "GET", f"{BASE}/queue", auth=staff, answer=c.AdminQueue)
     def queue(principal: Principal) -> Any:
         """Items waiting for a decision (oldest first) and hidden items, with the gate's preview"""
+        from functions.admin import review as logic
+
         return logic.validation_queue(principal)
 
     @operation(
@@ -479,6 +539,8 @@ def _review_routes(app: APIGatewayHttpResolver) -> None:
 
         409: the item changed since ``version``, is not processed yet, or a child is archived.
         """
+        from functions.admin import review as logic
+
         return logic.set_tags(principal, media_id, body)
 
     @operation(
@@ -492,6 +554,8 @@ def _review_routes(app: APIGatewayHttpResolver) -> None:
     )
     def review(principal: Principal, media_id: str, body: c.Review) -> Any:
         """Approve (and publish to the audiences the gate allows) or reject with a reason"""
+        from functions.admin import review as logic
+
         return logic.review(principal, media_id, body)
 
     @operation(
@@ -506,6 +570,8 @@ def _review_routes(app: APIGatewayHttpResolver) -> None:
     )
     def publish(principal: Principal, media_id: str, body: c.Publication) -> Any:
         """Publish to the audiences the gate allows now; 409 if none; no body: ``{}``"""
+        from functions.admin import review as logic
+
         return logic.publish(principal, media_id, body)
 
     @operation(
@@ -518,12 +584,13 @@ def _review_routes(app: APIGatewayHttpResolver) -> None:
     )
     def unpublish(principal: Principal, media_id: str) -> Any:
         """Take an item down at once (directors); any body is ignored"""
+        from functions.admin import review as logic
+
         return logic.unpublish(principal, media_id)
 
 
 def _audit_routes(app: APIGatewayHttpResolver) -> None:
     """The audit log (directors)."""
-    from functions.admin import audit_log as logic
     from functions.admin import contract as c
 
     _, director = _guards(app)
@@ -544,6 +611,8 @@ def _audit_routes(app: APIGatewayHttpResolver) -> None:
         """
         from aws_lambda_powertools.event_handler import Response as Raw
 
+        from functions.admin import audit_log as logic
+
         content, content_type = logic.export(principal, query.format)
         return Raw(
             status_code=200,
@@ -558,6 +627,8 @@ def _audit_routes(app: APIGatewayHttpResolver) -> None:
     @operation(app, "GET", f"{BASE}/audit/verify", auth=director, answer=c.AdminAuditReport)
     def audit_verify(principal: Principal) -> Any:
         """Verify the audit log's hash chain (directors)"""
+        from functions.admin import audit_log as logic
+
         return logic.verify(principal)
 
 

@@ -11,8 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from functions.auth import contract, mail
-from pellicule.adapters import delivery
+from functions.auth import contract
 from pellicule.api.schema import ABSENT
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
@@ -66,6 +65,10 @@ def _pad(started: float) -> None:
 def request_link(command: contract.LinkRequest, client_address: str) -> dict[str, Any]:
     """Send the links of an address, if it has any; the same answer, in the same time,
     either way (requirement 2)."""
+    # Sending needs these (and the e-mail rendering): imported on both paths alike.
+    from functions.auth import mail
+    from pellicule.adapters import delivery
+
     started = time.monotonic()
     email = magic_links.normalise_email(command.email)
     if email is None:  # the format alone, never whether the address is known

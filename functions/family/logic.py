@@ -15,10 +15,9 @@ from functions.family import contract
 from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
 from pellicule.adapters import delivery
 from pellicule.config import clock
-from pellicule.domain import consent_text
 from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from pellicule.domain.gate import Visibility
-from pellicule.services import audit, consent, erasure, publication, tenant_settings
+from pellicule.services import audit, consent, publication, tenant_settings
 from pellicule.services.sessions import Principal
 from pellicule.store import data, roster
 from pellicule.store import media as media_store
@@ -82,6 +81,8 @@ def me(principal: Principal) -> dict[str, Any]:
 
 
 def consent_of(principal: Principal, child_id: str) -> dict[str, Any]:
+    from pellicule.domain import consent_text  # the consent routes only
+
     _, child = _own_child(principal, child_id)
     return {
         "consent": consent.describe(consent.current(principal.tenant_id, child.child_id)),
@@ -92,6 +93,8 @@ def consent_of(principal: Principal, child_id: str) -> dict[str, Any]:
 
 def give_or_change(principal: Principal, child_id: str, body: ConsentRequest) -> dict[str, Any]:
     """Give, widen or narrow electronically, accepting the current consent text."""
+    from pellicule.domain import consent_text  # the consent routes only
+
     guardian, child = _own_child(principal, child_id)
     if body.text_sha256 != consent_text.CURRENT.sha256:
         raise Conflict("consent_text_changed")
@@ -380,6 +383,8 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
 
 
 def erasure_of(principal: Principal, child_id: str) -> dict[str, Any]:
+    from pellicule.services import erasure  # the erasure routes only
+
     _, child = _own_child(principal, child_id)
     return {"request": erasure.describe(erasure.current(principal.tenant_id, child.child_id))}
 
@@ -389,6 +394,8 @@ def request_erasure(
 ) -> dict[str, Any]:
     """Ask for the erasure of a child's images and data (confirmed explicitly: it cannot be
     undone once carried out)."""
+    from pellicule.services import erasure  # the erasure routes only
+
     _, child = _own_child(principal, child_id)
     if not body.confirm:
         raise BadRequest("erasure_confirm")
@@ -397,4 +404,6 @@ def request_erasure(
 
 
 def consent_text_view() -> dict[str, Any]:
+    from pellicule.domain import consent_text  # the consent routes only
+
     return consent_text.as_dict()

@@ -48,7 +48,7 @@ from pellicule.domain.publication import Viewer as Viewer
 from pellicule.domain.publication import choose as choose
 from pellicule.domain.publication import over_exposed_scopes as over_exposed_scopes
 from pellicule.domain.publication import viewer_scopes as viewer_scopes
-from pellicule.services import audit, consent, ingest
+from pellicule.services import audit, consent
 from pellicule.store import data, roster
 from pellicule.store import media as media_store
 from pellicule.store.media import AlbumRecord, MediaRecord
@@ -213,6 +213,8 @@ def _extension(key: str) -> str:
 
 
 def _copy(source: Mapping[str, Any], prefix: str, media_id: str, written: list[str]) -> dict:
+    from pellicule.services import ingest  # publishing only: views need none of it
+
     s3 = aws.client("s3")
     bucket = get_settings().media_bucket
     src = str(source["key"])
@@ -325,6 +327,8 @@ def _carry_out(
 ) -> Reconciled | None:
     """Copy the added scopes, record the served copies, then delete the removed ones and
     invalidate their paths. ``None``: the item changed meanwhile (nothing kept)."""
+    from pellicule.services import ingest  # publishing only: views need none of it
+
     media_id = media.media_id
     written: list[str] = []
     entries = dict(plan.keep)

@@ -26,7 +26,6 @@ from pynamodb.expressions.update import Action
 
 from pellicule.domain import publication as rules
 from pellicule.domain.errors import NotFound
-from pellicule.domain.purge import FAILED
 from pellicule.store import audit, data, keys, writes
 from pellicule.store.models import Album, Media, MediaTag
 
@@ -309,6 +308,8 @@ def edited(media: Media, changes: Mapping[str, Any], *, at: float) -> audit.Comp
 def mark_failed(media: Media, *, was: str, reason: str, at: int) -> bool:
     """An upload that never finished becomes ``failed`` with the reason its uploader sees;
     ``False`` if it left state ``was`` meanwhile (nothing written)."""
+    from pellicule.domain.purge import FAILED  # the purge's rules: views never import them
+
     try:
         media.update(
             actions=[
@@ -409,6 +410,8 @@ def start_processing(media: Media, *, at: int) -> None:
 def mark_rejected(media: Media, *, reason: str, at: int) -> None:
     """The processor refused the file: state ``failed`` with the reason its uploader sees (no
     condition: the processor holds the item's claim)."""
+    from pellicule.domain.purge import FAILED  # the purge's rules: views never import them
+
     media.update(
         actions=[
             Media.state.set(FAILED),

@@ -6,7 +6,8 @@ The table name is bound lazily from the settings (``bind``), never at import tim
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -21,6 +22,9 @@ from pynamodb.models import Model
 
 from pellicule.config import topology
 from pellicule.store.keys import tenant_pk as tenant_pk  # re-exported: stores call keys directly
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection, TableConnection
 
 
 class _Meta:
@@ -42,12 +46,46 @@ def _gsi1() -> Any:
     return Gsi1()
 
 
+_client_lock = threading.Lock()
+_client: Any = None  # the DynamoDB client every model shares (reset by bind)
+
+
+def _shared_client(connection: Connection) -> Any:
+    """The botocore DynamoDB client of the first model connection made since ``bind``.
+
+    PynamoDB gives each model class a connection of its own, and each connection makes its own
+    botocore session and client: the DynamoDB service model, the endpoint rules and the
+    credentials were loaded again for every model class a request used (8 in a family's
+    album list, ~45 ms of CPU each under Python 3.13; docs/performance.md). Every model has the
+    same settings (one table, one region, PynamoDB's defaults), so one client serves them all,
+    made by PynamoDB (its configuration) from the process's botocore session (the other
+    clients' too). PynamoDB still replaces it for a connection whose client lost its
+    credentials.
+    """
+    global _client
+    with _client_lock:
+        if _client is None:
+            from pellicule.adapters import aws
+
+            with aws.session_lock:
+                connection._local.session = aws.core_session()
+                _client = connection.client
+        return _client
+
+
 class Base(Model):
     class Meta(_Meta):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()
+        if table.connection._client is None:
+            table.connection._client = _shared_client(table.connection)
+        return table
 
 
 class Tenant(Base):
@@ -488,13 +526,15 @@ _bound: tuple[str, str] | None = None
 
 def bind(table_name: str, region: str | None) -> None:
     """Point every model at ``table_name`` (idempotent; resets cached connections)."""
-    global _bound
+    global _bound, _client
     if _bound == (table_name, region or ""):
         return
     for model in ALL_MODELS:
         model.Meta.table_name = table_name
         model.Meta.region = region or None
         model._connection = None
+    with _client_lock:
+        _client = None
     _bound = (table_name, region or "")
 
 
