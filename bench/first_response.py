@@ -29,11 +29,12 @@ API_FIRST_RESPONSE_CPU_TARGET_MS = 300.0
 
 def measure(runs: int, cpu: int) -> dict[str, dict[str, dict[str, Any]]] | None:
     """``first_response``, per API function: median wall and CPU ms of a fresh 3.13 process's
-    first response with the bundle as shipped (no byte code: every module compiled, as in
-    Lambda), and the statuses it answered (a 2xx, or the measurement is of an error path).
-    ``first_response_bytecode``: the same once the bundle's byte code is cached (outside the
-    bundle, after one unmeasured run): what precompiled layers would give. ``None`` (with the
-    reason on stderr) where the bundles cannot run here (no Python 3.13)."""
+    first response with the bundle as shipped (with the 3.13 byte code the bundling compiles,
+    infra/bundling.py: compile_tree), and the statuses it answered (a 2xx, or the measurement
+    is of an error path). ``first_response_bytecode``: the same with every module's byte code
+    cached after one unmeasured run (outside the bundle): equal to ``first_response`` when the
+    bundle ships its byte code, lower when it could not (no Python 3.13 where it was built).
+    ``None`` (with the reason on stderr) where the bundles cannot run here (no Python 3.13)."""
     use_project_paths()
     from local import seed
     from local.runtime import LocalRuntime

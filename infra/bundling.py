@@ -24,16 +24,18 @@ import platform as platform_module
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra import runtime_python
 from infra.config import REPO_ROOT
 
 BUNDLING_VERSION = "1"  # bump to invalidate every cached layer after a recipe change
-PYTHON_VERSION = "3.13"
+PYTHON_VERSION = runtime_python.PYTHON_VERSION
 ELF_MAGIC = b"\x7fELF"
 EM_AARCH64 = 183  # ELF e_machine of arm64
 EM_X86_64 = 62  # ELF e_machine of x86_64
@@ -96,10 +98,13 @@ class LayerRecipe:
     prune: tuple[str, ...] = ()
     # When set, only these projects are kept from the export (after ``exclude``).
     only: frozenset[str] = frozenset()
+    # Ship byte code compiled for Lambda's Python (see compile_tree): what the API functions
+    # import on a cold start.
+    bytecode: bool = False
 
 
 LAYER_RECIPES: dict[str, LayerRecipe] = {
-    "deps": LayerRecipe("deps", ("--no-default-groups",), RUNTIME_PROVIDED),
+    "deps": LayerRecipe("deps", ("--no-default-groups",), RUNTIME_PROVIDED, bytecode=True),
     "imaging": LayerRecipe("imaging", ("--only-group", "imaging")),
     # PyAV's aarch64 wheel: FFmpeg's libraries (libavformat, libavcodec with libx264...,
     # ~99 MB unzipped) and their Python bindings, run in-process by the video function; the
@@ -116,6 +121,54 @@ LAYER_RECIPES: dict[str, LayerRecipe] = {
 RUNTIME_SDK_RECIPE = LayerRecipe("runtime-sdk", ("--no-default-groups",), only=RUNTIME_PROVIDED)
 # Lambda's limit on a function's code plus all its layers, unzipped (250 MB).
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1000 * 1000
+
+
+# --- Byte code ---------------------------------------------------------------------------------
+
+LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks a function's code (layers: /opt)
+BYTECODE_SUFFIX = f".cpython-{PYTHON_VERSION.replace('.', '')}.pyc"
+_warned: list[bool] = []
+
+
+def bytecode_available() -> bool:
+    """Whether this machine has Lambda's Python to compile the shipped code with."""
+    return runtime_python.lambda_python() is not None
+
+
+def compile_tree(root: Path, shipped_at: str) -> bool:
+    """Byte code for Lambda's Python beside every module under ``root``, which Lambda unpacks
+    at ``shipped_at`` (the path recorded in the byte code). Lambda's code and layer directories are
+    read-only, so without it every cold start compiles every module it imports (~150 ms of CPU
+    for an API function, docs/performance.md). Unchecked-hash byte code: valid whatever the
+    files' times after unzipping, and the same bytes on every build. Without Python 3.13 on
+    this machine nothing is compiled (a warning says so, once): the bundle still works."""
+    python = runtime_python.lambda_python()
+    if python is None:
+        if not _warned:
+            _warned.append(True)
+            print(
+                f"pellicule: bundling without byte code (cold starts are slower): "
+                f"{runtime_python.INSTALL_HINT}",
+                file=sys.stderr,
+            )
+        return False
+    _run(
+        [
+            str(python),
+            "-I",
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-d",
+            shipped_at,
+            str(root),
+        ]
+    )
+    return True
 
 
 # --- Paths -----------------------------------------------------------------------------------
@@ -151,6 +204,8 @@ def cache_key(recipe: LayerRecipe, platform: Platform = LAMBDA_PLATFORM) -> str:
             # Only when set, so that the other layers' keys stay what they were.
             **({"prune": list(recipe.prune)} if recipe.prune else {}),
             **({"only": sorted(recipe.only)} if recipe.only else {}),
+            # Whether this machine can compile it (a 3.13 found later rebuilds the layer).
+            **({"bytecode": bytecode_available()} if recipe.bytecode else {}),
         },
         sort_keys=True,
     )
@@ -216,6 +271,8 @@ def _build_dependency_layer(recipe: LayerRecipe, work: Path, platform: Platform)
             if path.is_file():
                 path.unlink()
     check_machine(site, platform)
+    if recipe.bytecode:
+        compile_tree(site, "/opt/python")
     write_zip(site, work / "layer.zip", root_name="python")
     shutil.rmtree(site)
 
@@ -390,6 +447,7 @@ def core_layer_dir() -> Path:
         raise BundlingError(f"{source} is not a Python package")
     target = _fresh(build_root() / "assets" / "core")
     shutil.copytree(source, target / "python" / "pellicule", ignore=_ignore)
+    compile_tree(target / "python", "/opt/python")
     return target
 
 
@@ -407,4 +465,5 @@ def function_dir(name: str) -> Path:
     else:
         (package / "__init__.py").write_text("", encoding="utf-8")
     shutil.copytree(source / name, package / name, ignore=_ignore)
+    compile_tree(target, LAMBDA_TASK_ROOT)
     return target

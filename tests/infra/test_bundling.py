@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -189,7 +190,8 @@ def test_function_asset_layout() -> None:
     root = bundling.function_dir("upload")
     assert (root / "functions" / "__init__.py").is_file()
     assert (root / "functions" / "upload").is_dir()
-    assert sorted(p.name for p in (root / "functions").iterdir()) == ["__init__.py", "upload"]
+    found = sorted(p.name for p in (root / "functions").iterdir() if p.name != "__pycache__")
+    assert found == ["__init__.py", "upload"]
     with pytest.raises(bundling.BundlingError):
         bundling.function_dir("no-such-function")
 
@@ -223,3 +225,53 @@ def test_the_core_layer_ships_the_product_not_the_operators_tooling() -> None:
         if line.lstrip().startswith(("import ", "from "))
     ]
     assert not [line for line in imports if "pellicule_ops" in line]
+
+
+def test_compiled_byte_code_is_for_lambdas_python_and_reproducible(tmp_path: Path) -> None:
+    from infra import runtime_python
+
+    if runtime_python.lambda_python() is None:
+        pytest.skip(runtime_python.INSTALL_HINT)
+    trees = []
+    for attempt in ("one", "two"):
+        root = tmp_path / attempt / "python"
+        (root / "pkg").mkdir(parents=True)
+        (root / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+        (root / "pkg" / "mod.py").write_text("def f():\n    return 2\n")
+        assert bundling.compile_tree(root, "/opt/python")
+        trees.append(root)
+    compiled = sorted(p.relative_to(trees[0]).as_posix() for p in trees[0].rglob("*.pyc"))
+    assert compiled == [
+        f"pkg/__pycache__/__init__{bundling.BYTECODE_SUFFIX}",
+        f"pkg/__pycache__/mod{bundling.BYTECODE_SUFFIX}",
+    ]
+    for name in compiled:
+        first, second = ((t / name).read_bytes() for t in trees)
+        assert first == second  # the same bytes on every build
+        assert int.from_bytes(first[4:8], "little") == 0b01  # unchecked hash (PEP 552)
+    # Python 3.13 runs the shipped byte code without reading the source's time or hash: a
+    # source changed after the build is not even looked at.
+    (trees[0] / "pkg" / "mod.py").write_text("def f():\n    return 3\n")
+    python = str(runtime_python.lambda_python())
+    ran = subprocess.run(
+        [python, "-E", "-s", "-B", "-c", "import pkg.mod; print(pkg.mod.f())"],
+        cwd=trees[0],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert ran == "2"
+
+
+def test_without_python_3_13_the_bundle_ships_no_byte_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infra import runtime_python
+
+    monkeypatch.setattr(runtime_python, "lambda_python", lambda: None)
+    monkeypatch.setattr(bundling, "_warned", [])
+    (tmp_path / "m.py").write_text("X = 1\n")
+    assert not bundling.compile_tree(tmp_path, "/var/task")
+    assert not list(tmp_path.rglob("*.pyc"))
+    assert "pyenv install 3.13" in capsys.readouterr().err
+    assert not bundling.bytecode_available()

@@ -135,10 +135,31 @@ def test_function_asset_holds_only_its_own_code(synth: Synth, main: Variant, nam
     root = asset_dir(synth, main, key)
     top = {p.name for p in root.iterdir()}
     assert top == {"functions"}
-    package = {p.name for p in (root / "functions").iterdir()}
+    package = {p.name for p in (root / "functions").iterdir()} - {"__pycache__"}
     assert package == {"__init__.py", name}
-    assert not list(root.rglob("__pycache__"))
-    assert not list(root.rglob("*.pyc"))
+    assert_bytecode_as_shipped([p.relative_to(root).as_posix() for p in root.rglob("*")])
+
+
+def assert_bytecode_as_shipped(paths: list[str]) -> None:
+    """With Python 3.13 on this machine, every module ships its 3.13 byte code beside it (and
+    nothing else compiled); without it, no byte code at all (bundling.compile_tree)."""
+    files = set(paths)
+    compiled = {p for p in files if p.endswith((".pyc", ".pyo"))}
+    modules = {p for p in files if p.endswith(".py")}
+    if not bundling.bytecode_available():
+        assert compiled == set()
+        return
+    expected = set()
+    for module in modules:
+        folder, _, stem = module.rpartition("/")
+        prefix = f"{folder}/" if folder else ""
+        expected.add(f"{prefix}__pycache__/{stem[:-3]}{bundling.BYTECODE_SUFFIX}")
+    assert compiled == expected
+
+
+def assert_unchecked_hash(pyc: bytes) -> None:
+    """A hash-based .pyc that is never checked against its source (PEP 552 flags = 0b01)."""
+    assert int.from_bytes(pyc[4:8], "little") == 0b01
 
 
 def layer_archive(synth: Synth, main: Variant, layer: str) -> Path:
@@ -149,7 +170,9 @@ def layer_archive(synth: Synth, main: Variant, layer: str) -> Path:
 def test_core_layer_is_the_pellicule_package(synth: Synth, main: Variant) -> None:
     root = layer_archive(synth, main, "core")
     assert (root / "python" / "pellicule" / "config" / "topology.py").is_file()
-    assert not list(root.rglob("__pycache__"))
+    assert_bytecode_as_shipped([p.relative_to(root).as_posix() for p in root.rglob("*")])
+    for pyc in root.rglob("*.pyc"):
+        assert_unchecked_hash(pyc.read_bytes())
 
 
 def test_dependency_layers_are_arm64_wheels_without_the_runtime_sdk(
@@ -174,7 +197,12 @@ def test_dependency_layers_are_arm64_wheels_without_the_runtime_sdk(
                 natives += 1
                 assert int.from_bytes(header[18:20], "little") == bundling.EM_AARCH64, entry
         assert natives > 0
-        assert not any("__pycache__" in n for n in archive.namelist())
+    # The deps layer (what the API functions import) ships byte code; the imaging one does not.
+    assert_bytecode_as_shipped(deps_names)
+    for name in deps_names[:: max(1, len(deps_names) // 20)]:
+        if name.endswith(".pyc"):
+            assert_unchecked_hash(deps.read(name))
+    assert not any("__pycache__" in n for n in imaging.namelist())
 
 
 def test_ffmpeg_layer_is_pyav_built_for_arm64(synth: Synth, main: Variant) -> None:

@@ -28,7 +28,6 @@ Used by ``tests/bundle/`` and by ``make bench`` (``bench/first_response.py``).
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -43,16 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra import runtime_python
 from tests.support import iam_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PYTHON_VERSION = "3.13"
-ENV_PYTHON = "PELLICULE_PYTHON313"  # an explicit interpreter, when not found otherwise
-INSTALL_HINT = (
-    f"Python {PYTHON_VERSION} (the Lambda runtime's version) was not found: install it with "
-    f"`pyenv install {PYTHON_VERSION}` (or your system's python{PYTHON_VERSION} package), or "
-    f"point {ENV_PYTHON} at a python{PYTHON_VERSION} executable"
-)
+PYTHON_VERSION = runtime_python.PYTHON_VERSION
 MAIL_DOMAIN = "pellicule.localhost"  # local.runtime.LOCAL_MAIL_FROM's domain
 INVOKE_TIMEOUT_SECONDS = 300
 
@@ -68,47 +62,12 @@ class InvocationFailed(RuntimeError):
 # --- Python 3.13 -----------------------------------------------------------------------------
 
 
-def _version_of(executable: str) -> str | None:
-    try:
-        done = subprocess.run(
-            [executable, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def _candidates() -> list[str]:
-    found: list[str] = []
-    explicit = os.environ.get(ENV_PYTHON, "").strip()
-    if explicit:
-        found.append(explicit)
-    pyenv = shutil.which("pyenv") or os.path.expanduser("~/.pyenv/bin/pyenv")
-    if os.path.exists(pyenv):
-        done = subprocess.run(
-            [pyenv, "prefix", PYTHON_VERSION], capture_output=True, text=True, check=False
-        )
-        if done.returncode == 0:
-            found += [f"{p}/bin/python{PYTHON_VERSION}" for p in done.stdout.split(os.pathsep)]
-    on_path = shutil.which(f"python{PYTHON_VERSION}")
-    if on_path:
-        found.append(on_path)
-    pattern = os.path.expanduser(f"~/.pyenv/versions/{PYTHON_VERSION}*/bin/python{PYTHON_VERSION}")
-    found += sorted(glob.glob(pattern), reverse=True)
-    return [c.strip() for c in found if c.strip()]
-
-
 def find_python() -> Path:
-    """A Python 3.13 interpreter: ``$PELLICULE_PYTHON313``, ``pyenv prefix 3.13``,
-    ``python3.13`` on ``PATH``, or ``~/.pyenv/versions/3.13*``; else :class:`BundleUnavailable`."""
-    for candidate in _candidates():
-        if os.access(candidate, os.X_OK) and _version_of(candidate) == PYTHON_VERSION:
-            return Path(candidate)
-    raise BundleUnavailable(INSTALL_HINT)
+    """A Python 3.13 interpreter (``infra.runtime_python``); else :class:`BundleUnavailable`."""
+    found = runtime_python.lambda_python()
+    if found is None:
+        raise BundleUnavailable(runtime_python.INSTALL_HINT)
+    return found
 
 
 # --- The bundles, from a synth ---------------------------------------------------------------
