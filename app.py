@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""CDK entry point (``cdk.json`` runs it): Pellicule's stack, in an EU region only.
+"""CDK entry point (``cdk.json`` runs it): Pellicule's stack, in an EU region only (with
+``-c edge=true``, two small us-east-1 stacks beside it, where CloudFront wants its web ACL and
+alarms: infra/edge.py; they hold no personal data).
 
 The region, the stage and the length of every resource name in that region, and the settings a
 production stage needs are checked before the CDK is imported, so a refusal is immediate and

@@ -33,10 +33,11 @@ hypothesis_settings.load_profile("pellicule")
 def _share_botocore_models() -> None:
     """Parse botocore's service models once per test run, not once per client.
 
-    ``pellicule.adapters.aws.client`` makes a fresh ``boto3.session.Session()`` per client (as
-    Lambda would once per cold start); each session builds its own loader and parses the JSON models
-    again: about 12 s of every moto fixture. The models are read-only, so one loader per data
-    path serves every session of the run. Test-only: production code is unchanged.
+    ``pellicule.adapters.aws.client`` keeps one botocore session per process (as Lambda would
+    once per cold start), but the tests reset it with every moto account, and each new session
+    builds its own loader and parses the JSON models again: seconds per moto fixture. The models
+    are read-only, so one loader per data path serves every session of the run. Test-only:
+    production code is unchanged.
     """
     import functools
 
