@@ -50,18 +50,18 @@ system-deps: ## Install the Debian packages the tests need (exiftool, chromium),
 	./scripts/ensure-system-deps.sh
 
 # `make test` runs two lanes side by side (about one core each): lint, types, the web app's unit
-# tests, the moto layers and the API contract fuzzing as staff one after the other in one; the
-# end-to-end layer, the contract fuzzing as a visitor and a parent, infra, then the Lambda
+# tests, the moto layers, the API contract fuzzing as staff and infra one after the other in
+# one; the end-to-end layer, the contract fuzzing as a visitor and a parent, then the Lambda
 # bundles under Python 3.13, in the other.
 test: install system-deps ## Run every test layer: lint, types, web unit, unit, integration, infra, bundles, end-to-end (prints each one's time)
 	@scripts/timed-layers.sh \
 		"lint+types+web=$(MAKE) --no-print-directory lint typecheck test-web" \
 		"unit+integration+security=$(PY) -m pytest tests/unit tests/integration tests/security -q $(LANE_XDIST)" \
 		"contract (staff)=$(PY) -m pytest tests/e2e -q -m contract -k 'animator or director'" \
+		"infra=$(PY) -m pytest tests/infra -q" \
 		-- \
 		"e2e=$(PY) -m pytest tests/e2e -q -m 'not contract'" \
 		"contract (visitor, parent)=$(PY) -m pytest tests/e2e -q -m contract -k 'anonymous or parent'" \
-		"infra=$(PY) -m pytest tests/infra -q" \
 		"bundle=$(PY) -m pytest tests/bundle -q"
 
 test-fast: $(VENV)/.synced ## The edit-test loop: unit, integration, security; no browser, no ffmpeg-heavy case

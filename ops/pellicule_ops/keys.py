@@ -110,6 +110,23 @@ def rotate(directory: Path, now: datetime | None = None) -> Rotation:
     return Rotation(stamp, tuple(retired), tuple(key_pairs(directory)), had_keys)
 
 
+def check_private_key(pem: str, stamp: str) -> None:
+    """Refuse a signing key that is not a consistent RSA key of at least ``KEY_BITS`` bits.
+
+    The functions load the stored key without checking it again (a cold start would pay
+    ~30 ms for it): this is where it is checked, before it is stored. An inconsistent RSA key
+    (a damaged CRT parameter) could make signatures that leak the private key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    try:
+        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    except (ValueError, TypeError) as error:
+        raise KeysError(f"private key {stamp} is not a valid key: {error}") from None
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < KEY_BITS:
+        raise KeysError(f"private key {stamp} is not an RSA key of {KEY_BITS} bits or more")
+
+
 def secret_name(stage: str, region: str) -> str:
     # The secret's name depends on the stage only (the account is not part of it).
     return topology.Names(stage, account="-", region=region).signing_key_secret
@@ -128,6 +145,7 @@ def upload(directory: Path, stage: str, region: str, client: Any = None) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
     stamp, pem = newest_private_key(directory)
+    check_private_key(pem, stamp)
     name = secret_name(stage, region)
     try:
         if client is None:

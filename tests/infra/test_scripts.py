@@ -97,6 +97,61 @@ def test_upload_creates_then_updates_the_secret(
         assert value["SecretString"] == newest
 
 
+def _inconsistent_rsa_pem() -> str:
+    """An RSA key whose CRT exponent d mod (p-1) is wrong: signing with it can leak p."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    good = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_numbers()
+    bad = rsa.RSAPrivateNumbers(
+        p=good.p,
+        q=good.q,
+        d=good.d,
+        dmp1=good.dmp1 ^ 2,
+        dmq1=good.dmq1,
+        iqmp=good.iqmp,
+        public_numbers=good.public_numbers,
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    return bad.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def test_upload_refuses_an_inconsistent_or_weak_key_and_stores_nothing(
+    keys: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The functions load the stored key without checking it again: the upload checks it.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    moto = pytest.importorskip("moto")
+    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    import boto3
+
+    not_rsa = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    with moto.mock_aws():
+        for month, pem in enumerate((_inconsistent_rsa_pem(), not_rsa, "not a key"), start=1):
+            stamp = keys.create_key_pair(tmp_path, now=datetime(2025, month, 1, tzinfo=UTC))
+            (tmp_path / "private" / f"{stamp}.pem").write_text(pem)
+            with pytest.raises(keys.KeysError, match=stamp):
+                keys.upload(tmp_path, "prod", "eu-west-3")
+        listed = boto3.client("secretsmanager", region_name="eu-west-3").list_secrets()
+        assert listed["SecretList"] == []
+
+
 def test_upload_refuses_non_eu_regions(keys: ModuleType, tmp_path: Path) -> None:
     args = keys.parse_args(
         [

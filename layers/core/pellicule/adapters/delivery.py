@@ -36,7 +36,12 @@ def _private_key(secret_name: str) -> RSAPrivateKey:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
     value = aws.client("secretsmanager").get_secret_value(SecretId=secret_name)["SecretString"]
-    key = serialization.load_pem_private_key(value.encode(), password=None)
+    # The key's consistency was checked when the operator's tooling stored it
+    # (pellicule_ops.keys.upload refuses a key that fails it); checking it again costs ~30 ms
+    # of every signing function's cold start (docs/performance.md).
+    key = serialization.load_pem_private_key(
+        value.encode(), password=None, unsafe_skip_rsa_key_validation=True
+    )
     if not isinstance(key, RSAPrivateKey):
         raise ConfigurationError("config_signing_key_not_rsa")
     return key
