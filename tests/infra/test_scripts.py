@@ -76,11 +76,7 @@ def test_rotation_keeps_the_previous_key_trusted(keys: ModuleType, tmp_path: Pat
 def test_upload_creates_then_updates_the_secret(
     keys: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    moto = pytest.importorskip("moto")
-    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    moto = _moto_credentials(monkeypatch)
     import boto3
 
     name = topology.Names("prod", "-", "eu-west-3").signing_key_secret
@@ -95,6 +91,16 @@ def test_upload_creates_then_updates_the_secret(
         )
         newest = (tmp_path / "private" / "20250201T000000Z.pem").read_text()
         assert value["SecretString"] == newest
+
+
+def _moto_credentials(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """moto, with fake credentials and AWS's own endpoints (no local runtime's)."""
+    moto = pytest.importorskip("moto")
+    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return moto
 
 
 def _inconsistent_rsa_pem() -> str:
@@ -126,11 +132,7 @@ def test_upload_refuses_an_inconsistent_or_weak_key_and_stores_nothing(
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    moto = pytest.importorskip("moto")
-    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    moto = _moto_credentials(monkeypatch)
     import boto3
 
     not_rsa = (
