@@ -34,7 +34,7 @@ from local.lambdas import HandlerRegistry, Invoker
 from local.mailbox import Mail, Mailbox
 from local.motoguard import MotoGuard
 from local.provision import Provisioned, provision
-from local.workers import InvalidationPoller, QueueDrainer, Scheduler, StreamPoller
+from local.workers import InvalidationPoller, QueueDrainer, Scheduler, StreamPoller, TtlSweeper
 from pellicule.config import topology
 
 logger = logging.getLogger("pellicule.local")
@@ -224,6 +224,7 @@ class LocalRuntime:
         self._drainers: dict[str, QueueDrainer] = {}
         self._scheduler: Scheduler | None = None
         self._digest_scheduler: Scheduler | None = None
+        self._ttl: TtlSweeper | None = None
         self._stream_pollers: dict[str, StreamPoller] = {}
         self._invalidation_poller: InvalidationPoller | None = None
         self._queues: Provisioned | None = None
@@ -478,6 +479,12 @@ class LocalRuntime:
             interval=self.digest_interval,
             event_factory=self.digest_event,
         )
+        self._ttl = TtlSweeper(
+            dynamodb=self.client("dynamodb"),
+            table=self.names.table,
+            attribute=topology.TABLE.ttl_attribute,
+            interval=self.purge_interval,
+        )
         self._gateway.start()
         self._invalidation_poller.start()
         if self.start_workers:
@@ -487,6 +494,7 @@ class LocalRuntime:
                 poller.start()
             self._scheduler.start()
             self._digest_scheduler.start()
+            self._ttl.start()
         logger.info("local runtime up: %s (AWS endpoint %s)", self.base_url, self._moto_url)
 
     def stop(self) -> None:
@@ -516,6 +524,8 @@ class LocalRuntime:
             steps.append(("purge schedule", self._scheduler.stop))
         if self._digest_scheduler is not None:
             steps.append(("digest schedule", self._digest_scheduler.stop))
+        if self._ttl is not None:
+            steps.append(("ttl sweeper", self._ttl.stop))
         for kind, drainer in self._drainers.items():
             steps.append((f"{kind} queue drainer", drainer.stop))
         for function, poller in self._stream_pollers.items():
@@ -790,6 +800,15 @@ class LocalRuntime:
             return self.scheduler.run_once()
         finally:
             self._purge_request.tenants = None
+
+    def expire_ttl(self) -> int:
+        """Delete the items whose time to live has passed (the product clock), as DynamoDB
+        does in AWS in the background (within about two days): how many. Moto has no TTL; the
+        runtime sweeps every ``purge_interval`` seconds, and tests that move the clock call
+        this."""
+        if self._ttl is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._ttl.run_once()
 
     def run_digest(self) -> Any:
         """Invoke the digest function once, as its daily schedule would; returns its result."""

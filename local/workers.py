@@ -527,3 +527,52 @@ class InvalidationPoller(_BackgroundLoop):
                 self.poll_once()
             except Exception:
                 logger.exception("invalidation poller error; retrying")
+
+
+class TtlSweeper(_BackgroundLoop):
+    """What DynamoDB's time to live does in AWS, which moto does not: every ``interval``
+    seconds, delete the table's items whose TTL attribute (epoch seconds) is in the past by the
+    product's clock (``pellicule.config.clock``, which tests move). AWS deletes them within
+    about two days of expiry; no product code relies on it for correctness (every read refuses
+    an expired record), only the "nothing left" promises of retention do."""
+
+    _thread_name = "pellicule-ttl"
+
+    def __init__(self, *, dynamodb: Any, table: str, attribute: str, interval: float) -> None:
+        self.dynamodb = dynamodb
+        self.table = table
+        self.attribute = attribute
+        self.interval = interval
+        self.deleted = 0
+        self._lock = threading.Lock()
+        super().__init__()
+
+    def run_once(self) -> int:
+        """One sweep, synchronously: how many items were deleted."""
+        from pellicule.config import clock
+
+        now = int(clock.now())
+        with self._lock:
+            expired: list[dict[str, Any]] = []
+            pages = self.dynamodb.get_paginator("scan").paginate(
+                TableName=self.table,
+                FilterExpression="#ttl <= :now",
+                ExpressionAttributeNames={"#ttl": self.attribute},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ProjectionExpression="pk, sk",
+            )
+            for page in pages:
+                expired.extend(page.get("Items", []))
+            for key in expired:
+                self.dynamodb.delete_item(TableName=self.table, Key=key)
+            self.deleted += len(expired)
+            return len(expired)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                swept = self.run_once()
+                if swept:
+                    logger.info("ttl: %d expired item(s) deleted", swept)
+            except Exception:
+                logger.exception("ttl: sweep failed")
