@@ -252,9 +252,13 @@ def _item_view(
 
 
 def _cover(
-    principal: Principal, album_id: str, shown: Shown, signer: delivery.PrefixSigner
+    principal: Principal, album_id: str, visible: list[Shown], signer: delivery.PrefixSigner
 ) -> dict[str, Any] | None:
-    """The album's cover: its first visible item's thumbnail (a video's poster)."""
+    """The album's cover: the thumbnail (a video's poster) of its first visible item shown as
+    it is, never a blurred one; no cover when every item is shown blurred."""
+    shown = next((s for s in visible if s.choice.visibility is not Visibility.BLURRED), None)
+    if shown is None:
+        return None
     renditions = _item_view(principal, album_id, shown, signer)["renditions"]
     for name in ("thumb", "poster"):
         if name in renditions:
@@ -285,7 +289,7 @@ def albums(principal: Principal) -> dict[str, Any]:
                     "title": album.title,
                     "date": album.album_date,
                     "items": len(visible),
-                    "cover": _cover(principal, album.album_id, visible[0], signer),
+                    "cover": _cover(principal, album.album_id, visible, signer),
                 }
             )
     found.sort(key=lambda a: str(a["date"]), reverse=True)

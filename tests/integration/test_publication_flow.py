@@ -234,6 +234,32 @@ def test_a_blurred_item_never_hands_out_clean_keys(aws: Aws, centre: Scenario) -
     assert not any(key in download["url"] for key in clean_keys)
 
 
+def test_an_album_cover_is_never_a_blurred_item(aws: Aws, centre: Scenario) -> None:
+    from urllib.parse import urlsplit
+
+    # Given an album whose only item reaches Noah's family blurred (Léa is hidden)
+    blurred = upload_photo(aws, centre)
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    centre.ok(tag(centre, blurred, "noah", "lea"))
+    blur(aws, centre, blurred, "lea")
+    centre.ok(approve(centre, blurred))
+
+    def cover() -> Any:
+        [album] = centre.ok(centre.family("g3", "GET", "albums"))["albums"]
+        return album["cover"]
+
+    # Then the album has no cover rather than a blurred one
+    assert cover() is None
+    # When an item shown as it is joins the album, it is the cover, wherever it is listed
+    clear = upload_photo(aws, centre)
+    centre.ok(tag(centre, clear, "noah"))
+    centre.ok(approve(centre, clear))
+    items = {i["media_id"]: i for i in centre.ok(family_album(centre, "g3"))["items"]}
+    assert (items[blurred]["blurred"], items[clear]["blurred"]) == (True, False)
+    path = urlsplit(cover()["url"]).path
+    assert path == urlsplit(items[clear]["renditions"]["thumb"]["url"]).path
+
+
 def object_versions(aws: Aws, key: str) -> list[Any]:
     listed = aws.client("s3").list_object_versions(Bucket=aws.names.media_bucket, Prefix=key)
     return [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]
