@@ -36,9 +36,6 @@ def measure(runs: int, cpu: int) -> dict[str, dict[str, dict[str, Any]]] | None:
     bundle ships its byte code, lower when it could not (no Python 3.13 where it was built).
     ``None`` (with the reason on stderr) where the bundles cannot run here (no Python 3.13)."""
     use_project_paths()
-    from local import seed
-    from local.runtime import LocalRuntime
-    from pellicule.config import topology
     from tests.support import lambda_bundle
 
     with tempfile.TemporaryDirectory(prefix="pellicule-bench-bundle-") as work:
@@ -52,16 +49,7 @@ def measure(runs: int, cpu: int) -> dict[str, dict[str, dict[str, Any]]] | None:
             "first_response": {},
             "first_response_bytecode": {},
         }
-        mail_from = bundles.functions["digest"].environment[topology.ENV_MAIL_FROM]
-        with LocalRuntime(
-            port=0,
-            moto_port=0,
-            workers=False,
-            purge_interval=3600.0,
-            digest_interval=3600.0,
-            mail_from=mail_from,
-        ) as runtime:
-            seed.seed(runtime)
+        with lambda_bundle.seeded_runtime(bundles) as runtime:
 
             def once(request: Any, bytecode: Path | None) -> Any:
                 cookie = lambda_bundle.session_cookie(request.who)

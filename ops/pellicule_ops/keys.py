@@ -167,22 +167,13 @@ def store_origin_header(client: Any, name: str, stamp: str, stage: str) -> str:
     the version before, which CloudFront keeps sending until the deployment: the API functions
     accept both. Idempotent: a version already written for ``stamp`` is left as it is.
     """
-    from botocore.exceptions import ClientError
-
     from pellicule.adapters import origin
 
     version = topology.origin_secret_version(stamp)
-    try:
-        client.get_secret_value(SecretId=name, VersionId=version)
+    if _secret_string(client, name, version) is not None:
         return f"secret {name} already holds the origin header of key {stamp}"
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceNotFoundException":
-            raise
-    try:
-        current = client.get_secret_value(SecretId=name)["SecretString"]
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceNotFoundException":
-            raise
+    current = _secret_string(client, name)
+    if current is None:
         client.create_secret(
             Name=name,
             Description=f"Pellicule {stage}: values of the origin header CloudFront adds to /api/*",
@@ -196,14 +187,25 @@ def store_origin_header(client: Any, name: str, stamp: str, stage: str) -> str:
     return f"rotated the origin header in secret {name} with key {stamp}"
 
 
-def _store(client: Any, name: str, stamp: str, pem: str, stage: str) -> str:
+def _secret_string(client: Any, name: str, version: str | None = None) -> str | None:
+    """The secret's string (its current version, or version id ``version``); ``None`` when
+    the secret or that version does not exist."""
     from botocore.exceptions import ClientError
 
     try:
-        current = client.get_secret_value(SecretId=name)["SecretString"]
+        found = client.get_secret_value(
+            SecretId=name, **({"VersionId": version} if version else {})
+        )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
+        return None
+    return str(found["SecretString"])
+
+
+def _store(client: Any, name: str, stamp: str, pem: str, stage: str) -> str:
+    current = _secret_string(client, name)
+    if current is None:
         client.create_secret(
             Name=name,
             Description=f"Pellicule {stage}: private key signing CloudFront media URLs",

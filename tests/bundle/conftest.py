@@ -14,9 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local import seed
 from local.runtime import LocalRuntime
-from pellicule.config import topology
 from tests.support import lambda_bundle
 
 
@@ -34,19 +32,9 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> lambda_bundle.Bundles:
 @pytest.fixture(scope="session")
 def runtime(bundles: lambda_bundle.Bundles) -> Iterator[LocalRuntime]:
     """The demo centre, seeded in-process; the tests then send the bundles their events."""
-    # The sender the template gives the functions is the one the local SES verifies.
-    mail_from = bundles.functions["digest"].environment[topology.ENV_MAIL_FROM]
-    with LocalRuntime(
-        port=0,
-        moto_port=0,
-        workers=False,
-        purge_interval=3600.0,
-        digest_interval=3600.0,
-        mail_from=mail_from,
-    ) as local_runtime:
-        started = time.perf_counter()
-        seed.seed(local_runtime)
-        print(f"demo centre seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    started = time.perf_counter()
+    with lambda_bundle.seeded_runtime(bundles) as local_runtime:
+        print(f"runtime up, demo seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         yield local_runtime
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from infra.config import DeploymentConfig
 from pellicule.config import topology
@@ -73,3 +77,38 @@ def logical_id(variant: Variant, resource_type: str, **properties: Any) -> str:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def _reset_product_caches() -> None:
+    from pellicule.adapters import delivery, origin
+    from pellicule.config import clock, settings
+    from pellicule.store import models
+
+    settings.reset_settings()
+    delivery.reset_cache()
+    origin.reset_cache()
+    models.unbind()
+    clock.reset()
+
+
+@contextmanager
+def moto_as_in_lambda(monkeypatch: pytest.MonkeyPatch, region: str) -> Iterator[pytest.MonkeyPatch]:
+    """moto in process, seen as a function in ``region`` sees AWS: AWS's own endpoints (no
+    local runtime's), fake credentials, the region; the product's cached settings, clients'
+    tables, signing key, origin values and clock reset before and after. Yields the
+    environment patch (the caller sets the function's variables on it)."""
+    from moto import mock_aws
+
+    with monkeypatch.context() as env:
+        for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+            env.delenv(variable, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", region)
+        env.setenv("AWS_REGION", region)
+        _reset_product_caches()
+        try:
+            with mock_aws():
+                yield env
+        finally:
+            _reset_product_caches()

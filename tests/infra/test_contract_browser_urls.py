@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pellicule.config import topology
-from tests.infra.support import Variant, names
+from tests.infra.support import Variant, moto_as_in_lambda, names
 from tests.infra.test_upload_endpoints import _app_origin, _csp_allows
 
 pytestmark = pytest.mark.infra
@@ -177,12 +177,9 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
     """``deployed(variant)``: a context with moto holding that stack's resources."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from moto import mock_aws
 
     from local import provision
-    from pellicule.adapters import aws, delivery, origin
-    from pellicule.config import clock, settings
-    from pellicule.store import models
+    from pellicule.adapters import aws
     from tests.conftest import origin_secret
 
     pem = (
@@ -198,45 +195,25 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
     @contextmanager
     def running(variant: Variant) -> Iterator[Deployed]:
         stack = Deployed(variant, monkeypatch)
-        region = variant.config.region
-        with monkeypatch.context() as env:
-            for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
-                env.delenv(variable, raising=False)  # as in Lambda: AWS's own endpoints
-            env.setenv("AWS_ACCESS_KEY_ID", "testing")
-            env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-            env.setenv("AWS_DEFAULT_REGION", region)
-            env.setenv("AWS_REGION", region)
-            settings.reset_settings()
-            delivery.reset_cache()
-            origin.reset_cache()
-            models.unbind()
-            clock.reset()
-            try:
-                with mock_aws(), stack.function("upload"):
-                    parameter = stack.public_url_parameter()
-                    value = stack.environment("upload")[topology.ENV_PUBLIC_URL]
-                    if parameter is not None:
-                        value = parameter[1]
-                    provision.provision(
-                        aws.client,
-                        stack.names,
-                        app_origin=stack.page,
-                        public_url=value,
-                        mail_from="n@pellicule.test",
-                        signing_key_pem=pem,
-                        origin_secret=origin_secret(),  # the one api_event's header carries
-                    )
-                    if parameter is not None:
-                        aws.client("ssm").put_parameter(
-                            Name=parameter[0], Value=value, Type="String", Overwrite=True
-                        )
-                    yield stack
-            finally:
-                settings.reset_settings()
-                delivery.reset_cache()
-                origin.reset_cache()
-                models.unbind()
-                clock.reset()
+        with moto_as_in_lambda(monkeypatch, variant.config.region), stack.function("upload"):
+            parameter = stack.public_url_parameter()
+            value = stack.environment("upload")[topology.ENV_PUBLIC_URL]
+            if parameter is not None:
+                value = parameter[1]
+            provision.provision(
+                aws.client,
+                stack.names,
+                app_origin=stack.page,
+                public_url=value,
+                mail_from="n@pellicule.test",
+                signing_key_pem=pem,
+                origin_secret=origin_secret(),  # the one api_event's header carries
+            )
+            if parameter is not None:
+                aws.client("ssm").put_parameter(
+                    Name=parameter[0], Value=value, Type="String", Overwrite=True
+                )
+            yield stack
 
     return running
 

@@ -22,7 +22,7 @@ import pytest
 from infra.config import DeploymentConfig
 from pellicule.config import topology
 from tests.infra.conftest import write_public_keys
-from tests.infra.support import ACCOUNT, KEY_STAMPS, Synth
+from tests.infra.support import ACCOUNT, KEY_STAMPS, Synth, moto_as_in_lambda
 
 EU_REGIONS = sorted(topology.EU_REGIONS)
 MB = 1024 * 1024
@@ -180,54 +180,30 @@ def functions_in(monkeypatch: pytest.MonkeyPatch) -> Any:
     """``functions_in(stage, region)``: a context giving that stack's functions, in moto."""
     from contextlib import contextmanager
 
-    from moto import mock_aws
-
     from local import provision
-    from pellicule.adapters import delivery, origin
-    from pellicule.config import clock, settings
-    from pellicule.store import models
     from tests.conftest import origin_secret
 
     @contextmanager
     def running(stage: str, region: str) -> Iterator[Functions]:
         names = topology.Names(stage, ACCOUNT, region)
         public_url = "https://photos.pellicule.test"
-        with monkeypatch.context() as env:
-            for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
-                env.delenv(variable, raising=False)  # as in Lambda: AWS's own endpoints
-            env.setenv("AWS_ACCESS_KEY_ID", "testing")
-            env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-            env.setenv("AWS_DEFAULT_REGION", region)
-            env.setenv("AWS_REGION", region)
+        with moto_as_in_lambda(monkeypatch, region) as env:
             for key, value in topology.function_environment(
                 names, public_url=public_url, key_pair_id="KTEST", mail_from="n@pellicule.test"
             ).items():
                 env.setenv(key, value)
-            settings.reset_settings()
-            delivery.reset_cache()
-            origin.reset_cache()
-            models.unbind()
-            clock.reset()
-            try:
-                with mock_aws():
-                    from pellicule.adapters import aws
+            from pellicule.adapters import aws
 
-                    provision.provision(
-                        aws.client,
-                        names,
-                        app_origin=public_url,
-                        public_url=public_url,
-                        mail_from="n@pellicule.test",
-                        signing_key_pem="unused here: no media is signed",
-                        origin_secret=origin_secret(),  # the one api_event's header carries
-                    )
-                    yield Functions(names)
-            finally:
-                settings.reset_settings()
-                delivery.reset_cache()
-                origin.reset_cache()
-                models.unbind()
-                clock.reset()
+            provision.provision(
+                aws.client,
+                names,
+                app_origin=public_url,
+                public_url=public_url,
+                mail_from="n@pellicule.test",
+                signing_key_pem="unused here: no media is signed",
+                origin_secret=origin_secret(),  # the one api_event's header carries
+            )
+            yield Functions(names)
 
     return running
 

@@ -37,7 +37,8 @@ import subprocess
 import tempfile
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -561,6 +562,27 @@ def api_event(runtime: Any, request: ApiRequest, cookie: str | None) -> dict[str
 
 
 # --- In a local runtime ------------------------------------------------------------------------
+
+
+@contextmanager
+def seeded_runtime(bundles: Bundles) -> Iterator[Any]:
+    """A local runtime without workers (the caller sends the bundles their events), its SES
+    verifying the sender the template gives the functions, with the demo centre seeded."""
+    from local import seed
+    from local.runtime import LocalRuntime
+    from pellicule.config import topology
+
+    mail_from = bundles.functions["digest"].environment[topology.ENV_MAIL_FROM]
+    with LocalRuntime(
+        port=0,
+        moto_port=0,
+        workers=False,
+        purge_interval=3600.0,
+        digest_interval=3600.0,
+        mail_from=mail_from,
+    ) as runtime:
+        seed.seed(runtime)
+        yield runtime
 
 
 class BundleHandlers:
