@@ -397,7 +397,15 @@ function wireLightbox() {
   const dialog = $("lightbox");
   $("prev").addEventListener("click", () => step(-1));
   $("next").addEventListener("click", () => step(1));
-  $("close").addEventListener("click", () => dialog.close());
+  // Close and give focus back to the item shown at once: the browser would first restore it to the
+  // thumbnail that opened the viewer, and only the close event (a task later) would move it on.
+  const closeViewer = () => {
+    dialog.close();
+    const origin = $("grid").querySelector(`[data-index="${state.index}"]`);
+    if (origin) origin.focus();
+  };
+  $("close").addEventListener("click", closeViewer);
+  dialog.addEventListener("cancel", (event) => { event.preventDefault(); closeViewer(); });
   $("download").addEventListener("click", download);
   dialog.addEventListener("keydown", (event) => {
     if (event.key === "ArrowLeft") step(-1);
