@@ -50,6 +50,8 @@ const PAGE = 50;
 const ACTIONS = {
   login: ["Connexion", "Sign-in"],
   logout: ["Déconnexion", "Sign-out"],
+  device_trusted: ["Appareil de confiance ajouté", "Trusted device added"],
+  device_ended: ["Appareil de confiance retiré", "Trusted device removed"],
   upload: ["Envoi d'une photo ou d'une vidéo", "Photo or video upload"],
   validation: ["Validation (acceptée ou refusée)", "Review (approved or rejected)"],
   publication: ["Publication aux familles", "Published to families"],

@@ -19,7 +19,7 @@ from functions.admin.common import (
 )
 from pellicule.api.schema import ABSENT, InvalidRequest
 from pellicule.domain.errors import BadRequest, Conflict
-from pellicule.services import consent
+from pellicule.services import consent, devices
 from pellicule.services.sessions import Principal
 from pellicule.store import consents, roster
 
@@ -203,4 +203,6 @@ def archive_guardian(principal: Principal, guardian_id: str) -> dict[str, Any]:
         roster.archived(guardian),
         *roster.links(guardian_id, add=(), remove=children),
     )
+    # Their trusted devices end now (their sessions are refused on their next request).
+    devices.end_all(principal.tenant_id, "guardian", guardian_id, "archived")
     return _guardian_view(roster.reloaded(guardian))

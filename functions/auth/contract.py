@@ -47,6 +47,8 @@ class SessionRequest:
     token: Omittable[Token | None] = ABSENT
     email: Omittable[Email | None] = ABSENT
     code: Omittable[SignInCode | None] = ABSENT
+    # Keep this browser signed in (a trusted device, families only: ignored for staff).
+    trust_device: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class SignedIn(Who):
 
     next: str
     second_factor: Literal["enrol", "verify"] | None
+    # Whether this browser is now a trusted device (its credential is in its own cookie).
+    trusted_device: bool
 
 
 class SignedOut(TypedDict):
@@ -116,6 +120,35 @@ class SignedOut(TypedDict):
 class SignedOutEverywhere(TypedDict):
     signed_out: bool
     sessions: int
+    devices: int
+
+
+# A trusted device's public id (``devices.revoke``: 16 hex digits).
+DeviceId = Annotated[str, Text(min_length=16, max_length=16, pattern="[0-9a-f]{16}")]
+
+
+class Device(TypedDict):
+    """A trusted device as its owner recognises it: ``browser`` and ``system`` are codes
+    (``chrome``, ``safari``... ``iphone``, ``android``... or ``unknown``) the page names in
+    its language; times in epoch seconds; ``current``: the device asking."""
+
+    id: str
+    browser: str
+    system: str
+    created_at: int
+    last_used_at: int
+    expires_at: int
+    current: bool
+
+
+class Devices(TypedDict):
+    devices: list[Device]
+
+
+class DeviceRevoked(TypedDict):
+    revoked: bool
+    # The device that asked was the one revoked: this browser is signed out.
+    signed_out: bool
 
 
 class _Status(TypedDict):

@@ -1,8 +1,12 @@
 """Sign-in API (``/api/auth/...``): routes only; the use cases live in ``logic``.
 
 - ``POST link``: ``{"email"}`` -> 202, the same answer whether the address is known or not
-- ``POST session``: ``{"token"}`` or ``{"email", "code"}`` -> a new session cookie
-- ``POST logout``: ends this session; ``POST logout-everywhere``: every session of the person
+- ``POST session``: ``{"token"}`` or ``{"email", "code"}`` (+ ``"trust_device"``) -> a new
+  session cookie (and a family member's trusted device cookie)
+- ``POST device``: a trusted device's cookie -> a new session (the device's secret rotates)
+- ``GET  devices``, ``POST devices/<id>/revoke``: "Mes appareils"
+- ``POST logout``: ends this session and this browser's trusted device;
+  ``POST logout-everywhere``: every session and trusted device of the person
 - ``GET  me``: who is signed in
 - ``GET  status``: ``{"signed_in": false}`` or the person's kind, role and home page (never
   401: the landing page asks it without knowing)
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+    from functions.auth.logic import Browser, SignedIn
     from pellicule.api.schema import InvalidRequest
     from pellicule.services.sessions import Principal
     from pellicule.store.ratelimit import TooManyRequests
@@ -56,6 +61,29 @@ def _client(app: APIGatewayHttpResolver) -> str:
     return ratelimit.client_address(_event(app))
 
 
+def _browser(app: APIGatewayHttpResolver) -> Browser:
+    """The cookies and User-Agent a sign-in request came with."""
+    from functions.auth.logic import Browser
+
+    event = _event(app)
+    return Browser(
+        client_address=_client(app),
+        session=http.session_id(event),
+        device=http.device_cookie_value(event),
+        user_agent=(event.get("headers") or {}).get("user-agent"),
+    )
+
+
+def _signed_in(signed_in: SignedIn) -> Response:
+    """The answer of a new session: its cookie, and the trusted device's when there is one."""
+    cookies = [http.session_cookie(signed_in.session_id, signed_in.kind)]
+    if signed_in.device is not None:
+        cookies.append(
+            http.device_cookie(signed_in.device.credential.value, signed_in.device.max_age)
+        )
+    return http.json_response(200, signed_in.view, cookies=cookies)
+
+
 # Authentication before anything of the request is parsed (after the anti-CSRF header, which
 # every POST needs first): a caller without a session gets 401 whatever it sent.
 def _authenticated(app: APIGatewayHttpResolver) -> Callable[[], Principal]:
@@ -76,6 +104,7 @@ def _factor_pending(app: APIGatewayHttpResolver) -> Callable[[], Principal]:
 def _routes(app: APIGatewayHttpResolver) -> None:
     _guards(app)
     _sign_in_routes(app)
+    _device_routes(app)
     _second_factor_routes(app)
     _description_route(app)
 
@@ -150,19 +179,17 @@ def _sign_in_routes(app: APIGatewayHttpResolver) -> None:
         The session id is only in the ``__Host-`` cookie. 401 ``invalid_link`` for every
         token or code that does not work; limited per client address (429).
         """
-        signed_in = logic.exchange(body, _client(app), http.session_id(_event(app)))
-        return http.json_response(
-            200,
-            signed_in.view,
-            cookies=[http.session_cookie(signed_in.session_id, signed_in.kind)],
-        )
+        return _signed_in(logic.exchange(body, _browser(app)))
 
     @operation(app, "POST", f"{BASE}/logout", answer=c.SignedOut, errors=(403,), public=True)
     def logout() -> Any:
         """Sign out of this browser (ends its session, clears the cookie)"""
         http.require_csrf(_event(app))
+        event = _event(app)
         return http.json_response(
-            200, logic.logout(http.session_id(_event(app))), cookies=[http.cleared_session_cookie()]
+            200,
+            logic.logout(http.session_id(event), http.device_cookie_value(event)),
+            cookies=[http.cleared_session_cookie(), http.cleared_device_cookie()],
         )
 
     @operation(
@@ -176,7 +203,9 @@ def _sign_in_routes(app: APIGatewayHttpResolver) -> None:
     def logout_everywhere(principal: Principal) -> Any:
         """Sign out everywhere (ends every session of the signed-in person)"""
         return http.json_response(
-            200, logic.logout_everywhere(principal), cookies=[http.cleared_session_cookie()]
+            200,
+            logic.logout_everywhere(principal),
+            cookies=[http.cleared_session_cookie(), http.cleared_device_cookie()],
         )
 
     def signed_in_or_not() -> Principal | None:
@@ -204,6 +233,60 @@ def _sign_in_routes(app: APIGatewayHttpResolver) -> None:
     def me(principal: Principal) -> Any:
         """Who is signed in: kind, role and centre"""
         return logic.me(principal)
+
+
+def _device_routes(app: APIGatewayHttpResolver) -> None:
+    """Trusted devices: sign in again with one, list them, revoke one."""
+    from functions.auth import contract as c
+    from functions.auth import logic
+
+    authenticated = _authenticated(app)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/device",
+        answer=c.SignedIn,
+        errors=(401, 403, 429),
+        public=True,
+    )
+    def device() -> Any:
+        """Sign in again with this browser's trusted device (its cookie), for a new session
+
+        The device's secret rotates (a new cookie); an old secret presented again ends the
+        device and every session it opened (401 ``device_reused``). 401 ``device_unknown``
+        or ``access_closed`` also clear the cookie. Limited per client address (429).
+        """
+        from pellicule.domain.errors import Unauthenticated
+
+        try:
+            return _signed_in(logic.resume_device(_browser(app)))
+        except Unauthenticated as error:
+            response = http.error_response(error)
+            response.cookies.append(http.cleared_device_cookie())
+            return response
+
+    @operation(app, "GET", f"{BASE}/devices", auth=authenticated, answer=c.Devices, errors=(401,))
+    def devices(principal: Principal) -> Any:
+        """This person's trusted devices ("Mes appareils"), the most recently used first"""
+        return logic.list_devices(principal)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/devices/<device_id>/revoke",
+        auth=authenticated,
+        params={"device_id": c.DeviceId},
+        answer=c.DeviceRevoked,
+        errors=(401, 403, 404),
+    )
+    def device_revoke(principal: Principal, device_id: str) -> Any:
+        """End one trusted device and the sessions it opened (this one: signed out)"""
+        revoked = logic.revoke_device(principal, device_id)
+        cookies = []
+        if revoked["signed_out"]:
+            cookies = [http.cleared_session_cookie(), http.cleared_device_cookie()]
+        return http.json_response(200, revoked, cookies=cookies)
 
 
 def _second_factor_routes(app: APIGatewayHttpResolver) -> None:

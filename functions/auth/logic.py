@@ -15,9 +15,10 @@ from functions.auth import contract
 from pellicule.api.schema import ABSENT
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
+from pellicule.domain import devices as device_rules
 from pellicule.domain import messages
-from pellicule.domain.errors import BadRequest, Unauthenticated, error_code
-from pellicule.services import audit, magic_links, sessions
+from pellicule.domain.errors import BadRequest, NotFound, Unauthenticated, error_code
+from pellicule.services import audit, devices, magic_links, sessions
 from pellicule.services.sessions import Principal
 from pellicule.store import ratelimit
 
@@ -27,6 +28,9 @@ LINK_PER_EMAIL = ratelimit.Limit("link-email", 5, WINDOW_SECONDS)
 LINK_PER_IP = ratelimit.Limit("link-ip", 30, WINDOW_SECONDS)
 # Exchanges of links and codes per client IP address (codes are also limited per link).
 SESSION_PER_IP = ratelimit.Limit("session-ip", 60, WINDOW_SECONDS)
+# Trusted-device sign-ins per client IP address (a credential is 512 random bits: the limit
+# only bounds the table writes a flood of forged cookies could cost).
+DEVICE_PER_IP = ratelimit.Limit("device-ip", 60, WINDOW_SECONDS)
 
 # Requirement 2, "in the same time": a link request (and a code exchange) answers no sooner
 # than this after it arrived, whatever the address. The floor sits above the slowest path
@@ -44,11 +48,23 @@ LOG = "auth"
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A new session: its id goes only into the cookie."""
+    """A new session: its id goes only into the cookie; ``device``: the trusted device
+    credential to set in its own cookie (a new chain, or the next secret of one)."""
 
     session_id: str
     kind: str
     view: dict[str, Any]
+    device: devices.Issued | None = None
+
+
+@dataclass(frozen=True)
+class Browser:
+    """What a sign-in request says of the browser: its cookies and User-Agent, unchecked."""
+
+    client_address: str
+    session: str | None = None
+    device: str | None = None
+    user_agent: str | None = None
 
 
 def _pad(started: float) -> None:
@@ -94,17 +110,14 @@ def request_link(command: contract.LinkRequest, client_address: str) -> dict[str
     return ACCEPTED
 
 
-def exchange(
-    command: contract.SessionRequest,
-    client_address: str,
-    current_session: str | None,
-) -> SignedIn:
-    """A link's token, or an address and its code, for a NEW session (requirement 1).
+def exchange(command: contract.SessionRequest, browser: Browser) -> SignedIn:
+    """A link's token, or an address and its code, for a NEW session (requirement 1); with
+    ``trust_device``, a family member's browser also becomes a trusted device.
 
     A null token is a token that does not work, not a request without one (left out: the
     command's ``ABSENT``).
     """
-    ratelimit.enforce((SESSION_PER_IP, client_address))
+    ratelimit.enforce((SESSION_PER_IP, browser.client_address))
     if command.token is not ABSENT:
         method = "link"
         tenant_id, kind, principal_id = magic_links.consume_token(command.token)
@@ -120,11 +133,49 @@ def exchange(
     account = magic_links.current_account(tenant_id, kind, principal_id)
     if account is None:  # archived since the link was sent, or the centre closed
         raise magic_links.InvalidLink(magic_links.INVALID)
-    return _open_session(account, method, current_session)
+    device = None
+    if command.trust_device and device_rules.may_trust(account.kind):
+        device = devices.trust(
+            account.tenant_id,
+            account.kind,
+            account.principal_id,
+            browser.user_agent,
+            replacing=browser.device,
+        )
+    return _open_session(account, method, browser.session, device)
+
+
+def resume_device(browser: Browser) -> SignedIn:
+    """A trusted device's credential for a NEW session; the chain's secret rotates.
+
+    Refused (401): ``device_unknown``, ``device_reused`` (the chain ends, with every session
+    it opened), ``access_closed`` (archived, no child linked any more, the centre suspended:
+    the chain ends too)."""
+    ratelimit.enforce((DEVICE_PER_IP, browser.client_address))
+    found = devices.presented(browser.device)
+    account = magic_links.current_account(found.tenant_id, found.kind, found.principal_id)
+    if account is None or not _family_still_linked(account):
+        devices.end(found, "access_closed")
+        raise Unauthenticated("access_closed")
+    return _open_session(account, "device", browser.session, devices.rotate(found))
+
+
+def _family_still_linked(account: magic_links.Account) -> bool:
+    """A guardian keeps a trusted device while at least one active child is linked to them."""
+    from pellicule.store import roster
+
+    guardian = roster.guardian(account.tenant_id, account.principal_id, consistent=True)
+    if guardian is None or guardian.archived:
+        return False
+    linked = roster.children_named(account.tenant_id, sorted(guardian.child_ids or ()))
+    return any(not child.archived for child in linked.values())
 
 
 def _open_session(
-    account: magic_links.Account, method: str, current_session: str | None
+    account: magic_links.Account,
+    method: str,
+    current_session: str | None,
+    device: devices.Issued | None = None,
 ) -> SignedIn:
     """The first factor passed: a NEW session id (never the one the browser came with).
 
@@ -146,6 +197,7 @@ def _open_session(
         account.role,
         second_factor_pending=step is not None,
         cleared_for=(),  # whoever needs a second factor passes it in this session
+        device=None if device is None else device.chain_hash,
     )
     try:
         audit.append(
@@ -158,8 +210,13 @@ def _open_session(
         "signed in", extra={"principal": account.ref, "method": method, "second_factor": step}
     )
     home = FAMILY_HOME if account.kind == "guardian" else HOME
-    view = {**_who(account), "next": home, "second_factor": step}
-    return SignedIn(session_id, account.kind, view)
+    view = {
+        **_who(account),
+        "next": home,
+        "second_factor": step,
+        "trusted_device": device is not None,
+    }
+    return SignedIn(session_id, account.kind, view, device)
 
 
 def _who(account: magic_links.Account) -> dict[str, Any]:
@@ -190,8 +247,11 @@ def me(principal: Principal) -> dict[str, Any]:
     return _who(account)
 
 
-def logout(current_session: str | None) -> dict[str, Any]:
-    """End this browser's session (if it is still one); always answers the same."""
+def logout(current_session: str | None, device_cookie: str | None = None) -> dict[str, Any]:
+    """End this browser's session (if it is still one) and its trusted device (if it is
+    one: signing out means this browser no longer gets in by itself); always answers the
+    same."""
+    devices.end_presented(device_cookie, "signed_out")
     if current_session and len(current_session) <= 128:
         try:
             principal = sessions.resolve(current_session)
@@ -204,11 +264,31 @@ def logout(current_session: str | None) -> dict[str, Any]:
 
 
 def logout_everywhere(principal: Principal) -> dict[str, Any]:
-    """End every session of this person, this one included."""
-    ended = sessions.revoke_all(principal.tenant_id, principal.kind, principal.principal_id)
+    """End every session and every trusted device of this person, this one included."""
+    owner = (principal.tenant_id, principal.kind, principal.principal_id)
+    chains = devices.end_all(*owner, "signed_out_everywhere")  # first: no device reopens one
+    ended = sessions.revoke_all(*owner)
     sessions.revoke_hash(principal.session_hash)  # the index may lag behind a new session
     _audit_logout(principal, "everywhere", ended)
-    return {"signed_out": True, "sessions": ended}
+    return {"signed_out": True, "sessions": ended, "devices": chains}
+
+
+def list_devices(principal: Principal) -> dict[str, Any]:
+    """This person's trusted devices ("Mes appareils"); staff never have any."""
+    return {
+        "devices": devices.listed(
+            principal.tenant_id, principal.kind, principal.principal_id, principal.device
+        )
+    }
+
+
+def revoke_device(principal: Principal, device_id: str) -> dict[str, Any]:
+    """End one of this person's trusted devices (and the sessions it opened); the device
+    asking may revoke itself (it is then signed out)."""
+    chain = devices.revoke(principal.tenant_id, principal.kind, principal.principal_id, device_id)
+    if chain is None:
+        raise NotFound("device_not_found")
+    return {"revoked": True, "signed_out": chain == principal.device}
 
 
 def _audit_logout(principal: Principal, scope: str, count: int) -> None:

@@ -302,16 +302,23 @@ def _delete_keys(keys: Iterable[dict[str, Any]], on_batch: Callable[[int], None]
 
 
 def _end_sessions(tenant_id: str) -> tuple[int, int]:
-    """Delete every session and sign-in link of the centre: (sessions, links)."""
+    """Delete every session, trusted device and sign-in link of the centre: (sessions and
+    trusted devices, links)."""
     counts = {"SESSION#": 0, "LOGIN#": 0}
     keys = list(
         _scan_keys(
-            "tenant_id = :t AND (begins_with(pk, :s) OR begins_with(pk, :l))",
-            {":t": {"S": tenant_id}, ":s": {"S": "SESSION#"}, ":l": {"S": "LOGIN#"}},
+            "tenant_id = :t AND (begins_with(pk, :s) OR begins_with(pk, :d) "
+            "OR begins_with(pk, :l))",
+            {
+                ":t": {"S": tenant_id},
+                ":s": {"S": "SESSION#"},
+                ":d": {"S": "DEVICE#"},
+                ":l": {"S": "LOGIN#"},
+            },
         )
     )
     for key in keys:
-        counts["SESSION#" if key["pk"]["S"].startswith("SESSION#") else "LOGIN#"] += 1
+        counts["LOGIN#" if key["pk"]["S"].startswith("LOGIN#") else "SESSION#"] += 1
     _delete_keys(keys, lambda _: None)
     return counts["SESSION#"], counts["LOGIN#"]
 

@@ -191,6 +191,7 @@ def test_a_link_opens_one_session_once(aws: Aws, parent: Person, outbox: list[Se
         "principal_id": parent.principal_id,
         "next": "/gallery.html",  # a guardian lands on their gallery
         "second_factor": None,  # guardians never have one
+        "trusted_device": False,  # not asked for
     }
     session_id = cookie_value(first)
     assert sessions.resolve(session_id).principal_id == parent.principal_id
@@ -492,7 +493,10 @@ def test_logout_ends_the_session_and_clears_the_cookie(
     session = signed_in(parent, outbox)
     response = auth("POST", "/logout", session=session)
     assert response["statusCode"] == 200
-    [cookie] = response["cookies"]
+    # Both the session's and a trusted device's cookies are cleared (docs/authentication.md)
+    cookie, device = response["cookies"]
+    assert device.startswith("__Host-pellicule-device=;")
+    assert "Max-Age=0" in device
     assert cookie.startswith("__Host-pellicule-session=;")
     assert "Max-Age=0" in cookie
     assert "Secure" in cookie
@@ -523,7 +527,7 @@ def test_logout_everywhere_ends_every_session_of_that_person_only(
     elsewhere = sessions.create(centre("Autre"), "guardian", parent.principal_id, "guardian")
     response = auth("POST", "/logout-everywhere", session=laptop)
     assert response["statusCode"] == 200
-    assert payload(response) == {"signed_out": True, "sessions": 3}
+    assert payload(response) == {"signed_out": True, "sessions": 3, "devices": 0}
     assert "Max-Age=0" in response["cookies"][0]
     for ended in (phone, laptop, tablet):
         assert auth("GET", "/me", session=ended, csrf=False)["statusCode"] == 401

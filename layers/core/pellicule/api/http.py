@@ -204,6 +204,36 @@ def cleared_session_cookie() -> Cookie:
     )
 
 
+def device_cookie_value(event: dict[str, Any]) -> str | None:
+    """The trusted device cookie's value as sent (unchecked: ``services.devices`` checks it)."""
+    from pellicule.services import devices
+
+    return _cookie(event.get("cookies"), devices.COOKIE_NAME)
+
+
+def device_cookie(value: str, max_age: int) -> Cookie:
+    """The ``__Host-`` cookie of a trusted device: the same attributes as the session's,
+    kept until the chain's end (a hint: the server decides)."""
+    from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
+    from pellicule.services import devices
+
+    return Cookie(
+        name=devices.COOKIE_NAME,
+        value=value,
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site=SameSite.STRICT_MODE,
+        max_age=max_age,
+    )
+
+
+def cleared_device_cookie() -> Cookie:
+    """Tells the browser to drop the trusted device cookie."""
+    return device_cookie("", 0)
+
+
 def error_answer(error: PelliculeError) -> dict[str, Any]:
     """What every error answers: the HTTP family (``error``), the catalogue code (``reason``)
     and its parameters, and the message in both languages for the page to pick from.

@@ -36,6 +36,8 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
     {
         "login",
         "logout",
+        "device_trusted",  # a family member kept a browser signed in (a trusted device)
+        "device_ended",  # a trusted device ended: revoked, signed out, reused, expired...
         "upload",
         "validation",
         "publication",

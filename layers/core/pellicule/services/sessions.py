@@ -41,6 +41,8 @@ class Principal:
     # (``totp.factor_reasons``): a person elevated since must sign in again (``elevated``).
     second_factor_passed: bool = False
     cleared_for: frozenset[str] = frozenset()
+    # The trusted device chain that opened this session (its hash), if one did.
+    device: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -58,6 +60,7 @@ def create(
     role: str,
     second_factor_pending: bool = False,
     cleared_for: Iterable[str] | None = None,
+    device: str | None = None,
 ) -> str:
     """Open a new session and return its id (to be set as the cookie value only).
 
@@ -65,6 +68,7 @@ def create(
     ``cleared_for``: the reasons to need a second factor this session is valid for without
     passing it. The sign-in passes none (``()``): whoever needed one got a pending session.
     None (tools, the demo seed, tests) takes the person's standing as it is now.
+    ``device``: the hash of the trusted device chain that opened it (its end ends it).
     """
     if kind not in IDLE_TIMEOUT_SECONDS:
         raise ValueError(f"unknown principal kind {kind!r}")
@@ -80,6 +84,7 @@ def create(
         times=rules.opened(kind, int(clock.now())),
         second_factor_pending=second_factor_pending,
         cleared_for=cleared_for,
+        device=device,
     )
     return session_id
 
@@ -109,6 +114,7 @@ def resolve(session_id: str | None) -> Principal:
         second_factor_pending=bool(record.second_factor_pending),
         second_factor_passed=bool(record.second_factor_passed),
         cleared_for=_cleared(record),
+        device=record.device,
     )
 
 

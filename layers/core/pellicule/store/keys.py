@@ -25,6 +25,7 @@ TAG = "TAG#"
 ERASURE = "ERASURE#"
 PURGE_RUN = "PURGERUN#"
 SESSION = "SESSION#"
+DEVICE = "DEVICE#"  # a trusted device chain (docs/authentication.md)
 LOGIN = "LOGIN#"
 INGEST = "INGEST#"
 RATE = "RATE#"
@@ -35,6 +36,7 @@ DELETION = "DELETION#"
 DELETION_PROGRESS = "PROGRESS"
 INGEST_CLAIM = "CLAIM"  # the sort key of an ingest claim (one per object version)
 SESSION_SK = "SESSION"  # the sort key of a session item
+DEVICE_SK = "DEVICE"  # the sort key of a trusted device chain
 LOGIN_SK = "LOGIN"  # the sort key of a sign-in link item
 
 
@@ -142,6 +144,11 @@ def principal_sessions_gsi(tenant_id: str, kind: str, principal_id: str) -> str:
     return f"SESSIONS#{tenant_id}#{kind}#{principal_id}"
 
 
+def principal_devices_gsi(tenant_id: str, kind: str, principal_id: str) -> str:
+    """Every trusted device of one person ("Mes appareils", sign out everywhere)."""
+    return f"DEVICES#{tenant_id}#{kind}#{principal_id}"
+
+
 def login_code_gsi(email_digest: str) -> str:
     """The sign-in links of one address (the 6-digit code's lookup)."""
     return f"LOGINCODE#{email_digest}"
@@ -184,6 +191,10 @@ def erasure_gsi_tenant(gsi1sk: str) -> str:
 # --- Partitions that belong to no centre ----------------------------------------------------
 def session_pk(session_hash: str) -> str:
     return f"{SESSION}{session_hash}"
+
+
+def device_pk(chain_hash: str) -> str:
+    return f"{DEVICE}{chain_hash}"
 
 
 def login_pk(token_hash: str) -> str:

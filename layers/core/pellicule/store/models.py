@@ -359,8 +359,38 @@ class Session(Base):
     # Why its person had to pass a second factor when it opened (``totp.factor_reasons``,
     # comma-separated; "" none). Null on sessions opened before it existed: their role says.
     cleared_for = UnicodeAttribute(null=True)
+    # The trusted device chain that opened it (its hash; null: a link, a code, a tool): the
+    # chain's end ends it too (docs/authentication.md).
+    device = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # null on sessions opened before the index existed
     gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
+class Device(Base):
+    """A trusted device chain (docs/authentication.md). pk=DEVICE#<sha256 of the chain id>,
+    sk=DEVICE. Neither the chain id nor its secret is stored: only their hashes.
+
+    gsi1: ``DEVICES#<tenant>#<kind>#<principal id>`` / ``DEVICE#<hash>``: every device of one
+    person ("Mes appareils", sign out everywhere).
+    """
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    principal_kind = UnicodeAttribute()  # guardian
+    principal_id = UnicodeAttribute()
+    handle = UnicodeAttribute()  # the public id the device list shows and revokes by
+    secret_hash = UnicodeAttribute()  # the current secret's (rotated at every use)
+    rotations = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+    last_used_at = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL attribute (sliding; reads check it)
+    browser = UnicodeAttribute()  # codes (``domain.devices.label``), never the User-Agent
+    system = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
     by_gsi1 = _gsi1()
 
 
@@ -513,6 +543,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     Media,
     MediaTag,
     Session,
+    Device,
     LoginToken,
     RateCounter,
     IngestClaim,

@@ -89,6 +89,7 @@ def open_session(
     times: SessionTimes,
     second_factor_pending: bool,
     cleared_for: Iterable[str],
+    device: str | None = None,
 ) -> None:
     """Write a new session, on condition that no item has its key (a new id at every sign-in;
     a taken key, which 256 random bits never give, is a :class:`StoreError`)."""
@@ -106,6 +107,7 @@ def open_session(
         expires_at=times.expires_at,
         second_factor_pending=second_factor_pending,
         cleared_for=",".join(sorted(cleared_for)),
+        device=device,
         gsi1pk=keys.principal_sessions_gsi(tenant_id, kind, principal_id),
         gsi1sk=keys.session_pk(session_hash),
     ).save(condition=Session.pk.does_not_exist())

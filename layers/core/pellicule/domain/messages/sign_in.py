@@ -24,6 +24,20 @@ MESSAGES: dict[str, Message] = {
         "Indiquez le lien (token) ou l'adresse et le code.",
         "Give the link (token) or the address and the code.",
     ),
+    # --- Trusted devices (a family member's browser kept signed in) ---
+    "device_unknown": Message(
+        "Cet appareil n'est plus reconnu : connectez-vous avec un lien ou un code.",
+        "This device is no longer recognised: sign in with a link or a code.",
+    ),
+    "device_reused": Message(
+        "Par sécurité, cet appareil a été déconnecté : sa clé de connexion a été utilisée "
+        "deux fois, peut-être copiée. Connectez-vous avec un lien ou un code.",
+        "For your safety, this device was signed out: its sign-in key was used twice, perhaps "
+        "copied. Sign in with a link or a code.",
+    ),
+    "device_not_found": Message(
+        "Cet appareil n'est plus dans votre liste.", "This device is no longer in your list."
+    ),
     # --- The staff second factor (TOTP) ---
     "totp_code_wrong": Message("Code incorrect.", "Incorrect code."),
     "totp_too_many_wrong": Message(
