@@ -6,6 +6,8 @@
 // before the viewer shows an item whose URLs have expired or are about to, when the page comes
 // back to the foreground, and when an image fails; the viewer stays on the same item.
 
+import { rememberDevice, resumeDevice } from "/lib/device.js";
+
 const CSRF = { "x-pellicule-csrf": "1" };
 const PAGE = 60;
 const REFRESH_MARGIN_MS = 30 * 1000; // URLs that expire within this are fetched again first
@@ -101,7 +103,7 @@ function showStatus(text) {
   status.hidden = !text;
 }
 
-async function api(path, options = {}) {
+async function api(path, options = {}, again = true) {
   let response;
   try {
     response = await fetch(path, { credentials: "same-origin", ...options });
@@ -110,6 +112,8 @@ async function api(path, options = {}) {
     throw new Error("network");
   }
   if (response.status === 401) {
+    // The session is over: a trusted device signs in again once (lib/device.js)
+    if (again && (await resumeDevice())) return api(path, options, false);
     window.location.assign("/login.html");
     throw new Error("signed out");
   }
@@ -444,7 +448,8 @@ async function start() {
     route();
   });
   $("sign-out").addEventListener("click", async () => {
-    await api("/api/auth/logout", { method: "POST", headers: CSRF });
+    rememberDevice(false); // signing out ends this browser's trusted device too
+    await api("/api/auth/logout", { method: "POST", headers: CSRF }, false);
     window.location.assign("/login.html");
   });
   $("more").addEventListener("click", showMore);

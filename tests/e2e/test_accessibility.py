@@ -92,6 +92,7 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/gallery.html", "g1", _visible("#albums a")),
     ("/gallery.html#/album/ALBUM", "g1", _visible("#grid button")),
     ("/consents.html", "g1", _ready_attribute),
+    ("/devices.html", "g1", _visible("#empty")),  # no trusted device yet
     ("/staff.html", "animator", _visible("#albums li")),
     ("/staff.html#/album/ALBUM", "animator", _visible("#items li")),
     ("/review.html", "director", _visible("#queue-section")),

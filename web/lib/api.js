@@ -4,6 +4,7 @@
 // carries the anti-CSRF header the API requires. A 401 means the session ended: the page goes
 // to the sign-in page (unless the caller handles it).
 
+import { rememberDevice, resumeDevice } from "/lib/device.js";
 import { pick } from "/lib/i18n.js";
 
 export const CSRF_HEADER = "x-pellicule-csrf";
@@ -51,8 +52,9 @@ export function errorOf(status, data) {
 }
 
 // call("GET", "/api/admin/albums") -> parsed JSON; throws ApiError with the API's message on a
-// 4xx/5xx. Options: body (JSON), signIn (false: do not redirect on 401).
-export async function call(method, path, { body, signIn = true } = {}) {
+// 4xx/5xx. Options: body (JSON), signIn (false: do not redirect on 401). On a 401, a trusted
+// device signs in again once (lib/device.js) and the call is made again.
+export async function call(method, path, { body, signIn = true, again = true } = {}) {
   const headers = {};
   if (method !== "GET" && method !== "HEAD") headers[CSRF_HEADER] = "1";
   if (body !== undefined) headers["content-type"] = "application/json";
@@ -68,6 +70,7 @@ export async function call(method, path, { body, signIn = true } = {}) {
     throw new ApiError(0, NETWORK_MESSAGE, "network");
   }
   if (response.status === 401 && signIn) {
+    if (again && (await resumeDevice())) return call(method, path, { body, signIn, again: false });
     window.location.assign("/login.html");
     throw new ApiError(401, "", "signed_out");
   }
@@ -88,6 +91,7 @@ export function me() {
 }
 
 export async function signOut() {
+  rememberDevice(false); // signing out ends this browser's trusted device too
   try {
     await call("POST", "/api/auth/logout", { signIn: false });
   } finally {
