@@ -41,6 +41,8 @@ def test_what_is_kept(raw: str, kept: str | None) -> None:
         "\x1b[31mrouge",
         "abc\u202edcba",
         "x\u2066y",
+        "lone \ud800 surrogate",
+        "line\u2028separator",
     ],
 )
 def test_control_characters_are_refused(raw: str) -> None:

@@ -2,7 +2,7 @@
 
 Pure. A caption is kept as typed, normalised to Unicode NFC and trimmed; its length is counted
 in characters after that. Control characters (and the bidirectional overrides that make a text
-read otherwise than it is stored) are refused. An empty caption removes it.
+read otherwise than it is stored, and lone surrogates) are refused. An empty caption removes it.
 
 A caption that holds a child's full name gets a warning: the roster keeps the first name and
 the initial of the surname only (data minimisation), so "full name" means the first name next to
@@ -23,6 +23,9 @@ ALBUM_MAX: Final = 300
 ITEM_MAX: Final = 200
 # Bidirectional embeddings, overrides and isolates (category Cf, but they reorder what is shown).
 _BIDI: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters, line and paragraph separators, and lone surrogates (no text: JSON may
+# carry them, storage may not).
+_REFUSED: Final = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _WORD: Final = re.compile(r"[^\W_]+")
 
 
@@ -40,7 +43,7 @@ def normalise(raw: str, maximum: int) -> str | None:
 
     Raises :class:`CaptionError` (``caption_control_character``, ``caption_too_long``)."""
     text = unicodedata.normalize("NFC", raw).strip()
-    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI for ch in text):
+    if any(unicodedata.category(ch) in _REFUSED or ch in _BIDI for ch in text):
         raise CaptionError("caption_control_character")
     if len(text) > maximum:
         raise CaptionError("caption_too_long", maximum=maximum, length=len(text))
