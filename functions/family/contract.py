@@ -169,6 +169,7 @@ class AlbumCard(TypedDict):
 
 class Albums(TypedDict):
     albums: list[AlbumCard]
+    children: int  # the family's children ("votre enfant" or "vos enfants")
 
 
 class AlbumHeader(TypedDict):

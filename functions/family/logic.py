@@ -312,7 +312,7 @@ def albums(principal: Principal) -> dict[str, Any]:
     family = _family(principal)
     viewer = family.viewer
     if not viewer.child_ids:
-        return {"albums": []}
+        return {"albums": [], "children": 0}
     signer = delivery.PrefixSigner()
     found = []
     published = {
@@ -338,7 +338,7 @@ def albums(principal: Principal) -> dict[str, Any]:
                 }
             )
     found.sort(key=lambda a: str(a["date"]), reverse=True)
-    return {"albums": found}
+    return {"albums": found, "children": len(viewer.child_ids)}
 
 
 def _album(principal: Principal, album_id: str) -> AlbumRecord:
