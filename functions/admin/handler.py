@@ -4,8 +4,9 @@ in one module each (``staff``, ``sites``, ``children``, ``consents``, ``albums``
 
 People: ``me``, ``settings``, ``staff``, ``sites``, ``groups``, ``children``, ``guardians``
 (create, edit, archive). Consents: ``children/<id>/consent`` (read with history, record a
-paper form with its scan, record a withdrawal, the scan's link). Albums. Items: ``tags``,
-``review`` (approve / reject), ``publish``, ``unpublish``; the ``queue``. ``audit`` export
+paper form with its scan, record a withdrawal, the scan's link). Albums (and their
+``caption``). Items: ``tags``, ``review`` (approve / reject), ``publish``, ``unpublish``,
+``caption``; the ``queue``. ``audit`` export
 and verification (directors).
 """
 
