@@ -210,6 +210,30 @@ def test_a_parent_sees_new_marks_the_filter_and_captions_on_a_phone(
     assert problems == []
 
 
+def test_a_family_of_two_children_reads_mes_enfants(
+    runtime: LocalRuntime, browser: Any, contexts: list[Any]
+) -> None:
+    centre, _ = _noah_family_with_news(runtime)
+    # Given Noah's guardian is Léa's guardian too
+    linked = _call(
+        runtime,
+        centre.director,
+        "PATCH",
+        f"/api/admin/guardians/{centre.families['g3'].guardian_id}",
+        {"child_ids": [centre.children["noah"], centre.children["lea"]]},
+    )
+    assert linked.status_code == 200, linked.text
+    page = _phone(browser, contexts, runtime, centre.families["g3"].session).new_page()
+    page.goto(f"{runtime.base_url}/gallery.html")
+    card = page.locator(f'a[href="#/album/{centre.album_id}"]')
+    card.wait_for(state="visible")
+    # Then the words are plural
+    assert "2 avec vos enfants" in card.inner_text()
+    card.click()
+    page.locator("#grid button").first.wait_for(state="visible")
+    assert page.locator("#filter-mine").inner_text() == "Mes enfants (2)"
+
+
 def test_a_director_captions_and_confirms_a_full_name(
     runtime: LocalRuntime, browser: Any, contexts: list[Any]
 ) -> None:
