@@ -65,6 +65,7 @@ const ACTIONS = {
   tagging: ["Enfants identifiés sur une photo", "Children tagged in an item"],
   roster_changed: ["Équipe, enfants ou familles modifiés", "Staff, children or families changed"],
   album_changed: ["Album créé ou redaté", "Album created or re-dated"],
+  caption_changed: ["Légende modifiée", "Caption changed"],
   digest: ["Envoi du résumé quotidien", "Daily digest sent"],
   digest_subscription: ["Abonnement au résumé quotidien", "Daily digest subscription"],
   consent_given: ["Consentement donné", "Consent given"],

@@ -26,11 +26,23 @@ const EN = {
   next: "Next →",
   close: "Close",
   download: "Download",
+  filterLabel: "Filter the photos",
   footer: "Private photos: do not share them without the agreement of the families concerned.",
 };
 const MESSAGES = {
   fr: {
     items: (n) => (n > 1 ? `${n} éléments` : `${n} élément`),
+    // "Nouveau" marks: what was published since the family's previous visit.
+    newCount: (n) => (n > 1 ? `${n} nouveaux` : `${n} nouveau`),
+    newBadge: "Nouveau",
+    newLabel: "nouveau",
+    // How many items show the family's child (children: how many children the family has).
+    mineCount: (n, children) => (children > 1 ? `${n} avec vos enfants` : `${n} avec votre enfant`),
+    filterAll: (n) => `Tout (${n})`,
+    filterMine: (n, children) => (children > 1 ? `Mes enfants (${n})` : `Mon enfant (${n})`),
+    mineEmpty: (children) => (children > 1
+      ? "Aucune photo de vos enfants dans cet album pour l'instant."
+      : "Aucune photo de votre enfant dans cet album pour l'instant."),
     photo: (date) => (date ? `Photo du ${date}` : "Photo"),
     video: (date) => (date ? `Vidéo du ${date}` : "Vidéo"),
     blurred: "floutée",
@@ -44,6 +56,15 @@ const MESSAGES = {
   },
   en: {
     items: (n) => (n > 1 ? `${n} items` : `${n} item`),
+    newCount: (n) => `${n} new`,
+    newBadge: "New",
+    newLabel: "new",
+    mineCount: (n, children) => (children > 1 ? `${n} with your children` : `${n} with your child`),
+    filterAll: (n) => `All (${n})`,
+    filterMine: (n, children) => (children > 1 ? `My children (${n})` : `My child (${n})`),
+    mineEmpty: (children) => (children > 1
+      ? "No photo of your children in this album yet."
+      : "No photo of your child in this album yet."),
     photo: (date) => (date ? `Photo of ${date}` : "Photo"),
     video: (date) => (date ? `Video of ${date}` : "Video"),
     blurred: "blurred",
@@ -64,6 +85,8 @@ const m = () => MESSAGES[lang];
 
 const state = {
   albumId: null, items: [], cursor: null, downloads: false, index: -1,
+  filter: "all", // "all" or "mine" (the items showing the family's children)
+  counts: { all: 0, mine: 0, new: 0 }, children: 0, album: null,
   expiresAt: Infinity, // browser time (ms) when the first of the album's signed URLs expires
   refreshing: null, // the refresh under way (a promise), if any
   lastErrorRefresh: 0,
@@ -130,10 +153,17 @@ function element(tag, attributes = {}, children = []) {
   return node;
 }
 
+// An item in words: kind and date, "(floutée)", and its caption as staff wrote it (text only).
 function itemLabel(item) {
   const date = formatDate(item.capture_date);
   const base = item.kind === "video" ? m().video(date) : m().photo(date);
-  return item.blurred ? `${base} (${m().blurred})` : base;
+  const label = item.blurred ? `${base} (${m().blurred})` : base;
+  return item.caption ? `${label} — ${item.caption}` : label;
+}
+
+// The grid's label of an item: its words, and "nouveau" when it is new since the last visit.
+function gridLabel(item) {
+  return item.new ? `${itemLabel(item)}, ${m().newLabel}` : itemLabel(item);
 }
 
 // --- Albums ------------------------------------------------------------------------------
@@ -142,13 +172,18 @@ async function showAlbums() {
   $("album-view").hidden = true;
   const response = await api("/api/family/albums");
   if (!response.ok) return showStatus(m().failed);
-  const { albums } = await response.json();
+  const { albums, children: family } = await response.json();
   const list = $("albums");
   list.replaceChildren();
   for (const album of albums) {
+    const marks = [];
+    if (album.new) marks.push(element("span", { class: "mark mark-new", text: m().newCount(album.new) }));
+    if (album.mine) marks.push(element("span", { class: "mark mark-mine", text: m().mineCount(album.mine, family) }));
     const label = element("span", { class: "label" }, [
       element("span", { class: "title", text: album.title }),
+      ...(album.caption ? [element("span", { class: "caption-text", text: album.caption })] : []),
       element("span", { class: "muted", text: `${formatDate(album.date)} · ${m().items(album.items)}` }),
+      ...(marks.length ? [element("span", { class: "marks" }, marks)] : []),
     ]);
     const children = [];
     if (album.cover) {
@@ -171,6 +206,7 @@ async function showAlbums() {
 // One page of the album and when its signed URLs expire (browser time, ms), or null.
 async function fetchPage(albumId, cursor) {
   const query = new URLSearchParams({ limit: String(PAGE) });
+  if (state.filter === "mine") query.set("filter", "mine");
   if (cursor) query.set("cursor", cursor);
   const response = await api(`/api/family/albums/${encodeURIComponent(albumId)}?${query}`);
   if (response.status === 404) {
@@ -279,7 +315,7 @@ function thumbnail(item, index) {
   const children = [];
   if (source) {
     const image = element("img", {
-      src: source.url, alt: itemLabel(item), loading: "lazy",
+      src: source.url, alt: gridLabel(item), loading: "lazy",
       width: String(source.width), height: String(source.height),
     });
     image.addEventListener("error", onMediaError);
@@ -287,8 +323,9 @@ function thumbnail(item, index) {
   }
   if (item.kind === "video") children.push(element("span", { class: "badge", text: m().videoBadge }));
   else if (item.blurred) children.push(element("span", { class: "badge", text: m().blurred }));
+  if (item.new) children.push(element("span", { class: "badge-new", "aria-hidden": "true", text: m().newBadge }));
   const button = element("button", {
-    type: "button", "aria-label": itemLabel(item), "data-index": String(index), "data-media-id": item.media_id,
+    type: "button", "aria-label": gridLabel(item), "data-index": String(index), "data-media-id": item.media_id,
   }, children);
   button.addEventListener("click", () => openLightbox(index));
   return element("li", {}, [button]);
@@ -299,10 +336,38 @@ function renderGrid(fromIndex) {
   if (fromIndex === 0) grid.replaceChildren();
   state.items.slice(fromIndex).forEach((item, offset) => grid.append(thumbnail(item, fromIndex + offset)));
   $("more").hidden = !state.cursor;
+  const empty = $("grid-empty");
+  empty.hidden = state.items.length > 0 || state.filter !== "mine";
+  empty.textContent = m().mineEmpty(state.children);
 }
 
-async function showAlbum(albumId) {
+// The album's header: title, caption (as text), date and how many items are new; the filter.
+function renderHeader() {
+  const { album, counts } = state;
+  if (!album) return;
+  $("album-title").textContent = album.title;
+  $("album-caption").textContent = album.caption || "";
+  $("album-caption").hidden = !album.caption;
+  const parts = [formatDate(album.date)];
+  if (counts.new) parts.push(m().newCount(counts.new));
+  $("album-date").textContent = parts.join(" · ");
+  $("filter").hidden = state.children < 1;
+  $("filter-all").textContent = m().filterAll(counts.all);
+  $("filter-mine").textContent = m().filterMine(counts.mine, state.children);
+  $("filter-all").setAttribute("aria-pressed", String(state.filter === "all"));
+  $("filter-mine").setAttribute("aria-pressed", String(state.filter === "mine"));
+}
+
+function takePage(page) {
+  state.album = page.album;
+  state.counts = page.counts;
+  state.children = page.children;
+  state.downloads = page.downloads;
+}
+
+async function showAlbum(albumId, filter = "all") {
   $("albums-view").hidden = true;
+  state.filter = filter;
   const fetched = await fetchPage(albumId, null);
   if (!fetched) return;
   const { page } = fetched;
@@ -310,11 +375,17 @@ async function showAlbum(albumId) {
   state.expiresAt = fetched.expires;
   state.items = page.items;
   state.cursor = page.next_cursor;
-  state.downloads = page.downloads;
-  $("album-title").textContent = page.album.title;
-  $("album-date").textContent = formatDate(page.album.date);
+  takePage(page);
+  renderHeader();
   renderGrid(0);
   $("album-view").hidden = false;
+}
+
+// "Tout" / "Mon enfant": the first page of the album under the other filter.
+async function chooseFilter(filter) {
+  if (!state.albumId || filter === state.filter) return;
+  await showAlbum(state.albumId, filter);
+  $(filter === "mine" ? "filter-mine" : "filter-all").focus();
 }
 
 async function showMore() {
@@ -435,7 +506,8 @@ function wireLightbox() {
 async function route() {
   showStatus("");
   const match = window.location.hash.match(/^#\/album\/([A-Za-z0-9_-]{1,64})$/);
-  if (match) await showAlbum(match[1]);
+  // The same album again (a language switch): the filter stays; another album starts on "Tout".
+  if (match) await showAlbum(match[1], match[1] === state.albumId ? state.filter : "all");
   else await showAlbums();
 }
 
@@ -453,6 +525,8 @@ async function start() {
     window.location.assign("/login.html");
   });
   $("more").addEventListener("click", showMore);
+  $("filter-all").addEventListener("click", () => chooseFilter("all"));
+  $("filter-mine").addEventListener("click", () => chooseFilter("mine"));
   wireLightbox();
   const response = await api("/api/auth/me");
   if (!response.ok) return showStatus(m().failed);

@@ -8,6 +8,7 @@ import { ApiError, call, signOut } from "/lib/api.js";
 import { element, showError as showErrorIn } from "/lib/dom.js";
 import { formatDate, t, wireSwitch } from "/lib/i18n.js";
 import { STAFF_EN } from "/lib/staff.js";
+import { wireCaption } from "/staff/caption.js";
 import { BoxEditor } from "/review/boxes.js";
 import { AUDIENCES, audienceName, describe, summary } from "/review/gate.js";
 
@@ -28,6 +29,11 @@ const EN = {
   otherChildren: "Children of other groups",
   noChild: "No identifiable child in this photo",
   saveTags: "Save the children",
+  captionTitle: "Caption",
+  captionLabel: "Caption of the photo (optional)",
+  captionHelp: "Families see it with the photo; 200 characters at most, no child's surname.",
+  captionSave: "Save the caption",
+  captionConfirm: "Save anyway",
   facesTitle: "Faces to blur",
   facesHelp:
     "A child without consent can be blurred instead of dropping the photo: one box per face, " +
@@ -71,6 +77,7 @@ const state = {
 };
 
 let editor;
+let itemCaption;
 
 // --- Messages ------------------------------------------------------------------------------
 
@@ -241,10 +248,36 @@ async function select(mediaId, { focus = true } = {}) {
   state.extraHides = hidden;
   state.retried = false;
   editor.set(boxes, canEditFaces());
+  itemCaption.set(null, false);
+  loadCaption(mediaId);
   renderItem();
   renderQueue();
   $("item").hidden = false;
   if (focus) $("item-title").focus();
+}
+
+// The item's caption, and whether this person may change it (GET /api/admin/media/<id>/caption).
+async function loadCaption(mediaId) {
+  try {
+    const found = await call("GET", `/api/admin/media/${encodeURIComponent(mediaId)}/caption`);
+    if (state.item && state.item.media_id === mediaId) itemCaption.set(found.caption, found.may_edit);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function wireItemCaption() {
+  itemCaption = wireCaption(
+    {
+      form: $("caption-form"),
+      input: $("caption-input"),
+      warning: $("caption-warning"),
+      confirm: $("caption-confirm"),
+      error: $("caption-error"),
+      status: $("caption-status"),
+    },
+    () => (state.item ? `/api/admin/media/${encodeURIComponent(state.item.media_id)}/caption` : null),
+  );
 }
 
 function canEditFaces() {
@@ -652,6 +685,7 @@ function wire() {
   wireSwitch($("lang-switch"), EN, rerender);
   $("sign-out").addEventListener("click", () => signOut());
   editor = new BoxEditor($("overlay"), $("box-live"), () => renderBoxList());
+  wireItemCaption();
   $("add-box").addEventListener("click", () => editor.add());
   $("photo").addEventListener("error", () => {
     if (state.retried || !state.item) return; // signed URLs last minutes: fetch them again once

@@ -8,6 +8,7 @@
 import { ApiError, call, me, signOut } from "/lib/api.js";
 import { element } from "/lib/dom.js";
 import { formatDate, pick, t, wireSwitch } from "/lib/i18n.js";
+import { wireCaption } from "/staff/caption.js";
 import { Uploader } from "/staff/upload.js";
 
 const EN = {
@@ -38,6 +39,10 @@ const EN = {
   uploadsLabel: "Uploads",
   itemsTitle: "In this album",
   itemsEmpty: "Nothing in this album yet.",
+  captionLabel: "Album caption",
+  captionHelp: "Families see it under the title; 300 characters at most, no child's surname.",
+  captionSave: "Save the caption",
+  captionConfirm: "Save anyway",
   footer: "Photos of children: families see them only after review, according to the consents.",
 };
 
@@ -275,10 +280,11 @@ async function showAlbum(albumId) {
   if (generation !== view.generation) return;
   if (!view.albums.length) await loadAlbums().catch(() => {});
   const known = view.albums.find((a) => a.album_id === albumId) || {};
-  view.album = { ...page.album, group_id: known.group_id };
+  view.album = { ...page.album, group_id: known.group_id, caption: known.caption || null };
   view.items = page.items;
   $("albums-view").hidden = true;
   $("album-title").textContent = view.album.title;
+  albumCaption.set(view.album.caption);
   renderAlbumMeta();
   renderItems({ all: true });
   uploader.open(albumId);
@@ -295,6 +301,24 @@ function renderAlbumMeta() {
 }
 
 // --- Start ---------------------------------------------------------------------------------
+
+// The album's caption (PUT /api/admin/albums/<id>/caption), with the full-name warning.
+const albumCaption = wireCaption(
+  {
+    form: $("caption-form"),
+    input: $("caption-input"),
+    warning: $("caption-warning"),
+    confirm: $("caption-confirm"),
+    error: $("caption-error"),
+    status: $("caption-status"),
+  },
+  () => (view.album ? `/api/admin/albums/${encodeURIComponent(view.album.album_id)}/caption` : null),
+  (album) => {
+    view.album.caption = album.caption;
+    const known = view.albums.find((a) => a.album_id === album.album_id);
+    if (known) known.caption = album.caption;
+  },
+);
 
 const uploader = new Uploader({
   list: $("uploads"),

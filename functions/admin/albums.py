@@ -39,6 +39,7 @@ def _album_view(album: media_store.AlbumRecord) -> dict[str, Any]:
         "date": album.album_date,
         "group_id": album.group_id,
         "archived": bool(album.archived),
+        "caption": album.caption,
     }
 
 
@@ -80,6 +81,61 @@ def _album_audited(
         )
     except audit.CompanionConflictError:
         raise Conflict("album_changed_meanwhile") from None
+
+
+# --- Captions --------------------------------------------------------------------------------
+
+
+def checked_caption(tenant_id: str, body: c.CaptionChange, maximum: int) -> str | None:
+    """The caption as kept (``None``: none): NFC, trimmed, at most ``maximum`` characters, no
+    control character (400); one holding a child's full name needs ``confirm_names`` (409)."""
+    from pellicule.domain import captions
+    from pellicule.store import roster
+
+    try:
+        caption = captions.normalise(body.caption, maximum)
+    except captions.CaptionError as error:
+        raise BadRequest(error.reason, **error.params) from None
+    if caption is not None and not body.confirm_names:
+        names = (
+            captions.RosterName(child.first_name, child.initial)
+            for child in roster.every_child(tenant_id)
+        )
+        if captions.names_a_child(caption, names):
+            raise Conflict("caption_full_name")
+    return caption
+
+
+def caption_details(caption: str | None, body: c.CaptionChange) -> dict[str, Any]:
+    """The audit entry's details of a caption change: never the text itself."""
+    return {
+        "change": "captioned" if caption is not None else "caption_removed",
+        "length": len(caption or ""),
+        "names_confirmed": "true" if body.confirm_names else "false",
+    }
+
+
+def caption_album(principal: Principal, album_id: str, body: c.CaptionChange) -> dict[str, Any]:
+    """Set an album's caption (staff: like its title), with its audit entry."""
+    from pellicule.domain import captions
+
+    require_staff(principal)
+    album = album_or_404(principal.tenant_id, album_id)
+    if album.archived:
+        raise Conflict("album_archived")
+    caption = checked_caption(principal.tenant_id, body, captions.ALBUM_MAX)
+    try:
+        audit.append(
+            principal.tenant_id,
+            "caption_changed",
+            staff_ref(principal),
+            f"album:{album_id}",
+            caption_details(caption, body),
+            companions=(media_store.album_captioned(album, caption),),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict("album_changed_meanwhile") from None
+    return _album_view(media_store.reloaded(album))
 
 
 def list_albums(principal: Principal) -> dict[str, Any]:

@@ -218,6 +218,21 @@ class AlbumChange:
     group_id: Omittable[Id | None] = ABSENT
 
 
+# A caption as sent: its length is counted again by the logic after NFC and trimming
+# (pellicule.domain.captions: 300 characters for an album, 200 for an item); this bound only
+# keeps a request small.
+CaptionText = Annotated[str, Text(max_length=2000)]
+
+
+@dataclass(frozen=True)
+class CaptionChange:
+    """Set a caption (``""``: none). A caption that holds a child's full name is refused
+    (409 ``caption_full_name``) unless ``confirm_names`` is ``true``."""
+
+    caption: CaptionText
+    confirm_names: bool = False
+
+
 @dataclass(frozen=True)
 class Tags:
     """The children who appear, or "no identifiable child"; ``version`` as last read."""
@@ -438,6 +453,13 @@ class AdminAlbumView(TypedDict):
     date: str
     group_id: str | None
     archived: bool
+    caption: str | None
+
+
+class AdminItemCaption(TypedDict):
+    media_id: str
+    caption: str | None
+    may_edit: bool  # this person may change it now (animators: before validation)
 
 
 class AdminAlbums(TypedDict):
@@ -467,6 +489,7 @@ class AdminMediaView(_AdminPublished):
     rejection_reason: str | None
     hidden_by: Literal["gate", "director"] | None
     uploaded_by: str | None
+    caption: str | None
     version: int
     gate: dict[Audience, AdminGatePreview]
 

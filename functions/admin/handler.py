@@ -4,8 +4,9 @@ in one module each (``staff``, ``sites``, ``children``, ``consents``, ``albums``
 
 People: ``me``, ``settings``, ``staff``, ``sites``, ``groups``, ``children``, ``guardians``
 (create, edit, archive). Consents: ``children/<id>/consent`` (read with history, record a
-paper form with its scan, record a withdrawal, the scan's link). Albums. Items: ``tags``,
-``review`` (approve / reject), ``publish``, ``unpublish``; the ``queue``. ``audit`` export
+paper form with its scan, record a withdrawal, the scan's link). Albums (and their
+``caption``). Items: ``tags``, ``review`` (approve / reject), ``publish``, ``unpublish``,
+``caption``; the ``queue``. ``audit`` export
 and verification (directors).
 """
 
@@ -511,6 +512,25 @@ def _album_routes(app: APIGatewayHttpResolver) -> None:
 
         return logic.update_album(principal, album_id, body)
 
+    @operation(
+        app,
+        "PUT",
+        f"{BASE}/albums/<album_id>/caption",
+        auth=staff,
+        body=c.CaptionChange,
+        answer=c.AdminAlbumView,
+        errors=(401, 403, 404, 409),
+    )
+    def album_caption(principal: Principal, album_id: str, body: c.CaptionChange) -> Any:
+        """Set an album's caption (``""``: none; at most 300 characters)
+
+        400: a control character, or too long. 409 ``caption_full_name``: it holds a child's
+        full name; send it again with ``confirm_names: true`` to keep it.
+        """
+        from functions.admin import albums as logic
+
+        return logic.caption_album(principal, album_id, body)
+
 
 def _review_routes(app: APIGatewayHttpResolver) -> None:
     """Items: tagging, validation, publication."""
@@ -587,6 +607,36 @@ def _review_routes(app: APIGatewayHttpResolver) -> None:
         from functions.admin import review as logic
 
         return logic.unpublish(principal, media_id)
+
+    @operation(
+        app, "GET", f"{BASE}/media/<media_id>/caption", auth=staff, answer=c.AdminItemCaption
+    )
+    def item_caption(principal: Principal, media_id: str) -> Any:
+        """An item's caption, and whether this person may change it now"""
+        from functions.admin import review as logic
+
+        return logic.item_caption(principal, media_id)
+
+    @operation(
+        app,
+        "PUT",
+        f"{BASE}/media/<media_id>/caption",
+        auth=staff,
+        body=c.CaptionChange,
+        answer=c.AdminItemCaption,
+        errors=(401, 403, 404, 409),
+    )
+    def item_caption_change(principal: Principal, media_id: str, body: c.CaptionChange) -> Any:
+        """Set an item's caption (``""``: none; at most 200 characters)
+
+        Animators caption an item before its validation (or where they may publish),
+        directors any processed item. 400: a control character, or too long. 409
+        ``caption_full_name``: it holds a child's full name; send it again with
+        ``confirm_names: true`` to keep it.
+        """
+        from functions.admin import review as logic
+
+        return logic.caption_item(principal, media_id, body)
 
 
 def _audit_routes(app: APIGatewayHttpResolver) -> None:

@@ -88,6 +88,7 @@ def media_view(media: MediaRecord, at: float) -> dict[str, Any]:
         # or "director" (taken down by hand); null otherwise.
         "hidden_by": _hidden_by(media),
         "uploaded_by": media.uploaded_by,
+        "caption": media.caption,
         "version": int(media.version or 0),
         "gate": _preview(media, at),
     }
@@ -305,3 +306,55 @@ def unpublish(principal: Principal, media_id: str) -> dict[str, Any]:
         at=now,
     )
     return media_view(media, now)
+
+
+# --- Captions ------------------------------------------------------------------------------
+
+
+def _may_caption(principal: Principal, media: MediaRecord) -> bool:
+    """Directors caption every processed item; other staff an item awaiting validation (the
+    director validates its caption with it), and any processed item where they may publish
+    (a caption reaches families with the item, so it is no less than a publication)."""
+    if media.state not in EDITABLE_STATES:
+        return False
+    if principal.role == "director" or media.state == "ready":
+        return True
+    return may_publish(principal, tenant_settings.for_tenant(principal.tenant_id))
+
+
+def _caption_view(principal: Principal, media: MediaRecord) -> dict[str, Any]:
+    return {
+        "media_id": media.media_id,
+        "caption": media.caption,
+        "may_edit": _may_caption(principal, media),
+    }
+
+
+def item_caption(principal: Principal, media_id: str) -> dict[str, Any]:
+    """An item's caption, and whether this person may change it now."""
+    return _caption_view(principal, _media(principal, media_id))
+
+
+def caption_item(principal: Principal, media_id: str, body: c.CaptionChange) -> dict[str, Any]:
+    """Set an item's caption, with its audit entry (never the text: its length)."""
+    from functions.admin.albums import caption_details, checked_caption
+    from pellicule.domain import captions
+
+    media = _media(principal, media_id)
+    if media.state not in EDITABLE_STATES:
+        raise Conflict("media_not_processed_yet")
+    if not _may_caption(principal, media):
+        raise Forbidden("caption_directors_only")
+    caption = checked_caption(principal.tenant_id, body, captions.ITEM_MAX)
+    try:
+        audit.append(
+            principal.tenant_id,
+            "caption_changed",
+            staff_ref(principal),
+            f"media:{media.media_id}",
+            caption_details(caption, body),
+            companions=(media_store.item_captioned(media, caption),),
+        )
+    except audit.CompanionConflictError:
+        raise Conflict("media_changed_meanwhile") from None
+    return _caption_view(principal, media_store.reloaded(media))

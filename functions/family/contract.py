@@ -15,8 +15,12 @@ MediaKind = Literal["photo", "video"]
 # A consent date: a calendar day, or the exact second (epoch) the API returned, 2000–2100.
 Moment = Annotated[int, Whole(ge=946_684_800, le=4_102_444_800)] | Day
 PAGE = 100
-# An album page's cursor: the sort key of the last item of the previous page.
-CURSOR_PATTERN = "MEDIA#[0-9]{12}#[A-Za-z0-9_-]{1,64}"
+# An album page's cursor: the sort key of the last item of the previous page, behind "MINE#"
+# when the page showed only the items of the family's children (a cursor says its filter, and
+# a page refuses a cursor of the other one).
+CURSOR_PATTERN = "(MINE#)?MEDIA#[0-9]{12}#[A-Za-z0-9_-]{1,64}"
+MINE_CURSOR = "MINE#"
+Filter = Literal["all", "mine"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,10 @@ class ErasureRequestBody:
 class AlbumPageQuery:
     """One page of an album: ``cursor`` is the ``next_cursor`` of the previous page."""
 
-    cursor: Annotated[str, Text(max_length=90, pattern=CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, Text(max_length=95, pattern=CURSOR_PATTERN)] | None = None
     limit: Annotated[int, Whole(ge=1, le=PAGE)] = PAGE
+    # "mine": only the items showing one of the family's children ("Mon enfant / Mes enfants").
+    filter: Filter = "all"
 
 
 # --- Answers ---------------------------------------------------------------------------------
@@ -152,18 +158,25 @@ class AlbumCard(TypedDict):
     album_id: str
     title: str
     date: str
+    caption: str | None
     items: int
+    # Items published since the family's previous visit ("3 nouveaux"), and those showing one
+    # of their children.
+    new: int
+    mine: int
     cover: Rendition | None
 
 
 class Albums(TypedDict):
     albums: list[AlbumCard]
+    children: int  # the family's children ("votre enfant" or "vos enfants")
 
 
 class AlbumHeader(TypedDict):
     album_id: str
     title: str
     date: str
+    caption: str | None
 
 
 class Item(TypedDict):
@@ -172,6 +185,17 @@ class Item(TypedDict):
     blurred: bool
     renditions: dict[str, Rendition]
     capture_date: str | None
+    caption: str | None
+    new: bool  # published since the family's previous visit
+    mine: bool  # shows one of the family's children
+
+
+class AlbumCounts(TypedDict):
+    """The whole album as the family sees it now, whatever the filter."""
+
+    all: int
+    mine: int
+    new: int
 
 
 class AlbumPage(TypedDict):
@@ -179,6 +203,9 @@ class AlbumPage(TypedDict):
     items: list[Item]
     next_cursor: str | None
     downloads: bool
+    filter: Filter
+    counts: AlbumCounts
+    children: int  # the family's children ("Mon enfant" or "Mes enfants")
 
 
 class Download(TypedDict):

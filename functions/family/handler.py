@@ -5,7 +5,8 @@
 - ``GET  children/<id>/consent``: current consent and its history
 - ``POST children/<id>/consent``: give, widen or narrow (electronic acceptance)
 - ``POST children/<id>/consent/withdraw``: withdraw, in one action
-- ``GET  albums``, ``GET albums/<id>?cursor=&limit=``: what the publication gate allows now,
+- ``GET  albums``, ``GET albums/<id>?cursor=&limit=&filter=all|mine``: what the publication gate
+  allows now (with the "new" marks of the visit and the items showing the family's children),
   one page at a time
 - ``GET  media/<id>/download``: a short-lived link to the full-size file
 """

@@ -15,11 +15,12 @@ from functions.family import contract
 from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
 from pellicule.adapters import delivery
 from pellicule.config import clock
+from pellicule.domain import gallery_news
 from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from pellicule.domain.gate import Visibility
 from pellicule.services import audit, consent, publication, tenant_settings
 from pellicule.services.sessions import Principal
-from pellicule.store import data, roster
+from pellicule.store import data, roster, visits
 from pellicule.store import media as media_store
 from pellicule.store.media import AlbumRecord, MediaRecord
 from pellicule.store.roster import ChildRecord, GuardianRecord
@@ -154,6 +155,39 @@ def _viewer(principal: Principal) -> publication.Viewer:
     return publication.viewer_of(guardian, _children_of(principal, guardian))
 
 
+@dataclass(frozen=True)
+class _Family:
+    """The family behind a gallery request: who they are, and the visit it belongs to."""
+
+    viewer: publication.Viewer
+    visit: gallery_news.Visit
+
+
+def _family(principal: Principal) -> _Family:
+    """The viewer, and the visit this gallery request belongs to (recorded on the guardian's
+    own item when the domain says so: a new visit, or a minute later in the same one)."""
+    guardian = _guardian(principal)
+    read = visits.stored(guardian)
+    step = gallery_news.on_request(read, int(clock.now()))
+    if step.write:
+        visits.record(principal.tenant_id, guardian.guardian_id, read=read, visit=step.visit)
+    viewer = publication.viewer_of(guardian, _children_of(principal, guardian))
+    return _Family(viewer, step.visit)
+
+
+def _mine(shown: Shown, viewer: publication.Viewer) -> bool:
+    return gallery_news.shows_own_child(
+        shown.media.tagged_child_ids or (),
+        shown.media.blurred_child_ids or (),
+        served_blurred=shown.choice.visibility is Visibility.BLURRED,
+        own=viewer.child_ids,
+    )
+
+
+def _new(shown: Shown, visit: gallery_news.Visit) -> bool:
+    return gallery_news.is_new(shown.media.published_at, visit)
+
+
 def _published(tenant_id: str, album_id: str) -> list[MediaRecord]:
     """Published items of an album, in upload order."""
     return [
@@ -226,7 +260,11 @@ STALE_REQUESTS_PER_READ = 20
 
 
 def _item_view(
-    principal: Principal, album_id: str, shown: Shown, signer: delivery.PrefixSigner
+    principal: Principal,
+    album_id: str,
+    shown: Shown,
+    signer: delivery.PrefixSigner,
+    family: _Family | None = None,
 ) -> dict[str, Any]:
     """One item of a page: URLs of the copies in the chosen scope, under its one policy."""
     choice = shown.choice
@@ -248,6 +286,9 @@ def _item_view(
             if name in publication.VIEW_RENDITIONS
         },
         "capture_date": shown.media.capture_date,
+        "caption": shown.media.caption,
+        "new": family is not None and _new(shown, family.visit),
+        "mine": family is not None and _mine(shown, family.viewer),
     }
 
 
@@ -268,9 +309,10 @@ def _cover(
 
 
 def albums(principal: Principal) -> dict[str, Any]:
-    viewer = _viewer(principal)
+    family = _family(principal)
+    viewer = family.viewer
     if not viewer.child_ids:
-        return {"albums": []}
+        return {"albums": [], "children": 0}
     signer = delivery.PrefixSigner()
     found = []
     published = {
@@ -288,12 +330,15 @@ def albums(principal: Principal) -> dict[str, Any]:
                     "album_id": album.album_id,
                     "title": album.title,
                     "date": album.album_date,
+                    "caption": album.caption,
                     "items": len(visible),
+                    "new": sum(_new(s, family.visit) for s in visible),
+                    "mine": sum(_mine(s, viewer) for s in visible),
                     "cover": _cover(principal, album.album_id, visible, signer),
                 }
             )
     found.sort(key=lambda a: str(a["date"]), reverse=True)
-    return {"albums": found}
+    return {"albums": found, "children": len(viewer.child_ids)}
 
 
 def _album(principal: Principal, album_id: str) -> AlbumRecord:
@@ -312,18 +357,22 @@ def album(principal: Principal, album_id: str, query: AlbumPageQuery) -> dict[st
     The whole album is checked on every page, so no page signs a scope that holds a copy the
     family may no longer see.
     """
-    cursor, limit = query.cursor, query.limit
-    viewer = _viewer(principal)
+    limit = query.limit
+    family = _family(principal)
+    viewer = family.viewer
     found = _album(principal, album_id)
     visible = _visible(principal, viewer, found, _published(principal.tenant_id, album_id))
-    # Whatever the cursor: an album with nothing this family may see does not exist for it
-    # (a cursor must never turn a 404 into the album's title and date).
+    # Whatever the cursor and the filter: an album with nothing this family may see does not
+    # exist for it (a cursor must never turn a 404 into the album's title and date).
     if not visible:
         raise NotFound("album_not_found")
-    remaining = [s for s in visible if cursor is None or str(s.media.gsi1sk) > cursor]
+    mine = [s for s in visible if _mine(s, viewer)]
+    chosen = mine if query.filter == "mine" else visible
+    cursor = _position(query.cursor, query.filter)
+    remaining = [s for s in chosen if cursor is None or str(s.media.gsi1sk) > cursor]
     page = remaining[:limit]
     signer = delivery.PrefixSigner()
-    items = [_item_view(principal, album_id, shown, signer) for shown in page]
+    items = [_item_view(principal, album_id, shown, signer, family) for shown in page]
     audit.append(
         principal.tenant_id,
         "view",
@@ -335,11 +384,40 @@ def album(principal: Principal, album_id: str, query: AlbumPageQuery) -> dict[st
         },
     )
     return {
-        "album": {"album_id": found.album_id, "title": found.title, "date": found.album_date},
+        "album": {
+            "album_id": found.album_id,
+            "title": found.title,
+            "date": found.album_date,
+            "caption": found.caption,
+        },
         "items": items,
-        "next_cursor": page[-1].media.gsi1sk if len(remaining) > limit else None,
+        "next_cursor": (
+            _cursor(str(page[-1].media.gsi1sk), query.filter) if len(remaining) > limit else None
+        ),
         "downloads": tenant_settings.for_tenant(principal.tenant_id).allow_downloads,
+        "filter": query.filter,
+        "counts": {
+            "all": len(visible),
+            "mine": len(mine),
+            "new": sum(_new(s, family.visit) for s in visible),
+        },
+        "children": len(viewer.child_ids),
     }
+
+
+def _cursor(position: str, filter: str) -> str:
+    """The cursor of the page after ``position``, saying which filter it belongs to."""
+    return contract.MINE_CURSOR + position if filter == "mine" else position
+
+
+def _position(cursor: str | None, filter: str) -> str | None:
+    """The position a cursor names, provided it was made for ``filter`` (400 otherwise)."""
+    if cursor is None:
+        return None
+    made_for_mine = cursor.startswith(contract.MINE_CURSOR)
+    if made_for_mine != (filter == "mine"):
+        raise BadRequest("album_cursor_filter_mismatch")
+    return cursor.removeprefix(contract.MINE_CURSOR)
 
 
 def download(principal: Principal, media_id: str) -> dict[str, Any]:

@@ -38,14 +38,42 @@ def runtime_options() -> dict[str, Any]:
 def centre(runtime: LocalRuntime) -> Scenario:
     """A centre with a published photo Léa's family sees, and a photo waiting for review."""
     centre = centre_with_noah_consenting(runtime)  # Noah: consent; Léa: none
-    _published_photo(runtime, centre)
+    MEDIA.append(_published_photo(runtime, centre))
 
     def served() -> bool:
         read = _call(runtime, centre.families["g1"].session, "GET", "/api/family/albums")
         return read.status_code == 200 and bool(read.json()["albums"])
 
     wait_for(served, timeout=60)
+    # Captions, and Léa's family's previous visit two hours ago: the photo is "Nouveau" to them
+    for path, caption in (
+        (f"/api/admin/albums/{centre.album_id}/caption", "Pique-nique au parc"),
+        (f"/api/admin/media/{MEDIA[0]}/caption", "Le toboggan"),
+    ):
+        saved = _call(runtime, centre.director, "PUT", path, {"caption": caption})
+        assert saved.status_code == 200, saved.text
+    _previous_visit(centre, "g1", seconds_ago=2 * 3600)
     return centre
+
+
+# The published photo of the centre fixture (its id, for the review page's path).
+MEDIA: list[str] = []
+
+
+def _previous_visit(centre: Scenario, who: str, *, seconds_ago: int) -> None:
+    from pellicule.config import clock
+    from pellicule.store import keys
+    from pellicule.store.models import Guardian
+
+    guardian = Guardian(
+        keys.tenant_pk(centre.tenant_id), keys.guardian_sk(centre.families[who].guardian_id)
+    )
+    guardian.update(
+        actions=[
+            Guardian.gallery_seen_at.set(int(clock.now()) - seconds_ago),
+            Guardian.gallery_new_since.remove(),
+        ]
+    )
 
 
 @pytest.fixture
@@ -80,6 +108,23 @@ def _visible(selector: str) -> Callable[[Any], None]:
     return ready
 
 
+def _mine_filter(page: Any) -> None:
+    """The album under "Mon enfant": Léa is on none of its photos (the empty message)."""
+    page.locator("#grid button").first.wait_for(state="visible", timeout=30_000)
+    page.locator("#filter-mine").click()
+    page.locator("#grid-empty").wait_for(state="visible", timeout=30_000)
+
+
+def _caption_warning(page: Any) -> None:
+    """A caption with a child's full name: the warning and its confirmation beside the field."""
+    field = page.locator("#caption-input")
+    field.wait_for(state="visible", timeout=30_000)
+    wait_for(field.is_enabled, timeout=30)
+    field.fill("Noah X. au toboggan")
+    page.locator("#caption-form button[type=submit]").click()
+    page.locator("#caption-warning").wait_for(state="visible", timeout=30_000)
+
+
 def _ready_attribute(page: Any) -> None:
     wait_for(lambda: page.evaluate("document.body.dataset.ready === 'true'"), timeout=30)
 
@@ -90,11 +135,14 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/login.html", None, _visible("main")),
     ("/unsubscribe.html", None, _visible("main")),
     ("/gallery.html", "g1", _visible("#albums a")),
-    ("/gallery.html#/album/ALBUM", "g1", _visible("#grid button")),
+    ("/gallery.html#/album/ALBUM", "g1", _visible("#grid .badge-new")),
+    ("/gallery.html#/album/ALBUM", "g1", _mine_filter),
     ("/consents.html", "g1", _ready_attribute),
     ("/devices.html", "g1", _visible("#empty")),  # no trusted device yet
     ("/staff.html", "animator", _visible("#albums li")),
     ("/staff.html#/album/ALBUM", "animator", _visible("#items li")),
+    ("/staff.html#/album/ALBUM", "director", _caption_warning),
+    ("/review.html#/media/MEDIA", "director", _caption_warning),
     ("/review.html", "director", _visible("#queue-section")),
     ("/audit.html", "director", _visible("#rows tr")),
     ("/audit.html", "animator", _visible("#refused")),
@@ -124,7 +172,9 @@ def test_the_page_has_no_wcag_a_or_aa_violation(
     if who is not None:
         sign_in(context, runtime, sessions[who])
     page = context.new_page()
-    page.goto(f"{runtime.base_url}{path.replace('ALBUM', centre.album_id)}")
+    page.goto(
+        f"{runtime.base_url}{path.replace('ALBUM', centre.album_id).replace('MEDIA', MEDIA[0])}"
+    )
     ready(page)
     found = _violations(page)
     assert found == [], json.dumps(found, indent=1, ensure_ascii=False)

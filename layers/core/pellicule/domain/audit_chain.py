@@ -52,6 +52,7 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "tagging",
         "roster_changed",
         "album_changed",  # an album created or re-dated (its date bounds its retention)
+        "caption_changed",  # an album's or an item's caption set or removed (never its text)
         "digest",  # a daily-digest run in the centre (counts only)
         "digest_subscription",  # a guardian unsubscribed from (or back to) the digest
         # The operator's actions (``pellicule`` CLI), on the platform chain (PLATFORM_CHAIN)

@@ -220,6 +220,28 @@ def update_album(record: Album, changes: Mapping[str, str | None]) -> None:
     record.update(actions=_album_actions(changes))
 
 
+# --- Captions (pellicule.domain.captions) ---------------------------------------------------
+
+
+def album_captioned(record: Album, caption: str | None) -> audit.Companion:
+    """Set (or remove, ``None``) an album's caption, on condition that the album exists and is
+    not archived (with its audit entry)."""
+    action = Album.caption.remove() if caption is None else Album.caption.set(caption)
+    condition = Album.pk.exists() & (
+        Album.archived.does_not_exist() | (Album.archived == False)  # noqa: E712
+    )
+    return audit.Companion(record, condition, op="update", actions=(action,))
+
+
+def item_captioned(media: Media, caption: str | None) -> audit.Companion:
+    """Set (or remove, ``None``) an item's caption, on condition that the item exists and is
+    still in the state it was read in (who may caption depends on it; with its audit entry).
+    Its version is left alone: a caption is no tagging or validation edit."""
+    action = Media.caption.remove() if caption is None else Media.caption.set(caption)
+    condition = Media.pk.exists() & (Media.state == media.state)
+    return audit.Companion(media, condition, op="update", actions=(action,))
+
+
 # --- Items ----------------------------------------------------------------------------------
 
 

@@ -192,6 +192,11 @@ class Guardian(Base):
     last_digest_at = NumberAttribute(null=True)
     digest_unsubscribed_at = NumberAttribute(null=True)
     unsubscribe_hashes = ListAttribute[str](null=True)
+    # The gallery's "new" marks (pellicule.domain.gallery_news, pellicule.store.visits): the
+    # last recorded gallery request and the end of the previous visit (conditional writes, at
+    # most about once a minute).
+    gallery_seen_at = NumberAttribute(null=True)
+    gallery_new_since = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
@@ -257,6 +262,8 @@ class Album(Base):
     group_id = UnicodeAttribute(null=True)  # None: an album of the whole centre
     created_at = NumberAttribute()
     archived = BooleanAttribute(default=False)
+    # A short caption families see under the title (pellicule.domain.captions; NFC, trimmed).
+    caption = UnicodeAttribute(null=True)
 
 
 class Media(Base):
@@ -316,6 +323,8 @@ class Media(Base):
     # (taken down by hand; only a director publishes it again). Null: hidden before this was
     # recorded, treated as "director" (never put back without a person deciding).
     hidden_by = UnicodeAttribute(null=True)
+    # A short caption families see with the item (pellicule.domain.captions; NFC, trimmed).
+    caption = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

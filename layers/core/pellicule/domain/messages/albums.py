@@ -18,6 +18,27 @@ MESSAGES: dict[str, Message] = {
     "album_changed_meanwhile": Message(
         "Modification concurrente ; réessayez.", "Concurrent change; retry."
     ),
+    "album_archived": Message("Cet album est archivé.", "This album is archived."),
+    # --- Captions (pellicule.domain.captions) ---
+    "caption_too_long": Message(
+        "Légende trop longue : {length} caractères, {maximum} au plus.",
+        "Caption too long: {length} characters, {maximum} at most.",
+    ),
+    "caption_control_character": Message(
+        "La légende contient un caractère de contrôle (retour à la ligne, tabulation...) : "
+        "écrivez-la sur une ligne.",
+        "The caption holds a control character (line break, tab...): write it on one line.",
+    ),
+    "caption_full_name": Message(
+        "La légende semble contenir le nom complet d'un enfant (prénom et nom). Les familles "
+        "la verront : retirez le nom, ou confirmez pour l'enregistrer quand même.",
+        "The caption seems to hold a child's full name (first name and surname). Families "
+        "will see it: remove the name, or confirm to save it anyway.",
+    ),
+    "caption_directors_only": Message(
+        "Une fois l'élément validé, seule la direction change sa légende.",
+        "Once the item is validated, only directors change its caption.",
+    ),
     # --- Tagging ---
     "media_not_processed_yet": Message(
         "L'élément n'est pas encore traité.", "The item is not processed yet."

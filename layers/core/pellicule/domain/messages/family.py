@@ -17,6 +17,10 @@ MESSAGES: dict[str, Message] = {
     "erasure_confirm": Message(
         "Confirmez la demande d'effacement.", "Confirm the erasure request."
     ),
+    "album_cursor_filter_mismatch": Message(
+        "Cette page suivante appartient à l'autre filtre : rouvrez l'album.",
+        "This next page belongs to the other filter: open the album again.",
+    ),
     # --- The daily digest (POST /api/digest/unsubscribe) ---
     "unsubscribe_link_invalid": Message(
         "Ce lien de désabonnement n'est pas valable. Utilisez celui d'un e-mail récent, ou "
