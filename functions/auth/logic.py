@@ -105,9 +105,10 @@ def exchange(
     command's ``ABSENT``).
     """
     ratelimit.enforce((SESSION_PER_IP, client_address))
+    landing = None  # the page the link leads to (e.g. the welcome e-mail's: the consents)
     if command.token is not ABSENT:
         method = "link"
-        tenant_id, kind, principal_id = magic_links.consume_token(command.token)
+        (tenant_id, kind, principal_id), landing = magic_links.consume_token_to(command.token)
     elif command.email is not ABSENT and command.code is not ABSENT:
         method = "code"
         started = time.monotonic()
@@ -120,11 +121,14 @@ def exchange(
     account = magic_links.current_account(tenant_id, kind, principal_id)
     if account is None:  # archived since the link was sent, or the centre closed
         raise magic_links.InvalidLink(magic_links.INVALID)
-    return _open_session(account, method, current_session)
+    return _open_session(account, method, current_session, landing)
 
 
 def _open_session(
-    account: magic_links.Account, method: str, current_session: str | None
+    account: magic_links.Account,
+    method: str,
+    current_session: str | None,
+    landing: str | None = None,
 ) -> SignedIn:
     """The first factor passed: a NEW session id (never the one the browser came with).
 
@@ -158,6 +162,8 @@ def _open_session(
         "signed in", extra={"principal": account.ref, "method": method, "second_factor": step}
     )
     home = FAMILY_HOME if account.kind == "guardian" else HOME
+    if landing is not None and account.kind == "guardian":
+        home = landing  # a family page of magic_links.LANDINGS, never a path from the request
     view = {**_who(account), "next": home, "second_factor": step}
     return SignedIn(session_id, account.kind, view)
 

@@ -181,13 +181,21 @@ def consume_token(token: object, now: float | None = None) -> tuple[str, str, st
     """Use a link once: (tenant id, kind, principal id), or :class:`InvalidLink`.
 
     One atomic conditional write (``store.use_link``): of parallel exchanges, one wins."""
+    return consume_token_to(token, now)[0]
+
+
+def consume_token_to(
+    token: object, now: float | None = None
+) -> tuple[tuple[str, str, str], str | None]:
+    """:func:`consume_token`, and the page the link leads to (a path of :data:`LANDINGS`,
+    or None: the person's home)."""
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise InvalidLink(INVALID)
     moment = int(clock.now() if now is None else now)
     record = store.use_link(token_hash(token), moment)
     if record is None:
         raise InvalidLink(INVALID)
-    return _principal(record)
+    return _principal(record), LANDINGS.get(record.landing or "")
 
 
 def consume_code(email: object, code: object, now: float | None = None) -> tuple[str, str, str]:
@@ -232,7 +240,14 @@ def is_used(token: str) -> bool | None:
 LOGIN_PAGE = "/login.html"
 
 
-def issue_link(account: Account, ttl_seconds: int, now: float | None = None) -> IssuedLink:
+# Pages a link may lead to instead of the person's home (issue 17: the welcome e-mail's link
+# opens the consents page). A code of this map is stored on the link, never a free path.
+LANDINGS = {"consents": "/consents.html"}
+
+
+def issue_link(
+    account: Account, ttl_seconds: int, now: float | None = None, *, landing: str | None = None
+) -> IssuedLink:
     """One fresh link for ``account`` that lives ``ttl_seconds`` and has **no** usable code.
 
     For e-mails the person did not ask for just now (the daily digest, read hours later):
@@ -255,6 +270,7 @@ def issue_link(account: Account, ttl_seconds: int, now: float | None = None) -> 
         created_at=moment,
         expires_at=expires,
         address=None,
+        landing=landing if landing in LANDINGS else None,
     )
     return IssuedLink(account, token, "", expires)
 

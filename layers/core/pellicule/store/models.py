@@ -192,6 +192,10 @@ class Guardian(Base):
     last_digest_at = NumberAttribute(null=True)
     digest_unsubscribed_at = NumberAttribute(null=True)
     unsubscribe_hashes = ListAttribute[str](null=True)
+    # Welcome e-mail (issue 17, docs/notifications.md): due for a guardian added by staff
+    # (``welcome_due``), claimed by a conditional write when sent (``welcome_sent_at``).
+    welcome_due = BooleanAttribute(null=True)
+    welcome_sent_at = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
@@ -384,6 +388,9 @@ class LoginToken(Base):
     created_at = NumberAttribute()
     expires_at = NumberAttribute()
     used_at = NumberAttribute(null=True)
+    # Where the signed-in person goes (a code of magic_links.LANDINGS, e.g. "consents" for
+    # the welcome e-mail); null: their home.
+    landing = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

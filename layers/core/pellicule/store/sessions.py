@@ -234,12 +234,15 @@ def save_link(
     created_at: int,
     expires_at: int,
     address: str | None,
+    landing: str | None = None,  # issue 17 (welcome e-mail): where the link leads
 ) -> None:
     """Write a new link, on condition that no item has its key. ``address`` (the digest of
     the e-mail address) puts it under the address's code lookup; None keeps it out (no code
-    can ever open it)."""
+    can ever open it). ``landing``: the page the signed-in person goes to (null: home)."""
     data.ready()
     lookup: dict[str, Any] = {}
+    if landing is not None:
+        lookup["landing"] = landing
     if address is not None:
         lookup = {
             "gsi1pk": keys.login_code_gsi(address),
