@@ -38,6 +38,7 @@ LINK_SENT = "link_sent_if_known"
 ACCEPTED = {"reason": LINK_SENT, "message": messages.both(LINK_SENT)}
 HOME = "/staff.html"  # where a signed-in staff member goes: the console
 FAMILY_HOME = "/gallery.html"  # where a signed-in guardian goes: their gallery
+FAMILY_KINDS = ("guardian", "relative")  # issue 17: a relative goes to the gallery too
 
 LOG = "auth"
 
@@ -161,7 +162,7 @@ def _open_session(
     logger(LOG).info(
         "signed in", extra={"principal": account.ref, "method": method, "second_factor": step}
     )
-    home = FAMILY_HOME if account.kind == "guardian" else HOME
+    home = FAMILY_HOME if account.kind in FAMILY_KINDS else HOME
     if landing is not None and account.kind == "guardian":
         home = landing  # a family page of magic_links.LANDINGS, never a path from the request
     view = {**_who(account), "next": home, "second_factor": step}
@@ -183,7 +184,7 @@ def status(principal: Principal | None) -> dict[str, Any]:
     page."""
     if principal is None:
         return {"signed_in": False}
-    home = FAMILY_HOME if principal.kind == "guardian" else HOME
+    home = FAMILY_HOME if principal.kind in FAMILY_KINDS else HOME
     return {"signed_in": True, "kind": principal.kind, "role": principal.role, "home": home}
 
 

@@ -27,7 +27,9 @@ ADDRESS = "new.parent@example.org"
 def _add_guardian(centre: Centre, email: str = ADDRESS) -> str:
     session = centre.director_session
     child_id = create_child(session, create_group(session), "Léa")
-    created = ok(admin("POST", "/guardians", session, {"email": email, "child_ids": [child_id]}), 201)
+    created = ok(
+        admin("POST", "/guardians", session, {"email": email, "child_ids": [child_id]}), 201
+    )
     return str(created["guardian_id"])
 
 
@@ -58,9 +60,12 @@ def test_a_new_guardian_gets_one_welcome_whose_link_opens_the_consents_page(
     # The centre's name opens the subject; French first, then English; how to withdraw.
     assert mail.subject.startswith("Centre : ")
     french, english = mail.text.split("-- English --")
-    assert "Pellicule est l'espace privé" in french and "retirer" in french
-    assert "Pellicule is the private space" in english and "withdraw" in english
-    assert "responsable du traitement" in french and "controller" in english
+    assert "Pellicule est l'espace privé" in french
+    assert "retirer" in french
+    assert "Pellicule is the private space" in english
+    assert "withdraw" in english
+    assert "responsable du traitement" in french
+    assert "controller" in english
     # One link (no 6-digit code: it lives days), to the configured public URL.
     [token] = mail.tokens
     assert "Code" not in mail.text
@@ -76,7 +81,8 @@ def test_a_new_guardian_gets_one_welcome_whose_link_opens_the_consents_page(
     # Single use.
     assert auth("POST", "/session", {"token": token})["statusCode"] == 401
     stored = _guardian(centre, guardian_id)
-    assert stored.welcome_sent_at is not None and not stored.welcome_due
+    assert stored.welcome_sent_at is not None
+    assert not stored.welcome_due
 
 
 def test_an_ordinary_sign_in_link_still_leads_to_the_gallery(aws: Aws, centre: Centre) -> None:
@@ -103,7 +109,8 @@ def test_ses_down_never_blocks_the_roster_write_and_the_digest_run_sends_it_late
         guardian_id = _add_guardian(centre)  # 201 all the same
         assert _welcomes(sent) == []
         stored = _guardian(centre, guardian_id)
-        assert stored.welcome_due and stored.welcome_sent_at is None  # still due
+        assert stored.welcome_due
+        assert stored.welcome_sent_at is None
         monkeypatch.setattr(outbox, "send", real_send)
         run_digest()
         assert len(_welcomes(sent)) == 1

@@ -52,6 +52,8 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "album_changed",  # an album created or re-dated (its date bounds its retention)
         "digest",  # a daily-digest run in the centre (counts only)
         "digest_subscription",  # a guardian unsubscribed from (or back to) the digest
+        "relative_invited",  # issue 17: a guardian invited a relative (docs/relatives.md)
+        "relative_revoked",  # issue 17: a guardian revoked a relative
         # The operator's actions (``pellicule`` CLI), on the platform chain (PLATFORM_CHAIN)
         # or the centre's own.
         "tenant_created",

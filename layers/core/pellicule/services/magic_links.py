@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pellicule.config import clock
 from pellicule.domain import sessions as rules
 from pellicule.domain.errors import Unauthenticated
+from pellicule.store import relatives as relatives_store
 from pellicule.store import roster, tenants
 from pellicule.store import sessions as store
 
@@ -32,6 +33,7 @@ TOKEN_TTL_SECONDS = rules.TOKEN_TTL_SECONDS
 CODE_DIGITS = 6
 MAX_CODE_ATTEMPTS = rules.MAX_CODE_ATTEMPTS
 MAX_ACCOUNTS_PER_ADDRESS = 10  # one e-mail lists at most this many centres/roles
+RELATIVE = rules.RELATIVE  # issue 17: a relative a guardian invited (kind and role)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 _CODE = re.compile(r"^[0-9]{6}$")
 _EMAIL = re.compile(r"^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,20}$")
@@ -52,9 +54,9 @@ class Account:
 
     tenant_id: str
     tenant_name: str
-    kind: str  # guardian | staff
+    kind: str  # guardian | staff | relative
     principal_id: str
-    role: str  # guardian | director | animator
+    role: str  # guardian | director | animator | relative
 
     @property
     def ref(self) -> str:
@@ -109,17 +111,37 @@ def accounts_for(email: str) -> list[Account]:
     """Every live account of this address, staff first (both lookups always run)."""
     staff = [s for s in roster.staff_with_email(email) if not s.archived]
     guardians = [g for g in roster.guardians_with_email(email) if not g.archived]
-    names = _tenant_names({s.tenant_id for s in staff} | {g.tenant_id for g in guardians})
-    found = [
-        Account(s.tenant_id, names[s.tenant_id], "staff", s.staff_id, s.role)
-        for s in staff
-        if s.tenant_id in names and s.email == email
-    ] + [
-        Account(g.tenant_id, names[g.tenant_id], "guardian", g.guardian_id, "guardian")
-        for g in guardians
-        if g.tenant_id in names and g.email == email
-    ]
+    # Issue 17: relatives a guardian invited (revoked ones leave the index); the lookup runs
+    # for every address, known or not, like the two above.
+    kin = [r for r in relatives_store.with_email(email) if r.revoked_at is None]
+    names = _tenant_names(
+        {s.tenant_id for s in staff} | {g.tenant_id for g in guardians} | {r.tenant_id for r in kin}
+    )
+    found = (
+        [
+            Account(s.tenant_id, names[s.tenant_id], "staff", s.staff_id, s.role)
+            for s in staff
+            if s.tenant_id in names and s.email == email
+        ]
+        + [
+            Account(g.tenant_id, names[g.tenant_id], "guardian", g.guardian_id, "guardian")
+            for g in guardians
+            if g.tenant_id in names and g.email == email
+        ]
+        + [
+            Account(r.tenant_id, names[r.tenant_id], RELATIVE, r.relative_id, RELATIVE)
+            for r in kin
+            if r.tenant_id in names and r.email == email and _relative_open(r)
+        ]
+    )
     return found[:MAX_ACCOUNTS_PER_ADDRESS]
+
+
+def _relative_open(relative: relatives_store.RelativeRecord) -> bool:
+    """A relative whose guardian is still active with a child (issue 17)."""
+    from pellicule.services import relatives
+
+    return relatives.inviter_of(relative) is not None
 
 
 def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | None:
@@ -136,6 +158,10 @@ def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | N
         guardian = store.guardian_now(tenant_id, principal_id)
         if guardian is not None and not guardian.archived:
             return Account(tenant_id, names[tenant_id], kind, principal_id, "guardian")
+    elif kind == RELATIVE:  # issue 17
+        relative = store.relative_now(tenant_id, principal_id)
+        if relative is not None and _relative_open(relative):
+            return Account(tenant_id, names[tenant_id], kind, principal_id, RELATIVE)
     return None
 
 

@@ -47,7 +47,9 @@ def send(tenant_id: str, guardian: GuardianRecord, now: float | None = None) -> 
     try:
         claimed = roster.claim_welcome(guardian, at=moment)
     except Exception as error:  # noqa: BLE001 - never blocks the caller
-        logger(LOG).error("welcome not claimed", extra={"guardian": ref, "error": error_code(error)})
+        logger(LOG).error(
+            "welcome not claimed", extra={"guardian": ref, "error": error_code(error)}
+        )
         return "failed"
     if not claimed:
         return "not_due"
