@@ -188,3 +188,46 @@ def test_a_relative_address_answers_like_an_unknown_one(
             assert known_answer.get(field) == unknown_answer.get(field), field
     assert min(known + unknown) >= 0.12
     assert abs(statistics.median(known) - statistics.median(unknown)) < 0.02
+
+
+def test_hostile_input_to_the_relatives_routes_is_a_4xx(w: World) -> None:
+    """The new routes, fed hostile bodies and ids by a guardian and by a relative: a 4xx with
+    a stable code, never a 5xx (the whole API is fuzzed in test_fuzz_routes.py)."""
+    import json
+    import random
+
+    from tests.conftest import api_event
+    from tests.integration.helpers import call
+    from tests.security.test_fuzz_routes import HOSTILE
+
+    centre = w.centre
+    relative_id, mail = invited(centre)
+    relative_session, _ = signed_in(mail)
+    rng = random.Random(20261206)
+    fields = ("email", "may_download", "invited_by", "tenant_id", "relative_id")
+    paths = [
+        ("GET", "relatives"),
+        ("POST", "relatives"),
+        ("POST", f"relatives/{relative_id}/revoke"),
+        ("POST", "relatives/%00/revoke"),
+        ("POST", f"relatives/{'x' * 300}/revoke"),
+        ("GET", "invitation"),
+        ("GET", f"albums/{centre.album_id}"),
+        ("GET", f"media/{w.noah_photo}/download"),
+    ]
+    failures = []
+    for attempt in range(60):
+        method, path = paths[attempt % len(paths)]
+        session = centre.families["g1"].session if attempt % 2 else relative_session
+        event = api_event(method, f"/api/family/{path}", session=session)
+        if method == "POST":
+            chosen = rng.sample(fields, rng.randint(1, len(fields)))
+            event["body"] = (
+                "{" + ", ".join(f"{json.dumps(f)}: {rng.choice(HOSTILE)}" for f in chosen) + "}"
+            )
+        response = call("family", event)
+        if not 400 <= response["statusCode"] < 500 and response["statusCode"] not in (200, 201):
+            failures.append(f"{method} {path} {event.get('body')!r:.120} -> {response}")
+        if response["statusCode"] >= 400:
+            assert '"reason": "' in response["body"]
+    assert not failures, "\n".join(failures)
