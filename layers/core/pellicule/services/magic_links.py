@@ -137,11 +137,24 @@ def accounts_for(email: str) -> list[Account]:
     return found[:MAX_ACCOUNTS_PER_ADDRESS]
 
 
-def _relative_open(relative: relatives_store.RelativeRecord) -> bool:
-    """A relative whose guardian is still active with a child (issue 17)."""
-    from pellicule.services import relatives
+def relative_inviter(relative: relatives_store.RelativeRecord) -> store.GuardianRecord | None:
+    """The guardian who invited ``relative``, read as they are now, when the relative may
+    still see their family (issue 17: ``domain.relatives.open_to``); None otherwise."""
+    from pellicule.domain import relatives as relative_rules
 
-    return relatives.inviter_of(relative) is not None
+    guardian = store.guardian_now(relative.tenant_id, relative.invited_by)
+    inviter = (
+        None
+        if guardian is None
+        else relative_rules.Inviter(bool(guardian.archived), len(guardian.child_ids or ()))
+    )
+    if not relative_rules.open_to(relative.revoked_at is not None, inviter):
+        return None
+    return guardian
+
+
+def _relative_open(relative: relatives_store.RelativeRecord) -> bool:
+    return relative_inviter(relative) is not None
 
 
 def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | None:

@@ -37,15 +37,7 @@ def ref(relative_id: str) -> str:
 def inviter_of(relative: RelativeRecord) -> GuardianRecord | None:
     """The guardian who invited ``relative``, read as they are now, when the relative may
     still see their family (``rules.open_to``); None otherwise."""
-    guardian = people.guardian_now(relative.tenant_id, relative.invited_by)
-    inviter = (
-        None
-        if guardian is None
-        else rules.Inviter(bool(guardian.archived), len(guardian.child_ids or ()))
-    )
-    if not rules.open_to(relative.revoked_at is not None, inviter):
-        return None
-    return guardian
+    return magic_links.relative_inviter(relative)
 
 
 def family_of(principal: Principal) -> tuple[RelativeRecord, GuardianRecord]:

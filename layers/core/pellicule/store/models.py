@@ -524,6 +524,9 @@ class Relative(Base):
     may_download = BooleanAttribute(default=False)
     created_at = NumberAttribute()
     revoked_at = NumberAttribute(null=True)
+    # TTL, set at revocation: the item (and its address) goes some days later; the audit
+    # trail keeps the pseudonymous record.
+    expires_at = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()

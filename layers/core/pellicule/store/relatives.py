@@ -101,9 +101,14 @@ def invited(guardian: Guardian, item: Relative, limit: int) -> tuple[audit.Compa
     )
 
 
+# A revoked relative's item (their address) is kept this long, then DynamoDB's TTL deletes it.
+REVOKED_KEPT_SECONDS = 30 * 24 * 3600
+
+
 def revoked(item: Relative, at: int) -> tuple[audit.Companion, ...]:
-    """Mark a relative revoked (it stays, as history; it leaves the sign-in index) and take it
-    off its guardian's count; fails (``CompanionConflictError``) if it was revoked already."""
+    """Mark a relative revoked (it leaves the sign-in index at once, and the table after
+    :data:`REVOKED_KEPT_SECONDS`) and take it off its guardian's count; fails
+    (``CompanionConflictError``) if it was revoked already."""
     target = Relative(item.pk, item.sk)
     guardian = Guardian(keys.tenant_pk(item.tenant_id), keys.guardian_sk(item.invited_by))
     return (
@@ -113,6 +118,7 @@ def revoked(item: Relative, at: int) -> tuple[audit.Companion, ...]:
             op="update",
             actions=(
                 Relative.revoked_at.set(at),
+                Relative.expires_at.set(at + REVOKED_KEPT_SECONDS),
                 Relative.gsi1pk.remove(),
                 Relative.gsi1sk.remove(),
             ),
