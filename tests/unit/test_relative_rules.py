@@ -104,3 +104,29 @@ def test_the_welcome_says_what_who_the_consent_request_and_how_to_withdraw() -> 
     assert "Answer the consent request: https://photos.example.fr/login.html#token=xyz" in english
     assert "withdraw or restrict your consent at any time" in english
     assert french.index("Pellicule est") < french.index("Répondre")
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, True),
+        ({"email": ""}, False),  # no address: no welcome
+        ({"welcome_due": None}, False),  # a guardian from before the feature, or the seed
+        ({"welcome_sent_at": 1_800_000_000}, False),  # sent already
+        ({"archived": True}, False),
+    ],
+)
+def test_who_is_due_a_welcome(changes: dict[str, object], expected: bool) -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from pellicule.services import welcome
+
+    fields: dict[str, object] = {
+        "email": "parent@example.org",
+        "welcome_due": True,
+        "welcome_sent_at": None,
+        "archived": False,
+    }
+    guardian = cast(Any, SimpleNamespace(**{**fields, **changes}))
+    assert welcome.due(guardian) is expected
