@@ -319,8 +319,12 @@ def _grant_gallery(function: lambda_.Function, parts: Parts) -> None:
 
 
 def _grant_admin(function: lambda_.Function, parts: Parts) -> None:
-    """Staff API: people, consents (and their scanned evidence), albums, validation, audit."""
+    """Staff API: people, consents (and their scanned evidence), albums, validation, audit;
+    a new guardian's welcome e-mail (its link's public URL, the configured SES identity)."""
     _table(function, parts.data.table, write=True)
+    parts.cdn.grant_read_public_url(function)  # issue 17: the welcome e-mail's link
+    if parts.mail is not None:
+        parts.mail.grant_send(function)
     # Scans: presigned POST under ingest/evidence/ (put), then check, copy, delete (get/delete).
     _objects(
         function,
@@ -339,10 +343,13 @@ def _grant_admin(function: lambda_.Function, parts: Parts) -> None:
 
 
 def _grant_family(function: lambda_.Function, parts: Parts) -> None:
-    """Guardian API: consents and the gallery behind the publication gate; no bucket access."""
+    """Guardian API: consents and the gallery behind the publication gate; no bucket access;
+    a relative's invitation e-mail (the configured SES identity)."""
     _table(function, parts.data.table, write=True)
     parts.signing.grant_sign(function)
     parts.cdn.grant_read_public_url(function)
+    if parts.mail is not None:
+        parts.mail.grant_send(function)  # issue 17: invitations of relatives
 
 
 def _grant_auth(function: lambda_.Function, parts: Parts) -> None:

@@ -68,6 +68,8 @@ const ACTIONS = {
   caption_changed: ["Légende modifiée", "Caption changed"],
   digest: ["Envoi du résumé quotidien", "Daily digest sent"],
   digest_subscription: ["Abonnement au résumé quotidien", "Daily digest subscription"],
+  relative_invited: ["Proche invité par une famille", "Relative invited by a family"],
+  relative_revoked: ["Accès d'un proche retiré", "Relative's access removed"],
   consent_given: ["Consentement donné", "Consent given"],
   consent_withdrawn: ["Consentement retiré", "Consent withdrawn"],
   consent_changed: ["Consentement modifié", "Consent changed"],
@@ -77,6 +79,7 @@ const ACTIONS = {
 const KINDS = {
   staff: ["Équipe", "Staff"],
   guardian: ["Famille", "Family"],
+  relative: ["Proche invité", "Invited relative"],
   child: ["Enfant", "Child"],
   system: ["Système", "System"],
   media: ["Média", "Item"],

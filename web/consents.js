@@ -609,6 +609,16 @@ async function start() {
   try {
     const person = await me();
     $("centre-name").textContent = person.tenant_name || "";
+    if (person.kind === "relative") {
+      // Issue 17: a relative never acts on consents (the API refuses them): no action shown.
+      document.querySelector('main [data-i18n="intro"]').hidden = true;
+      showStatus(t(
+        "Les consentements sont gérés par les parents. En tant que proche invité·e, vous voyez les photos que la famille qui vous a invité·e peut voir.",
+        "Consents are managed by the parents. As an invited relative, you see the photos the family that invited you may see.",
+      ));
+      document.body.dataset.ready = "true";
+      return;
+    }
     if (person.kind !== "guardian") {
       showStatus(t(
         "Cette page est celle des familles. L'espace de l'équipe est sur la page d'accueil.",

@@ -532,7 +532,8 @@ async function start() {
   if (!response.ok) return showStatus(m().failed);
   const me = await response.json();
   $("centre-name").textContent = me.tenant_name || "";
-  if (me.kind !== "guardian") return showStatus(m().staffOnly);
+  // A guardian, or a relative they invited (issue 17: family-header.js adapts the header).
+  if (me.kind !== "guardian" && me.kind !== "relative") return showStatus(m().staffOnly);
   window.addEventListener("hashchange", () => route());
   // A phone put away for a while: fresh URLs when the page comes back.
   document.addEventListener("visibilitychange", () => {

@@ -135,6 +135,7 @@ def create_guardian(principal: Principal, body: c.GuardianCreate) -> dict[str, A
         guardian_id,
         email=email,
         child_ids=[c.child_id for c in children],
+        welcome_due=True,
     )
     audited(
         principal,
@@ -143,6 +144,11 @@ def create_guardian(principal: Principal, body: c.GuardianCreate) -> dict[str, A
         roster.created(guardian),
         *roster.links(guardian_id, add=children, remove=()),
     )
+    # The welcome e-mail (issue 17): after the write, never blocking it; a failure leaves it
+    # due and the digest's run sends it (pellicule.services.welcome).
+    from pellicule.services import welcome
+
+    welcome.send(principal.tenant_id, guardian)
     return _guardian_view(guardian)
 
 

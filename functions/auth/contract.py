@@ -84,7 +84,7 @@ class RecoveryCodesRequest:
 
 # --- Answers ---------------------------------------------------------------------------------
 
-Kind = Literal["staff", "guardian"]
+Kind = Literal["staff", "guardian", "relative"]  # relative: issue 17
 
 
 class Accepted(TypedDict):

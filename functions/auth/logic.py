@@ -42,6 +42,7 @@ LINK_SENT = "link_sent_if_known"
 ACCEPTED = {"reason": LINK_SENT, "message": messages.both(LINK_SENT)}
 HOME = "/staff.html"  # where a signed-in staff member goes: the console
 FAMILY_HOME = "/gallery.html"  # where a signed-in guardian goes: their gallery
+FAMILY_KINDS = ("guardian", "relative")  # issue 17: a relative goes to the gallery too
 
 LOG = "auth"
 
@@ -118,9 +119,10 @@ def exchange(command: contract.SessionRequest, browser: Browser) -> SignedIn:
     command's ``ABSENT``).
     """
     ratelimit.enforce((SESSION_PER_IP, browser.client_address))
+    landing = None  # the page the link leads to (e.g. the welcome e-mail's: the consents)
     if command.token is not ABSENT:
         method = "link"
-        tenant_id, kind, principal_id = magic_links.consume_token(command.token)
+        (tenant_id, kind, principal_id), landing = magic_links.consume_token_to(command.token)
     elif command.email is not ABSENT and command.code is not ABSENT:
         method = "code"
         started = time.monotonic()
@@ -142,7 +144,7 @@ def exchange(command: contract.SessionRequest, browser: Browser) -> SignedIn:
             browser.user_agent,
             replacing=browser.device,
         )
-    return _open_session(account, method, browser.session, device)
+    return _open_session(account, method, browser.session, device, landing)
 
 
 def resume_device(browser: Browser) -> SignedIn:
@@ -176,6 +178,7 @@ def _open_session(
     method: str,
     current_session: str | None,
     device: devices.Issued | None = None,
+    landing: str | None = None,
 ) -> SignedIn:
     """The first factor passed: a NEW session id (never the one the browser came with).
 
@@ -209,7 +212,9 @@ def _open_session(
     logger(LOG).info(
         "signed in", extra={"principal": account.ref, "method": method, "second_factor": step}
     )
-    home = FAMILY_HOME if account.kind == "guardian" else HOME
+    home = FAMILY_HOME if account.kind in FAMILY_KINDS else HOME
+    if landing is not None and account.kind == "guardian":
+        home = landing  # a family page of magic_links.LANDINGS, never a path from the request
     view = {
         **_who(account),
         "next": home,
@@ -234,7 +239,7 @@ def status(principal: Principal | None) -> dict[str, Any]:
     page."""
     if principal is None:
         return {"signed_in": False}
-    home = FAMILY_HOME if principal.kind == "guardian" else HOME
+    home = FAMILY_HOME if principal.kind in FAMILY_KINDS else HOME
     return {"signed_in": True, "kind": principal.kind, "role": principal.role, "home": home}
 
 

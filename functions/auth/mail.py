@@ -22,6 +22,7 @@ _SPACE = {
     "guardian": "sign_in_mail_space_guardian",
     "director": "sign_in_mail_space_director",
     "animator": "sign_in_mail_space_animator",
+    "relative": "sign_in_mail_space_relative",  # issue 17
 }
 
 
@@ -42,7 +43,7 @@ def _button(links: list[magic_links.IssuedLink]) -> str:
     kinds = {link.account.kind for link in links}
     if kinds == {"staff"}:
         return "sign_in_mail_button_staff"
-    if kinds == {"guardian"}:
+    if kinds <= {"guardian", "relative"}:  # families (issue 17: relatives too)
         return "sign_in_mail_button_gallery"
     return "sign_in_mail_button_any"
 

@@ -140,7 +140,9 @@ def _run_tenant(tenant: TenantRecord, moment: int) -> TenantCounts:
 
     counts = TenantCounts()
     threshold = day_threshold(moment)
-    due = [g for g in roster.every_guardian(tenant.tenant_id) if _due(g, threshold)]
+    everyone = list(roster.every_guardian(tenant.tenant_id))
+    _welcome_retries(tenant, everyone, moment)
+    due = [g for g in everyone if _due(g, threshold)]
     counts.guardians_due = len(due)
     if not due:
         return counts
@@ -189,6 +191,16 @@ def _run_tenant(tenant: TenantRecord, moment: int) -> TenantCounts:
         else:
             counts.failed += 1
     return counts
+
+
+def _welcome_retries(tenant: TenantRecord, guardians: list[GuardianRecord], moment: int) -> None:
+    """The retry path of the welcome e-mail (issue 17): guardians still due get it now
+    (``pellicule.services.welcome``: claimed once, never raises)."""
+    from pellicule.services import welcome
+
+    for guardian in guardians:
+        if welcome.due(guardian):
+            welcome.send(tenant.tenant_id, guardian, now=moment)
 
 
 def _news(items: Iterable[MediaRecord], albums: dict[str, AlbumRecord]) -> list[mail.AlbumNews]:

@@ -215,3 +215,52 @@ class Download(TypedDict):
     width: int
     height: int
     type: str
+
+
+# --- Relatives (issue 17, docs/relatives.md) ---------------------------------------------------
+
+# The staff API's e-mail pattern (functions/admin/contract.py), spelt out the same way.
+_SPACE = "\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+_LOCAL = f"[^@{_SPACE}]"
+RELATIVE_EMAIL_PATTERN = (
+    f"[ \t\r\n]*{_LOCAL}{{1,64}}@{_LOCAL}{{1,190}}\\.{_LOCAL}{{2,20}}[ \t\r\n]*"
+)
+
+
+@dataclass(frozen=True)
+class RelativeInvite:
+    """Invite a relative by e-mail; ``may_download``: whether they may download (where the
+    centre allows it)."""
+
+    email: Annotated[str, Text(max_length=320, min_length=6, pattern=RELATIVE_EMAIL_PATTERN)]
+    may_download: bool = False
+
+
+class Relative(TypedDict):
+    relative_id: str
+    email: str
+    may_download: bool
+    created_at: int
+
+
+class Relatives(TypedDict):
+    relatives: list[Relative]
+    limit: int
+
+
+class RelativeInvited(TypedDict):
+    relative: Relative
+    invitation_sent: bool
+
+
+class RelativeRevoked(TypedDict):
+    revoked: bool
+    relative_id: str
+    sessions: int
+
+
+class Invitation(TypedDict):
+    """A relative's own view: who invited them, and whether they may download."""
+
+    invited_by: str
+    may_download: bool

@@ -9,6 +9,8 @@
   allows now (with the "new" marks of the visit and the items showing the family's children),
   one page at a time
 - ``GET  media/<id>/download``: a short-lived link to the full-size file
+- ``GET/POST relatives``, ``POST relatives/<id>/revoke``: a guardian's invited relatives;
+  ``GET invitation``: a relative's own view (issue 17, docs/relatives.md)
 """
 
 from __future__ import annotations
@@ -118,6 +120,51 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def download(principal: Principal, media_id: str) -> Any:
         """A short-lived link to an item's full-size file, if the centre allows downloads"""
         return logic.download(principal, media_id)
+
+    _relative_routes(app, who)
+
+
+def _relative_routes(app: APIGatewayHttpResolver, who: Any) -> None:
+    """Relatives (issue 17, docs/relatives.md): a guardian's; a relative gets 403
+    ``relative_read_only`` on these, and reads ``invitation``."""
+    from functions.family import contract as c
+    from functions.family import logic
+
+    @operation(app, "GET", f"{BASE}/relatives", auth=who, answer=c.Relatives)
+    def relatives(principal: Principal) -> Any:
+        """The relatives this guardian invited (a relative: 403)"""
+        return logic.relatives_list(principal)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/relatives",
+        auth=who,
+        body=c.RelativeInvite,
+        answer=c.RelativeInvited,
+        status=201,
+        errors=(401, 403, 409),
+    )
+    def relative_invite(principal: Principal, body: c.RelativeInvite) -> Any:
+        """Invite a relative by e-mail (at most a few); 409: already invited or the limit"""
+        return logic.relative_invite(principal, body)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/relatives/<relative_id>/revoke",
+        auth=who,
+        answer=c.RelativeRevoked,
+        errors=(401, 403, 404),
+    )
+    def relative_revoke(principal: Principal, relative_id: str) -> Any:
+        """Revoke a relative: their sessions end at once"""
+        return logic.relative_revoke(principal, relative_id)
+
+    @operation(app, "GET", f"{BASE}/invitation", auth=who, answer=c.Invitation)
+    def invitation(principal: Principal) -> Any:
+        """A relative's own view: who invited them, whether they may download"""
+        return logic.invitation(principal)
 
 
 @cache

@@ -30,6 +30,8 @@ PAGE = contract.PAGE
 
 
 def _guardian(principal: Principal) -> GuardianRecord:
+    if principal.kind == "relative":  # issue 17: a relative reads, never acts
+        raise Forbidden("relative_read_only")
     if principal.kind != "guardian":
         raise Forbidden("families_only")
     data.ready()
@@ -62,7 +64,8 @@ def _own_child(principal: Principal, child_id: str) -> tuple[GuardianRecord, Chi
 
 
 def _ref(principal: Principal) -> str:
-    return f"guardian:{principal.principal_id}"
+    """``guardian:<id>``, or ``relative:<id>`` for a relative's views and downloads."""
+    return f"{principal.kind}:{principal.principal_id}"
 
 
 def me(principal: Principal) -> dict[str, Any]:
@@ -151,7 +154,9 @@ def withdraw(principal: Principal, child_id: str) -> dict[str, Any]:
 
 
 def _viewer(principal: Principal) -> publication.Viewer:
-    guardian = _guardian(principal)
+    """The family whose eyes the request sees through: the guardian's, or, for a relative
+    (issue 17), the inviting guardian's, read live (never more than that family sees)."""
+    guardian = _family_guardian(principal)
     return publication.viewer_of(guardian, _children_of(principal, guardian))
 
 
@@ -166,11 +171,16 @@ class _Family:
 def _family(principal: Principal) -> _Family:
     """The viewer, and the visit this gallery request belongs to (recorded on the guardian's
     own item when the domain says so: a new visit, or a minute later in the same one)."""
-    guardian = _guardian(principal)
-    read = visits.stored(guardian)
-    step = gallery_news.on_request(read, int(clock.now()))
-    if step.write:
-        visits.record(principal.tenant_id, guardian.guardian_id, read=read, visit=step.visit)
+    guardian = _family_guardian(principal)
+    if principal.kind == "relative":
+        # A relative's visits are not recorded (the marks live on the guardian's own item,
+        # which are the guardian's visits): nothing shows as new to them.
+        step = gallery_news.on_request(gallery_news.Visit(), int(clock.now()))
+    else:
+        read = visits.stored(guardian)
+        step = gallery_news.on_request(read, int(clock.now()))
+        if step.write:
+            visits.record(principal.tenant_id, guardian.guardian_id, read=read, visit=step.visit)
     viewer = publication.viewer_of(guardian, _children_of(principal, guardian))
     return _Family(viewer, step.visit)
 
@@ -186,6 +196,27 @@ def _mine(shown: Shown, viewer: publication.Viewer) -> bool:
 
 def _new(shown: Shown, visit: gallery_news.Visit) -> bool:
     return gallery_news.is_new(shown.media.published_at, visit)
+
+
+def _family_guardian(principal: Principal) -> GuardianRecord:
+    if principal.kind == "relative":
+        from pellicule.services import relatives
+
+        data.ready()
+        return relatives.family_of(principal)[1]
+    return _guardian(principal)
+
+
+def _downloads_allowed(principal: Principal) -> bool:
+    """The centre allows downloads, and, for a relative, their guardian allowed them too."""
+    centre = tenant_settings.for_tenant(principal.tenant_id).allow_downloads
+    if principal.kind != "relative":
+        return centre
+    from pellicule.domain import relatives as rules
+    from pellicule.services import relatives
+
+    relative, _ = relatives.family_of(principal)
+    return rules.may_download(centre, bool(relative.may_download))
 
 
 def _published(tenant_id: str, album_id: str) -> list[MediaRecord]:
@@ -394,7 +425,7 @@ def album(principal: Principal, album_id: str, query: AlbumPageQuery) -> dict[st
         "next_cursor": (
             _cursor(str(page[-1].media.gsi1sk), query.filter) if len(remaining) > limit else None
         ),
-        "downloads": tenant_settings.for_tenant(principal.tenant_id).allow_downloads,
+        "downloads": _downloads_allowed(principal),
         "filter": query.filter,
         "counts": {
             "all": len(visible),
@@ -425,6 +456,8 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
     viewer = _viewer(principal)
     if not tenant_settings.for_tenant(principal.tenant_id).allow_downloads:
         raise Forbidden("downloads_not_allowed")
+    if not _downloads_allowed(principal):  # issue 17: the guardian's choice for a relative
+        raise Forbidden("relative_download_not_allowed")
     if not _ID.match(media_id):
         raise NotFound("media_not_found")
     media = media_store.item_read(principal.tenant_id, media_id)
@@ -489,3 +522,39 @@ def consent_text_view() -> dict[str, Any]:
     from pellicule.domain import consent_text  # the consent routes only
 
     return consent_text.as_dict()
+
+
+# --- Relatives (issue 17, docs/relatives.md) ---------------------------------------------------
+
+
+def relatives_list(principal: Principal) -> dict[str, Any]:
+    from pellicule.services import relatives
+
+    return relatives.listed(_guardian(principal))
+
+
+def relative_invite(principal: Principal, body: contract.RelativeInvite) -> dict[str, Any]:
+    from pellicule.services import relatives
+
+    guardian = _guardian(principal)
+    if not _own_children(principal, guardian):
+        raise Forbidden("family_access_closed")  # a guardian with no child invites nobody
+    email = body.email.strip().lower()
+    return relatives.invite(guardian, email, body.may_download)
+
+
+def relative_revoke(principal: Principal, relative_id: str) -> dict[str, Any]:
+    from pellicule.services import relatives
+
+    return relatives.revoke(_guardian(principal), relative_id)
+
+
+def invitation(principal: Principal) -> dict[str, Any]:
+    """A relative's own view: who invited them, and whether they may download."""
+    from pellicule.services import relatives
+
+    if principal.kind != "relative":
+        raise Forbidden("families_only")
+    data.ready()
+    relative, guardian = relatives.family_of(principal)
+    return {"invited_by": guardian.email, "may_download": bool(relative.may_download)}

@@ -53,6 +53,22 @@ def centre(runtime: LocalRuntime) -> Scenario:
         saved = _call(runtime, centre.director, "PUT", path, {"caption": caption})
         assert saved.status_code == 200, saved.text
     _previous_visit(centre, "g1", seconds_ago=2 * 3600)
+    # Issue 17: a relative Léa's guardian invited, with a session of their own.
+    from pellicule.services import sessions
+    from tests.integration.scenario import Family
+
+    invited = _call(
+        runtime,
+        centre.families["g1"].session,
+        "POST",
+        "/api/family/relatives",
+        {"email": "mamie.lea@famille.example", "may_download": False},
+    )
+    assert invited.status_code == 201, invited.text
+    relative_id = invited.json()["relative"]["relative_id"]
+    centre.families["relative"] = Family(
+        relative_id, sessions.create(centre.tenant_id, "relative", relative_id, "relative")
+    )
     return centre
 
 
@@ -129,6 +145,13 @@ def _ready_attribute(page: Any) -> None:
     wait_for(lambda: page.evaluate("document.body.dataset.ready === 'true'"), timeout=30)
 
 
+def _confirming_revocation(page: Any) -> None:
+    """The relatives page with a revocation's confirmation open (issue 17)."""
+    _ready_attribute(page)
+    page.locator("button.revoke").first.click()
+    page.locator(".confirm-revoke").wait_for(state="visible")
+
+
 # page path (with hash), who (None: anonymous, or a key of the session table), readiness
 PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/", None, _visible("#sign-in")),
@@ -150,6 +173,13 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/settings.html", "animator", _visible("#settings-form")),
     ("/people.html", "director", _visible("#glance-table tbody tr")),
     ("/people.html", "animator", _visible("#glance-table tbody tr")),
+    # Issue 17: relatives (the guardian's page, its confirmation; the relative's views).
+    ("/relatives.html", "g1", _ready_attribute),
+    ("/relatives.html#confirm", "g1", _confirming_revocation),
+    ("/relatives.html", "relative", _ready_attribute),
+    ("/gallery.html", "relative", _visible("#invited-by")),
+    ("/gallery.html#/album/ALBUM", "relative", _visible("#grid button")),
+    ("/consents.html", "relative", _ready_attribute),
 ]
 
 

@@ -367,7 +367,7 @@ def test_gallery_reads_table_secret_and_public_url_only(main: Variant) -> None:
 # The functions that return signed media URLs.
 SIGNERS = {"gallery", "family"}
 # The functions that build links to the public URL: the signers, and sign-in (magic links).
-PUBLIC_URL_READERS = SIGNERS | {"auth", "digest"}  # magic links are built from it
+PUBLIC_URL_READERS = SIGNERS | {"auth", "digest", "admin"}  # magic links are built from it
 
 
 def test_only_the_functions_returning_signed_urls_read_the_signing_key(main: Variant) -> None:
@@ -500,8 +500,11 @@ def test_admin_grants_exactly_evidence_scans_and_no_media_signing(main: Variant)
         _pairs({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, scans)
         # The checked copy, the director's presigned GET, erasure.
         | _pairs({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, evidence)
+        # The welcome e-mail's link (issue 17): the public URL (sending: with mailDomain only).
+        | {("ssm:GetParameter", "public-url")}
         | ORIGIN
     )
+    assert "ses:" not in json.dumps(role_statements(main, "admin"))
     # Nothing on the media bucket, no other ingest key, no queue.
     assert "s3:media" not in json.dumps(sorted(grants(main, "admin")))
     assert not actions_on(role_statements(main, "admin"), f"/{topology.INGEST_PREFIX}*")
@@ -510,8 +513,14 @@ def test_admin_grants_exactly_evidence_scans_and_no_media_signing(main: Variant)
 
 def test_family_grants_exactly_signing_and_no_bucket(main: Variant, variant: Variant) -> None:
     assert grants(main, "family") == SIGNING | ORIGIN
-    # With a custom domain the public URL is static: no SSM parameter to read.
-    assert grants(variant, "family") == (SIGNING | ORIGIN) - {("ssm:GetParameter", "public-url")}
+    # With a custom domain the public URL is static: no SSM parameter to read; a relative's
+    # invitation is sent from the SES identity (issue 17).
+    domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
+    identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
+    assert grants(variant, "family") == (
+        (SIGNING | ORIGIN | _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity))
+        - {("ssm:GetParameter", "public-url")}
+    )
     assert "s3:" not in json.dumps(role_statements(main, "family"))
 
 
@@ -530,11 +539,13 @@ def test_auth_grants_exactly_the_table_the_public_url_and_mail_from_its_identity
     assert grants(variant, "auth") == (
         _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity) | ORIGIN
     )
-    # No other function sends mail but the digest and the purge (erasure certificates), and
+    # No other function sends mail but the digest, the purge (erasure certificates), the
+    # staff API (a new guardian's welcome) and the family API (a relative's invitation), and
     # no bucket or signing key for sign-in
-    assert grants(variant, "purge") >= _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
+    for sender in ("purge", "admin", "family"):
+        assert grants(variant, sender) >= _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
     for name in FUNCTION_NAMES:
-        if name not in ("auth", "digest", "purge"):
+        if name not in ("auth", "digest", "purge", "admin", "family"):
             assert "ses:" not in json.dumps(role_statements(variant, name)), name
     assert "s3:" not in json.dumps(role_statements(variant, "auth"))
     assert names(variant).signing_key_secret not in json.dumps(role_statements(variant, "auth"))

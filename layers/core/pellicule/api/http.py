@@ -73,12 +73,24 @@ def _still_allowed(found: Principal) -> Principal:
 
     # The centre is None only while a deleted centre's last items go (its sessions went first).
     person, centre = store.person_and_centre(found.tenant_id, found.kind, found.principal_id)
+    if isinstance(person, store.RelativeRecord):  # issue 17: a relative, and their guardian
+        if (centre is None or centre.status == "active") and _relative_open(person):
+            return found
+        raise Unauthenticated("access_closed")
     if person is not None and not person.archived and (centre is None or centre.status == "active"):
         if isinstance(person, store.StaffRecord):
             _not_elevated(found, person, centre)
             return dataclasses.replace(found, role=person.role)
         return found
     raise Unauthenticated("access_closed")
+
+
+def _relative_open(relative: Any) -> bool:
+    """Issue 17 (docs/relatives.md): a relative's access ends at once when revoked, or when
+    the guardian who invited them is archived or has no child left (a consistent read)."""
+    from pellicule.services import relatives
+
+    return relatives.inviter_of(relative) is not None
 
 
 def _not_elevated(found: Principal, person: Any, centre: Any) -> None:

@@ -55,6 +55,8 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "caption_changed",  # an album's or an item's caption set or removed (never its text)
         "digest",  # a daily-digest run in the centre (counts only)
         "digest_subscription",  # a guardian unsubscribed from (or back to) the digest
+        "relative_invited",  # issue 17: a guardian invited a relative (docs/relatives.md)
+        "relative_revoked",  # issue 17: a guardian revoked a relative
         # The operator's actions (``pellicule`` CLI), on the platform chain (PLATFORM_CHAIN)
         # or the centre's own.
         "tenant_created",

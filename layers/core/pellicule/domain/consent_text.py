@@ -67,8 +67,23 @@ _V1 = ConsentText(
     ),
 )
 
-VERSIONS: dict[str, ConsentText] = {_V1.version: _V1}
-CURRENT = _V1
+# Issue 17 (docs/relatives.md): "the family" includes the relatives a guardian invites. The
+# first version stays: its hash is the evidence of the consents given under it.
+_RELATIVES_FR = (
+    " « Les familles » comprennent les proches (par exemple les grands-parents) qu'un parent "
+    "invite dans Pellicule : ils voient au plus ce que voit la famille qui les a invités, ne "
+    "téléchargent que si ce parent et le centre le permettent, et ce parent peut leur retirer "
+    "l'accès à tout moment."
+)
+_RELATIVES_EN = (
+    ' "Families" include the relatives (for example grandparents) a parent invites into '
+    "Pellicule: they see at most what the family that invited them sees, download only if "
+    "that parent and the centre allow it, and that parent can remove their access at any time."
+)
+_V2 = ConsentText(version="2026-12", fr=_V1.fr + _RELATIVES_FR, en=_V1.en + _RELATIVES_EN)
+
+VERSIONS: dict[str, ConsentText] = {_V1.version: _V1, _V2.version: _V2}
+CURRENT = _V2
 
 
 @cache

@@ -22,9 +22,12 @@ from typing import Final
 
 STAFF: Final = "staff"
 GUARDIAN: Final = "guardian"
+# Issue 17 (relatives, docs/relatives.md): a relative a guardian invited signs in like a
+# guardian and keeps a family's timeouts.
+RELATIVE: Final = "relative"
 
-IDLE_TIMEOUT_SECONDS: Final = {STAFF: 2 * 3600, GUARDIAN: 30 * 60}
-ABSOLUTE_TIMEOUT_SECONDS: Final = {STAFF: 12 * 3600, GUARDIAN: 24 * 3600}
+IDLE_TIMEOUT_SECONDS: Final = {STAFF: 2 * 3600, GUARDIAN: 30 * 60, RELATIVE: 30 * 60}
+ABSOLUTE_TIMEOUT_SECONDS: Final = {STAFF: 12 * 3600, GUARDIAN: 24 * 3600, RELATIVE: 24 * 3600}
 TOUCH_EVERY_SECONDS: Final = 60  # refresh last_seen_at at most this often
 
 # Why a session is refused (catalogue reasons).

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pellicule.config import clock
 from pellicule.domain import sessions as rules
 from pellicule.domain.errors import Unauthenticated
+from pellicule.store import relatives as relatives_store
 from pellicule.store import roster, tenants
 from pellicule.store import sessions as store
 
@@ -32,6 +33,7 @@ TOKEN_TTL_SECONDS = rules.TOKEN_TTL_SECONDS
 CODE_DIGITS = 6
 MAX_CODE_ATTEMPTS = rules.MAX_CODE_ATTEMPTS
 MAX_ACCOUNTS_PER_ADDRESS = 10  # one e-mail lists at most this many centres/roles
+RELATIVE = rules.RELATIVE  # issue 17: a relative a guardian invited (kind and role)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 _CODE = re.compile(r"^[0-9]{6}$")
 _EMAIL = re.compile(r"^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,20}$")
@@ -52,9 +54,9 @@ class Account:
 
     tenant_id: str
     tenant_name: str
-    kind: str  # guardian | staff
+    kind: str  # guardian | staff | relative
     principal_id: str
-    role: str  # guardian | director | animator
+    role: str  # guardian | director | animator | relative
 
     @property
     def ref(self) -> str:
@@ -109,17 +111,50 @@ def accounts_for(email: str) -> list[Account]:
     """Every live account of this address, staff first (both lookups always run)."""
     staff = [s for s in roster.staff_with_email(email) if not s.archived]
     guardians = [g for g in roster.guardians_with_email(email) if not g.archived]
-    names = _tenant_names({s.tenant_id for s in staff} | {g.tenant_id for g in guardians})
-    found = [
-        Account(s.tenant_id, names[s.tenant_id], "staff", s.staff_id, s.role)
-        for s in staff
-        if s.tenant_id in names and s.email == email
-    ] + [
-        Account(g.tenant_id, names[g.tenant_id], "guardian", g.guardian_id, "guardian")
-        for g in guardians
-        if g.tenant_id in names and g.email == email
-    ]
+    # Issue 17: relatives a guardian invited (revoked ones leave the index); the lookup runs
+    # for every address, known or not, like the two above.
+    kin = [r for r in relatives_store.with_email(email) if r.revoked_at is None]
+    names = _tenant_names(
+        {s.tenant_id for s in staff} | {g.tenant_id for g in guardians} | {r.tenant_id for r in kin}
+    )
+    found = (
+        [
+            Account(s.tenant_id, names[s.tenant_id], "staff", s.staff_id, s.role)
+            for s in staff
+            if s.tenant_id in names and s.email == email
+        ]
+        + [
+            Account(g.tenant_id, names[g.tenant_id], "guardian", g.guardian_id, "guardian")
+            for g in guardians
+            if g.tenant_id in names and g.email == email
+        ]
+        + [
+            Account(r.tenant_id, names[r.tenant_id], RELATIVE, r.relative_id, RELATIVE)
+            for r in kin
+            if r.tenant_id in names and r.email == email and _relative_open(r)
+        ]
+    )
     return found[:MAX_ACCOUNTS_PER_ADDRESS]
+
+
+def relative_inviter(relative: relatives_store.RelativeRecord) -> store.GuardianRecord | None:
+    """The guardian who invited ``relative``, read as they are now, when the relative may
+    still see their family (issue 17: ``domain.relatives.open_to``); None otherwise."""
+    from pellicule.domain import relatives as relative_rules
+
+    guardian = store.guardian_now(relative.tenant_id, relative.invited_by)
+    inviter = (
+        None
+        if guardian is None
+        else relative_rules.Inviter(bool(guardian.archived), len(guardian.child_ids or ()))
+    )
+    if not relative_rules.open_to(relative.revoked_at is not None, inviter):
+        return None
+    return guardian
+
+
+def _relative_open(relative: relatives_store.RelativeRecord) -> bool:
+    return relative_inviter(relative) is not None
 
 
 def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | None:
@@ -136,6 +171,10 @@ def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | N
         guardian = store.guardian_now(tenant_id, principal_id)
         if guardian is not None and not guardian.archived:
             return Account(tenant_id, names[tenant_id], kind, principal_id, "guardian")
+    elif kind == RELATIVE:  # issue 17
+        relative = store.relative_now(tenant_id, principal_id)
+        if relative is not None and _relative_open(relative):
+            return Account(tenant_id, names[tenant_id], kind, principal_id, RELATIVE)
     return None
 
 
@@ -181,13 +220,21 @@ def consume_token(token: object, now: float | None = None) -> tuple[str, str, st
     """Use a link once: (tenant id, kind, principal id), or :class:`InvalidLink`.
 
     One atomic conditional write (``store.use_link``): of parallel exchanges, one wins."""
+    return consume_token_to(token, now)[0]
+
+
+def consume_token_to(
+    token: object, now: float | None = None
+) -> tuple[tuple[str, str, str], str | None]:
+    """:func:`consume_token`, and the page the link leads to (a path of :data:`LANDINGS`,
+    or None: the person's home)."""
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise InvalidLink(INVALID)
     moment = int(clock.now() if now is None else now)
     record = store.use_link(token_hash(token), moment)
     if record is None:
         raise InvalidLink(INVALID)
-    return _principal(record)
+    return _principal(record), LANDINGS.get(record.landing or "")
 
 
 def consume_code(email: object, code: object, now: float | None = None) -> tuple[str, str, str]:
@@ -232,7 +279,14 @@ def is_used(token: str) -> bool | None:
 LOGIN_PAGE = "/login.html"
 
 
-def issue_link(account: Account, ttl_seconds: int, now: float | None = None) -> IssuedLink:
+# Pages a link may lead to instead of the person's home (issue 17: the welcome e-mail's link
+# opens the consents page). A code of this map is stored on the link, never a free path.
+LANDINGS = {"consents": "/consents.html"}
+
+
+def issue_link(
+    account: Account, ttl_seconds: int, now: float | None = None, *, landing: str | None = None
+) -> IssuedLink:
     """One fresh link for ``account`` that lives ``ttl_seconds`` and has **no** usable code.
 
     For e-mails the person did not ask for just now (the daily digest, read hours later):
@@ -255,6 +309,7 @@ def issue_link(account: Account, ttl_seconds: int, now: float | None = None) -> 
         created_at=moment,
         expires_at=expires,
         address=None,
+        landing=landing if landing in LANDINGS else None,
     )
     return IssuedLink(account, token, "", expires)
 

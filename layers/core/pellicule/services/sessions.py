@@ -30,9 +30,9 @@ class Principal:
     """Who is calling: always taken from the session, never from the request."""
 
     tenant_id: str
-    kind: str  # staff | guardian
+    kind: str  # staff | guardian | relative (issue 17: a guardian's invited relative)
     principal_id: str
-    role: str  # director | animator | guardian
+    role: str  # director | animator | guardian | relative
     session_hash: str
     # The first factor passed, the TOTP step not yet: ``http.principal`` refuses it, only
     # ``http.pending_principal`` (the TOTP routes) accepts it.

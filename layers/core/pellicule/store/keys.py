@@ -232,3 +232,21 @@ def audit_entry_sk_bounds() -> tuple[str, str]:
     after them: a query between the two reads the entries only, oldest first)."""
     first = audit_sk(0)
     return first, "9" * len(first)
+
+
+# --- Relatives (issue 17, docs/relatives.md) ---------------------------------------------------
+
+RELATIVE = "RELATIVE#"
+
+
+def relative_sk(relative_id: str) -> str:
+    return f"{RELATIVE}{relative_id}"
+
+
+def relative_email_gsi(address: str) -> str:
+    """A relative's sign-in lookup (the address as stored: trimmed, lower-case)."""
+    return f"RELATIVEEMAIL#{address}"
+
+
+def relative_email_gsi_sk(tenant_id: str, relative_id: str) -> str:
+    return f"{RELATIVE}{tenant_id}#{relative_id}"

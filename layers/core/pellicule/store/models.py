@@ -197,6 +197,13 @@ class Guardian(Base):
     # most about once a minute).
     gallery_seen_at = NumberAttribute(null=True)
     gallery_new_since = NumberAttribute(null=True)
+    # Welcome e-mail (issue 17, docs/notifications.md): due for a guardian added by staff
+    # (``welcome_due``), claimed by a conditional write when sent (``welcome_sent_at``).
+    welcome_due = BooleanAttribute(null=True)
+    welcome_sent_at = NumberAttribute(null=True)
+    # The relatives this guardian invited and has not revoked (issue 17, docs/relatives.md):
+    # a conditional write on its size holds the limit under concurrent invitations.
+    relative_ids = UnicodeSetAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
@@ -423,6 +430,9 @@ class LoginToken(Base):
     created_at = NumberAttribute()
     expires_at = NumberAttribute()
     used_at = NumberAttribute(null=True)
+    # Where the signed-in person goes (a code of magic_links.LANDINGS, e.g. "consents" for
+    # the welcome e-mail); null: their home.
+    landing = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_gsi1 = _gsi1()
@@ -538,6 +548,29 @@ class AuditEntry(Base):
     expires_at = NumberAttribute(null=True)  # TTL; absent on consent entries (kept as proof)
 
 
+class Relative(Base):
+    """A relative a guardian invited (issue 17, docs/relatives.md): sees what that guardian's
+    family sees, never more. pk=TENANT#<t>, sk=RELATIVE#<id>; gsi1 (while not revoked):
+    RELATIVEEMAIL#<address> / RELATIVE#<t>#<id> (the sign-in lookup)."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    relative_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    invited_by = UnicodeAttribute()  # the guardian's id
+    may_download = BooleanAttribute(default=False)
+    created_at = NumberAttribute()
+    revoked_at = NumberAttribute(null=True)
+    # TTL, set at revocation: the item (and its address) goes some days later; the audit
+    # trail keeps the pseudonymous record.
+    expires_at = NumberAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
 ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
@@ -559,6 +592,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     ErasureRequest,
     PurgeRun,
     AuditEntry,
+    Relative,
 )
 
 _bound: tuple[str, str] | None = None

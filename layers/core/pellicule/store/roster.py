@@ -243,8 +243,14 @@ def new_child(
 
 
 def new_guardian(
-    tenant_id: str, guardian_id: str, *, email: str, child_ids: Iterable[str]
+    tenant_id: str,
+    guardian_id: str,
+    *,
+    email: str,
+    child_ids: Iterable[str],
+    welcome_due: bool = False,
 ) -> Guardian:
+    extra: dict[str, Any] = {"welcome_due": True} if welcome_due else {}
     return Guardian(
         keys.tenant_pk(tenant_id),
         keys.guardian_sk(guardian_id),
@@ -254,6 +260,7 @@ def new_guardian(
         child_ids=set(child_ids),
         gsi1pk=keys.guardian_email_gsi(email),
         gsi1sk=keys.guardian_email_gsi_sk(tenant_id),
+        **extra,
     )
 
 
@@ -387,3 +394,38 @@ def digest_subscription(item: Guardian, *, subscribed: bool, at: int) -> audit.C
         action = Guardian.digest_unsubscribed_at.set(at)
         condition = Guardian.pk.exists() & Guardian.digest_unsubscribed_at.does_not_exist()
     return audit.Companion(target, condition, op="update", actions=(action,))
+
+
+# --- Welcome e-mail (issue 17) ---------------------------------------------------------------
+
+
+def claim_welcome(item: Guardian, *, at: int) -> bool:
+    """Record a guardian's welcome e-mail before it is sent, in one conditional write: it is
+    still due, was never sent, and the guardian is active with the same address. ``False``:
+    sent already (a retry, another run), or no longer due."""
+    try:
+        item.update(
+            actions=[Guardian.welcome_sent_at.set(at), Guardian.welcome_due.remove()],
+            condition=(
+                Guardian.pk.exists()
+                & (Guardian.welcome_due == True)  # noqa: E712
+                & Guardian.welcome_sent_at.does_not_exist()
+                & (Guardian.archived.does_not_exist() | (Guardian.archived == False))  # noqa: E712
+                & (Guardian.email == item.email)
+            ),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_welcome(item: Guardian, *, at: int) -> None:
+    """Give back a welcome claimed at ``at`` that could not be sent: due again (the digest's
+    run retries it)."""
+    with contextlib.suppress(UpdateError):
+        item.update(
+            actions=[Guardian.welcome_sent_at.remove(), Guardian.welcome_due.set(True)],
+            condition=Guardian.welcome_sent_at == at,
+        )

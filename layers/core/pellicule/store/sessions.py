@@ -33,7 +33,7 @@ from pynamodb.transactions import TransactGet
 
 from pellicule.domain.sessions import MAX_CODE_ATTEMPTS, LinkState, SessionTimes
 from pellicule.store import audit, data, keys
-from pellicule.store.models import Guardian, LoginToken, Session, Staff, Tenant
+from pellicule.store.models import Guardian, LoginToken, Relative, Session, Staff, Tenant
 
 # The item types callers hold (they read their attributes; they write them only through this
 # module's functions).
@@ -41,6 +41,7 @@ SessionRecord = Session
 LinkRecord = LoginToken
 StaffRecord = Staff
 GuardianRecord = Guardian
+RelativeRecord = Relative  # issue 17: a guardian's invited relative
 PersonRecord = Staff | Guardian
 TenantRecord = Tenant
 
@@ -236,12 +237,15 @@ def save_link(
     created_at: int,
     expires_at: int,
     address: str | None,
+    landing: str | None = None,  # issue 17 (welcome e-mail): where the link leads
 ) -> None:
     """Write a new link, on condition that no item has its key. ``address`` (the digest of
     the e-mail address) puts it under the address's code lookup; None keeps it out (no code
-    can ever open it)."""
+    can ever open it). ``landing``: the page the signed-in person goes to (null: home)."""
     data.ready()
     lookup: dict[str, Any] = {}
+    if landing is not None:
+        lookup["landing"] = landing
     if address is not None:
         lookup = {
             "gsi1pk": keys.login_code_gsi(address),
@@ -355,13 +359,16 @@ def link_state(record: LoginToken) -> LinkState:
 @_translated
 def person_and_centre(
     tenant_id: str, kind: str, principal_id: str
-) -> tuple[Staff | Guardian | None, Tenant | None]:
-    """The person's item (Staff for ``kind`` staff, else Guardian) and the centre's profile,
-    as they are now: one consistent, transactional read of both; ``None`` for one absent."""
+) -> tuple[Staff | Guardian | Relative | None, Tenant | None]:
+    """The person's item (Staff for ``kind`` staff, Relative for ``relative``, else Guardian)
+    and the centre's profile, as they are now: one consistent, transactional read of both;
+    ``None`` for one absent."""
     data.ready()
     pk = keys.tenant_pk(tenant_id)
-    model: type[Staff] | type[Guardian] = Staff if kind == "staff" else Guardian
+    model: type[Staff] | type[Guardian] | type[Relative] = Staff if kind == "staff" else Guardian
     sk = keys.staff_sk(principal_id) if kind == "staff" else keys.guardian_sk(principal_id)
+    if kind == "relative":  # issue 17 (docs/relatives.md)
+        model, sk = Relative, keys.relative_sk(principal_id)
     with TransactGet(connection=Tenant._get_connection().connection) as reads:
         person_read = reads.get(model, pk, sk)
         centre_read = reads.get(Tenant, pk, keys.PROFILE)
@@ -370,7 +377,7 @@ def person_and_centre(
     except DoesNotExist:
         centre = None
     try:
-        person: Staff | Guardian | None = person_read.get()
+        person: Staff | Guardian | Relative | None = person_read.get()
     except DoesNotExist:
         person = None
     return person, centre
@@ -394,6 +401,18 @@ def guardian_now(tenant_id: str, guardian_id: str) -> Guardian | None:
     try:
         return Guardian.get(
             keys.tenant_pk(tenant_id), keys.guardian_sk(guardian_id), consistent_read=True
+        )
+    except DoesNotExist:
+        return None
+
+
+@_translated
+def relative_now(tenant_id: str, relative_id: str) -> Relative | None:
+    """A relative read consistently (as they are now), or None (issue 17)."""
+    data.ready()
+    try:
+        return Relative.get(
+            keys.tenant_pk(tenant_id), keys.relative_sk(relative_id), consistent_read=True
         )
     except DoesNotExist:
         return None

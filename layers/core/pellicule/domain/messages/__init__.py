@@ -41,6 +41,7 @@ from pellicule.domain.messages import (
     mail,
     operator,
     processing,
+    relatives,
     requests,
     roster,
     settings,
@@ -96,6 +97,7 @@ _SECTIONS: Final = (
     settings.MESSAGES,
     operator.MESSAGES,
     albums.MESSAGES,
+    relatives.MESSAGES,  # issue 17
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 

@@ -93,4 +93,55 @@ MESSAGES: dict[str, Message] = {
         "Si vous n'attendiez pas ce message, ignorez-le.",
         "If you did not expect this message, ignore it.",
     ),
+    # --- A guardian's welcome (pellicule/domain/welcome_mail.py; issue 17) ---
+    "welcome_mail_subject": Message(
+        "bienvenue sur Pellicule, votre accord est demandé",
+        "welcome to Pellicule, your consent is requested",
+    ),
+    "welcome_mail_intro": Message(
+        "{centre} vous a inscrit·e comme responsable d'un enfant sur Pellicule.",
+        "{centre} has added you as a child's guardian on Pellicule.",
+    ),
+    "welcome_mail_what": Message(
+        "Pellicule est l'espace privé où l'équipe du centre partage avec les familles les "
+        "photos et vidéos des activités : rien n'est public, aucun compte ni application à "
+        "créer, vous vous connectez par un lien envoyé à cette adresse.",
+        "Pellicule is the private space where the centre's staff share activity photos and "
+        "videos with families: nothing is public, there is no account or app to create, you "
+        "sign in through a link sent to this address.",
+    ),
+    "welcome_mail_who": Message(
+        "{centre} décide de ce qui est partagé et répond de vos données (responsable du "
+        "traitement) ; la plateforme est hébergée pour le centre par son prestataire, dans "
+        "l'Union européenne, qui n'en fait aucun autre usage.",
+        "{centre} decides what is shared and answers for your data (the controller); the "
+        "platform is hosted for the centre by its provider, in the European Union, who makes "
+        "no other use of it.",
+    ),
+    "welcome_mail_consent": Message(
+        "{centre} vous demande votre accord pour montrer des photos et vidéos de votre enfant, "
+        "et à qui. Sans accord, rien ne montre votre enfant. Vous pouvez répondre ici :",
+        "{centre} asks for your consent to show photos and videos of your child, and to whom. "
+        "Without consent, nothing shows your child. You can answer here:",
+    ),
+    "welcome_mail_answer": Message("Répondre à la demande d'accord", "Answer the consent request"),
+    "welcome_mail_link_note": Message(
+        "Ce lien est valable {hours} heures et ne sert qu'une fois ; la page qu'il ouvre a un "
+        "bouton « Ouvrir ma galerie ». Ensuite, demandez un lien de connexion avec cette "
+        "adresse sur {page}",
+        'This link is valid for {hours} hours and works once; the page it opens has an "Open my '
+        'gallery" button. After that, ask for a sign-in link with this address at {page}',
+    ),
+    "welcome_mail_withdraw": Message(
+        "Vous pouvez retirer ou restreindre votre accord à tout moment, en un clic, sur la page "
+        "« Mes consentements » de votre espace : le retrait prend effet immédiatement. Vous pouvez "
+        "aussi demander l'effacement des médias où votre enfant apparaît.",
+        "You can withdraw or restrict your consent at any time, in one click, on the "
+        '"My consents" page of your space: withdrawal takes effect at once. You can also ask for '
+        "the media in which your child appears to be erased.",
+    ),
+    "welcome_mail_not_you": Message(
+        "Si vous n'êtes pas concerné·e, ignorez ce message et prévenez {centre}.",
+        "If this is not for you, ignore this message and tell {centre}.",
+    ),
 }
