@@ -8,10 +8,12 @@
 - ``GET  albums``, ``GET albums/<id>?cursor=&limit=``: what the publication gate allows now,
   one page at a time
 - ``GET  media/<id>/download``: a short-lived link to the full-size file
+- ``GET  downloads?cursor=&limit=``: what this family member downloaded, newest first
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +119,22 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     def download(principal: Principal, media_id: str) -> Any:
         """A short-lived link to an item's full-size file, if the centre allows downloads"""
         return logic.download(principal, media_id)
+
+    _downloads_routes(app, who)
+
+
+def _downloads_routes(app: APIGatewayHttpResolver, who: Callable[[], Principal]) -> None:
+    """ "Mes téléchargements": what this family member downloaded."""
+    from functions.family import contract as c
+    from functions.family import logic
+
+    @operation(
+        app, "GET", f"{BASE}/downloads", auth=who, query=c.DownloadsQuery, answer=c.Downloads
+    )
+    def downloads(principal: Principal, query: c.DownloadsQuery) -> Any:
+        """What this family member downloaded, newest first (thumbnails only of the items
+        the publication gate still lets them see)"""
+        return logic.downloads(principal, query)
 
 
 @cache

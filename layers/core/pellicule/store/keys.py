@@ -221,3 +221,18 @@ def audit_entry_sk_bounds() -> tuple[str, str]:
     after them: a query between the two reads the entries only, oldest first)."""
     first = audit_sk(0)
     return first, "9" * len(first)
+
+
+# --- A family member's downloads (pellicule.store.downloads) --------------------------------
+DOWNLOAD = "DOWNLOAD#"
+DOWNLOAD_AT_WIDTH = 13  # epoch milliseconds, zero-padded: sorts by time
+
+
+def downloads_prefix(guardian_id: str) -> str:
+    """Every download of one family member, under their centre's partition."""
+    return f"{DOWNLOAD}{guardian_id}#"
+
+
+def download_sk(guardian_id: str, entry_id: str) -> str:
+    """One download: ``entry_id`` is ``<at ms:013d>-<random>`` (newest last in key order)."""
+    return f"{downloads_prefix(guardian_id)}{entry_id}"
