@@ -52,6 +52,7 @@ const SWAPPED_ATTRIBUTES = ["aria-label", "placeholder", "title", "alt"];
 export function swapShown(from, root = document.body) {
   const known = memory[from];
   if (!known.size || !root) return;
+  if (known.has(document.title.trim())) document.title = known.get(document.title.trim());
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.data.trim();
