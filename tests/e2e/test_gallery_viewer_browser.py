@@ -139,9 +139,11 @@ def test_pinch_zooms_a_swipe_then_pans_and_a_double_tap_zooms_out(
     )
     stage = page.locator("#stage").bounding_box()
     image = page.locator("#stage img").bounding_box()
-    assert stage is not None and image is not None
+    assert stage is not None
+    assert image is not None
     assert stage["height"] > 0.6 * PHONE["height"], stage
-    assert image["x"] >= stage["x"] - 1 and image["y"] >= stage["y"] - 1
+    assert image["x"] >= stage["x"] - 1
+    assert image["y"] >= stage["y"] - 1
     assert image["x"] + image["width"] <= stage["x"] + stage["width"] + 1
     assert image["y"] + image["height"] <= stage["y"] + stage["height"] + 1
     assert max(image["width"] / stage["width"], image["height"] / stage["height"]) > 0.98
@@ -149,8 +151,10 @@ def test_pinch_zooms_a_swipe_then_pans_and_a_double_tap_zooms_out(
     for control in ("#prev", "#next", "#close", "#download"):
         found = page.locator(control).bounding_box()
         assert found is not None, control
-        assert found["y"] >= 0 and found["y"] + found["height"] <= PHONE["height"], control
-        assert found["x"] >= 0 and found["x"] + found["width"] <= PHONE["width"], control
+        assert found["y"] >= 0, control
+        assert found["y"] + found["height"] <= PHONE["height"], control
+        assert found["x"] >= 0, control
+        assert found["x"] + found["width"] <= PHONE["width"], control
         assert found["height"] >= 44, (control, found)
     screenshot(page, "viewer-phone")
     centre_point = (stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2)
@@ -164,7 +168,8 @@ def test_pinch_zooms_a_swipe_then_pans_and_a_double_tap_zooms_out(
     scale = _scale(page)
     assert scale > 2.5, scale
     zoomed = page.locator("#stage img").bounding_box()
-    assert zoomed is not None and zoomed["width"] > 2.5 * width_before
+    assert zoomed is not None
+    assert zoomed["width"] > 2.5 * width_before
     assert page.locator("#stage").get_attribute("data-zoomed") == "true"
     screenshot(page, "viewer-phone-zoomed")
 

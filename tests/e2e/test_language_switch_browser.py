@@ -38,7 +38,9 @@ NEUTRAL = {
     "Validation",
 }
 # Data, not catalogue: e-mail addresses, numbers, codes, ids, dates written with digits only.
-DATA = re.compile(r"^([\w.+-]+@[\w.-]+|[\d\s:./,()%×x-]+|[A-Za-z0-9_-]{20,}|[a-z]+-\d+|\d+ ?(Ko|Mo|KB|MB|%))$")
+DATA = re.compile(
+    r"^([\w.+-]+@[\w.-]+|[\d\s:./,()%×x-]+|[A-Za-z0-9_-]{20,}|[a-z]+-\d+|\d+ ?(Ko|Mo|KB|MB|%))$"
+)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pellicule.config import clock
 from pellicule.domain.audit_chain import RETENTION_SECONDS
@@ -89,6 +89,7 @@ def page(tenant_id: str, guardian_id: str, *, limit: int, cursor: str | None = N
     """One page of ``guardian_id``'s downloads, newest first; ``cursor``: the previous page's
     ``next_cursor`` (an entry id: the page starts just before it)."""
     prefix = keys.downloads_prefix(guardian_id)
+    condition: Any
     if cursor is None:
         condition = Download.sk.startswith(prefix)
     else:
