@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -261,6 +262,118 @@ def test_a_double_click_zooms_on_a_laptop(
         assert "1 sur 2" in page.locator("#lightbox-caption").inner_text()
         image.dblclick()
         wait_for(lambda: _scale(page) == 1.0, timeout=5)
+        assert problems == []
+    finally:
+        context.close()
+
+
+def _published_video(runtime: LocalRuntime, centre: Scenario, tmp_path: Path) -> str:
+    """A short clip of Noah, uploaded, processed and approved."""
+    import requests
+
+    from tests.support import videos
+
+    clip = videos.make(tmp_path, "clip.mp4", seconds=1.0, size=(640, 360))
+    content = clip.read_bytes()
+    grants = _call(
+        runtime,
+        centre.animator,
+        "POST",
+        "/api/upload/grants",
+        {
+            "album_id": centre.album_id,
+            "files": [{"name": "clip.mp4", "type": "video/mp4", "size": len(content)}],
+        },
+    )
+    assert grants.status_code == 201, grants.text
+    grant = grants.json()["grants"][0]
+    posted = requests.post(
+        grant["url"], data=grant["fields"], files={"file": ("clip.mp4", content)}, timeout=30
+    )
+    posted.raise_for_status()
+    media_id: str = grant["media_id"]
+
+    def ready() -> bool:
+        item = _call(runtime, centre.director, "GET", f"/api/gallery/media/{media_id}").json()
+        return bool(item["state"] == "ready")
+
+    wait_for(ready, timeout=90, interval=0.2)
+    for method, path, body in (
+        ("PUT", f"/api/admin/media/{media_id}/tags", {"child_ids": [centre.children["noah"]]}),
+        ("POST", f"/api/admin/media/{media_id}/review", {"decision": "approve"}),
+    ):
+        done = _call(runtime, centre.director, method, path, body)
+        assert done.status_code == 200, done.text
+    return media_id
+
+
+def test_a_video_still_plays_in_the_viewer_and_swipes_still_work(
+    runtime: LocalRuntime, browser: Any, tmp_path: Path
+) -> None:
+    from tests.integration.scenario import consent_text_hash
+
+    # Given Noah's family, consenting to photos and videos, and an album: a photo, then a clip
+    centre = centre_with_noah_consenting(runtime)
+    family = centre.families["g3"].session
+    widened = _call(
+        runtime,
+        family,
+        "POST",
+        f"/api/family/children/{centre.children['noah']}/consent",
+        {
+            "audiences": ["families_of_group"],
+            "media_kinds": ["photo", "video"],
+            "text_sha256": consent_text_hash(),
+        },
+    )
+    assert widened.status_code == 200, widened.text
+    _published_photo(runtime, centre)
+    _published_video(runtime, centre, tmp_path)
+
+    def served_both() -> bool:
+        read = _call(runtime, family, "GET", f"/api/family/albums/{centre.album_id}")
+        return read.status_code == 200 and len(read.json()["items"]) == 2
+
+    wait_for(served_both, timeout=60)
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, has_touch=True)
+    try:
+        sign_in(context, runtime, family)
+        page = context.new_page()
+        problems = watched(page)
+        page.goto(f"{runtime.base_url}/gallery.html#/album/{centre.album_id}")
+        page.locator("#grid button").nth(1).wait_for(state="visible")
+        page.locator("#grid button").first.tap()
+        page.locator("#lightbox").wait_for(state="visible")
+        stage = page.locator("#stage").bounding_box()
+        assert stage is not None
+        middle = (stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2)
+        fingers = Fingers(context, page)
+
+        # When the parent swipes from the photo to the clip
+        fingers.swipe((middle[0] + 100, middle[1]), (middle[0] - 100, middle[1]))
+        video = page.locator("#stage video")
+        video.wait_for(state="visible")
+        assert "Vidéo" in page.locator("#lightbox-caption").inner_text()
+
+        # Then the clip fits the screen and plays (its own controls, no zoom on it)
+        box = video.bounding_box()
+        assert box is not None
+        assert box["width"] <= stage["width"] + 1
+        assert box["height"] <= stage["height"] + 1
+        wait_for(lambda: page.evaluate("document.querySelector('#stage video').readyState >= 1"))
+        page.evaluate(
+            "() => { const v = document.querySelector('#stage video'); v.muted = true; v.play(); }"
+        )
+        wait_for(
+            lambda: page.evaluate("document.querySelector('#stage video').currentTime > 0.2"),
+            timeout=20,
+        )
+        fingers.pinch(middle, 60, 220)
+        assert page.locator("#stage").get_attribute("data-zoomed") == "false"
+        # ...and a swipe back still goes to the photo
+        fingers.swipe((middle[0] - 100, middle[1]), (middle[0] + 100, middle[1]))
+        page.locator("#stage img").wait_for(state="visible")
+        assert "1 sur 2" in page.locator("#lightbox-caption").inner_text()
         assert problems == []
     finally:
         context.close()
