@@ -362,7 +362,6 @@ const viewer = createViewer({
   freshIndex,
   onMediaError,
   api,
-  showStatus,
   origin: (index) => $("grid").querySelector(`[data-index="${index}"]`),
 });
 

@@ -263,7 +263,21 @@ def test_a_double_click_zooms_on_a_laptop(
         image.dblclick()
         wait_for(lambda: _scale(page) == 1.0, timeout=5)
         assert problems == []
+
+        # When the centre turns downloads off meanwhile, "Télécharger" says so in the viewer
+        # (the page's own status line is behind it)
+        off = _call(
+            runtime, centre.director, "PUT", "/api/admin/settings", {"allow_downloads": False}
+        )
+        assert off.status_code == 200, off.text
+        page.locator("#download").click()
+        problem = page.locator("#viewer-status")
+        problem.wait_for(state="visible")
+        assert "erreur" in problem.inner_text()
+        page.locator("#next").click()
+        problem.wait_for(state="hidden")
     finally:
+        _call(runtime, centre.director, "PUT", "/api/admin/settings", {"allow_downloads": True})
         context.close()
 
 

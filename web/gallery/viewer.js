@@ -23,12 +23,13 @@ function element(tag, attributes = {}, children = []) {
 
 // deps: {state ({items, index, downloads}), messages() (the page's texts now), label(item),
 // freshIndex(mediaId) (a promise: the item's index once its URLs are fresh, -1 if gone),
-// onMediaError(), api(path), showStatus(text), origin(index) (the grid button of an item)}.
+// onMediaError(), api(path), origin(index) (the grid button of an item)}.
 export function createViewer(deps) {
   const { state } = deps;
   const dialog = $("lightbox");
   const stage = $("stage");
   const zoom = new Zoom(stage, (delta) => step(delta));
+  let problem = ""; // the viewer's own status line, as a key of the page's messages
 
   function render() {
     const item = state.items[state.index];
@@ -48,6 +49,7 @@ export function createViewer(deps) {
       stage.append(image);
     }
     zoom.reset();
+    problem = "";
     renderText();
     $("prev").disabled = state.index === 0;
     $("next").disabled = state.index === state.items.length - 1;
@@ -63,6 +65,9 @@ export function createViewer(deps) {
     $("lightbox-caption").textContent = `${label} — ${deps.messages().position(state.index + 1, state.items.length)}`;
     const image = stage.querySelector("img");
     if (image) image.alt = label;
+    const status = $("viewer-status");
+    status.textContent = problem ? deps.messages()[problem] : "";
+    status.hidden = !problem;
   }
 
   async function open(index) {
@@ -86,7 +91,10 @@ export function createViewer(deps) {
   async function download() {
     const item = state.items[state.index];
     const response = await deps.api(`/api/family/media/${encodeURIComponent(item.media_id)}/download`);
-    if (!response.ok) return deps.showStatus("failed");
+    if (!response.ok) {
+      problem = "failed"; // shown in the viewer, over which the page's status line is hidden
+      return renderText();
+    }
     const { url } = await response.json();
     const link = element("a", { href: url, download: "" });
     document.body.append(link);
