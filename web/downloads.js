@@ -7,7 +7,7 @@ import { ApiError, call, me, signOut } from "/lib/api.js";
 import { element, showError } from "/lib/dom.js";
 import { formatDate, language, t, wireSwitch } from "/lib/i18n.js";
 
-export const EN = {
+const EN = {
   title: "My downloads — Pellicule",
   skip: "Skip to content",
   account: "Account",
@@ -25,7 +25,7 @@ const $ = (id) => document.getElementById(id);
 const state = { entries: [], cursor: null, guardian: false, error: null };
 
 // What an entry is, in the current language.
-export function entryName(entry) {
+function entryName(entry) {
   if (entry.kind === "archive") return entry.name || t("Archive de l'album", "Album archive");
   const date = formatDate(entry.capture_date);
   const video = entry.media_kind === "video";
@@ -35,7 +35,7 @@ export function entryName(entry) {
 }
 
 // When it was downloaded (the browser's time zone), in the current language.
-export function downloadedAt(seconds) {
+function downloadedAt(seconds) {
   const when = new Date(seconds * 1000);
   const text = when.toLocaleString(language() === "en" ? "en-GB" : "fr-FR", {
     day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit",

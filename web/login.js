@@ -16,7 +16,7 @@ const LABELS = {
   guardian: { fr: "Ouvrir ma galerie", en: "Open my gallery" },
   staff: { fr: "Ouvrir l'espace équipe", en: "Open the staff space" },
 };
-export const EN = {
+const EN = {
   title: "Sign in — Pellicule",
   openTitle: "Sign in",
   openText: "To sign in, press the button. The link works once.",

@@ -103,4 +103,24 @@ def test_a_parent_finds_what_they_downloaded(runtime: LocalRuntime, phone: Any) 
     assert rows.nth(1).get_attribute("data-kind") == "item"
     assert media_id  # the item row is the downloaded photo (one entry per download)
     wait_for(lambda: all_images_loaded(page, "#downloads li img"), timeout=30)
+
+    # With more than a page (20), "Voir plus" brings the rest, older, after them
+    for n in range(20):
+        downloads.record(
+            centre.tenant_id,
+            centre.families["g3"].guardian_id,
+            kind="archive",
+            album_id=centre.album_id,
+            name=f"archive-{n:02d}.zip",
+            at=time.time() + 10 + n,
+        )
+    page.reload()
+    rows.nth(19).wait_for(state="visible")
+    assert rows.count() == 20
+    assert "archive-19.zip" in rows.first.inner_text()
+    page.locator("#more").tap()
+    rows.nth(21).wait_for(state="visible")
+    assert rows.count() == 22
+    assert page.locator("#more").is_hidden()
+    assert rows.nth(21).get_attribute("data-kind") == "item"
     assert problems == []
