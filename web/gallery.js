@@ -7,6 +7,7 @@
 // back to the foreground, and when an image fails; the viewer stays on the same item.
 
 import { rememberDevice, resumeDevice } from "/lib/device.js";
+import { createViewer } from "/gallery/viewer.js";
 
 const CSRF = { "x-pellicule-csrf": "1" };
 const PAGE = 60;
@@ -18,6 +19,8 @@ const EN = {
   account: "Account",
   signOut: "Sign out",
   consentsLink: "My consents",
+  downloadsLink: "My downloads",
+  zoomHint: "Pinch or double-tap the photo to zoom in; + and - keys on a keyboard.",
   albumsTitle: "Albums",
   albumsEmpty: "No photos to see yet. You will get an e-mail when there are some.",
   back: "← All albums",
@@ -120,10 +123,22 @@ function formatDate(iso) {
   });
 }
 
-function showStatus(text) {
+// The status line is kept as its key in MESSAGES, so a language switch shows it again in the
+// new language: showStatus("failed"), or a text of the current language (its key is found).
+let statusKey = "";
+
+function showStatus(keyOrText) {
+  const texts = m();
+  statusKey = !keyOrText || keyOrText in texts
+    ? keyOrText
+    : Object.keys(texts).find((key) => texts[key] === keyOrText) || "failed";
+  renderStatus();
+}
+
+function renderStatus() {
   const status = $("status");
-  status.textContent = text;
-  status.hidden = !text;
+  status.textContent = statusKey ? m()[statusKey] : "";
+  status.hidden = !statusKey;
 }
 
 async function api(path, options = {}, again = true) {
@@ -296,7 +311,7 @@ function refreshUrls() {
       const dialog = $("lightbox");
       if (at >= 0) {
         state.index = at;
-        if (dialog.open) renderLightbox();
+        if (dialog.open) viewer.render();
       } else if (dialog.open) {
         dialog.close(); // no longer shown to this family (a consent changed meanwhile)
       }
@@ -327,7 +342,7 @@ function thumbnail(item, index) {
   const button = element("button", {
     type: "button", "aria-label": gridLabel(item), "data-index": String(index), "data-media-id": item.media_id,
   }, children);
-  button.addEventListener("click", () => openLightbox(index));
+  button.addEventListener("click", () => viewer.open(index));
   return element("li", {}, [button]);
 }
 
@@ -376,6 +391,7 @@ async function showAlbum(albumId, filter = "all") {
   state.items = page.items;
   state.cursor = page.next_cursor;
   takePage(page);
+  state.albumDate = page.album.date;
   renderHeader();
   renderGrid(0);
   $("album-view").hidden = false;
@@ -404,32 +420,7 @@ async function showMore() {
   if (first) first.focus();
 }
 
-// --- Lightbox ----------------------------------------------------------------------------
-
-function renderLightbox() {
-  const item = state.items[state.index];
-  const stage = $("stage");
-  stage.replaceChildren();
-  if (item.kind === "video" && item.renditions.video) {
-    const video = element("video", { controls: "", preload: "metadata", playsinline: "" });
-    if (item.renditions.poster) video.poster = item.renditions.poster.url;
-    const source = element("source", { src: item.renditions.video.url, type: item.renditions.video.type });
-    source.addEventListener("error", onMediaError);
-    video.append(source);
-    stage.append(video);
-  } else {
-    const web = item.renditions.web || item.renditions.thumb;
-    const image = element("img", { src: web.url, alt: itemLabel(item) });
-    image.addEventListener("error", onMediaError);
-    stage.append(image);
-  }
-  $("lightbox-title").textContent = itemLabel(item);
-  $("lightbox-caption").textContent =
-    `${itemLabel(item)} — ${m().position(state.index + 1, state.items.length)}`;
-  $("prev").disabled = state.index === 0;
-  $("next").disabled = state.index === state.items.length - 1;
-  $("download").hidden = !state.downloads;
-}
+// --- Viewer (web/gallery/viewer.js) -------------------------------------------------------
 
 // The index of item ``mediaId`` once the URLs are fresh (fetched again if they expire soon);
 // -1 if it is no longer shown.
@@ -438,68 +429,15 @@ async function freshIndex(mediaId) {
   return state.items.findIndex((item) => item.media_id === mediaId);
 }
 
-async function openLightbox(index) {
-  const at = await freshIndex(state.items[index].media_id);
-  if (at < 0) return;
-  state.index = at;
-  renderLightbox();
-  const dialog = $("lightbox");
-  if (!dialog.open) dialog.showModal();
-  $("close").focus();
-}
-
-async function step(delta) {
-  const target = state.items[state.index + delta];
-  if (!target) return;
-  const at = await freshIndex(target.media_id);
-  if (at < 0) return;
-  state.index = at;
-  renderLightbox();
-}
-
-async function download() {
-  const item = state.items[state.index];
-  const response = await api(`/api/family/media/${encodeURIComponent(item.media_id)}/download`);
-  if (!response.ok) return showStatus(m().failed);
-  const { url } = await response.json();
-  const link = element("a", { href: url, download: "" });
-  document.body.append(link);
-  link.click();
-  link.remove();
-}
-
-function wireLightbox() {
-  const dialog = $("lightbox");
-  $("prev").addEventListener("click", () => step(-1));
-  $("next").addEventListener("click", () => step(1));
-  // Close and give focus back to the item shown at once: the browser would first restore it to the
-  // thumbnail that opened the viewer, and only the close event (a task later) would move it on.
-  const closeViewer = () => {
-    dialog.close();
-    const origin = $("grid").querySelector(`[data-index="${state.index}"]`);
-    if (origin) origin.focus();
-  };
-  $("close").addEventListener("click", closeViewer);
-  dialog.addEventListener("cancel", (event) => { event.preventDefault(); closeViewer(); });
-  $("download").addEventListener("click", download);
-  dialog.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowLeft") step(-1);
-    else if (event.key === "ArrowRight") step(1);
-  });
-  dialog.addEventListener("close", () => {
-    $("stage").replaceChildren();
-    const origin = $("grid").querySelector(`[data-index="${state.index}"]`);
-    if (origin) origin.focus();
-  });
-  let startX = null;
-  $("stage").addEventListener("pointerdown", (event) => { startX = event.clientX; });
-  $("stage").addEventListener("pointerup", (event) => {
-    if (startX === null) return;
-    const dx = event.clientX - startX;
-    startX = null;
-    if (Math.abs(dx) > 50) step(dx < 0 ? 1 : -1);
-  });
-}
+const viewer = createViewer({
+  state,
+  messages: () => m(),
+  label: itemLabel,
+  freshIndex,
+  onMediaError,
+  api,
+  origin: (index) => $("grid").querySelector(`[data-index="${index}"]`),
+});
 
 // --- Start -------------------------------------------------------------------------------
 
@@ -511,13 +449,29 @@ async function route() {
   else await showAlbums();
 }
 
+let guardian = false; // a signed-in family member (staff get the status line only)
+
+// After a language switch: every visible string again (the status line kept), the grid from
+// the items already read, the album list read again (its counts and dates).
+function rerender() {
+  renderStatus();
+  if (viewer.isOpen) viewer.renderText();
+  if (!guardian) return;
+  if (!$("album-view").hidden) {
+    renderGrid(0);
+    renderHeader(); // the date, the new count and the filter's words
+  } else if (!$("albums-view").hidden) {
+    showAlbums();
+  }
+}
+
 async function start() {
   applyLanguage();
   $("lang-switch").addEventListener("click", () => {
     lang = lang === "en" ? "fr" : "en";
     localStorage.setItem("pellicule-lang", lang);
     applyLanguage();
-    route();
+    rerender();
   });
   $("sign-out").addEventListener("click", async () => {
     rememberDevice(false); // signing out ends this browser's trusted device too
@@ -527,13 +481,13 @@ async function start() {
   $("more").addEventListener("click", showMore);
   $("filter-all").addEventListener("click", () => chooseFilter("all"));
   $("filter-mine").addEventListener("click", () => chooseFilter("mine"));
-  wireLightbox();
   const response = await api("/api/auth/me");
   if (!response.ok) return showStatus(m().failed);
   const me = await response.json();
   $("centre-name").textContent = me.tenant_name || "";
   // A guardian, or a relative they invited (issue 17: family-header.js adapts the header).
   if (me.kind !== "guardian" && me.kind !== "relative") return showStatus(m().staffOnly);
+  guardian = true;
   window.addEventListener("hashchange", () => route());
   // A phone put away for a while: fresh URLs when the page comes back.
   document.addEventListener("visibilitychange", () => {

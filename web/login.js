@@ -1,4 +1,6 @@
-// Pellicule sign-in page (docs/authentication.md). French first, English second.
+// Pellicule sign-in page (docs/authentication.md). French first, English on request (one
+// language at a time; the status line is kept as its message {fr, en} and shown again in the
+// other language on a switch).
 //
 // A magic link lands here as /login.html#token=...: the token rides in the fragment, which the
 // browser never sends to a server. Loading the page (a person, a mail scanner, a link previewer
@@ -6,14 +8,49 @@
 // fragment is wiped from the address bar and history as soon as it is read.
 
 import { NETWORK_MESSAGE as NETWORK_ERROR } from "/lib/api.js";
-import { showBilingual } from "/lib/dom.js";
+import { pick, wireSwitch } from "/lib/i18n.js";
 
 const JSON_HEADERS = { "content-type": "application/json", "x-pellicule-csrf": "1" };
 const SIGNED_IN = { fr: "Vous êtes connecté·e, ouverture…", en: "You are signed in, opening…" };
 const LABELS = {
-  guardian: ["Ouvrir ma galerie", "Open my gallery"],
-  staff: ["Ouvrir l'espace équipe", "Open the staff space"],
+  guardian: { fr: "Ouvrir ma galerie", en: "Open my gallery" },
+  staff: { fr: "Ouvrir l'espace équipe", en: "Open the staff space" },
 };
+const EN = {
+  title: "Sign in — Pellicule",
+  openTitle: "Sign in",
+  openText: "To sign in, press the button. The link works once.",
+  enrolTitle: "Authenticator app",
+  enrolText: "Scan this code with your authenticator app, or type the key below.",
+  qrAlt: "Authenticator app QR code",
+  key: "Key:",
+  renewalNote: "The old app and your old recovery codes stop working as soon as you confirm.",
+  confirmCode: "6-digit code from the app",
+  confirm: "Confirm",
+  codesTitle: "Recovery codes",
+  codesText: "Write these codes down and keep them safe: each replaces the app once if you lose your phone. They will not be shown again.",
+  codesSaved: "I saved them",
+  verifyTitle: "Authenticator code",
+  sixDigits: "6-digit code",
+  verify: "Verify",
+  useRecovery: "Use a recovery code",
+  recoveryCode: "Recovery code",
+  renewalTitle: "Lost your phone?",
+  renewalLeft: "You signed in with a recovery code. Recovery codes left:",
+  renewalFew: "Only a few are left: enrol a new authenticator app now.",
+  renewalNone: "Without a new app, another director will have to reset your access at your next sign-in.",
+  renewalText: "A new app replaces the old one and gives you new recovery codes.",
+  renewalStart: "Enrol a new authenticator",
+  later: "Later",
+  askTitle: "Get a sign-in link",
+  askText: "Enter the e-mail address your centre knows: you will receive a link and a code.",
+  email: "E-mail address",
+  sendLink: "Send the link",
+  codeTitle: "I have a code",
+  signIn: "Sign in",
+  footer: "No trackers, no ads.",
+};
+const shown = { status: null, kind: "", open: null }; // what is drawn again on a switch
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,8 +64,29 @@ function readFragment() {
   return { token, staff: params.get("for") === "staff" };
 }
 
+// The status line: a message {fr, en} (the API's, or the page's own), in the current language.
 function show(message, kind) {
-  showBilingual($("status"), message, kind);
+  shown.status = message;
+  shown.kind = kind;
+  renderStatus();
+}
+
+function renderStatus() {
+  const status = $("status");
+  if (!shown.status) return;
+  status.textContent = pick(shown.status);
+  status.className = `status ${shown.kind}`;
+  status.hidden = false;
+}
+
+function hideStatus() {
+  shown.status = null;
+  $("status").hidden = true;
+}
+
+function render() {
+  renderStatus();
+  if (shown.open) $("open-button").textContent = pick(shown.open);
 }
 
 async function post(path, body) {
@@ -85,7 +143,7 @@ function failed(result) {
 
 async function secondFactor(payload) {
   hideSignInForms();
-  $("status").hidden = true;
+  hideStatus();
   if (payload.second_factor === "enrol") {
     await enrol(payload);
   } else {
@@ -124,7 +182,7 @@ function showEnrolment(enrolment, confirmPath, next) {
     section.hidden = true;
     $("totp-secret").textContent = "";
     $("totp-qr").removeAttribute("src");
-    $("status").hidden = true;
+    hideStatus();
     recoveryCodes(confirmed.payload.recovery_codes || [], confirmed.payload.next || next);
   });
   $("totp-confirm-code").focus();
@@ -189,7 +247,6 @@ function verify(payload) {
 function offerRenewal(verified, next) {
   const left = Number(verified.recovery_codes_left) || 0;
   $("renewal-left").textContent = String(left);
-  $("renewal-left-en").textContent = String(left);
   $("renewal-few").hidden = verified.renewal !== "recommended" || left === 0;
   $("renewal-none").hidden = left !== 0;
   const section = $("totp-renewal");
@@ -205,7 +262,7 @@ function offerRenewal(verified, next) {
       return;
     }
     section.hidden = true;
-    $("status").hidden = true;
+    hideStatus();
     showEnrolment(result.payload, "/api/auth/totp/renew/confirm", next);
   });
   $("renewal-later").addEventListener("click", () => {
@@ -227,9 +284,8 @@ function setBusy(element, busy) {
 }
 
 function landing(token, staff) {
-  const [fr, en] = staff ? LABELS.staff : LABELS.guardian;
-  $("open-label-fr").textContent = fr;
-  $("open-label-en").textContent = en;
+  shown.open = staff ? LABELS.staff : LABELS.guardian;
+  render();
   $("open-link").hidden = false;
   $("ask-link").hidden = true;
   $("enter-code").hidden = true;
@@ -279,5 +335,6 @@ function forms() {
 }
 
 const { token, staff } = readFragment();
+wireSwitch($("lang-switch"), EN, render);
 forms();
 if (token) landing(token, staff);

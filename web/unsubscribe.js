@@ -1,5 +1,6 @@
 // Pellicule: unsubscribe from the daily digest without signing in (docs/notifications.md).
-// French first, English second.
+// French first, English on request (one language at a time; the status line is kept as its
+// message {fr, en} and shown again in the other language on a switch).
 //
 // The link is /unsubscribe.html#<token>: the token rides in the fragment, which the browser
 // never sends to a server. Loading the page (a person, a mail scanner, a previewer running
@@ -7,7 +8,16 @@
 // wiped from the address bar and history as soon as it is read.
 
 import { NETWORK_MESSAGE as NETWORK_ERROR } from "/lib/api.js";
-import { showBilingual } from "/lib/dom.js";
+import { pick, wireSwitch } from "/lib/i18n.js";
+
+const EN = {
+  title: "Unsubscribe — Pellicule",
+  confirmTitle: "Daily new-photos e-mail",
+  confirmText: "No longer want the e-mail announcing new photos and videos of your children? Press the button. You can still see the gallery by asking for a sign-in link.",
+  stop: "Stop these e-mails",
+  signIn: "Get a sign-in link",
+  footer: "No trackers, no ads.",
+};
 
 const NO_TOKEN = {
   fr: "Ce lien est incomplet : ouvrez le lien « Ne plus recevoir ces e-mails » d'un e-mail récent.",
@@ -26,8 +36,20 @@ function readToken() {
   return value ? decodeURIComponent(value) : null;
 }
 
+const shown = { message: null, kind: "" };
+
 function show(message, kind) {
-  showBilingual($("status"), message, kind);
+  shown.message = message;
+  shown.kind = kind;
+  render();
+}
+
+function render() {
+  const status = $("status");
+  if (!shown.message) return;
+  status.textContent = pick(shown.message);
+  status.className = `status ${shown.kind}`;
+  status.hidden = false;
 }
 
 async function unsubscribe(token, button) {
@@ -61,6 +83,7 @@ async function unsubscribe(token, button) {
 }
 
 function start() {
+  wireSwitch($("lang-switch"), EN, render);
   const token = readToken();
   const button = $("unsubscribe-button");
   if (!token) {

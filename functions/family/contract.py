@@ -264,3 +264,39 @@ class Invitation(TypedDict):
 
     invited_by: str
     may_download: bool
+
+
+# --- My downloads ----------------------------------------------------------------------------
+
+DOWNLOADS_PAGE = 50
+# A downloads page's cursor: the ``download_id`` of the previous page's last entry.
+DOWNLOAD_CURSOR_PATTERN = "[0-9]{13}-[0-9a-f]{8}"
+
+
+@dataclass(frozen=True)
+class DownloadsQuery:
+    """One page of the family member's downloads, newest first: ``cursor`` is the
+    ``next_cursor`` of the previous page."""
+
+    cursor: Annotated[str, Text(max_length=22, pattern=DOWNLOAD_CURSOR_PATTERN)] | None = None
+    limit: Annotated[int, Whole(ge=1, le=DOWNLOADS_PAGE)] = 20
+
+
+class DownloadEntry(TypedDict):
+    download_id: str
+    at: int  # epoch seconds
+    kind: Literal["item", "archive"]
+    album_id: str
+    album_title: str | None
+    media_id: str | None
+    media_kind: Literal["photo", "video"] | None
+    capture_date: str | None
+    blurred: bool
+    name: str | None
+    # The item's thumbnail while the family may still see it (the gate decides now), else None.
+    thumbnail: Rendition | None
+
+
+class Downloads(TypedDict):
+    downloads: list[DownloadEntry]
+    next_cursor: str | None

@@ -11,10 +11,12 @@
 - ``GET  media/<id>/download``: a short-lived link to the full-size file
 - ``GET/POST relatives``, ``POST relatives/<id>/revoke``: a guardian's invited relatives;
   ``GET invitation``: a relative's own view (issue 17, docs/relatives.md)
+- ``GET  downloads?cursor=&limit=``: what this family member downloaded, newest first
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +124,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
         return logic.download(principal, media_id)
 
     _relative_routes(app, who)
+    _downloads_routes(app, who)
 
 
 def _relative_routes(app: APIGatewayHttpResolver, who: Any) -> None:
@@ -165,6 +168,20 @@ def _relative_routes(app: APIGatewayHttpResolver, who: Any) -> None:
     def invitation(principal: Principal) -> Any:
         """A relative's own view: who invited them, whether they may download"""
         return logic.invitation(principal)
+
+
+def _downloads_routes(app: APIGatewayHttpResolver, who: Callable[[], Principal]) -> None:
+    """ "Mes téléchargements": what this family member downloaded."""
+    from functions.family import contract as c
+    from functions.family import logic
+
+    @operation(
+        app, "GET", f"{BASE}/downloads", auth=who, query=c.DownloadsQuery, answer=c.Downloads
+    )
+    def downloads(principal: Principal, query: c.DownloadsQuery) -> Any:
+        """What this family member downloaded, newest first (thumbnails only of the items
+        the publication gate still lets them see)"""
+        return logic.downloads(principal, query)
 
 
 @cache

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.family import contract
-from functions.family.contract import AlbumPageQuery, ConsentRequest, ErasureRequestBody
+from functions.family.contract import (
+    AlbumPageQuery,
+    ConsentRequest,
+    DownloadsQuery,
+    ErasureRequestBody,
+)
 from pellicule.adapters import delivery
 from pellicule.config import clock
 from pellicule.domain import gallery_news
@@ -21,6 +26,7 @@ from pellicule.domain.gate import Visibility
 from pellicule.services import audit, consent, publication, tenant_settings
 from pellicule.services.sessions import Principal
 from pellicule.store import data, roster, visits
+from pellicule.store import downloads as download_store
 from pellicule.store import media as media_store
 from pellicule.store.media import AlbumRecord, MediaRecord
 from pellicule.store.roster import ChildRecord, GuardianRecord
@@ -486,6 +492,17 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
         f"media:{media_id}",
         {"blurred": "true" if blurred else "false"},
     )
+    download_store.record(
+        principal.tenant_id,
+        principal.principal_id,
+        kind="item",
+        album_id=found.album_id,
+        album_title=found.title,
+        media_id=media_id,
+        media_kind=media.kind,
+        capture_date=media.capture_date,
+        blurred=blurred,
+    )
     return {
         "media_id": media_id,
         "blurred": blurred,
@@ -495,6 +512,83 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
         "height": int(info["height"]),
         "type": info.get("type", "image/jpeg"),
     }
+
+
+# --- My downloads -----------------------------------------------------------------------------
+
+
+def downloads(principal: Principal, query: DownloadsQuery) -> dict[str, Any]:
+    """What this family member downloaded, newest first, one page at a time.
+
+    Only their own entries (the query is on their id, never on the request's). An item's
+    thumbnail is given only while the publication gate lets them see it now (its current
+    copy: blurred if that is how it reaches them); otherwise the entry is listed by its album,
+    kind and date alone. The album's current title when it still exists.
+    """
+    viewer = _viewer(principal)
+    found = download_store.page(
+        principal.tenant_id, principal.principal_id, limit=query.limit, cursor=query.cursor
+    )
+    albums = {
+        album_id: media_store.album(principal.tenant_id, album_id)
+        for album_id in {e.album_id for e in found.entries}
+        if _ID.match(album_id)
+    }
+    thumbnails = _download_thumbnails(principal, viewer, albums, found.entries)
+    listed = []
+    for entry in found.entries:
+        album = albums.get(entry.album_id)
+        listed.append(
+            {
+                "download_id": entry.entry_id,
+                "at": int(entry.at) // 1000,
+                "kind": entry.kind,
+                "album_id": entry.album_id,
+                "album_title": album.title if album is not None else entry.album_title,
+                "media_id": entry.media_id,
+                "media_kind": entry.media_kind,
+                "capture_date": entry.capture_date,
+                "blurred": bool(entry.blurred),
+                "name": entry.name,
+                "thumbnail": thumbnails.get(entry.media_id or ""),
+            }
+        )
+    return {"downloads": listed, "next_cursor": found.next_cursor}
+
+
+def _download_thumbnails(
+    principal: Principal,
+    viewer: publication.Viewer,
+    albums: dict[str, AlbumRecord | None],
+    entries: list[download_store.DownloadRecord],
+) -> dict[str, dict[str, Any]]:
+    """media id -> the thumbnail (a video's poster) of each listed item the gate lets this
+    family see now; items gone, unpublished or hidden from them get none."""
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.kind == "item" and entry.media_id and _ID.match(entry.media_id):
+            wanted.setdefault(entry.album_id, set()).add(entry.media_id)
+    thumbnails: dict[str, dict[str, Any]] = {}
+    signer: delivery.PrefixSigner | None = None
+    for album_id, media_ids in wanted.items():
+        album = albums.get(album_id)
+        if album is None or album.archived:
+            continue
+        read = (media_store.item_read(principal.tenant_id, m) for m in sorted(media_ids))
+        items = [
+            m
+            for m in read
+            if m is not None and m.album_id == album_id and m.state == publication.PUBLISHED
+        ]
+        if not items:
+            continue
+        signer = signer or delivery.PrefixSigner()
+        for shown in _visible(principal, viewer, album, items):
+            renditions = _item_view(principal, album_id, shown, signer)["renditions"]
+            thumbnail = renditions.get("thumb") or renditions.get("poster")
+            if thumbnail:
+                thumbnails[shown.media.media_id] = thumbnail
+    return thumbnails
 
 
 def erasure_of(principal: Principal, child_id: str) -> dict[str, Any]:

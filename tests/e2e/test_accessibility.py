@@ -152,6 +152,24 @@ def _confirming_revocation(page: Any) -> None:
     page.locator(".confirm-revoke").wait_for(state="visible")
 
 
+def _viewer_zoomed(page: Any) -> None:
+    """The gallery's full-screen viewer, its photo zoomed in (the + key)."""
+    page.locator("#grid button").first.click()
+    page.locator("#lightbox").wait_for(state="visible")
+    page.locator("#stage img").wait_for(state="visible")
+    page.keyboard.press("+")
+    wait_for(lambda: page.locator("#stage").get_attribute("data-zoomed") == "true", timeout=5)
+
+
+def _in_english(ready: Callable[[Any], None]) -> Callable[[Any], None]:
+    def english(page: Any) -> None:
+        ready(page)
+        page.locator("#lang-switch").click()
+        wait_for(lambda: page.evaluate("document.documentElement.lang") == "en", timeout=5)
+
+    return english
+
+
 # page path (with hash), who (None: anonymous, or a key of the session table), readiness
 PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/", None, _visible("#sign-in")),
@@ -160,6 +178,10 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/gallery.html", "g1", _visible("#albums a")),
     ("/gallery.html#/album/ALBUM", "g1", _visible("#grid .badge-new")),
     ("/gallery.html#/album/ALBUM", "g1", _mine_filter),
+    ("/gallery.html#/album/ALBUM", "g1", _viewer_zoomed),
+    ("/downloads.html", "g1", _ready_attribute),
+    ("/downloads.html", "g1", _in_english(_ready_attribute)),
+    ("/login.html", None, _in_english(_visible("main"))),
     ("/consents.html", "g1", _ready_attribute),
     ("/devices.html", "g1", _visible("#empty")),  # no trusted device yet
     ("/staff.html", "animator", _visible("#albums li")),

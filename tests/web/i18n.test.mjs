@@ -1,10 +1,10 @@
 // web/lib/i18n.js: the language choice (French unless English was chosen), t(), formatDate(),
-// and the API's messages {fr, en} picked in the current language (pick, bilingual).
+// and the API's messages {fr, en} picked in the current language (pick).
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 
 import { setLanguage } from "./fake-browser.mjs";
-import { bilingual, formatDate, language, pick, t } from "/lib/i18n.js";
+import { formatDate, language, pick, t } from "/lib/i18n.js";
 
 beforeEach(() => localStorage.clear());
 
@@ -86,16 +86,5 @@ describe("pick", () => {
     assert.equal(pick("Texte. / Text."), "Texte. / Text.", "no splitting of words");
     assert.equal(pick(undefined), "");
     assert.equal(pick(null), "");
-  });
-});
-
-describe("bilingual", () => {
-  test("keeps both languages of an API message, for pages that show both", () => {
-    assert.deepEqual(bilingual({ fr: "Code incorrect.", en: "Incorrect code." }), { fr: "Code incorrect.", en: "Incorrect code." });
-  });
-
-  test("takes a plain text as the French alone", () => {
-    assert.deepEqual(bilingual("Fait. / Done."), { fr: "Fait. / Done.", en: "" });
-    assert.deepEqual(bilingual(undefined), { fr: "", en: "" });
   });
 });

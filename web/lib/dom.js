@@ -1,7 +1,7 @@
 // DOM helpers shared by the pages: building elements, and the error line of a page or form.
 
 import { ApiError } from "/lib/api.js";
-import { bilingual, t } from "/lib/i18n.js";
+import { t } from "/lib/i18n.js";
 
 // element("p", {class: "x", text: "…"}, [children]): attributes that are undefined, null or
 // false are left out, true gives an empty attribute; null children are skipped.
@@ -35,20 +35,4 @@ export function showError(node, error) {
   node.textContent = error instanceof ApiError || error instanceof UserError ? error.message
     : t("Une erreur est survenue. Réessayez dans un instant.", "Something went wrong. Try again in a moment.");
   node.hidden = false;
-}
-
-// The status line of the pages that speak both languages at once (sign-in, unsubscribe): a
-// message {fr, en} shows as "Français / English", the English marked as such.
-export function showBilingual(status, message, kind) {
-  const { fr, en } = bilingual(message);
-  status.textContent = fr;
-  if (en && en !== fr) {
-    const english = document.createElement("span");
-    english.className = "en";
-    english.lang = "en";
-    english.textContent = ` / ${en}`;
-    status.append(english);
-  }
-  status.className = `status ${kind}`;
-  status.hidden = false;
 }

@@ -1,8 +1,13 @@
-// French first, English on request (remembered in localStorage), no third-party code.
+// French first, English on request (remembered in localStorage), no third-party code. Every
+// page shows ONE language at a time, and a switch changes every string shown.
 //
 // Static text: write the French in the HTML and mark the node with data-i18n="key"; give the
-// English in the page's dictionary. data-i18n-aria / data-i18n-placeholder / data-i18n-title
-// do the same for those attributes. Dynamic text: t(fr, en) picks by the current language.
+// English in the page's dictionary. data-i18n-aria / -placeholder / -title / -alt do the same
+// for those attributes. Dynamic text: t(fr, en) picks by the current language; the page's
+// onChange (wireSwitch) draws its dynamic parts again. Whatever a page wrote once and does not
+// draw again (a status line, a confirmation) still follows: every pair given to t() and every
+// API message given to pick() is remembered, and a switch swaps the shown texts (whole text
+// nodes, aria-label, placeholder, title, alt) that are one side of a remembered pair.
 
 const STORAGE = "pellicule-lang";
 const french = new Map();
@@ -11,7 +16,17 @@ export function language() {
   return localStorage.getItem(STORAGE) === "en" ? "en" : "fr";
 }
 
+// Texts shown in one language -> the same text in the other (see above).
+const memory = { fr: new Map(), en: new Map() };
+
+function remember(fr, en) {
+  if (typeof fr !== "string" || typeof en !== "string" || !fr || !en || fr === en) return;
+  memory.fr.set(fr.trim(), en.trim());
+  memory.en.set(en.trim(), fr.trim());
+}
+
 export function t(fr, en) {
+  remember(fr, en);
   return language() === "en" ? en : fr;
 }
 
@@ -26,16 +41,31 @@ export function pick(message) {
   return message === undefined || message === null ? "" : String(message);
 }
 
-// {fr, en} of a message for a page that shows both languages (sign-in, unsubscribe): an API
-// message as it is; a plain string (not an API message) as the French, en "".
-export function bilingual(message) {
-  if (message && typeof message === "object") {
-    return { fr: String(message.fr || ""), en: String(message.en || "") };
-  }
-  return { fr: message === undefined || message === null ? "" : String(message), en: "" };
-}
+const ATTRIBUTES = {
+  i18nAria: "aria-label", i18nPlaceholder: "placeholder", i18nTitle: "title", i18nAlt: "alt",
+};
+const SWAPPED_ATTRIBUTES = ["aria-label", "placeholder", "title", "alt"];
 
-const ATTRIBUTES = { i18nAria: "aria-label", i18nPlaceholder: "placeholder", i18nTitle: "title" };
+// Swap every shown text of language ``from`` that t() or pick() gave (see the top of the file)
+// for its other side, under ``root``: text nodes whose whole text is one (outside the marked
+// nodes, which apply() handles) and the attributes above.
+export function swapShown(from, root = document.body) {
+  const known = memory[from];
+  if (!known.size || !root) return;
+  if (known.has(document.title.trim())) document.title = known.get(document.title.trim());
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.data.trim();
+    if (!text || !known.has(text) || node.parentElement?.closest("[data-i18n], script, style")) continue;
+    node.data = node.data.replace(text, known.get(text));
+  }
+  for (const element of [root, ...root.querySelectorAll("[aria-label], [placeholder], [title], [alt]")]) {
+    for (const attribute of SWAPPED_ATTRIBUTES) {
+      const value = element.getAttribute(attribute);
+      if (value && known.has(value.trim())) element.setAttribute(attribute, known.get(value.trim()));
+    }
+  }
+}
 const frenchAttributes = new Map(); // node -> {attribute: French value}
 
 // Apply the current language to every marked node under root, from the English dictionary.
@@ -68,10 +98,13 @@ export function wireSwitch(button, english, onChange = () => {}) {
     button.setAttribute("aria-label", lang === "en" ? "Passer en français" : "Switch to English");
   };
   button.addEventListener("click", () => {
-    localStorage.setItem(STORAGE, language() === "en" ? "fr" : "en");
+    const from = language();
+    localStorage.setItem(STORAGE, from === "en" ? "fr" : "en");
     apply(english);
+    swapShown(from);
     render();
     onChange();
+    document.dispatchEvent(new CustomEvent("pellicule:language"));
   });
   apply(english);
   render();

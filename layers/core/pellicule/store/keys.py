@@ -250,3 +250,18 @@ def relative_email_gsi(address: str) -> str:
 
 def relative_email_gsi_sk(tenant_id: str, relative_id: str) -> str:
     return f"{RELATIVE}{tenant_id}#{relative_id}"
+
+
+# --- A family member's downloads (pellicule.store.downloads) --------------------------------
+DOWNLOAD = "DOWNLOAD#"
+DOWNLOAD_AT_WIDTH = 13  # epoch milliseconds, zero-padded: sorts by time
+
+
+def downloads_prefix(guardian_id: str) -> str:
+    """Every download of one family member, under their centre's partition."""
+    return f"{DOWNLOAD}{guardian_id}#"
+
+
+def download_sk(guardian_id: str, entry_id: str) -> str:
+    """One download: ``entry_id`` is ``<at ms:013d>-<random>`` (newest last in key order)."""
+    return f"{downloads_prefix(guardian_id)}{entry_id}"

@@ -571,6 +571,33 @@ class Relative(Base):
     by_gsi1 = _gsi1()
 
 
+class Download(Base):
+    """Something a family member downloaded (an item, or later an album archive):
+    pk=TENANT#<t>, sk=DOWNLOAD#<guardian id>#<at ms:013d>-<random> (``pellicule.store.downloads``).
+
+    What is needed to list it once the item or the album is gone (the album's title, the
+    item's kind and capture date), never a file key or a URL; deleted by DynamoDB 12 months
+    later (``expires_at``, like the audit log's entries).
+    """
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    entry_id = UnicodeAttribute()
+    at = NumberAttribute()  # epoch milliseconds
+    kind = UnicodeAttribute()  # item | archive
+    album_id = UnicodeAttribute()
+    album_title = UnicodeAttribute(null=True)
+    media_id = UnicodeAttribute(null=True)  # an item
+    media_kind = UnicodeAttribute(null=True)  # photo | video
+    capture_date = UnicodeAttribute(null=True)
+    blurred = BooleanAttribute(default=False)
+    name = UnicodeAttribute(null=True)  # an archive's file name
+    expires_at = NumberAttribute()  # TTL
+
+
 ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
@@ -593,6 +620,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     PurgeRun,
     AuditEntry,
     Relative,
+    Download,
 )
 
 _bound: tuple[str, str] | None = None
