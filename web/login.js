@@ -8,6 +8,7 @@
 // fragment is wiped from the address bar and history as soon as it is read.
 
 import { NETWORK_MESSAGE as NETWORK_ERROR } from "/lib/api.js";
+import { endedDevice, isTrustedDevice, rememberDevice, resumeDevice } from "/lib/device.js";
 import { pick, wireSwitch } from "/lib/i18n.js";
 
 const JSON_HEADERS = { "content-type": "application/json", "x-pellicule-csrf": "1" };
@@ -48,6 +49,9 @@ const EN = {
   sendLink: "Send the link",
   codeTitle: "I have a code",
   signIn: "Sign in",
+  keep: "Keep me signed in on this device (90 days)",
+  keepFamily: "Keep me signed in on this device (90 days, families)",
+  keepHint: "Only on your own phone or computer. You can remove it in \u201cMy devices\u201d.",
   footer: "No trackers, no ads.",
 };
 const shown = { status: null, kind: "", open: null }; // what is drawn again on a switch
@@ -116,6 +120,7 @@ function safeNext(next) {
 }
 
 function signedIn(payload) {
+  if (payload.trusted_device) rememberDevice(true); // this browser may sign in again by itself
   if (payload.second_factor === "enrol" || payload.second_factor === "verify") {
     secondFactor(payload);
     return;
@@ -286,13 +291,17 @@ function setBusy(element, busy) {
 function landing(token, staff) {
   shown.open = staff ? LABELS.staff : LABELS.guardian;
   render();
+  // Staff sessions keep their own rules: no trusted device for them
+  $("keep-row").hidden = staff;
+  $("keep-hint").hidden = staff;
   $("open-link").hidden = false;
   $("ask-link").hidden = true;
   $("enter-code").hidden = true;
   const button = $("open-button");
   button.addEventListener("click", async () => {
     setBusy(button, true);
-    const result = await post("/api/auth/session", { token });
+    const trust = !staff && $("trust-device").checked;
+    const result = await post("/api/auth/session", { token, trust_device: trust });
     if (result.ok) {
       signedIn(result.payload);
       return;
@@ -324,6 +333,7 @@ function forms() {
     const result = await post("/api/auth/session", {
       email: $("code-email").value.trim(),
       code: $("code").value.trim(),
+      trust_device: $("trust-device-code").checked,
     });
     setBusy(button, false);
     if (result.ok) {
@@ -334,7 +344,25 @@ function forms() {
   });
 }
 
-const { token, staff } = readFragment();
-wireSwitch($("lang-switch"), EN, render);
-forms();
-if (token) landing(token, staff);
+// A browser kept signed in (a trusted device) goes in without a click, a digest's link too (its
+// token is then left unused); a device that was just refused says why.
+async function start() {
+  const { token, staff } = readFragment();
+  wireSwitch($("lang-switch"), EN, render);
+  forms();
+  const ended = endedDevice();
+  if (ended) show(ended, "error");
+  if (!staff && isTrustedDevice()) {
+    const resumed = await resumeDevice();
+    if (resumed) {
+      show(SIGNED_IN, "success");
+      window.location.assign(safeNext(resumed.next));
+      return;
+    }
+    const refused = endedDevice();
+    if (refused) show(refused, "error");
+  }
+  if (token) landing(token, staff);
+}
+
+start();

@@ -9,6 +9,7 @@
 // localStorage, not a secret: the server decides).
 
 const HINT = "pellicule-trusted-device";
+const ENDED = "pellicule-device-ended"; // why the device was refused, for the sign-in page
 const LOCK = "pellicule-device-sign-in";
 let running = null;
 
@@ -55,7 +56,17 @@ async function attempt() {
     return null; // offline: the device stays, the page says the service does not answer
   }
   if (response.ok) return response.json();
-  if (response.status === 401) rememberDevice(false); // ended, reused or closed: forget it
+  if (response.status === 401) {
+    rememberDevice(false); // ended, reused or closed: forget it
+    const answer = await response.json().catch(() => null);
+    if (answer && answer.reason !== "device_unknown" && answer.message) {
+      try {
+        sessionStorage.setItem(ENDED, JSON.stringify(answer.message));
+      } catch {
+        // storage refused: the sign-in page says nothing more
+      }
+    }
+  }
   return null;
 }
 
@@ -70,4 +81,16 @@ export function resumeDevice() {
     });
   }
   return running;
+}
+
+// Why this browser's device was just refused ({fr, en}: reused, access closed), once; or null.
+export function endedDevice() {
+  try {
+    const saved = sessionStorage.getItem(ENDED);
+    sessionStorage.removeItem(ENDED);
+    const message = saved ? JSON.parse(saved) : null;
+    return message && typeof message.fr === "string" ? message : null;
+  } catch {
+    return null;
+  }
 }
