@@ -509,9 +509,18 @@ def test_admin_grants_exactly_evidence_scans_and_no_media_signing(main: Variant)
 
 
 def test_family_grants_exactly_signing_and_no_bucket(main: Variant, variant: Variant) -> None:
-    assert grants(main, "family") == SIGNING | ORIGIN
+    # ... and sending to the album archives' queue (tests/infra/test_archive_infra.py).
+    def archive_queue(stack: Variant) -> set[tuple[str, str]]:
+        return {
+            (f"sqs:{action}", f"sqs:{names(stack).archive_queue}")
+            for action in ("GetQueueAttributes", "GetQueueUrl", "SendMessage")
+        }
+
+    assert grants(main, "family") == SIGNING | ORIGIN | archive_queue(main)
     # With a custom domain the public URL is static: no SSM parameter to read.
-    assert grants(variant, "family") == (SIGNING | ORIGIN) - {("ssm:GetParameter", "public-url")}
+    assert grants(variant, "family") == (SIGNING | ORIGIN | archive_queue(variant)) - {
+        ("ssm:GetParameter", "public-url")
+    }
     assert "s3:" not in json.dumps(role_statements(main, "family"))
 
 

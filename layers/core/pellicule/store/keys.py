@@ -221,3 +221,12 @@ def audit_entry_sk_bounds() -> tuple[str, str]:
     after them: a query between the two reads the entries only, oldest first)."""
     first = audit_sk(0)
     return first, "9" * len(first)
+
+
+# --- Album archives (a centre's partition) ---------------------------------------------------
+ARCHIVE = "ARCHIVE#"
+
+
+def archive_sk(archive_id: str) -> str:
+    """A family's album archive (zip) job."""
+    return f"{ARCHIVE}{archive_id}"

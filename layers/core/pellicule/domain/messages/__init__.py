@@ -34,6 +34,7 @@ from typing import Any, Final, Literal, TypedDict
 
 from pellicule.domain.messages import (
     albums,
+    archives,
     consent,
     erasure,
     family,
@@ -90,6 +91,7 @@ _SECTIONS: Final = (
     mail.MESSAGES,
     fields.MESSAGES,
     family.MESSAGES,
+    archives.MESSAGES,
     roster.MESSAGES,
     erasure.MESSAGES,
     consent.MESSAGES,

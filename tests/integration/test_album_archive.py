@@ -1,0 +1,265 @@
+"""Album archives (zip) through the family API and the archive function, with moto: the gate
+decides at the request AND before each item is written, blurred items give their blurred file,
+the centre's download setting, only the guardian who asked sees the archive, one audit entry."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import pytest
+
+from tests.conftest import ALBUM_DATE, Aws, api_event
+from tests.integration.helpers import call
+from tests.integration.scenario import Scenario, build, give
+from tests.integration.test_publication_flow import approve, blur, media, tag, upload_photo
+
+GROUP = "families_of_group"
+
+
+@pytest.fixture
+def centre(aws: Aws) -> Scenario:
+    return build()
+
+
+def build_archives(aws: Aws) -> list[dict[str, Any]]:
+    """Deliver every queued archive job to the archive function, as Lambda's SQS poller does."""
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=aws.names.archive_queue)["QueueUrl"]
+    responses = []
+    while True:
+        received = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not received:
+            return responses
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": (
+                        f"arn:aws:sqs:{aws.names.region}:123456789012:{aws.names.archive_queue}"
+                    ),
+                    "awsRegion": aws.names.region,
+                }
+                for m in received
+            ]
+        }
+        response = call("archive", event)
+        responses.append(response)
+        assert response == {"batchItemFailures": []}, response
+        for message in received:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def published(aws: Aws, centre: Scenario, *children: str) -> str:
+    from pellicule.config import clock
+
+    clock.advance(1)  # album order is upload order (by the second, then by id)
+    media_id = upload_photo(aws, centre)
+    centre.ok(tag(centre, media_id, *children))
+    centre.ok(approve(centre, media_id))
+    return media_id
+
+
+def ask(centre: Scenario, who: str, payload: Any = None) -> dict[str, Any]:
+    return centre.family(who, "POST", f"albums/{centre.album_id}/archive", payload or {})
+
+
+def zip_of(aws: Aws, centre: Scenario, archive_id: str) -> zipfile.ZipFile:
+    from pellicule.store import archives
+
+    job = archives.get(centre.tenant_id, archive_id)
+    assert job is not None
+    assert job.object_key == f"archives/{centre.tenant_id}/{archive_id}.zip"
+    found = aws.client("s3").get_object(Bucket=aws.names.media_bucket, Key=job.object_key)
+    assert found["ContentType"] == "application/zip"
+    assert found["ContentDisposition"] == f'attachment; filename="{job.file_name}"'
+    return zipfile.ZipFile(io.BytesIO(found["Body"].read()))
+
+
+def download_entries(centre: Scenario) -> list[dict[str, Any]]:
+    from pellicule.services import audit
+
+    return [
+        row
+        for row in audit.export_rows(centre.tenant_id)
+        if row["action"] == "download" and row["subject"] == f"album:{centre.album_id}"
+    ]
+
+
+def served_download_key(centre: Scenario, media_id: str) -> str:
+    served = media(centre, media_id).served.as_dict()
+    (entry,) = served.values()
+    return str(entry["d"]["key"])
+
+
+def test_an_album_archive_holds_what_the_family_may_download_with_readable_names(
+    aws: Aws, centre: Scenario
+) -> None:
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    first = published(aws, centre, "noah")
+    second = published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3"))
+    assert asked["status"] == "queued"
+    assert asked["items"] == 2
+    assert asked["url"] is None
+    assert asked["file_name"] == f"pellicule_sortie_{ALBUM_DATE}.zip"
+
+    build_archives(aws)
+
+    status = centre.ok(centre.family("g3", "GET", f"archives/{asked['archive_id']}"))
+    assert status["status"] == "ready"
+    assert (status["written"], status["blurred"], status["dropped"]) == (2, 0, 0)
+    # One object, one signature, outside every prefix a page signs.
+    assert status["url"].startswith(
+        f"{aws.public_url}/media/archives/{centre.tenant_id}/{asked['archive_id']}.zip?Policy="
+    )
+    archive = zip_of(aws, centre, asked["archive_id"])
+    assert archive.testzip() is None
+    assert archive.namelist() == [f"{ALBUM_DATE}_sortie_001.jpg", f"{ALBUM_DATE}_sortie_002.jpg"]
+    assert all(i.compress_type == zipfile.ZIP_STORED for i in archive.infolist())
+    s3 = aws.client("s3")
+    for name, media_id in zip(archive.namelist(), (first, second), strict=True):
+        copy = s3.get_object(
+            Bucket=aws.names.media_bucket, Key=served_download_key(centre, media_id)
+        )
+        assert archive.read(name) == copy["Body"].read()
+    # One audit entry for the whole archive, pseudonymous, with its counts
+    (entry,) = download_entries(centre)
+    assert entry["actor"] == f"guardian:{centre.families['g3'].guardian_id}"
+    assert entry["details"]["items"] == 2
+    assert entry["details"]["archive"] == asked["archive_id"]
+    assert "@" not in json.dumps(entry)
+
+
+def test_a_selection_keeps_album_positions_and_refuses_foreign_ids(
+    aws: Aws, centre: Scenario
+) -> None:
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    published(aws, centre, "noah")
+    second = published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3", {"media_ids": [second]}))
+    assert asked["items"] == 1
+    build_archives(aws)
+    assert zip_of(aws, centre, asked["archive_id"]).namelist() == [f"{ALBUM_DATE}_sortie_002.jpg"]
+    # An id that is not an item this family may download here: not found, nothing queued
+    assert ask(centre, "g3", {"media_ids": [second, "nope"]})["statusCode"] == 404
+    assert build_archives(aws) == []
+
+
+def test_a_blurred_item_gives_its_blurred_file_never_the_clean_one(
+    aws: Aws, centre: Scenario
+) -> None:
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    media_id = upload_photo(aws, centre)
+    centre.ok(tag(centre, media_id, "noah", "lea"))
+    blur(aws, centre, media_id, "lea")
+    centre.ok(approve(centre, media_id))
+    asked = centre.ok(ask(centre, "g3"))
+    build_archives(aws)
+    status = centre.ok(centre.family("g3", "GET", f"archives/{asked['archive_id']}"))
+    assert (status["written"], status["blurred"]) == (1, 1)
+    archive = zip_of(aws, centre, asked["archive_id"])
+    (name,) = archive.namelist()
+    item = media(centre, media_id)
+    s3 = aws.client("s3")
+
+    def stored(key: str) -> bytes:
+        return bytes(s3.get_object(Bucket=aws.names.media_bucket, Key=key)["Body"].read())
+
+    blurred = stored(str(item.blurred.as_dict()["download"]["key"]))
+    clean = stored(str(item.renditions.as_dict()["download"]["key"]))
+    assert archive.read(name) == blurred
+    assert archive.read(name) != clean
+
+
+def test_a_consent_withdrawn_before_the_build_drops_the_item(aws: Aws, centre: Scenario) -> None:
+    centre.ok(give(centre, "g1", "lea", [GROUP]))
+    centre.ok(give(centre, "g2", "lea", [GROUP]))  # Léa has two guardians: both agree
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    with_noah = published(aws, centre, "lea", "noah")
+    lea_alone = published(aws, centre, "lea")
+    asked = centre.ok(ask(centre, "g1"))
+    assert asked["items"] == 2
+    # Noah's guardian withdraws while the archive waits in the queue
+    centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent/withdraw"))
+    build_archives(aws)
+    status = centre.ok(centre.family("g1", "GET", f"archives/{asked['archive_id']}"))
+    assert (status["status"], status["written"], status["dropped"]) == ("ready", 1, 1)
+    archive = zip_of(aws, centre, asked["archive_id"])
+    assert archive.namelist() == [f"{ALBUM_DATE}_sortie_002.jpg"]
+    assert (
+        archive.read(archive.namelist()[0])
+        == aws.client("s3")
+        .get_object(Bucket=aws.names.media_bucket, Key=served_download_key(centre, lea_alone))[
+            "Body"
+        ]
+        .read()
+    )
+    assert with_noah not in json.dumps(download_entries(centre))
+
+
+def test_nothing_left_after_the_request_fails_the_archive_without_an_object(
+    aws: Aws, centre: Scenario
+) -> None:
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3"))
+    centre.ok(centre.family("g3", "POST", f"children/{centre.children['noah']}/consent/withdraw"))
+    build_archives(aws)
+    status = centre.ok(centre.family("g3", "GET", f"archives/{asked['archive_id']}"))
+    assert (status["status"], status["failure"], status["url"]) == (
+        "failed",
+        "archive_nothing_left",
+        None,
+    )
+    listed = aws.client("s3").list_objects_v2(Bucket=aws.names.media_bucket, Prefix="archives/")
+    assert listed.get("Contents", []) == []
+    assert download_entries(centre) == []
+
+
+def test_no_archive_where_downloads_are_off(aws: Aws, centre: Scenario) -> None:
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3"))
+    # Switched off while the job waits: the build refuses, and so does the status
+    centre.ok(centre.admin("PUT", "settings", {"allow_downloads": False}))
+    build_archives(aws)
+    refused = ask(centre, "g3")
+    assert refused["statusCode"] == 403
+    assert json.loads(refused["body"])["reason"] == "downloads_not_allowed"
+    status = centre.ok(centre.family("g3", "GET", f"archives/{asked['archive_id']}"))
+    assert (status["status"], status["failure"]) == ("failed", "downloads_not_allowed")
+    assert download_entries(centre) == []
+
+
+def test_only_the_guardian_who_asked_reads_the_archive(aws: Aws, centre: Scenario) -> None:
+    centre.ok(give(centre, "g1", "lea", [GROUP]))
+    centre.ok(give(centre, "g2", "lea", [GROUP]))
+    published(aws, centre, "lea")
+    asked = centre.ok(ask(centre, "g1"))
+    build_archives(aws)
+    assert centre.ok(centre.family("g1", "GET", f"archives/{asked['archive_id']}"))["url"]
+    # Léa's other guardian, another family, another centre: not found
+    for who in ("g2", "g3", "g4"):
+        response = centre.family(who, "GET", f"archives/{asked['archive_id']}")
+        assert response["statusCode"] == 404, who
+    other = build()
+    response = call(
+        "family",
+        api_event(
+            "GET",
+            f"/api/family/archives/{asked['archive_id']}",
+            session=other.families["g1"].session,
+        ),
+    )
+    assert response["statusCode"] == 404
