@@ -6,6 +6,8 @@
 // before the viewer shows an item whose URLs have expired or are about to, when the page comes
 // back to the foreground, and when an image fails; the viewer stays on the same item.
 
+import { albumShown } from "/gallery/archive.js";
+
 const CSRF = { "x-pellicule-csrf": "1" };
 const PAGE = 60;
 const REFRESH_MARGIN_MS = 30 * 1000; // URLs that expire within this are fetched again first
@@ -310,6 +312,7 @@ async function showAlbum(albumId) {
   $("album-title").textContent = page.album.title;
   $("album-date").textContent = formatDate(page.album.date);
   renderGrid(0);
+  albumShown(albumId, page.downloads); // the zip download bar (web/gallery/archive.js)
   $("album-view").hidden = false;
 }
 

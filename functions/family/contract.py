@@ -218,3 +218,4 @@ class ArchiveStatus(TypedDict):
     file_name: str
     url: str | None
     failure: str | None
+    failure_message: dict[str, str] | None  # {"fr", "en"}: why it failed, to show

@@ -486,6 +486,7 @@ def archive_status(principal: Principal, archive_id: str) -> dict[str, Any]:
 
 
 def _archive_view(job: Any) -> dict[str, Any]:
+    from pellicule.domain import messages
     from pellicule.store import archives as archive_store
 
     ready = job.status == archive_store.READY and job.object_key
@@ -501,6 +502,7 @@ def _archive_view(job: Any) -> dict[str, Any]:
         "file_name": job.file_name,
         "url": delivery.signed_archive_url(str(job.object_key)) if ready else None,
         "failure": job.failure,
+        "failure_message": dict(messages.both(job.failure)) if job.failure else None,
     }
 
 

@@ -84,6 +84,22 @@ def _ready_attribute(page: Any) -> None:
     wait_for(lambda: page.evaluate("document.body.dataset.ready === 'true'"), timeout=30)
 
 
+def _archive_selection(page: Any) -> None:
+    """The album in selection mode (web/gallery/archive.js), one item chosen."""
+    page.locator("#archive-select").wait_for(state="visible", timeout=30_000)
+    page.locator("#grid button").first.wait_for(state="visible", timeout=30_000)
+    page.locator("#archive-select").click()
+    page.locator("#grid input.archive-choose").first.check()
+    page.locator("#archive-selection:not([disabled])").wait_for(timeout=30_000)
+
+
+def _archive_prepared(page: Any) -> None:
+    """The album's zip asked for and built: the status line and the download link."""
+    page.locator("#archive-album").wait_for(state="visible", timeout=30_000)
+    page.locator("#archive-album").click()
+    page.locator("#archive-link").wait_for(state="visible", timeout=60_000)
+
+
 # page path (with hash), who (None: anonymous, or a key of the session table), readiness
 PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/", None, _visible("#sign-in")),
@@ -91,6 +107,8 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/unsubscribe.html", None, _visible("main")),
     ("/gallery.html", "g1", _visible("#albums a")),
     ("/gallery.html#/album/ALBUM", "g1", _visible("#grid button")),
+    ("/gallery.html#/album/ALBUM", "g1", _archive_selection),
+    ("/gallery.html#/album/ALBUM", "g1", _archive_prepared),
     ("/consents.html", "g1", _ready_attribute),
     ("/staff.html", "animator", _visible("#albums li")),
     ("/staff.html#/album/ALBUM", "animator", _visible("#items li")),
