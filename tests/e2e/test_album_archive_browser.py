@@ -6,7 +6,6 @@ CloudFront, with readable names; the buttons disappear where the centre turns do
 
 from __future__ import annotations
 
-import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from local.runtime import LocalRuntime
 from tests.conftest import ALBUM_DATE
-from tests.e2e.browsing import sign_in, watched
+from tests.e2e.browsing import screenshot, sign_in, watched
 from tests.e2e.conftest import wait_for
 from tests.e2e.journeys import api as _call
 from tests.e2e.journeys import centre_with_noah_consenting
@@ -26,7 +25,6 @@ from tests.integration.scenario import Scenario
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PHONE = {"width": 390, "height": 844}
-SHOTS = Path(os.environ.get("PELLICULE_ARCHIVE_SHOTS", "/tmp"))  # noqa: S108 - a test's screenshots
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +71,7 @@ def test_a_parent_downloads_the_album_then_a_selection(
     page.locator("#grid button").nth(1).wait_for(state="visible")
     button = page.get_by_role("button", name="Télécharger l'album (zip)")
     button.wait_for(state="visible")
-    page.screenshot(path=str(SHOTS / "archive-album-390.png"))
+    screenshot(page, "archive-album-390")
 
     # When the parent taps "Télécharger l'album (zip)", progress shows, then the zip downloads
     with page.expect_download(timeout=60_000) as downloading:
@@ -87,7 +85,7 @@ def test_a_parent_downloads_the_album_then_a_selection(
     status = page.locator("#archive-status")
     wait_for(lambda: "Archive prête" in status.inner_text(), timeout=10)
     assert page.locator("#archive-progress").is_hidden()
-    page.screenshot(path=str(SHOTS / "archive-ready-390.png"))
+    screenshot(page, "archive-ready-390")
 
     # Then a selection: "Sélectionner", tap the second photo, download the selection
     page.get_by_role("button", name="Sélectionner").click()
@@ -97,7 +95,7 @@ def test_a_parent_downloads_the_album_then_a_selection(
     assert not page.locator("#lightbox").is_visible()
     assert page.locator("#grid input.archive-choose").nth(1).is_checked()
     assert selection.inner_text() == "Télécharger la sélection (1)"
-    page.screenshot(path=str(SHOTS / "archive-selection-390.png"))
+    screenshot(page, "archive-selection-390")
     with page.expect_download(timeout=60_000) as downloading:
         selection.click()
     picked = tmp_path / "selection.zip"
