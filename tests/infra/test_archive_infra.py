@@ -119,3 +119,66 @@ def test_no_signed_wildcard_reaches_an_archive_but_cloudfront_serves_it_signed(
     behaviour = behaviour_for(main, archive)
     assert _pattern(behaviour["PathPattern"]).fullmatch(archive)
     assert behaviour.get("TrustedKeyGroups")
+
+
+@pytest.mark.parametrize("which", ["main", "variant"])
+def test_the_job_the_family_function_sends_reaches_the_archive_builder(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    """Contract: the queue the family function is told to send to (by name) is the one the
+    archive function consumes; its handler builds the job the message names and reports a
+    failing job alone (partial batch response, which Lambda reads only with
+    ReportBatchItemFailures)."""
+    from functions.archive import logic
+    from pellicule.adapters import archive_queue
+    from tests.conftest import LambdaContext
+    from tests.infra.test_contract_events import (
+        configured_like,
+        function_of,
+        function_props,
+        handler_of,
+        sqs_event,
+    )
+
+    variant: Variant = request.getfixturevalue(which)
+    queue_name = function_props(variant, "family")["Environment"]["Variables"][
+        topology.ENV_ARCHIVE_QUEUE
+    ]
+    queue_key, _ = _queue(variant, queue_name)
+    [mapping] = [
+        m["Properties"]
+        for m in variant.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_key, "Arn"]}
+    ]
+    name = function_of(variant, mapping["FunctionName"])
+    assert name == topology.ARCHIVE_FUNCTION
+    # The message the family function sends
+    sent: list[str] = []
+
+    class FakeSqs:
+        def get_queue_url(self, QueueName: str) -> dict[str, str]:
+            assert QueueName == queue_name
+            return {"QueueUrl": f"https://sqs/{QueueName}"}
+
+        def send_message(self, QueueUrl: str, MessageBody: str) -> None:
+            sent.append(MessageBody)
+
+    monkeypatch.setattr(archive_queue.aws, "client", lambda service: FakeSqs())
+    with configured_like(variant, "family", monkeypatch):
+        archive_queue.enqueue("tenant-1", "good-job")
+        archive_queue.enqueue("tenant-1", "bad-job")
+    built: list[tuple[str, str]] = []
+
+    def build(tenant_id: str, archive_id: str) -> Any:
+        if archive_id == "bad-job":
+            raise RuntimeError("this job fails")
+        built.append((tenant_id, archive_id))
+        return logic.Outcome("ready")
+
+    monkeypatch.setattr(logic, "build", build)
+    event = sqs_event(variant, queue_key, sent)
+    with configured_like(variant, name, monkeypatch):
+        result = handler_of(name)(event, LambdaContext())
+    assert built == [("tenant-1", "good-job")]
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    assert "ReportBatchItemFailures" in mapping["FunctionResponseTypes"]
