@@ -425,6 +425,13 @@ def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
         topology.MEDIA_PREFIX,
         ["s3:GetObject", "s3:PutObject"],
     )
+    # Album archives holding an erased child's or a purged album's pictures.
+    _objects(
+        function,
+        parts.storage.media_bucket,
+        topology.ARCHIVES_PREFIX,
+        ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+    )
     # Multipart uploads never completed (large videos), older than a day.
     iam.Grant.add_to_principal(
         grantee=function,

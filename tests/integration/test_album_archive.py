@@ -263,3 +263,62 @@ def test_only_the_guardian_who_asked_reads_the_archive(aws: Aws, centre: Scenari
         ),
     )
     assert response["statusCode"] == 404
+
+
+def _archive_versions(aws: Aws, centre: Scenario) -> list[str]:
+    listed = aws.client("s3").list_object_versions(
+        Bucket=aws.names.media_bucket, Prefix=f"archives/{centre.tenant_id}/"
+    )
+    return [v["Key"] for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
+
+
+def test_an_erasure_deletes_the_centres_archives(aws: Aws, centre: Scenario) -> None:
+    from pellicule.store import archives
+    from tests.integration.purge_helpers import HOURLY, counts, purge
+
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3"))
+    build_archives(aws)
+    assert _archive_versions(aws, centre)
+    # Noah's guardian asks for his erasure; the director chooses removal; the hourly run
+    centre.ok(
+        centre.family(
+            "g3", "POST", f"children/{centre.children['noah']}/erasure-request", {"confirm": True}
+        )
+    )
+    centre.ok(
+        centre.admin(
+            "PATCH", f"children/{centre.children['noah']}/erasure-request", {"mode": "remove"}
+        )
+    )
+    found = counts(purge(HOURLY), centre.tenant_id)
+    assert found["erasures_done"] == 1
+    # The zip (every version) and its job are gone
+    assert _archive_versions(aws, centre) == []
+    assert archives.get(centre.tenant_id, asked["archive_id"]) is None
+    assert centre.family("g3", "GET", f"archives/{asked['archive_id']}")["statusCode"] == 404
+
+
+def test_the_retention_purge_deletes_an_expired_albums_archives(aws: Aws, centre: Scenario) -> None:
+    import datetime
+
+    from pellicule.domain import retention as rules
+    from tests.integration.purge_helpers import counts, move_clock_to, purge
+
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3"))
+    build_archives(aws)
+    # The day before the album's retention ends: the archive stays
+    first_day = rules.purge_date(ALBUM_DATE, 12)
+    move_clock_to(f"{first_day - datetime.timedelta(days=1)}T23:00:00")
+    counts(purge(), centre.tenant_id)
+    assert _archive_versions(aws, centre)
+    # The day after: the album's media go, and its archive with them
+    move_clock_to(f"{first_day}T02:30:00")
+    counts(purge(), centre.tenant_id)
+    assert _archive_versions(aws, centre) == []
+    from pellicule.store import archives
+
+    assert archives.get(centre.tenant_id, asked["archive_id"]) is None

@@ -114,3 +114,17 @@ def mark_failed(job: ArchiveJob, *, reason: str, now: int) -> None:
             ArchiveJob.updated_at.set(now),
         ]
     )
+
+
+def of_centre(tenant_id: str, *, album_id: str | None = None) -> list[ArchiveJob]:
+    """The centre's archive jobs (one query of its partition), or only one album's."""
+    data.ready()
+    found = ArchiveJob.query(
+        keys.tenant_pk(tenant_id), ArchiveJob.sk.startswith(keys.ARCHIVE), consistent_read=True
+    )
+    return [job for job in found if album_id is None or job.album_id == album_id]
+
+
+def forget(job: ArchiveJob) -> None:
+    """The job goes (its object is deleted by the caller): the family asks again if need be."""
+    job.delete()
