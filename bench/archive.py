@@ -23,7 +23,6 @@ import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK_TARGET_MB = 100.0
@@ -125,16 +124,21 @@ def _seed(tenant_id: str, items: int, size: int) -> tuple[str, str]:
     return album_id, sessions.create(tenant_id, "guardian", "p1", "guardian")
 
 
-def _ask(album_id: str, session: str) -> str:
-    from functions.family.handler import handler
-    from tests.conftest import LambdaContext, api_event
+def _ask(base_url: str, album_id: str, session: str) -> str:
+    """The family asks through the local gateway, as the gallery page does."""
+    import requests
 
-    response: dict[str, Any] = handler(
-        api_event("POST", f"/api/family/albums/{album_id}/archive", session=session, body={}),
-        LambdaContext(),
+    from pellicule.api import http
+    from pellicule.services import sessions
+
+    response = requests.post(
+        f"{base_url}/api/family/albums/{album_id}/archive",
+        json={},
+        headers={"Cookie": f"{sessions.COOKIE_NAME}={session}", http.CSRF_HEADER: "1"},
+        timeout=30,
     )
-    assert response["statusCode"] == 200, response
-    return str(json.loads(response["body"])["archive_id"])
+    response.raise_for_status()
+    return str(response.json()["archive_id"])
 
 
 def _check(tenant_id: str, archive_id: str, items: int) -> int:
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         album_id, session = _seed(tenant_id, args.items, int(args.mb * 1024 * 1024))
         seeded = time.perf_counter() - started
-        archive_id = _ask(album_id, session)
+        archive_id = _ask(runtime.base_url, album_id, session)
         env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers' / 'core'}"}
         out = subprocess.run(
             [sys.executable, "-c", CHILD, tenant_id, archive_id],
