@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from pellicule.store import data, keys
-from pellicule.store.models import ArchiveJob
+from pellicule.store.models import ArchiveJob, SouvenirNotice
 
 # The item type callers hold.
 ArchiveRecord = ArchiveJob
@@ -128,3 +128,35 @@ def of_centre(tenant_id: str, *, album_id: str | None = None) -> list[ArchiveJob
 def forget(job: ArchiveJob) -> None:
     """The job goes (its object is deleted by the caller): the family asks again if need be."""
     job.delete()
+
+
+# --- Souvenir notices (the e-mail before an album's purge) ------------------------------------
+
+
+def claim_souvenir(
+    tenant_id: str, album_id: str, guardian_id: str, *, now: int, expires_at: int
+) -> bool:
+    """Record that this family is told about this album; False if it was already (one
+    conditional write: two runs at once, or a retried one, send one e-mail)."""
+    data.ready()
+    notice = SouvenirNotice(
+        keys.tenant_pk(tenant_id),
+        keys.souvenir_sk(album_id, guardian_id),
+        tenant_id=tenant_id,
+        album_id=album_id,
+        guardian_id=guardian_id,
+        at=now,
+        expires_at=expires_at,
+    )
+    try:
+        notice.save(condition=SouvenirNotice.sk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_souvenir(tenant_id: str, album_id: str, guardian_id: str) -> None:
+    """The e-mail could not be sent: the next run tries again."""
+    SouvenirNotice(keys.tenant_pk(tenant_id), keys.souvenir_sk(album_id, guardian_id)).delete()

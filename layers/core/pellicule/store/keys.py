@@ -230,3 +230,11 @@ ARCHIVE = "ARCHIVE#"
 def archive_sk(archive_id: str) -> str:
     """A family's album archive (zip) job."""
     return f"{ARCHIVE}{archive_id}"
+
+
+SOUVENIR = "SOUVENIR#"
+
+
+def souvenir_sk(album_id: str, guardian_id: str) -> str:
+    """A family told once that an album's retention ends soon."""
+    return f"{SOUVENIR}{album_id}#{guardian_id}"

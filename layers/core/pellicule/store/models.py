@@ -532,6 +532,20 @@ class ArchiveJob(Base):
     expires_at = NumberAttribute()
 
 
+class SouvenirNotice(Base):
+    """A family told that an album's retention ends soon: sk=SOUVENIR#<album>#<guardian>.
+    Written before the e-mail goes (once per album and family); TTL after the purge."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    album_id = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
 ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
@@ -553,6 +567,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     PurgeRun,
     AuditEntry,
     ArchiveJob,
+    SouvenirNotice,
 )
 
 _bound: tuple[str, str] | None = None
