@@ -322,3 +322,35 @@ def test_the_retention_purge_deletes_an_expired_albums_archives(aws: Aws, centre
     from pellicule.store import archives
 
     assert archives.get(centre.tenant_id, asked["archive_id"]) is None
+
+
+def test_a_job_failing_its_last_attempt_is_marked_failed(
+    aws: Aws, centre: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.archive import logic
+    from pellicule.store import archives
+
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3"))
+    body = json.dumps({"tenant_id": centre.tenant_id, "archive_id": asked["archive_id"]})
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("S3 is down")
+
+    monkeypatch.setattr(logic.zipper, "write_zip", broken)
+    # Attempts before the last: the error goes back to SQS, the job waits
+    with pytest.raises(RuntimeError):
+        logic.process_message(body, last_attempt=False)
+    job = archives.get(centre.tenant_id, asked["archive_id"])
+    assert job is not None
+    assert job.status == archives.BUILDING
+    # The last one: the family is told it failed (and the message goes to the DLQ)
+    with pytest.raises(RuntimeError):
+        logic.process_message(body, last_attempt=True)
+    status = centre.ok(centre.family("g3", "GET", f"archives/{asked['archive_id']}"))
+    assert (status["status"], status["failure"]) == ("failed", "archive_failed")
+    assert status["failure_message"]["en"] == "The archive could not be prepared. Try again later."
+    # No part of an upload is left behind
+    uploads = aws.client("s3").list_multipart_uploads(Bucket=aws.names.media_bucket)
+    assert uploads.get("Uploads", []) == []
