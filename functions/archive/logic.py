@@ -34,6 +34,7 @@ logger = logging.getLogger("pellicule.archive")
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_ATTEMPTS = topology.ARCHIVE_QUEUE.max_receive_count
+PROGRESS_EVERY = 10  # items: the job's ``written`` moves on (one small write) for the page
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def build(tenant_id: str, archive_id: str, *, part_size: int = s3stream.PART_SIZ
 class _Counts:
     blurred: int = 0
     dropped: int = 0
+    yielded: int = 0  # entries handed to the zip writer so far
 
 
 def _date_time(album_date: str) -> tuple[int, int, int, int, int, int]:
@@ -149,12 +151,16 @@ def _entries(
     s3 = aws.client("s3")
     stamp = _date_time(album.album_date)
     for wanted in archives.wanted(job):
+        if counts.yielded and counts.yielded % PROGRESS_EVERY == 0:
+            # The previous entries are written (the writer asks for the next one after).
+            archives.mark_progress(job, written=counts.yielded, now=int(clock.now()))
         source = rules.recheck(tenant_id, viewer, album, wanted.media_id, groups, clock.now())
         if source is None:
             counts.dropped += 1
             yield None
             continue
         counts.blurred += source.blurred
+        counts.yielded += 1
         yield zipper.Entry(
             name=rules.entry_name(album.album_date, album.title, wanted.position, source),
             size=source.size,

@@ -354,3 +354,30 @@ def test_a_job_failing_its_last_attempt_is_marked_failed(
     # No part of an upload is left behind
     uploads = aws.client("s3").list_multipart_uploads(Bucket=aws.names.media_bucket)
     assert uploads.get("Uploads", []) == []
+
+
+def test_the_job_shows_its_progress_while_it_is_built(
+    aws: Aws, centre: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.archive import logic
+    from pellicule.store import archives
+
+    centre.ok(give(centre, "g3", "noah", [GROUP]))
+    for _ in range(3):
+        published(aws, centre, "noah")
+    asked = centre.ok(ask(centre, "g3"))
+    seen: list[tuple[str, int | None]] = []
+    real = archives.mark_progress
+
+    def progress(job: Any, *, written: int, now: int) -> None:
+        real(job, written=written, now=now)
+        # What the family's page reads at that moment
+        status = centre.ok(centre.family("g3", "GET", f"archives/{asked['archive_id']}"))
+        seen.append((status["status"], status["written"]))
+
+    monkeypatch.setattr(logic, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(archives, "mark_progress", progress)
+    build_archives(aws)
+    assert seen == [("building", 1), ("building", 2)]
+    status = centre.ok(centre.family("g3", "GET", f"archives/{asked['archive_id']}"))
+    assert (status["status"], status["written"]) == ("ready", 3)

@@ -18,6 +18,7 @@ const TEXT = {
     choose: (label) => `Choisir : ${label}`,
     hint: "Touchez les photos à télécharger.",
     preparing: (n) => `Préparation de l'archive (${n} élément${n > 1 ? "s" : ""})…`,
+    progress_n: (done, n) => `Préparation de l'archive : ${done} sur ${n}…`,
     ready: (name) => `Archive prête : ${name}. Le téléchargement commence.`,
     again: "Télécharger l'archive",
     dropped: (n) => `${n} élément${n > 1 ? "s n'étaient" : " n'était"} plus visible${n > 1 ? "s" : ""} : il${n > 1 ? "s ne sont" : " n'est"} pas dans l'archive.`,
@@ -34,6 +35,7 @@ const TEXT = {
     choose: (label) => `Choose: ${label}`,
     hint: "Tap the photos to download.",
     preparing: (n) => `Preparing the archive (${n} item${n > 1 ? "s" : ""})…`,
+    progress_n: (done, n) => `Preparing the archive: ${done} of ${n}…`,
     ready: (name) => `Archive ready: ${name}. The download starts.`,
     again: "Download the archive",
     dropped: (n) => `${n} item${n > 1 ? "s were" : " was"} no longer visible: not in the archive.`,
@@ -216,8 +218,16 @@ async function poll(run, first) {
   $("archive-album").disabled = true;
   try {
     while (job.status === "queued" || job.status === "building") {
-      const items = job.items;
-      say((words) => words.preparing(items));
+      const { items, written } = job;
+      const meter = $("archive-progress");
+      if (written) {
+        meter.max = items;
+        meter.value = written;
+        say((words) => words.progress_n(written, items));
+      } else {
+        meter.removeAttribute("value"); // indeterminate until the first items are in
+        say((words) => words.preparing(items));
+      }
       if (Date.now() - started > POLL_GIVE_UP_MS) return say((words) => words.slow);
       await new Promise((resolve) => setTimeout(resolve, wait));
       wait = Math.min(POLL_MAX_MS, wait * 1.5);

@@ -83,6 +83,11 @@ def mark_building(job: ArchiveJob, *, now: int) -> None:
     job.update(actions=[ArchiveJob.status.set(BUILDING), ArchiveJob.updated_at.set(now)])
 
 
+def mark_progress(job: ArchiveJob, *, written: int, now: int) -> None:
+    """How many items are in the zip so far (the family's progress bar)."""
+    job.update(actions=[ArchiveJob.written.set(written), ArchiveJob.updated_at.set(now)])
+
+
 def mark_ready(
     job: ArchiveJob,
     *,
