@@ -166,3 +166,42 @@ def test_staff_and_strangers_get_no_archive(aws: Aws, centre: Centre) -> None:
     )
     assert handler(event, LambdaContext())["statusCode"] == 403
     assert _queued(aws) == 0
+
+
+def test_archives_are_rate_limited_per_guardian(
+    aws: Aws, two_groups: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.family import logic
+
+    monkeypatch.setattr(logic, "ARCHIVES_PER_HOUR", 2)
+    path = f"albums/{two_groups['loutres']}/archive"
+    for _ in range(2):
+        assert _family("POST", path, two_groups["lea_parent"], {})["statusCode"] == 200
+    refused = _family("POST", path, two_groups["lea_parent"], {})
+    assert refused["statusCode"] == 429
+    assert _queued(aws) == 2
+    # Another family is not held back by it
+    assert (
+        _family("POST", f"albums/{two_groups['castors']}/archive", two_groups["tom_parent"], {})[
+            "statusCode"
+        ]
+        == 200
+    )
+
+
+def test_an_album_past_the_archive_cap_is_refused(
+    aws: Aws, two_groups: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pellicule.services import archives
+
+    monkeypatch.setattr(archives, "MAX_ITEMS", 1)
+    response = _family(
+        "POST", f"albums/{two_groups['loutres']}/archive", two_groups["lea_parent"], {}
+    )
+    assert response["statusCode"] == 200  # Léa's family sees one item here: within the cap
+    monkeypatch.setattr(archives, "MAX_ITEMS", 0)
+    response = _family(
+        "POST", f"albums/{two_groups['loutres']}/archive", two_groups["lea_parent"], {}
+    )
+    assert response["statusCode"] == 413
+    assert _reason(response) == "archive_too_large"

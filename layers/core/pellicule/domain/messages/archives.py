@@ -7,10 +7,6 @@ from pellicule.domain.messages.base import Message
 
 MESSAGES: dict[str, Message] = {
     "archive_not_found": Message("Archive introuvable.", "Archive not found."),
-    "archive_nothing_to_download": Message(
-        "Rien à télécharger dans cet album pour le moment.",
-        "Nothing to download in this album for now.",
-    ),
     "archive_too_large": Message(
         "Trop d'éléments pour une seule archive (au plus {limit}).",
         "Too many items for one archive (at most {limit}).",
