@@ -34,6 +34,7 @@ ID_FUNCTIONS = "Functions"
 ID_LAYERS = "Layers"
 ID_REVOCATION = "Revocation"
 ID_NOTIFICATIONS = "Notifications"
+ID_ARCHIVES = "Archives"
 
 # --- Output ids (scripts and the operator read them; never rename) --------------------------
 

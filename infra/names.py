@@ -82,6 +82,11 @@ def dlq_alarm_name(names: topology.Names, kind: str) -> str:
     return f"{names.prefix}-{middle}-dlq-not-empty"
 
 
+def archive_dlq_alarm_name(names: topology.Names) -> str:
+    """Alarm on the dead-letter queue of the album archives."""
+    return f"{names.archive_queue}-dlq-not-empty"
+
+
 def revocation_name(names: topology.Names, suffix: str) -> str:
     """Names derived from the revocation function: its DLQ and alarms."""
     return f"{names.function(topology.REVOCATION_STREAM.function)}-{suffix}"
@@ -125,6 +130,11 @@ def physical_names(
             PhysicalName("SQS queue", names.ingest_dlq_for(pipeline.kind), LIMIT_QUEUE),
             PhysicalName("CloudWatch alarm", dlq_alarm_name(names, pipeline.kind), LIMIT_ALARM),
         ]
+    found += [
+        PhysicalName("SQS queue", names.archive_queue, LIMIT_QUEUE),
+        PhysicalName("SQS queue", names.archive_dlq, LIMIT_QUEUE),
+        PhysicalName("CloudWatch alarm", archive_dlq_alarm_name(names), LIMIT_ALARM),
+    ]
     found += [
         PhysicalName("SQS queue", revocation_name(names, "dlq"), LIMIT_QUEUE),
         PhysicalName("CloudWatch alarm", revocation_name(names, "dlq-not-empty"), LIMIT_ALARM),

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from infra import constants
 from infra.api import Api
+from infra.archive import Archives
 from infra.cdn import Cdn
 from infra.config import DeploymentConfig
 from infra.data import Data
@@ -29,6 +30,7 @@ from infra.revocation import Revocation
 from infra.signing import SigningKeys, read_public_keys
 from infra.storage import Storage
 from pellicule.config import topology
+from pellicule.services import publication as publication_prefixes
 from pellicule.store import keys
 
 
@@ -42,6 +44,7 @@ class Parts:
     cdn: Cdn
     mail: Mail | None
     processing: Processing
+    archives: Archives
 
 
 Grant = Callable[[lambda_.Function, Parts], None]
@@ -110,6 +113,13 @@ class PelliculeStack(Stack):
             functions=functions.by_name,
             reserved_concurrency=config.reserved_concurrency,
         )
+        archives = Archives(
+            self,
+            constants.ID_ARCHIVES,
+            names=names,
+            function=functions[topology.ARCHIVE_FUNCTION],
+            reserved_concurrency=config.reserved_concurrency.get(topology.ARCHIVE_FUNCTION),
+        )
         api = Api(
             self,
             constants.ID_API,
@@ -145,7 +155,7 @@ class PelliculeStack(Stack):
             constants.ID_MONITORING,
             names=names,
             functions=functions.by_name,
-            extra_alarms=[*processing.dlq_alarms, *revocation.alarms],
+            extra_alarms=[*processing.dlq_alarms, *revocation.alarms, archives.dlq_alarm],
             alarm_email=config.alarm_email,
         )
         monitoring.watch_api(api.http_api)
@@ -159,6 +169,7 @@ class PelliculeStack(Stack):
             cdn=cdn,
             mail=mail,
             processing=processing,
+            archives=archives,
         )
         for name, function in functions.by_name.items():
             GRANTS.get(name, _no_grant)(function, parts)
@@ -344,12 +355,31 @@ def _grant_admin(function: lambda_.Function, parts: Parts) -> None:
 
 def _grant_family(function: lambda_.Function, parts: Parts) -> None:
     """Guardian API: consents and the gallery behind the publication gate; no bucket access;
-    a relative's invitation e-mail (the configured SES identity)."""
+    a relative's invitation e-mail (the configured SES identity). Album archives are asked for
+    through the archive queue (send only)."""
     _table(function, parts.data.table, write=True)
     parts.signing.grant_sign(function)
     parts.cdn.grant_read_public_url(function)
     if parts.mail is not None:
         parts.mail.grant_send(function)  # issue 17: invitations of relatives
+    parts.archives.queue.grant_send_messages(function)
+
+
+def _grant_archive(function: lambda_.Function, parts: Parts) -> None:
+    """Album archives: read the copies families are served (``t/<tenant>/d/`` downloads,
+    ``t/<tenant>/s/`` videos) - never the staff keys under ``m/`` - and write each zip under
+    ``archives/`` through a multipart upload; the job and its audit entry in the table.
+    The queue is granted by its event source (infra/archive.py)."""
+    _table(function, parts.data.table, write=True)
+    media = parts.storage.media_bucket
+    for served in (publication_prefixes.DOWNLOAD_PREFIX, publication_prefixes.SERVED_PREFIX):
+        _objects(function, media, f"{topology.MEDIA_PREFIX}*/{served}/", ["s3:GetObject"])
+    _objects(
+        function,
+        media,
+        topology.ARCHIVES_PREFIX,
+        ["s3:PutObject", "s3:AbortMultipartUpload"],
+    )
 
 
 def _grant_auth(function: lambda_.Function, parts: Parts) -> None:
@@ -402,6 +432,13 @@ def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
         topology.MEDIA_PREFIX,
         ["s3:GetObject", "s3:PutObject"],
     )
+    # Album archives holding an erased child's or a purged album's pictures.
+    _objects(
+        function,
+        parts.storage.media_bucket,
+        topology.ARCHIVES_PREFIX,
+        ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+    )
     # Multipart uploads never completed (large videos), older than a day.
     iam.Grant.add_to_principal(
         grantee=function,
@@ -447,4 +484,5 @@ GRANTS: dict[str, Grant] = {
     "revocation": _grant_revocation,
     "purge": _grant_purge,
     "digest": _grant_digest,
+    "archive": _grant_archive,
 }

@@ -44,7 +44,17 @@ def lifecycle_rules(spec: topology.BucketSpec) -> list[s3.LifecycleRule]:
             noncurrent_version_expiration=_days(spec.noncurrent_expiration_days),
             abort_incomplete_multipart_upload_after=_days(spec.abort_multipart_days),
             expired_object_delete_marker=spec.expired_object_delete_marker or None,
-        )
+        ),
+        # Objects that are temporary by nature (album archives): gone after ``days``; their
+        # noncurrent versions then go with the rule above.
+        *(
+            s3.LifecycleRule(
+                id=f"{spec.purpose}-{prefix.strip('/')}-expiry",
+                prefix=prefix,
+                expiration=Duration.days(days),
+            )
+            for prefix, days in spec.prefix_expirations
+        ),
     ]
 
 

@@ -489,6 +489,9 @@ class Gateway:
         )
         headers = self._media_headers(content_type, etag, last_modified)
         headers.append(("X-Cache", CACHE_MISS))
+        if found.get("ContentDisposition"):
+            # As S3 (and so CloudFront) returns it: an album archive's file name.
+            headers.append(("Content-Disposition", str(found["ContentDisposition"])))
         status = 200
         if found.get("ContentRange"):
             status = 206

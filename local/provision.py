@@ -34,6 +34,18 @@ class PipelineQueues:
 
 
 @dataclass(frozen=True)
+class WorkQueues:
+    """A queue (+ DLQ) a function consumes that no bucket notifies (the album archives)."""
+
+    function: str
+    spec: topology.QueueSpec
+    queue_url: str
+    queue_arn: str
+    dlq_url: str
+    dlq_arn: str
+
+
+@dataclass(frozen=True)
 class Provisioned:
     """What was created that only exists at run time: the queues of every ingest pipeline, by
     kind (the ``queue_*``/``dlq_*`` attributes are the photo pipeline's), the table's stream
@@ -42,6 +54,8 @@ class Provisioned:
 
     pipelines: dict[str, PipelineQueues]
     stream_arn: str = ""
+    # The album archives' queue and DLQ (``topology.ARCHIVE_QUEUE``, drained into ``archive``).
+    archive: WorkQueues | None = None
     distribution_id: str = ""
     origin_header: str = ""
 
@@ -138,6 +152,39 @@ def create_bucket(
 def _queue_arn(sqs: Any, url: str) -> str:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     return str(attributes["Attributes"]["QueueArn"])
+
+
+def _queue_pair(
+    sqs: Any, name: str, dlq_name: str, spec: topology.QueueSpec
+) -> tuple[str, str, str, str]:
+    """A queue and its DLQ with ``spec``'s settings: (url, arn, dlq url, dlq arn)."""
+    dlq_url = sqs.create_queue(
+        QueueName=dlq_name,
+        Attributes={
+            "MessageRetentionPeriod": str(spec.dlq_retention_seconds),
+            "SqsManagedSseEnabled": "true",
+        },
+    )["QueueUrl"]
+    dlq_arn = _queue_arn(sqs, dlq_url)
+    queue_url = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+            "MessageRetentionPeriod": str(spec.retention_seconds),
+            "SqsManagedSseEnabled": "true",
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}
+            ),
+        },
+    )["QueueUrl"]
+    return queue_url, _queue_arn(sqs, queue_url), dlq_url, dlq_arn
+
+
+def create_archive_queues(sqs: Any, names: topology.Names) -> WorkQueues:
+    url, arn, dlq_url, dlq_arn = _queue_pair(
+        sqs, names.archive_queue, names.archive_dlq, topology.ARCHIVE_QUEUE
+    )
+    return WorkQueues(topology.ARCHIVE_FUNCTION, topology.ARCHIVE_QUEUE, url, arn, dlq_url, dlq_arn)
 
 
 def create_pipeline_queues(
@@ -327,6 +374,7 @@ def provision(
     for spec in topology.BUCKETS:
         create_bucket(s3, names, spec, app_origin=app_origin)
     queues = create_queues(sqs, names)
+    archive = create_archive_queues(sqs, names)
     connect_notifications(s3, sqs, names, queues)
     stream_arn = create_table(client("dynamodb"), names)
     client("ses").verify_email_identity(EmailAddress=mail_from)
@@ -347,6 +395,7 @@ def provision(
     distribution_id = create_distribution(client("cloudfront"), names)
     return Provisioned(
         queues.pipelines,
+        archive=archive,
         stream_arn=stream_arn,
         distribution_id=distribution_id,
         origin_header=origin.parse(origin_secret)[0],

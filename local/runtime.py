@@ -222,6 +222,7 @@ class LocalRuntime:
         self._moto_url = ""
         self._gateway: Gateway | None = None
         self._drainers: dict[str, QueueDrainer] = {}
+        self._archive_drainer: QueueDrainer | None = None
         self._scheduler: Scheduler | None = None
         self._digest_scheduler: Scheduler | None = None
         self._ttl: TtlSweeper | None = None
@@ -445,6 +446,20 @@ class LocalRuntime:
             )
             for kind, queues in self._queues.pipelines.items()
         }
+        archive = self._queues.archive
+        assert archive is not None
+        # Album archives: the archive function's SQS event source, like the pipelines'.
+        self._archive_drainer = QueueDrainer(
+            sqs=self.client("sqs"),
+            invoker=self.invoker,
+            queue_url=archive.queue_url,
+            queue_arn=archive.queue_arn,
+            region=self._names.region,
+            function=archive.function,
+            batch_size=archive.spec.batch_size,
+            wait_seconds=self.poll_wait_seconds,
+            retry_visibility_seconds=self.retry_visibility_seconds,
+        )
         # Right after provisioning: the pollers start at the stream's beginning (TRIM_HORIZON),
         # so no write made from now on is missed.
         self._stream_pollers = {
@@ -490,6 +505,7 @@ class LocalRuntime:
         if self.start_workers:
             for drainer in self._drainers.values():
                 drainer.start()
+            self._archive_drainer.start()
             for poller in self._stream_pollers.values():
                 poller.start()
             self._scheduler.start()
@@ -528,6 +544,8 @@ class LocalRuntime:
             steps.append(("ttl sweeper", self._ttl.stop))
         for kind, drainer in self._drainers.items():
             steps.append((f"{kind} queue drainer", drainer.stop))
+        if self._archive_drainer is not None:
+            steps.append(("archive queue drainer", self._archive_drainer.stop))
         for function, poller in self._stream_pollers.items():
             steps.append((f"{function} stream poller", poller.stop))
         if self._invalidation_poller is not None:
@@ -791,6 +809,13 @@ class LocalRuntime:
         kinds = [kind] if kind is not None else list(self.drainers)
         return sum(self.drainers[name].drain_once() for name in kinds)
 
+    def drain_archives(self) -> int:
+        """Build the album archives waiting in the archive queue now, synchronously; returns
+        how many jobs were handed to the archive function."""
+        if self._archive_drainer is None:
+            raise RuntimeError("the local runtime is not started")
+        return self._archive_drainer.drain_once()
+
     def run_purge(self, tenants: list[str] | None = None) -> Any:
         """Invoke the purge function once, as its schedule would (with ``tenants``: the
         scheduled event plus ``"tenants": [...]``, only those centres); returns its result.
@@ -856,6 +881,7 @@ class LocalRuntime:
                 "drainer": bool(self._drainers)
                 and all(drainer.running for drainer in self._drainers.values()),
                 "drainers": {kind: d.running for kind, d in self._drainers.items()},
+                "archive_drainer": bool(self._archive_drainer and self._archive_drainer.running),
                 "purge_schedule": bool(self._scheduler and self._scheduler.running),
                 "purge_interval_seconds": self.purge_interval,
                 "digest_schedule": bool(self._digest_scheduler and self._digest_scheduler.running),

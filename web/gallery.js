@@ -8,6 +8,7 @@
 
 import { rememberDevice, resumeDevice } from "/lib/device.js";
 import { createViewer } from "/gallery/viewer.js";
+import { albumShown } from "/gallery/archive.js";
 
 const CSRF = { "x-pellicule-csrf": "1" };
 const PAGE = 60;
@@ -394,6 +395,7 @@ async function showAlbum(albumId, filter = "all") {
   state.albumDate = page.album.date;
   renderHeader();
   renderGrid(0);
+  albumShown(albumId, page.downloads); // the zip download bar (web/gallery/archive.js)
   $("album-view").hidden = false;
 }
 

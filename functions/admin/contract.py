@@ -61,6 +61,7 @@ VideoBytes = Annotated[int, Whole(ge=10 * MB, le=5 * 1024 * MB)]
 VideoSeconds = Annotated[int, Whole(ge=10, le=600)]
 VideoEdge = Annotated[int, Whole(ge=640, le=4096)]
 RetentionMonths = Annotated[int, Whole(ge=1, le=36)]
+SouvenirDays = Annotated[int, Whole(ge=0, le=90)]
 # The last day of the season, MM-DD (the settings rule checks it is a real day).
 MonthDay = Annotated[str, Text(max_length=5, min_length=5, pattern="[0-9]{2}-[0-9]{2}")]
 
@@ -81,6 +82,7 @@ class SettingsChange:
     two_guardian_widening: Omittable[bool] = ABSENT
     season_end: Omittable[MonthDay] = ABSENT
     allow_downloads: Omittable[bool] = ABSENT
+    souvenir_days: Omittable[SouvenirDays] = ABSENT
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,7 @@ class AdminSettings(TypedDict):
     two_guardian_widening: bool
     season_end: str
     allow_downloads: bool
+    souvenir_days: int
 
 
 class AdminMe(TypedDict):

@@ -121,18 +121,29 @@ def run(now: float | None = None) -> DigestReport:
             continue
         counts = _run_tenant(tenant, moment)
         report.add(tenant.tenant_id, counts)
+        souvenirs = _souvenirs(tenant, moment)
         audit.append(
             tenant.tenant_id,
             "digest",
             ACTOR,
             f"tenant:{tenant.tenant_id}",
-            details={k: v for k, v in asdict(counts).items()},
+            details={**asdict(counts), **souvenirs},
             at=moment,
         )
         logger(LOG).info(
-            "digest run of a centre", extra={"tenant": tenant.tenant_id, **asdict(counts)}
+            "digest run of a centre",
+            extra={"tenant": tenant.tenant_id, **asdict(counts), **souvenirs},
         )
     return report
+
+
+def _souvenirs(tenant: TenantRecord, moment: int) -> dict[str, int]:
+    """The souvenir e-mails before albums' purge (``functions.digest.souvenir``): counts, or
+    nothing when no album of the centre is in its notice period."""
+    from functions.digest import souvenir
+
+    found = asdict(souvenir.run_tenant(tenant, moment))
+    return found if found["souvenir_albums"] else {}
 
 
 def _run_tenant(tenant: TenantRecord, moment: int) -> TenantCounts:

@@ -300,3 +300,34 @@ class DownloadEntry(TypedDict):
 class Downloads(TypedDict):
     downloads: list[DownloadEntry]
     next_cursor: str | None
+
+
+# --- Album archives (zip downloads) ----------------------------------------------------------
+
+MAX_SELECTION = 1000  # items a selection may name (services.archives.MAX_ITEMS)
+MediaId = Annotated[str, Text(max_length=64, min_length=1, pattern="[A-Za-z0-9_-]{1,64}")]
+ArchiveId = Annotated[str, Text(max_length=64, min_length=1, pattern="[A-Za-z0-9_-]{1,64}")]
+
+Selection = Annotated[tuple[MediaId, ...], Items(min_items=1, max_items=MAX_SELECTION)]
+
+
+@dataclass(frozen=True)
+class ArchiveRequest:
+    """Ask for a zip of the album (no ``media_ids``) or of a selection of its items."""
+
+    media_ids: Selection | None = None
+
+
+class ArchiveStatus(TypedDict):
+    archive_id: str
+    album_id: str
+    status: Literal["queued", "building", "ready", "failed"]
+    items: int
+    written: int | None
+    blurred: int | None
+    dropped: int | None
+    size: int | None
+    file_name: str
+    url: str | None
+    failure: str | None
+    failure_message: dict[str, str] | None  # {"fr", "en"}: why it failed, to show

@@ -12,6 +12,8 @@
 - ``GET/POST relatives``, ``POST relatives/<id>/revoke``: a guardian's invited relatives;
   ``GET invitation``: a relative's own view (issue 17, docs/relatives.md)
 - ``GET  downloads?cursor=&limit=``: what this family member downloaded, newest first
+- ``POST albums/<id>/archive``: a zip of the album (or of a selection), built in the background
+- ``GET  archives/<id>``: that zip's progress and, once built, a short-lived link to it
 """
 
 from __future__ import annotations
@@ -184,9 +186,46 @@ def _downloads_routes(app: APIGatewayHttpResolver, who: Callable[[], Principal])
         return logic.downloads(principal, query)
 
 
+def _archive_routes(app: APIGatewayHttpResolver) -> None:
+    """Album archives (zip downloads): docs/delivery.md, "Album archives"."""
+    from functions.family import contract as c
+    from functions.family import logic
+
+    def who() -> Principal:
+        return http.principal(app.current_event.raw_event)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/albums/<album_id>/archive",
+        auth=who,
+        body=c.ArchiveRequest,
+        answer=c.ArchiveStatus,
+        errors=(401, 403, 404, 413, 429),
+    )
+    def archive_create(principal: Principal, album_id: str, body: c.ArchiveRequest) -> Any:
+        """Ask for a zip of what this family may download in an album (or of a selection)
+
+        The items the publication gate allows now are recorded; the archive is built in the
+        background (each item checked again just before it is written). Poll
+        ``GET archives/<id>``. 403: the centre does not allow downloads.
+        """
+        return logic.create_archive(principal, album_id, body)
+
+    @operation(app, "GET", f"{BASE}/archives/<archive_id>", auth=who, answer=c.ArchiveStatus)
+    def archive_status(principal: Principal, archive_id: str) -> Any:
+        """An album archive's progress and, once built, a short-lived link to it"""
+        return logic.archive_status(principal, archive_id)
+
+
+def _every_route(app: APIGatewayHttpResolver) -> None:
+    _routes(app)
+    _archive_routes(app)
+
+
 @cache
 def _app() -> APIGatewayHttpResolver:
-    return http.resolver("family", _routes)
+    return http.resolver("family", _every_route)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

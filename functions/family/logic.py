@@ -19,9 +19,9 @@ from functions.family.contract import (
     ErasureRequestBody,
 )
 from pellicule.adapters import delivery
-from pellicule.config import clock
+from pellicule.config import clock, topology
 from pellicule.domain import gallery_news
-from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound
+from pellicule.domain.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge
 from pellicule.domain.gate import Visibility
 from pellicule.services import audit, consent, publication, tenant_settings
 from pellicule.services.sessions import Principal
@@ -652,3 +652,100 @@ def invitation(principal: Principal) -> dict[str, Any]:
     data.ready()
     relative, guardian = relatives.family_of(principal)
     return {"invited_by": guardian.email, "may_download": bool(relative.may_download)}
+
+
+# --- Album archives (zip downloads; docs/delivery.md "Album archives") ----------------------
+
+ARCHIVES_PER_HOUR = 20  # per guardian: each one reads a whole album from the bucket
+
+
+def create_archive(
+    principal: Principal, album_id: str, body: contract.ArchiveRequest
+) -> dict[str, Any]:
+    """Record what the gate lets this family download in the album NOW (or in a selection of
+    it), then queue the archive's building. Any id of the selection that is not an item this
+    family may download in this album makes the whole request "not found"."""
+    import secrets
+
+    from pellicule.adapters import archive_queue
+    from pellicule.services import archives as archive_rules
+    from pellicule.store import archives as archive_store
+    from pellicule.store import ratelimit
+
+    viewer = _viewer(principal)
+    if not tenant_settings.for_tenant(principal.tenant_id).allow_downloads:
+        raise Forbidden("downloads_not_allowed")
+    found = _album(principal, album_id)
+    now = clock.now()
+    visible = archive_rules.visible_sources(principal.tenant_id, viewer, found, now)
+    if not visible:
+        raise NotFound("album_not_found")
+    wanted = visible
+    if body.media_ids is not None:
+        by_id = archive_rules.positions(visible)
+        if any(media_id not in by_id for media_id in body.media_ids):
+            raise NotFound("media_not_found")
+        wanted = sorted(by_id[media_id] for media_id in set(body.media_ids))
+    if len(wanted) > archive_rules.MAX_ITEMS:
+        raise TooLarge("archive_too_large", limit=archive_rules.MAX_ITEMS)
+    ratelimit.enforce(
+        (
+            ratelimit.Limit("archive-guardian", ARCHIVES_PER_HOUR, 3600),
+            f"{principal.tenant_id}:{principal.principal_id}",
+        )
+    )
+    job = archive_store.create(
+        principal.tenant_id,
+        secrets.token_urlsafe(16),
+        guardian_id=principal.principal_id,
+        album_id=found.album_id,
+        items=[archive_store.Wanted(source.media_id, position) for position, source in wanted],
+        selection=body.media_ids is not None,
+        file_name=archive_rules.zip_name(found.album_date, found.title),
+        now=int(now),
+        expires_at=int(now) + topology.ARCHIVE_EXPIRATION_DAYS * 86400,
+    )
+    archive_queue.enqueue(principal.tenant_id, job.archive_id)
+    return _archive_view(job)
+
+
+def archive_status(principal: Principal, archive_id: str) -> dict[str, Any]:
+    """The archive's progress, to the guardian who asked for it only (anyone else: "not
+    found"); once built, a link signed for that one object."""
+    from pellicule.store import archives as archive_store
+
+    _guardian(principal)
+    job = archive_store.get(principal.tenant_id, archive_id) if _ID.match(archive_id) else None
+    if job is None or job.guardian_id != principal.principal_id:
+        raise NotFound("archive_not_found")
+    if (
+        job.status == archive_store.READY
+        and not tenant_settings.for_tenant(principal.tenant_id).allow_downloads
+    ):
+        raise Forbidden("downloads_not_allowed")
+    return _archive_view(job)
+
+
+def _archive_view(job: Any) -> dict[str, Any]:
+    from pellicule.domain import messages
+    from pellicule.store import archives as archive_store
+
+    ready = job.status == archive_store.READY and job.object_key
+    return {
+        "archive_id": job.archive_id,
+        "album_id": job.album_id,
+        "status": job.status,
+        "items": len(job.items or ()),
+        "written": _count(job.written),
+        "blurred": _count(job.blurred),
+        "dropped": _count(job.dropped),
+        "size": _count(job.size),
+        "file_name": job.file_name,
+        "url": delivery.signed_archive_url(str(job.object_key)) if ready else None,
+        "failure": job.failure,
+        "failure_message": dict(messages.both(job.failure)) if job.failure else None,
+    }
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None else int(value)

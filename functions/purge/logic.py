@@ -26,7 +26,7 @@ from pellicule.config.settings import get_settings
 from pellicule.domain import erasure, purge
 from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
-from pellicule.store import consents, data, erasures, media, purge_runs
+from pellicule.store import archives, consents, data, erasures, media, purge_runs
 from pellicule.store.media import AlbumRecord, MediaRecord
 
 LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
@@ -156,6 +156,9 @@ def _erasures(context: Context) -> None:
         context.check()
         action = erasure.next_action(erasing.state_of(request), context.now)
         if action == erasure.CARRY_OUT:
+            # Album archives may hold the child's pictures: every one of the centre goes
+            # (they are temporary by nature; a family asks again, the gate decides again).
+            _drop_archives(context, album_id=None)
             erasing.carry_out(context.tenant_id, request, context.now, context.tally, context.check)
         elif action == erasure.DELETE_EVIDENCE:
             erasing.delete_evidence(context.tenant_id, request, context.tally)
@@ -207,6 +210,8 @@ def _retention(context: Context) -> None:
             [_album_facts(album)], [_item_facts(m) for m in found.values()], months, now
         )
         item_paths: list[str] = []
+        if todo.items or album.album_id in todo.expired_albums:
+            _drop_archives(context, album_id=album.album_id)  # no zip outlives its items
         for doomed in todo.items:
             context.check()
             item_paths += _purge(context, found[doomed.media_id], doomed.reason)
@@ -220,6 +225,16 @@ def _retention(context: Context) -> None:
         # edge keeps a purged picture until its cache time runs out.
         staff_copies = f"{topology.MEDIA_PREFIX}{tenant_id}/m/"
         cdn.invalidate(cdn.media_paths(staff_copies, wildcard=True))
+
+
+def _drop_archives(context: Context, *, album_id: str | None) -> None:
+    """Delete the centre's album archives (or one album's): every version of each zip under
+    ``archives/<tenant>/``, then its job (docs/delivery.md, "Album archives")."""
+    bucket = get_settings().media_bucket
+    for job in archives.of_centre(context.tenant_id, album_id=album_id):
+        key = f"{topology.ARCHIVES_PREFIX}{context.tenant_id}/{job.archive_id}.zip"
+        context.tally.add(object_versions=retention.delete_prefix(bucket, key))
+        archives.forget(job)
 
 
 def _forget_album(context: Context, album: AlbumRecord) -> None:

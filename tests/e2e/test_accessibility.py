@@ -170,6 +170,22 @@ def _in_english(ready: Callable[[Any], None]) -> Callable[[Any], None]:
     return english
 
 
+def _archive_selection(page: Any) -> None:
+    """The album in selection mode (web/gallery/archive.js), one item chosen."""
+    page.locator("#archive-select").wait_for(state="visible", timeout=30_000)
+    page.locator("#grid button").first.wait_for(state="visible", timeout=30_000)
+    page.locator("#archive-select").click()
+    page.locator("#grid input.archive-choose").first.check()
+    page.locator("#archive-selection:not([disabled])").wait_for(timeout=30_000)
+
+
+def _archive_prepared(page: Any) -> None:
+    """The album's zip asked for and built: the status line and the download link."""
+    page.locator("#archive-album").wait_for(state="visible", timeout=30_000)
+    page.locator("#archive-album").click()
+    page.locator("#archive-link").wait_for(state="visible", timeout=60_000)
+
+
 # page path (with hash), who (None: anonymous, or a key of the session table), readiness
 PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/", None, _visible("#sign-in")),
@@ -182,6 +198,8 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/downloads.html", "g1", _ready_attribute),
     ("/downloads.html", "g1", _in_english(_ready_attribute)),
     ("/login.html", None, _in_english(_visible("main"))),
+    ("/gallery.html#/album/ALBUM", "g1", _archive_selection),
+    ("/gallery.html#/album/ALBUM", "g1", _archive_prepared),
     ("/consents.html", "g1", _ready_attribute),
     ("/devices.html", "g1", _visible("#empty")),  # no trusted device yet
     ("/staff.html", "animator", _visible("#albums li")),

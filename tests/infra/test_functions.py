@@ -512,13 +512,25 @@ def test_admin_grants_exactly_evidence_scans_and_no_media_signing(main: Variant)
 
 
 def test_family_grants_exactly_signing_and_no_bucket(main: Variant, variant: Variant) -> None:
-    assert grants(main, "family") == SIGNING | ORIGIN
+    # ... and sending to the album archives' queue (tests/infra/test_archive_infra.py).
+    def archive_queue(stack: Variant) -> set[tuple[str, str]]:
+        return {
+            (f"sqs:{action}", f"sqs:{names(stack).archive_queue}")
+            for action in ("GetQueueAttributes", "GetQueueUrl", "SendMessage")
+        }
+
+    assert grants(main, "family") == SIGNING | ORIGIN | archive_queue(main)
     # With a custom domain the public URL is static: no SSM parameter to read; a relative's
     # invitation is sent from the SES identity (issue 17).
     domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
     identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
     assert grants(variant, "family") == (
-        (SIGNING | ORIGIN | _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity))
+        (
+            SIGNING
+            | ORIGIN
+            | archive_queue(variant)
+            | _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
+        )
         - {("ssm:GetParameter", "public-url")}
     )
     assert "s3:" not in json.dumps(role_statements(main, "family"))

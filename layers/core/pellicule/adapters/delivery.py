@@ -176,6 +176,22 @@ class PrefixSigner:
         return f"{url}?{self._query(url)}"
 
 
+def signed_archive_url(key: str, *, ttl_seconds: int = topology.SIGNED_URL_TTL_SECONDS) -> str:
+    """A short-lived URL for exactly one album archive (``archives/<tenant>/<id>.zip``).
+
+    Archives lie outside ``t/``: no policy a page or staff signs reaches them, and this
+    signature reaches that one object only (docs/delivery.md, "Album archives")."""
+    if (
+        not key.startswith(topology.ARCHIVES_PREFIX)
+        or ".." in key
+        or any(c in key for c in "*?")
+        or not key.endswith(".zip")
+    ):
+        raise ValueError("not an archive key")
+    url = f"{public_url()}{topology.MEDIA_PATH}{quote(key)}"
+    return sign(url, url, ttl_seconds=ttl_seconds)
+
+
 def tenant_prefix(tenant_id: str) -> str:
     """Every media object of one centre (staff see all of them)."""
     return f"{topology.MEDIA_PREFIX}{tenant_id}/"

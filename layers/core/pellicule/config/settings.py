@@ -26,6 +26,7 @@ class Settings:
     evidence_bucket: str = ""
     distribution_id: str = ""  # empty: no CDN to invalidate (e.g. a function that never does)
     origin_secret: str = ""  # the origin-header secret; empty: every API request is refused
+    archive_queue: str = ""  # the queue of album archives to build (its name)
 
 
 def _require(name: str) -> str:
@@ -53,6 +54,7 @@ def get_settings() -> Settings:
         evidence_bucket=os.environ.get(topology.ENV_EVIDENCE_BUCKET, ""),
         distribution_id=os.environ.get(topology.ENV_DISTRIBUTION_ID, ""),
         origin_secret=os.environ.get(topology.ENV_ORIGIN_SECRET, ""),
+        archive_queue=os.environ.get(topology.ENV_ARCHIVE_QUEUE, ""),
     )
 
 

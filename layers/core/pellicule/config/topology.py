@@ -113,6 +113,15 @@ class Names:
         return f"{self.ingest_queue_for(kind)}-dlq"
 
     @property
+    def archive_queue(self) -> str:
+        """Album archives (zip) a family asked for, waiting for the ``archive`` function."""
+        return f"{self.prefix}-archive-jobs"
+
+    @property
+    def archive_dlq(self) -> str:
+        return f"{self.archive_queue}-dlq"
+
+    @property
     def signing_key_secret(self) -> str:
         return f"pellicule/{self.stage}/cloudfront-signing-key"
 
@@ -154,6 +163,11 @@ INGEST_EVIDENCE_PREFIX = f"{INGEST_PREFIX}evidence/"
 EVIDENCE_PREFIX = "t/"  # evidence bucket: t/<tenant>/c/<child>/<random>
 MEDIA_PREFIX = "t/"  # media bucket: t/<tenant>/...; served under /media/t/<tenant>/...
 MEDIA_PATH = "/media/"  # CloudFront path pattern that maps to the media bucket
+# Album archives (zip) families download: archives/<tenant>/<archive id>.zip in the media
+# bucket, served under /media/archives/... by a one-object signature. The prefix lies outside
+# ``MEDIA_PREFIX``, so no wildcard policy a page signs (t/<tenant>/s/...) ever reaches one.
+ARCHIVES_PREFIX = "archives/"
+ARCHIVE_EXPIRATION_DAYS = 7  # lifecycle rule on ARCHIVES_PREFIX: a built archive is temporary
 
 
 @dataclass(frozen=True)
@@ -180,6 +194,8 @@ class BucketSpec:
     # Object-created events under this prefix feed the ingest pipelines: each pipeline of
     # INGEST_PIPELINES gets those under its own prefix, which lies inside this one.
     notify_prefix: str | None = None
+    # More rules, each expiring the objects under one prefix: (prefix, days).
+    prefix_expirations: tuple[tuple[str, int], ...] = ()
 
 
 # Headers a browser sends for a presigned POST or a multipart part PUT, and the one it reads.
@@ -205,6 +221,7 @@ BUCKETS: tuple[BucketSpec, ...] = (
         noncurrent_expiration_days=MEDIA_NONCURRENT_EXPIRATION_DAYS,
         expired_object_delete_marker=True,
         abort_multipart_days=1,
+        prefix_expirations=((ARCHIVES_PREFIX, ARCHIVE_EXPIRATION_DAYS),),
     ),
     BucketSpec(
         "evidence",
@@ -260,6 +277,7 @@ class QueueSpec:
 
 
 PROCESS_TIMEOUT_SECONDS = 120
+ARCHIVE_TIMEOUT_SECONDS = 900  # a 300-photo album (~1 GB) takes well under a minute in-region
 REVOCATION_TIMEOUT_SECONDS = 120
 VIDEO_TIMEOUT_SECONDS = 900  # Lambda's maximum: a 10-minute phone video is transcoded in one go
 INGEST_QUEUE = QueueSpec(
@@ -278,6 +296,17 @@ VIDEO_QUEUE = QueueSpec(
     batch_size=1,  # one video per invocation: the whole time budget goes to it
     max_concurrency=10,  # a burst of uploads queues up instead of starting 3 GB functions
 )
+
+
+ARCHIVE_QUEUE = QueueSpec(
+    visibility_timeout_seconds=6 * ARCHIVE_TIMEOUT_SECONDS,
+    retention_seconds=24 * 3600,  # a family waits minutes, not days
+    max_receive_count=3,
+    dlq_retention_seconds=14 * 24 * 3600,
+    batch_size=1,  # one archive per invocation: the whole time budget goes to it
+    max_concurrency=10,
+)
+ARCHIVE_FUNCTION = "archive"  # consumes the archive queue
 
 
 @dataclass(frozen=True)
@@ -386,6 +415,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             description="Consent and publication changes: replace served copies, invalidate",
         ),
         FunctionSpec("purge", 512, 900, description="Scheduled retention purge"),
+        FunctionSpec(
+            "archive",
+            1024,  # S3 throughput; memory use stays near one multipart part (8 MiB)
+            ARCHIVE_TIMEOUT_SECONDS,
+            description="Album archives: a zip of what a family may download, streamed to S3",
+        ),
         FunctionSpec(
             "digest",
             512,
@@ -503,6 +538,7 @@ ENV_PUBLIC_URL_PARAMETER = "PELLICULE_PUBLIC_URL_PARAMETER"  # then read from th
 ENV_MAIL_FROM = "PELLICULE_MAIL_FROM"
 ENV_PHOTO_QUEUE = "PELLICULE_PHOTO_QUEUE"  # name of the queue the photo processor consumes
 ENV_EVIDENCE_BUCKET = "PELLICULE_EVIDENCE_BUCKET"
+ENV_ARCHIVE_QUEUE = "PELLICULE_ARCHIVE_QUEUE"  # name of the queue of album archives to build
 # CloudFront distribution whose paths revocation invalidates (set on the functions that
 # invalidate; empty elsewhere).
 ENV_DISTRIBUTION_ID = "PELLICULE_DISTRIBUTION_ID"
@@ -525,6 +561,7 @@ def function_environment(
         ENV_MAIL_FROM: mail_from,
         ENV_PHOTO_QUEUE: names.ingest_queue,
         ENV_EVIDENCE_BUCKET: names.evidence_bucket,
+        ENV_ARCHIVE_QUEUE: names.archive_queue,
     }
 
 

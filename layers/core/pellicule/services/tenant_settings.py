@@ -49,6 +49,9 @@ LIMITS: dict[str, Limit] = {
     "max_video_edge": Limit(_VIDEO_EDGE, 640, _VIDEO_EDGE),
     # Media are purged this many months after their album's date (retention is capped).
     "media_retention_months": Limit(12, 1, 36),
+    # The souvenir e-mail: this many days before an album's retention ends, each family
+    # with something to download there is told once (0: never; docs/retention.md).
+    "souvenir_days": Limit(30, 0, 90),
 }
 
 
@@ -90,6 +93,7 @@ class TenantSettings:
     two_guardian_widening: bool = bool(CHOICES["two_guardian_widening"].default)
     season_end: str = str(CHOICES["season_end"].default)
     allow_downloads: bool = bool(CHOICES["allow_downloads"].default)
+    souvenir_days: int = LIMITS["souvenir_days"].default
 
     def max_bytes(self, kind: str) -> int:
         return self.max_photo_bytes if kind == "photo" else self.max_video_bytes

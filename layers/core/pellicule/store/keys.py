@@ -265,3 +265,20 @@ def downloads_prefix(guardian_id: str) -> str:
 def download_sk(guardian_id: str, entry_id: str) -> str:
     """One download: ``entry_id`` is ``<at ms:013d>-<random>`` (newest last in key order)."""
     return f"{downloads_prefix(guardian_id)}{entry_id}"
+
+
+# --- Album archives (a centre's partition) ---------------------------------------------------
+ARCHIVE = "ARCHIVE#"
+
+
+def archive_sk(archive_id: str) -> str:
+    """A family's album archive (zip) job."""
+    return f"{ARCHIVE}{archive_id}"
+
+
+SOUVENIR = "SOUVENIR#"
+
+
+def souvenir_sk(album_id: str, guardian_id: str) -> str:
+    """A family told once that an album's retention ends soon."""
+    return f"{SOUVENIR}{album_id}#{guardian_id}"

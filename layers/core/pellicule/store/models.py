@@ -598,6 +598,53 @@ class Download(Base):
     expires_at = NumberAttribute()  # TTL
 
 
+# --- Album archives (zip downloads; pellicule.store.archives) --------------------------------
+
+
+class ArchiveJob(Base):
+    """A family's album archive: sk=ARCHIVE#<id>, in the centre's partition.
+
+    ``items``: what the gate let this family download when they asked, in album order
+    (``{"m": media id, "p": position in the album}``); the archive function checks the gate
+    again before writing each one. ``expires_at``: DynamoDB's TTL (the object's lifecycle
+    rule deletes the zip after as many days)."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    archive_id = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    album_id = UnicodeAttribute()
+    items = ListAttribute[Any](default=list)
+    selection = BooleanAttribute(default=False)  # a selection of the album, not all of it
+    status = UnicodeAttribute()  # queued | building | ready | failed
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    file_name = UnicodeAttribute()  # the zip's name for the browser
+    object_key = UnicodeAttribute(null=True)  # archives/<tenant>/<id>.zip once built
+    written = NumberAttribute(null=True)  # items in the zip
+    blurred = NumberAttribute(null=True)  # of which blurred variants
+    dropped = NumberAttribute(null=True)  # asked for, then no longer allowed by the gate
+    size = NumberAttribute(null=True)  # bytes of the zip
+    failure = UnicodeAttribute(null=True)  # a message code
+    expires_at = NumberAttribute()
+
+
+class SouvenirNotice(Base):
+    """A family told that an album's retention ends soon: sk=SOUVENIR#<album>#<guardian>.
+    Written before the e-mail goes (once per album and family); TTL after the purge."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    album_id = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
 ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
@@ -621,6 +668,8 @@ ALL_MODELS: tuple[type[Base], ...] = (
     AuditEntry,
     Relative,
     Download,
+    ArchiveJob,
+    SouvenirNotice,
 )
 
 _bound: tuple[str, str] | None = None

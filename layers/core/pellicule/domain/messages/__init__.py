@@ -34,6 +34,7 @@ from typing import Any, Final, Literal, TypedDict
 
 from pellicule.domain.messages import (
     albums,
+    archives,
     consent,
     erasure,
     family,
@@ -91,6 +92,7 @@ _SECTIONS: Final = (
     mail.MESSAGES,
     fields.MESSAGES,
     family.MESSAGES,
+    archives.MESSAGES,
     roster.MESSAGES,
     erasure.MESSAGES,
     consent.MESSAGES,

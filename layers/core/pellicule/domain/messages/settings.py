@@ -39,5 +39,8 @@ MESSAGES: dict[str, Message] = {
         "accord des deux responsables", "both guardians must agree"
     ),
     "setting_allow_downloads": Message("téléchargement par les familles", "family downloads"),
+    "setting_souvenir_days": Message(
+        "jours de préavis avant la suppression d'un album", "days of notice before an album goes"
+    ),
     "setting_season_end": Message("fin de saison (MM-JJ)", "season end (MM-DD)"),
 }
