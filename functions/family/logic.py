@@ -672,6 +672,9 @@ def create_archive(
     from pellicule.store import archives as archive_store
     from pellicule.store import ratelimit
 
+    # Archives are the guardian's (the worker builds them through the guardian's eyes): a
+    # relative downloads item by item, where allowed.
+    _guardian(principal)
     viewer = _viewer(principal)
     if not tenant_settings.for_tenant(principal.tenant_id).allow_downloads:
         raise Forbidden("downloads_not_allowed")

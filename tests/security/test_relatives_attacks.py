@@ -57,6 +57,9 @@ def test_a_relative_never_acts_for_the_family(w: World) -> None:
         ("GET", "relatives", None),
         ("POST", "relatives", {"email": "cousin@example.org", "may_download": True}),
         ("POST", f"relatives/{'x' * 16}/revoke", None),
+        # an album archive is built through the guardian's eyes: never asked for by a relative
+        ("POST", f"albums/{centre.album_id}/archive", {}),
+        ("GET", f"archives/{'a' * 32}", None),
     ):
         _refused(as_relative(centre, session, method, path, body), 403, "relative_read_only")
     # Nothing changed: the consent is as the guardian left it, no erasure, no new relative.
