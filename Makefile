@@ -125,8 +125,10 @@ openapi: $(VENV)/.synced ## Regenerate the API description (layers/core/pellicul
 docs: $(VENV)/.synced ## Regenerate the grants table of docs/infrastructure.md from the synthesized stack (a synth when infra/ changed)
 	$(PY) scripts/grants.py
 
-screenshots: install system-deps ## Run the Chromium journey and save its screenshots in docs/screenshots
-	PELLICULE_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/e2e/test_journey_browser.py -q
+screenshots: install system-deps ## Run the Chromium journeys of the README and save their screenshots in docs/screenshots
+	PELLICULE_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/e2e/test_journey_browser.py \
+		tests/e2e/test_family_news_captions_browser.py tests/e2e/test_album_archive_browser.py \
+		tests/e2e/test_trusted_devices_browser.py
 
 bench: $(VENV)/.synced ## Run the benchmarks in bench/ and print their ratios
 	$(PY) -m bench

@@ -1,6 +1,6 @@
 // Pellicule: the family gallery's header for guardians and their relatives (issue 17;
 // docs/relatives.md). A guardian gets the "Mes proches" link; a relative sees who invited
-// them, and no consent action (the "Mes consentements" link is hidden; the API refuses them
+// them, and no consent action nor "Mes appareils" (the "Mes consentements" link is hidden; the API refuses them
 // anyway). gallery.js keeps the rest of the page; this module follows its language switch.
 
 import { call, me } from "/lib/api.js";
@@ -14,6 +14,7 @@ function render() {
   link.textContent = t("Mes proches", "My relatives");
   link.hidden = state.kind !== "guardian";
   $("consents-link").hidden = state.kind === "relative";
+  $("devices-link").hidden = state.kind !== "guardian"; // only guardians keep a device
   const line = $("invited-by");
   line.hidden = state.kind !== "relative" || !state.invitedBy;
   line.textContent = t(
@@ -22,7 +23,22 @@ function render() {
   );
 }
 
+// The "Mon compte" menu closes with Escape (focus back on its button) and a tap elsewhere.
+function wireMenu() {
+  const menu = $("account-menu");
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+}
+
 async function start() {
+  wireMenu();
   // After gallery.js's own handler has switched the language.
   $("lang-switch").addEventListener("click", () => setTimeout(render, 0));
   try {

@@ -8,7 +8,7 @@
 
 import { rememberDevice, resumeDevice } from "/lib/device.js";
 import { createViewer } from "/gallery/viewer.js";
-import { albumShown } from "/gallery/archive.js";
+import { albumShown, languageChanged as archiveLanguage } from "/gallery/archive.js";
 
 const CSRF = { "x-pellicule-csrf": "1" };
 const PAGE = 60;
@@ -19,8 +19,10 @@ const EN = {
   skip: "Skip to content",
   account: "Account",
   signOut: "Sign out",
+  accountMenu: "My account",
   consentsLink: "My consents",
   downloadsLink: "My downloads",
+  devicesLink: "My devices",
   zoomHint: "Pinch or double-tap the photo to zoom in; + and - keys on a keyboard.",
   albumsTitle: "Albums",
   albumsEmpty: "No photos to see yet. You will get an e-mail when there are some.",
@@ -462,6 +464,7 @@ function rerender() {
   if (!$("album-view").hidden) {
     renderGrid(0);
     renderHeader(); // the date, the new count and the filter's words
+    archiveLanguage(); // the zip bar
   } else if (!$("albums-view").hidden) {
     showAlbums();
   }

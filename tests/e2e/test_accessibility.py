@@ -161,6 +161,13 @@ def _viewer_zoomed(page: Any) -> None:
     wait_for(lambda: page.locator("#stage").get_attribute("data-zoomed") == "true", timeout=5)
 
 
+def _account_menu(page: Any) -> None:
+    """The gallery's "Mon compte" menu open."""
+    page.locator("#albums a").first.wait_for(state="visible", timeout=30_000)
+    page.locator("#account-menu summary").click()
+    page.locator("#downloads-link").wait_for(state="visible")
+
+
 def _in_english(ready: Callable[[Any], None]) -> Callable[[Any], None]:
     def english(page: Any) -> None:
         ready(page)
@@ -192,6 +199,7 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/login.html", None, _visible("main")),
     ("/unsubscribe.html", None, _visible("main")),
     ("/gallery.html", "g1", _visible("#albums a")),
+    ("/gallery.html", "g1", _account_menu),
     ("/gallery.html#/album/ALBUM", "g1", _visible("#grid .badge-new")),
     ("/gallery.html#/album/ALBUM", "g1", _mine_filter),
     ("/gallery.html#/album/ALBUM", "g1", _viewer_zoomed),

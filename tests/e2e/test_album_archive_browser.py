@@ -85,7 +85,7 @@ def test_a_parent_downloads_the_album_then_a_selection(
     status = page.locator("#archive-status")
     wait_for(lambda: "Archive prête" in status.inner_text(), timeout=10)
     assert page.locator("#archive-progress").is_hidden()
-    screenshot(page, "archive-ready-390")
+    screenshot(page, "9-parent-album-zip")
 
     # Then a selection: "Sélectionner", tap the second photo, download the selection
     page.get_by_role("button", name="Sélectionner").click()

@@ -156,6 +156,7 @@ def test_a_parent_gives_then_withdraws_with_the_keyboard_and_the_gallery_follows
     thumb.wait_for(state="visible")
 
     # When the parent goes to their consents from the gallery and withdraws, keyboard only
+    page.locator("#account-menu summary").click()  # "Mon compte"
     page.locator('a[href="/consents.html"]').click()
     page.wait_for_url(f"{runtime.base_url}/consents.html")
     wait_for(lambda: page.evaluate("document.body.dataset.ready === 'true'"), timeout=30)

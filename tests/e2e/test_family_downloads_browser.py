@@ -62,6 +62,7 @@ def test_a_parent_finds_what_they_downloaded(runtime: LocalRuntime, phone: Any) 
     page.keyboard.press("Escape")
 
     # When they follow "Mes téléchargements"
+    page.locator("#account-menu summary").tap()  # "Mon compte"
     page.locator('a[href="/downloads.html"]').tap()
     page.wait_for_url(f"{runtime.base_url}/downloads.html")
     rows = page.locator("#downloads li")

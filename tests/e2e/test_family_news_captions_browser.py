@@ -184,7 +184,7 @@ def test_a_parent_sees_new_marks_the_filter_and_captions_on_a_phone(
     assert box is not None
     assert box["height"] >= 44
     assert box["x"] + box["width"] <= PHONE["width"]
-    _shot(page, "family-news-album")
+    _shot(page, "8-parent-album-new-and-mine")
 
     # When they keep only their child's photos
     mine.click()

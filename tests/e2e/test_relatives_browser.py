@@ -79,6 +79,7 @@ def test_a_guardian_invites_a_relative_who_sees_the_album_until_revoked(
     problems = watched(page)
     page.goto(f"{runtime.base_url}/gallery.html")
     page.locator("#albums a").first.wait_for(state="visible")
+    page.locator("#account-menu summary").click()  # "Mon compte"
     assert page.locator("#consents-link").is_visible()
     _fits(page)
     _shot(page, "relatives-guardian-gallery")
@@ -105,8 +106,12 @@ def test_a_guardian_invites_a_relative_who_sees_the_album_until_revoked(
     invited_by = relative.locator("#invited-by")
     invited_by.wait_for(state="visible")
     assert "g3@famille.example" in invited_by.inner_text()
+    relative.locator("#account-menu summary").click()  # "Mon compte": downloads only
+    assert relative.locator("#downloads-link").is_visible()
     assert relative.locator("#consents-link").is_hidden()
     assert relative.locator("#relatives-link").is_hidden()
+    assert relative.locator("#devices-link").is_hidden()
+    relative.keyboard.press("Escape")
     relative.locator("#albums a").first.click()
     relative.locator("#grid button").first.wait_for(state="visible")
     _fits(relative)

@@ -54,7 +54,8 @@ def _calls(centre: Centre) -> list[Call]:
             changes_data=True,
         ),
         Call("gallery", "GET", f"/api/gallery/albums/{centre.album_id}", "director"),
-        Call("family", "GET", "/api/family/albums", "guardian"),
+        # (records the family's visit: the gallery's "new" marks, docs/family-gallery.md)
+        Call("family", "GET", "/api/family/albums", "guardian", changes_data=True),
         Call("digest", "POST", "/api/digest/subscribe", "guardian"),
         Call("auth", "POST", "/api/auth/logout", "director", changes_data=True),
     ]

@@ -285,3 +285,8 @@ export function albumShown(albumId, downloads) {
   if (!state.downloads && state.selecting) setSelecting(false);
   render();
 }
+
+// The page's language changed: every word of the bar again (the status line kept).
+export function languageChanged() {
+  if (bar) render();
+}
