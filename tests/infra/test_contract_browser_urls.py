@@ -116,7 +116,10 @@ def script_headers(source: str) -> tuple[set[str], set[str]]:
 def test_the_web_app_uses_the_urls_as_this_module_assumes() -> None:
     upload = web_source("staff/upload.js")
     consent = web_source("people/consent.js")
-    gallery = web_source("gallery.js")
+    # the family gallery: its page, its viewer and its zip bar (web/gallery/*.js)
+    gallery = "\n".join(
+        web_source(name) for name in ("gallery.js", "gallery/viewer.js", "gallery/archive.js")
+    )
     # Uploads and parts: XHR, POST of the presigned form and PUT of each part.
     assert re.search(r'send\("POST", entry\.grant\.url', upload)
     assert re.search(r'send\("PUT", urls\[', upload)
