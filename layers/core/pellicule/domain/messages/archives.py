@@ -68,10 +68,6 @@ MESSAGES: dict[str, Message] = {
         "Ce lien n'est pas ou plus valable. Demandez au centre.",
         "This link is not valid (any more). Ask the centre.",
     ),
-    "souvenir_pack_preparing": Message(
-        "Votre archive est en préparation. Réessayez dans quelques minutes.",
-        "Your archive is being prepared. Try again in a few minutes.",
-    ),
     "archive_failed": Message(
         "L'archive n'a pas pu être préparée. Réessayez plus tard.",
         "The archive could not be prepared. Try again later.",
