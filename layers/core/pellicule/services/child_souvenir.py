@@ -117,13 +117,13 @@ class _Candidates:
 
 def _candidates(tenant_id: str, child_id: str, moment: int) -> _Candidates:
     """The published items showing the child, in albums still within retention (one query
-    of the child's tags, then each item and album by key: no scan)."""
+    of the child's tags, the items by key in batches of 100, each album by key: no scan)."""
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
     albums: dict[str, AlbumRecord | None] = {}
     found: list[tuple[AlbumRecord, MediaRecord]] = []
-    for media_id in media_store.tagged_media_ids(tenant_id, child_id):
-        media = media_store.item_read(tenant_id, media_id)
-        if media is None or media.state != publication.PUBLISHED:
+    tagged_ids = list(media_store.tagged_media_ids(tenant_id, child_id))
+    for media in media_store.items_read(tenant_id, tagged_ids):
+        if media.state != publication.PUBLISHED:
             continue
         if media.album_id not in albums:
             album = media_store.album(tenant_id, media.album_id)
