@@ -296,3 +296,47 @@ def test_the_retention_purge_deletes_the_pack_with_its_album(
     )
     assert [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])] == []
     assert body(redeem(token))["error"] == "invalid_souvenir_link"
+
+
+def _erase(centre: Scenario, child: str) -> None:
+    from tests.integration.purge_helpers import HOURLY, counts, purge
+
+    centre.ok(
+        centre.admin(
+            "POST",
+            f"children/{centre.children[child]}/erasure-request",
+            {"confirm": True, "mode": "remove"},
+        )
+    )
+    assert counts(purge(HOURLY), centre.tenant_id)["erasures_done"] == 1
+
+
+def test_another_childs_erasure_keeps_a_pack_that_does_not_show_that_child(
+    aws: Aws, centre: Scenario, outbox: list[SentMail]
+) -> None:
+    published(aws, centre, "noah")
+    before = len(outbox)
+    leave(centre)
+    token = packs_mailed(outbox, before)["g3@famille.example"]
+    build_archives(aws)
+    # Zoé is on none of the pack's items: her erasure leaves it (his family cannot ask again)
+    _erase(centre, "zoe")
+    assert body(redeem(token))["status"] == "ready"
+
+
+def test_another_childs_erasure_deletes_a_pack_showing_that_child(
+    aws: Aws, centre: Scenario, outbox: list[SentMail]
+) -> None:
+    centre.ok(give(centre, "g1", "lea", [GROUP]))
+    centre.ok(give(centre, "g2", "lea", [GROUP]))
+    published(aws, centre, "noah")
+    published(aws, centre, "noah", "lea")
+    before = len(outbox)
+    leave(centre)
+    token = packs_mailed(outbox, before)["g3@famille.example"]
+    build_archives(aws)
+    assert body(redeem(token))["items"] == 2
+    _erase(centre, "lea")
+    gone = redeem(token)
+    assert gone["statusCode"] == 400
+    assert body(gone)["error"] == "invalid_souvenir_link"
