@@ -331,7 +331,8 @@ def _grant_gallery(function: lambda_.Function, parts: Parts) -> None:
 
 def _grant_admin(function: lambda_.Function, parts: Parts) -> None:
     """Staff API: people, consents (and their scanned evidence), albums, validation, audit;
-    a new guardian's welcome e-mail (its link's public URL, the configured SES identity)."""
+    a new guardian's welcome e-mail (its link's public URL, the configured SES identity); a
+    departing child's souvenir packs (the archive queue, send only; their e-mail)."""
     _table(function, parts.data.table, write=True)
     parts.cdn.grant_read_public_url(function)  # issue 17: the welcome e-mail's link
     if parts.mail is not None:
@@ -350,6 +351,8 @@ def _grant_admin(function: lambda_.Function, parts: Parts) -> None:
         topology.EVIDENCE_PREFIX,
         ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
     )
+    # A child's souvenir pack when a director archives the child (send only).
+    parts.archives.queue.grant_send_messages(function)
     # No signing key, no public URL: the staff pages get media URLs from the gallery function.
 
 
@@ -462,11 +465,14 @@ def _grant_digest(function: lambda_.Function, parts: Parts) -> None:
     """Daily digest: guardians, albums, published items, consents, links and audit in the
     table (read/write: the day's claim, the unsubscribe hashes, the sign-in links); the public
     URL the links are built from; e-mail from the configured SES identity only (none without
-    ``mailDomain``). No bucket, no signing key: the e-mail carries no image."""
+    ``mailDomain``); the archive queue (send only: souvenir packs never queued). No bucket,
+    no signing key: the e-mail carries no image."""
     _table(function, parts.data.table, write=True)
     parts.cdn.grant_read_public_url(function)
     if parts.mail is not None:
         parts.mail.grant_send(function)
+    # The retry path of the souvenir packs of children who left (send only).
+    parts.archives.queue.grant_send_messages(function)
 
 
 def _no_grant(function: lambda_.Function, parts: Parts) -> None:

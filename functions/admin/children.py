@@ -97,9 +97,16 @@ def update_child(principal: Principal, child_id: str, body: c.ChildChange) -> di
 
 
 def archive_child(principal: Principal, child_id: str) -> dict[str, Any]:
+    """The child leaves the centre: their family's access to the child's photos ends now;
+    each active guardian who may download gets one souvenir pack of what they could see
+    (``pellicule.services.child_souvenir``: after the write, never blocking it)."""
+    from pellicule.services import child_souvenir
+
     require_director(principal)
     child = roster.child_or_404(principal.tenant_id, child_id)
+    families = [] if child.archived else child_souvenir.families_before(principal.tenant_id, child)
     audited(principal, f"child:{child_id}", "archived", roster.archived(child))
+    child_souvenir.offer(principal.tenant_id, child_id, families)
     return child_view(roster.reloaded(child), consent.current(principal.tenant_id, child_id))
 
 

@@ -15,10 +15,10 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 
-from functions.archive import zipper
+from functions.archive import packs, zipper
+from functions.archive.common import PROGRESS_EVERY, Outcome, archive_key, date_time
+from functions.archive.common import Counts as _Counts
 from pellicule.adapters import aws, s3stream
 from pellicule.config import clock, topology
 from pellicule.config.settings import get_settings
@@ -34,23 +34,6 @@ logger = logging.getLogger("pellicule.archive")
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_ATTEMPTS = topology.ARCHIVE_QUEUE.max_receive_count
-PROGRESS_EVERY = 10  # items: the job's ``written`` moves on (one small write) for the page
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str
-    written: int = 0
-    blurred: int = 0
-    dropped: int = 0
-    size: int = 0
-    parts: int = 0
-    peak_buffer: int = 0
-
-
-def archive_key(tenant_id: str, archive_id: str) -> str:
-    """Outside ``t/``: no wildcard policy the gallery signs reaches it."""
-    return f"{topology.ARCHIVES_PREFIX}{tenant_id}/{archive_id}.zip"
 
 
 def process_message(body: str, *, last_attempt: bool = False) -> None:
@@ -91,6 +74,8 @@ def build(tenant_id: str, archive_id: str, *, part_size: int = s3stream.PART_SIZ
     job = archives.get(tenant_id, archive_id)
     if job is None or job.status in (archives.READY, archives.FAILED):
         return Outcome(job.status if job is not None else "gone")
+    if job.kind is not None:  # a child's souvenir pack
+        return packs.build(job, part_size=part_size)
     now = int(clock.now())
     refusal = _refusal(job)
     if refusal is not None:
@@ -126,21 +111,6 @@ def build(tenant_id: str, archive_id: str, *, part_size: int = s3stream.PART_SIZ
     return _finish(job, key, written, counts, writer)
 
 
-@dataclass
-class _Counts:
-    blurred: int = 0
-    dropped: int = 0
-    yielded: int = 0  # entries handed to the zip writer so far
-
-
-def _date_time(album_date: str) -> tuple[int, int, int, int, int, int]:
-    try:
-        day = date.fromisoformat(album_date)
-    except ValueError:
-        return (1980, 1, 1, 0, 0, 0)
-    return (max(day.year, 1980), day.month, day.day, 12, 0, 0)
-
-
 def _entries(
     job: ArchiveRecord, viewer: Viewer, album: AlbumRecord, counts: _Counts
 ) -> Iterator[zipper.Entry | None]:
@@ -149,7 +119,7 @@ def _entries(
     groups = rules.groups_of(tenant_id)
     bucket = get_settings().media_bucket
     s3 = aws.client("s3")
-    stamp = _date_time(album.album_date)
+    stamp = date_time(album.album_date)
     for wanted in archives.wanted(job):
         if counts.yielded and counts.yielded % PROGRESS_EVERY == 0:
             # The previous entries are written (the writer asks for the next one after).

@@ -143,7 +143,22 @@ def _souvenirs(tenant: TenantRecord, moment: int) -> dict[str, int]:
     from functions.digest import souvenir
 
     found = asdict(souvenir.run_tenant(tenant, moment))
-    return found if found["souvenir_albums"] else {}
+    packs = _pack_retries(tenant, moment)
+    return {**(found if found["souvenir_albums"] else {}), **packs}
+
+
+def _pack_retries(tenant: TenantRecord, moment: int) -> dict[str, int]:
+    """The retry path of the souvenir packs of children who left (e-mails still due, packs
+    never queued): ``pellicule.services.child_souvenir.retry``; counts only when it did
+    something. Never raises: the digest of the other centres goes on."""
+    from pellicule.services import child_souvenir
+
+    try:
+        done = child_souvenir.retry(tenant.tenant_id, moment)
+    except Exception as error:  # noqa: BLE001
+        logger(LOG).error("souvenir pack retries failed", extra={"error": error_code(error)})
+        return {}
+    return {k: v for k, v in done.items() if v}
 
 
 def _run_tenant(tenant: TenantRecord, moment: int) -> TenantCounts:

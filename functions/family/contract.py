@@ -331,3 +331,30 @@ class ArchiveStatus(TypedDict):
     url: str | None
     failure: str | None
     failure_message: dict[str, str] | None  # {"fr", "en"}: why it failed, to show
+
+
+# --- A child's souvenir pack (a public route: the e-mail's token, no session) --------------
+
+# A pack's token is ``<centre>.<pack>.<secret>`` (pellicule.domain.pack_tokens); its format is
+# checked by the use case, which gives one answer for every token that does not work.
+MAX_TOKEN_CHARS = 1024
+
+
+@dataclass(frozen=True)
+class SouvenirRequest:
+    """The token of a souvenir pack's e-mail link."""
+
+    token: Annotated[str, Text(max_length=MAX_TOKEN_CHARS)] | None = None
+
+
+class SouvenirPack(TypedDict):
+    """The pack's progress and, once built, a link signed for that one zip (minutes)."""
+
+    status: Literal["queued", "building", "ready", "failed"]
+    items: int
+    written: int | None
+    file_name: str
+    url: str | None
+    available_until: int  # epoch seconds: the link of the e-mail works until then
+    failure: str | None
+    failure_message: dict[str, str] | None

@@ -14,6 +14,8 @@
 - ``GET  downloads?cursor=&limit=``: what this family member downloaded, newest first
 - ``POST albums/<id>/archive``: a zip of the album (or of a selection), built in the background
 - ``GET  archives/<id>``: that zip's progress and, once built, a short-lived link to it
+- ``POST souvenir`` ``{"token"}``: a child's souvenir pack by its e-mail's token (no session;
+  the anti-CSRF header), once built a short-lived link to it
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ if TYPE_CHECKING:
     from pellicule.services.sessions import Principal
 
 BASE = "/api/family"
+SOUVENIR_WINDOW_SECONDS = 3600
+
+
+def _souvenir_limit() -> Any:
+    from pellicule.store import ratelimit
+
+    return ratelimit.Limit("souvenir-ip", 30, SOUVENIR_WINDOW_SECONDS)
 
 
 def _routes(app: APIGatewayHttpResolver) -> None:
@@ -218,9 +227,61 @@ def _archive_routes(app: APIGatewayHttpResolver) -> None:
         return logic.archive_status(principal, archive_id)
 
 
+SOUVENIR = f"{BASE}/souvenir"
+
+
+def _souvenir_routes(app: APIGatewayHttpResolver) -> None:
+    """A child's souvenir pack, by its e-mail's token: no session (the child's family may
+    have no access left). Only the page's button POSTs the token: opening the link (a mail
+    scanner, a previewer) changes nothing and reaches no route."""
+    from functions.family import contract as c
+    from pellicule.api.schema import InvalidRequest
+    from pellicule.services import child_souvenir
+    from pellicule.store import ratelimit
+
+    if TYPE_CHECKING:
+        from aws_lambda_powertools.event_handler import Response
+        from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+    def csrf_first(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+        # Before the body is parsed or anything is counted (typed routes parse first).
+        if app.current_event.path == SOUVENIR:
+            http.require_csrf(app.current_event.raw_event)
+        return next_middleware(app)
+
+    app.use(middlewares=[csrf_first])
+
+    @app.exception_handler(InvalidRequest)
+    def _invalid(error: InvalidRequest) -> Response:
+        # One answer for every token that does not work, whatever is wrong with it.
+        if app.current_event.path == SOUVENIR and error.field == "token":
+            return http.error_response(child_souvenir.InvalidSouvenirLink(child_souvenir.INVALID))
+        return http.error_response(error)
+
+    @operation(
+        app,
+        "POST",
+        SOUVENIR,
+        body=c.SouvenirRequest,
+        answer=c.SouvenirPack,
+        errors=(403, 429),
+        public=True,
+    )
+    def souvenir(body: c.SouvenirRequest) -> Any:
+        """A child's souvenir pack, with its e-mail's token (no session needed)
+
+        Its progress and, once built, a short-lived link to that one zip. One error
+        (``invalid_souvenir_link``, 400) for every token that does not work.
+        """
+        raw: dict[str, Any] = app.current_event.raw_event
+        ratelimit.enforce((_souvenir_limit(), ratelimit.client_address(raw)))
+        return child_souvenir.redeem(body.token)
+
+
 def _every_route(app: APIGatewayHttpResolver) -> None:
     _routes(app)
     _archive_routes(app)
+    _souvenir_routes(app)
 
 
 @cache

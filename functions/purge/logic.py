@@ -26,7 +26,7 @@ from pellicule.config.settings import get_settings
 from pellicule.domain import erasure, purge
 from pellicule.domain import retention as rules
 from pellicule.services import audit, consent, publication, retention, tenant_settings
-from pellicule.store import archives, consents, data, erasures, media, purge_runs
+from pellicule.store import archives, child_packs, consents, data, erasures, media, purge_runs
 from pellicule.store.media import AlbumRecord, MediaRecord
 
 LEASE_SECONDS = 16 * 60  # longer than one invocation (15 min): a crashed run frees it then
@@ -158,7 +158,9 @@ def _erasures(context: Context) -> None:
         if action == erasure.CARRY_OUT:
             # Album archives may hold the child's pictures: every one of the centre goes
             # (they are temporary by nature; a family asks again, the gate decides again).
-            _drop_archives(context, album_id=None)
+            # A souvenir pack of a child who left goes if it is that child's or holds one of
+            # their items; the others stay (their family cannot ask again).
+            _drop_archives(context, album_id=None, erased_child=request.child_id)
             erasing.carry_out(context.tenant_id, request, context.now, context.tally, context.check)
         elif action == erasure.DELETE_EVIDENCE:
             erasing.delete_evidence(context.tenant_id, request, context.tally)
@@ -227,14 +229,29 @@ def _retention(context: Context) -> None:
         cdn.invalidate(cdn.media_paths(staff_copies, wildcard=True))
 
 
-def _drop_archives(context: Context, *, album_id: str | None) -> None:
+def _drop_archives(
+    context: Context, *, album_id: str | None, erased_child: str | None = None
+) -> None:
     """Delete the centre's album archives (or one album's): every version of each zip under
-    ``archives/<tenant>/``, then its job (docs/delivery.md, "Album archives")."""
+    ``archives/<tenant>/``, then its job (docs/delivery.md, "Album archives"). For an
+    erasure, the souvenir packs of other children that hold none of the erased child's items
+    are kept (read before the erasure deletes the child's tags: a re-run finds them gone
+    with the packs that held them)."""
     bucket = get_settings().media_bucket
+    shown: set[str] | None = None
     for job in archives.of_centre(context.tenant_id, album_id=album_id):
+        if erased_child is not None and _pack_of_another_child(job, erased_child):
+            if shown is None:
+                shown = set(media.child_media_ids(context.tenant_id, erased_child))
+            if not shown & {item.media_id for item in child_packs.items_of(job)}:
+                continue
         key = f"{topology.ARCHIVES_PREFIX}{context.tenant_id}/{job.archive_id}.zip"
         context.tally.add(object_versions=retention.delete_prefix(bucket, key))
         archives.forget(job)
+
+
+def _pack_of_another_child(job: archives.ArchiveRecord, child_id: str) -> bool:
+    return child_packs.is_pack(job) and job.child_id != child_id
 
 
 def _forget_album(context: Context, album: AlbumRecord) -> None:

@@ -193,6 +193,14 @@ def _archive_prepared(page: Any) -> None:
     page.locator("#archive-link").wait_for(state="visible", timeout=60_000)
 
 
+def _souvenir_refused(page: Any) -> None:
+    """The souvenir pack page (issue 17) after a tap with a link that does not work."""
+    page.locator("#download-button:not([disabled])").click()
+    page.locator("#status.error").wait_for(state="visible", timeout=30_000)
+
+
+FORGED_SOUVENIR = f"/souvenir.html#token=tnone.cnone.{'A' * 43}"
+
 # page path (with hash), who (None: anonymous, or a key of the session table), readiness
 PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/", None, _visible("#sign-in")),
@@ -228,6 +236,10 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/gallery.html", "relative", _visible("#invited-by")),
     ("/gallery.html#/album/ALBUM", "relative", _visible("#grid button")),
     ("/consents.html", "relative", _ready_attribute),
+    # Issue 17: a child's souvenir pack (the e-mail's page; no session).
+    (FORGED_SOUVENIR, None, _visible("#download-button:not([disabled])")),
+    (FORGED_SOUVENIR, None, _souvenir_refused),
+    ("/souvenir.html", None, _in_english(_visible("#status"))),
 ]
 
 

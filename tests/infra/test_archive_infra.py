@@ -91,12 +91,14 @@ def test_the_archive_function_reads_served_copies_only_and_writes_archives_only(
         }
 
 
-def test_only_the_family_function_sends_archive_jobs(main: Variant) -> None:
+def test_only_the_family_admin_and_digest_functions_send_archive_jobs(main: Variant) -> None:
+    """The family (album archives), the admin (a departing child's souvenir packs) and the
+    digest (their retry path); nobody else."""
     from tests.infra.test_functions import FUNCTION_NAMES
 
     queue = f"sqs:{names(main).archive_queue}"
     senders = {name for name in FUNCTION_NAMES if ("sqs:SendMessage", queue) in grants(main, name)}
-    assert senders == {"family"}
+    assert senders == {"family", "admin", "digest"}
 
 
 def test_archives_expire_after_a_week(main: Variant) -> None:

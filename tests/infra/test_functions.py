@@ -503,12 +503,22 @@ def test_admin_grants_exactly_evidence_scans_and_no_media_signing(main: Variant)
         # The welcome e-mail's link (issue 17): the public URL (sending: with mailDomain only).
         | {("ssm:GetParameter", "public-url")}
         | ORIGIN
+        # A departing child's souvenir packs (issue 17): sent to the archive queue only.
+        | _archive_queue_send(main)
     )
     assert "ses:" not in json.dumps(role_statements(main, "admin"))
-    # Nothing on the media bucket, no other ingest key, no queue.
+    # Nothing on the media bucket, no other ingest key, no other queue.
     assert "s3:media" not in json.dumps(sorted(grants(main, "admin")))
     assert not actions_on(role_statements(main, "admin"), f"/{topology.INGEST_PREFIX}*")
-    assert "sqs:" not in json.dumps(role_statements(main, "admin"))
+    queues = {r for a, r in grants(main, "admin") if a.startswith("sqs:")}
+    assert queues == {f"sqs:{names(main).archive_queue}"}
+
+
+def _archive_queue_send(stack: Variant) -> set[tuple[str, str]]:
+    return {
+        (f"sqs:{action}", f"sqs:{names(stack).archive_queue}")
+        for action in ("GetQueueAttributes", "GetQueueUrl", "SendMessage")
+    }
 
 
 def test_family_grants_exactly_signing_and_no_bucket(main: Variant, variant: Variant) -> None:
@@ -568,12 +578,17 @@ def test_digest_grants_exactly_the_table_the_public_url_and_mail_from_its_identi
 ) -> None:
     # Guardians, items, consents, the day's claim, links and the audit trail: the writers' grant
     assert table_actions(main, "digest") == table_actions(main, "purge")
-    assert grants(main, "digest") == {("ssm:GetParameter", "public-url")} | ORIGIN
+    # ... and the retry path of the souvenir packs of children who left: the archive queue.
+    assert grants(main, "digest") == (
+        {("ssm:GetParameter", "public-url")} | ORIGIN | _archive_queue_send(main)
+    )
     assert "ses:" not in json.dumps(role_statements(main, "digest"))
     domain = logical_id(variant, "AWS::SES::EmailIdentity", EmailIdentity="example.fr")
     identity = f"arn:aws:ses:{variant.config.region}:{ACCOUNT}:identity/<{domain}>"
     assert grants(variant, "digest") == (
-        _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity) | ORIGIN
+        _pairs({"ses:SendEmail", "ses:SendRawEmail"}, identity)
+        | ORIGIN
+        | _archive_queue_send(variant)
     )
     # The e-mail carries no image: no bucket, no signing key
     for checked in (main, variant):

@@ -71,8 +71,10 @@ def source_of(
     groups: Mapping[str, str],
     grants: ConsentsByChild,
     at: float,
+    at_most: Visibility = Visibility.CLEAN,
 ) -> Source | None:
-    """The file ``viewer`` may download of ``media`` now, or ``None``.
+    """The file ``viewer`` may download of ``media`` now, or ``None`` (never more than
+    ``at_most``: a child's souvenir pack keeps what the family saw when the child left).
 
     The gate decides the most the family may see; the served copy chosen never shows more
     (``rules.choose``): a copy the stream has not reconciled yet after a withdrawal is
@@ -81,6 +83,8 @@ def source_of(
     if media.state != publication.PUBLISHED or media.album_id != album.album_id:
         return None
     allowed = publication.viewer_decision(viewer, media, album, groups, grants, at).visibility
+    if at_most.rank < allowed.rank:
+        allowed = at_most
     if allowed is Visibility.HIDDEN:
         return None
     choice = rules.choose(publication.served(media), rules.viewer_scopes(viewer), allowed)
@@ -133,6 +137,7 @@ def recheck(
     media_id: str,
     groups: Mapping[str, str],
     at: float,
+    at_most: Visibility = Visibility.CLEAN,
 ) -> Source | None:
     """One item again, just before it is written: its record and its tagged children's
     consents read now."""
@@ -140,7 +145,7 @@ def recheck(
     if media is None:
         return None
     grants = consent.grants(tenant_id, media.tagged_child_ids or ())
-    return source_of(viewer, media, album, groups, grants, at)
+    return source_of(viewer, media, album, groups, grants, at, at_most)
 
 
 def groups_of(tenant_id: str) -> dict[str, str]:

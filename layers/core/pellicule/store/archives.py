@@ -122,12 +122,18 @@ def mark_failed(job: ArchiveJob, *, reason: str, now: int) -> None:
 
 
 def of_centre(tenant_id: str, *, album_id: str | None = None) -> list[ArchiveJob]:
-    """The centre's archive jobs (one query of its partition), or only one album's."""
+    """The centre's archive jobs (one query of its partition), or only those holding items of
+    one album."""
     data.ready()
     found = ArchiveJob.query(
         keys.tenant_pk(tenant_id), ArchiveJob.sk.startswith(keys.ARCHIVE), consistent_read=True
     )
-    return [job for job in found if album_id is None or job.album_id == album_id]
+    if album_id is None:
+        return list(found)
+    from pellicule.store import child_packs
+
+    # A child's souvenir pack holds items of several albums: it goes with any of them.
+    return [job for job in found if album_id in child_packs.albums_of(job)]
 
 
 def forget(job: ArchiveJob) -> None:

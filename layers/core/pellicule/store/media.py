@@ -543,6 +543,14 @@ def item_read(tenant_id: str, media_id: str) -> Media | None:
         return None
 
 
+def items_read(tenant_id: str, media_ids: Iterable[str]) -> list[Media]:
+    """Several items by key (eventually consistent BatchGetItem, 100 keys a request; the
+    items gone are left out), in no particular order."""
+    pk = keys.tenant_pk(tenant_id)
+    wanted = sorted(set(media_ids))
+    return list(Media.batch_get([(pk, keys.media_sk(media_id)) for media_id in wanted]))
+
+
 def published_since(tenant_id: str, earliest: int) -> Iterator[Media]:
     """The published items of a centre whose publication time is ``earliest`` or later."""
     return Media.query(

@@ -629,6 +629,18 @@ class ArchiveJob(Base):
     size = NumberAttribute(null=True)  # bytes of the zip
     failure = UnicodeAttribute(null=True)  # a message code
     expires_at = NumberAttribute()
+    # A souvenir pack of a child who left the centre (``pellicule.services.child_souvenir``):
+    # ``kind`` "child", the items of several albums (``{"m", "p", "a": album, "b": blurred}``),
+    # the family as the gate saw it just before (``viewer_*``), the e-mail's state and the
+    # SHA-256 of its link's token. ``None`` on a family's album archive.
+    kind = UnicodeAttribute(null=True)
+    child_id = UnicodeAttribute(null=True)
+    viewer_child_ids = ListAttribute[str](null=True)
+    viewer_group_ids = ListAttribute[str](null=True)
+    mail_state = UnicodeAttribute(null=True)  # due | sending | sent
+    mail_claimed_at = NumberAttribute(null=True)
+    token_hash = UnicodeAttribute(null=True)
+    token_until = NumberAttribute(null=True)
 
 
 class SouvenirNotice(Base):

@@ -42,6 +42,32 @@ MESSAGES: dict[str, Message] = {
         "Vous ne recevez ce message qu'une fois par album.",
         "You get this message once per album.",
     ),
+    # --- A child's souvenir pack when the child leaves (services/child_souvenir.py) ---
+    "child_pack_mail_subject": Message("un souvenir de vos photos", "a souvenir of your photos"),
+    "child_pack_mail_intro": Message(
+        "L'un de vos enfants a quitté le centre {centre} : votre accès à ses photos sur "
+        "Pellicule est fermé.",
+        "One of your children has left the centre {centre}: your access to their photos on "
+        "Pellicule is closed.",
+    ),
+    "child_pack_mail_what": Message(
+        "Nous avons préparé une archive (zip) des photos et vidéos de votre enfant que vous "
+        "pouviez voir, pour que vous les gardiez.",
+        "We have prepared an archive (zip) of the photos and videos of your child you could "
+        "see, for you to keep.",
+    ),
+    "child_pack_mail_open": Message("Télécharger le souvenir", "Download the souvenir"),
+    "child_pack_mail_until": Message(
+        "Ce lien est personnel ; il fonctionne jusqu'au {date}.",
+        "This link is personal; it works until {date}.",
+    ),
+    "child_pack_mail_once": Message(
+        "Vous ne recevez ce message qu'une fois.", "You get this message once."
+    ),
+    "souvenir_link_invalid": Message(
+        "Ce lien n'est pas ou plus valable. Demandez au centre.",
+        "This link is not valid (any more). Ask the centre.",
+    ),
     "archive_failed": Message(
         "L'archive n'a pas pu être préparée. Réessayez plus tard.",
         "The archive could not be prepared. Try again later.",
