@@ -38,6 +38,10 @@ const EN = {
   seasonHelp:
     "Month then day, e.g. 08-31 for 31 August. A consent given without an end date stops " +
     "on that day.",
+  souvenirLabel: "Tell families before an album is deleted (days)",
+  souvenirHelp:
+    "This many days before an album's retention ends, each family gets an e-mail to download " +
+    "its souvenirs (where downloads are allowed). 0: no e-mail. Between 0 and 90.",
   downloadsLabel: "Families may download photos and videos",
   downloadsHelp:
     "The full-quality file, only for what they may see. Without downloads, they look at the " +
@@ -67,7 +71,7 @@ const EN = {
 const MB = 1024 * 1024;
 
 // The settings the form holds: name -> how to read and show it.
-const NUMBERS = ["media_retention_months", "max_video_seconds", "max_video_edge"];
+const NUMBERS = ["media_retention_months", "max_video_seconds", "max_video_edge", "souvenir_days"];
 const MEGABYTES = { max_photo_bytes: "max_photo_mb", max_video_bytes: "max_video_mb" };
 const RADIOS = ["validation_mode", "staff_second_factor"];
 const CHECKBOXES = ["two_guardian_widening", "allow_downloads"];
@@ -84,6 +88,7 @@ const FIELDS = {
   staff_second_factor: "factor-directors",
   two_guardian_widening: "two_guardian_widening",
   allow_downloads: "allow_downloads",
+  souvenir_days: "souvenir_days",
   season_end: "season_end",
 };
 

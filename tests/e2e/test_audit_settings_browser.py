@@ -97,6 +97,7 @@ def test_the_director_changes_the_settings_and_reads_the_audit_log(
     assert page.locator("#allow_downloads").is_checked()
     assert page.locator("#validation-director").is_checked()
     assert page.locator("#season_end").input_value() == "08-31"
+    assert page.locator("#souvenir_days").input_value() == "30"  # the default (issue 17)
     assert page.locator("#role-note").is_hidden()
 
     # When the director, with the keyboard only, sets 6 months and turns downloads off
@@ -108,6 +109,9 @@ def test_the_director_changes_the_settings_and_reads_the_audit_log(
     _tab_to(page, "allow_downloads")
     page.keyboard.press("Space")
     assert not page.locator("#allow_downloads").is_checked()
+    _tab_to(page, "souvenir_days")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("45")
     _tab_to(page, "save")
     page.keyboard.press("Enter")
 
@@ -117,6 +121,7 @@ def test_the_director_changes_the_settings_and_reads_the_audit_log(
     settings = _settings(runtime, centre.director)
     assert settings["media_retention_months"] == 6
     assert settings["allow_downloads"] is False
+    assert settings["souvenir_days"] == 45
     assert settings["season_end"] == "08-31"  # untouched
 
     # An out-of-range retention shows the API's message (in the page's language, French) and
