@@ -1,0 +1,122 @@
+"""The weekly "few or no photos" report to directors (issue 18, item 9), through the digest's
+real handler with moto: the run after the week ends e-mails each centre's directors ONCE,
+listing per group the active children tagged on at most one of the week's published items;
+nothing for a centre with nothing published, nothing twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Aws
+from tests.integration.auth_helpers import SentMail
+from tests.integration.digest_helpers import GROUP, publish, run_digest
+from tests.integration.purge_helpers import move_clock_to
+from tests.integration.scenario import Scenario, build, consent_text_hash
+
+SUBJECT = (
+    "enfants peu ou pas photographiés cette semaine / children with few or no photos this week"
+)
+WEDNESDAY = "2026-12-02T10:00:00"  # week 2026-W49 (Monday 30 November to Sunday 6 December)
+NEXT_MONDAY = "2026-12-07T17:00:00"  # the digest's run after the week ended
+
+
+def reports(outbox: list[SentMail], since: int = 0) -> list[SentMail]:
+    return [m for m in outbox[since:] if m.subject.endswith(SUBJECT)]
+
+
+def add_child(centre: Scenario, name: str, group: str) -> str:
+    created = centre.ok(
+        centre.admin(
+            "POST",
+            "children",
+            {"first_name": name, "initial": "Q", "group_id": centre.groups[group]},
+        ),
+        201,
+    )
+    return str(created["child_id"])
+
+
+def consent(centre: Scenario, who: str, child: str) -> None:
+    """A consent that covers the week (the default, the season's end, may be over)."""
+    centre.ok(
+        centre.family(
+            who,
+            "POST",
+            f"children/{centre.children[child]}/consent",
+            {
+                "audiences": [GROUP],
+                "media_kinds": ["photo", "video"],
+                "text_sha256": consent_text_hash(),
+                "valid_until": "2027-06-30",
+            },
+        )
+    )
+
+
+@pytest.fixture
+def week_published(aws: Aws) -> Scenario:
+    move_clock_to(WEDNESDAY)
+    centre = build()
+    gone = add_child(centre, "Oscar", "renards")
+    centre.ok(centre.admin("POST", f"children/{gone}/archive"))
+    consent(centre, "g3", "noah")
+    consent(centre, "g4", "zoe")
+    publish(aws, centre, "noah")
+    publish(aws, centre, "noah", "zoe")
+    return centre
+
+
+def test_the_directors_get_one_report_of_the_children_with_few_or_no_photos(
+    aws: Aws, week_published: Scenario, outbox: list[SentMail]
+) -> None:
+    quiet = build()  # a centre with nothing published this week: nothing sent
+    # During the week: the week is not over, nothing sent
+    run_digest()
+    assert reports(outbox) == []
+    move_clock_to(NEXT_MONDAY)
+    report: dict[str, Any] = run_digest()
+    [sent] = reports(outbox)
+    assert sent.to == ["dir-1@centre.example"]  # the director, not the animator
+    text = sent.text
+    assert "2026-W49" in text
+    assert "2026-11-30" in text
+    assert "2026-12-06" in text
+    assert "2 éléments publiés" in text
+    assert "Zoe X. (1)" in text  # tagged once: "few"
+    assert "Lea X. (aucun)" in text  # never tagged
+    assert "Lea X. (none)" in text  # and in English
+    assert "Noah X" not in text  # tagged twice
+    assert "Oscar" not in text  # archived
+    # per group: the loutres line holds Lea, the renards line Zoe
+    lines = [line for line in text.splitlines() if "Lea X" in line or "Zoe X" in line]
+    assert any("loutres" in line and "Lea X" in line for line in lines)
+    assert any("renards" in line and "Zoe X" in line for line in lines)
+    assert "coverage.html?week=2026-W49" in text
+    counts = report["by_tenant"]
+    assert week_published.tenant_id in counts
+    assert quiet.tenant_id in counts
+    # A second run the same week (the next day) sends nothing more
+    seen = len(outbox)
+    move_clock_to("2026-12-08T17:00:00")
+    run_digest()
+    assert reports(outbox, since=seen) == []
+
+
+def test_a_failed_send_gives_the_week_back_to_the_next_run(
+    aws: Aws, week_published: Scenario, outbox: list[SentMail], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.digest import mail
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("ses down")
+
+    move_clock_to(NEXT_MONDAY)
+    with monkeypatch.context() as patch:
+        patch.setattr(mail, "send", broken)
+        run_digest()
+    assert reports(outbox) == []
+    move_clock_to("2026-12-08T17:00:00")
+    run_digest()
+    assert len(reports(outbox)) == 1
