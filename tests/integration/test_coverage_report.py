@@ -11,61 +11,23 @@ import pytest
 
 from tests.conftest import Aws
 from tests.integration.auth_helpers import SentMail
-from tests.integration.digest_helpers import GROUP, publish, run_digest
+from tests.integration.coverage_helpers import NEXT_MONDAY, published_week
+from tests.integration.digest_helpers import run_digest
 from tests.integration.purge_helpers import move_clock_to
-from tests.integration.scenario import Scenario, build, consent_text_hash
+from tests.integration.scenario import Scenario, build
 
 SUBJECT = (
     "enfants peu ou pas photographiés cette semaine / children with few or no photos this week"
 )
-WEDNESDAY = "2026-12-02T10:00:00"  # week 2026-W49 (Monday 30 November to Sunday 6 December)
-NEXT_MONDAY = "2026-12-07T17:00:00"  # the digest's run after the week ended
 
 
 def reports(outbox: list[SentMail], since: int = 0) -> list[SentMail]:
     return [m for m in outbox[since:] if m.subject.endswith(SUBJECT)]
 
 
-def add_child(centre: Scenario, name: str, group: str) -> str:
-    created = centre.ok(
-        centre.admin(
-            "POST",
-            "children",
-            {"first_name": name, "initial": "Q", "group_id": centre.groups[group]},
-        ),
-        201,
-    )
-    return str(created["child_id"])
-
-
-def consent(centre: Scenario, who: str, child: str) -> None:
-    """A consent that covers the week (the default, the season's end, may be over)."""
-    centre.ok(
-        centre.family(
-            who,
-            "POST",
-            f"children/{centre.children[child]}/consent",
-            {
-                "audiences": [GROUP],
-                "media_kinds": ["photo", "video"],
-                "text_sha256": consent_text_hash(),
-                "valid_until": "2027-06-30",
-            },
-        )
-    )
-
-
 @pytest.fixture
 def week_published(aws: Aws) -> Scenario:
-    move_clock_to(WEDNESDAY)
-    centre = build()
-    gone = add_child(centre, "Oscar", "renards")
-    centre.ok(centre.admin("POST", f"children/{gone}/archive"))
-    consent(centre, "g3", "noah")
-    consent(centre, "g4", "zoe")
-    publish(aws, centre, "noah")
-    publish(aws, centre, "noah", "zoe")
-    return centre
+    return published_week(aws)
 
 
 def test_the_directors_get_one_report_of_the_children_with_few_or_no_photos(
