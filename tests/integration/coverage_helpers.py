@@ -52,3 +52,16 @@ def published_week(aws: Aws) -> Scenario:
     publish(aws, centre, "noah")
     publish(aws, centre, "noah", "zoe")
     return centre
+
+
+def fresh_sessions(centre: Scenario) -> Scenario:
+    """The same centre with new staff sessions (the ones opened during the week expired)."""
+    import dataclasses
+
+    from pellicule.services import sessions
+
+    return dataclasses.replace(
+        centre,
+        director=sessions.create(centre.tenant_id, "staff", "dir-1", "director"),
+        animator=sessions.create(centre.tenant_id, "staff", "anim-1", "animator"),
+    )

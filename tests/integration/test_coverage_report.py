@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import Aws
 from tests.integration.auth_helpers import SentMail
-from tests.integration.coverage_helpers import NEXT_MONDAY, published_week
-from tests.integration.digest_helpers import run_digest
+from tests.integration.coverage_helpers import NEXT_MONDAY, fresh_sessions, published_week
+from tests.integration.digest_helpers import publish, run_digest
 from tests.integration.purge_helpers import move_clock_to
 from tests.integration.scenario import Scenario, build
 
@@ -37,6 +37,9 @@ def test_the_directors_get_one_report_of_the_children_with_few_or_no_photos(
     # During the week: the week is not over, nothing sent
     run_digest()
     assert reports(outbox) == []
+    # Published after the week ended (Monday morning): not the week's
+    move_clock_to("2026-12-07T08:00:00")
+    publish(aws, fresh_sessions(week_published), "zoe")
     move_clock_to(NEXT_MONDAY)
     report: dict[str, Any] = run_digest()
     [sent] = reports(outbox)

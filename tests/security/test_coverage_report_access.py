@@ -4,14 +4,13 @@ directors receive by e-mail (per group, children tagged on at most one of the we
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 import pytest
 
 from tests.conftest import Aws, LambdaContext, api_event
-from tests.integration.coverage_helpers import NEXT_MONDAY, published_week
+from tests.integration.coverage_helpers import NEXT_MONDAY, fresh_sessions, published_week
 from tests.integration.purge_helpers import move_clock_to
 from tests.integration.scenario import Scenario, build
 
@@ -35,16 +34,9 @@ def body(response: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def centre(aws: Aws) -> Scenario:
-    from pellicule.services import sessions
-
     scenario = published_week(aws)
     move_clock_to(NEXT_MONDAY)
-    # Fresh sessions: the ones opened during the week have expired.
-    return dataclasses.replace(
-        scenario,
-        director=sessions.create(scenario.tenant_id, "staff", "dir-1", "director"),
-        animator=sessions.create(scenario.tenant_id, "staff", "anim-1", "animator"),
-    )
+    return fresh_sessions(scenario)
 
 
 def test_the_director_sees_the_weeks_report_per_group(centre: Scenario) -> None:
