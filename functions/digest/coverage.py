@@ -4,11 +4,13 @@ docs/notifications.md).
 Run by the daily digest over each centre (no schedule of its own: the run that follows the
 end of an ISO week, Monday 17:00 UTC, sends it, and if that run fails the next day's does):
 the last complete week (Monday to Sunday, Paris time) is read from the centre's partition
-(``pellicule.services.coverage``); a centre where nothing was published that week gets
-nothing; otherwise each active director with an address gets ONE e-mail (French then
-English) listing, per group, the active children tagged on at most ``FEW`` of the week's
-published items. Once per centre and week: a conditional write (``store.coverage.claim``)
-before the e-mails, given back if none could be sent. Logs carry counts and ids only.
+(``pellicule.services.coverage``) once; on the other days one GetItem finds the week's
+record. A centre where nothing was published that week gets nothing; otherwise each active
+director with an address gets ONE e-mail (French then English) listing, per group, the
+active children tagged on at most ``FEW`` of the week's published items. Once per centre and
+week: a conditional write (``store.coverage.claim``) before the e-mails (written also when
+there is nothing to send: the week is over), given back if no e-mail could be sent. Logs
+carry counts and ids only.
 """
 
 from __future__ import annotations
@@ -88,23 +90,26 @@ def template(*, public_url: str, centre: str, report: rules.Coverage) -> emails.
 def run_tenant(tenant: TenantRecord, moment: int) -> CoverageCounts:
     counts = CoverageCounts()
     week = rules.last_complete_week(moment)
+    # Dealt with on an earlier day: one GetItem, not the week's query, on the six other days.
+    if coverage_store.handled(tenant.tenant_id, week.label):
+        return counts
     report = service.weekly(tenant.tenant_id, week)
     counts.coverage_items = report.items
-    if not report.items:
-        return counts
     directors = [
         s
         for s in roster.every_staff(tenant.tenant_id)
         if s.role == DIRECTOR and not s.archived and s.email
     ]
-    if not directors:
-        return counts
-    counts.coverage_listed = report.listed
+    # The week is over: what it holds no longer changes. Recorded (on condition) whether or
+    # not anything is sent: nothing published, or no director, is dealt with too.
     if not coverage_store.claim(
         tenant.tenant_id, week.label, now=moment, expires_at=week.end + KEPT_SECONDS
     ):
         counts.coverage_already = 1
         return counts
+    if not report.items or not directors:
+        return counts
+    counts.coverage_listed = report.listed
     for director in directors:
         if _send(tenant, director, report):
             counts.coverage_sent += 1

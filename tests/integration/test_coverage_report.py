@@ -62,11 +62,24 @@ def test_the_directors_get_one_report_of_the_children_with_few_or_no_photos(
     counts = report["by_tenant"]
     assert week_published.tenant_id in counts
     assert quiet.tenant_id in counts
-    # A second run the same week (the next day) sends nothing more
+    # A second run the same week (the next day) sends nothing more, and reads no week again
+    from functions.digest import coverage
+
+    read: list[str] = []
+    original = coverage.service.weekly
+
+    def counted(tenant_id: str, week: Any) -> Any:
+        read.append(tenant_id)
+        return original(tenant_id, week)
+
     seen = len(outbox)
     move_clock_to("2026-12-08T17:00:00")
-    run_digest()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coverage.service, "weekly", counted)
+        run_digest()
     assert reports(outbox, since=seen) == []
+    assert week_published.tenant_id not in read
+    assert quiet.tenant_id not in read  # nothing published: dealt with once too
 
 
 def test_a_failed_send_gives_the_week_back_to_the_next_run(

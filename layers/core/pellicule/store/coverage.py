@@ -4,7 +4,7 @@ Key formats: ``pellicule.store.keys``."""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from pellicule.store import data, keys
 from pellicule.store.models import CoverageNotice
@@ -28,6 +28,16 @@ def claim(tenant_id: str, week_label: str, *, now: int, expires_at: int) -> bool
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    return True
+
+
+def handled(tenant_id: str, week_label: str) -> bool:
+    """Whether this week was already dealt with for the centre (one GetItem)."""
+    data.ready()
+    try:
+        CoverageNotice.get(keys.tenant_pk(tenant_id), keys.coverage_sk(week_label))
+    except DoesNotExist:
+        return False
     return True
 
 
