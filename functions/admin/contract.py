@@ -518,3 +518,38 @@ class AdminAuditReport(TypedDict):
     checked: int
     first_broken_seq: int | None
     problem: str | None
+
+
+# --- The weekly "few or no photos" report (functions/admin/coverage.py) ---------------------
+
+WeekLabel = Annotated[str, Text(max_length=8, min_length=8, pattern=r"[0-9]{4}-W[0-9]{2}")]
+
+
+@dataclass(frozen=True)
+class CoverageQuery:
+    """``week``: an ISO week, ``YYYY-Www``; left out: the last complete week."""
+
+    week: WeekLabel | None = None
+
+
+class AdminCoverageChild(TypedDict):
+    child_id: str
+    name: str
+    items: int
+
+
+class AdminCoverageGroup(TypedDict):
+    group_id: str
+    name: str
+    children: list[AdminCoverageChild]
+
+
+class AdminCoverage(TypedDict):
+    week: str
+    first_day: str
+    last_day: str
+    items: int
+    few: int
+    groups: list[AdminCoverageGroup]
+    previous_week: str
+    next_week: str | None

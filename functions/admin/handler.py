@@ -54,6 +54,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     _album_routes(app)
     _review_routes(app)
     _audit_routes(app)
+    _report_routes(app)
 
 
 def _staff_routes(app: APIGatewayHttpResolver) -> None:
@@ -680,6 +681,29 @@ def _audit_routes(app: APIGatewayHttpResolver) -> None:
         from functions.admin import audit_log as logic
 
         return logic.verify(principal)
+
+
+def _report_routes(app: APIGatewayHttpResolver) -> None:
+    """Reports (directors)."""
+    from functions.admin import contract as c
+
+    _, director = _guards(app)
+
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/reports/weekly-coverage",
+        auth=director,
+        query=c.CoverageQuery,
+        answer=c.AdminCoverage,
+        errors=(400, 401, 403),
+    )
+    def weekly_coverage(principal: Principal, query: c.CoverageQuery) -> Any:
+        """The children tagged on few or no items published in an ISO week, per group
+        (directors); ``week`` left out: the last complete week"""
+        from functions.admin import coverage as logic
+
+        return logic.weekly(principal, query)
 
 
 @cache

@@ -121,7 +121,7 @@ def run(now: float | None = None) -> DigestReport:
             continue
         counts = _run_tenant(tenant, moment)
         report.add(tenant.tenant_id, counts)
-        souvenirs = _souvenirs(tenant, moment)
+        souvenirs = {**_souvenirs(tenant, moment), **_coverage(tenant, moment)}
         audit.append(
             tenant.tenant_id,
             "digest",
@@ -145,6 +145,20 @@ def _souvenirs(tenant: TenantRecord, moment: int) -> dict[str, int]:
     found = asdict(souvenir.run_tenant(tenant, moment))
     packs = _pack_retries(tenant, moment)
     return {**(found if found["souvenir_albums"] else {}), **packs}
+
+
+def _coverage(tenant: TenantRecord, moment: int) -> dict[str, int]:
+    """The weekly "few or no photos" e-mail to the centre's directors
+    (``functions.digest.coverage``): counts, or nothing when there was nothing to do. Never
+    raises: the digest of the other centres goes on."""
+    from functions.digest import coverage
+
+    try:
+        done = asdict(coverage.run_tenant(tenant, moment))
+    except Exception as error:  # noqa: BLE001
+        logger(LOG).error("coverage report failed", extra={"error": error_code(error)})
+        return {}
+    return {k: v for k, v in done.items() if v}
 
 
 def _pack_retries(tenant: TenantRecord, moment: int) -> dict[str, int]:

@@ -240,6 +240,10 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     (FORGED_SOUVENIR, None, _visible("#download-button:not([disabled])")),
     (FORGED_SOUVENIR, None, _souvenir_refused),
     ("/souvenir.html", None, _in_english(_visible("#status"))),
+    # Issue 18: the weekly "few or no photos" report (directors; an animator is refused).
+    ("/coverage.html", "director", _visible("#groups li")),
+    ("/coverage.html", "director", _in_english(_visible("#groups li"))),
+    ("/coverage.html", "animator", _visible("#refused")),
 ]
 
 

@@ -282,3 +282,12 @@ SOUVENIR = "SOUVENIR#"
 def souvenir_sk(album_id: str, guardian_id: str) -> str:
     """A family told once that an album's retention ends soon."""
     return f"{SOUVENIR}{album_id}#{guardian_id}"
+
+
+# --- The weekly "few or no photos" report (a centre's partition) -----------------------------
+COVERAGE = "COVERAGE#"
+
+
+def coverage_sk(week_label: str) -> str:
+    """A centre's directors told once about one ISO week (``2026-W49``)."""
+    return f"{COVERAGE}{week_label}"

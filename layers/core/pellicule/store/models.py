@@ -657,6 +657,19 @@ class SouvenirNotice(Base):
     expires_at = NumberAttribute()
 
 
+class CoverageNotice(Base):
+    """The weekly "few or no photos" report of one week sent to a centre's directors:
+    sk=COVERAGE#<week>. Written before the e-mails go (once per centre and week); TTL."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    week = UnicodeAttribute()
+    at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
 ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
@@ -682,6 +695,7 @@ ALL_MODELS: tuple[type[Base], ...] = (
     Download,
     ArchiveJob,
     SouvenirNotice,
+    CoverageNotice,
 )
 
 _bound: tuple[str, str] | None = None

@@ -36,6 +36,7 @@ from pellicule.domain.messages import (
     albums,
     archives,
     consent,
+    coverage,
     erasure,
     family,
     fields,
@@ -100,6 +101,7 @@ _SECTIONS: Final = (
     operator.MESSAGES,
     albums.MESSAGES,
     relatives.MESSAGES,  # issue 17
+    coverage.MESSAGES,
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 
