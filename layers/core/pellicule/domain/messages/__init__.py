@@ -45,6 +45,7 @@ from pellicule.domain.messages import (
     relatives,
     requests,
     roster,
+    roster_import,
     settings,
     sign_in,
     uploads,
@@ -100,6 +101,7 @@ _SECTIONS: Final = (
     operator.MESSAGES,
     albums.MESSAGES,
     relatives.MESSAGES,  # issue 17
+    roster_import.MESSAGES,  # issue 18
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 
