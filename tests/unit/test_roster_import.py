@@ -190,3 +190,25 @@ def test_three_hundred_lines_fixture() -> None:
     assert all(row.valid for row in rows)
     assert sum(1 for row in rows if not row.emails) == 30
     assert sum(1 for row in rows if len(row.emails) == 2) == 90
+
+
+# --- The request type (functions/admin/contract.py) ----------------------------------------
+
+IMPORT_BODY = {"file": "UHLDqW5vbTtOb20=", "mapping": ["first_name", "last_name"], "dry_run": True}
+
+
+def test_the_pages_import_body_parses() -> None:
+    from functions.admin import contract as c
+    from pellicule.api.schema import parse
+
+    parsed = parse(c.RosterImport, IMPORT_BODY)
+    assert parsed.mapping == ("first_name", "last_name")
+    assert parse(c.RosterImport, {"file": "UHLDqW5vbQ=="}).mapping is None
+
+
+def test_the_contract_fields_are_the_domains() -> None:
+    from typing import get_args
+
+    from functions.admin import contract as c
+
+    assert set(get_args(c.ImportField)) == set(r.FIELDS)
