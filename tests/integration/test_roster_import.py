@@ -224,3 +224,26 @@ def test_three_hundred_lines_within_the_api_budget(
     assert again["guardians_created"] == 0
     assert sizes == []  # nothing to write: no transaction at all
     assert _snapshot(centre) == after
+
+
+def test_imported_guardians_get_their_welcome_with_the_next_daily_run(
+    aws: Aws, centre: Centre
+) -> None:
+    """No e-mail inside the import's request; the digest's run sends each welcome once."""
+    from tests.integration.auth_helpers import recorded_mail
+    from tests.integration.digest_helpers import run_digest
+
+    subject = "bienvenue sur Pellicule"
+    with recorded_mail() as sent:
+        answer = _import(centre, _file("export_reservation_latin1.csv"))
+        assert [m for m in sent if subject in m.subject] == []
+        assert "import_note_welcome_later" in [n["code"] for n in answer["notes"]]
+        run_digest()
+        welcomed = sorted(m.to[0] for m in sent if subject in m.subject)
+        assert welcomed == [
+            "jerome.parents@exemple.example",
+            "maman.dupre@famille.example",
+            "papa.dupre@famille.example",
+        ]
+        run_digest()
+        assert len([m for m in sent if subject in m.subject]) == 3
