@@ -206,6 +206,13 @@ def test_three_hundred_lines_within_the_api_budget(
 
     monkeypatch.setattr(store, "commit", counted)
     started = time.monotonic()
+    checked = _import(centre, _file("inscriptions_300.csv"), dry_run=True)["counts"]
+    planning = time.monotonic() - started
+    print(f"\n300-line dry run (reads, checks, plan): {planning:.3f} s")
+    assert checked["children_created"] == 300
+    assert sizes == []
+    assert planning < 3  # the request's own work, far below the admin function's 15 s
+    started = time.monotonic()
     counts = _import(centre, _file("inscriptions_300.csv"))["counts"]
     elapsed = time.monotonic() - started
     print(f"\n300-line import: {elapsed:.2f} s in moto, transactions of {sizes} writes")
