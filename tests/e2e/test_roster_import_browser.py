@@ -113,6 +113,10 @@ def test_a_director_imports_a_booking_export(
     # In English, the section follows the switch
     page.locator("#lang-switch").click()
     wait_for(lambda: page.locator("#import-title").inner_text() == "Import from a file")
+    assert "separator" in page.locator("#import-detected").inner_text()
+    assert page.locator("#import-caption").inner_text().startswith("Preview")
+    assert "Import done" in page.locator("#import-result").inner_text()
+    assert page.locator("#import-errors li").nth(0).inner_text().startswith("Line 6")
     assert problems == [REFUSED_400]  # the incomplete mapping, answered in words
 
 
