@@ -254,3 +254,15 @@ def test_imported_guardians_get_their_welcome_with_the_next_daily_run(
         ]
         run_digest()
         assert len([m for m in sent if subject in m.subject]) == 3
+
+
+def test_an_archived_child_is_not_imported_again(aws: Aws, centre: Centre) -> None:
+    line = "N° dossier;Prénom;Nom;Classe\n77;Anaïs;Rivière;Les Lynx\n"
+    _import(centre, _text(line))
+    (anais,) = [c for c in roster.children(centre.tenant_id) if c.first_name == "Anaïs"]
+    ok(admin("POST", f"/children/{anais.child_id}/archive", centre.director_session))
+    answer = _import(centre, _text(line))
+    assert answer["counts"]["children_created"] == 0
+    assert answer["counts"]["errors"] == 1
+    assert [(e["line"], e["code"]) for e in answer["errors"]] == [(2, "import_child_archived")]
+    assert len([c for c in roster.children(centre.tenant_id) if c.first_name == "Anaïs"]) == 1
