@@ -16,6 +16,7 @@ import {
 } from "/people/dom.js";
 import { Erasures } from "/people/erasure.js";
 import { renderGlance } from "/people/glance.js";
+import { mountImport } from "/people/import.js";
 
 const EN = {
   ...STAFF_EN,
@@ -594,6 +595,7 @@ async function start() {
     state.director = state.me.role === "director";
     $("role-note").textContent = roleNote();
     for (const id of ["child-form", "group-form", "guardians-section"]) $(id).hidden = !state.director;
+    if (state.director) mountImport({ onImported: refresh, say });
     await refresh();
     $("loading").hidden = true;
     window.addEventListener("hashchange", () => route());

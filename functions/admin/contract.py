@@ -269,6 +269,24 @@ class AuditQuery:
     format: Literal["json", "csv"] = "json"
 
 
+# The roster import (``roster_import``): the file's bytes in base64 (the JSON body's 256 KiB
+# cap: ~190 KB of file; the import's own limit is 180 KB, 2,000 lines).
+ImportField = Literal[
+    "ignore", "external_id", "first_name", "last_name", "initial", "group", "email_1", "email_2"
+]
+ImportFile = Annotated[str, Text(max_length=250_000, min_length=4)]
+
+
+@dataclass(frozen=True)
+class RosterImport:
+    """A CSV file (base64) and, optionally, the field of each of its columns (left out: the
+    API's proposal from the header). ``dry_run``: check every line, write nothing."""
+
+    file: ImportFile
+    mapping: Annotated[tuple[ImportField, ...], Items(max_items=60)] | None = None
+    dry_run: bool = False
+
+
 # --- Answers ---------------------------------------------------------------------------------
 
 
@@ -553,3 +571,57 @@ class AdminCoverage(TypedDict):
     groups: list[AdminCoverageGroup]
     previous_week: str
     next_week: str | None
+
+
+class AdminImportColumn(TypedDict):
+    name: str
+    field: str
+
+
+class AdminImportRow(TypedDict):
+    line: int
+    first_name: str
+    initial: str
+    group: str
+    emails: list[str]
+    valid: bool
+
+
+class AdminImportError(TypedDict):
+    line: int
+    field: str
+    code: str
+    message: dict[str, str]
+
+
+class AdminImportPreview(TypedDict):
+    encoding: str
+    separator: str
+    columns: list[AdminImportColumn]
+    rows: list[AdminImportRow]
+    errors: list[AdminImportError]
+    lines: int
+    valid: int
+    without_email: int
+    surname_dropped: bool
+    notes: list[dict[str, str]]
+
+
+class AdminImportCounts(TypedDict):
+    lines: int
+    errors: int
+    children_created: int
+    children_updated: int
+    children_unchanged: int
+    guardians_created: int
+    guardians_updated: int
+    groups_created: int
+    without_email: int
+    welcome_due: int
+
+
+class AdminImportResult(TypedDict):
+    dry_run: bool
+    counts: AdminImportCounts
+    errors: list[AdminImportError]
+    notes: list[dict[str, str]]

@@ -3,10 +3,10 @@ in one module each (``staff``, ``sites``, ``children``, ``consents``, ``albums``
 ``audit_log``; what they share in ``common``), the request and answer types in ``contract``.
 
 People: ``me``, ``settings``, ``staff``, ``sites``, ``groups``, ``children``, ``guardians``
-(create, edit, archive). Consents: ``children/<id>/consent`` (read with history, record a
-paper form with its scan, record a withdrawal, the scan's link). Albums (and their
-``caption``). Items: ``tags``, ``review`` (approve / reject), ``publish``, ``unpublish``,
-``caption``; the ``queue``. ``audit`` export
+(create, edit, archive), ``roster/import`` (preview, import from a CSV file). Consents:
+``children/<id>/consent`` (read with history, record a paper form with its scan, record a
+withdrawal, the scan's link). Albums (and their ``caption``). Items: ``tags``, ``review``
+(approve / reject), ``publish``, ``unpublish``, ``caption``; the ``queue``. ``audit`` export
 and verification (directors).
 """
 
@@ -50,6 +50,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     _staff_routes(app)
     _site_routes(app)
     _child_routes(app)
+    _import_routes(app)
     _consent_routes(app)
     _album_routes(app)
     _review_routes(app)
@@ -353,6 +354,46 @@ def _child_routes(app: APIGatewayHttpResolver) -> None:
         from functions.admin import children as logic
 
         return logic.archive_guardian(principal, guardian_id)
+
+
+def _import_routes(app: APIGatewayHttpResolver) -> None:
+    """The roster import from a CSV file (directors; docs/roster-import.md)."""
+    from functions.admin import contract as c
+
+    _, director = _guards(app)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/roster/import/preview",
+        auth=director,
+        body=c.RosterImport,
+        answer=c.AdminImportPreview,
+        errors=(401, 403, 413),
+    )
+    def roster_import_preview(principal: Principal, body: c.RosterImport) -> Any:
+        """Read a CSV file (base64): encoding, separator, the proposed column mapping, the
+        first lines as they would be stored and each line's errors; nothing is written"""
+        from functions.admin import roster_import as logic
+
+        return logic.preview(principal, body)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/roster/import",
+        auth=director,
+        body=c.RosterImport,
+        answer=c.AdminImportResult,
+        errors=(401, 403, 409, 413),
+    )
+    def roster_import(principal: Principal, body: c.RosterImport) -> Any:
+        """Import children and guardians from a CSV file (``dry_run``: check only); lines
+        with errors are skipped; new guardians get their welcome e-mail with the next daily
+        run; 409: the roster changed meanwhile (import again: it is idempotent)"""
+        from functions.admin import roster_import as logic
+
+        return logic.run(principal, body)
 
 
 def _consent_routes(app: APIGatewayHttpResolver) -> None:

@@ -199,6 +199,19 @@ def _souvenir_refused(page: Any) -> None:
     page.locator("#status.error").wait_for(state="visible", timeout=30_000)
 
 
+ROSTER_EXPORT = (
+    Path(__file__).resolve().parents[1] / "fixtures/roster/export_reservation_latin1.csv"
+)
+
+
+def _import_previewed(page: Any) -> None:
+    """Issue 18: the people page's import section with a file's preview and its line errors
+    (nothing is written: a preview)."""
+    page.locator("#import-file").wait_for(state="visible", timeout=30_000)
+    page.locator("#import-file").set_input_files(str(ROSTER_EXPORT))
+    page.locator("#import-errors li").first.wait_for(state="visible", timeout=30_000)
+
+
 FORGED_SOUVENIR = f"/souvenir.html#token=tnone.cnone.{'A' * 43}"
 
 # page path (with hash), who (None: anonymous, or a key of the session table), readiness
@@ -229,6 +242,8 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/settings.html", "animator", _visible("#settings-form")),
     ("/people.html", "director", _visible("#glance-table tbody tr")),
     ("/people.html", "animator", _visible("#glance-table tbody tr")),
+    ("/people.html", "director", _import_previewed),  # issue 18: the roster import
+    ("/people.html", "director", _in_english(_import_previewed)),
     # Issue 17: relatives (the guardian's page, its confirmation; the relative's views).
     ("/relatives.html", "g1", _ready_attribute),
     ("/relatives.html#confirm", "g1", _confirming_revocation),

@@ -275,6 +275,13 @@ def created(item: RosterRecord) -> audit.Companion:
 def updated(item: RosterRecord, changes: Mapping[str, Any]) -> audit.Companion:
     """Set the attributes named in ``changes`` (``None`` removes one), on condition that the
     item exists. A new ``email`` moves the address's index entry with it."""
+    actions = _change_actions(item, changes)
+    if not actions:
+        raise ValueError("nothing to change")
+    return _update(item, actions)
+
+
+def _change_actions(item: RosterRecord, changes: Mapping[str, Any]) -> list[Any]:
     model = type(item)
     attributes = model.get_attributes()
     actions = []
@@ -285,6 +292,20 @@ def updated(item: RosterRecord, changes: Mapping[str, Any]) -> audit.Companion:
         actions.append(attribute.remove() if value is None else attribute.set(value))
         if name == "email" and model in _EMAIL_INDEX:
             actions.append(_EMAIL_INDEX[model](value))
+    return actions
+
+
+def updated_and_linked(
+    item: Child | Guardian, changes: Mapping[str, Any], linked: Iterable[str]
+) -> audit.Companion:
+    """``updated`` plus links added to this side (a child's ``guardian_ids``, a guardian's
+    ``child_ids``) in one write: the roster import's (the other side is written in the same
+    transaction, ``pellicule.store.roster_import``)."""
+    actions = _change_actions(item, changes)
+    ids = set(linked)
+    if ids:
+        links_of = Child.guardian_ids if isinstance(item, Child) else Guardian.child_ids
+        actions.append(links_of.add(ids))
     if not actions:
         raise ValueError("nothing to change")
     return _update(item, actions)

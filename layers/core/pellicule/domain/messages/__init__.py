@@ -46,6 +46,7 @@ from pellicule.domain.messages import (
     relatives,
     requests,
     roster,
+    roster_import,
     settings,
     sign_in,
     uploads,
@@ -102,6 +103,7 @@ _SECTIONS: Final = (
     albums.MESSAGES,
     relatives.MESSAGES,  # issue 17
     coverage.MESSAGES,
+    roster_import.MESSAGES,  # issue 18
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 
