@@ -35,6 +35,7 @@ from typing import Any, Final, Literal, TypedDict
 from pellicule.domain.messages import (
     albums,
     archives,
+    audit_log,
     consent,
     erasure,
     family,
@@ -100,6 +101,7 @@ _SECTIONS: Final = (
     operator.MESSAGES,
     albums.MESSAGES,
     relatives.MESSAGES,  # issue 17
+    audit_log.MESSAGES,  # issue 18
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 
