@@ -183,3 +183,26 @@ def test_who_saw_groups_views_and_downloads_per_person(aws: Aws, centre: Centre)
     tom_people = {p["person"]: p for p in tom["people"]}
     assert tom_people[g_tom]["downloads"] == 1
     assert g_lea not in tom_people  # album 1 and photo a hold no photo of Tom
+
+
+def test_a_narrow_filter_reads_a_bounded_number_of_entries_and_goes_on(
+    aws: Aws, centre: Centre, monkeypatch: Any
+) -> None:
+    from pellicule.domain import audit_reading
+
+    ids = _scenario(aws, centre)
+    monkeypatch.setattr(audit_reading, "READ_LIMIT", 3)
+    session = centre.director_session
+    found: list[dict[str, Any]] = []
+    reads: list[int] = []
+    query: dict[str, Any] = {"action": "roster_changed", "child": ids["lea"]}
+    for _ in range(40):
+        answer = _page(session, **query)
+        reads.append(answer["read"])
+        found += answer["entries"]
+        if answer["next_cursor"] is None:
+            break
+        query["cursor"] = answer["next_cursor"]
+    assert max(reads) <= 3
+    assert len(reads) > 3  # it took several bounded requests
+    assert [e["subject"] for e in found] == [f"child:{ids['lea']}"]
