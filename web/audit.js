@@ -12,6 +12,7 @@ import { element, showError as showErrorIn } from "/lib/dom.js";
 import { language, t, wireSwitch } from "/lib/i18n.js";
 import { ACTIONS, DETAIL_KEYS, DETAIL_VALUES, GONE, KINDS, SETTINGS } from "/audit/words.js";
 import { dayLabel, formatWhen } from "/audit/time.js";
+import { toCsv } from "/audit/csv.js";
 import { STAFF_EN } from "/lib/staff.js";
 
 const EN = {
@@ -66,6 +67,10 @@ const EN = {
   whoArchives: "Archives",
   whoLast: "Last time",
   whoCaption: "Who saw or downloaded the child's photos",
+  readableHelp:
+    "Or the entries shown, as you read them here, with the names: a file for you, to keep like " +
+    "any personal data.",
+  exportReadable: "Download the readable view (CSV)",
 };
 
 
@@ -439,6 +444,29 @@ async function download(format) {
     `${format.toUpperCase()} file downloaded.`);
 }
 
+function detailsText(entry) {
+  return Object.entries(entry.details || {})
+    .map(([key, value]) => `${detailKey(key)}${t(" : ", ": ")}${detailValue(entry, key, value)}`).join(" · ");
+}
+
+// The rows on screen as a CSV file (web/audit/csv.js: formula-safe cells), saved by the browser.
+function downloadReadable() {
+  const header = [t("Date et heure", "Date and time"), t("N°", "No."), t("Action", "Action"),
+    t("Par", "By"), t("Sur", "On"), t("Détails", "Details")];
+  const lines = state.entries.map((entry) => [formatWhen(entry.time, state.timeZone), String(entry.seq),
+    actionName(entry.action), nameOf(entry.actor), nameOf(entry.subject), detailsText(entry)]);
+  const blob = new Blob([toCsv([header, ...lines])], { type: "text/csv;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
+  const day = new Date().toISOString().slice(0, 10);
+  const link = element("a", { href: url, download: `journal-lisible-${day}.csv`, hidden: "" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  $("export-status").textContent = t(`${lines.length} entrée(s) enregistrée(s) dans le fichier.`,
+    `${lines.length} entries saved in the file.`);
+}
+
 async function verify() {
   const node = $("verify-result");
   node.className = "result";
@@ -500,6 +528,7 @@ function wire() {
   $("verify").addEventListener("click", busy($("verify"), verify));
   $("export-csv").addEventListener("click", busy($("export-csv"), () => download("csv")));
   $("export-json").addEventListener("click", busy($("export-json"), () => download("json")));
+  $("export-readable").addEventListener("click", downloadReadable);
 }
 
 async function start() {

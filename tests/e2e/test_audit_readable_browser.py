@@ -9,6 +9,7 @@ holding markup is shown as text. At 390 px the page never scrolls sideways.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,7 +97,7 @@ def _page(
     browser: Any, contexts: list[Any], runtime: LocalRuntime, session: str, **options: Any
 ) -> tuple[Any, list[str]]:
     settings = {"locale": "fr-FR", "viewport": {"width": 1280, "height": 900}, **options}
-    context = browser.new_context(**settings)
+    context = browser.new_context(accept_downloads=True, **settings)
     contexts.append(context)
     page = sign_in(context, runtime, session).new_page()
     return page, watched(page)
@@ -132,6 +133,15 @@ def test_the_director_reads_filters_and_asks_who_saw(
     assert "g3@famille.example" in rows.inner_text()
     page.locator("#clear-filters").click()
     wait_for(lambda: "enfant effacé" in rows.inner_text())
+
+    # The readable CSV: the rows on screen, with names, cells quoted (formula-safe).
+    with page.expect_download() as readable:
+        page.locator("#export-readable").click()
+    assert readable.value.suggested_filename.startswith("journal-lisible-")
+    csv_text = Path(readable.value.path()).read_text(encoding="utf-8-sig")
+    assert '"responsable de Lea X. — g1@famille.example"' in csv_text
+    assert '"enfant effacé"' in csv_text
+    assert csv_text.splitlines()[0].startswith('"Date et heure";')
 
     # Who saw Léa's photos: her two guardians and the relative, never Noah's family.
     page.locator("#ws-child").select_option(centre.children["lea"])
