@@ -31,22 +31,29 @@ class Resolver:
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
         self.cache: dict[str, Name] = {}
-        self._child_names: dict[str, str | None] = {}
+        self._children: dict[str, Any] = {}
+        self._albums: dict[str, Any] = {}
+
+    def _child_record(self, child_id: str) -> Any:
+        if child_id not in self._children:
+            self._children[child_id] = roster.child(self.tenant_id, child_id)
+        return self._children[child_id]
+
+    def _album_record(self, album_id: str) -> Any:
+        if album_id not in self._albums:
+            self._albums[album_id] = media.album(self.tenant_id, album_id)
+        return self._albums[album_id]
 
     def child_name(self, child_id: str) -> str | None:
-        if child_id not in self._child_names:
-            found = roster.child(self.tenant_id, child_id)
-            self._child_names[child_id] = (
-                f"{found.first_name} {found.initial.rstrip('.')}." if found is not None else None
-            )
-        return self._child_names[child_id]
+        found = self._child_record(child_id)
+        return f"{found.first_name} {found.initial.rstrip('.')}." if found is not None else None
 
     def _children_of(self, child_ids: Iterable[str]) -> list[str]:
         names = (self.child_name(child_id) for child_id in sorted(child_ids))
         return [name for name in names if name]
 
     def _child(self, ident: str) -> Name:
-        found = roster.child(self.tenant_id, ident)
+        found = self._child_record(ident)
         if found is None:
             return _gone("child")
         return {"kind": "child", "name": self.child_name(ident), "state": _state(found.archived)}
@@ -82,7 +89,7 @@ class Resolver:
         }
 
     def _album(self, ident: str) -> Name:
-        found = media.album(self.tenant_id, ident)
+        found = self._album_record(ident)
         if found is None:
             return _gone("album")
         return {"kind": "album", "name": found.title, "state": "known"}
@@ -98,7 +105,7 @@ class Resolver:
                 item.capture_date
                 or datetime.fromtimestamp(int(item.created_at), UTC).date().isoformat()
             )
-            album = media.album(self.tenant_id, item.album_id)
+            album = self._album_record(item.album_id)
             self.cache[f"media:{ident}"] = {
                 "kind": "media",
                 "name": album.title if album else None,
