@@ -1,12 +1,18 @@
 // Pellicule audit log page (docs/web.md, docs/audit.md): the centre's hash-chained journal in
-// plain words, newest first, filtered by action; export (CSV / JSON) and chain verification.
+// plain words, newest first, with names for ids (read by the API at request time, never stored
+// in the log), filtered by child, person, period and action, paginated by the API
+// (GET /api/admin/audit/entries); "who saw or downloaded my child's photos"
+// (GET /api/admin/audit/who-saw); export (CSV / JSON) and chain verification.
 //
-// Directors only: the API says so (403) and the page then explains it. The API answers the
-// whole surviving journal at once (no server-side paging): the page shows it PAGE rows at a time.
+// Directors only: the API says so (403) and the page then explains it. Every text from the API
+// (names, titles, detail values) goes in as text, never as HTML.
 
 import { ApiError, NETWORK_MESSAGE, call, errorOf, signOut } from "/lib/api.js";
 import { element, showError as showErrorIn } from "/lib/dom.js";
 import { language, t, wireSwitch } from "/lib/i18n.js";
+import { ACTIONS, DETAIL_KEYS, DETAIL_VALUES, GONE, KINDS, SETTINGS } from "/audit/words.js";
+import { dayLabel, formatWhen } from "/audit/time.js";
+import { toCsv } from "/audit/csv.js";
 import { STAFF_EN } from "/lib/staff.js";
 
 const EN = {
@@ -14,8 +20,8 @@ const EN = {
   pageTitle: "Audit log",
   intro:
     "Everything that happens in the centre is written here: sign-ins, uploads, validations, " +
-    "consents, views, erasures, settings. People appear only as an identifier, never by their " +
-    "name or e-mail address. Each entry is chained to the previous one: any change to the log " +
+    "consents, views, erasures, settings. The stored log holds identifiers only; the names shown " +
+    "here are looked up in the centre's lists when you read it. Each entry is chained to the previous one: any change to the log " +
     "shows at verification.",
   refusedTitle: "Directors only",
   refusedText:
@@ -42,98 +48,46 @@ const EN = {
   colDetails: "Details",
   empty: "No entry to show.",
   footer: "The log is kept 12 months; consent entries are kept as long as they serve as proof.",
+  filtersTitle: "Filter the log",
+  childLabel: "Child",
+  personLabel: "Person",
+  startLabel: "From",
+  endLabel: "To",
+  applyFilters: "Filter",
+  clearFilters: "Clear filters",
+  whoTitle: "Who saw or downloaded a child's photos?",
+  whoHelp:
+    "Choose a child: every person who opened an album where the child appears, downloaded one " +
+    "of the child's photos or an album archive holding them, with counts and the last date.",
+  whoChild: "Child",
+  whoGo: "Show",
+  whoPerson: "Person",
+  whoViews: "Albums opened",
+  whoDownloads: "Photos downloaded",
+  whoArchives: "Archives",
+  whoLast: "Last time",
+  whoCaption: "Who saw or downloaded the child's photos",
+  readableHelp:
+    "Or the entries shown, as you read them here, with the names: a file for you, to keep like " +
+    "any personal data.",
+  exportReadable: "Download the readable view (CSV)",
 };
 
-const PAGE = 50;
-
-// audit.ACTIONS (layers/core/pellicule/audit.py) in plain words.
-const ACTIONS = {
-  login: ["Connexion", "Sign-in"],
-  logout: ["Déconnexion", "Sign-out"],
-  device_trusted: ["Appareil de confiance ajouté", "Trusted device added"],
-  device_ended: ["Appareil de confiance retiré", "Trusted device removed"],
-  upload: ["Envoi d'une photo ou d'une vidéo", "Photo or video upload"],
-  validation: ["Validation (acceptée ou refusée)", "Review (approved or rejected)"],
-  publication: ["Publication aux familles", "Published to families"],
-  unpublication: ["Publication retirée", "Unpublished"],
-  view: ["Consultation", "View"],
-  download: ["Téléchargement", "Download"],
-  purge: ["Effacement à la fin de la conservation", "Deleted at the end of retention"],
-  erasure: ["Effacement sur demande", "Erasure on request"],
-  settings_changed: ["Réglages du centre modifiés", "Centre settings changed"],
-  faces_edited: ["Floutage des visages modifié", "Face blurring edited"],
-  tagging: ["Enfants identifiés sur une photo", "Children tagged in an item"],
-  roster_changed: ["Équipe, enfants ou familles modifiés", "Staff, children or families changed"],
-  album_changed: ["Album créé ou redaté", "Album created or re-dated"],
-  caption_changed: ["Légende modifiée", "Caption changed"],
-  digest: ["Envoi du résumé quotidien", "Daily digest sent"],
-  digest_subscription: ["Abonnement au résumé quotidien", "Daily digest subscription"],
-  relative_invited: ["Proche invité par une famille", "Relative invited by a family"],
-  relative_revoked: ["Accès d'un proche retiré", "Relative's access removed"],
-  consent_given: ["Consentement donné", "Consent given"],
-  consent_withdrawn: ["Consentement retiré", "Consent withdrawn"],
-  consent_changed: ["Consentement modifié", "Consent changed"],
-};
-
-// The kind of a pseudonymous reference "<kind>:<id>".
-const KINDS = {
-  staff: ["Équipe", "Staff"],
-  guardian: ["Famille", "Family"],
-  relative: ["Proche invité", "Invited relative"],
-  child: ["Enfant", "Child"],
-  system: ["Système", "System"],
-  media: ["Média", "Item"],
-  album: ["Album", "Album"],
-  group: ["Groupe", "Group"],
-  site: ["Site", "Site"],
-  tenant: ["Centre", "Centre"],
-};
-
-// Setting names, for the details of settings_changed entries (layers/core/.../tenant_settings.py).
-const SETTINGS = {
-  media_retention_months: ["durée de conservation", "retention"],
-  validation_mode: ["mode de validation", "validation mode"],
-  staff_second_factor: ["double authentification", "second factor"],
-  two_guardian_widening: ["accord des deux responsables", "both guardians agree"],
-  season_end: ["fin de saison", "season end"],
-  allow_downloads: ["téléchargement par les familles", "family downloads"],
-  max_photo_bytes: ["taille des photos", "photo size"],
-  max_video_bytes: ["taille des vidéos", "video size"],
-  max_video_seconds: ["durée des vidéos", "video duration"],
-  max_video_edge: ["définition des vidéos", "video resolution"],
-  none: ["aucun", "none"],
-};
-
-// Detail keys and values that have plain words; any other is shown as it is.
-const DETAIL_KEYS = {
-  change: ["changement", "change"],
-  changed: ["réglages", "settings"],
-  method: ["méthode", "method"],
-  second_factor: ["double authentification", "second factor"],
-  scope: ["portée", "scope"],
-  sessions: ["sessions fermées", "sessions ended"],
-};
-const DETAIL_VALUES = {
-  created: ["ajout", "added"],
-  updated: ["modification", "updated"],
-  archived: ["archivage", "archived"],
-  second_factor_reset: ["double authentification réinitialisée", "second factor reset"],
-  second_factor_renewed: ["nouvelle application d'authentification", "new authenticator app"],
-  recovery_codes_renewed: ["nouveaux codes de secours", "new recovery codes"],
-  link: ["lien par e-mail", "e-mail link"],
-  code: ["code reçu par e-mail", "e-mailed code"],
-  totp: ["code de l'application", "app code"],
-  recovery: ["code de secours", "recovery code"],
-  enrolled: ["application enregistrée", "app registered"],
-};
 
 const $ = (id) => document.getElementById(id);
 
 const state = {
   who: null, // GET /api/auth/me
-  entries: null, // the export rows, newest first
-  shown: PAGE,
-  filter: "",
+  entries: [], // the rows loaded so far, newest first
+  names: {}, // ref -> {kind, name, state, ...} (from the API)
+  timeZone: "Europe/Paris",
+  cursor: null, // next_cursor of the last page
+  prefetched: null, // the next page, read ahead so that "more" is instant
+  filters: {},
+  children: [], // GET /api/admin/children
+  people: [], // [{ref, label}] staff and guardians (GET /api/admin/staff, /guardians)
+  saw: null, // the last "who saw" answer
+  version: 0, // the current load (an older answer arriving late is dropped)
 };
 
 const pick = (pair) => t(pair[0], pair[1]);
@@ -147,6 +101,7 @@ function showError(error) {
 function refuse() {
   $("loading").hidden = true;
   $("journal").hidden = true;
+  $("who-saw").hidden = true;
   $("refused").hidden = false;
 }
 
@@ -161,28 +116,51 @@ async function attempt(action) {
   }
 }
 
-// --- Rendering -----------------------------------------------------------------------------
+// --- Words ---------------------------------------------------------------------------------
 
 function actionName(code) {
-  return code in ACTIONS ? pick(ACTIONS[code]) : code;
+  return code in ACTIONS ? pick(ACTIONS[code]) : code.replaceAll("_", " ");
 }
 
-function formatTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(language() === "en" ? "en-GB" : "fr-FR", {
-    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
-  });
+function childNames(names) {
+  return (names || []).join(", ");
+}
+
+// The words for a reference: "Léa M.", "responsable de Léa M.", "photo du 14 juillet 2026"...
+function nameOf(ref) {
+  const text = String(ref || "");
+  const at = text.indexOf(":");
+  const kind = at > 0 ? text.slice(0, at) : "";
+  const known = state.names[text];
+  if (!known) return kind in KINDS ? pick(KINDS[kind]) : text;
+  if (known.state === "gone") return kind in GONE ? pick(GONE[kind]) : pick(KINDS[kind] || ["?", "?"]);
+  const archived = known.state === "archived" ? t(" (archivé·e)", " (archived)") : "";
+  const family = childNames(known.children);
+  switch (kind) {
+    case "guardian":
+      return (family ? t(`responsable de ${family}`, `guardian of ${family}`) + ` — ${known.name}` : known.name) + archived;
+    case "relative":
+      return (family ? t(`proche de la famille de ${family}`, `relative of ${family}'s family`) + ` — ${known.name}`
+        : t(`proche — ${known.name}`, `relative — ${known.name}`)) + archived;
+    case "album":
+      return t(`album « ${known.name} »`, `album “${known.name}”`);
+    case "media": {
+      const what = known.media_kind === "video" ? t("vidéo", "video") : t("photo", "photo");
+      const day = dayLabel(known.date);
+      const where = known.name ? t(` (album « ${known.name} »)`, ` (album “${known.name}”)`) : "";
+      return (day ? t(`${what} du ${day}`, `${what} of ${day}`) : what) + where;
+    }
+    default:
+      return `${known.name}${archived}`;
+  }
 }
 
 function reference(ref) {
   const text = String(ref || "");
   const at = text.indexOf(":");
-  const kind = at > 0 ? text.slice(0, at) : "";
   const id = at > 0 ? text.slice(at + 1) : text;
-  const parts = [];
-  if (kind in KINDS) parts.push(`${pick(KINDS[kind])} `, element("code", { text: id }));
-  else parts.push(element("code", { text }));
+  const parts = [element("span", { class: "name", text: nameOf(text) })];
+  if (id && text !== "system:pellicule") parts.push(" ", element("code", { class: "ref muted", text: id }));
   const self = state.who && text === `staff:${state.who.principal_id}`;
   if (self) parts.push(` ${t("(vous)", "(you)")}`);
   return parts;
@@ -192,7 +170,13 @@ function detailValue(entry, key, value) {
   if (entry.action === "settings_changed" && key === "changed" && typeof value === "string") {
     return value.split(",").map((name) => (name in SETTINGS ? pick(SETTINGS[name]) : name)).join(", ");
   }
-  return typeof value === "string" && value in DETAIL_VALUES ? pick(DETAIL_VALUES[value]) : String(value);
+  if (typeof value === "string" && value in DETAIL_VALUES) return pick(DETAIL_VALUES[value]);
+  if (value !== null && typeof value === "object") return Object.values(value).map(String).join(", ");
+  return String(value);
+}
+
+function detailKey(key) {
+  return key in DETAIL_KEYS ? pick(DETAIL_KEYS[key]) : key.replaceAll("_", " ");
 }
 
 function details(entry) {
@@ -201,15 +185,14 @@ function details(entry) {
   const list = element("ul", { class: "details" });
   for (const [key, value] of pairs) {
     list.append(element("li", {}, [
-      element("span", {
-        class: "key",
-        text: `${key in DETAIL_KEYS ? pick(DETAIL_KEYS[key]) : key.replaceAll("_", " ")}${t(" : ", ": ")}`,
-      }),
+      element("span", { class: "key", text: `${detailKey(key)}${t(" : ", ": ")}` }),
       detailValue(entry, key, value),
     ]));
   }
   return [list];
 }
+
+// --- Rendering -----------------------------------------------------------------------------
 
 function cell(label, children) {
   // data-label: the column's name, shown before the value when rows stack on a small screen.
@@ -220,7 +203,7 @@ function row(entry) {
   const tr = element("tr", { role: "row", "data-seq": String(entry.seq), "data-action": entry.action });
   tr.append(
     cell(t("Date et heure", "Date and time"), [
-      element("time", { datetime: entry.time, text: formatTime(entry.time) }),
+      element("time", { datetime: entry.time, text: formatWhen(entry.time, state.timeZone) }),
       element("span", { class: "seq muted", text: ` n° ${entry.seq}` }),
     ]),
     cell(t("Action", "Action"), [element("span", { class: "action", text: actionName(entry.action) })]),
@@ -231,40 +214,38 @@ function row(entry) {
   return tr;
 }
 
-function visible() {
-  return state.filter ? state.entries.filter((e) => e.action === state.filter) : state.entries;
+function option(value, text, selected) {
+  return element("option", { value, text, selected: selected || undefined });
 }
 
-function renderFilter() {
-  const select = $("action-filter");
-  const counts = new Map();
-  for (const entry of state.entries) counts.set(entry.action, (counts.get(entry.action) || 0) + 1);
-  const options = [element("option", {
-    value: "", text: t(`Toutes les actions (${state.entries.length})`, `All actions (${state.entries.length})`),
-  })];
-  const codes = [...counts.keys()].sort((a, b) => actionName(a).localeCompare(actionName(b), language()));
-  for (const code of codes) {
-    options.push(element("option", { value: code, text: `${actionName(code)} (${counts.get(code)})` }));
-  }
-  if (state.filter && !counts.has(state.filter)) state.filter = "";
-  select.replaceChildren(...options);
-  select.value = state.filter;
+function renderSelects() {
+  const f = state.filters;
+  const actions = Object.keys(ACTIONS).sort((a, b) => actionName(a).localeCompare(actionName(b), language()));
+  $("action-filter").replaceChildren(option("", t("Toutes les actions", "All actions")),
+    ...actions.map((code) => option(code, actionName(code), f.action === code)));
+  const kids = state.children.map((c) => option(c.child_id, `${c.first_name} ${c.initial.replace(/\.$/, "")}.`));
+  $("child-filter").replaceChildren(option("", t("Tous les enfants", "Every child")),
+    ...kids.map((o) => { o.selected = o.value === f.child; return o; }));
+  const wsValue = $("ws-child").value;
+  $("ws-child").replaceChildren(option("", t("Choisir un enfant", "Choose a child")),
+    ...state.children.map((c) => option(c.child_id, `${c.first_name} ${c.initial.replace(/\.$/, "")}.`, c.child_id === wsValue)));
+  const relatives = Object.keys(state.names).filter((ref) => ref.startsWith("relative:") && state.names[ref].state !== "gone");
+  const people = [...state.people.map((p) => [p.ref, p.label()]), ...relatives.map((ref) => [ref, nameOf(ref)])];
+  if (f.person && !people.some(([ref]) => ref === f.person)) people.push([f.person, nameOf(f.person)]);
+  $("person-filter").replaceChildren(option("", t("Tout le monde", "Everyone")),
+    ...people.map(([ref, label]) => option(ref, label, ref === f.person)));
 }
 
 function renderRows({ focusFrom } = {}) {
-  const list = visible();
-  const shown = list.slice(0, state.shown);
+  const shown = state.entries;
   $("rows").replaceChildren(...shown.map(row));
   $("entries").hidden = shown.length === 0;
   $("empty").hidden = shown.length !== 0;
-  $("count").textContent = list.length
-    ? t(`${shown.length} entrée(s) affichée(s) sur ${list.length}, les plus récentes d'abord.`,
-      `${shown.length} of ${list.length} entries shown, newest first.`)
+  $("count").textContent = shown.length
+    ? t(`${shown.length} entrée(s) affichée(s), les plus récentes d'abord.`, `${shown.length} entries shown, newest first.`)
     : "";
-  const rest = list.length - shown.length;
-  $("more").hidden = rest <= 0;
-  $("more").textContent = t(`Afficher ${Math.min(PAGE, rest)} entrée(s) de plus`,
-    `Show ${Math.min(PAGE, rest)} more entries`);
+  $("more").hidden = state.cursor === null;
+  $("more").textContent = t("Afficher les entrées plus anciennes", "Show older entries");
   if (focusFrom !== undefined) {
     const first = $("rows").children[focusFrom];
     if (first) {
@@ -275,20 +256,160 @@ function renderRows({ focusFrom } = {}) {
   }
 }
 
+function renderWhoSaw() {
+  const answer = state.saw;
+  const box = $("ws-result");
+  if (!answer) {
+    box.replaceChildren();
+    return;
+  }
+  const child = nameOf(answer.child);
+  if (!answer.people.length) {
+    box.replaceChildren(element("p", { class: "muted", text: t(
+      `Personne n'a vu ni téléchargé les photos de ${child} (${answer.items} photo(s) où l'enfant figure).`,
+      `No one has viewed or downloaded ${child}'s photos (${answer.items} item(s) showing the child).`) }));
+    return;
+  }
+  const head = element("tr", { role: "row" }, [
+    [t("Personne", "Person")], [t("Albums ouverts", "Albums opened")], [t("Photos téléchargées", "Photos downloaded")],
+    [t("Archives", "Archives")], [t("Dernière fois", "Last time")],
+  ].map(([text]) => element("th", { scope: "col", role: "columnheader", text })));
+  const rows = answer.people.map((p) => element("tr", { role: "row", "data-person": p.person }, [
+    cell(t("Personne", "Person"), reference(p.person)),
+    cell(t("Albums ouverts", "Albums opened"), [String(p.views)]),
+    cell(t("Photos téléchargées", "Photos downloaded"), [String(p.downloads)]),
+    cell(t("Archives", "Archives"), [String(p.archives)]),
+    cell(t("Dernière fois", "Last time"), [element("time", { datetime: p.last_time, text: formatWhen(p.last_time, answer.time_zone) })]),
+  ]));
+  const summary = t(
+    `${answer.people.length} personne(s) ont vu ou téléchargé les photos de ${child} (${answer.items} photo(s) où l'enfant figure).`,
+    `${answer.people.length} person(s) viewed or downloaded ${child}'s photos (${answer.items} item(s) showing the child).`);
+  const partial = answer.complete ? null : element("p", { class: "muted", text: t(
+    `Seules les ${answer.read} entrées les plus récentes du journal ont été lues.`,
+    `Only the ${answer.read} most recent log entries were read.`) });
+  box.replaceChildren(
+    element("p", { class: "summary", text: summary }),
+    element("table", { class: "entries who", role: "table" }, [
+      element("caption", { class: "visually-hidden", text: t("Qui a vu ou téléchargé les photos de l'enfant", "Who saw or downloaded the child's photos") }),
+      element("thead", { role: "rowgroup" }, [head]),
+      element("tbody", { role: "rowgroup" }, rows),
+    ]),
+    partial,
+  );
+}
+
 function render() {
-  if (!state.entries) return;
-  renderFilter();
+  renderSelects();
   renderRows();
+  renderWhoSaw();
 }
 
 // --- Actions -------------------------------------------------------------------------------
 
+function entriesPath(cursor) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(state.filters)) if (value) query.set(key, value);
+  if (cursor) query.set("cursor", String(cursor));
+  const text = query.toString();
+  return `/api/admin/audit/entries${text ? `?${text}` : ""}`;
+}
+
+function absorb(answer) {
+  state.names = { ...state.names, ...answer.names };
+  state.timeZone = answer.time_zone || state.timeZone;
+}
+
+async function prefetch(version) {
+  if (state.cursor === null) return;
+  const cursor = state.cursor;
+  try {
+    const answer = await call("GET", entriesPath(cursor));
+    if (version === state.version && cursor === state.cursor) state.prefetched = answer;
+  } catch { /* "more" asks again and shows the error */ }
+}
+
 async function load() {
-  const rows = await call("GET", "/api/admin/audit?format=json");
-  state.entries = (Array.isArray(rows) ? rows : []).slice().sort((a, b) => b.seq - a.seq);
+  state.version += 1;
+  const version = state.version;
+  state.prefetched = null;
+  const answer = await call("GET", entriesPath(null));
+  if (version !== state.version) return;
+  absorb(answer);
+  state.entries = answer.entries;
+  state.cursor = answer.next_cursor;
   $("loading").hidden = true;
   $("journal").hidden = false;
+  $("who-saw").hidden = false;
   render();
+  prefetch(version);
+}
+
+function more() {
+  const from = state.entries.length;
+  const take = (answer) => {
+    absorb(answer);
+    state.entries = [...state.entries, ...answer.entries];
+    state.cursor = answer.next_cursor;
+    state.prefetched = null;
+    renderRows({ focusFrom: from });
+    prefetch(state.version);
+  };
+  if (state.prefetched) {
+    take(state.prefetched);
+    return Promise.resolve();
+  }
+  return call("GET", entriesPath(state.cursor)).then(take);
+}
+
+// The action filter narrows what is shown at once, then the API answers for the whole log.
+function quickFilter() {
+  const code = state.filters.action;
+  if (!code) return;
+  state.entries = state.entries.filter((entry) => entry.action === code);
+  renderRows();
+}
+
+function readFilters() {
+  state.filters = {
+    action: $("action-filter").value,
+    child: $("child-filter").value,
+    person: $("person-filter").value,
+    start: $("start-filter").value,
+    end: $("end-filter").value,
+  };
+}
+
+async function whoSaw() {
+  const child = $("ws-child").value;
+  if (!child) {
+    $("ws-child").focus();
+    return;
+  }
+  const answer = await call("GET", `/api/admin/audit/who-saw?child=${encodeURIComponent(child)}`);
+  state.names = { ...state.names, ...answer.names };
+  state.saw = answer;
+  renderWhoSaw();
+}
+
+async function loadLists() {
+  const [kids, staff, guardians] = await Promise.all([
+    call("GET", "/api/admin/children").catch(() => ({ children: [] })),
+    call("GET", "/api/admin/staff").catch(() => ({ staff: [] })),
+    call("GET", "/api/admin/guardians").catch(() => ({ guardians: [] })),
+  ]);
+  state.children = (kids.children || []).filter((c) => !c.archived)
+    .sort((a, b) => a.first_name.localeCompare(b.first_name, "fr"));
+  const named = new Map(state.children.map((c) => [c.child_id, `${c.first_name} ${c.initial.replace(/\.$/, "")}.`]));
+  state.people = [
+    ...(staff.staff || []).map((s) => ({ ref: `staff:${s.staff_id}`, label: () => s.display_name })),
+    ...(guardians.guardians || []).filter((g) => !g.archived).map((g) => {
+      const family = g.child_ids.map((id) => named.get(id)).filter(Boolean).join(", ");
+      return {
+        ref: `guardian:${g.guardian_id}`,
+        label: () => (family ? `${t(`responsable de ${family}`, `guardian of ${family}`)} — ${g.email}` : g.email),
+      };
+    }),
+  ];
 }
 
 // Fetch an export with the session and save it through a Blob URL (a download is a navigation,
@@ -321,6 +442,29 @@ async function download(format) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
   $("export-status").textContent = t(`Fichier ${format.toUpperCase()} téléchargé.`,
     `${format.toUpperCase()} file downloaded.`);
+}
+
+function detailsText(entry) {
+  return Object.entries(entry.details || {})
+    .map(([key, value]) => `${detailKey(key)}${t(" : ", ": ")}${detailValue(entry, key, value)}`).join(" · ");
+}
+
+// The rows on screen as a CSV file (web/audit/csv.js: formula-safe cells), saved by the browser.
+function downloadReadable() {
+  const header = [t("Date et heure", "Date and time"), t("N°", "No."), t("Action", "Action"),
+    t("Par", "By"), t("Sur", "On"), t("Détails", "Details")];
+  const lines = state.entries.map((entry) => [formatWhen(entry.time, state.timeZone), String(entry.seq),
+    actionName(entry.action), nameOf(entry.actor), nameOf(entry.subject), detailsText(entry)]);
+  const blob = new Blob([toCsv([header, ...lines])], { type: "text/csv;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
+  const day = new Date().toISOString().slice(0, 10);
+  const link = element("a", { href: url, download: `journal-lisible-${day}.csv`, hidden: "" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  $("export-status").textContent = t(`${lines.length} entrée(s) enregistrée(s) dans le fichier.`,
+    `${lines.length} entries saved in the file.`);
 }
 
 async function verify() {
@@ -361,18 +505,30 @@ function wire() {
   document.title = t("Journal — Pellicule", "Log — Pellicule");
   $("sign-out").addEventListener("click", () => signOut());
   $("action-filter").addEventListener("change", () => {
-    state.filter = $("action-filter").value;
-    state.shown = PAGE;
-    renderRows();
+    readFilters();
+    quickFilter();
+    attempt(load);
   });
-  $("more").addEventListener("click", () => {
-    const from = state.shown;
-    state.shown += PAGE;
-    renderRows({ focusFrom: from });
+  $("filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    readFilters();
+    attempt(load);
+  });
+  $("clear-filters").addEventListener("click", () => {
+    state.filters = {};
+    for (const id of ["start-filter", "end-filter"]) $(id).value = "";
+    renderSelects();
+    attempt(load);
+  });
+  $("more").addEventListener("click", busy($("more"), more));
+  $("ws-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("ws-go"), whoSaw)();
   });
   $("verify").addEventListener("click", busy($("verify"), verify));
   $("export-csv").addEventListener("click", busy($("export-csv"), () => download("csv")));
   $("export-json").addEventListener("click", busy($("export-json"), () => download("json")));
+  $("export-readable").addEventListener("click", downloadReadable);
 }
 
 async function start() {
@@ -385,6 +541,8 @@ async function start() {
       return;
     }
     await load();
+    await loadLists();
+    renderSelects();
   });
   $("loading").hidden = true;
 }

@@ -287,6 +287,32 @@ class RosterImport:
     dry_run: bool = False
 
 
+AUDIT_PAGE = 50
+AuditAction = Annotated[str, Text(max_length=40, min_length=1, pattern="[a-z][a-z_]{1,39}")]
+PersonRef = Annotated[
+    str, Text(max_length=80, min_length=7, pattern="(staff|guardian|relative):[A-Za-z0-9_.-]{1,64}")
+]
+
+
+@dataclass(frozen=True)
+class AuditEntriesQuery:
+    """One page of the readable log, newest first: ``cursor`` is the previous page's
+    ``next_cursor``; ``start``/``end`` are local days of the centre (inclusive)."""
+
+    cursor: Annotated[int, Whole(ge=1, le=10**12 - 1)] | None = None
+    limit: Annotated[int, Whole(ge=1, le=AUDIT_PAGE)] = AUDIT_PAGE
+    action: AuditAction | None = None
+    child: Id | None = None
+    person: PersonRef | None = None
+    start: Day | None = None
+    end: Day | None = None
+
+
+@dataclass(frozen=True)
+class WhoSawQuery:
+    child: Id
+
+
 # --- Answers ---------------------------------------------------------------------------------
 
 
@@ -529,6 +555,51 @@ class AdminAuditRow(TypedDict):
     details: dict[str, Any]  # per action (the audit log's own vocabulary)
     prev_hash: str
     hash: str
+
+
+class AuditName(TypedDict, total=False):
+    kind: str  # child | staff | guardian | relative | album | media
+    name: str | None  # None: no longer in the roster (or not this centre's)
+    state: Literal["known", "archived", "gone"]
+    children: list[str]  # a guardian's or a relative's family: "Léa M."
+    media_kind: str  # photo | video
+    date: str  # an item's day (YYYY-MM-DD)
+
+
+class AdminAuditEntry(TypedDict):
+    seq: int
+    at: int  # epoch ms
+    time: str  # the centre's local time, ISO 8601 with its offset
+    action: str
+    actor: str
+    subject: str
+    details: dict[str, Any]
+
+
+class AdminAuditPage(TypedDict):
+    entries: list[AdminAuditEntry]
+    names: dict[str, AuditName]  # read at request time, never stored in the log
+    time_zone: str
+    next_cursor: int | None
+    read: int  # entries read to answer (at most 2,000 a request)
+
+
+class AdminAuditWatcher(TypedDict):
+    person: str
+    views: int  # album pages opened where the child appears
+    downloads: int  # the child's items downloaded
+    archives: int  # album archives (or the souvenir pack) holding them
+    last_time: str
+
+
+class AdminAuditWhoSaw(TypedDict):
+    child: str
+    people: list[AdminAuditWatcher]
+    names: dict[str, AuditName]
+    time_zone: str
+    items: int
+    read: int
+    complete: bool  # false: stopped after 2,000 entries (older ones not counted)
 
 
 class AdminAuditReport(TypedDict):

@@ -723,6 +723,43 @@ def _audit_routes(app: APIGatewayHttpResolver) -> None:
 
         return logic.verify(principal)
 
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/audit/entries",
+        auth=director,
+        query=c.AuditEntriesQuery,
+        answer=c.AdminAuditPage,
+    )
+    def audit_entries(principal: Principal, query: c.AuditEntriesQuery) -> Any:
+        """The readable log: a page of entries, newest first, with names read at request time
+
+        Filters: ``action``, ``child`` (entries on the child or its items), ``person``
+        (``staff:``/``guardian:``/``relative:<id>``), ``start``/``end`` (local days). At most
+        2,000 entries are read a request; ``next_cursor`` goes on. 400 ``audit_bad_date``,
+        ``audit_period_reversed``, ``audit_bad_person``, ``audit_bad_action``.
+        """
+        from functions.admin import audit_log as logic
+
+        return logic.entries(principal, query)
+
+    @operation(
+        app,
+        "GET",
+        f"{BASE}/audit/who-saw",
+        auth=director,
+        query=c.WhoSawQuery,
+        answer=c.AdminAuditWhoSaw,
+    )
+    def audit_who_saw(principal: Principal, query: c.WhoSawQuery) -> Any:
+        """Who viewed or downloaded the photos of a child, per person (directors)
+
+        404 ``child_not_found``. At most 2,000 entries are read (``complete``).
+        """
+        from functions.admin import audit_log as logic
+
+        return logic.who_saw(principal, query)
+
 
 def _report_routes(app: APIGatewayHttpResolver) -> None:
     """Reports (directors)."""

@@ -168,6 +168,15 @@ def _account_menu(page: Any) -> None:
     page.locator("#downloads-link").wait_for(state="visible")
 
 
+def _who_saw(page: Any) -> None:
+    """The audit log's "who saw or downloaded the photos of a child" answer (issue 18)."""
+    page.locator("#rows tr").first.wait_for(state="visible", timeout=30_000)
+    wait_for(lambda: page.locator("#ws-child option").count() > 1, timeout=30)
+    page.locator("#ws-child").select_option(index=1)
+    page.locator("#ws-go").click()
+    page.locator("#ws-result > *").first.wait_for(state="visible", timeout=30_000)
+
+
 def _in_english(ready: Callable[[Any], None]) -> Callable[[Any], None]:
     def english(page: Any) -> None:
         ready(page)
@@ -238,6 +247,8 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/review.html", "director", _visible("#queue-section")),
     ("/audit.html", "director", _visible("#rows tr")),
     ("/audit.html", "animator", _visible("#refused")),
+    ("/audit.html", "director", _who_saw),  # issue 18: the readable log, "who saw"
+    ("/audit.html", "director", _in_english(_who_saw)),
     ("/settings.html", "director", _visible("#staff-section li")),
     ("/settings.html", "animator", _visible("#settings-form")),
     ("/people.html", "director", _visible("#glance-table tbody tr")),

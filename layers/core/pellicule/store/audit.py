@@ -89,6 +89,17 @@ def records(tenant_id: str) -> Iterator[AuditRecord]:
     )
 
 
+def newest_first(tenant_id: str, below: int | None = None) -> Iterator[AuditRecord]:
+    """The tenant's entries newest first, those with a sequence number under ``below`` if
+    given (one query on the tenant's partition, read lazily page by page)."""
+    top = keys.audit_sk(below) if below is not None else "9" * keys.AUDIT_SEQ_WIDTH
+    return AuditEntry.query(
+        keys.audit_pk(tenant_id),
+        AuditEntry.sk < top if below is not None else AuditEntry.sk.between(keys.audit_sk(0), top),
+        scan_index_forward=False,
+    )
+
+
 def details_of(record: AuditRecord) -> dict[str, Any]:
     raw = record.details
     if raw is None:

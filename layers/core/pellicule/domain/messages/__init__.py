@@ -35,6 +35,7 @@ from typing import Any, Final, Literal, TypedDict
 from pellicule.domain.messages import (
     albums,
     archives,
+    audit_log,
     consent,
     coverage,
     erasure,
@@ -104,6 +105,7 @@ _SECTIONS: Final = (
     relatives.MESSAGES,  # issue 17
     coverage.MESSAGES,
     roster_import.MESSAGES,  # issue 18
+    audit_log.MESSAGES,  # issue 18
 )
 MESSAGES: Final[dict[str, Message]] = merge(*_SECTIONS)
 
