@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from functions.archive import packs, zipper
-from functions.archive.common import PROGRESS_EVERY, Outcome, archive_key, date_time
+from functions.archive.common import PROGRESS_EVERY, Outcome, archive_key, date_time, write_zip
 from functions.archive.common import Counts as _Counts
 from pellicule.adapters import aws, s3stream
 from pellicule.config import clock, topology
@@ -87,28 +87,13 @@ def build(tenant_id: str, archive_id: str, *, part_size: int = s3stream.PART_SIZ
     assert guardian is not None  # checked by _refusal
     assert album is not None
     viewer = rules.family_viewer(tenant_id, guardian)
-    key = archive_key(tenant_id, archive_id)
-    s3 = aws.client("s3")
-    writer = s3stream.MultipartWriter(
-        s3,
-        get_settings().media_bucket,
-        key,
-        content_type="application/zip",
-        content_disposition=f'attachment; filename="{job.file_name}"',
-        part_size=part_size,
+    zipped = write_zip(
+        job, lambda counts: _entries(job, viewer, album, counts), part_size=part_size
     )
-    counts = _Counts()
-    try:
-        written = zipper.write_zip(writer, _entries(job, viewer, album, counts))
-        if not written:
-            writer.abort()
-            archives.mark_failed(job, reason="archive_nothing_left", now=int(clock.now()))
-            return Outcome(archives.FAILED, dropped=counts.dropped)
-        writer.complete()
-    except BaseException:
-        writer.abort()
-        raise
-    return _finish(job, key, written, counts, writer)
+    if isinstance(zipped, Outcome):
+        return zipped
+    key = archive_key(tenant_id, archive_id)
+    return _finish(job, key, zipped.names, zipped.counts, zipped.writer)
 
 
 def _entries(

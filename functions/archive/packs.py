@@ -22,7 +22,14 @@ import logging
 from collections.abc import Iterator
 
 from functions.archive import zipper
-from functions.archive.common import PROGRESS_EVERY, Counts, Outcome, archive_key, date_time
+from functions.archive.common import (
+    PROGRESS_EVERY,
+    Counts,
+    Outcome,
+    archive_key,
+    date_time,
+    write_zip,
+)
 from pellicule.adapters import aws, s3stream
 from pellicule.config import clock
 from pellicule.config.settings import get_settings
@@ -63,26 +70,11 @@ def build(job: ArchiveRecord, *, part_size: int = s3stream.PART_SIZE) -> Outcome
         archives.mark_failed(job, reason=refusal, now=now)
         return Outcome(archives.FAILED)
     archives.mark_building(job, now=now)
+    zipped = write_zip(job, lambda counts: _entries(job, counts), part_size=part_size)
+    if isinstance(zipped, Outcome):
+        return zipped
     key = archive_key(job.tenant_id, job.archive_id)
-    writer = s3stream.MultipartWriter(
-        aws.client("s3"),
-        get_settings().media_bucket,
-        key,
-        content_type="application/zip",
-        content_disposition=f'attachment; filename="{job.file_name}"',
-        part_size=part_size,
-    )
-    counts = Counts()
-    try:
-        written = zipper.write_zip(writer, _entries(job, counts))
-        if not written:
-            writer.abort()
-            archives.mark_failed(job, reason="archive_nothing_left", now=int(clock.now()))
-            return Outcome(archives.FAILED, dropped=counts.dropped)
-        writer.complete()
-    except BaseException:
-        writer.abort()
-        raise
+    written, counts, writer = zipped.names, zipped.counts, zipped.writer
     archives.mark_ready(
         job,
         object_key=key,
