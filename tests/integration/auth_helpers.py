@@ -231,6 +231,22 @@ def no_floor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def fresh_totp_step(aws: Aws) -> None:
+    """Start the test one second into a 30-second TOTP step (on the product clock).
+
+    The clock is real time plus an offset: a test that reads ``current_code`` twice could see
+    two different steps if it straddled a boundary (a "replayed" code that is in fact the next
+    one). Starting at the top of a step leaves 29 s before the next one; tests that want the
+    next code move the clock by whole steps.
+    """
+    from pellicule.config import clock
+    from pellicule.domain import totp
+
+    into_step = clock.now() % totp.STEP_SECONDS
+    clock.advance(totp.STEP_SECONDS - into_step + 1.0)
+
+
+@pytest.fixture
 def outbox(aws: Aws) -> Iterator[list[SentMail]]:
     with recorded_mail() as sent:
         yield sent

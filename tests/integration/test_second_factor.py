@@ -30,7 +30,7 @@ from tests.integration.auth_helpers import (
 )
 from tests.integration.staff_api import admin
 
-pytestmark = pytest.mark.usefixtures("no_floor")  # answer at once here
+pytestmark = pytest.mark.usefixtures("no_floor", "fresh_totp_step")  # at once, mid-step
 
 
 def sign_in(person: Person, outbox: list[SentMail]) -> tuple[str, dict]:

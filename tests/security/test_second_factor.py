@@ -33,7 +33,7 @@ from tests.integration.auth_helpers import (
 )
 from tests.integration.staff_api import admin, family
 
-pytestmark = pytest.mark.usefixtures("no_floor")  # answer at once here
+pytestmark = pytest.mark.usefixtures("no_floor", "fresh_totp_step")  # at once, mid-step
 
 
 @pytest.fixture
