@@ -189,7 +189,7 @@ def _forget_child(tenant_id: str, request: ErasureRequest) -> None:
     updates.append(
         erasures.child_forgotten(
             request,
-            child_label=f"{child.first_name} {child.initial}.".strip(),
+            child_label=_label(child.first_name, child.initial),
             notify=guardian_ids,
         )
     )
@@ -314,3 +314,9 @@ def delete_evidence(tenant_id: str, request: ErasureRequest, tally: retention.Ta
         first_must_exist=True,
     ):
         tally.commit(erasure_evidence_deleted=1)
+
+
+def _label(first_name: str, initial: str | None) -> str:
+    """ "Léa M." for the certificate e-mail: the stored initial keeps its dot ("M.")."""
+    letter = (initial or "").strip().rstrip(".")
+    return f"{first_name} {letter}." if letter else first_name

@@ -141,6 +141,7 @@ def test_removal_leaves_no_trace_of_the_child_then_the_evidence_goes_after_the_p
     assert sorted(m.to[0] for m in certificates) == ["g1@famille.example", "g2@famille.example"]
     assert entry["details"]["certificate"] in certificates[0].text
     assert "Lea X." in certificates[0].text
+    assert "Lea X.." not in certificates[0].text  # the stored initial keeps its own dot
     state = centre.ok(centre.admin("GET", "erasure-requests"))["requests"]
     assert state == []  # no longer open
     # A second run does nothing more (and sends nothing more): the centre has no request to

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from pellicule.domain import emails, erasure, messages
 from pellicule.domain.emails import Bullets, Paragraph, Strong
 
@@ -66,3 +68,22 @@ def test_the_childs_label_is_escaped_in_the_html_and_left_as_it_is_in_the_text()
     assert "<img" not in rendered.html
     assert rendered.html.count("&lt;img src=x onerror=alert(1)&gt; &quot;Lilas&quot; &amp; co") == 2
     assert rendered.text.count(HOSTILE) == 2
+
+
+@pytest.mark.parametrize(
+    ("initial", "label"),
+    [
+        ("M.", "Léa M."),
+        ("M", "Léa M."),
+        (" m. ", "Léa m."),
+        ("", "Léa"),
+        (None, "Léa"),
+        (".", "Léa"),
+    ],
+)
+def test_the_child_is_named_by_first_name_and_one_dotted_initial(
+    initial: str | None, label: str
+) -> None:
+    from functions.purge.erasing import _label
+
+    assert _label("Léa", initial) == label
