@@ -47,6 +47,15 @@ CASES: list[tuple[type, dict[str, Any]]] = [
     (c.Tags, {"child_ids": [ID], "no_identifiable_child": False, "version": 3}),
     (c.Review, {"decision": "approve", "audiences": ["all_families_of_centre"]}),
     (c.Publication, {"audiences": ["families_of_group", "public_communication"]}),
+    # web/people/import.js: the file (base64) and the column chosen for each column
+    (
+        c.RosterImport,
+        {
+            "file": "Tm9tO1Byw6lub207R3JvdXBlCk1hcnRpbjtMw6lhO0xvdXRyZXMK",
+            "mapping": ["last_name", "first_name", "group"],
+            "dry_run": True,
+        },
+    ),
     # web/settings.js: only the settings that changed
     (
         c.SettingsChange,
