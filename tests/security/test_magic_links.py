@@ -197,13 +197,16 @@ def test_known_and_unknown_addresses_answer_in_the_same_time(
         known_times.append(timed(known[index], f"198.51.100.{index}"))
         unknown_times.append(timed(unknown[index], f"203.0.113.{index}"))
     assert len(outbox) == ROUNDS  # the known path did its real work
-    known_median = statistics.median(known_times)
-    unknown_median = statistics.median(unknown_times)
-    # Both answer on the floor, not sooner, and their medians are within noise of each other
+    # Both answer on the floor, not sooner. Then the fastest answer of each kind: noise on a
+    # loaded runner only ever adds time (tens of ms to single samples, enough to move a median
+    # by 20 ms), while a path doing more work than the floor covers is slower every time.
     assert min(known_times + unknown_times) >= TEST_FLOOR_SECONDS
-    assert abs(known_median - unknown_median) < TOLERANCE_SECONDS, (
-        known_median,
-        unknown_median,
+    fastest_known, fastest_unknown = min(known_times), min(unknown_times)
+    assert abs(fastest_known - fastest_unknown) < TOLERANCE_SECONDS, (
+        fastest_known,
+        fastest_unknown,
+        statistics.median(known_times),
+        statistics.median(unknown_times),
     )
 
 

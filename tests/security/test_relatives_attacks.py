@@ -190,7 +190,11 @@ def test_a_relative_address_answers_like_an_unknown_one(
         for field in ("statusCode", "body", "headers", "cookies"):
             assert known_answer.get(field) == unknown_answer.get(field), field
     assert min(known + unknown) >= 0.12
-    assert abs(statistics.median(known) - statistics.median(unknown)) < 0.02
+    # The fastest of each kind (see test_magic_links: load noise only adds time)
+    assert abs(min(known) - min(unknown)) < 0.02, (
+        statistics.median(known),
+        statistics.median(unknown),
+    )
 
 
 def test_hostile_input_to_the_relatives_routes_is_a_4xx(w: World) -> None:
