@@ -150,7 +150,7 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
     def staff_archive(principal: Principal, staff_id: str) -> Any:
         """Archive a staff member (directors)
 
-        For good; their sessions end. Never oneself nor the last active director (409).
+        For good; signed out at once. Never oneself nor the last active director (409).
         """
         from functions.admin import staff as logic
 

@@ -138,14 +138,14 @@ def update_staff(principal: Principal, staff_id: str, body: c.StaffChange) -> di
 
 def archive_staff(principal: Principal, staff_id: str) -> dict[str, Any]:
     """Remove someone from the team for good (the record stays, archived, for the audit log's
-    names); their sessions end at once."""
+    names); their sessions are refused from the next request on (``api.http`` reads the
+    person at each one)."""
     require_director(principal)
     if staff_id == principal.principal_id:
         raise Conflict("staff_cannot_archive_self")
     staff = roster.staff_or_404(principal.tenant_id, staff_id)
     _guard(principal, staff, "archive")
     audited(principal, f"staff:{staff_id}", "archived", roster.archived(staff))
-    _sign_out_everywhere(principal, staff_id, "archived")
     return _staff_view(roster.reloaded(staff))
 
 
