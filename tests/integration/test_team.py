@@ -40,7 +40,7 @@ def member(session: str, staff_id: str) -> dict:
 
 
 def test_an_invited_animator_gets_an_e_mail_whose_link_signs_them_in_once(
-    aws: Aws, centre: Centre, outbox: list[SentMail]
+    aws: Aws, centre: Centre, outbox: list[SentMail], capfd: pytest.CaptureFixture[str]
 ) -> None:
     # When the director adds an animator
     created = invite(centre.director_session)
@@ -77,6 +77,11 @@ def test_an_invited_animator_gets_an_e_mail_whose_link_signs_them_in_once(
     [entry] = [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "staff_invited"]
     assert (entry["actor"], entry["subject"]) == ("staff:staff-1", f"staff:{created['staff_id']}")
     assert entry["details"] == {"invitation": "sent", "role": "animator"}
+    # The logs name the person by id only: never the address, never the token
+    logged = "".join(capfd.readouterr())
+    assert "invitation sent" in logged
+    assert ANIM not in logged
+    assert token not in logged
 
 
 def test_the_invitation_link_expires_after_a_day(
@@ -217,3 +222,21 @@ def test_another_director_may_be_suspended_demoted_and_archived(aws: Aws, centre
         refused = admin("POST", f"/staff/{other}/{action}", centre.director_session)
         assert refused["statusCode"] == 409
         assert payload(refused)["reason"] == "staff_archived"
+
+
+def test_a_failed_invitation_e_mail_keeps_the_member_and_says_so(
+    aws: Aws, centre: Centre, monkeypatch: pytest.MonkeyPatch, outbox: list[SentMail]
+) -> None:
+    from pellicule.adapters import outbox as mail
+
+    def down(*_: object, **__: object) -> None:
+        raise RuntimeError("ses_unavailable")
+
+    monkeypatch.setattr(mail, "send", down)
+    created = invite(centre.director_session)
+    # The member is on the team; the answer and the audit say the e-mail did not go
+    assert created["invitation"] == "not_sent"
+    assert member(centre.director_session, created["staff_id"])["email"] == ANIM
+    [entry] = [r for r in audit.export_rows(centre.tenant_id) if r["action"] == "staff_invited"]
+    assert entry["details"]["invitation"] == "not_sent"
+    assert outbox == []
