@@ -1,7 +1,8 @@
 // Pellicule centre settings page (docs/web.md; layers/core/pellicule/tenant_settings.py): the
 // director edits retention, validation, second factor, consent widening, season end, downloads
 // and upload caps; everyone else on the staff reads them. Also the staff list with the
-// director's "reset the second factor" action (docs/second-factor.md).
+// director's "reset the second factor" action (docs/second-factor.md) and a link to the team
+// page (/team.html: invite, roles, trust, suspend, remove).
 //
 // The API validates (ranges, formats) and its message is shown in the page's language: the form
 // sends what was typed (novalidate), only the settings that changed.
@@ -23,7 +24,7 @@ const EN = {
   validationLegend: "Who may publish photos to families",
   validationHelp: "Animators always propose; nothing is shown to families before a validation.",
   validationDirector: "Directors only: they validate everything that is uploaded",
-  validationTrusted: "Directors and trusted animators (chosen in “People”)",
+  validationTrusted: "Directors and trusted animators (chosen on the staff page)",
   factorLegend: "Who must use the second factor",
   factorHelp:
     "On top of the link received by e-mail, a 6-digit code from an authenticator app on the " +
@@ -62,8 +63,9 @@ const EN = {
   staffTitle: "The staff and the second factor",
   staffHelp:
     "If someone lost their phone and their recovery codes, reset their second factor: they are " +
-    "signed out everywhere and register a new app at their next sign-in. To add or remove " +
-    "someone, go to “People”.",
+    "signed out everywhere and register a new app at their next sign-in. Inviting, changing a " +
+    "role, choosing trusted animators, suspending or removing someone: on the staff page.",
+  teamLink: "Manage the staff",
   staffRefused: "The staff list is for directors only.",
   footer: "Every change of the settings is written to the audit log.",
 };
@@ -378,6 +380,7 @@ async function start() {
     } else {
       $("staff-refused").hidden = false;
       $("staff-help").hidden = true;
+      $("team-link-line").hidden = true;
     }
   } catch (error) {
     show($("error"), error);

@@ -345,6 +345,23 @@ class AdminStaffMember(TypedDict):
     email: str
     trusted: bool
     archived: bool
+    # Suspended by a director: cannot sign in until reactivated (issue 18).
+    suspended: bool
+    # ``pellicule.domain.team.factor_state``: none, enrolling (not confirmed yet), active.
+    second_factor: Literal["none", "enrolling", "active"]
+
+
+class AdminStaffCreated(AdminStaffMember):
+    """The new member, and whether their invitation e-mail went (``not_sent``: no mail sender
+    or the mail service failed; they can ask for a sign-in link on the sign-in page)."""
+
+    invitation: Literal["sent", "not_sent"]
+
+
+class AdminStaffSuspended(AdminStaffMember):
+    """The suspended member and how many of their sessions ended."""
+
+    sessions_ended: int
 
 
 class AdminStaffList(TypedDict):

@@ -107,12 +107,16 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
         f"{BASE}/staff",
         auth=director,
         body=c.StaffCreate,
-        answer=c.AdminStaffMember,
+        answer=c.AdminStaffCreated,
         status=201,
         errors=(401, 403, 409),
     )
     def staff_create(principal: Principal, body: c.StaffCreate) -> Any:
-        """Add a staff member (directors); 409: the address is already in the team"""
+        """Add a staff member and e-mail them an invitation (directors)
+
+        409: the address is already in the team. The invitation's sign-in link lives a day,
+        works once, by a click.
+        """
         from functions.admin import staff as logic
 
         return logic.create_staff(principal, body)
@@ -127,7 +131,10 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
         errors=(401, 403, 404, 409),
     )
     def staff_update(principal: Principal, staff_id: str, body: c.StaffChange) -> Any:
-        """Change a staff member's role, trust or name (directors; never demote oneself)"""
+        """Change a staff member's role, trust or name (directors)
+
+        Never demote oneself nor the last active director (409).
+        """
         from functions.admin import staff as logic
 
         return logic.update_staff(principal, staff_id, body)
@@ -141,10 +148,45 @@ def _staff_routes(app: APIGatewayHttpResolver) -> None:
         errors=(401, 403, 404, 409),
     )
     def staff_archive(principal: Principal, staff_id: str) -> Any:
-        """Archive a staff member (directors; never oneself)"""
+        """Archive a staff member (directors)
+
+        For good; signed out at once. Never oneself nor the last active director (409).
+        """
         from functions.admin import staff as logic
 
         return logic.archive_staff(principal, staff_id)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/staff/<staff_id>/suspend",
+        auth=director,
+        answer=c.AdminStaffSuspended,
+        errors=(401, 403, 404, 409),
+    )
+    def staff_suspend(principal: Principal, staff_id: str) -> Any:
+        """Suspend a staff member (directors; reversible)
+
+        They cannot sign in and every session of theirs ends at once. Never oneself nor the
+        last active director (409).
+        """
+        from functions.admin import staff as logic
+
+        return logic.suspend_staff(principal, staff_id)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/staff/<staff_id>/reactivate",
+        auth=director,
+        answer=c.AdminStaffMember,
+        errors=(401, 403, 404, 409),
+    )
+    def staff_reactivate(principal: Principal, staff_id: str) -> Any:
+        """Let a suspended staff member sign in again (directors)"""
+        from functions.admin import staff as logic
+
+        return logic.reactivate_staff(principal, staff_id)
 
     @operation(
         app,

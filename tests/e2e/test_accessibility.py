@@ -223,6 +223,13 @@ def _import_previewed(page: Any) -> None:
 
 FORGED_SOUVENIR = f"/souvenir.html#token=tnone.cnone.{'A' * 43}"
 
+
+def _team_confirming(page: Any) -> None:
+    """The team page with a suspension waiting for its confirmation (nothing is sent)."""
+    page.locator("#members button.suspend").first.click()
+    page.locator("#members .confirm").wait_for(state="visible")
+
+
 # page path (with hash), who (None: anonymous, or a key of the session table), readiness
 PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/", None, _visible("#sign-in")),
@@ -270,6 +277,11 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/coverage.html", "director", _visible("#groups li")),
     ("/coverage.html", "director", _in_english(_visible("#groups li"))),
     ("/coverage.html", "animator", _visible("#refused")),
+    # Issue 18: the team page (directors; an animator is refused).
+    ("/team.html", "director", _visible("#members li")),
+    ("/team.html", "director", _in_english(_visible("#members li"))),
+    ("/team.html", "director", _team_confirming),
+    ("/team.html", "animator", _visible("#refused")),
 ]
 
 

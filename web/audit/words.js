@@ -35,6 +35,7 @@ export const ACTIONS = {
   tenant_deleted: ["Centre supprimé", "Centre deleted"],
   tenant_exported: ["Données du centre exportées", "Centre data exported"],
   director_invited: ["Direction invitée", "Director invited"],
+  staff_invited: ["Membre de l'équipe invité", "Staff member invited"],
   key_rotated: ["Clé de chiffrement renouvelée", "Encryption key rotated"],
 };
 
@@ -83,6 +84,7 @@ export const DETAIL_KEYS = {
   reason: ["raison", "reason"],
   second_factor: ["double authentification", "second factor"],
   scope: ["portée", "scope"],
+  invitation: ["e-mail d'invitation", "invitation e-mail"],
   sessions: ["sessions fermées", "sessions ended"],
   sessions_ended: ["sessions fermées", "sessions ended"],
   items: ["éléments", "items"],
@@ -120,6 +122,10 @@ export const DETAIL_VALUES = {
   created: ["ajout", "added"],
   updated: ["modification", "updated"],
   archived: ["archivage", "archived"],
+  suspended: ["suspension", "suspended"],
+  reactivated: ["réactivation", "reactivated"],
+  sent: ["envoyé", "sent"],
+  not_sent: ["non envoyé", "not sent"],
   second_factor_reset: ["double authentification réinitialisée", "second factor reset"],
   second_factor_renewed: ["nouvelle application d'authentification", "new authenticator app"],
   recovery_codes_renewed: ["nouveaux codes de secours", "new recovery codes"],

@@ -63,9 +63,10 @@ def pending_principal(event: dict[str, Any]) -> Principal:
 
 
 def _still_allowed(found: Principal) -> Principal:
-    """The session's person as they are NOW: an archived person is signed out at once, a
-    changed role (e.g. a director demoted to animator) applies on the very next request, and
-    nobody of a suspended (or deleting) centre gets in. One consistent read of both items."""
+    """The session's person as they are NOW: an archived (or suspended) person is signed out at
+    once, a changed role (e.g. a director demoted to animator) applies on the very next
+    request, and nobody of a suspended (or deleting) centre gets in. One consistent read of
+    both items."""
     import dataclasses
 
     from pellicule.domain.errors import Unauthenticated
@@ -77,7 +78,9 @@ def _still_allowed(found: Principal) -> Principal:
         if (centre is None or centre.status == "active") and _relative_open(person):
             return found
         raise Unauthenticated("access_closed")
-    if person is not None and not person.archived and (centre is None or centre.status == "active"):
+    # A suspended staff member (issue 18) is refused like an archived one.
+    out = person is None or person.archived or bool(getattr(person, "suspended", False))
+    if not out and (centre is None or centre.status == "active"):
         if isinstance(person, store.StaffRecord):
             _not_elevated(found, person, centre)
             return dataclasses.replace(found, role=person.role)

@@ -109,7 +109,7 @@ def _tenant_names(tenant_ids: set[str]) -> dict[str, str]:
 
 def accounts_for(email: str) -> list[Account]:
     """Every live account of this address, staff first (both lookups always run)."""
-    staff = [s for s in roster.staff_with_email(email) if not s.archived]
+    staff = [s for s in roster.staff_with_email(email) if not s.archived and not s.suspended]
     guardians = [g for g in roster.guardians_with_email(email) if not g.archived]
     # Issue 17: relatives a guardian invited (revoked ones leave the index); the lookup runs
     # for every address, known or not, like the two above.
@@ -158,14 +158,14 @@ def _relative_open(relative: relatives_store.RelativeRecord) -> bool:
 
 
 def current_account(tenant_id: str, kind: str, principal_id: str) -> Account | None:
-    """The account as it is now (role changes apply; archived people and closed centres are
-    refused), read with strong consistency."""
+    """The account as it is now (role changes apply; archived or suspended people and closed
+    centres are refused), read with strong consistency."""
     names = _tenant_names({tenant_id})
     if tenant_id not in names:
         return None
     if kind == "staff":
         staff = store.staff_now(tenant_id, principal_id)
-        if staff is not None and not staff.archived:
+        if staff is not None and not staff.archived and not staff.suspended:
             return Account(tenant_id, names[tenant_id], kind, principal_id, staff.role)
     elif kind == "guardian":
         guardian = store.guardian_now(tenant_id, principal_id)

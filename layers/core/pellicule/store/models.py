@@ -121,6 +121,9 @@ class Staff(Base):
     # allows it).
     trusted = BooleanAttribute(default=False)
     archived = BooleanAttribute(default=False)
+    # Suspended by a director (issue 18): cannot sign in, their sessions ended; reversible,
+    # unlike ``archived``.
+    suspended = BooleanAttribute(default=False)
     # The TOTP second factor: ``pellicule.domain.totp.SecondFactor.to_dict()`` (secret, confirmed,
     # last accepted step, recovery code hashes); null until the person begins enrolment.
     second_factor = MapAttribute[str, Any](null=True)

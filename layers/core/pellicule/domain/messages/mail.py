@@ -1,6 +1,7 @@
 """The e-mails' texts (``pellicule.domain.emails`` renders them; the templates are in
-``functions/auth/mail.py``, ``functions/digest/mail.py`` and, for a director's invitation,
-``ops/pellicule_ops/tenants.py``)."""
+``functions/auth/mail.py``, ``functions/digest/mail.py``, for a director's invitation
+``ops/pellicule_ops/tenants.py`` and for a staff member's
+``pellicule/services/staff_invite.py``)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,32 @@ MESSAGES: dict[str, Message] = {
     "invitation_mail_not_expected": Message(
         "Si vous n'attendiez pas ce message, ignorez-le.",
         "If you did not expect this message, ignore it.",
+    ),
+    # --- A staff member's invitation (pellicule/services/staff_invite.py; issue 18) ---
+    "staff_invite_mail_subject": Message(
+        "vous êtes invité·e dans l'équipe sur Pellicule",
+        "you are invited to the staff on Pellicule",
+    ),
+    "staff_invite_mail_intro": Message(
+        "La direction de {centre} vous invite à rejoindre l'équipe sur Pellicule, {role}. "
+        "Pellicule est l'espace privé où l'équipe partage les photos et vidéos des activités "
+        "avec les familles, selon leurs consentements. Ce lien est valable {hours} heures et ne "
+        "sert qu'une fois :",
+        "The directors of {centre} invite you to join the staff on Pellicule, {role}. Pellicule "
+        "is the private space where the staff share activity photos and videos with families, "
+        "as their consents allow. This link is valid for {hours} hours and works once:",
+    ),
+    "staff_invite_mail_as_director": Message("à la direction", "as a director"),
+    "staff_invite_mail_as_animator": Message("comme animateur·rice", "as an animator"),
+    "staff_invite_mail_next": Message(
+        "Le lien ouvre une page avec {button} : c'est ce clic qui vous connecte. Selon les "
+        "réglages du centre, vous enregistrerez ensuite une application d'authentification "
+        "(toujours pour la direction). Ensuite, ou si le lien a expiré, demandez un lien de "
+        "connexion avec cette adresse sur {page}",
+        "The link opens a page with {button}: clicking it signs you in. Depending on the "
+        "centre's settings, you will then set up an authenticator app (always for directors). "
+        "Later on, or if the link has expired, ask for a sign-in link with this address at "
+        "{page}",
     ),
     # --- A guardian's welcome (pellicule/domain/welcome_mail.py; issue 17) ---
     "welcome_mail_subject": Message(

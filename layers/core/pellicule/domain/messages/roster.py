@@ -47,6 +47,18 @@ MESSAGES: dict[str, Message] = {
     "staff_cannot_archive_self": Message(
         "Vous ne pouvez pas vous archiver vous-même.", "Cannot archive yourself."
     ),
+    "staff_cannot_suspend_self": Message(
+        "Vous ne pouvez pas vous suspendre vous-même.", "You cannot suspend yourself."
+    ),
+    "staff_last_director": Message(
+        "C'est la dernière personne active de la direction : nommez d'abord quelqu'un d'autre "
+        "à la direction, sinon plus personne ne pourrait gérer le centre.",
+        "This is the last active director: make someone else a director first, otherwise "
+        "nobody could run the centre any more.",
+    ),
+    "staff_archived": Message(
+        "Cette personne a été retirée de l'équipe.", "This person was removed from the staff."
+    ),
     "staff_cannot_reset_own_factor": Message(
         "Vous ne pouvez pas réinitialiser votre propre double authentification : demandez-le "
         "à une autre personne de la direction ou à l'exploitant.",
