@@ -57,6 +57,7 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "digest_subscription",  # a guardian unsubscribed from (or back to) the digest
         "relative_invited",  # issue 17: a guardian invited a relative (docs/relatives.md)
         "relative_revoked",  # issue 17: a guardian revoked a relative
+        "consent_campaign",  # issue 18: a consent campaign started, sent, reminded or closed
         # The operator's actions (``pellicule`` CLI), on the platform chain (PLATFORM_CHAIN)
         # or the centre's own.
         "tenant_created",
