@@ -296,3 +296,43 @@ def test_the_daily_run_reads_only_the_centres_with_an_open_campaign(
     run_digest()
     assert centre.tenant_id in read
     assert quiet.tenant_id not in read
+
+
+def test_the_demo_seed_shows_a_campaign_in_progress(aws: Aws) -> None:
+    """``make demo``'s centre (local/seed.py, without its photos): the board of its campaign
+    has every case, and the daily run has nobody to remind on the first day."""
+    from local import seed
+    from pellicule.config import clock
+    from pellicule.services import sessions
+    from pellicule.store import data
+
+    data.ready()
+    now = int(clock.now())
+    seed._people(now)
+    seed._campaign(now)
+    seed._consents(now)
+    director = Scenario(
+        tenant_id=seed.TENANT,
+        director=sessions.create(seed.TENANT, "staff", "claire", "director"),
+        animator="",
+    )
+    found = board(director)
+    assert found["campaign"]["open"] is True
+    assert found["total"] == {"answered": 2, "waiting": 1, "refused": 1, "bounced": 2}
+    assert states(found) == {
+        "Inès T.": "refused",
+        "Jules L.": "bounced",
+        "Léa M.": "answered",
+        "Maya D.": "bounced",
+        "Noah P.": "answered",
+        "Sacha R.": "waiting",
+    }
+    sacha = next(c for c in found["children"] if c["name"] == "Sacha R.")
+    assert [(g["state"], g["reminders"]) for g in sacha["guardians"]] == [("sent", 1)]
+    maya = next(c for c in found["children"] if c["name"] == "Maya D.")
+    assert [g["state"] for g in maya["guardians"]] == ["rejected"]
+    from tests.integration.auth_helpers import recorded_mail
+
+    with recorded_mail() as with_mail:
+        run_digest()
+    assert reminders(with_mail) == []  # Sacha's family was reminded three days ago
