@@ -206,12 +206,13 @@ function startBody() {
 function sentSummary(sending) {
   if (!sending) return;
   const parts = [];
-  if (sending.sent) parts.push(t(`${sending.sent} demande(s) envoyée(s)`, `${sending.sent} request(s) sent`));
-  if (sending.reminded) parts.push(t(`${sending.reminded} rappel(s) envoyé(s)`, `${sending.reminded} reminder(s) sent`));
-  if (sending.rejected) parts.push(t(`${sending.rejected} adresse(s) refusée(s)`, `${sending.rejected} address(es) refused`));
-  if (sending.failed) parts.push(t(`${sending.failed} envoi(s) à refaire`, `${sending.failed} to send again`));
-  if (!parts.length) parts.push(t("Aucun e-mail à envoyer maintenant", "No e-mail to send now"));
-  $("status").textContent = `${parts.join(" ; ")}.`;
+  if (sending.sent) parts.push([`${sending.sent} demande(s) envoyée(s)`, `${sending.sent} request(s) sent`]);
+  if (sending.reminded) parts.push([`${sending.reminded} rappel(s) envoyé(s)`, `${sending.reminded} reminder(s) sent`]);
+  if (sending.rejected) parts.push([`${sending.rejected} adresse(s) refusée(s)`, `${sending.rejected} address(es) refused`]);
+  if (sending.failed) parts.push([`${sending.failed} envoi(s) à refaire`, `${sending.failed} to send again`]);
+  if (!parts.length) parts.push(["Aucun e-mail à envoyer maintenant", "No e-mail to send now"]);
+  // One whole sentence per language: the language switch swaps it as it is.
+  say(`${parts.map(([fr]) => fr).join(" ; ")}.`, `${parts.map(([, en]) => en).join("; ")}.`);
 }
 
 // Sends what the start could not send within its request, a batch per call, while progress.
