@@ -336,3 +336,23 @@ def test_the_demo_seed_shows_a_campaign_in_progress(aws: Aws) -> None:
     with recorded_mail() as with_mail:
         run_digest()
     assert reminders(with_mail) == []  # Sacha's family was reminded three days ago
+
+
+def test_a_family_added_during_the_campaign_is_asked_by_the_next_daily_run(
+    centre: Scenario, outbox: list[SentMail]
+) -> None:
+    centre.ok(start(centre), 201)
+    centre.ok(
+        centre.admin(
+            "POST",
+            "guardians",
+            {"email": "g5@famille.example", "child_ids": [centre.children["zoe"]]},
+        ),
+        201,
+    )
+    assert "g5@famille.example" not in addressed(campaign_mail(outbox))
+    run_digest()
+    assert addressed(campaign_mail(outbox)).count("g5@famille.example") == 1
+    run_digest()
+    assert addressed(campaign_mail(outbox)).count("g5@famille.example") == 1
+    assert len(campaign_mail(outbox)) == 5
