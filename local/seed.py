@@ -1,8 +1,9 @@
 """The demo centre ``make demo`` starts with.
 
-People, groups, consents (one withdrawn) and an album are written through the shared
-models; the sample photos go through the real path: an upload grant from the upload API,
-a presigned POST to the ingest bucket, the queue, the process function.
+People, groups, consents (one withdrawn), a consent campaign in progress and an album are
+written through the shared models and stores; the sample photos go through the real path: an
+upload grant from the upload API, a presigned POST to the ingest bucket, the queue, the
+process function.
 """
 
 from __future__ import annotations
@@ -43,13 +44,28 @@ STAFF = (
     ("claire", "director", "Claire D.", "directrice@les-tilleuls.example"),
     ("karim", "animator", "Karim B.", "animateur@les-tilleuls.example"),
 )
-CHILDREN = (("lea", "Léa", "M."), ("noah", "Noah", "P."), ("ines", "Inès", "T."))
+CHILDREN = (
+    ("lea", "Léa", "M."),
+    ("noah", "Noah", "P."),
+    ("ines", "Inès", "T."),
+    # Issue 18: the consent campaign's other cases (docs/consent-campaign.md)
+    ("sacha", "Sacha", "R."),  # asked and reminded once, no answer yet: waiting
+    ("maya", "Maya", "D."),  # the family's address was refused: bounced
+    ("jules", "Jules", "L."),  # no guardian address on file: bounced (a paper form)
+)
 # guardian id, e-mail, child, consent status
 GUARDIANS = (
     ("g-lea", "parent.lea@example.fr", "lea", "active"),
     ("g-noah", "parent.noah@example.fr", "noah", "active"),
     ("g-ines", "parent.ines@example.fr", "ines", "withdrawn"),
 )
+# Guardians without a consent yet (the campaign's waiting and bounced families)
+CAMPAIGN_FAMILIES = (
+    ("g-sacha", "parent.sacha@example.fr", "sacha"),
+    ("g-maya", "ancienne.adresse.maya@example.fr", "maya"),
+)
+# The season's campaign, started this long before the demo starts (reminders every 7 days).
+CAMPAIGN_STARTED_DAYS_AGO = 10
 
 # Who to sign in as in the demo (printed by ``python -m local``): ask for a link on the sign-in
 # page, then open it from the dev mailbox.
@@ -97,7 +113,8 @@ def _people(now: int) -> None:
         name="Les Loutres (6-8 ans)",
     ).save()
     guardians_of: dict[str, set[str]] = {}
-    for guardian_id, _, child_id, _ in GUARDIANS:
+    families = [(g, email, child) for g, email, child, _ in GUARDIANS] + list(CAMPAIGN_FAMILIES)
+    for guardian_id, _, child_id in families:
         guardians_of.setdefault(child_id, set()).add(guardian_id)
     for child_id, first_name, initial in CHILDREN:
         Child(
@@ -108,9 +125,9 @@ def _people(now: int) -> None:
             first_name=first_name,
             initial=initial,
             group_id="loutres",
-            guardian_ids=guardians_of[child_id],
+            guardian_ids=guardians_of.get(child_id, set()),
         ).save()
-    for guardian_id, email, child_id, _ in GUARDIANS:
+    for guardian_id, email, child_id in families:
         Guardian(
             pk,
             keys.guardian_sk(guardian_id),
@@ -171,6 +188,41 @@ def _consents(now: int) -> None:
                 settings=settings,
                 at=now,
             )
+
+
+def _campaign(now: int) -> None:
+    """Issue 18: the season's consent campaign, in progress (the board at /campaign.html):
+    started ten days ago for the whole centre; Léa and Noah answered (their paper forms,
+    recorded after it started), Inès's family withdrew (refused), Sacha's family was asked and
+    reminded once (waiting), Maya's address was refused (bounced) and Jules has no guardian
+    with an address (bounced: a paper form). Nothing is mailed: the sends are recorded as the
+    campaign made them."""
+    from pellicule.domain import campaign as rules
+    from pellicule.domain import consent_text
+    from pellicule.store import campaigns
+
+    started = now - CAMPAIGN_STARTED_DAYS_AGO * rules.DAY_SECONDS
+    today = datetime.fromtimestamp(now, tz=UTC)
+    season_start = today.year if today.month >= 7 else today.year - 1
+    campaign = rules.Campaign(
+        campaign_id="demo-season",
+        season=f"{season_start}-{season_start + 1}",
+        group_ids=(),
+        text_version=consent_text.CURRENT.version,
+        created_by="staff:claire",
+        started_at=started,
+    )
+    details = {"change": "started", "campaign": campaign.campaign_id, "children": len(CHILDREN)}
+    campaigns.start(TENANT, campaign, details)
+    for guardian_id, _, _, _ in GUARDIANS:
+        campaigns.claim(TENANT, campaign, guardian_id, state=rules.SENDING, at=started)
+        campaigns.sent(TENANT, campaign.campaign_id, guardian_id, at=started)
+    campaigns.claim(TENANT, campaign, "g-sacha", state=rules.SENDING, at=started)
+    campaigns.sent(TENANT, campaign.campaign_id, "g-sacha", at=started)
+    first = rules.Send("g-sacha", rules.SENT, started, started, 0)
+    campaigns.claim_reminder(TENANT, campaign.campaign_id, first, at=now - 3 * rules.DAY_SECONDS)
+    campaigns.claim(TENANT, campaign, "g-maya", state=rules.SENDING, at=started)
+    campaigns.rejected(TENANT, campaign.campaign_id, "g-maya")
 
 
 def _upload_samples(runtime: LocalRuntime, session_id: str) -> list[str]:
@@ -294,6 +346,7 @@ def seed(runtime: LocalRuntime) -> list[tuple[str, str]]:
     data.ready()
     now = int(clock.now())
     _people(now)
+    _campaign(now)  # before the consents: they are the campaign's answers
     _consents(now)
     session_id = sessions.create(TENANT, "staff", "karim", "animator")
     try:

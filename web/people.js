@@ -29,6 +29,7 @@ const EN = {
   erasureStepProof: "The proof of consent (history, signed form) is kept for 5 years, then deleted.",
   erasureStepCertificate: "The guardians receive a deletion certificate by e-mail.",
   glanceTitle: "Who may appear where, at a glance",
+  campaignLink: "Consent campaign",
   glanceHelp: "Check it before taking photos: for each child, what their consent in force today allows.",
   groupFilter: "Group shown",
   allGroups: "All groups",

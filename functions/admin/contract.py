@@ -713,3 +713,82 @@ class AdminImportResult(TypedDict):
     counts: AdminImportCounts
     errors: list[AdminImportError]
     notes: list[dict[str, str]]
+
+
+# --- A consent campaign (functions/admin/campaigns.py; docs/consent-campaign.md) -------------
+
+Season = Annotated[str, Text(max_length=60, min_length=1)]
+ReminderDays = Annotated[int, Whole(ge=1, le=30)]
+MaxReminders = Annotated[int, Whole(ge=0, le=5)]
+CampaignGroups = Annotated[tuple[Id, ...], Items(max_items=100)]
+
+
+@dataclass(frozen=True)
+class CampaignStart:
+    """``group_ids`` empty or left out: every group of the centre. The same request while
+    the campaign is open resumes its sending (nobody is mailed twice)."""
+
+    season: Season
+    group_ids: CampaignGroups = ()
+    reminder_days: ReminderDays = 7
+    max_reminders: MaxReminders = 2
+
+
+class AdminCampaign(TypedDict):
+    campaign_id: str
+    season: str
+    group_ids: list[str]
+    text_version: str
+    started_at: int
+    reminder_days: int
+    max_reminders: int
+    closed_at: int | None
+    open: bool
+
+
+class AdminCampaignGuardian(TypedDict):
+    guardian_id: str
+    email: str
+    state: str  # unsent | sending | sent | no_email | rejected
+    last_sent_at: int | None
+    reminders: int
+
+
+class AdminCampaignChild(TypedDict):
+    child_id: str
+    name: str
+    group_id: str | None
+    state: str  # answered | waiting | refused | bounced
+    answered_at: int | None
+    guardians: list[AdminCampaignGuardian]
+
+
+class AdminCampaignCounts(TypedDict):
+    answered: int
+    waiting: int
+    refused: int
+    bounced: int
+
+
+class AdminCampaignGroup(TypedDict):
+    group_id: str | None
+    name: str
+    counts: AdminCampaignCounts
+
+
+class AdminCampaignSent(TypedDict):
+    sent: int
+    reminded: int
+    no_email: int
+    rejected: int
+    failed: int
+    left: int
+
+
+class AdminCampaignBoard(TypedDict):
+    campaign: AdminCampaign | None
+    total: AdminCampaignCounts
+    groups: list[AdminCampaignGroup]
+    children: list[AdminCampaignChild]
+    unsent: int
+    sending: AdminCampaignSent | None  # what this request sent (start, send, reminders)

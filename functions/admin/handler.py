@@ -56,6 +56,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     _review_routes(app)
     _audit_routes(app)
     _report_routes(app)
+    _campaign_routes(app)
 
 
 def _staff_routes(app: APIGatewayHttpResolver) -> None:
@@ -824,6 +825,85 @@ def _report_routes(app: APIGatewayHttpResolver) -> None:
         from functions.admin import coverage as logic
 
         return logic.weekly(principal, query)
+
+
+def _campaign_routes(app: APIGatewayHttpResolver) -> None:
+    """A consent campaign (directors; docs/consent-campaign.md)."""
+    from functions.admin import contract as c
+
+    _, director = _guards(app)
+
+    @operation(app, "GET", f"{BASE}/campaign", auth=director, answer=c.AdminCampaignBoard)
+    def campaign_board(principal: Principal) -> Any:
+        """The current (or last) consent campaign and its board: per group and per child,
+        answered, waiting, refused or bounced; per guardian, what was sent (directors)"""
+        from functions.admin import campaigns as logic
+
+        return logic.read(principal)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/campaign",
+        auth=director,
+        body=c.CampaignStart,
+        answer=c.AdminCampaignBoard,
+        status=201,
+        errors=(400, 401, 403, 404, 409),
+    )
+    def campaign_start(principal: Principal, body: c.CampaignStart) -> Any:
+        """Start a consent campaign and send its e-mails (directors)
+
+        The same request while it is open resumes the sending; another one is a 409
+        ``campaign_already_open``. 400 ``campaign_no_children``; 404 ``group_not_found``.
+        What could not be sent within the request is ``unsent``: ``POST .../campaign/send``.
+        """
+        from functions.admin import campaigns as logic
+
+        return logic.start(principal, body)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/campaign/send",
+        auth=director,
+        answer=c.AdminCampaignBoard,
+        errors=(401, 403, 409),
+    )
+    def campaign_send(principal: Principal) -> Any:
+        """Send the campaign's requests not sent yet (directors); 409 ``campaign_not_open``"""
+        from functions.admin import campaigns as logic
+
+        return logic.send(principal)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/campaign/reminders",
+        auth=director,
+        answer=c.AdminCampaignBoard,
+        errors=(401, 403, 409),
+    )
+    def campaign_reminders(principal: Principal) -> Any:
+        """Send the reminders now to the guardians of the children still waiting (directors;
+        never twice within 12 hours, never more than the campaign's number)"""
+        from functions.admin import campaigns as logic
+
+        return logic.remind(principal)
+
+    @operation(
+        app,
+        "POST",
+        f"{BASE}/campaign/close",
+        auth=director,
+        answer=c.AdminCampaignBoard,
+        errors=(401, 403, 409),
+    )
+    def campaign_close(principal: Principal) -> Any:
+        """Close the consent campaign: no more reminders (directors)"""
+        from functions.admin import campaigns as logic
+
+        return logic.close(principal)
 
 
 @cache

@@ -116,12 +116,17 @@ def run(now: float | None = None) -> DigestReport:
     if not get_settings().mail_from:  # a deployment without mailDomain: no sender at all
         logger(LOG).warning("digest skipped: no sender address configured")
         return report
+    from functions.digest import campaign
+
+    with_campaign = campaign.open_centres()  # one query: the centres with an open campaign
     for tenant in tenants.centres_for_digest():
         if (tenant.status or "active") != "active":
             continue
         counts = _run_tenant(tenant, moment)
         report.add(tenant.tenant_id, counts)
         souvenirs = {**_souvenirs(tenant, moment), **_coverage(tenant, moment)}
+        if tenant.tenant_id in with_campaign:  # its own audit entry and log (counts)
+            campaign.run_tenant(tenant, moment)
         audit.append(
             tenant.tenant_id,
             "digest",

@@ -221,6 +221,21 @@ def _import_previewed(page: Any) -> None:
     page.locator("#import-errors li").first.wait_for(state="visible", timeout=30_000)
 
 
+def _campaign_started(page: Any) -> None:
+    """Issue 18: the consent campaign started from its form (the board, per group)."""
+    _ready_attribute(page)
+    page.locator("#season").fill("2026-2027")
+    page.locator("#start-submit").click()
+    page.locator("#groups li").first.wait_for(state="visible", timeout=30_000)
+
+
+def _campaign_closing(page: Any) -> None:
+    """The campaign's board with the close confirmation open."""
+    page.locator("#groups li").first.wait_for(state="visible", timeout=30_000)
+    page.locator("#close").click()
+    page.locator("#close-confirm").wait_for(state="visible")
+
+
 FORGED_SOUVENIR = f"/souvenir.html#token=tnone.cnone.{'A' * 43}"
 
 
@@ -282,6 +297,12 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/team.html", "director", _in_english(_visible("#members li"))),
     ("/team.html", "director", _team_confirming),
     ("/team.html", "animator", _visible("#refused")),
+    # Issue 18: the consent campaign (directors): the start form, the board, its closing.
+    ("/campaign.html", "director", _visible("#start-form")),
+    ("/campaign.html", "director", _campaign_started),
+    ("/campaign.html", "director", _in_english(_visible("#groups li"))),
+    ("/campaign.html", "director", _campaign_closing),
+    ("/campaign.html", "animator", _visible("#refused")),
 ]
 
 

@@ -171,6 +171,7 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/settings.html", "director", _visible("#staff-section li")),
     ("/audit.html", "director", _visible("#rows tr")),
     ("/team.html", "director", _visible("#members li")),
+    ("/campaign.html", "director", _visible("#start-form")),
 ]
 
 

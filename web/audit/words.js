@@ -26,6 +26,7 @@ export const ACTIONS = {
   digest_subscription: ["Abonnement au résumé quotidien", "Daily digest subscription"],
   relative_invited: ["Proche invité par une famille", "Relative invited by a family"],
   relative_revoked: ["Accès d'un proche retiré", "Relative's access removed"],
+  consent_campaign: ["Campagne de consentements", "Consent campaign"],
   consent_given: ["Consentement donné", "Consent given"],
   consent_withdrawn: ["Consentement retiré", "Consent withdrawn"],
   consent_changed: ["Consentement modifié", "Consent changed"],
@@ -114,6 +115,14 @@ export const DETAIL_KEYS = {
   date: ["date", "date"],
   groups: ["groupes", "groups"],
   recovery_codes_left: ["codes de secours restants", "recovery codes left"],
+  campaign: ["campagne", "campaign"],
+  children: ["enfants", "children"],
+  sent: ["demandes envoyées", "requests sent"],
+  reminded: ["rappels envoyés", "reminders sent"],
+  no_email: ["sans adresse", "no address"],
+  rejected: ["adresses refusées", "addresses refused"],
+  failed: ["échecs", "failed"],
+  left: ["restant à envoyer", "left to send"],
 };
 
 export const DETAIL_VALUES = {
@@ -149,4 +158,7 @@ export const DETAIL_VALUES = {
   remove: ["retrait", "removal"],
   child_left: ["départ de l'enfant", "child left"],
   all: ["tous", "all"],
+  started: ["lancement", "started"],
+  sent: ["envoi", "sent"],
+  closed: ["clôture", "closed"],
 };

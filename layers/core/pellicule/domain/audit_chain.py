@@ -58,6 +58,7 @@ ACTIONS: frozenset[str] = CONSENT_ACTIONS | frozenset(
         "relative_invited",  # issue 17: a guardian invited a relative (docs/relatives.md)
         "relative_revoked",  # issue 17: a guardian revoked a relative
         "staff_invited",  # issue 18: a director added a staff member (was the e-mail sent)
+        "consent_campaign",  # issue 18: a consent campaign started, sent, reminded or closed
         # The operator's actions (``pellicule`` CLI), on the platform chain (PLATFORM_CHAIN)
         # or the centre's own.
         "tenant_created",

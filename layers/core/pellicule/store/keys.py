@@ -291,3 +291,23 @@ COVERAGE = "COVERAGE#"
 def coverage_sk(week_label: str) -> str:
     """A centre's directors told once about one ISO week (``2026-W49``)."""
     return f"{COVERAGE}{week_label}"
+
+
+# --- Consent campaigns (a centre's partition; docs/consent-campaign.md) -----------------------
+CAMPAIGN = "CAMPAIGN"  # the sort key of a centre's current (or last) campaign
+CAMPAIGN_SEND = "CAMPAIGNSEND#"
+CAMPAIGNS_GSI = "CAMPAIGNS"  # the centres with an open campaign (sparse: removed on close)
+
+
+def campaign_send_prefix(campaign_id: str) -> str:
+    """What one campaign sent, one item per guardian."""
+    return f"{CAMPAIGN_SEND}{campaign_id}#"
+
+
+def campaign_send_sk(campaign_id: str, guardian_id: str) -> str:
+    return f"{campaign_send_prefix(campaign_id)}{guardian_id}"
+
+
+def campaign_gsi_sk(tenant_id: str) -> str:
+    """A centre's open campaign under ``CAMPAIGNS_GSI``: by the centre's id."""
+    return tenant_id

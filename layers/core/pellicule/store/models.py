@@ -673,6 +673,46 @@ class CoverageNotice(Base):
     expires_at = NumberAttribute()
 
 
+class ConsentCampaign(Base):
+    """A centre's current (or last) consent campaign: sk=CAMPAIGN. While it is open, gsi1
+    CAMPAIGNS / <tenant> (the daily run's list of centres to remind); removed on close."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    season = UnicodeAttribute()
+    group_ids = ListAttribute[str](default=list)  # empty: the whole centre
+    text_version = UnicodeAttribute()
+    created_by = UnicodeAttribute()  # staff:<id>
+    started_at = NumberAttribute()
+    reminder_days = NumberAttribute()
+    max_reminders = NumberAttribute()
+    closed_at = NumberAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_gsi1 = _gsi1()
+
+
+class CampaignSend(Base):
+    """What a campaign sent to one guardian: sk=CAMPAIGNSEND#<campaign>#<guardian>. Claimed
+    (``sending``) before the e-mail goes; TTL a year after the campaign started."""
+
+    class Meta(_Meta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # sending | sent | no_email | rejected
+    claimed_at = NumberAttribute()
+    first_sent_at = NumberAttribute(null=True)
+    last_sent_at = NumberAttribute(null=True)
+    reminders = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+
 ALL_MODELS: tuple[type[Base], ...] = (
     Base,
     Tenant,
@@ -699,6 +739,8 @@ ALL_MODELS: tuple[type[Base], ...] = (
     ArchiveJob,
     SouvenirNotice,
     CoverageNotice,
+    ConsentCampaign,
+    CampaignSend,
 )
 
 _bound: tuple[str, str] | None = None

@@ -36,6 +36,7 @@ from pellicule.domain.messages import (
     albums,
     archives,
     audit_log,
+    campaign,
     consent,
     coverage,
     erasure,
@@ -104,6 +105,7 @@ _SECTIONS: Final = (
     albums.MESSAGES,
     relatives.MESSAGES,  # issue 17
     coverage.MESSAGES,
+    campaign.MESSAGES,
     roster_import.MESSAGES,  # issue 18
     audit_log.MESSAGES,  # issue 18
 )
