@@ -221,6 +221,11 @@ function render(card) {
       `Le consentement a pris fin le ${formatDate(lastDay(now.terms.valid_until))} : les photos et vidéos de ${name} ne sont montrées à personne (ou floutées).`,
       `The consent ended on ${formatDate(lastDay(now.terms.valid_until))}: photos and videos of ${name} are shown to no one (or blurred).`,
     );
+  } else if (consent.status === "withdrawn" && declined(detail)) {
+    summary.textContent = t(
+      `Consentement refusé : les photos et vidéos de ${name} ne sont montrées à personne (ou floutées).`,
+      `Consent declined: photos and videos of ${name} are shown to no one (or blurred).`,
+    );
   } else if (consent.status === "withdrawn") {
     summary.textContent = t(
       `Consentement retiré : les photos et vidéos de ${name} ne sont montrées à personne (ou floutées).`,
@@ -256,13 +261,16 @@ function render(card) {
 
   // Buttons: withdrawing whenever something is in force or waiting; the form otherwise.
   const withdrawButton = part(card, "withdraw");
-  withdrawButton.hidden = !(now.active || consent.pending);
+  // A child never answered for: the family may also say no (an answer the centre keeps).
+  withdrawButton.hidden = !(now.active || consent.pending || neverAnswered(consent));
   if (!now.active) askWithdrawal(card, false);
   else if (!part(card, "withdraw-confirm").hidden) withdrawQuestion(card); // language switch
   const myProposal = consent.pending && (consent.pending.approvals || []).includes(state.guardianId);
   withdrawButton.textContent = now.active
     ? t("Retirer mon consentement", "Withdraw my consent")
-    : myProposal
+    : neverAnswered(consent)
+      ? t("Je refuse : aucune photo", "I decline: no photos")
+      : myProposal
       ? t("Annuler ma demande", "Cancel my request")
       : t("Refuser la proposition", "Decline the proposal");
   const edit = part(card, "edit");
@@ -419,7 +427,7 @@ async function requestErasure(card) {
   }
 }
 
-function outcomeMessage(outcome, name, wasActive) {
+function outcomeMessage(outcome, name, wasActive, refusing = false) {
   if (outcome.awaiting_other_guardian) {
     return outcome.action === "narrowed"
       ? t(
@@ -443,6 +451,12 @@ function outcomeMessage(outcome, name, wasActive) {
         `Saved: your consent for ${name} is restricted, as of now.`,
       );
     case "withdrawn":
+      if (refusing) {
+        return t(
+          `Votre refus est enregistré : aucune photo ni vidéo de ${name} n'est montrée (ou seulement floutée). Vous pourrez donner votre accord plus tard.`,
+          `Your refusal is recorded: no photo or video of ${name} is shown (or only blurred). You can give your consent later.`,
+        );
+      }
       if (!wasActive) {
         return t(
           `La demande en attente est annulée. Rien n'est montré de ${name}.`,
@@ -473,14 +487,16 @@ async function act(card, button, work) {
   card.busy = true;
   button.disabled = true;
   say(card, t("Enregistrement…", "Saving…"), "info");
-  const wasActive = effective((card.detail || card.child).consent).active;
+  const before = (card.detail || card.child).consent;
+  const wasActive = effective(before).active;
+  const refusing = neverAnswered(before);
   try {
     const outcome = await work();
     card.editing = false;
     fillForm(card, null); // a new choice starts from nothing ticked
     await refresh(card);
     render(card);
-    say(card, outcomeMessage(outcome, nameOf(card), wasActive), outcome.awaiting_other_guardian ? "pending" : "success");
+    say(card, outcomeMessage(outcome, nameOf(card), wasActive, refusing), outcome.awaiting_other_guardian ? "pending" : "success");
     card.node.querySelector(".child-name").focus();
   } catch (error) {
     if (error instanceof ApiError && error.code === "signed_out") return;
@@ -567,6 +583,17 @@ function withdraw(card) {
     return undefined;
   }
   return confirmWithdrawal(card);
+}
+
+// A "no" recorded for a child never consented for: the history holds withdrawals only.
+function declined(detail) {
+  const history = detail ? detail.history || [] : [];
+  return history.length > 0 && history.every((entry) => entry.action === "withdrawn");
+}
+
+// No consent ever recorded and none waiting: "Je refuse" records the family's "no".
+function neverAnswered(consent) {
+  return Boolean(consent) && consent.status === "none" && !consent.pending;
 }
 
 function askWithdrawal(card, open) {

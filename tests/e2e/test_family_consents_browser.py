@@ -93,7 +93,8 @@ def test_a_parent_gives_then_withdraws_with_the_keyboard_and_the_gallery_follows
     noah_card = card(page, noah)
     assert noah_card.locator("h3").inner_text() == "Noah X."
     assert "Pas encore de consentement" in noah_card.locator('[data-part="summary"]').inner_text()
-    assert noah_card.locator('[data-part="withdraw"]').is_hidden()
+    # ...who may also say no outright (an answer the centre keeps), beside the form
+    assert noah_card.locator('[data-part="withdraw"]').inner_text() == "Je refuse : aucune photo"
     form = noah_card.locator("form")
     assert form.is_visible()
     # ...the boxes are real labelled controls in fieldsets, none ticked in advance, named in
@@ -443,6 +444,41 @@ def test_withdrawing_asks_first_on_a_phone_and_consent_given_again_brings_the_ph
             ),
             timeout=30,
         )
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_a_parent_who_never_answered_declines_on_a_phone(
+    runtime: LocalRuntime, browser: Any
+) -> None:
+    """Issue 18 (the consent campaign asks every family): a family with no consent yet answers
+    "no" in one tap at 390x844; the refusal is recorded (the centre's board counts it) and
+    the form stays there to give consent later."""
+    centre = build()
+    noah = centre.children["noah"]
+    parent = centre.families["g3"]  # Noah's only guardian
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": 390, "height": 844}, has_touch=True
+    )
+    try:
+        signed_in(context, runtime, parent.session)
+        page = context.new_page()
+        problems = watched(page)
+        open_consents(page, runtime)
+        noah_card = card(page, noah)
+        decline = noah_card.locator('[data-part="withdraw"]')
+        assert decline.inner_text() == "Je refuse : aucune photo"
+        decline.tap()
+        card_status(page, noah, "Votre refus est enregistré")
+        summary = noah_card.locator('[data-part="summary"]').inner_text()
+        assert summary.startswith("Consentement refusé"), summary
+        read = _call(runtime, parent.session, "GET", f"/api/family/children/{noah}/consent")
+        assert read.json()["consent"]["status"] == "withdrawn"
+        # Declining again is not offered; giving consent later is
+        assert decline.is_hidden()
+        assert noah_card.locator("form").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert problems == []
     finally:
         context.close()

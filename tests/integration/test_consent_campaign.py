@@ -129,6 +129,32 @@ def test_answers_on_paper_and_online_and_a_refusal_are_counted_per_group(
     assert noah["answered_at"] is not None
 
 
+def test_a_family_that_never_answered_may_say_no_online_and_the_board_shows_it(
+    centre: Scenario, outbox: list[SentMail]
+) -> None:
+    """The campaign's question asked of a child with no consent at all: "Je refuse" on the
+    consents page records the family's "no" (a withdrawal with nothing in force is a
+    refusal), once; the child's photos stay hidden; consenting later still works."""
+    centre.ok(start(centre), 201)
+    later(60)  # Zoé's only guardian (g4) answers
+    path = f"children/{centre.children['zoe']}/consent"
+    refused = centre.family("g4", "POST", f"{path}/withdraw")
+    assert refused["statusCode"] == 200, refused
+    assert payload(refused)["action"] == "withdrawn"
+    current = centre.ok(centre.family("g4", "GET", path))
+    assert current["consent"]["status"] == "withdrawn"
+    assert [e["action"] for e in current["history"]] == ["withdrawn"]
+    assert states(board(centre))["Zoe X."] == "refused"
+    # Saying no twice records nothing more
+    again = centre.ok(centre.family("g4", "POST", f"{path}/withdraw"))
+    assert again["action"] == "unchanged"
+    assert len(centre.ok(centre.family("g4", "GET", path))["history"]) == 1
+    # A change of mind: the consent given later is the answer
+    later(60)
+    assert give(centre, "g4", "zoe", ["families_of_group"])["statusCode"] == 200
+    assert states(board(centre))["Zoe X."] == "answered"
+
+
 def test_a_consent_given_before_the_campaign_is_no_answer_to_it(
     centre: Scenario, outbox: list[SentMail]
 ) -> None:

@@ -290,10 +290,12 @@ def test_a_withdrawal_leaves_nothing_in_force(story: Story, data: st.DataObject)
     assert state.in_force is None
     assert state.pending is None
     assert not grant(state).active
-    if decision.kind is Kind.NOOP:  # nothing to withdraw
+    if decision.kind is Kind.NOOP:  # nothing to withdraw: already withdrawn
         assert story.state.in_force is None
         assert story.state.pending is None
-    else:
+        assert story.state.status == "withdrawn"
+    else:  # a child never answered for: the refusal itself is recorded
+        assert state.status == "withdrawn"
         assert decision.kind is Kind.WITHDRAW
 
 

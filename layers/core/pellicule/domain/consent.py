@@ -427,9 +427,11 @@ def _same_start(requested: Terms | None, in_force: Terms | None, now: int) -> Te
 
 
 def _withdrawal(state: ConsentState) -> _Change | None:
+    """Withdraw what is in force or waiting; for a child never answered for, record the
+    refusal itself (a family answering "no" to the centre's request is an answer to keep)."""
     in_force = state.in_force
-    if in_force is None and state.pending is None:
-        return None
+    if in_force is None and state.pending is None and state.status != NONE:
+        return None  # already withdrawn: nothing to record
     return _Change(Kind.WITHDRAW, WITHDRAWN_ACTION, None, True, in_force is not None)
 
 
