@@ -159,6 +159,5 @@ export const DETAIL_VALUES = {
   child_left: ["départ de l'enfant", "child left"],
   all: ["tous", "all"],
   started: ["lancement", "started"],
-  sent: ["envoi", "sent"],
   closed: ["clôture", "closed"],
 };
