@@ -270,6 +270,10 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/coverage.html", "director", _visible("#groups li")),
     ("/coverage.html", "director", _in_english(_visible("#groups li"))),
     ("/coverage.html", "animator", _visible("#refused")),
+    # Issue 18: the director's home (an animator is refused).
+    ("/dashboard.html", "director", _visible("#card-waiting")),
+    ("/dashboard.html", "director", _in_english(_visible("#card-waiting"))),
+    ("/dashboard.html", "animator", _visible("#refused")),
 ]
 
 
