@@ -43,20 +43,26 @@ def _waiting(tenant_id: str) -> dict[str, Any]:
     return {"count": count, "oldest_at": oldest, "complete": read < LIST_LIMIT}
 
 
-def _names(tenant_id: str) -> dict[str, str]:
-    return {
-        child.child_id: rules.child_label(child.first_name, child.initial)
-        for child in roster.children(tenant_id)
-        if not child.archived
-    }
+def _names(tenant_id: str) -> tuple[dict[str, str], set[str]]:
+    """Every child's name (an archived child may still have an open erasure request), and
+    the ids of the active ones (whose consents are listed)."""
+    names: dict[str, str] = {}
+    active: set[str] = set()
+    for child in roster.children(tenant_id):
+        names[child.child_id] = rules.child_label(child.first_name, child.initial)
+        if not child.archived:
+            active.add(child.child_id)
+    return names, active
 
 
-def _consents_ending(tenant_id: str, now: float, names: dict[str, str]) -> dict[str, Any]:
+def _consents_ending(
+    tenant_id: str, now: float, names: dict[str, str], active: set[str]
+) -> dict[str, Any]:
     records = consents.every_current(tenant_id)
     ending = [
         r
         for r in records
-        if r.status == ACTIVE and r.child_id in names and rules.ends_soon(int(r.valid_until), now)
+        if r.status == ACTIVE and r.child_id in active and rules.ends_soon(int(r.valid_until), now)
     ]
     ending.sort(key=lambda r: (int(r.valid_until), r.child_id))
     return {
@@ -110,11 +116,11 @@ def summary(principal: Principal) -> dict[str, Any]:
     require_director(principal)
     tenant_id = principal.tenant_id
     now = clock.now()
-    names = _names(tenant_id)
+    names, active = _names(tenant_id)
     return {
         "now": int(now),
         "waiting": _waiting(tenant_id),
         "erasures": _erasures(tenant_id, now, names),
-        "consents_ending": _consents_ending(tenant_id, now, names),
+        "consents_ending": _consents_ending(tenant_id, now, names, active),
         "last_purge": _last_purge(tenant_id),
     }

@@ -170,6 +170,7 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/people.html", "director", _visible("#glance-table tbody tr")),
     ("/settings.html", "director", _visible("#staff-section li")),
     ("/audit.html", "director", _visible("#rows tr")),
+    ("/dashboard.html", "director", _visible("#card-waiting")),  # issue 18: the director's home
 ]
 
 

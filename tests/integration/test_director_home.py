@@ -130,6 +130,19 @@ def test_the_home_counts_what_needs_the_director(
     ]
     assert ending["first"][0]["audiences"] == ["families_of_group"]
     assert ending["first"][0]["last_day"] == "2026-12-31"  # 10:00 on 31 Dec: its last day
+    # Archived children: their consents are no longer listed; an open request keeps its name
+    for child in ("lea", "noah"):
+        centre.ok(centre.admin("POST", f"children/{centre.children[child]}/archive"))
+    with monkeypatch.context() as frozen:
+        frozen.setattr(clock, "now", lambda: float(now))
+        archived = _home(centre)
+    assert archived["consents_ending"] == {
+        "count": 0,
+        "within_days": 30,
+        "complete": True,
+        "first": [],
+    }
+    assert [e["child_name"] for e in archived["erasures"]] == ["Noah X."]
     # Later: 19 hours on, the request is urgent (less than 6 hours left)
     move_clock_to("2026-12-03T05:00:01")
     later = _home(fresh_sessions(centre))
