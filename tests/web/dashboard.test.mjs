@@ -48,5 +48,6 @@ describe("labels", () => {
     assert.equal(waitedLabel(null, NOW), "");
     assert.equal(waitedLabel(NOW - 3 * DAY, NOW), "la plus ancienne attend depuis 3 jour(s)");
     assert.equal(waitedLabel(NOW - 5 * 3600, NOW), "la plus ancienne attend depuis 5 h");
+    assert.equal(waitedLabel(NOW - 59 * 60, NOW), "la plus ancienne attend depuis moins d'une heure");
   });
 });

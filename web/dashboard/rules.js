@@ -27,12 +27,13 @@ export function leftLabel(seconds) {
   return t(`Reste ${text}`, `${text} left`);
 }
 
-// How long an item has waited: "depuis 3 jours" / "for 3 days", "depuis 5 h" / "for 5 h".
+// How long the oldest item has waited: in days, then hours, then "less than an hour".
 export function waitedLabel(oldestAt, serverNow) {
   if (oldestAt === null || oldestAt === undefined) return "";
   const seconds = Math.max(0, serverNow - oldestAt);
   const days = Math.floor(seconds / 86400);
   if (days >= 1) return t(`la plus ancienne attend depuis ${days} jour(s)`, `the oldest has waited ${days} day(s)`);
   const hours = Math.floor(seconds / 3600);
+  if (hours < 1) return t("la plus ancienne attend depuis moins d'une heure", "the oldest has waited less than an hour");
   return t(`la plus ancienne attend depuis ${hours} h`, `the oldest has waited ${hours} h`);
 }
