@@ -229,7 +229,11 @@ def test_the_directors_are_emailed_once_when_a_family_asks_for_an_erasure(
 
 
 def test_a_failed_alert_does_not_stop_the_request(
-    aws: Aws, centre: Scenario, outbox: list[SentMail], monkeypatch: pytest.MonkeyPatch
+    aws: Aws,
+    centre: Scenario,
+    outbox: list[SentMail],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from pellicule.adapters import outbox as mail
 
@@ -241,3 +245,9 @@ def test_a_failed_alert_does_not_stop_the_request(
     assert asked["created"] is True
     assert alerts(outbox) == []
     assert _home(centre)["erasures"][0]["child_id"] == centre.children["noah"]
+    # The failure is logged by error code and staff ref: no address, no name
+    logged = capsys.readouterr().out
+    assert "erasure alert not sent" in logged
+    assert "staff:dir-1" in logged
+    assert "centre.example" not in logged
+    assert "Noah" not in logged
