@@ -396,11 +396,13 @@ async function start() {
   $("centre-name").textContent = who.tenant_name || "";
   if (who.kind !== "staff") {
     $("guardian-view").hidden = false;
-    for (const id of ["nav-albums", "nav-review", "nav-people", "nav-audit", "nav-settings"]) {
+    for (const id of ["nav-home", "nav-albums", "nav-review", "nav-people", "nav-audit", "nav-settings"]) {
       $(id).hidden = true;
     }
     return;
   }
+  // The director's home is the directors' (the API refuses anyone else).
+  $("nav-home").hidden = who.role !== "director";
   window.addEventListener("hashchange", route);
   await route();
 }

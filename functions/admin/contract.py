@@ -792,3 +792,54 @@ class AdminCampaignBoard(TypedDict):
     children: list[AdminCampaignChild]
     unsent: int
     sending: AdminCampaignSent | None  # what this request sent (start, send, reminders)
+
+
+# --- The director's home ---------------------------------------------------------------------
+
+
+class AdminHomeWaiting(TypedDict):
+    count: int  # items waiting for a decision
+    oldest_at: int | None  # when the oldest of them was sent (epoch seconds)
+    complete: bool  # False: the centre holds more items than one read takes (count is a floor)
+
+
+class AdminHomeErasure(TypedDict):
+    child_id: str
+    child_name: str  # first name and initial
+    requested_at: int
+    requested_by: str  # guardian | staff
+    due_by: int  # requested_at + 24 h
+    seconds_left: int  # at ``now`` (0 once past)
+    urgent: bool  # less than 6 hours left
+    mode: str | None
+
+
+class AdminHomeConsent(TypedDict):
+    child_id: str
+    child_name: str
+    audiences: list[str]
+    valid_until: int  # the first second no longer covered
+    last_day: str  # the last day covered (ISO date, UTC)
+
+
+class AdminHomeConsents(TypedDict):
+    count: int  # consents in force ending within ``within_days``
+    within_days: int
+    complete: bool
+    first: list[AdminHomeConsent]  # the soonest first (at most 20)
+
+
+class AdminHomePurge(TypedDict):
+    run_id: str
+    status: str  # running | done
+    started_at: int
+    updated_at: int  # its end, once done
+    counts: dict[str, int]  # what it deleted, per kind
+
+
+class AdminHome(TypedDict):
+    now: int  # the server's clock: the page counts the time left from it
+    waiting: AdminHomeWaiting
+    erasures: list[AdminHomeErasure]  # open requests, the most urgent first
+    consents_ending: AdminHomeConsents
+    last_purge: AdminHomePurge | None

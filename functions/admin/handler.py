@@ -7,7 +7,7 @@ People: ``me``, ``settings``, ``staff``, ``sites``, ``groups``, ``children``, ``
 ``children/<id>/consent`` (read with history, record a paper form with its scan, record a
 withdrawal, the scan's link). Albums (and their ``caption``). Items: ``tags``, ``review``
 (approve / reject), ``publish``, ``unpublish``, ``caption``; the ``queue``. ``audit`` export
-and verification (directors).
+and verification (directors). ``home``: the director's home.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def _routes(app: APIGatewayHttpResolver) -> None:
     _audit_routes(app)
     _report_routes(app)
     _campaign_routes(app)
+    _home_routes(app)
 
 
 def _staff_routes(app: APIGatewayHttpResolver) -> None:
@@ -904,6 +905,21 @@ def _campaign_routes(app: APIGatewayHttpResolver) -> None:
         from functions.admin import campaigns as logic
 
         return logic.close(principal)
+
+
+def _home_routes(app: APIGatewayHttpResolver) -> None:
+    """The director's home."""
+    from functions.admin import contract as c
+
+    _, director = _guards(app)
+
+    @operation(app, "GET", f"{BASE}/home", auth=director, answer=c.AdminHome)
+    def home(principal: Principal) -> Any:
+        """What needs the director now (directors): items waiting for a decision, open erasure
+        requests with their deadline, consents ending within 30 days, the last purge run"""
+        from functions.admin import home as logic
+
+        return logic.summary(principal)
 
 
 @cache

@@ -40,7 +40,6 @@ RESPONSE_FLOOR_SECONDS = 0.8
 # The one answer to a link request, known address or not (``contract.Accepted``).
 LINK_SENT = "link_sent_if_known"
 ACCEPTED = {"reason": LINK_SENT, "message": messages.both(LINK_SENT)}
-HOME = "/staff.html"  # where a signed-in staff member goes: the console
 FAMILY_HOME = "/gallery.html"  # where a signed-in guardian goes: their gallery
 FAMILY_KINDS = ("guardian", "relative")  # issue 17: a relative goes to the gallery too
 
@@ -212,7 +211,7 @@ def _open_session(
     logger(LOG).info(
         "signed in", extra={"principal": account.ref, "method": method, "second_factor": step}
     )
-    home = FAMILY_HOME if account.kind in FAMILY_KINDS else HOME
+    home = FAMILY_HOME if account.kind in FAMILY_KINDS else second_factor.staff_home(account.role)
     if landing is not None and account.kind == "guardian":
         home = landing  # a family page of magic_links.LANDINGS, never a path from the request
     view = {
@@ -239,7 +238,11 @@ def status(principal: Principal | None) -> dict[str, Any]:
     page."""
     if principal is None:
         return {"signed_in": False}
-    home = FAMILY_HOME if principal.kind in FAMILY_KINDS else HOME
+    from functions.auth import second_factor
+
+    home = (
+        FAMILY_HOME if principal.kind in FAMILY_KINDS else second_factor.staff_home(principal.role)
+    )
     return {"signed_in": True, "kind": principal.kind, "role": principal.role, "home": home}
 
 

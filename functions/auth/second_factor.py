@@ -29,7 +29,8 @@ VERIFY = "verify"
 MAX_FAILURES = 5  # wrong codes per pending session, then it is revoked
 # Per staff member, across sessions: asking for new links does not reset the attempts.
 PER_STAFF = ratelimit.Limit("totp-staff", 30, 3600)
-HOME = "/staff.html"  # the staff console
+HOME = "/staff.html"  # the staff console (animators' home)
+DIRECTOR_HOME = "/dashboard.html"  # the director's home (issue 18, item 4)
 LOG = "auth"
 # Replacing the authenticator (new phone) is allowed to the one session that passed a recovery
 # code, or the current code, for at most as long as a staff session lives.
@@ -73,6 +74,12 @@ def step_for(tenant_id: str, kind: str, principal_id: str, role: str) -> str | N
         return VERIFY
     setting = tenant_settings.for_tenant(tenant_id).staff_second_factor
     return ENROL if totp.factor_reasons(role, bool(staff.trusted), setting) else None
+
+
+def staff_home(role: str | None) -> str:
+    """Where a signed-in staff member lands: directors on their home, animators on the
+    albums."""
+    return DIRECTOR_HOME if role == "director" else HOME
 
 
 def _staff_only(principal: Principal) -> None:
@@ -172,7 +179,7 @@ def confirm(principal: Principal, command: contract.CodeRequest) -> dict[str, An
         raise _refused(principal)
     _, recovery_codes = result
     _signed_in(principal, "enrolled")
-    return {"recovery_codes": recovery_codes, "next": HOME}
+    return {"recovery_codes": recovery_codes, "next": staff_home(principal.role)}
 
 
 def verify(principal: Principal, command: contract.VerifyRequest) -> dict[str, Any]:
@@ -194,7 +201,7 @@ def verify(principal: Principal, command: contract.VerifyRequest) -> dict[str, A
     if updated is None or not _save(staff, stored, updated, new_renewal=grant):
         raise _refused(principal)
     _signed_in(principal, "recovery" if recovery else "totp")
-    view: dict[str, Any] = {"next": HOME}
+    view: dict[str, Any] = {"next": staff_home(principal.role)}
     if recovery:
         left = updated.recovery_codes_left
         view["recovery_codes_left"] = left
@@ -315,7 +322,7 @@ def confirm_renewal(principal: Principal, command: contract.CodeRequest) -> dict
     if not _write_audited(principal, "second_factor_renewed", write):
         raise _refused(principal)
     logger(LOG).info("second factor renewed", extra={"principal": _ref(principal)})
-    return {"recovery_codes": recovery_codes, "next": HOME}
+    return {"recovery_codes": recovery_codes, "next": staff_home(principal.role)}
 
 
 def renew_recovery_codes(

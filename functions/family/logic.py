@@ -602,13 +602,17 @@ def request_erasure(
     principal: Principal, child_id: str, body: ErasureRequestBody
 ) -> dict[str, Any]:
     """Ask for the erasure of a child's images and data (confirmed explicitly: it cannot be
-    undone once carried out)."""
+    undone once carried out); a new request is e-mailed to the centre's directors."""
     from pellicule.services import erasure  # the erasure routes only
 
     _, child = _own_child(principal, child_id)
     if not body.confirm:
         raise BadRequest("erasure_confirm")
     found, created = erasure.request(principal.tenant_id, child.child_id, _ref(principal))
+    if created:  # the directors are told once: asking again finds the open request
+        from pellicule.services import erasure_alert
+
+        erasure_alert.send(principal.tenant_id, child.child_id, int(found.due_by))
     return {"request": erasure.describe(found), "created": created}
 
 

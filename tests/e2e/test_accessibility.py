@@ -303,6 +303,10 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/campaign.html", "director", _in_english(_visible("#groups li"))),
     ("/campaign.html", "director", _campaign_closing),
     ("/campaign.html", "animator", _visible("#refused")),
+    # Issue 18: the director's home (an animator is refused).
+    ("/dashboard.html", "director", _visible("#card-waiting")),
+    ("/dashboard.html", "director", _in_english(_visible("#card-waiting"))),
+    ("/dashboard.html", "animator", _visible("#refused")),
 ]
 
 

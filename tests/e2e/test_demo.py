@@ -60,7 +60,7 @@ def test_the_banner_links_open_a_parent_a_director_and_an_animator_view(
     assert set(links) == {label for label, _, _ in seed.OPEN_AS}
     expected = {
         "Parent (Léa)": ("/gallery.html", None),
-        "Direction / director": ("/staff.html", "enrol"),  # directors enrol a TOTP app first
+        "Direction / director": ("/dashboard.html", "enrol"),  # directors enrol a TOTP app first
         "Animation / animator": ("/staff.html", None),
     }
     for label, url in links.items():

@@ -172,6 +172,7 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/audit.html", "director", _visible("#rows tr")),
     ("/team.html", "director", _visible("#members li")),
     ("/campaign.html", "director", _visible("#start-form")),
+    ("/dashboard.html", "director", _visible("#card-waiting")),  # issue 18: the director's home
 ]
 
 

@@ -133,7 +133,7 @@ def test_a_staff_link_says_so_and_the_code_works_on_another_device(
         form.locator("#totp-recovery-codes").wait_for(state="visible")
         assert form.locator("#totp-codes-list li").count() == 10
         form.locator("#totp-codes-saved").click()
-        form.wait_for_url(f"{runtime.base_url}/staff.html")
+        form.wait_for_url(f"{runtime.base_url}/dashboard.html")  # a director's home
         me = form.request.get(f"{runtime.base_url}/api/auth/me")
         assert (me.status, me.json()["role"]) == (200, "director")
         assert problems == []  # no CSP violation (the QR code is a data: image)
@@ -171,7 +171,7 @@ def test_an_enrolled_director_types_a_code_from_the_app(
     assert messages.render("totp_code_wrong", "fr") in page.locator("#status").inner_text()
     page.fill("#totp-verify-code", right)
     page.locator("#totp-verify-form button").click()
-    page.wait_for_url(f"{runtime.base_url}/staff.html")
+    page.wait_for_url(f"{runtime.base_url}/dashboard.html")
     me = page.request.get(f"{runtime.base_url}/api/auth/me")
     assert (me.status, me.json()["role"]) == (200, "director")
 
@@ -218,7 +218,7 @@ def test_after_a_recovery_code_the_page_offers_a_new_authenticator(
     page.locator("#totp-recovery-codes").wait_for(state="visible")
     assert page.locator("#totp-codes-list li").count() == 10
     page.locator("#totp-codes-saved").click()
-    page.wait_for_url(f"{runtime.base_url}/staff.html")
+    page.wait_for_url(f"{runtime.base_url}/dashboard.html")
     assert Staff.get(*key, consistent_read=True).second_factor["secret"] == new_secret
     me = page.request.get(f"{runtime.base_url}/api/auth/me")
     assert (me.status, me.json()["role"]) == (200, "director")

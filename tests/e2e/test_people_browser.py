@@ -113,6 +113,7 @@ def test_the_director_records_and_withdraws_a_paper_consent(
     assert page.locator("#centre-name").inner_text() == "Centre"
     nav = page.locator("nav.site-nav a")
     assert [nav.nth(i).get_attribute("href") for i in range(nav.count())] == [
+        "/dashboard.html",
         "/staff.html",
         "/review.html",
         "/people.html",

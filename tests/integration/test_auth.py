@@ -580,6 +580,10 @@ def test_status_says_who_is_signed_in_and_where_they_go(aws: Aws, parent: Person
     animator = staff(parent.tenant_id, "anim@centre.example", role="animator")
     full = sessions.create(parent.tenant_id, "staff", animator.principal_id, "animator")
     assert payload(auth("GET", "/status", session=full))["home"] == "/staff.html"
+    # A director goes to their home (issue 18, item 4)
+    head = staff(parent.tenant_id, "head@centre.example", role="director")
+    chief = sessions.create(parent.tenant_id, "staff", head.principal_id, "director")
+    assert payload(auth("GET", "/status", session=chief))["home"] == "/dashboard.html"
     pending = sessions.create(
         parent.tenant_id, "staff", animator.principal_id, "animator", second_factor_pending=True
     )

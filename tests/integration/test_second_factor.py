@@ -96,7 +96,7 @@ def test_a_director_enrols_then_verifies_at_the_next_sign_in(
     assert admin("GET", "/me", second)["statusCode"] == 401
     verified = auth("POST", "/totp/verify", {"code": current_code(secret)}, session=second)
     assert verified["statusCode"] == 200, verified["body"]
-    assert payload(verified)["next"] == "/staff.html"
+    assert payload(verified)["next"] == "/dashboard.html"  # a director lands on their home
     assert admin("GET", "/me", second)["statusCode"] == 200
     assert not verified.get("cookies")  # the same session id (new at this very sign-in)
     # The audit trail: the link logins and how the second factor was passed
@@ -211,7 +211,7 @@ def test_after_a_recovery_login_a_new_authenticator_replaces_the_old_one(
     session, _ = sign_in(director, outbox)
     used = auth("POST", "/totp/verify", {"recovery_code": old_codes[0]}, session=session)
     assert payload(used) == {
-        "next": "/staff.html",
+        "next": "/dashboard.html",
         "recovery_codes_left": totp.RECOVERY_CODE_COUNT - 1,
         "renewal": "offered",
     }

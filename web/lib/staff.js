@@ -4,6 +4,7 @@
 export const STAFF_EN = {
   skip: "Skip to content",
   staffNav: "Staff area",
+  navHome: "Home",
   navAlbums: "Albums",
   navReview: "Validation",
   navPeople: "People",

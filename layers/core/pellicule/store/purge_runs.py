@@ -111,6 +111,19 @@ def open_run(tenant_id: str, planned: list[str], now: float, lease_seconds: int)
     return run
 
 
+def latest(tenant_id: str) -> PurgeRun | None:
+    """The centre's most recent run (run ids start with their UTC start time, so the last key
+    is the latest): one query reading one item, eventually consistent (the director's home)."""
+    data.ready()
+    found = PurgeRun.query(
+        keys.tenant_pk(tenant_id),
+        PurgeRun.sk.startswith(keys.PURGE_RUN),
+        scan_index_forward=False,
+        limit=1,
+    )
+    return next(iter(found), None)
+
+
 # --- A run's progress ----------------------------------------------------------------------
 
 

@@ -43,4 +43,28 @@ MESSAGES: dict[str, Message] = {
         "The proof of the consents given (history, signed form) is kept until {date} (civil "
         "limitation period), then deleted.",
     ),
+    # --- The alert to the directors when a family asks (pellicule.domain.erasure_alert) ---
+    "erasure_alert_mail_subject": Message(
+        "demande d'effacement à traiter sous 24 heures",
+        "erasure request to handle within 24 hours",
+    ),
+    "erasure_alert_mail_intro": Message(
+        "Une famille demande l'effacement des photos, vidéos et données de {child}.",
+        "A family asks for the erasure of the photos, videos and data of {child}.",
+    ),
+    "erasure_alert_mail_due": Message(
+        "La demande est exécutée au plus tard le {due} (heure de Paris).",
+        "The request is carried out by {due} (Paris time) at the latest.",
+    ),
+    "erasure_alert_mail_choice": Message(
+        "Choisissez d'ici là, dans la fiche de l'enfant, de supprimer les photos où il "
+        "apparaît ou de les garder avec l'enfant flouté ; sans choix 3 heures avant "
+        "l'échéance, elles sont supprimées.",
+        "Before then, choose in the child's record whether to delete the items showing the "
+        "child or keep them with the child blurred; without a choice 3 hours before the "
+        "deadline, they are deleted.",
+    ),
+    "erasure_alert_mail_open": Message(
+        "Ouvrir l'accueil de la direction", "Open the director's home"
+    ),
 }
