@@ -42,7 +42,7 @@ def _refusal(media_id: str, error: PelliculeError) -> dict[str, Any]:
 def _one(
     principal: Principal,
     entry: c.BatchItem,
-    default: tuple[str, ...] | None,
+    default: c.Audiences | None,
     settings: tenant_settings.TenantSettings,
 ) -> dict[str, Any]:
     media = media_store.item_or_404(principal.tenant_id, entry.media_id)

@@ -151,7 +151,8 @@ def test_the_director_approves_every_ready_item_at_once(
         entry = page.locator(f'#queue a[data-media-id="{media_id}"]')
         wait_for(lambda entry=entry: "Validée" in entry.inner_text())
     assert _titles(page) == before
-    assert page.locator(f'#queue a[data-media-id="{untagged}"]').get_attribute("data-outcome") is None
+    still = page.locator(f'#queue a[data-media-id="{untagged}"]')
+    assert still.get_attribute("data-outcome") is None
     assert bulk.inner_text() == "Valider tout ce qui est prêt (0)"
     assert page.locator("#queue-count").inner_text() == "(1)"
     assert page.locator("#bulk-panel").is_hidden()
@@ -239,8 +240,8 @@ def test_keyboard_approval_opens_the_next_photo_and_errors_show_beside_the_butto
     # The approved one stays in the list, marked; no number moved
     assert "Validée" in page.locator(f'#queue a[data-media-id="{first}"]').inner_text()
     assert _titles(page) == before
-    assert page.locator("#item-title").inner_text().startswith(
-        before[expected_next].split(" — ")[0]
+    assert (
+        page.locator("#item-title").inner_text().startswith(before[expected_next].split(" — ")[0])
     )
 
     # Rejecting the untagged one: marked "Refusée", still numbered
