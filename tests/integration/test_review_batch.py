@@ -128,3 +128,25 @@ def test_an_animator_may_not_approve_in_bulk(aws: Aws, centre: Scenario) -> None
     assert json.loads(response["body"])["reason"] == "validation_directors_only"
     assert media(centre, nobody).state == "ready"
     assert publications(centre) == []
+
+
+def test_a_long_batch_leaves_what_it_had_no_time_for_as_it_was(
+    aws: Aws, centre: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.admin import review_batch
+
+    ids = [upload_photo(aws, centre) for _ in range(2)]
+    for media_id in ids:
+        centre.ok(centre.admin("PUT", f"media/{media_id}/tags", {"no_identifiable_child": True}))
+    monkeypatch.setattr(review_batch, "BUDGET_SECONDS", -1.0)  # no time after the first item
+    answer = centre.ok(batch(centre, {"items": [{"media_id": i} for i in ids]}))
+    assert [(r["outcome"], r["reason"]) for r in answer["results"]] == [
+        ("approved", None),
+        ("refused", "review_batch_not_reached"),
+    ]
+    assert "Relancez" in answer["results"][1]["message"]["fr"]
+    assert [media(centre, i).state for i in ids] == ["published", "ready"]
+    # sent again, it goes through
+    monkeypatch.setattr(review_batch, "BUDGET_SECONDS", 10.0)
+    again = centre.ok(batch(centre, {"items": [{"media_id": i} for i in ids]}))
+    assert [r["outcome"] for r in again["results"]] == ["unchanged", "approved"]

@@ -142,3 +142,26 @@ describe("errors in words", () => {
     assert.equal(plainWords(new TypeError("x is undefined")), "Une erreur est survenue. Réessayez dans un instant.");
   });
 });
+
+describe("approveAll", () => {
+  test("sends again what a long batch had no time for, and answers once per item", async () => {
+    const { approveAll, NOT_REACHED } = await import("/review/bulk.js");
+    const sent = [];
+    globalThis.fetch = async (_path, options) => {
+      const body = JSON.parse(options.body);
+      sent.push(body.items.map((i) => i.media_id));
+      const results = body.items.map((i, index) => (index === 0
+        ? { media_id: i.media_id, outcome: "approved", reason: null, item: { media_id: i.media_id } }
+        : { media_id: i.media_id, outcome: "refused", reason: NOT_REACHED, message: { fr: "x", en: "x" } }));
+      return new Response(JSON.stringify({ results }), { status: 200 });
+    };
+    try {
+      const ready = ["m1", "m2", "m3"].map((id) => ({ item: { media_id: id }, audience: GROUP }));
+      const results = await approveAll(ready);
+      assert.deepEqual(sent, [["m1", "m2", "m3"], ["m2", "m3"], ["m3"]]);
+      assert.deepEqual(results.map((r) => r.outcome), ["approved", "approved", "approved"]);
+    } finally {
+      delete globalThis.fetch;
+    }
+  });
+});

@@ -123,15 +123,32 @@ function closePanel(focus) {
   if (focus) $("bulk-open").focus();
 }
 
+// The API answers "review_batch_not_reached" for the items a long batch had no time left for
+// (they are as they were): those are sent again, a few rounds at most.
+export const NOT_REACHED = "review_batch_not_reached";
+const ROUNDS = 5;
+
+export async function approveAll(ready) {
+  const found = new Map();
+  let left = ready;
+  for (let round = 0; round < ROUNDS && left.length; round += 1) {
+    const answer = await call("POST", "/api/admin/review/approve-batch", {
+      body: { items: left.map((entry) => ({ media_id: entry.item.media_id, audiences: [entry.audience] })) },
+    });
+    for (const result of answer.results) found.set(result.media_id, result);
+    const again = new Set(answer.results.filter((r) => r.reason === NOT_REACHED).map((r) => r.media_id));
+    left = left.filter((entry) => again.has(entry.item.media_id));
+  }
+  return ready.map((entry) => found.get(entry.item.media_id)).filter(Boolean);
+}
+
 async function send() {
   const { ready } = current();
   if (!ready.length) return;
-  const answer = await call("POST", "/api/admin/review/approve-batch", {
-    body: { items: ready.map((entry) => ({ media_id: entry.item.media_id, audiences: [entry.audience] })) },
-  });
+  const results = await approveAll(ready);
   const numbers = new Map(ready.map((entry) => [entry.item.media_id, entry]));
-  const done = answer.results.filter((r) => r.outcome !== "refused" && r.item).map((r) => r.item);
-  const refused = answer.results.filter((r) => r.outcome === "refused");
+  const done = results.filter((r) => r.outcome !== "refused" && r.item).map((r) => r.item);
+  const refused = results.filter((r) => r.outcome === "refused");
   hooks.approved(done);
   closePanel(false);
   const outcome = $("bulk-outcome");
