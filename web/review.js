@@ -10,7 +10,12 @@ import { formatDate, t, wireSwitch } from "/lib/i18n.js";
 import { STAFF_EN } from "/lib/staff.js";
 import { wireCaption } from "/staff/caption.js";
 import { BoxEditor } from "/review/boxes.js";
+import { renderBulk, wireBulk } from "/review/bulk.js";
+import { attemptNear, showNear } from "/review/errors.js";
+import { next, openNextUndecided, previous, wireFlow } from "/review/flow.js";
 import { AUDIENCES, audienceName, describe, summary } from "/review/gate.js";
+import { wireKeys } from "/review/keys.js";
+import { APPROVED, ELSEWHERE, Numbering, REJECTED } from "/review/numbering.js";
 
 const EN = {
   ...STAFF_EN,
@@ -49,6 +54,20 @@ const EN = {
   unpublish: "Unpublish",
   rejectLabel: "Reason for rejection (the animator will see it)",
   reject: "Reject",
+  bulkTitle: "Approve everything ready",
+  bulkReady: "Ready",
+  bulkWaiting: "Not ready",
+  cancel: "Cancel",
+  itemNav: "Photos to review",
+  previousItem: "Previous photo",
+  nextItem: "Next photo",
+  shortcutsTitle: "Keyboard shortcuts",
+  shortcutsNext: "next photo",
+  shortcutsPrevious: "previous photo",
+  shortcutsApprove: "approve and publish the open photo",
+  shortcutsReject: "write the reason for a rejection",
+  shortcutsNote: "They do nothing while you type in a field.",
+  shortcutsOn: "Keyboard shortcuts on",
   footer: "Private photos: nothing is shown to families before validation.",
 };
 
@@ -65,6 +84,8 @@ const state = {
   albums: new Map(),
   queue: [],
   hidden: [], // hidden items (GET /api/admin/queue), a director may publish them again
+  numbers: new Numbering(), // the queue's numbers, stable for the page's life
+  hiddenNumbers: new Numbering(), // the hidden list's
   thumbs: new Map(), // media_id -> signed thumbnail URL
   item: null, // GET /api/gallery/media/<id>
   gate: null, // the gate preview of the selected item (queue / admin answers)
@@ -110,12 +131,20 @@ function defaultAudience(albumId) {
   return album && !album.group_id ? "all_families_of_centre" : "families_of_group";
 }
 
-// "Photo du 14 juin 2026 — Sortie"; in the queue (no capture date there): "Photo n° 2 — Sortie
-// (8 juillet 2026)".
+// "Photo 3 sur 12 du 14 juin 2026 — Sortie"; in the queue (no capture date there): "Photo 2
+// sur 12 — Sortie (8 juillet 2026)"; in the hidden list: "Photo n° 2 — Sortie". Numbers are
+// the page's (review/numbering.js): they never change while the page is open.
 function itemTitle(item, position) {
   const album = state.albums.get(item.album_id);
   let kind = item.kind === "video" ? t("Vidéo", "Video") : t("Photo", "Photo");
-  if (position) kind = t(`${kind} n° ${position}`, `${kind} no. ${position}`);
+  const queued = state.numbers.number(item.media_id);
+  const number = position || queued || state.hiddenNumbers.number(item.media_id);
+  if (number && queued === number) {
+    const total = state.numbers.total;
+    kind = t(`${kind} ${number} sur ${total}`, `${kind} ${number} of ${total}`);
+  } else if (number) {
+    kind = t(`${kind} n° ${number}`, `${kind} no. ${number}`);
+  }
   const date = item.capture_date ? formatDate(item.capture_date) : "";
   const parts = [date ? t(`${kind} du ${date}`, `${kind} of ${date}`) : kind];
   if (album) parts.push(date || !album.date ? album.title : `${album.title} (${formatDate(album.date)})`);
@@ -158,6 +187,8 @@ async function loadQueue() {
   const { items, hidden } = await call("GET", "/api/admin/queue");
   state.queue = items;
   state.hidden = hidden || [];
+  state.numbers.note(items);
+  state.hiddenNumbers.note(state.hidden);
   await loadThumbs([...items, ...state.hidden]);
   const current = state.item && listed(state.item.media_id);
   if (current) {
@@ -181,10 +212,26 @@ function tagLine(item) {
   return t("Aucun enfant identifié pour l'instant", "No child tagged yet");
 }
 
+// The queue's rows: every numbered item, the decided ones marked (review/numbering.js).
+function queueRows() {
+  return state.numbers.rows(state.queue);
+}
+
+function outcomeName(outcome) {
+  switch (outcome) {
+    case APPROVED: return t("Validée", "Approved");
+    case REJECTED: return t("Refusée", "Rejected");
+    case ELSEWHERE: return t("Traitée par ailleurs", "Dealt with elsewhere");
+    default: return "";
+  }
+}
+
 function renderQueue() {
   $("queue-loading").hidden = true;
-  renderList($("queue"), state.queue);
-  renderList($("hidden-queue"), state.hidden);
+  renderList($("queue"), queueRows());
+  renderList($("hidden-queue"), state.hiddenNumbers.rows(state.hidden).filter((row) => !row.outcome));
+  renderBulk();
+  renderItemNav();
   const count = state.queue.length;
   $("queue-count").textContent = count ? `(${count})` : "";
   $("queue-empty").hidden = count > 0;
@@ -194,10 +241,10 @@ function renderQueue() {
   $("hidden-count").textContent = hidden ? `(${hidden})` : "";
 }
 
-function renderList(list, items) {
+function renderList(list, rows) {
   list.replaceChildren();
   const selectedId = state.item && state.item.media_id;
-  items.forEach((item, index) => {
+  for (const { item, number, outcome } of rows) {
     const audience = defaultAudience(item.album_id);
     const decision = item.gate[audience];
     const thumb = state.thumbs.get(item.media_id);
@@ -210,8 +257,9 @@ function renderList(list, items) {
       children.push(element("span", { class: "no-thumb", "aria-hidden": "true" }));
     }
     children.push(element("span", { class: "queue-text" }, [
-      element("span", { class: "queue-title", text: itemTitle(item, index + 1) }),
-      ...(item.state === "hidden"
+      element("span", { class: "queue-title", text: itemTitle(item, number) }),
+      ...(outcome ? [element("span", { class: `queue-outcome ${outcome}`, text: outcomeName(outcome) })] : []),
+      ...(item.state === "hidden" && !outcome
         ? [element("span", { class: "queue-state", text: stateName(`hidden:${item.hidden_by}`) })] : []),
       element("span", { class: "queue-tags", text: tagLine(item) }),
       element("span", {
@@ -221,12 +269,29 @@ function renderList(list, items) {
     ]));
     const link = element("a", {
       href: `#/media/${item.media_id}`,
-      class: "queue-item",
+      class: outcome ? "queue-item decided" : "queue-item",
       "data-media-id": item.media_id,
+      "data-outcome": outcome || undefined,
       "aria-current": item.media_id === selectedId ? "true" : undefined,
     }, children);
     list.append(element("li", {}, [link]));
-  });
+  }
+}
+
+// "Photo précédente / suivante" (review/flow.js), through the queue's numbered items.
+function renderItemNav() {
+  const ids = queueRows().map((row) => row.item.media_id);
+  const index = state.item ? ids.indexOf(state.item.media_id) : -1;
+  $("item-nav").hidden = index < 0;
+  $("previous-item").disabled = index <= 0;
+  $("next-item").disabled = index < 0 || index >= ids.length - 1;
+}
+
+// Open an item from the flow (next, previous, after a decision): its address, then the item
+// with the focus on its title.
+async function openItem(mediaId) {
+  window.history.pushState(null, "", `#/media/${mediaId}`);
+  await select(mediaId);
 }
 
 // --- The selected item -----------------------------------------------------------------------
@@ -234,6 +299,7 @@ function renderList(list, items) {
 async function select(mediaId, { focus = true } = {}) {
   stopPolling();
   say("");
+  for (const line of ["decision-error", "reject-error", "nav-error"]) showNear($(line), null, null);
   $("blur-status").textContent = "";
   const item = await call("GET", `/api/gallery/media/${encodeURIComponent(mediaId)}`);
   state.item = item;
@@ -615,6 +681,9 @@ function chosenAudiences() {
 async function decide(path, body, done) {
   const item = state.item;
   const view = await call("POST", `/api/admin/media/${encodeURIComponent(item.media_id)}/${path}`, { body });
+  if (path === "review") state.numbers.decide(view, view.state === "rejected" ? REJECTED : APPROVED);
+  if (view.state === "hidden") state.hiddenNumbers.outcomes.delete(view.media_id);
+  else state.hiddenNumbers.decide(view, APPROVED);
   applyView(view);
   renderItem();
   let message = done(view);
@@ -624,9 +693,16 @@ async function decide(path, body, done) {
       ` Not for: ${view.refused_audiences.map(audienceName).join(", ")} (the publication rule does not allow it).`,
     );
   }
+  await loadQueue();
+  // After a validation, the next photo waiting opens by itself (focus on its title, and the
+  // status line says which one).
+  if (path === "review" && (await openNextUndecided())) {
+    message += t(` ${itemTitle(state.item)} ouverte.`, ` ${itemTitle(state.item)} open.`);
+  } else if (path === "review") {
+    message += t(" Il n'y a plus de photo à valider.", " There is no photo left to review.");
+  }
   say(message);
   $("item-title").focus();
-  await loadQueue();
 }
 
 function published(view) {
@@ -714,20 +790,27 @@ function wire() {
     say(t("Enfants enregistrés.", "Children saved."));
   }));
   $("save-faces").addEventListener("click", () => attempt(saveFaces));
-  $("approve").addEventListener("click", () => attempt(() => decide(
+  wireDecision();
+  window.addEventListener("hashchange", () => route());
+}
+
+// The decision's buttons: an error shows beside the button that met it (review/errors.js).
+function wireDecision() {
+  const near = (button, action) => attemptNear($("decision-error"), $(button), action);
+  $("approve").addEventListener("click", () => near("approve", () => decide(
     "review", { decision: "approve", audiences: requireAudiences() }, published,
   )));
-  $("publish").addEventListener("click", () => attempt(() => decide(
+  $("publish").addEventListener("click", () => near("publish", () => decide(
     "publish", { audiences: requireAudiences() }, published,
   )));
-  $("unpublish").addEventListener("click", () => attempt(() => decide(
+  $("unpublish").addEventListener("click", () => near("unpublish", () => decide(
     "unpublish", {}, () => t("Publication retirée : les familles ne la voient plus.",
       "Unpublished: families no longer see it."),
   )));
   $("reject-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const reason = $("reject-reason").value.trim();
-    attempt(async () => {
+    attemptNear($("reject-error"), $("reject"), async () => {
       if (!reason) {
         $("reject-reason").focus();
         throw new ApiError(400, t("Indiquez le motif du refus.", "Give the reason for the rejection."), "reason");
@@ -736,7 +819,41 @@ function wire() {
       $("reject-reason").value = "";
     });
   });
-  window.addEventListener("hashchange", () => route());
+  const step = (button, go) => attemptNear($("nav-error"), $(button), go);
+  $("previous-item").addEventListener("click", () => step("previous-item", previous));
+  $("next-item").addEventListener("click", () => step("next-item", next));
+  wireFlow({
+    rows: queueRows,
+    // the address first: a key pressed again before the item has loaded goes on from it
+    current: () => (window.location.hash.match(/^#\/media\/([A-Za-z0-9_-]{1,64})$/) || [])[1]
+      || (state.item ? state.item.media_id : null),
+    open: openItem,
+  });
+  wireKeys({
+    next: () => step("next-item", next),
+    previous: () => step("previous-item", previous),
+    approve: () => { if (!$("decision").hidden && !$("approve").hidden) $("approve").click(); },
+    reject: () => { if (!$("decision").hidden && !$("reject-form").hidden) $("reject-reason").focus(); },
+  }, $("shortcuts-on"));
+  wireBulk({
+    rows: queueRows,
+    audienceOf: (item) => defaultAudience(item.album_id),
+    title: itemTitle,
+    childName,
+    may: () => Boolean(state.me && state.me.may_publish),
+    approved: (views) => {
+      for (const view of views) state.numbers.decide(view, APPROVED);
+      state.queue = state.queue.filter((i) => !views.some((v) => v.media_id === i.media_id));
+      if (state.item && views.some((v) => v.media_id === state.item.media_id)) {
+        const view = views.find((v) => v.media_id === state.item.media_id);
+        applyView(view);
+        renderItem();
+      }
+      renderQueue();
+    },
+    refused: () => loadQueue(),
+    say,
+  });
 }
 
 async function start() {

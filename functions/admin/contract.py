@@ -264,6 +264,26 @@ class Publication:
     audiences: Audiences | None = None
 
 
+# Approve in bulk (``review_batch``): at most this many items a request.
+MAX_BATCH = 50
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One item to approve; ``audiences`` left out: the batch's, else the album's default."""
+
+    media_id: Id
+    audiences: Audiences | None = None
+
+
+@dataclass(frozen=True)
+class ApproveBatch:
+    """Approve (and publish) the items that pass the gate, each as a single approval would."""
+
+    items: Annotated[tuple[BatchItem, ...], Items(max_items=MAX_BATCH, min_items=1)]
+    audiences: Audiences | None = None
+
+
 @dataclass(frozen=True)
 class AuditQuery:
     format: Literal["json", "csv"] = "json"
@@ -561,6 +581,29 @@ class AdminMediaView(_AdminPublished):
 class AdminQueue(TypedDict):
     items: list[AdminMediaView]
     hidden: list[AdminMediaView]
+
+
+class AdminMessage(TypedDict):
+    fr: str
+    en: str
+
+
+class AdminBatchResult(TypedDict):
+    media_id: str
+    # approved: published now; unchanged: it already was (a batch sent again); refused: not
+    # approved, ``reason`` says why (a stable catalogue code) and ``message`` in words.
+    outcome: Literal["approved", "unchanged", "refused"]
+    reason: str | None
+    params: dict[str, Any]
+    message: AdminMessage | None
+    item: AdminMediaView | None
+
+
+class AdminApproveBatch(TypedDict):
+    results: list[AdminBatchResult]
+    approved: int
+    unchanged: int
+    refused: int
 
 
 class AdminAuditRow(TypedDict):

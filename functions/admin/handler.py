@@ -667,6 +667,24 @@ def _review_routes(app: APIGatewayHttpResolver) -> None:
     @operation(
         app,
         "POST",
+        f"{BASE}/review/approve-batch",
+        auth=staff,
+        body=c.ApproveBatch,
+        answer=c.AdminApproveBatch,
+        errors=(401, 403),
+    )
+    def approve_batch(principal: Principal, body: c.ApproveBatch) -> Any:
+        """Approve in bulk: each item (at most 50) that passes the gate is approved and published
+        as a single approval would be (one audit entry each); an answer per item, ``refused``
+        with its reason otherwise; an item already published is ``unchanged``
+        """
+        from functions.admin import review_batch as logic
+
+        return logic.approve_batch(principal, body)
+
+    @operation(
+        app,
+        "POST",
         f"{BASE}/media/<media_id>/publish",
         auth=staff,
         body=c.Publication,

@@ -20,6 +20,7 @@ from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import wait_for
 from tests.e2e.journeys import api as _call
 from tests.e2e.journeys import centre_with_noah_consenting
+from tests.e2e.journeys import processed_photo as _processed_photo
 from tests.e2e.journeys import published_photo as _published_photo
 from tests.integration.scenario import Scenario
 
@@ -53,6 +54,18 @@ def centre(runtime: LocalRuntime) -> Scenario:
         saved = _call(runtime, centre.director, "PUT", path, {"caption": caption})
         assert saved.status_code == 200, saved.text
     _previous_visit(centre, "g1", seconds_ago=2 * 3600)
+    # Issue 18, item 5: the review queue with an item ready (tagged) and one that is not
+    # (untagged), for the bulk approval and an error beside its button.
+    tagged = _processed_photo(runtime, centre)
+    retagged = _call(
+        runtime,
+        centre.animator,
+        "PUT",
+        f"/api/admin/media/{tagged}/tags",
+        {"child_ids": [centre.children["noah"]]},
+    )
+    assert retagged.status_code == 200, retagged.text
+    WAITING.append(_processed_photo(runtime, centre))
     # Issue 17: a relative Léa's guardian invited, with a session of their own.
     from pellicule.services import sessions
     from tests.integration.scenario import Family
@@ -74,6 +87,8 @@ def centre(runtime: LocalRuntime) -> Scenario:
 
 # The published photo of the centre fixture (its id, for the review page's path).
 MEDIA: list[str] = []
+# Its untagged photo waiting for review (issue 18: the error beside the approve button).
+WAITING: list[str] = []
 
 
 def _previous_visit(centre: Scenario, who: str, *, seconds_ago: int) -> None:
@@ -236,6 +251,22 @@ def _campaign_closing(page: Any) -> None:
     page.locator("#close-confirm").wait_for(state="visible")
 
 
+def _bulk_panel(page: Any) -> None:
+    """Issue 18, item 5: the bulk approval's panel, what is ready and what is not and why."""
+    page.locator("#bulk-open").wait_for(state="visible", timeout=30_000)
+    page.locator("#bulk-open").click()
+    page.locator("#bulk-waiting li").first.wait_for(state="visible", timeout=30_000)
+
+
+def _decision_error(page: Any) -> None:
+    """Issue 18, item 5: an approval refused, its error beside the button; the shortcuts'
+    help open."""
+    page.locator("#approve").wait_for(state="visible", timeout=30_000)
+    page.locator("#shortcuts summary").click()
+    page.locator("#approve").click()
+    page.locator("#decision-error").wait_for(state="visible", timeout=30_000)
+
+
 FORGED_SOUVENIR = f"/souvenir.html#token=tnone.cnone.{'A' * 43}"
 
 
@@ -267,6 +298,9 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/staff.html#/album/ALBUM", "director", _caption_warning),
     ("/review.html#/media/MEDIA", "director", _caption_warning),
     ("/review.html", "director", _visible("#queue-section")),
+    ("/review.html", "director", _bulk_panel),  # issue 18: validation at speed
+    ("/review.html", "director", _in_english(_bulk_panel)),
+    ("/review.html#/media/WAITING", "director", _decision_error),
     ("/audit.html", "director", _visible("#rows tr")),
     ("/audit.html", "animator", _visible("#refused")),
     ("/audit.html", "director", _who_saw),  # issue 18: the readable log, "who saw"
@@ -329,9 +363,8 @@ def test_the_page_has_no_wcag_a_or_aa_violation(
     if who is not None:
         sign_in(context, runtime, sessions[who])
     page = context.new_page()
-    page.goto(
-        f"{runtime.base_url}{path.replace('ALBUM', centre.album_id).replace('MEDIA', MEDIA[0])}"
-    )
+    target = path.replace("ALBUM", centre.album_id).replace("MEDIA", MEDIA[0])
+    page.goto(f"{runtime.base_url}{target.replace('WAITING', WAITING[0])}")
     ready(page)
     found = _violations(page)
     assert found == [], json.dumps(found, indent=1, ensure_ascii=False)

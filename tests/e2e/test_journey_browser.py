@@ -136,7 +136,8 @@ def test_upload_tag_validate_view_withdraw(
         blocked = director.locator('#gate li[data-audience="families_of_group"]')
         assert "bloquée" in blocked.inner_text()
         director.locator("#approve").click()
-        wait_for(lambda: "Publication impossible" in director.locator("#error").inner_text())
+        refusal = director.locator("#decision-error")  # beside the button (issue 18)
+        wait_for(lambda: "Publication impossible" in refusal.inner_text())
         assert [p for p in director_problems if "409" not in p] == []
 
         # 4. A parent of Léa (same group) opens the magic link from the dev mailbox

@@ -156,11 +156,15 @@ def test_the_animator_tags_and_blurs_then_the_director_approves(
     # ...and approves
     director.locator("#approve").click()
 
-    # Then the item is published for the group's families and leaves the queue
+    # Then the item is published for the group's families; it stays in the list, marked
+    # (numbers never shift, issue 18), and nothing is left to review
     status = director.locator("#status")
     wait_for(lambda: "publiée" in status.inner_text(), timeout=30)
     assert "Familles du groupe" in status.inner_text()
-    wait_for(lambda: director.locator(f'#queue a[data-media-id="{media_id}"]').count() == 0)
+    assert "Il n'y a plus de photo à valider" in status.inner_text()
+    entry = director.locator(f'#queue a[data-media-id="{media_id}"]')
+    wait_for(lambda: entry.get_attribute("data-outcome") == "approved")
+    assert "Validée" in entry.inner_text()
     assert director.locator("#queue-empty").is_visible()
     assert director.locator("#item-state").inner_text() == "Publiée"
     assert director.locator("#unpublish").is_visible()
@@ -281,7 +285,8 @@ def test_the_animator_cannot_decide_and_the_director_can_reject(
     assert refused.status == 403
     assert problems == []
 
-    # The director: approving an untagged item shows the API's refusal as it is
+    # The director: approving an untagged item shows the API's refusal as it is, beside the
+    # button (issue 18)
     director, director_problems = _page(_signed_in(browser, contexts, runtime, centre.director))
     _open_item(runtime, director, media_id)
     role_note = director.locator("#role-note").inner_text()
@@ -290,20 +295,24 @@ def test_the_animator_cannot_decide_and_the_director_can_reject(
     assert "bloquée" in group_line
     assert "aucun enfant identifié" in group_line
     director.locator("#approve").click()
-    error = director.locator("#error")
+    error = director.locator("#decision-error")
     error.wait_for(state="visible")
+    assert director.locator("#error").is_hidden()
     assert "Publication impossible" in error.inner_text()
     assert "Cannot publish" not in error.inner_text()  # the page's language only
     assert _item(runtime, centre, media_id)["state"] == "ready"
 
-    # ...and rejecting needs a reason, then takes the item out of the queue
+    # ...and rejecting needs a reason, then marks the item "Refusée" in the queue
     director.fill("#reject-reason", "Photo floue")
     director.locator("#reject").click()
     wait_for(lambda: "refusée" in director.locator("#status").inner_text())
     assert director.locator("#error").is_hidden()
+    assert director.locator("#reject-error").is_hidden()
     rejected = _item(runtime, centre, media_id)
     assert (rejected["state"], rejected["rejection_reason"]) == ("rejected", "Photo floue")
-    assert director.locator(f'#queue a[data-media-id="{media_id}"]').count() == 0
+    entry = director.locator(f'#queue a[data-media-id="{media_id}"]')
+    assert entry.get_attribute("data-outcome") == "rejected"
+    assert "Refusée" in entry.inner_text()
     assert "Photo floue" in director.locator("#item-state").inner_text()
     assert director.locator("#decision").is_hidden()
     # Only the refused approval (a 409 answer the browser logs) reached the console

@@ -752,3 +752,49 @@ def test_a_demoted_director_loses_director_rights_at_once(aws: Aws, home: World)
     assert admin("GET", "/guardians", second)["statusCode"] == 403
     response = admin("PUT", "/settings", second, {"media_retention_months": 36})
     assert response["statusCode"] == 403
+
+
+# --- Approve in bulk -------------------------------------------------------------------------
+
+
+def test_a_batch_approves_nothing_of_another_centre(aws: Aws, home: World, victim: World) -> None:
+    before = snapshot(aws, victim.tenant_id)
+    answer = ok(
+        admin(
+            "POST",
+            "/review/approve-batch",
+            home.director,
+            {"items": [{"media_id": victim.ready_media_id}, {"media_id": home.ready_media_id}]},
+        )
+    )
+    outcomes = [(r["media_id"], r["outcome"], r["reason"]) for r in answer["results"]]
+    # The other centre's item is "not found", exactly as an id that exists nowhere.
+    assert outcomes == [
+        (victim.ready_media_id, "refused", "media_not_found"),
+        (home.ready_media_id, "approved", None),
+    ]
+    assert snapshot(aws, victim.tenant_id) == before
+
+
+def test_only_who_may_publish_approves_in_bulk(aws: Aws, home: World) -> None:
+    director = home.director
+    trusted_id = create_staff(director, "confiance@example.org", trusted=True)
+    trusted = staff_session(home.tenant_id, trusted_id, "animator")
+    untrusted = staff_session(home.tenant_id, home.staff_id, "animator")
+    body = {"items": [{"media_id": home.ready_media_id}], "audiences": ["all_families_of_centre"]}
+    before = snapshot(aws, home.tenant_id)
+    # The director validates everything by default: no animator, trusted or not.
+    for session in (trusted, untrusted):
+        _refused(admin("POST", "/review/approve-batch", session, body), 403, DIRECTORS_ONLY, "")
+    set_settings(director, validation_mode="trusted_animators")
+    _refused(admin("POST", "/review/approve-batch", untrusted, body), 403, DIRECTORS_ONLY, "")
+    assert snapshot(aws, home.tenant_id) != before  # the settings changed...
+    queue = ok(admin("GET", "/queue", director))["items"]
+    assert home.ready_media_id in json.dumps(queue)  # ...the item did not
+    answer = ok(admin("POST", "/review/approve-batch", trusted, body))
+    assert answer["results"][0]["outcome"] == "approved"
+    # No body, or one that is no batch: 400, nothing approved.
+    assert admin("POST", "/review/approve-batch", director)["statusCode"] == 400
+    # A family session is no staff.
+    refused = admin("POST", "/review/approve-batch", home.guardian_session, body)
+    assert refused["statusCode"] in (401, 403)

@@ -73,6 +73,20 @@ CASES: list[tuple[str, str, Any, str]] = [
     ("POST", f"/media/{ID}/publish", {"audiences": []}, "audiences"),
     ("POST", f"/media/{ID}/publish", {"audiences": "all"}, "audiences"),
     ("POST", f"/media/{ID}/publish", {"audiences": [None]}, "audiences[0]"),
+    # Approve in bulk: at most 50 items, each an id, audiences as a single approval's
+    ("POST", "/review/approve-batch", {}, "items"),
+    ("POST", "/review/approve-batch", {"items": []}, "items"),
+    ("POST", "/review/approve-batch", {"items": [{"media_id": ID}] * 51}, "items"),
+    ("POST", "/review/approve-batch", {"items": [ID]}, "items[0]"),
+    ("POST", "/review/approve-batch", {"items": [{"media_id": "../x"}]}, "items[0].media_id"),
+    ("POST", "/review/approve-batch", {"items": [{"media_id": ID, "x": 1}]}, "items[0].x"),
+    (
+        "POST",
+        "/review/approve-batch",
+        {"items": [{"media_id": ID, "audiences": ["everyone"]}]},
+        "items[0].audiences[0]",
+    ),
+    ("POST", "/review/approve-batch", {"items": [{"media_id": ID}], "audiences": []}, "audiences"),
 ]
 
 

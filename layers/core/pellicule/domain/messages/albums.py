@@ -92,5 +92,10 @@ MESSAGES: dict[str, Message] = {
     ),
     "gate_unknown_audience": Message("public inconnu", "unknown audience"),
     "gate_unknown_kind": Message("type d'élément inconnu", "unknown kind of item"),
+    # Approve in bulk (functions/admin/review_batch): an item the batch had no time left for.
+    "review_batch_not_reached": Message(
+        "Pas traitée cette fois : le lot était long. Relancez la validation pour elle.",
+        "Not dealt with this time: the batch was long. Approve it again.",
+    ),
     "media_not_published": Message("Cet élément n'est pas publié.", "This item is not published."),
 }
