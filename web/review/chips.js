@@ -1,5 +1,5 @@
 // The roster chips of the validation page (web/review.html): one toggle button per child, whose
-// accessible name says, for each audience in play, whether the child would be visible, blurred
+// text (its accessible name) says, for each audience in play, whether the child would be visible, blurred
 // or blocking the photo; "Tout le groupe" presses every chip of the album's group in one tap.
 //
 // The consent read is the one the page already loads (GET /api/admin/children: each child's
@@ -8,7 +8,7 @@
 
 import { element } from "/lib/dom.js";
 import { t } from "/lib/i18n.js";
-import { AUDIENCES, audienceName } from "/review/gate.js";
+import { AUDIENCES } from "/review/gate.js";
 
 export const VISIBLE = "visible";
 export const BLURRED = "blurred";
@@ -76,14 +76,6 @@ export function stateLine(states) {
   return states.map(({ audience, state }) => `${shortAudience(audience)}${colon}${stateName(state)}`);
 }
 
-// The chip's accessible name: "Léa X. — Familles du groupe : bloqué, Communication publique :
-// bloqué" (the visible name first, then every state in words).
-export function chipLabel(name, states) {
-  const colon = t(" : ", ": ");
-  if (!states.length) return name;
-  return `${name} — ${states.map(({ audience, state }) => `${audienceName(audience)}${colon}${stateName(state)}`).join(", ")}`;
-}
-
 // --- The chip --------------------------------------------------------------------------------
 
 // child: {child_id, first_name, initial, consent}; options: {pressed, audiences, kind, now,
@@ -93,16 +85,19 @@ export function chip(child, { pressed, audiences, kind, now, hidden, onToggle })
     audience, state: consentState(child, audience, kind, now, hidden),
   }));
   const name = `${child.first_name} ${child.initial}`;
-  const parts = [element("span", { class: "chip-name", text: name })];
-  for (const [index, line] of stateLine(states).entries()) {
-    // the words are the state; the class only colours them
-    parts.push(element("span", { class: `chip-state ${states[index].state}`, text: line }));
-  }
+  // The words are the state (the class only colours them); a hidden comma ends each line but
+  // the last, so the button's accessible name reads "Léa M., Groupe : bloqué".
+  const lines = [name, ...stateLine(states)];
+  const parts = lines.map((line, index) => element("span", {
+    class: index === 0 ? "chip-name" : `chip-state ${states[index - 1].state}`,
+  }, [
+    line,
+    index < lines.length - 1 ? element("span", { class: "visually-hidden", text: ", " }) : null,
+  ]));
   const button = element("button", {
     type: "button",
     class: "chip",
     "aria-pressed": pressed ? "true" : "false",
-    "aria-label": chipLabel(name, states),
     "data-child-id": child.child_id,
     "data-states": states.map(({ audience, state }) => `${audience}=${state}`).join(" "),
   }, parts);
