@@ -438,8 +438,11 @@ function tagGroup() {
   renderBoxList();
   renderChips();
   const count = state.selected.size;
-  say(t(`${count} enfants choisis : touchez ceux qui ne sont pas sur la photo pour les retirer.`,
-    `${count} children picked: tap those who are not in the photo to remove them.`));
+  // said beside the save button, which stays on screen
+  $("save-status").textContent = t(
+    `${count} enfants choisis : touchez ceux qui ne sont pas sur la photo pour les retirer.`,
+    `${count} children picked: tap those who are not in the photo to remove them.`,
+  );
 }
 
 function toggleChild(childId) {

@@ -5,7 +5,8 @@ tap, removes the absent child, reads on each chip whether the child would be vis
 blocking the photo, draws a face box on the zoomed preview and saves everything with one button;
 the processor renders the blurred variant (its box grown to cover the whole head), which shows
 before any decision. Ticking "Aucun enfant identifiable" asks first, saying who will see the
-photo.
+photo. Two real fingers (CDP touch events) pinch the preview without leaving a box behind; one
+finger draws. Leaving an item with unsaved changes asks first.
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ def test_the_animator_tags_a_group_blurs_a_face_and_saves_once(
     group = page.locator("#tag-group")
     assert group.inner_text() == "Tout le groupe (2)"
     group.click()
+    assert "2 enfants choisis" in page.locator("#save-status").inner_text()
     assert lea_chip.get_attribute("aria-pressed") == "true"
     assert noah_chip.get_attribute("aria-pressed") == "true"
     assert page.locator(f'#chips-other .chip[data-child-id="{centre.children["zoe"]}"]').count()
@@ -180,7 +182,7 @@ def test_the_animator_tags_a_group_blurs_a_face_and_saves_once(
     # ...said to hide Léa: her chip now says "flouté"
     page.select_option("#box-child-0", lea)
     wait_for(lambda: "Groupe : flouté" in lea_chip.inner_text())
-    screenshot(page, "tagging-phone-390")
+    screenshot(page, "tagging-phone-390", full_page=True)
 
     # One save: the children, then the box; the blurred version shows before any decision
     page.locator("#save").click()
@@ -278,3 +280,59 @@ def test_leaving_an_item_with_unsaved_changes_asks_first(
     assert page.evaluate("() => window.location.hash") == f"#/media/{media_id}"
     assert page.locator("#item").is_visible()
     assert page.locator(".chip[aria-pressed='true']").count() == 2
+
+
+class Fingers:
+    """Real touch input: CDP's Input.dispatchTouchEvent (what a touch screen sends)."""
+
+    def __init__(self, context: Any, page: Any) -> None:
+        self.cdp = context.new_cdp_session(page)
+
+    def _send(self, kind: str, points: list[tuple[float, float]]) -> None:
+        self.cdp.send(
+            "Input.dispatchTouchEvent",
+            {
+                "type": kind,
+                "touchPoints": [{"x": x, "y": y, "id": n} for n, (x, y) in enumerate(points)],
+            },
+        )
+
+    def gesture(self, path: list[list[tuple[float, float]]]) -> None:
+        """Fingers down at path[0], moved through path[1:], then lifted."""
+        self._send("touchStart", path[0])
+        for points in path[1:]:
+            self._send("touchMove", points)
+        self._send("touchEnd", [])
+
+
+def test_two_fingers_pinch_the_preview_and_one_finger_draws_a_box(
+    runtime: LocalRuntime, centre: Scenario, phone: Any
+) -> None:
+    media_id = _processed_photo(runtime, centre)
+    page = phone.new_page()
+    problems = watched(page)
+    _open(runtime, page, media_id)
+    page.locator("#viewport").scroll_into_view_if_needed()
+    frame = page.locator("#viewport").bounding_box()
+    assert frame
+    fingers = Fingers(phone, page)
+    cx, cy = frame["x"] + frame["width"] / 2, frame["y"] + min(frame["height"], 250) / 2
+
+    # Two fingers spreading apart zoom in, and leave no box behind
+    fingers.gesture(
+        [
+            [(cx - 20 - 10 * i, cy), (cx + 20 + 10 * i, cy)]  # 40 px apart, then 200 px
+            for i in range(17)
+        ]
+    )
+    wait_for(lambda: page.locator("#zoom-level").inner_text() != "100 %")
+    level = int(page.locator("#zoom-level").inner_text().split()[0])
+    assert level >= 300
+    assert page.locator("#overlay .box").count() == 0
+    assert _scroll_width(page) <= PHONE["width"]
+
+    # One finger draws a box on the zoomed photo
+    fingers.gesture([[(cx - 40 + 8 * i, cy - 40 + 8 * i)] for i in range(11)])
+    wait_for(lambda: page.locator("#overlay .box").count() == 1)
+    assert "dirty" in (page.locator("#save").get_attribute("class") or "")
+    assert problems == []
