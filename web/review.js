@@ -11,11 +11,17 @@ import { STAFF_EN } from "/lib/staff.js";
 import { wireCaption } from "/staff/caption.js";
 import { BoxEditor } from "/review/boxes.js";
 import { renderBulk, wireBulk } from "/review/bulk.js";
+import { audiencesInPlay, chip as chipButton, withGroup } from "/review/chips.js";
 import { attemptNear, showNear } from "/review/errors.js";
 import { next, openNextUndecided, previous, wireFlow } from "/review/flow.js";
 import { AUDIENCES, audienceName, describe, summary } from "/review/gate.js";
 import { wireKeys } from "/review/keys.js";
+import { confirmNoChild } from "/review/nochild.js";
 import { APPROVED, ELSEWHERE, Numbering, REJECTED } from "/review/numbering.js";
+import {
+  facesSignature, guardLeaving, hiddenChildren, plan, saveHooks, savedMessage, tagsChanged,
+} from "/review/save.js";
+import { PreviewZoom, percent } from "/review/zoom.js";
 
 const EN = {
   ...STAFF_EN,
@@ -27,13 +33,28 @@ const EN = {
   hiddenHelp: "Open one to publish it again.",
   gateTitle: "Who could see this photo",
   canvasHelp:
-    "To blur a face, draw a box over it with the mouse or a finger. With the keyboard: " +
+    "To blur a face, draw a box over it with the mouse or a finger (zoom with + or two fingers); " +
+    "the dotted line shows the blurred area, the whole head. With the keyboard: " +
     "“Add a box”, then the arrows to move it, Shift + arrows to resize it, Delete to remove it.",
+  zoomGroup: "Zoom of the photo",
+  zoomOut: "Zoom out",
+  zoomIn: "Zoom in",
+  zoomFit: "Whole photo",
+  viewport: "Photo to review, zoomable",
   tagsTitle: "Children in the photo",
-  tagsHelp: "Tap the name of every child who can be seen in the photo.",
+  tagsHelp:
+    "Tap the name of every child who can be seen in the photo, or “Whole group” then remove " +
+    "the absent ones. Under each name: visible, blurred or blocked according to their consent.",
   otherChildren: "Children of other groups",
   noChild: "No identifiable child in this photo",
-  saveTags: "Save the children",
+  noChildHelp: "Only if nobody can be recognised: backs, hands, a landscape.",
+  noChildTitle: "No identifiable child?",
+  noChildWarning:
+    "Tick it only if no child can be recognised in the photo: backs, hands, a landscape. " +
+    "At the slightest recognisable face, pick the children instead.",
+  noChildConfirm: "Yes, no identifiable child",
+  noChildCancel: "No, go back",
+  save: "Save",
   captionTitle: "Caption",
   captionLabel: "Caption of the photo (optional)",
   captionHelp: "Families see it with the photo; 200 characters at most, no child's surname.",
@@ -45,7 +66,6 @@ const EN = {
     "then choose which child it hides.",
   facesLocked: "Blurring can be changed before validation only.",
   addBox: "Add a box",
-  saveFaces: "Save the blurring",
   blurredCaption: "Blurred version, the one families without consent will see",
   decisionTitle: "Decision",
   audiencesLegend: "Publish for",
@@ -93,12 +113,14 @@ const state = {
   noChild: false,
   audiences: null, // the audiences ticked for publication (Set)
   extraHides: [], // hidden children the saved boxes cover beyond one per box
+  savedFaces: "", // the saved boxes and hidden children (facesSignature), to tell changes
   retried: false,
   poll: 0,
 };
 
 let editor;
 let itemCaption;
+let zoom;
 
 // --- Messages ------------------------------------------------------------------------------
 
@@ -300,7 +322,8 @@ async function select(mediaId, { focus = true } = {}) {
   stopPolling();
   say("");
   for (const line of ["decision-error", "reject-error", "nav-error"]) showNear($(line), null, null);
-  $("blur-status").textContent = "";
+  $("save-status").textContent = "";
+  showErrorIn($("save-error"), null);
   const item = await call("GET", `/api/gallery/media/${encodeURIComponent(mediaId)}`);
   state.item = item;
   const queued = listed(mediaId);
@@ -312,6 +335,7 @@ async function select(mediaId, { focus = true } = {}) {
   const hidden = [...item.blurred_child_ids];
   const boxes = item.face_boxes.map(([x, y, w, h]) => ({ x, y, w, h, child: hidden.shift() || "" }));
   state.extraHides = hidden;
+  state.savedFaces = facesSignature(item.face_boxes, item.blurred_child_ids);
   state.retried = false;
   editor.set(boxes, canEditFaces());
   itemCaption.set(null, false);
@@ -351,10 +375,24 @@ function canEditFaces() {
 }
 
 function tagsDirty() {
-  const saved = new Set(state.item.tagged_child_ids);
-  if (saved.size !== state.selected.size) return true;
-  for (const id of state.selected) if (!saved.has(id)) return true;
-  return state.noChild !== state.item.no_identifiable_child;
+  return tagsChanged(state.item, state.selected, state.noChild);
+}
+
+// The boxes and the children they hide, as they would be saved now.
+function facesNow() {
+  const hides = hiddenChildren(editor.boxes, state.extraHides, state.selected);
+  return { boxes: editor.values(), hides };
+}
+
+function facesDirty() {
+  if (!canEditFaces()) return false;
+  const now = facesNow();
+  return facesSignature(now.boxes, now.hides) !== state.savedFaces;
+}
+
+// Whether the shown item has changes the single save would write.
+function dirty() {
+  return Boolean(state.item) && (tagsDirty() || facesDirty());
 }
 
 function renderItem() {
@@ -407,29 +445,37 @@ function renderPhoto() {
   photo.width = source.width;
   photo.height = source.height;
   photo.alt = t(`${itemTitle(item)}, à valider`, `${itemTitle(item)}, to review`);
-  // Keep the whole photo on screen: its width follows its aspect ratio (CSSOM, CSP-safe).
-  $("canvas").style.maxWidth = `calc(70vh * ${source.width / source.height})`;
+  // The whole photo first (its width follows its aspect ratio), zoomable (web/review/zoom.js).
+  const ratio = source.width / source.height;
+  if (zoom.ratio !== ratio || zoom.mediaId !== item.media_id) {
+    zoom.mediaId = item.media_id;
+    zoom.setRatio(ratio);
+  }
 }
 
-function chip(child) {
-  const pressed = state.selected.has(child.child_id);
-  const parts = [element("span", { class: "chip-name", text: `${child.first_name} ${child.initial}` })];
-  if (child.consent.status !== "active") {
-    parts.push(element("span", { class: "chip-note", text: t("sans consentement", "no consent") }));
-  }
-  const button = element("button", {
-    type: "button",
-    class: "chip",
-    "aria-pressed": pressed ? "true" : "false",
-    "data-child-id": child.child_id,
-  }, parts);
-  button.addEventListener("click", () => toggleChild(child.child_id, button));
-  return button;
+// The boxes' hidden children now (a chip says "flouté" for them).
+function hiddenNow() {
+  return hiddenChildren(editor.boxes, state.extraHides, state.selected);
+}
+
+function chipOptions(child) {
+  return {
+    pressed: state.selected.has(child.child_id),
+    audiences: audiencesInPlay(defaultAudience(state.item.album_id), state.audiences),
+    kind: state.item.kind,
+    now: Date.now() / 1000,
+    hidden: hiddenNow(),
+    onToggle: toggleChild,
+  };
+}
+
+function albumGroupId() {
+  const album = state.albums.get(state.item.album_id);
+  return (album && album.group_id) || null;
 }
 
 function renderChips() {
-  const album = state.albums.get(state.item.album_id);
-  const groupId = album && album.group_id;
+  const groupId = albumGroupId();
   const byName = (a, b) => a.first_name.localeCompare(b.first_name, "fr");
   const visible = [...state.children.values()]
     .filter((c) => !c.archived || state.selected.has(c.child_id))
@@ -440,30 +486,47 @@ function renderChips() {
   $("chips-main").setAttribute("aria-label", group
     ? t(`Enfants du groupe ${group.name}`, `Children of the group ${group.name}`)
     : t("Enfants du centre", "Children of the centre"));
-  $("chips-main").replaceChildren(...main.map(chip));
-  $("chips-other").replaceChildren(...others.map(chip));
+  $("chips-main").replaceChildren(...main.map((c) => chipButton(c, chipOptions(c))));
+  $("chips-other").replaceChildren(...others.map((c) => chipButton(c, chipOptions(c))));
   $("others").hidden = others.length === 0;
   if (others.some((c) => state.selected.has(c.child_id))) $("others").open = true;
+  const inGroup = main.filter((c) => !c.archived).length;
+  $("tag-group").hidden = !groupId || inGroup === 0;
+  $("tag-group").textContent = t(`Tout le groupe (${inGroup})`, `Whole group (${inGroup})`);
   $("no-child").checked = state.noChild;
   markTagsDirty();
 }
 
-function toggleChild(childId, button) {
+// "Tout le groupe": every child of the album's group pressed in one tap (then tap the absent).
+function tagGroup() {
+  state.selected = withGroup(state.selected, [...state.children.values()], albumGroupId());
+  if (state.selected.size) state.noChild = false;
+  renderBoxList();
+  renderChips();
+  const count = state.selected.size;
+  // said beside the save button, which stays on screen
+  $("save-status").textContent = t(
+    `${count} enfants choisis : touchez ceux qui ne sont pas sur la photo pour les retirer.`,
+    `${count} children picked: tap those who are not in the photo to remove them.`,
+  );
+}
+
+function toggleChild(childId) {
   if (state.selected.has(childId)) {
     state.selected.delete(childId);
     for (const box of editor.boxes) if (box.child === childId) box.child = "";
   } else {
     state.selected.add(childId);
     state.noChild = false;
-    $("no-child").checked = false;
   }
-  button.setAttribute("aria-pressed", state.selected.has(childId) ? "true" : "false");
-  markTagsDirty();
   renderBoxList();
+  renderChips();
+  const again = document.querySelector(`.chip[data-child-id="${childId}"]`);
+  if (again) again.focus();
 }
 
 function markTagsDirty() {
-  $("save-tags").classList.toggle("dirty", tagsDirty());
+  $("save").classList.toggle("dirty", dirty());
 }
 
 async function saveTags() {
@@ -512,7 +575,6 @@ function renderFaces() {
   $("faces-locked").hidden = editable;
   $("canvas-help").hidden = !editable;
   $("add-box").hidden = !editable;
-  $("save-faces").hidden = !editable;
   renderBoxList();
   renderBlurred();
 }
@@ -529,7 +591,10 @@ function renderBoxList() {
       ...tagged.map((childId) => element("option", { value: childId, text: childName(childId) })),
     ]);
     choice.value = tagged.includes(box.child) ? box.child : "";
-    choice.addEventListener("change", () => { box.child = choice.value; });
+    choice.addEventListener("change", () => {
+      box.child = choice.value;
+      renderChips();
+    });
     const parts = [
       element("label", { for: id, text: t(`Le cadre ${index + 1} cache`, `Box ${index + 1} hides`) }),
       choice,
@@ -551,6 +616,7 @@ function renderBoxList() {
   $("extra-hides").textContent = extra.length
     ? t(`Cachés aussi par ces cadres : ${extra.map(childName).join(", ")}`,
       `Also hidden by these boxes: ${extra.map(childName).join(", ")}`) : "";
+  markTagsDirty();
 }
 
 function renderBlurred() {
@@ -572,21 +638,43 @@ function pathOf(url) {
 
 async function saveFaces() {
   const item = state.item;
-  if (tagsDirty()) await saveTags();
-  const tagged = new Set(item.tagged_child_ids);
-  const hides = new Set(editor.boxes.map((box) => box.child).filter((id) => id && tagged.has(id)));
-  for (const id of state.extraHides) if (tagged.has(id)) hides.add(id);
+  const { boxes, hides } = facesNow();
   const before = pathOf(item.blurred && item.blurred.web && item.blurred.web.url);
   const saved = await call("PUT", `/api/upload/media/${encodeURIComponent(item.media_id)}/faces`, {
-    body: { boxes: editor.values(), hides: [...hides] },
+    body: { boxes, hides: [...hides] },
   });
   item.face_boxes = saved.boxes;
   item.blurred_child_ids = saved.hides;
   item.blur_revision = saved.blur_revision;
-  $("blur-status").textContent = saved.boxes.length
-    ? t("Floutage enregistré : la version floutée se prépare…", "Blurring saved: the blurred version is being prepared…")
-    : t("Cadres retirés.", "Boxes removed.");
+  state.extraHides = state.extraHides.filter((id) => saved.hides.includes(id));
+  state.savedFaces = facesSignature(saved.boxes, saved.hides);
   waitForBlur(item.media_id, saved.blur_revision, before, saved.boxes.length > 0);
+  return saved;
+}
+
+// The single "Enregistrer": the tags (children, flag) then the face boxes, whichever changed,
+// one status line; an error stays beside the button, in words.
+async function saveAll() {
+  const item = state.item;
+  if (!item) return;
+  const status = $("save-status");
+  showErrorIn($("save-error"), null);
+  const steps = plan({ tags: tagsDirty(), faces: facesDirty() });
+  $("save").disabled = true;
+  status.textContent = steps.length ? t("Enregistrement…", "Saving…") : "";
+  try {
+    if (steps.includes("tags")) await saveTags();
+    const faces = steps.includes("faces") ? await saveFaces() : null;
+    renderItem();
+    status.textContent = savedMessage(steps, faces ? faces.boxes.length : 0);
+    if (saveHooks.onSaved) saveHooks.onSaved(item);
+  } catch (error) {
+    status.textContent = "";
+    showErrorIn($("save-error"), error);
+  } finally {
+    $("save").disabled = false;
+    markTagsDirty();
+  }
 }
 
 function stopPolling() {
@@ -613,7 +701,7 @@ function waitForBlur(mediaId, revision, before, expectVariant) {
       || (expectVariant ? Boolean(web) && pathOf(web.url) !== before : !web);
     if (!done) {
       if (Date.now() > deadline) {
-        $("blur-status").textContent = t(
+        $("save-status").textContent = t(
           "La version floutée tarde : rechargez la page dans un moment.",
           "The blurred version is late: reload the page in a moment.",
         );
@@ -632,7 +720,7 @@ function waitForBlur(mediaId, revision, before, expectVariant) {
       showError(error);
     }
     renderGate();
-    $("blur-status").textContent = expectVariant
+    $("save-status").textContent = expectVariant
       ? t("La version floutée est prête.", "The blurred version is ready.")
       : t("Plus de version floutée.", "No blurred version any more.");
   };
@@ -757,12 +845,67 @@ async function route({ focus = true } = {}) {
   }
 }
 
+// The words of the "no identifiable child" dialog: who would see the photo, whom it untags.
+function noChildContext() {
+  const group = state.groups.get(albumGroupId());
+  return {
+    planned: audiencesInPlay(defaultAudience(state.item.album_id), state.audiences),
+    groupName: group ? group.name : "",
+    tagged: [...state.selected].map(childName),
+  };
+}
+
+// Ticking "no identifiable child" asks first (the dialog says who will see the photo).
+async function noChildChanged() {
+  const box = $("no-child");
+  if (!box.checked) {
+    state.noChild = false;
+    markTagsDirty();
+    return;
+  }
+  box.checked = false;
+  const confirmed = await confirmNoChild($("no-child-dialog"), noChildContext());
+  box.focus();
+  if (!confirmed) return;
+  box.checked = true;
+  state.noChild = true;
+  state.selected.clear();
+  for (const item of editor.boxes) item.child = "";
+  renderBoxList();
+  renderChips();
+}
+
+// The tags panel, the faces and the photo's zoom, the single save (before the page's own
+// hashchange listener: leaving an item with unsaved changes asks first).
+function wireTagging() {
+  editor = new BoxEditor($("overlay"), $("box-live"), () => {
+    renderBoxList();
+    renderChips(); // a box hiding a child turns its chip to "flouté"
+  });
+  zoom = new PreviewZoom($("viewport"), $("canvas"), {
+    onPinch: () => editor.cancel(),
+    onChange: (scale) => {
+      $("zoom-level").textContent = percent(scale);
+      $("zoom-out").disabled = scale <= 1;
+    },
+  });
+  $("zoom-in").addEventListener("click", () => zoom.zoomIn());
+  $("zoom-out").addEventListener("click", () => zoom.zoomOut());
+  $("zoom-fit").addEventListener("click", () => zoom.zoomTo(1));
+  $("add-box").addEventListener("click", () => editor.add());
+  $("tag-group").addEventListener("click", () => tagGroup());
+  $("no-child").addEventListener("change", () => noChildChanged());
+  $("save").addEventListener("click", () => saveAll());
+  // The audiences chosen for publication are the chips' audiences in play.
+  $("audiences").addEventListener("change", () => { if (state.item) renderChips(); });
+  guardLeaving(dirty);
+}
+
 function wire() {
   wireSwitch($("lang-switch"), EN, rerender);
   $("sign-out").addEventListener("click", () => signOut());
-  editor = new BoxEditor($("overlay"), $("box-live"), () => renderBoxList());
+  wireTagging();
   wireItemCaption();
-  $("add-box").addEventListener("click", () => editor.add());
   $("photo").addEventListener("error", () => {
     if (state.retried || !state.item) return; // signed URLs last minutes: fetch them again once
     state.retried = true;
@@ -774,22 +917,6 @@ function wire() {
       renderBlurred();
     });
   });
-  $("no-child").addEventListener("change", () => {
-    state.noChild = $("no-child").checked;
-    if (state.noChild) {
-      state.selected.clear();
-      for (const node of document.querySelectorAll(".chip")) node.setAttribute("aria-pressed", "false");
-      for (const box of editor.boxes) box.child = "";
-      renderBoxList();
-    }
-    markTagsDirty();
-  });
-  $("save-tags").addEventListener("click", () => attempt(async () => {
-    await saveTags();
-    renderItem();
-    say(t("Enfants enregistrés.", "Children saved."));
-  }));
-  $("save-faces").addEventListener("click", () => attempt(saveFaces));
   wireDecision();
   window.addEventListener("hashchange", () => route());
 }

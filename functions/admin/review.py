@@ -24,9 +24,9 @@ from functions.admin.common import (
     unique_ids,
 )
 from pellicule.config import clock
-from pellicule.domain import messages
+from pellicule.domain import messages, tagging
 from pellicule.domain import publication as rules
-from pellicule.domain.errors import BadRequest, Conflict, Forbidden
+from pellicule.domain.errors import Conflict, Forbidden
 from pellicule.domain.gate import (
     AUDIENCES,
     publishable,
@@ -139,8 +139,7 @@ def set_tags(principal: Principal, media_id: str, body: c.Tags) -> dict[str, Any
         raise Conflict("media_not_processed_yet")
     child_ids = unique_ids(body.child_ids)  # at most MAX_TAGS (type)
     flag = body.no_identifiable_child
-    if flag and child_ids:
-        raise BadRequest("tags_with_no_identifiable_child")
+    tagging.check(child_ids, flag)  # the flag with children tagged is contradictory
     active_children(principal.tenant_id, child_ids)  # every id exists in this centre, not archived
     expected_version = body.version
     if expected_version is not None and expected_version != int(media.version or 0):

@@ -38,6 +38,7 @@ from functools import cache, lru_cache
 
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageFilter
 
+from pellicule.domain import faces
 from pellicule.domain.errors import RejectedMedia
 
 MAX_PIXELS = 64_000_000  # enough for 48 MP phone sensors, far from a decompression bomb
@@ -79,7 +80,7 @@ ALLOCATOR_BLOCKS = 64
 
 # Blurred variants.
 MAX_BOXES = 50
-BOX_MARGIN = 0.15  # each side of a hand-drawn box grows by 15 % of its size
+BOX_MARGIN = faces.HEAD_PADDING  # each side of a hand-drawn box grows by 35 % of its size
 MIN_BLOCK = 12  # pixels of the download image per pixelation block, at least,
 MIN_BLOCK_FRACTION = 0.01  # and at least 1 % of its long edge (4 pixels of the thumbnail),
 MAX_BLOCKS_ACROSS = 8  # and never more blocks than this across the (grown) box
@@ -534,9 +535,10 @@ def render_blurred(
 
     ``download_jpeg`` is the clean ``download`` rendition (upright, sRGB, no metadata: the
     largest one stored); ``boxes`` are ``(x, y, w, h)`` fractions of it. Each box grows by
-    ``BOX_MARGIN`` per side (hand-drawn boxes are imprecise), then its pixels are replaced by
-    coarse blocks (at least ``MIN_BLOCK`` pixels and ``MIN_BLOCK_FRACTION`` of the long edge,
-    so still several pixels wide in the thumbnail; at most ``MAX_BLOCKS_ACROSS`` across) whose
+    ``BOX_MARGIN`` per side (``faces.head_region``: a box drawn on the face leaves out hair,
+    ears and chin), then its pixels are replaced by coarse blocks (at least ``MIN_BLOCK``
+    pixels and ``MIN_BLOCK_FRACTION`` of the long edge, so still several pixels wide in the
+    thumbnail; at most ``MAX_BLOCKS_ACROSS`` across) whose
     colours get a random jitter, blurred, and covered with random noise: no variant, at any
     size, keeps the original pixels of a box. Pixels outside the boxes are unchanged (up to
     the JPEG re-encoding). Raises ``ValueError`` for invalid boxes and ``RejectedMedia`` for a
@@ -582,15 +584,15 @@ def _validated_boxes(
 def _pixel_box(
     region: tuple[float, float, float, float], size: tuple[int, int]
 ) -> tuple[int, int, int, int]:
-    """The grown box in pixels, clamped to the picture (outward rounding)."""
+    """The grown box (``faces.head_region``: the whole head, not only the face drawn) in
+    pixels, clamped to the picture (outward rounding)."""
     width, height = size
-    left, top, right, bottom = region
-    grow_x, grow_y = (right - left) * BOX_MARGIN, (bottom - top) * BOX_MARGIN
+    left, top, right, bottom = faces.head_region(region, BOX_MARGIN)
     return (
-        max(0, math.floor((left - grow_x) * width)),
-        max(0, math.floor((top - grow_y) * height)),
-        min(width, math.ceil((right + grow_x) * width)),
-        min(height, math.ceil((bottom + grow_y) * height)),
+        max(0, math.floor(left * width)),
+        max(0, math.floor(top * height)),
+        min(width, math.ceil(right * width)),
+        min(height, math.ceil(bottom * height)),
     )
 
 

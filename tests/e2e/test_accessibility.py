@@ -267,6 +267,47 @@ def _decision_error(page: Any) -> None:
     page.locator("#decision-error").wait_for(state="visible", timeout=30_000)
 
 
+def _on_a_phone(ready: Callable[[Any], None]) -> Callable[[Any], None]:
+    def phone(page: Any) -> None:
+        page.set_viewport_size({"width": 390, "height": 844})
+        ready(page)
+
+    return phone
+
+
+def _group_tagged(page: Any) -> None:
+    """Issue 18: the review page's chips (consent per audience) after "Tout le groupe"."""
+    page.locator("#tag-group").wait_for(state="visible", timeout=30_000)
+    page.locator("#tag-group").click()
+    page.locator(".chip[aria-pressed='true']").first.wait_for(state="visible")
+
+
+def _no_child_asked(page: Any) -> None:
+    """Issue 18: "Aucun enfant identifiable" asks first, in a dialog (nothing is saved)."""
+    page.locator("#no-child").wait_for(state="visible", timeout=30_000)
+    page.locator("#no-child").click()
+    page.locator("#no-child-dialog").wait_for(state="visible")
+
+
+def _english_first(ready: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The page switched to English first (a modal dialog then leaves the switch inert)."""
+
+    def english(page: Any) -> None:
+        page.locator("#item").wait_for(state="visible", timeout=30_000)
+        page.locator("#lang-switch").click()
+        wait_for(lambda: page.evaluate("document.documentElement.lang") == "en", timeout=5)
+        ready(page)
+
+    return english
+
+
+def _preview_zoomed(page: Any) -> None:
+    """Issue 18: the review page's preview zoomed in (its frame scrolls, not the page)."""
+    page.locator("#zoom-in").wait_for(state="visible", timeout=30_000)
+    page.locator("#zoom-in").click()
+    page.wait_for_function("document.getElementById('zoom-level').textContent === '150 %'")
+
+
 FORGED_SOUVENIR = f"/souvenir.html#token=tnone.cnone.{'A' * 43}"
 
 
@@ -301,6 +342,11 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/review.html", "director", _bulk_panel),  # issue 18: validation at speed
     ("/review.html", "director", _in_english(_bulk_panel)),
     ("/review.html#/media/WAITING", "director", _decision_error),
+    # Issue 18: tagging on a phone (the chips, the no-child dialog, the zoomed preview)
+    ("/review.html#/media/MEDIA", "animator", _on_a_phone(_group_tagged)),
+    ("/review.html#/media/MEDIA", "animator", _on_a_phone(_no_child_asked)),
+    ("/review.html#/media/MEDIA", "animator", _on_a_phone(_english_first(_no_child_asked))),
+    ("/review.html#/media/MEDIA", "animator", _on_a_phone(_preview_zoomed)),
     ("/audit.html", "director", _visible("#rows tr")),
     ("/audit.html", "animator", _visible("#refused")),
     ("/audit.html", "director", _who_saw),  # issue 18: the readable log, "who saw"

@@ -63,8 +63,8 @@ def _open_for_review(runtime: LocalRuntime, page: Any, media_id: str) -> None:
 def _tag(page: Any, *child_ids: str) -> None:
     for child_id in child_ids:
         page.locator(f'#chips-main .chip[data-child-id="{child_id}"]').click()
-    page.locator("#save-tags").click()
-    wait_for(lambda: "Enfants enregistrés" in page.locator("#status").inner_text(), timeout=30)
+    page.locator("#save").click()
+    wait_for(lambda: page.locator("#save-status").inner_text() == "Enregistré.", timeout=30)
 
 
 def _family_items(runtime: LocalRuntime, centre: Scenario, who: str) -> int:
@@ -111,7 +111,7 @@ def test_upload_tag_validate_view_withdraw(
         review.mouse.up()
         assert review.locator("#overlay .box").count() == 1
         review.select_option("#box-child-0", lea)
-        review.locator("#save-faces").click()
+        review.locator("#save").click()
         review.locator("#blurred-figure").wait_for(state="visible", timeout=60_000)
         wait_for(lambda: image_loaded(review, "#blurred-photo"), timeout=30)
         screenshot(review, "2-animator-tags-and-blur", full_page=True)

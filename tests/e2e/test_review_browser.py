@@ -100,10 +100,11 @@ def test_the_animator_tags_and_blurs_then_the_director_approves(
     assert page.locator("#approve").is_hidden()
     assert "la direction valide" in page.locator("#role-note").inner_text()
 
-    # When they tag Noah and Léa with the chips (Léa's says she has no consent)
+    # When they tag Noah and Léa with the chips (Léa's says she would block the photo)
     lea_chip = page.locator(f'.chip[data-child-id="{lea}"]')
     noah_chip = page.locator(f'.chip[data-child-id="{noah}"]')
-    assert "sans consentement" in lea_chip.inner_text()
+    assert "Groupe : bloqué" in lea_chip.inner_text()
+    assert "Groupe : visible" in noah_chip.inner_text()
     assert page.locator(f'#chips-other .chip[data-child-id="{centre.children["zoe"]}"]').count()
     noah_chip.click()
     lea_chip.click()
@@ -120,14 +121,14 @@ def test_the_animator_tags_and_blurs_then_the_director_approves(
     page.mouse.move(area["x"] + 0.6 * area["width"], area["y"] + 0.6 * area["height"], steps=8)
     page.mouse.up()
     assert page.locator("#overlay .box").count() == 1
-    # ...say that it hides Léa, and save
+    # ...say that it hides Léa, and save the children and the box with the one button
     page.select_option("#box-child-0", lea)
-    page.locator("#save-faces").click()
+    page.locator("#save").click()
 
     # Then the blurred version is rendered by the processor and shown
     page.locator("#blurred-figure").wait_for(state="visible", timeout=60_000)
     wait_for(lambda: _image_loaded(page, "#blurred-photo"), timeout=30)
-    wait_for(lambda: "prête" in page.locator("#blur-status").inner_text(), timeout=30)
+    wait_for(lambda: "prête" in page.locator("#save-status").inner_text(), timeout=30)
     item = _item(runtime, centre, media_id)
     assert item["tagged_child_ids"] == sorted([lea, noah])
     assert item["blurred_child_ids"] == [lea]
@@ -205,8 +206,12 @@ def test_tagging_and_a_face_box_with_the_keyboard_only(
     page.locator("#item").wait_for(state="visible")
     wait_for(lambda: page.evaluate("document.activeElement.id") == "item-title")
 
-    # Tab reaches the chips of the album's group (Léa, then Noah); Space presses them
-    page.keyboard.press("Tab")
+    # Tab reaches, past the photo's zoom and "Tout le groupe", the chips of the album's group
+    # (Léa, then Noah); Space presses them
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.childId"):
+            break
     assert page.evaluate("document.activeElement.dataset.childId") == lea
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
@@ -220,14 +225,15 @@ def test_tagging_and_a_face_box_with_the_keyboard_only(
     assert page.locator(f'.chip[data-child-id="{noah}"]').get_attribute("aria-pressed") == "false"
     page.keyboard.press("Space")
 
-    # Tab on to the save button (past the other groups and the "no identifiable child" box)
+    # Tab on to the save button (past the other groups, the "no identifiable child" box and
+    # "Ajouter un cadre")
     for _ in range(6):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "save-tags":
+        if page.evaluate("document.activeElement.id") == "save":
             break
-    assert page.evaluate("document.activeElement.id") == "save-tags"
+    assert page.evaluate("document.activeElement.id") == "save"
     page.keyboard.press("Enter")
-    wait_for(lambda: "Enfants enregistrés" in page.locator("#status").inner_text())
+    wait_for(lambda: page.locator("#save-status").inner_text() == "Enregistré.")
     assert _item(runtime, centre, media_id)["tagged_child_ids"] == sorted([lea, noah])
     assert "Lea X." in page.locator(f'#queue a[data-media-id="{media_id}"]').inner_text()
 
@@ -245,7 +251,7 @@ def test_tagging_and_a_face_box_with_the_keyboard_only(
     page.locator("#box-child-0").focus()
     page.keyboard.press("ArrowDown")  # first child offered: Léa
     assert page.locator("#box-child-0").input_value() == lea
-    page.locator("#save-faces").focus()
+    page.locator("#save").focus()
     page.keyboard.press("Enter")
     page.locator("#blurred-figure").wait_for(state="visible", timeout=60_000)
     item = _item(runtime, centre, media_id)
@@ -260,7 +266,7 @@ def test_tagging_and_a_face_box_with_the_keyboard_only(
 
     # English on request (the dynamic text follows)
     page.locator("#lang-switch").click()
-    assert page.locator("#save-tags").inner_text().startswith("Save the children")
+    assert page.locator("#save").inner_text().startswith("Save")
     assert "Families of the group" in page.locator("#gate").inner_text()
     assert page.evaluate("document.documentElement.lang") == "en"
     assert problems == []

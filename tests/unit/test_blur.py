@@ -203,3 +203,19 @@ def test_the_source_must_be_a_download_jpeg() -> None:
     Image.new("RGB", (3000, 100)).save(too_big, "JPEG")
     with pytest.raises(RejectedMedia):
         imaging.render_blurred(too_big.getvalue(), [BIG])
+
+
+def test_the_whole_head_around_a_finger_drawn_box_is_hidden() -> None:
+    # A box drawn on the face only: the hair and ears around it (30 % of the box's size beyond
+    # each side, within faces.HEAD_PADDING) are hidden too, not only the 15 % of a small margin.
+    variant = decode(next(r.data for r in blurred() if r.name == "download"))
+    reference = clean()["download"]
+    left, top, right, bottom = pixel_box(BIG, SIZE)
+    width, height = right - left, bottom - top
+    for ring in (
+        (left - round(0.30 * width), top, left - round(0.20 * width), bottom),  # left ear
+        (right + round(0.20 * width), top, right + round(0.30 * width), bottom),  # right ear
+        (left, top - round(0.30 * height), right, top - round(0.20 * height)),  # hair
+    ):
+        diff = luma(ImageChops.difference(variant.crop(ring), reference.crop(ring)))
+        assert sum(diff) / len(diff) > 5, ring

@@ -10,6 +10,9 @@ import { t } from "/lib/i18n.js";
 export const MIN = 0.02; // the smallest side of a box (a smaller drag is a click)
 export const STEP = 0.02; // one arrow key press
 export const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+// Each side of a box grows by this fraction of its size when blurred (the processor's
+// pellicule.domain.faces.HEAD_PADDING): the dashed outline drawn around each box shows it.
+export const HEAD_PADDING = 0.35;
 const percent = (value) => `${Math.round(value * 100)} %`;
 
 // --- Geometry (pure: plain {x, y, w, h} in, new values out) ----------------------------------
@@ -100,7 +103,12 @@ export class BoxEditor {
       number.textContent = String(index + 1);
       const handle = document.createElement("span");
       handle.className = "handle";
-      node.append(number, handle);
+      // The area actually blurred: the box grown to cover the whole head (the processor pads
+      // each side by HEAD_PADDING, pellicule.domain.faces.head_region).
+      const head = document.createElement("span");
+      head.className = "head";
+      head.setAttribute("aria-hidden", "true");
+      node.append(head, number, handle);
       this.place(node, box);
       this.overlay.append(node);
     });
@@ -172,6 +180,17 @@ export class BoxEditor {
     }
     this.overlay.setPointerCapture(event.pointerId);
     event.preventDefault();
+  }
+
+  // A pinch began (web/review/zoom.js): the box being drawn is dropped, a box being moved or
+  // resized goes back where it was.
+  cancel() {
+    const drag = this.drag;
+    if (!drag) return;
+    this.drag = null;
+    if (drag.mode === "draw") this.boxes.splice(drag.index, 1);
+    else Object.assign(this.boxes[drag.index], drag.origin);
+    this.render();
   }
 
   pointerMove(event) {

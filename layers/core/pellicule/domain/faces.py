@@ -14,6 +14,26 @@ from pellicule.domain.errors import BadRequest
 
 MAX_BOXES = 50
 MESSAGE_TYPE = "blur"
+# Each side of a face box grows by this fraction of the box's size before it is blurred: a box
+# drawn with a finger on a phone covers the face, rarely the hair, the ears or the chin, and a
+# head is recognised by those too (docs/publication-gate.md, "Face boxes").
+HEAD_PADDING = 0.35
+
+Region = tuple[float, float, float, float]  # left, top, right, bottom: fractions of the photo
+
+
+def head_region(box: Region, padding: float = HEAD_PADDING) -> Region:
+    """The area actually hidden for a face box given as ``(left, top, right, bottom)``
+    fractions: the box grown by ``padding`` of its width on the left and right and of its
+    height above and below, clamped to the photo. Pure; the box itself is left unchanged."""
+    left, top, right, bottom = box
+    grow_x, grow_y = (right - left) * padding, (bottom - top) * padding
+    return (
+        max(0.0, left - grow_x),
+        max(0.0, top - grow_y),
+        min(1.0, right + grow_x),
+        min(1.0, bottom + grow_y),
+    )
 
 
 def parse_boxes(raw: Any) -> list[list[float]]:
