@@ -246,6 +246,8 @@ def test_keyboard_approval_opens_the_next_photo_and_errors_show_beside_the_butto
 
     # Rejecting the untagged one: marked "Refusée", still numbered
     page.locator(f'#queue a[data-media-id="{untagged}"]').click()
+    number = before[untagged].split(" — ")[0]  # the item opened (not the one still shown)
+    wait_for(lambda: page.locator("#item-title").inner_text().startswith(number))
     page.locator("#reject-reason").fill("Photo floue")
     page.locator("#reject").click()
     entry = page.locator(f'#queue a[data-media-id="{untagged}"]')

@@ -28,7 +28,17 @@ from tests.integration.scenario import Scenario
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PHONE = {"width": 390, "height": 844}
-STAFF_PAGES = ("/review.html", "/staff.html", "/people.html", "/settings.html", "/audit.html")
+STAFF_PAGES = (
+    "/review.html",
+    "/staff.html",
+    "/people.html",
+    "/settings.html",
+    "/audit.html",
+    "/dashboard.html",
+    "/team.html",
+    "/campaign.html",
+    "/coverage.html",
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,21 +98,15 @@ def test_no_staff_page_scrolls_sideways_on_a_phone(
         page.locator("#centre-name").wait_for(state="attached")
         wait_for(lambda: page.locator("#centre-name").inner_text() == "Centre", timeout=30)
         assert _scroll_width(page) <= PHONE["width"], path
-        # every link of the header keeps a 44 px target
+        # every link of the header shown keeps a 44 px target (an animator's staff page
+        # hides "Accueil", the director's home)
         heights = page.evaluate(
             "() => [...document.querySelectorAll('header nav a')]"
+            ".filter((a) => a.getClientRects().length > 0)"
             ".map((a) => a.getBoundingClientRect().height)"
         )
-        assert heights, path
+        assert len(heights) >= 5, (path, heights)
         assert min(heights) >= 44, (path, heights)
-    # With a sixth link in the header (another item of issue 18 adds "Accueil"), it still fits
-    page.goto(f"{runtime.base_url}/review.html")
-    page.locator("#queue-section").wait_for(state="visible")
-    page.evaluate(
-        "() => { const nav = document.querySelector('header nav'); const a = document"
-        ".createElement('a'); a.href = '/staff.html'; a.textContent = 'Accueil'; nav.prepend(a); }"
-    )
-    assert _scroll_width(page) <= PHONE["width"]
 
 
 def test_the_animator_tags_a_group_blurs_a_face_and_saves_once(
