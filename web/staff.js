@@ -324,6 +324,7 @@ const uploader = new Uploader({
   list: $("uploads"),
   live: $("upload-status"),
   resumeHint: $("resume-hint"),
+  summary: $("upload-queue"),
   onChange: () => schedulePoll(),
   onSent: () => refreshItems(),
 });
@@ -401,6 +402,7 @@ async function start() {
     }
     return;
   }
+  uploader.restore(who.principal_id);
   window.addEventListener("hashchange", route);
   await route();
 }
