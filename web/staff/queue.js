@@ -34,6 +34,7 @@ function request(operation) {
 }
 
 let opened = null;
+let cleared = false; // signing out: nothing is kept any more by this page
 
 function database() {
   if (typeof indexedDB === "undefined") return Promise.resolve(null);
@@ -45,9 +46,9 @@ function database() {
   return opened;
 }
 
-async function run(mode, work) {
+async function run(mode, work, { keeping = false } = {}) {
   const db = await database();
-  if (!db) return null;
+  if (!db || (keeping && cleared)) return null;
   const transaction = db.transaction(STORE, mode);
   const done = new Promise((resolve, reject) => {
     transaction.oncomplete = resolve;
@@ -63,7 +64,7 @@ async function run(mode, work) {
 // False when it could not be kept (no IndexedDB, storage full): it is then sent from memory.
 export async function keep(entry) {
   try {
-    return (await run("readwrite", (store) => store.put(entry))) !== null;
+    return (await run("readwrite", (store) => store.put(entry), { keeping: true })) !== null;
   } catch {
     return false;
   }
@@ -92,6 +93,7 @@ export async function entriesOf(owner) {
 
 // Everything, everybody's (signing out).
 export async function clearQueue() {
+  cleared = true; // an upload still under way must not write its entry back
   try {
     await run("readwrite", (store) => store.clear());
   } catch {

@@ -548,7 +548,7 @@ export class Uploader {
     entry.textNode.textContent = texts[entry.state];
     entry.row.dataset.state = entry.state;
     entry.row.dataset.attempts = String(entry.attempts);
-    entry.row.dataset.paused = String(entry.state === "waiting" && !online());
+    entry.row.dataset.paused = String(entry.state === "waiting" && !entry.preparing && !online());
     entry.retryNode.hidden = !(entry.state === "failed" && entry.retryable);
     entry.retryNode.textContent = t("Réessayer", "Retry");
     entry.retryNode.setAttribute("aria-label", t(`Réessayer l'envoi de ${entry.name}`, `Retry the upload of ${entry.name}`));
