@@ -7,6 +7,8 @@
   shown again (from IndexedDB) and completes; nothing is left in IndexedDB.
 - Offline, the queue pauses (and says so), then resumes when the network returns.
 - Signing out clears the queue kept on the phone.
+- A second tab does not send the first tab's queue (no duplicates); it takes it over when the
+  first one closes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from PIL import Image, ImageChops
 
 from functions.process import imaging
 from local.runtime import LocalRuntime
+from pellicule.services import sessions
 from tests.e2e.browsing import sign_in, watched
 from tests.e2e.conftest import wait_for
 from tests.integration.scenario import Scenario, build
@@ -96,8 +99,10 @@ def _photos(directory: Path, count: int, prefix: str) -> list[Path]:
     return paths
 
 
-def _open_album(runtime: LocalRuntime, centre: Scenario, context: Any) -> Any:
-    sign_in(context, runtime, centre.animator)
+def _open_album(
+    runtime: LocalRuntime, centre: Scenario, context: Any, session: str | None = None
+) -> Any:
+    sign_in(context, runtime, session or centre.animator)
     page = context.new_page()
     page.goto(f"{runtime.base_url}/staff.html#/album/{centre.album_id}")
     page.locator("#album-view").wait_for(state="visible")
@@ -267,7 +272,9 @@ def test_offline_the_queue_pauses_and_resumes_with_the_network(
 def test_signing_out_clears_the_queue_kept_on_the_phone(
     runtime: LocalRuntime, centre: Scenario, context: Any, tmp_path: Path
 ) -> None:
-    page = _open_album(runtime, centre, context)
+    # A session of its own: signing out ends it (the other journeys keep centre.animator)
+    own = sessions.create(centre.tenant_id, "staff", "anim-1", "animator")
+    page = _open_album(runtime, centre, context, own)
     page.route(
         f"{runtime.moto_url}/**",
         lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
@@ -278,3 +285,44 @@ def test_signing_out_clears_the_queue_kept_on_the_phone(
     page.locator("#sign-out").click()
     page.wait_for_url(f"{runtime.base_url}/login.html")
     assert page.evaluate(KEPT) == []
+
+
+def test_a_second_tab_takes_the_queue_over_only_when_the_first_closes(
+    runtime: LocalRuntime, centre: Scenario, context: Any, tmp_path: Path
+) -> None:
+    first = _open_album(runtime, centre, context)
+    first.route(
+        f"{runtime.moto_url}/**",
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    before = set(_items(runtime, first, centre.album_id))
+    first.locator("#file-input").set_input_files([str(p) for p in _photos(tmp_path, 2, "onglet")])
+    wait_for(lambda: len(first.evaluate(KEPT)) == 2, timeout=15)
+
+    # A second tab of the same phone does not send the first tab's queue (twice the photos)...
+    second = context.new_page()
+    second.goto(f"{runtime.base_url}/staff.html#/album/{centre.album_id}")
+    second.locator("#album-view").wait_for(state="visible")
+    second.wait_for_timeout(1000)
+    assert second.locator("#uploads li").count() == 0
+
+    # ...until the first one is closed: then it shows the queue and sends it
+    first.close()
+    wait_for(lambda: second.evaluate(ROWS) == ["sent", "sent"], timeout=60)
+    assert second.evaluate(KEPT) == []
+    new = wait_for(
+        lambda: (
+            (
+                n := [
+                    i
+                    for k, i in _items(runtime, second, centre.album_id).items()
+                    if k not in before
+                ]
+            )
+            and all(i["state"] == "ready" for i in n)
+            and n
+        ),
+        timeout=90,
+        interval=0.5,
+    )
+    assert len(new) == 2  # one item per photo

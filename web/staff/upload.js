@@ -36,6 +36,7 @@ const KEEP_MS = 24 * 3600 * 1000; // the ingest bucket aborts multipart uploads 
 const DURABLE_MAX = 64 * 1024 * 1024; // larger videos go by resumable multipart instead
 const GRANT_MARGIN_MS = 60000; // a grant with less than this left is asked again
 const SYNC_TAG = "pellicule-upload"; // the Background Sync tag of web/upload-sw.js
+const LOCK = "pellicule-upload-queue"; // held by the tab that sends the kept queue
 
 // The type the grant asks for: the browser's when the API accepts it, else the extension's.
 export function contentType(file) {
@@ -229,13 +230,20 @@ export class Uploader {
   }
 
   // The signed-in staff member's queue kept by this browser (a reload, a closed tab, the
-  // next opening): shown in its album, sent again. Called once the person is known.
-  async restore(owner) {
+  // next opening): shown in its album, sent again. Called once the person is known. One tab
+  // at a time takes the kept queue over (Web Locks): a second tab would send it twice; it
+  // takes over what is left when the first one closes.
+  restore(owner) {
     this.owner = owner;
     registerWorker(this);
-    const kept = await entriesOf(owner);
+    if (typeof navigator !== "undefined" && navigator.locks) {
+      navigator.locks.request(LOCK, () => this.resume().then(() => new Promise(() => {}))).catch(() => {});
+    } else this.resume();
+  }
+
+  async resume() {
+    const kept = (await entriesOf(this.owner)).filter((record) => !this.entries.some((e) => e.id === record.id));
     for (const record of kept) {
-      if (this.entries.some((e) => e.id === record.id)) continue;
       this.entry({
         id: record.id, albumId: record.album_id, blob: record.blob, name: record.name, type: record.type,
         size: record.size, originalSize: record.original_size, grant: record.grant || null,
