@@ -7,6 +7,8 @@
   shown again (from IndexedDB) and completes; nothing is left in IndexedDB.
 - Offline, the queue pauses (and says so), then resumes when the network returns.
 - Signing out clears the queue kept on the phone.
+- After three failed tries the row offers "Réessayer" (finger-sized, within the phone's width).
+- The service worker's Background Sync makes the page try at once what waited between tries.
 - A second tab does not send the first tab's queue (no duplicates); it takes it over when the
   first one closes.
 """
@@ -326,3 +328,95 @@ def test_a_second_tab_takes_the_queue_over_only_when_the_first_closes(
         interval=0.5,
     )
     assert len(new) == 2  # one item per photo
+
+
+def test_after_three_failed_tries_the_phone_offers_a_retry(
+    runtime: LocalRuntime, centre: Scenario, context: Any, tmp_path: Path
+) -> None:
+    page = _open_album(runtime, centre, context)
+    problems = watched(page)
+    aborted: list[str] = []
+
+    def ingest(route: Any) -> None:
+        if route.request.method == "POST" and len(aborted) < 3:
+            aborted.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(f"{runtime.moto_url}/**", ingest)
+    [photo] = _photos(tmp_path, 1, "essai")
+    page.locator("#file-input").set_input_files(str(photo))
+
+    # Tried three times by itself, then the animator is asked
+    wait_for(lambda: page.evaluate(ROWS) == ["failed"], timeout=30)
+    assert len(aborted) == 3
+    row = page.locator("#uploads li").first
+    assert row.get_attribute("data-attempts") == "3"
+    assert row.locator(".state").inner_text().startswith("Échec : ")
+    retry = row.get_by_role("button", name="Réessayer l'envoi de essai-1.jpg")
+    assert retry.is_visible()
+    # The queue fits the phone's width (no sideways scrolling)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    box = retry.bounding_box()
+    assert box
+    assert box["x"] + box["width"] <= PHONE["width"]
+    assert box["height"] >= 24  # a finger-sized target
+    assert len(page.evaluate(KEPT)) == 1  # still kept: a reload would try again
+
+    retry.tap()
+    wait_for(lambda: page.evaluate(ROWS) == ["sent"], timeout=30)
+    assert page.evaluate(KEPT) == []
+    assert [p for p in problems if "net::ERR_FAILED" not in p] == []
+
+
+def test_background_sync_resumes_the_queue_without_waiting(
+    runtime: LocalRuntime, centre: Scenario, context: Any, tmp_path: Path
+) -> None:
+    """The service worker's "sync" (the browser: the network is back) makes the open page try
+    what was waiting between automatic tries at once."""
+    page = _open_album(runtime, centre, context)
+    cdp = context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(
+            r["registrationId"] for r in event["registrations"] if not r.get("isDeleted")
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    wait_for(
+        lambda: page.evaluate(
+            "navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))"
+        ),
+        timeout=15,
+    )
+    wait_for(lambda: page.evaluate("true") and registrations, timeout=10)
+    blocked = {"on": True}
+    aborted: list[str] = []
+
+    def ingest(route: Any) -> None:
+        if route.request.method == "POST" and blocked["on"]:
+            aborted.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(f"{runtime.moto_url}/**", ingest)
+    [photo] = _photos(tmp_path, 1, "sync")
+    page.locator("#file-input").set_input_files(str(photo))
+    # Two failed tries: the next one is 6 s away
+    wait_for(lambda: page.evaluate("true") and len(aborted) >= 2, timeout=30)
+    wait_for(lambda: "2/3 essais" in page.locator("#uploads .state").inner_text(), timeout=5)
+    blocked["on"] = False
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": runtime.base_url,
+            "registrationId": registrations[-1],
+            "tag": "pellicule-upload",
+            "lastChance": False,
+        },
+    )
+    wait_for(lambda: page.evaluate(ROWS) == ["sent"], timeout=3)
+    assert len(aborted) == 2

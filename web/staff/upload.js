@@ -408,6 +408,15 @@ export class Uploader {
     });
   }
 
+  // The browser says the network is back (Background Sync, web/upload-sw.js): what waits
+  // between automatic tries is tried now.
+  networkBack() {
+    for (const entry of this.entries) {
+      if (entry.state === "waiting" && entry.notBefore > Date.now()) entry.notBefore = 0;
+    }
+    this.pump();
+  }
+
   // Start what may start: PARALLEL tries at once, none while offline or before its backoff.
   pump() {
     if (!online()) {
@@ -605,12 +614,13 @@ export class Uploader {
 // --- The service worker (web/upload-sw.js) -------------------------------------------------
 
 // It caches nothing and sends nothing itself: where Background Sync exists (Chromium), it is
-// woken when the network returns and asks the open Pellicule pages to resume their queue.
+// woken when the network returns and asks the open Pellicule pages to resume their queue
+// (what waited between automatic tries is tried at once).
 function registerWorker(uploader) {
   if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register("/upload-sw.js").catch(() => {});
   navigator.serviceWorker.addEventListener("message", (event) => {
-    if (event.data && event.data.type === SYNC_TAG) uploader.pump();
+    if (event.data && event.data.type === SYNC_TAG) uploader.networkBack();
   });
 }
 
