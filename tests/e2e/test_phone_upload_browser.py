@@ -9,6 +9,7 @@
 - Signing out clears the queue kept on the phone.
 - After three failed tries the row offers "Réessayer" (finger-sized, within the phone's width).
 - The service worker's Background Sync makes the page try at once what waited between tries.
+- A kept photo that did reach the bucket before its tab died is not sent again.
 - A second tab does not send the first tab's queue (no duplicates); it takes it over when the
   first one closes.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from PIL import Image, ImageChops
 
 from functions.process import imaging
@@ -52,6 +54,10 @@ KEPT = """() => new Promise((resolve, reject) => {
     read.onerror = () => reject(read.error);
   };
 })"""
+
+
+# The grants kept with the entries in IndexedDB ({url, fields, expires_at, media_id}).
+GRANTS = KEPT.replace("[e.name, e.album_id, e.size]", "e.grant")
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +118,9 @@ def _open_album(
 
 
 def _items(runtime: LocalRuntime, page: Any, album_id: str) -> dict[str, dict[str, Any]]:
-    answer = page.request.get(f"{runtime.base_url}/api/gallery/albums/{album_id}").json()
+    """The album's items as the API gives them (``page``: a page, or a context's request)."""
+    request = getattr(page, "request", page)
+    answer = request.get(f"{runtime.base_url}/api/gallery/albums/{album_id}").json()
     return {item["media_id"]: item for item in answer["items"]}
 
 
@@ -420,3 +428,65 @@ def test_background_sync_resumes_the_queue_without_waiting(
     )
     wait_for(lambda: page.evaluate(ROWS) == ["sent"], timeout=3)
     assert len(aborted) == 2
+
+
+def test_a_photo_that_arrived_before_the_tab_died_is_not_sent_again(
+    runtime: LocalRuntime, centre: Scenario, context: Any, tmp_path: Path
+) -> None:
+    page = _open_album(runtime, centre, context)
+    aborted: list[str] = []
+
+    def lost(route: Any) -> None:
+        if route.request.method == "POST":
+            aborted.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(f"{runtime.moto_url}/**", lost)
+    before = set(_items(runtime, page, centre.album_id))
+    [photo] = _photos(tmp_path, 1, "arrivee")
+    page.locator("#file-input").set_input_files(str(photo))
+    wait_for(lambda: page.evaluate("true") and aborted, timeout=30)
+    [grant] = page.evaluate(GRANTS)
+
+    # The bucket did get the photo (the tab died, or the 4G dropped, before the answer came):
+    # the same presigned POST the page holds, sent from here
+    posted = requests.post(
+        grant["url"],
+        data=grant["fields"],
+        files={"file": (photo.name, photo.read_bytes(), "image/jpeg")},
+        timeout=30,
+    )
+    assert posted.status_code in (200, 201, 204), posted.text
+    assert len(page.evaluate(KEPT)) == 1  # the page does not know it arrived
+    page.close()
+
+    # Opened again later, when the processor has taken the photo in
+    wait_for(
+        lambda: (
+            [
+                i["state"]
+                for k, i in _items(runtime, context.request, centre.album_id).items()
+                if k not in before
+            ]
+            in (["processing"], ["ready"])
+        ),
+        timeout=60,
+        interval=0.5,
+    )
+    page = context.new_page()
+    posts: list[str] = []
+    page.on(
+        "request",
+        lambda r: posts.append(r.url) if r.url.startswith(runtime.moto_url) else None,
+    )
+    page.goto(f"{runtime.base_url}/staff.html#/album/{centre.album_id}")
+    page.locator("#album-view").wait_for(state="visible")
+
+    # The kept entry is checked against its item (past "uploading"): dropped, not sent again
+    wait_for(lambda: page.evaluate(KEPT) == [], timeout=15)
+    assert page.locator("#uploads li").count() == 0
+    new = [k for k in _items(runtime, page, centre.album_id) if k not in before]
+    assert len(new) == 1
+    assert posts == []

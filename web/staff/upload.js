@@ -242,7 +242,12 @@ export class Uploader {
   }
 
   async resume() {
-    const kept = (await entriesOf(this.owner)).filter((record) => !this.entries.some((e) => e.id === record.id));
+    const kept = [];
+    for (const record of await entriesOf(this.owner)) {
+      if (this.entries.some((e) => e.id === record.id)) continue;
+      if (await this.arrived(record)) await drop(record.id);
+      else kept.push(record);
+    }
     for (const record of kept) {
       this.entry({
         id: record.id, albumId: record.album_id, blob: record.blob, name: record.name, type: record.type,
@@ -255,6 +260,14 @@ export class Uploader {
       this.say(t(`Reprise de ${kept.length} envoi(s) en attente…`, `Resuming ${kept.length} pending upload(s)…`));
     }
     this.pump();
+  }
+
+  // Whether a kept entry's last try did reach the bucket before the page went away (its item
+  // is past "uploading"): then it is not sent again.
+  async arrived(record) {
+    if (!record.grant) return false;
+    const item = await call("GET", `/api/gallery/media/${encodeURIComponent(record.grant.media_id)}`).catch(() => null);
+    return Boolean(item && item.state !== "uploading");
   }
 
   // Files chosen, taken or dropped: refuse what the API would refuse, shrink, keep and send
