@@ -10,12 +10,14 @@
 - After three failed tries the row offers "Réessayer" (finger-sized, within the phone's width).
 - The service worker's Background Sync makes the page try at once what waited between tries.
 - A kept photo that did reach the bucket before its tab died is not sent again.
+- A kept queue holding two albums' photos sends each into its own album.
 - A second tab does not send the first tab's queue (no duplicates); it takes it over when the
   first one closes.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from collections.abc import Iterator
@@ -31,7 +33,7 @@ from local.runtime import LocalRuntime
 from pellicule.services import sessions
 from tests.e2e.browsing import sign_in, watched
 from tests.e2e.conftest import wait_for
-from tests.integration.scenario import Scenario, build
+from tests.integration.scenario import ALBUM_DATE, Scenario, build
 from tests.support.images import jpeg_with_metadata
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -490,3 +492,46 @@ def test_a_photo_that_arrived_before_the_tab_died_is_not_sent_again(
     new = [k for k in _items(runtime, page, centre.album_id) if k not in before]
     assert len(new) == 1
     assert posts == []
+
+
+SEED = """async ([owner, entries]) => {
+  const queue = await import("/staff/queue.js");
+  for (const [index, [album, base64]] of entries.entries()) {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    await queue.keep({
+      id: `seed-${index}`, owner, album_id: album, name: `album-${index}.jpg`, type: "image/jpeg",
+      size: bytes.length, blob: new Blob([bytes], { type: "image/jpeg" }), created_at: index,
+      grant: null,
+    });
+  }
+}"""
+
+
+def test_a_kept_queue_of_two_albums_lands_in_each_album(
+    runtime: LocalRuntime, centre: Scenario, context: Any
+) -> None:
+    other = centre.ok(
+        centre.admin("POST", "albums", {"title": "Piscine", "date": ALBUM_DATE}), 201
+    )["album_id"]
+    page = _open_album(runtime, centre, context)
+    before = {a: set(_items(runtime, page, a)) for a in (centre.album_id, other)}
+    photo = base64.b64encode(jpeg_with_metadata((800, 600))).decode()
+    # The phone kept three photos without a grant yet (chosen offline): two for this album,
+    # one for another; the next opening sends all three at once
+    page.evaluate(
+        SEED, ["anim-1", [[centre.album_id, photo], [other, photo], [centre.album_id, photo]]]
+    )
+    page.reload()
+    page.locator("#album-view").wait_for(state="visible")
+
+    def landed() -> dict[str, int] | None:
+        new = {
+            a: [i for k, i in _items(runtime, page, a).items() if k not in before[a]]
+            for a in before
+        }
+        counts = {a: len(items) for a, items in new.items()}
+        settled = all(i["state"] == "ready" for items in new.values() for i in items)
+        return counts if settled and sum(counts.values()) == 3 else None
+
+    assert wait_for(landed, timeout=90, interval=0.5) == {centre.album_id: 2, other: 1}
+    assert page.evaluate(KEPT) == []

@@ -456,8 +456,11 @@ export class Uploader {
   }
 
   async start(entries) {
+    // One grant request per album (a restored queue may hold several albums' photos).
     const needing = entries.filter((e) => !grantUsable(e.grant));
-    if (needing.length) await this.grant(needing);
+    for (const albumId of new Set(needing.map((e) => e.albumId))) {
+      await this.grant(needing.filter((e) => e.albumId === albumId));
+    }
     for (const entry of entries) if (entry.state === "sending") this.transfer(entry);
   }
 
