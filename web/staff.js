@@ -324,6 +324,7 @@ const uploader = new Uploader({
   list: $("uploads"),
   live: $("upload-status"),
   resumeHint: $("resume-hint"),
+  summary: $("upload-queue"),
   onChange: () => schedulePoll(),
   onSent: () => refreshItems(),
 });
@@ -403,6 +404,7 @@ async function start() {
   }
   // The director's home is the directors' (the API refuses anyone else).
   $("nav-home").hidden = who.role !== "director";
+  uploader.restore(who.principal_id);
   window.addEventListener("hashchange", route);
   await route();
 }

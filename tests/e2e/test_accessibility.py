@@ -228,6 +228,31 @@ ROSTER_EXPORT = (
 )
 
 
+def _upload_queue(page: Any) -> None:
+    """Issue 18: the phone's upload queue, offline: a photo paused, a refused file, the summary."""
+    from tests.support.images import jpeg_with_metadata
+
+    page.locator("#items li").first.wait_for(state="visible", timeout=30_000)
+    page.context.set_offline(True)
+    page.locator("#file-input").set_input_files(
+        [
+            {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_metadata()},
+            {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"notes"},
+        ]
+    )
+    wait_for(
+        lambda: (
+            page.evaluate(
+                "[...document.querySelectorAll('#uploads li')]"
+                ".map(l => l.dataset.state + '/' + l.dataset.paused).join()"
+            )
+            == "waiting/true,failed/false"
+        ),
+        timeout=30,
+    )
+    page.locator("#upload-queue").wait_for(state="visible", timeout=30_000)
+
+
 def _import_previewed(page: Any) -> None:
     """Issue 18: the people page's import section with a file's preview and its line errors
     (nothing is written: a preview)."""
@@ -336,6 +361,7 @@ PAGES: list[tuple[str, str | None, Callable[[Any], None]]] = [
     ("/devices.html", "g1", _visible("#empty")),  # no trusted device yet
     ("/staff.html", "animator", _visible("#albums li")),
     ("/staff.html#/album/ALBUM", "animator", _visible("#items li")),
+    ("/staff.html#/album/ALBUM", "animator", _upload_queue),  # issue 18: from a phone
     ("/staff.html#/album/ALBUM", "director", _caption_warning),
     ("/review.html#/media/MEDIA", "director", _caption_warning),
     ("/review.html", "director", _visible("#queue-section")),

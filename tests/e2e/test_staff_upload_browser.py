@@ -37,6 +37,7 @@ UPLOAD_STATES = "[...document.querySelectorAll('#uploads li')].map(l => l.datase
 BAR_VALUES = "[...document.querySelectorAll('#uploads progress')].map(p => p.value)"
 STORED = "Object.keys(localStorage).filter(k => k.startsWith('pellicule-upload:'))"
 NETWORK_ERROR = "net::ERR_FAILED"  # what Chromium logs for a request the test aborts
+ATTEMPTS = 3  # automatic tries of one upload (web/staff/queue.js MAX_ATTEMPTS)
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +233,7 @@ def test_a_failed_upload_offers_a_retry_that_succeeds(
     aborted: list[str] = []
 
     def drop_first_post(route: Any) -> None:
-        if route.request.method == "POST" and not aborted:
+        if route.request.method == "POST" and len(aborted) < ATTEMPTS:
             aborted.append(route.request.url)
             route.abort()
         else:
@@ -245,10 +246,14 @@ def test_a_failed_upload_offers_a_retry_that_succeeds(
     page.locator("#album-view").wait_for(state="visible")
     assert page.locator("#album-title").inner_text() == "Sortie"
 
-    # When the photo's POST to the ingest bucket fails
+    # When the photo's POST to the ingest bucket fails, and fails again on the automatic tries
     [photo] = _photos(tmp_path, 1, "retry")
     page.locator("#file-input").set_input_files(str(photo))
+    wait_for(lambda: page.evaluate("true") and len(aborted) >= 1, timeout=30)
+    wait_for(lambda: "Nouvel essai" in page.locator("#uploads .state").inner_text(), timeout=10)
+    assert _row_states(page) == ["waiting"]  # tried again by itself after a wait
     wait_for(lambda: _row_states(page) == ["failed"], timeout=30)
+    assert len(aborted) == ATTEMPTS
     row = page.locator("#uploads li").first
     assert "Échec" in row.locator(".state").inner_text()
     retry = row.get_by_role("button", name="Réessayer l'envoi de retry-1.jpg")
@@ -261,8 +266,8 @@ def test_a_failed_upload_offers_a_retry_that_succeeds(
     page.keyboard.press("Enter")
     wait_for(lambda: _row_states(page) == ["sent"], timeout=30)
     assert not retry.is_visible()
-    assert len(aborted) == 1
-    assert [m for m, _ in watched.uploads] == ["POST", "POST"]
+    assert len(aborted) == ATTEMPTS
+    assert [m for m, _ in watched.uploads] == ["POST"] * (ATTEMPTS + 1)
     assert len(grants) == 1  # the grant was still valid: no new item was created
     wait_for(lambda: "ready" in _item_states(page).values(), timeout=60, interval=0.3)
     assert watched.errors(allow_aborted=True) == []

@@ -353,3 +353,17 @@ def test_every_url_handed_to_a_browser_is_allowed_by_csp_and_cors(
             assert cors_allows(cors, page, method, sent, read), (use, method, sent, read, cors)
         if use == "evidence":
             assert parts.hostname == f"{buckets['evidence']}.s3.{region}.amazonaws.com", url
+
+
+def test_the_upload_service_worker_is_allowed_from_the_site_only(main: Variant) -> None:
+    """web/staff/upload.js registers /upload-sw.js (the upload queue's service worker): the
+    synthesized CSP lets a same-origin worker run, and nothing else (no blob:, no data:)."""
+    directives = csp_directives(main.json)
+    assert directives["worker-src"] == ["'self'"]
+    upload = (WEB / "staff" / "upload.js").read_text()
+    registered = re.findall(r'serviceWorker\.register\("([^"]+)"', upload)
+    assert registered == ["/upload-sw.js"]
+    worker = (WEB / "upload-sw.js").read_text()
+    # It caches nothing: no fetch handler, no Cache Storage (privacy: no photo, no API answer).
+    assert 'addEventListener("fetch"' not in worker
+    assert "caches." not in worker

@@ -92,6 +92,8 @@ export function me() {
 
 export async function signOut() {
   rememberDevice(false); // signing out ends this browser's trusted device too
+  // ...and clears the staff upload queue (staff/queue.js): a shared phone keeps nobody's photos.
+  await import("/staff/queue.js").then((queue) => queue.clearQueue()).catch(() => {});
   try {
     await call("POST", "/api/auth/logout", { signIn: false });
   } finally {

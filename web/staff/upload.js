@@ -6,9 +6,18 @@
 // presigned PUTs of each part, then /complete. Those are resumable: every part that arrives
 // is remembered in localStorage under the media id, and a retry (or choosing the same file
 // again after a reload) first asks the server which parts it holds and sends only the rest.
+//
+// From a phone (docs/media-pipeline.md, "Uploads from a phone"): photos are shrunk first
+// (staff/shrink.js), and every photo or small video is kept in the durable queue
+// (staff/queue.js, IndexedDB) until the ingest bucket acknowledged it. A failed try is made
+// again by itself (backoff), at most MAX_ATTEMPTS times, then "Réessayer" is offered; offline,
+// the queue pauses and resumes with the connection; a reload (or the next opening) resumes it.
+// A grant (presigned POST, 15 minutes) is reused while it has a minute left, else asked anew.
 
 import { ApiError, call } from "/lib/api.js";
 import { t } from "/lib/i18n.js";
+import { MAX_ATTEMPTS, backoffMs, drop, entriesOf, keep, retriesLeft } from "/staff/queue.js";
+import { shrink } from "/staff/shrink.js";
 
 // What the API accepts (functions/upload/logic.py); the browser's type is sometimes empty
 // (HEIC on many systems), so the extension decides then.
@@ -24,6 +33,10 @@ const PARALLEL = 3; // files sent at once
 const URLS_PER_REQUEST = 4; // part URLs asked at a time (they expire in 15 minutes)
 const STORE = "pellicule-upload:";
 const KEEP_MS = 24 * 3600 * 1000; // the ingest bucket aborts multipart uploads after a day
+const DURABLE_MAX = 64 * 1024 * 1024; // larger videos go by resumable multipart instead
+const GRANT_MARGIN_MS = 60000; // a grant with less than this left is asked again
+const SYNC_TAG = "pellicule-upload"; // the Background Sync tag of web/upload-sw.js
+const LOCK = "pellicule-upload-queue"; // held by the tab that sends the kept queue
 
 // The type the grant asks for: the browser's when the API accepts it, else the extension's.
 export function contentType(file) {
@@ -120,7 +133,7 @@ function send(method, url, body, onProgress, entry) {
 async function postForm(entry) {
   const form = new FormData();
   for (const [name, value] of Object.entries(entry.grant.fields)) form.append(name, value);
-  form.append("file", entry.file);
+  form.append("file", entry.blob);
   await send("POST", entry.grant.url, form, (loaded) => entry.progress(Math.min(loaded, entry.size)), entry);
 }
 
@@ -132,7 +145,7 @@ async function sendParts(entry) {
   const expected = (n) => partBytes(entry.size, partSize, n);
   const record = {
     media_id: mediaId, album_id: entry.albumId, name: entry.name, size: entry.size,
-    last_modified: entry.file.lastModified, type: entry.type, part_size: partSize, part_count: count, parts: {},
+    last_modified: entry.lastModified, type: entry.type, part_size: partSize, part_count: count, parts: {},
   };
   let held = new Map();
   if (entry.resume) {
@@ -151,7 +164,7 @@ async function sendParts(entry) {
     const numbers = missing.slice(i, i + URLS_PER_REQUEST);
     const { urls } = await call("POST", `${base}/parts`, { body: { part_numbers: numbers } });
     for (const n of numbers) {
-      const blob = entry.file.slice((n - 1) * partSize, (n - 1) * partSize + expected(n));
+      const blob = entry.blob.slice((n - 1) * partSize, (n - 1) * partSize + expected(n));
       const request = await send("PUT", urls[String(n)], blob, (loaded) => entry.progress(done + loaded), entry);
       done += expected(n);
       record.parts[n] = request.getResponseHeader("ETag") || "";
@@ -167,63 +180,162 @@ async function sendParts(entry) {
 
 let counter = 0;
 
+// Whether a grant can be used for a try starting `now`: a presigned POST needs a minute left
+// (it lasts 15 minutes); a multipart grant asks for fresh part URLs as it goes.
+export function grantUsable(grant, now = Date.now()) {
+  if (!grant) return false;
+  if (grant.multipart) return true;
+  return grant.expires_at * 1000 > now + GRANT_MARGIN_MS;
+}
+
+function online() {
+  return typeof navigator === "undefined" || navigator.onLine !== false;
+}
+
 export class Uploader {
-  constructor({ list, live, resumeHint, onChange = () => {}, onSent = () => {} }) {
+  constructor({ list, live, resumeHint, summary, onChange = () => {}, onSent = () => {} }) {
     this.list = list;
     this.live = live;
     this.resumeHint = resumeHint;
+    this.summary = summary;
     this.onChange = onChange;
     this.onSent = onSent;
     this.entries = [];
     this.albumId = null;
+    this.owner = null;
     window.addEventListener("beforeunload", (event) => {
-      if (this.active()) event.preventDefault();
+      // What is in the durable queue resumes at the next opening; the rest would be lost.
+      if (this.entries.some((e) => this.pending(e) && !e.durable)) event.preventDefault();
     });
+    window.addEventListener("online", () => {
+      this.render();
+      this.pump();
+    });
+    window.addEventListener("offline", () => this.render());
+  }
+
+  pending(entry) {
+    return entry.state === "waiting" || entry.state === "sending";
   }
 
   active() {
-    return this.entries.some((e) => e.state === "waiting" || e.state === "sending");
+    return this.entries.some((e) => this.pending(e));
   }
 
   open(albumId) {
     this.albumId = albumId;
     this.list.replaceChildren(...this.entries.filter((e) => e.albumId === albumId).map((e) => e.row));
     this.renderHint();
+    this.renderSummary();
   }
 
-  // Files chosen, taken or dropped: refuse what the API would refuse, grant and send the rest.
+  // The signed-in staff member's queue kept by this browser (a reload, a closed tab, the
+  // next opening): shown in its album, sent again. Called once the person is known. One tab
+  // at a time takes the kept queue over (Web Locks): a second tab would send it twice; it
+  // takes over what is left when the first one closes.
+  restore(owner) {
+    this.owner = owner;
+    registerWorker(this);
+    if (typeof navigator !== "undefined" && navigator.locks) {
+      navigator.locks.request(LOCK, () => this.resume().then(() => new Promise(() => {}))).catch(() => {});
+    } else this.resume();
+  }
+
+  async resume() {
+    const kept = [];
+    for (const record of await entriesOf(this.owner)) {
+      if (this.entries.some((e) => e.id === record.id)) continue;
+      if (await this.arrived(record)) await drop(record.id);
+      else kept.push(record);
+    }
+    for (const record of kept) {
+      this.entry({
+        id: record.id, albumId: record.album_id, blob: record.blob, name: record.name, type: record.type,
+        size: record.size, originalSize: record.original_size, grant: record.grant || null,
+        createdAt: record.created_at, durable: true,
+      });
+    }
+    if (this.albumId) this.open(this.albumId);
+    if (kept.length) {
+      this.say(t(`Reprise de ${kept.length} envoi(s) en attente…`, `Resuming ${kept.length} pending upload(s)…`));
+    }
+    this.pump();
+  }
+
+  // Whether a kept entry's last try did reach the bucket before the page went away (its item
+  // is past "uploading"): then it is not sent again.
+  async arrived(record) {
+    if (!record.grant) return false;
+    const item = await call("GET", `/api/gallery/media/${encodeURIComponent(record.grant.media_id)}`).catch(() => null);
+    return Boolean(item && item.state !== "uploading");
+  }
+
+  // Files chosen, taken or dropped: refuse what the API would refuse, shrink, keep and send
+  // the rest.
   add(files) {
     if (!this.albumId || !files.length) return;
-    const added = files.map((file) => this.entry(file));
+    const added = files.map((file) => this.entry({
+      albumId: this.albumId, blob: file, name: file.name || t("sans nom", "unnamed"),
+      type: contentType(file), size: file.size, lastModified: file.lastModified, preparing: true,
+    }));
     const stored = remembered();
-    const fresh = [];
+    const accepted = [];
     for (const entry of added) {
       if (!TYPES.has(entry.type)) {
+        entry.preparing = false;
         entry.fail(t("format non accepté (JPEG, PNG, WebP, HEIC, MP4, MOV)", "format not accepted (JPEG, PNG, WebP, HEIC, MP4, MOV)"), false);
         continue;
       }
       const previous = stored.find((r) => r.album_id === entry.albumId && r.name === entry.name
-        && r.size === entry.size && r.last_modified === entry.file.lastModified);
+        && r.size === entry.size && r.last_modified === entry.lastModified);
       if (previous) {
         entry.grant = { media_id: previous.media_id, kind: "video", multipart: { part_size: previous.part_size, part_count: previous.part_count } };
         entry.resume = true;
-      } else fresh.push(entry);
+      }
+      accepted.push(entry);
     }
-    const sendable = added.filter((e) => e.state === "waiting");
-    if (sendable.length) {
-      this.say(t(`Envoi de ${sendable.length} fichier(s)…`, `Uploading ${sendable.length} file(s)…`));
+    if (accepted.length) {
+      this.say(t(`Envoi de ${accepted.length} fichier(s)…`, `Uploading ${accepted.length} file(s)…`));
     }
-    this.grant(fresh).finally(() => this.pump());
+    this.prepare(accepted);
     this.renderHint();
     this.onChange();
   }
 
-  entry(file) {
+  // One file after the other (decoding several 12 MP photos at once is too much for a phone):
+  // shrink it, keep it in the durable queue, let the pump send it.
+  async prepare(entries) {
+    for (const entry of entries) {
+      if (!entry.grant) {
+        const ready = await shrink(entry.blob, entry.type).catch(() => null);
+        if (ready && ready.shrunk) {
+          Object.assign(entry, { originalSize: entry.size, blob: ready.blob, name: ready.name, type: ready.type, size: ready.blob.size });
+        }
+        if (this.owner && entry.size <= DURABLE_MAX) entry.durable = await keep(this.record(entry));
+      }
+      entry.preparing = false;
+      this.renderEntry(entry);
+      this.pump();
+    }
+    this.renderSummary();
+    requestSync();
+  }
+
+  record(entry) {
+    return {
+      id: entry.id, owner: this.owner, album_id: entry.albumId, name: entry.name, type: entry.type,
+      size: entry.size, original_size: entry.originalSize, blob: entry.blob, created_at: entry.createdAt,
+      grant: entry.grant && !entry.grant.multipart ? entry.grant : null,
+    };
+  }
+
+  entry(fields) {
     counter += 1;
     const entry = {
-      id: `upload-${counter}`, albumId: this.albumId, file, name: file.name || t("sans nom", "unnamed"),
-      type: contentType(file), size: file.size, grant: null, resume: false, state: "waiting",
-      loaded: 0, error: "", retryable: true, request: null,
+      id: `upload-${Date.now().toString(36)}-${counter}`, createdAt: Date.now(), grant: null,
+      resume: false, state: "waiting", loaded: 0, error: "", retryable: true, request: null,
+      attempts: 0, notBefore: 0, timer: null, durable: false, preparing: false, originalSize: null,
+      ...fields,
     };
     const name = document.createElement("span");
     name.className = "name";
@@ -253,16 +365,21 @@ export class Uploader {
       entry.state = "failed";
       entry.error = reason;
       entry.retryable = retryable;
+      if (!retryable && entry.durable) {
+        entry.durable = false;
+        drop(entry.id); // refused for good: nothing to keep
+      }
       this.renderEntry(entry);
+      this.renderSummary();
     };
     this.entries.push(entry);
-    this.list.append(row);
+    if (entry.albumId === this.albumId) this.list.append(row);
     this.renderEntry(entry);
     return entry;
   }
 
-  // One request per 50 files; a refused batch is asked again file by file, so that one bad
-  // file (too large for the centre's limits) does not hold the others back.
+  // One request for the files starting together; a refused batch is asked again file by
+  // file, so that one bad file (too large for the centre's limits) does not hold the others.
   async grant(entries) {
     for (let i = 0; i < entries.length; i += MAX_FILES_PER_GRANT) {
       const batch = entries.slice(i, i + MAX_FILES_PER_GRANT);
@@ -274,11 +391,12 @@ export class Uploader {
             try {
               await this.grantBatch([entry]);
             } catch (single) {
-              entry.fail(single.message, !(single instanceof ApiError) || single.status >= 500);
+              this.setback(entry, single.message, !(single instanceof ApiError) || single.status === 0 || single.status >= 500);
             }
           }
         } else {
-          for (const entry of batch) entry.fail(error.message);
+          const retryable = !(error instanceof ApiError) || error.status === 0 || error.status >= 500;
+          for (const entry of batch) this.setback(entry, error.message, retryable);
         }
       }
     }
@@ -292,30 +410,70 @@ export class Uploader {
       },
     });
     answer.grants.forEach((grant, index) => {
-      batch[index].grant = grant;
-      batch[index].resume = false;
+      const entry = batch[index];
+      entry.grant = grant;
+      entry.resume = false;
+      if (grant.multipart && entry.durable) {
+        // A large video: resumable by its parts (localStorage), not kept whole.
+        entry.durable = false;
+        drop(entry.id);
+      } else if (entry.durable) keep(this.record(entry));
     });
   }
 
+  // The browser says the network is back (Background Sync, web/upload-sw.js): what waits
+  // between automatic tries is tried now.
+  networkBack() {
+    for (const entry of this.entries) {
+      if (entry.state === "waiting" && entry.notBefore > Date.now()) entry.notBefore = 0;
+    }
+    this.pump();
+  }
+
+  // Start what may start: PARALLEL tries at once, none while offline or before its backoff.
   pump() {
+    if (!online()) {
+      this.render();
+      this.onChange();
+      return;
+    }
+    const now = Date.now();
     let running = this.entries.filter((e) => e.state === "sending").length;
+    const starting = [];
     for (const entry of this.entries) {
       if (running >= PARALLEL) break;
-      if (entry.state !== "waiting" || !entry.grant) continue;
+      if (entry.state !== "waiting" || entry.preparing || entry.notBefore > now) continue;
       running += 1;
-      this.transfer(entry);
+      entry.state = "sending";
+      entry.attempts += 1;
+      entry.loaded = 0;
+      this.renderEntry(entry);
+      starting.push(entry);
     }
+    if (starting.length) this.start(starting);
+    this.renderSummary();
     this.onChange();
   }
 
+  async start(entries) {
+    // One grant request per album (a restored queue may hold several albums' photos).
+    const needing = entries.filter((e) => !grantUsable(e.grant));
+    for (const albumId of new Set(needing.map((e) => e.albumId))) {
+      await this.grant(needing.filter((e) => e.albumId === albumId));
+    }
+    for (const entry of entries) if (entry.state === "sending") this.transfer(entry);
+  }
+
   async transfer(entry) {
-    entry.state = "sending";
-    this.renderEntry(entry);
     try {
       if (entry.grant.multipart) await sendParts(entry);
       else await postForm(entry);
       entry.state = "sent";
       entry.loaded = entry.size;
+      if (entry.durable) {
+        entry.durable = false;
+        await drop(entry.id); // the ingest bucket has it: the queue lets it go
+      }
       this.renderEntry(entry);
       this.onSent(entry);
     } catch (error) {
@@ -344,19 +502,43 @@ export class Uploader {
       }
     }
     if (error instanceof TransferError && error.expired && entry.grant && !entry.grant.multipart) entry.grant = null;
-    const reason = error.message; // an ApiError's is in the page's language already
-    entry.fail(reason || NETWORK());
+    this.setback(entry, error.message || NETWORK(), true); // an ApiError's is in the page's language already
+  }
+
+  // A try that did not succeed: offline, it does not count and the queue waits for the
+  // network; else another try after a growing wait, and after MAX_ATTEMPTS, "Réessayer".
+  // Large videos (multipart) are not tried again by themselves: "Réessayer" resumes them.
+  setback(entry, reason, retryable) {
+    entry.error = reason;
+    const automatic = retryable && !(entry.grant && entry.grant.multipart);
+    if (automatic && !online()) {
+      entry.attempts = Math.max(0, entry.attempts - 1);
+      entry.state = "waiting";
+      this.renderEntry(entry);
+      requestSync();
+      return;
+    }
+    if (automatic && retriesLeft(entry.attempts)) {
+      const wait = backoffMs(entry.attempts);
+      entry.state = "waiting";
+      entry.notBefore = Date.now() + wait;
+      clearTimeout(entry.timer);
+      entry.timer = setTimeout(() => this.pump(), wait);
+      this.renderEntry(entry);
+      return;
+    }
+    entry.fail(reason, retryable);
     this.say(t(`Échec de l'envoi de « ${entry.name} ».`, `Upload of "${entry.name}" failed.`));
   }
 
-  async retry(entry) {
+  retry(entry) {
     entry.state = "waiting";
     entry.error = "";
-    // A presigned POST lasts 15 minutes: ask for a new one when it is (nearly) over.
-    if (entry.grant && !entry.grant.multipart && entry.grant.expires_at * 1000 < Date.now() + 60000) entry.grant = null;
+    entry.attempts = 0;
+    entry.notBefore = 0;
+    if (!grantUsable(entry.grant)) entry.grant = null;
     this.renderEntry(entry);
     entry.textNode.focus();
-    if (!entry.grant) await this.grant([entry]);
     this.say(t(`Nouvel essai pour « ${entry.name} ».`, `Retrying "${entry.name}".`));
     this.pump();
   }
@@ -375,23 +557,57 @@ export class Uploader {
     this.live.textContent = text;
   }
 
+  waitingText(entry) {
+    if (entry.preparing) return t("Préparation…", "Preparing…");
+    if (!online()) return t("En pause : pas de connexion", "Paused: no connection");
+    if (entry.notBefore > Date.now()) {
+      return t(`Nouvel essai dans un instant (${entry.attempts}/${MAX_ATTEMPTS} essais) : ${entry.error}`, `Trying again shortly (${entry.attempts}/${MAX_ATTEMPTS} tries): ${entry.error}`);
+    }
+    return t("En attente", "Waiting");
+  }
+
   renderEntry(entry) {
     const percent = entry.size ? Math.round((100 * entry.loaded) / entry.size) : 0;
-    entry.nameNode.textContent = `${entry.name} (${humanSize(entry.size)})`;
+    const size = entry.originalSize ? `${humanSize(entry.originalSize)} → ${humanSize(entry.size)}` : humanSize(entry.size);
+    entry.nameNode.textContent = `${entry.name} (${size})`;
     entry.progressNode.value = entry.state === "sent" ? 100 : percent;
     entry.progressNode.setAttribute("aria-label", t(`Envoi de ${entry.name}`, `Upload of ${entry.name}`));
     const texts = {
-      waiting: t("En attente", "Waiting"),
+      waiting: this.waitingText(entry),
       sending: t(`Envoi… ${percent} %`, `Uploading… ${percent}%`),
       sent: t("Envoyé", "Sent"),
       failed: t(`Échec : ${entry.error}`, `Failed: ${entry.error}`),
     };
     entry.textNode.textContent = texts[entry.state];
     entry.row.dataset.state = entry.state;
+    entry.row.dataset.attempts = String(entry.attempts);
+    entry.row.dataset.paused = String(entry.state === "waiting" && !entry.preparing && !online());
     entry.retryNode.hidden = !(entry.state === "failed" && entry.retryable);
     entry.retryNode.textContent = t("Réessayer", "Retry");
     entry.retryNode.setAttribute("aria-label", t(`Réessayer l'envoi de ${entry.name}`, `Retry the upload of ${entry.name}`));
     if (entry.state === "failed" && entry.retryable === false) entry.progressNode.hidden = true;
+  }
+
+  // The queue in one sentence: how many files are still on their way (every album), and
+  // what happens if the page is closed (exactly: the queue resumes at the next opening).
+  renderSummary() {
+    if (!this.summary) return;
+    const pending = this.entries.filter((e) => this.pending(e));
+    const durable = pending.filter((e) => e.durable).length;
+    this.summary.hidden = pending.length === 0;
+    this.summary.dataset.pending = String(pending.length);
+    if (!pending.length) return;
+    const parts = [t(`${pending.length} fichier(s) en attente d'envoi.`, `${pending.length} file(s) waiting to be sent.`)];
+    if (!online()) parts.push(t("Pas de connexion : l'envoi reprendra avec le réseau.", "No connection: the upload resumes with the network."));
+    if (durable === pending.length) {
+      parts.push(t(
+        "Vous pouvez fermer la page : l'envoi reprendra à la prochaine ouverture de Pellicule sur cet appareil.",
+        "You can close the page: the upload resumes the next time Pellicule is opened on this device.",
+      ));
+    } else {
+      parts.push(t("Gardez la page ouverte jusqu'à la fin de l'envoi.", "Keep the page open until the upload ends."));
+    }
+    this.summary.textContent = parts.join(" ");
   }
 
   renderHint() {
@@ -407,5 +623,26 @@ export class Uploader {
   render() {
     for (const entry of this.entries) this.renderEntry(entry);
     this.renderHint();
+    this.renderSummary();
   }
+}
+
+// --- The service worker (web/upload-sw.js) -------------------------------------------------
+
+// It caches nothing and sends nothing itself: where Background Sync exists (Chromium), it is
+// woken when the network returns and asks the open Pellicule pages to resume their queue
+// (what waited between automatic tries is tried at once).
+function registerWorker(uploader) {
+  if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/upload-sw.js").catch(() => {});
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === SYNC_TAG) uploader.networkBack();
+  });
+}
+
+function requestSync() {
+  if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.ready
+    .then((registration) => registration.sync && registration.sync.register(SYNC_TAG))
+    .catch(() => {});
 }

@@ -599,10 +599,15 @@ def ingest_origin(names: Names) -> str:
 
 
 def content_security_policy(upload_origin: str) -> str:
-    """CSP of the web app: same origin only, plus the ingest bucket for uploads."""
+    """CSP of the web app: same origin only, plus the ingest bucket for uploads.
+
+    ``worker-src 'self'``: the upload queue's service worker (web/upload-sw.js), served from
+    the site's root; no other worker, no blob: or data: worker.
+    """
     return (
         "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
-        f"script-src 'self'; style-src 'self'; connect-src 'self' {upload_origin}; "
+        f"script-src 'self'; style-src 'self'; worker-src 'self'; "
+        f"connect-src 'self' {upload_origin}; "
         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'"
     )
