@@ -54,6 +54,7 @@ def test_the_demo_centre_is_seeded_through_the_real_pipeline(
 def test_the_banner_links_open_a_parent_a_director_and_an_animator_view(
     runtime: LocalRuntime,
 ) -> None:
+    data.ready()  # bind the table (this test may run first, or alone)
     if not Consent.count(tenant_pk(seed.TENANT), Consent.sk.startswith("CONSENT#")):
         seed.seed(runtime)
     links = dict(seed.sign_in_links())
