@@ -79,7 +79,8 @@ def _still_allowed(found: Principal) -> Principal:
             return found
         raise Unauthenticated("access_closed")
     # A suspended staff member (issue 18) is refused like an archived one.
-    out = person is None or person.archived or bool(getattr(person, "suspended", False))
+    suspended = isinstance(person, store.StaffRecord) and person.suspended
+    out = person is None or person.archived or suspended
     if not out and (centre is None or centre.status == "active"):
         if isinstance(person, store.StaffRecord):
             _not_elevated(found, person, centre)
