@@ -27,14 +27,7 @@ def start(principal: Principal, body: c.CampaignStart) -> dict[str, Any]:
         reminder_days=body.reminder_days,
         max_reminders=body.max_reminders,
     )
-    sent = service.dispatch(
-        principal.tenant_id,
-        campaign,
-        actor=staff_ref(principal),
-        reminders=False,
-        budget_seconds=SEND_BUDGET_SECONDS,
-    )
-    return _board(principal, sent)
+    return _dispatched(principal, campaign, reminders=False)
 
 
 def read(principal: Principal) -> dict[str, Any]:
@@ -46,14 +39,7 @@ def send(principal: Principal) -> dict[str, Any]:
     """The first requests not sent yet (a start that ran out of time)."""
     require_director(principal)
     campaign = service.open_campaign(principal.tenant_id)
-    sent = service.dispatch(
-        principal.tenant_id,
-        campaign,
-        actor=staff_ref(principal),
-        reminders=False,
-        budget_seconds=SEND_BUDGET_SECONDS,
-    )
-    return _board(principal, sent)
+    return _dispatched(principal, campaign, reminders=False)
 
 
 def remind(principal: Principal) -> dict[str, Any]:
@@ -61,15 +47,7 @@ def remind(principal: Principal) -> dict[str, Any]:
     ``rules.MIN_GAP_SECONDS``, never more than the campaign's number)."""
     require_director(principal)
     campaign = service.open_campaign(principal.tenant_id)
-    sent = service.dispatch(
-        principal.tenant_id,
-        campaign,
-        actor=staff_ref(principal),
-        reminders=True,
-        force=True,
-        budget_seconds=SEND_BUDGET_SECONDS,
-    )
-    return _board(principal, sent)
+    return _dispatched(principal, campaign, reminders=True)
 
 
 def close(principal: Principal) -> dict[str, Any]:
@@ -146,3 +124,19 @@ def _board(principal: Principal, sent: service.Sent | None) -> dict[str, Any]:
         "unsent": found.unsent,
         "sending": sending,
     }
+
+
+def _dispatched(
+    principal: Principal, campaign: rules.Campaign, *, reminders: bool
+) -> dict[str, Any]:
+    """One sending pass within the request's budget (the director's reminders do not wait
+    for the campaign's interval), then the board."""
+    sent = service.dispatch(
+        principal.tenant_id,
+        campaign,
+        actor=staff_ref(principal),
+        reminders=reminders,
+        force=reminders,
+        budget_seconds=SEND_BUDGET_SECONDS,
+    )
+    return _board(principal, sent)

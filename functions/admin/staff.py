@@ -202,7 +202,6 @@ def reset_second_factor(principal: Principal, staff_id: str) -> dict[str, Any]:
     """A staff member lost their phone and their recovery codes: clear their second factor
     (secret, recovery codes, any app change under way) and sign them out everywhere; their
     next sign-in starts a new enrolment. Never one's own (docs/second-factor.md)."""
-    from pellicule.services import sessions
 
     require_director(principal)
     if staff_id == principal.principal_id:
@@ -216,12 +215,5 @@ def reset_second_factor(principal: Principal, staff_id: str) -> dict[str, Any]:
         "second_factor_reset",
         roster.updated(staff, {"second_factor": None, "second_factor_renewal": None}),
     )
-    ended = sessions.revoke_all(principal.tenant_id, "staff", staff_id)
-    audit.append(
-        principal.tenant_id,
-        "logout",
-        staff_ref(principal),
-        f"staff:{staff_id}",
-        {"scope": "second_factor_reset", "sessions": ended},
-    )
+    ended = _sign_out_everywhere(principal, staff_id, "second_factor_reset")
     return {"staff_id": staff_id, "second_factor": "reset", "sessions_ended": ended}
