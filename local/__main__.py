@@ -142,6 +142,11 @@ def _open_as() -> list[tuple[str, str]]:
         return []
 
 
+# A family-portal export to try the roster import with (the people page's "Importer depuis un
+# fichier"); tests/integration/test_roster_import.py imports it into the demo centre.
+DEMO_ROSTER = Path(__file__).resolve().parent / "demo" / "inscriptions-exemple.csv"
+
+
 def _banner(
     runtime: LocalRuntime,
     links: list[tuple[str, str]],
@@ -161,6 +166,11 @@ def _banner(
     if hints:
         rows.append(("Connexion / sign in", f"{runtime.base_url}/login.html"))
         rows += [(f"  {label}", email) for label, email in hints]
+        rows.append(("À essayer en direction / try as the director", ""))
+        rows.append(
+            ("  Campagne de consentements en cours / campaign", f"{runtime.base_url}/campaign.html")
+        )
+        rows.append(("  Import (Personnes → Importer depuis un fichier)", str(DEMO_ROSTER)))
     rows += links
     width = max(len(label) for label, _ in rows)
     lines = ["", "Pellicule tourne en local / is running locally:"]

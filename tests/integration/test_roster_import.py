@@ -266,3 +266,32 @@ def test_an_archived_child_is_not_imported_again(aws: Aws, centre: Centre) -> No
     assert answer["counts"]["errors"] == 1
     assert [(e["line"], e["code"]) for e in answer["errors"]] == [(2, "import_child_archived")]
     assert len([c for c in roster.children(centre.tenant_id) if c.first_name == "Anaïs"]) == 1
+
+
+def test_the_demo_sample_file_imports_into_the_demo_centre(aws: Aws) -> None:
+    """``make demo`` points at local/demo/inscriptions-exemple.csv (the banner): its columns
+    are recognised, the dry run finds no error, and the import adds its eight children to the
+    demo centre's group and one new group, with no duplicate on a second import."""
+    from local import seed
+    from pellicule.config import clock
+    from pellicule.services import sessions
+
+    data.ready()
+    seed._people(int(clock.now()))
+    director = sessions.create(seed.TENANT, "staff", "claire", "director")
+    sample = Path(__file__).parents[2] / "local" / "demo" / "inscriptions-exemple.csv"
+    file = base64.b64encode(sample.read_bytes()).decode()
+
+    preview = ok(admin("POST", "/roster/import/preview", director, {"file": file}))
+    fields = [column["field"] for column in preview["columns"]]
+    assert fields == ["external_id", "last_name", "first_name", "group", "email_1", "email_2"]
+    dry = ok(admin("POST", "/roster/import", director, {"file": file, "dry_run": True}))
+    assert (dry["counts"]["lines"], dry["counts"]["errors"]) == (8, 0)
+    done = ok(admin("POST", "/roster/import", director, {"file": file}))["counts"]
+    assert (done["children_created"], done["groups_created"], done["errors"]) == (8, 1, 0)
+    groups = sorted(
+        g.name for g in Group.query(tenant_pk(seed.TENANT), Group.sk.startswith("GROUP#"))
+    )
+    assert groups == ["Les Loutres (6-8 ans)", "Les Renards (9-11 ans)"]
+    again = ok(admin("POST", "/roster/import", director, {"file": file}))["counts"]
+    assert (again["children_created"], again["children_unchanged"]) == (0, 8)
