@@ -125,8 +125,17 @@ def _calls(runtime: LocalRuntime, centre: Scenario) -> list[tuple[str, Callable[
 def test_concurrent_calls_to_different_functions_each_get_their_own_answer(
     runtime: LocalRuntime,
 ) -> None:
-    # Given a centre with a director and four families
+    # Given a centre with a director and four families, Léa's family having said no already
+    # (so each of the withdrawals below has one answer: "unchanged")
     centre = build()
+    refused = api(
+        runtime,
+        centre.director,
+        "POST",
+        f"/api/admin/children/{centre.children['lea']}/consent/withdraw",
+        {"requested_by": [centre.families["g1"].guardian_id]},
+    )
+    assert (refused.status_code, refused.json()["action"]) == (200, "withdrawn")
     calls = _calls(runtime, centre)
     start = threading.Barrier(len(calls))
 
