@@ -6,7 +6,10 @@
   CloudFront reaches the API, and the ``execute-api`` endpoint called directly gets 403
 - ``/media/*`` -> media bucket (OAC), signed URLs/cookies from the trusted key group only.
   Media keys are ``t/<tenant>/...`` while URLs are ``/media/t/<tenant>/...``: a CloudFront
-  Function (viewer request) strips the leading ``/media`` before the cache lookup.
+  Function (viewer request) strips the leading ``/media`` before the cache lookup. Its cache
+  policy keeps an object ``topology.MEDIA_EDGE_TTL_SECONDS`` (its minimum, default and maximum
+  TTLs; cache key: the path only): a deleted copy leaves the edge by itself
+  within the revocation budget, so no function invalidates (docs/revocation.md).
 
 The ingest bucket is never an origin: browsers POST to its regional endpoint directly.
 """
@@ -174,7 +177,7 @@ class Cdn(Construct):
             origin=origin,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-            cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+            cache_policy=self._media_cache_policy(base),
             response_headers_policy=self.headers_policy,
             trusted_key_groups=[signing.key_group],
             function_associations=[
@@ -184,6 +187,30 @@ class Cdn(Construct):
                 )
             ],
             compress=True,
+        )
+
+    def _media_cache_policy(self, base: str) -> cloudfront.CachePolicy:
+        """``CachingOptimized`` (path-only key, compressed variants) but with its minimum,
+        default and maximum TTLs all ``topology.MEDIA_EDGE_TTL_SECONDS``: whatever
+        ``Cache-Control`` an object carries (the renditions' ``private, max-age=300``
+        included), an edge keeps it exactly that long, so revocation needs no invalidation."""
+        ttl = Duration.seconds(topology.MEDIA_EDGE_TTL_SECONDS)
+        return cloudfront.CachePolicy(
+            self,
+            "MediaCachePolicy",
+            cache_policy_name=f"{base}-media",
+            comment=(
+                f"/media/*: at most {topology.MEDIA_EDGE_TTL_SECONDS} s at the edge "
+                "(revocation without invalidations)"
+            ),
+            min_ttl=ttl,
+            default_ttl=ttl,
+            max_ttl=ttl,
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
         )
 
     def _certificate(self, config: DeploymentConfig) -> acm.ICertificate | None:

@@ -8,8 +8,8 @@ times, and then sends its description (shard, sequence numbers; not the record i
 dead-letter queue. Two alarms watch it: that queue is not empty, and the stream's iterator age
 (revocation must land within a minute).
 
-The function's other permissions (table, media bucket, CloudFront invalidation) and its
-``PELLICULE_DISTRIBUTION_ID`` are set by the stack's grants.
+The function's other permissions (table, media bucket) are set by the stack's grants; it may
+not invalidate the CDN (no function may: the /media/* edge TTL does that work).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class Revocation(Construct):
             alarm_name=alarm_name(names, "dlq-not-empty"),
             alarm_description=(
                 "Revocation stream records failed every retry: consent or publication changes "
-                "were not propagated (served copies not replaced, CDN not invalidated). The "
+                "were not propagated (served copies not replaced). The "
                 "message names the shard and sequence numbers; the stream keeps records 24 h."
             ),
             metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(

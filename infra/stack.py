@@ -396,8 +396,9 @@ def _grant_auth(function: lambda_.Function, parts: Parts) -> None:
 
 
 def _grant_revocation(function: lambda_.Function, parts: Parts) -> None:
-    """Replace served copies (copy to a fresh key, delete every version of the old one) and
-    invalidate their CDN paths. The stream is granted by its event source (infra/revocation)."""
+    """Replace served copies (copy to a fresh key, delete every version of the old one); no
+    CDN invalidation (the /media/* edge TTL drops deleted copies, docs/revocation.md). The
+    stream is granted by its event source (infra/revocation)."""
     _table(function, parts.data.table, write=True)
     media = parts.storage.media_bucket
     iam.Grant.add_to_principal(
@@ -409,18 +410,14 @@ def _grant_revocation(function: lambda_.Function, parts: Parts) -> None:
         topology.MEDIA_PREFIX,
         ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
     )
-    # This stack's distribution only. The distribution depends on the HTTP API, never on this
-    # function (it is behind no route), so referring to it here makes no dependency cycle.
-    distribution = parts.cdn.distribution
-    distribution.grant_create_invalidation(function)
-    function.add_environment(topology.ENV_DISTRIBUTION_ID, distribution.distribution_id)
 
 
 def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
     """Retention, orphans, erasure (docs/retention.md): delete every version under the
     centres' prefixes of the media, ingest and evidence buckets; re-serve the blurred picture
     of an item kept after an erasure (get/put/copy in the media bucket, as the revocation
-    function does); invalidate what it deletes; e-mail erasure certificates."""
+    function does); e-mail erasure certificates. No CDN invalidation: the /media/* edge TTL
+    drops what it deletes (docs/revocation.md)."""
     _table(function, parts.data.table, write=True)
     for bucket, prefix in (
         (parts.storage.media_bucket, topology.MEDIA_PREFIX),
@@ -454,9 +451,6 @@ def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
         topology.INGEST_PREFIX,
         ["s3:AbortMultipartUpload"],
     )
-    distribution = parts.cdn.distribution
-    distribution.grant_create_invalidation(function)
-    function.add_environment(topology.ENV_DISTRIBUTION_ID, distribution.distribution_id)
     if parts.mail is not None:
         parts.mail.grant_send(function)
 

@@ -1,12 +1,14 @@
 """The CloudFront edge cache of ``/media/*``, in memory, and its invalidations (no I/O).
 
-The media behaviour of the distribution (``infra/cdn.py``) uses the managed cache policy
-``CachingOptimized``: the cache key is the path only (no query string, header or cookie),
-and an object stays cached for the origin's ``Cache-Control`` lifetime clamped to the
-policy's minimum and maximum TTLs, or for its default TTL when the origin says nothing.
-Signed URLs and cookies are checked *before* the cache (a cached object never bypasses the
-trusted key group), and an object stays cached even when it is deleted from S3 meanwhile:
-only an invalidation (or the TTL) removes it. That is what revocation must live with.
+The media behaviour of the distribution (``infra/cdn.py``) uses its own cache policy, like
+the managed ``CachingOptimized`` but with every TTL bounded by
+``topology.MEDIA_EDGE_TTL_SECONDS`` (its minimum, default and maximum TTLs): the cache
+key is the path only (no query string, header or cookie), and an object stays cached for the
+origin's ``Cache-Control`` lifetime clamped to the policy's minimum and maximum TTLs, or for
+its default TTL when the origin says nothing. Signed URLs and cookies are checked *before*
+the cache (a cached object never bypasses the trusted key group), and an object stays cached
+even when it is deleted from S3 meanwhile: only the TTL (or an invalidation) removes it. That
+is what revocation lives with: no function invalidates, the TTL does it (docs/revocation.md).
 
 Invalidation paths follow CloudFront's syntax: a path names one object (``/media/t/x.jpg``,
 leading ``/`` optional, case sensitive) or, with a trailing ``*``, every path it starts
@@ -31,11 +33,10 @@ from pellicule.config import topology
 
 logger = logging.getLogger("pellicule.local.cdn")
 
-# The managed cache policy "CachingOptimized" (658327ea-f89d-4fab-a63d-7e88639e58f6) that
-# infra/cdn.py puts on the media behaviour.
-CACHING_OPTIMIZED_MIN_TTL = 1
-CACHING_OPTIMIZED_DEFAULT_TTL = 86_400  # one day
-CACHING_OPTIMIZED_MAX_TTL = 31_536_000  # one year
+# The cache policy infra/cdn.py puts on the media behaviour (the same constant).
+MEDIA_MIN_TTL = topology.MEDIA_EDGE_TTL_SECONDS
+MEDIA_DEFAULT_TTL = topology.MEDIA_EDGE_TTL_SECONDS
+MEDIA_MAX_TTL = topology.MEDIA_EDGE_TTL_SECONDS
 # Local memory bounds (CloudFront has none that matter here): bigger objects are served
 # from S3 every time, and the least recently used entries go first when the cache is full.
 MAX_OBJECT_BYTES = 32 * 1024 * 1024
@@ -49,9 +50,9 @@ _NO_CACHE = re.compile(r"(?:^|,)\s*(no-store|no-cache|private)\s*(?=,|=|$)", re.
 def cache_ttl(
     cache_control: str | None,
     *,
-    min_ttl: int = CACHING_OPTIMIZED_MIN_TTL,
-    default_ttl: int = CACHING_OPTIMIZED_DEFAULT_TTL,
-    max_ttl: int = CACHING_OPTIMIZED_MAX_TTL,
+    min_ttl: int = MEDIA_MIN_TTL,
+    default_ttl: int = MEDIA_DEFAULT_TTL,
+    max_ttl: int = MEDIA_MAX_TTL,
 ) -> int:
     """Seconds CloudFront keeps an object, from the origin's ``Cache-Control``.
 

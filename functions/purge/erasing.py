@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
-from pellicule.adapters import cdn, outbox
+from pellicule.adapters import outbox
 from pellicule.config import clock
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
@@ -33,7 +33,6 @@ from pellicule.store.media import MediaRecord as Media
 
 ACTOR = "system:purge"
 PAGE = 100  # tags read (and planned) at a time
-CDN_BATCH = 500  # paths gathered before one invalidation
 
 _T = TypeVar("_T")
 
@@ -81,8 +80,9 @@ def _blur_out(
     step: erasure.ItemStep,
     request: ErasureRequest,
     tally: retention.Tally,
-) -> list[str]:
-    """Make the blurred variant the item's only picture; returns CDN paths to invalidate."""
+) -> None:
+    """Make the blurred variant the item's only picture (the edge forgets the deleted copies
+    within ``topology.MEDIA_EDGE_TTL_SECONDS``: no invalidation)."""
     settings = get_settings()
     blurred = dict(media.blurred.as_dict()) if media.blurred else {}
     keep = [str(info["key"]) for info in blurred.values()]
@@ -91,7 +91,6 @@ def _blur_out(
         for entry in publication.served(media).values()
         for key in publication.served_keys(entry)
     ]
-    paths = retention.cdn_paths(tenant_id, media)
     # Objects first (a crash leaves an item pointing at nothing, never a clean copy served):
     # the served copies, then every version under the item's prefix but the blurred variant.
     retention.delete_keys(settings.media_bucket, served_keys)
@@ -120,7 +119,6 @@ def _blur_out(
     if step.republish:
         # Families get the blurred picture again (new copies; the old ones are gone).
         publication.reconcile(tenant_id, media.media_id, reason="erasure")
-    return paths
 
 
 def _remove(
@@ -129,9 +127,9 @@ def _remove(
     step: erasure.ItemStep,
     request: ErasureRequest,
     tally: retention.Tally,
-) -> list[str]:
+) -> None:
     """Delete the item for good (every object version, the item, its tags)."""
-    removed, versions, paths = retention.purge_item(
+    removed, versions = retention.purge_item(
         tenant_id,
         media,
         [
@@ -143,7 +141,6 @@ def _remove(
     tally.add(object_versions=versions)
     if removed:
         tally.commit(erasure_items_removed=1)
-    return paths
 
 
 def _items(
@@ -156,7 +153,6 @@ def _items(
     """Every item the child is tagged on, by the plan: removed, or kept blurred; stray tags
     of items already gone are dropped."""
     child_id = request.child_id
-    paths: list[str] = []
     for page in pages(media_store.tagged_media_ids(tenant_id, child_id), PAGE):
         found = {media_id: media_store.item(tenant_id, media_id) for media_id in page}
         tagged = {media_id: tagged_item(m) if m else None for media_id, m in found.items()}
@@ -166,13 +162,9 @@ def _items(
             if item is None:  # erasure.DROP_TAG: a stray tag of an item already gone
                 media_store.drop_tag(tenant_id, child_id, step.media_id)
             elif step.action == erasure.BLUR_OUT:
-                paths += _blur_out(tenant_id, item, step, request, tally)
+                _blur_out(tenant_id, item, step, request, tally)
             else:
-                paths += _remove(tenant_id, item, step, request, tally)
-            if len(paths) > CDN_BATCH:
-                cdn.invalidate(paths)
-                paths = []
-    cdn.invalidate(paths)
+                _remove(tenant_id, item, step, request, tally)
 
 
 def _forget_child(tenant_id: str, request: ErasureRequest) -> None:

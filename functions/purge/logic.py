@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from functions.purge import erasing
-from pellicule.adapters import cdn
 from pellicule.config import clock, topology
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
@@ -166,14 +165,13 @@ def _erasures(context: Context) -> None:
             erasing.delete_evidence(context.tenant_id, request, context.tally)
 
 
-def _purge(context: Context, item: MediaRecord, counted: str) -> list[str]:
-    removed, versions, paths = retention.purge_item(
+def _purge(context: Context, item: MediaRecord, counted: str) -> None:
+    removed, versions = retention.purge_item(
         context.tenant_id, item, context.tally.pending(**{counted: 1})
     )
     context.tally.add(object_versions=versions)
     if removed:
         context.tally.commit(**{counted: 1})
-    return paths
 
 
 def _album_facts(album: AlbumRecord) -> purge.AlbumFacts:
@@ -202,31 +200,22 @@ def _album_items(tenant_id: str, album: AlbumRecord, months: int, now: float) ->
 
 def _retention(context: Context) -> None:
     """Albums past the centre's retention: every item, then the album itself; in the albums
-    kept, the items uploaded longer ago than the retention (``purge.retention_plan``)."""
+    kept, the items uploaded longer ago than the retention (``purge.retention_plan``). No
+    CDN invalidation: the edge forgets a deleted object within ``MEDIA_EDGE_TTL_SECONDS``."""
     tenant_id, now = context.tenant_id, context.now
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
-    expired_any = False
     for album in media.albums(tenant_id):
         found = {item.media_id: item for item in _album_items(tenant_id, album, months, now)}
         todo = purge.retention_plan(
             [_album_facts(album)], [_item_facts(m) for m in found.values()], months, now
         )
-        item_paths: list[str] = []
         if todo.items or album.album_id in todo.expired_albums:
             _drop_archives(context, album_id=album.album_id)  # no zip outlives its items
         for doomed in todo.items:
             context.check()
-            item_paths += _purge(context, found[doomed.media_id], doomed.reason)
+            _purge(context, found[doomed.media_id], doomed.reason)
         if album.album_id in todo.expired_albums:
-            expired_any = True
             _forget_album(context, album)
-        else:
-            cdn.invalidate(item_paths)  # each item's paths include its staff copies
-    if expired_any:
-        # The renditions staff viewed (t/<t>/m/<item>/...): one wildcard for the centre, so no
-        # edge keeps a purged picture until its cache time runs out.
-        staff_copies = f"{topology.MEDIA_PREFIX}{tenant_id}/m/"
-        cdn.invalidate(cdn.media_paths(staff_copies, wildcard=True))
 
 
 def _drop_archives(
@@ -255,17 +244,12 @@ def _pack_of_another_child(job: archives.ArchiveRecord, child_id: str) -> bool:
 
 
 def _forget_album(context: Context, album: AlbumRecord) -> None:
-    """An album past retention, its items gone: the copies left in its areas, then the album.
-    One wildcard per area for the CDN (not one path per object: each invalidation path is
-    billed); the staff's copies get one for the whole centre."""
+    """An album past retention, its items gone: the copies left in its areas, then the album."""
     tenant_id = context.tenant_id
     settings = get_settings()
-    paths: list[str] = []
     for area in (publication.SERVED_PREFIX, publication.DOWNLOAD_PREFIX):
         prefix = f"{topology.MEDIA_PREFIX}{tenant_id}/{area}/{album.album_id}/"
         context.tally.add(object_versions=retention.delete_prefix(settings.media_bucket, prefix))
-        paths += cdn.media_paths(prefix, wildcard=True)
-    cdn.invalidate(paths)
     if retention.transact(
         [media.album_ref(tenant_id, album.album_id)],
         context.tally.pending(expired_albums=1),
@@ -285,7 +269,6 @@ def _orphans(context: Context) -> None:
     albums = [album.album_id for album in media.albums(tenant_id)]
     known: set[str] = set()
     uploading: set[str] = set()
-    paths: list[str] = []
     for page in erasing.pages(media.centre_items(tenant_id), PAGE):
         found = {item.media_id: item for item in page}
         todo = purge.orphan_plan(albums, [_item_facts(m) for m in page], now)
@@ -293,10 +276,7 @@ def _orphans(context: Context) -> None:
         uploading |= todo.uploading
         for doomed in todo.items:
             context.check()
-            item = found[doomed.media_id]
-            item_paths = _purge(context, item, doomed.reason)
-            if doomed.reason == purge.ORPHAN_MEDIA and item.served:
-                paths += item_paths  # only what families were served (failed: never served)
+            _purge(context, found[doomed.media_id], doomed.reason)
         for abandoned in todo.abandoned:
             context.check()
             if media.mark_failed(
@@ -306,7 +286,6 @@ def _orphans(context: Context) -> None:
                 at=now,
             ):
                 context.tally.add(uploads_abandoned=1)
-    cdn.invalidate(paths)
     _orphan_objects(context, known, uploading)
 
 

@@ -8,6 +8,7 @@ cached copies. Until then a cached object is served even after its S3 object is 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from typing import Any
 
@@ -15,7 +16,6 @@ import boto3
 import pytest
 import requests
 
-from local import edgecache
 from local.edgecache import EdgeCache, cache_ttl, invalidation_matches, parse_single_range
 from local.gateway import CACHE_HIT, CACHE_MISS
 from local.runtime import LocalRuntime
@@ -67,9 +67,6 @@ def test_a_distribution_is_provisioned_and_named_in_the_environment(runtime: Loc
     found = _cloudfront().get_distribution(Id=runtime.distribution_id)["Distribution"]
     (origin,) = found["DistributionConfig"]["Origins"]["Items"]
     assert origin["DomainName"].startswith(f"{runtime.names.media_bucket}.s3.")
-    from pellicule.config.settings import get_settings
-
-    assert get_settings().distribution_id == runtime.distribution_id
 
 
 @e2e
@@ -144,7 +141,7 @@ def test_a_deleted_object_is_served_from_the_cache_until_invalidated(runtime: Lo
     assert (partial.status_code, partial.content) == (206, b"revoked")
     assert partial.headers["Content-Range"] == f"bytes 0-6/{len(b'revoked photo')}"
 
-    # When an invalidation is created through the CloudFront API (as the function does)
+    # When an invalidation is created through the CloudFront API (as an operator may)
     invalidation_id = _create_invalidation(runtime, [f"/media/{key}"])
 
     # Then the copy is gone within a couple of seconds
@@ -203,12 +200,23 @@ def test_the_origin_form_of_the_path_invalidates_too(runtime: LocalRuntime):
 
 
 @e2e
-def test_the_origin_cache_control_sets_the_ttl(runtime: LocalRuntime):
+def test_a_deleted_object_leaves_the_edge_after_the_media_ttl_without_invalidation(
+    runtime: LocalRuntime,
+):
+    # Given a cached photo (with the renditions' long Cache-Control) deleted from S3
     key = f"{_tenant()}/m/5/web.jpg"
-    _put(runtime, key, b"short-lived", cache_control="public, max-age=1")
+    _put(runtime, key, b"short-lived", cache_control="private, max-age=300")
     assert _get(runtime, key).headers["X-Cache"] == CACHE_MISS
+    cached_at = time.monotonic()
+    runtime.client("s3").delete_object(Bucket=runtime.names.media_bucket, Key=key)
     assert _get(runtime, key).headers["X-Cache"] == CACHE_HIT
-    wait_for(lambda: _get(runtime, key).headers["X-Cache"] == CACHE_MISS, timeout=5)
+    invalidations = len(runtime.gateway.invalidations.entries)
+    # Then, with no invalidation, the edge forgets it once the media TTL has run out
+    wait_for(
+        lambda: _get(runtime, key).status_code == 404, timeout=topology.MEDIA_EDGE_TTL_SECONDS + 5
+    )
+    assert time.monotonic() - cached_at >= topology.MEDIA_EDGE_TTL_SECONDS - 1
+    assert len(runtime.gateway.invalidations.entries) == invalidations
 
 
 @e2e
@@ -253,19 +261,37 @@ def test_health_reports_the_cdn(runtime: LocalRuntime):
 @pytest.mark.parametrize(
     ("cache_control", "ttl"),
     [
-        (None, edgecache.CACHING_OPTIMIZED_DEFAULT_TTL),
-        ("", edgecache.CACHING_OPTIMIZED_DEFAULT_TTL),
-        ("private, max-age=300", 300),  # what the processor writes on renditions
-        ("max-age=300, s-maxage=60", 60),  # s-maxage is the shared caches' lifetime
-        ("max-age=0", edgecache.CACHING_OPTIMIZED_MIN_TTL),
-        ("no-store", edgecache.CACHING_OPTIMIZED_MIN_TTL),
-        ("no-cache", edgecache.CACHING_OPTIMIZED_MIN_TTL),
-        ("max-age=99999999999", edgecache.CACHING_OPTIMIZED_MAX_TTL),
-        ("public", edgecache.CACHING_OPTIMIZED_DEFAULT_TTL),
+        # The media policy's TTLs are all topology.MEDIA_EDGE_TTL_SECONDS: every object is
+        # kept exactly that long, whatever its Cache-Control (docs/revocation.md).
+        (None, topology.MEDIA_EDGE_TTL_SECONDS),
+        ("", topology.MEDIA_EDGE_TTL_SECONDS),
+        ("private, max-age=300", topology.MEDIA_EDGE_TTL_SECONDS),  # the renditions' header
+        ("max-age=300, s-maxage=60", topology.MEDIA_EDGE_TTL_SECONDS),
+        ("max-age=0", topology.MEDIA_EDGE_TTL_SECONDS),
+        ("no-store", topology.MEDIA_EDGE_TTL_SECONDS),
+        ("max-age=99999999999", topology.MEDIA_EDGE_TTL_SECONDS),
     ],
 )
-def test_cache_ttl_follows_the_caching_optimized_policy(cache_control: str | None, ttl: int):
+def test_cache_ttl_follows_the_media_cache_policy(cache_control: str | None, ttl: int):
     assert cache_ttl(cache_control) == ttl
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "ttl"),
+    [
+        (None, 86_400),
+        ("private, max-age=300", 300),
+        ("max-age=300, s-maxage=60", 60),  # s-maxage is the shared caches' lifetime
+        ("max-age=0", 1),
+        ("no-store", 1),
+        ("no-cache", 1),
+        ("max-age=99999999999", 31_536_000),
+        ("public", 86_400),
+    ],
+)
+def test_cache_ttl_clamps_to_any_policy(cache_control: str | None, ttl: int):
+    # CloudFront's rule with the managed CachingOptimized policy's TTLs (1 s, 1 day, 1 year).
+    assert cache_ttl(cache_control, min_ttl=1, default_ttl=86_400, max_ttl=31_536_000) == ttl
 
 
 @pytest.mark.parametrize(
@@ -328,11 +354,11 @@ def _store(cache: EdgeCache, key: str, body: bytes = b"x", **kwargs: Any) -> boo
     return cache.put(key, body=body, **arguments)
 
 
-def test_entries_expire_with_their_ttl():
+def test_entries_expire_with_the_media_ttl_whatever_their_cache_control():
     clock = FakeClock()
     cache = EdgeCache(clock=clock)
-    assert _store(cache, "/media/a", cache_control="max-age=10")
-    clock.now += 9.9
+    assert _store(cache, "/media/a", cache_control="private, max-age=300")
+    clock.now += topology.MEDIA_EDGE_TTL_SECONDS - 0.1
     assert cache.get("/media/a") is not None
     clock.now += 0.2
     assert cache.get("/media/a") is None

@@ -134,6 +134,29 @@ def test_api_behaviour_is_uncached_same_origin_to_the_http_api(main: Variant) ->
     }
 
 
+def test_media_behaviour_keeps_objects_the_edge_ttl(main: Variant, variant: Variant) -> None:
+    # Revocation without invalidations (docs/revocation.md): whatever Cache-Control an object
+    # carries, an edge keeps it topology.MEDIA_EDGE_TTL_SECONDS (minimum = default = maximum).
+    for checked in (main, variant):
+        media = behavior(checked, MEDIA_PATTERN)
+        ref = media["CachePolicyId"]
+        assert ref != CACHING_OPTIMIZED
+        policy = checked.resources[ref["Ref"]]
+        assert policy["Type"] == "AWS::CloudFront::CachePolicy"
+        config = policy["Properties"]["CachePolicyConfig"]
+        assert config["MinTTL"] == topology.MEDIA_EDGE_TTL_SECONDS
+        assert config["DefaultTTL"] == topology.MEDIA_EDGE_TTL_SECONDS
+        assert config["MaxTTL"] == topology.MEDIA_EDGE_TTL_SECONDS
+        # The cache key is the path only: a signature (query string or cookies) never
+        # splits the cache, and none of it is sent to the bucket.
+        key = config["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+        assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
+        assert key["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+        assert key["EnableAcceptEncodingGzip"] is True
+        assert key["EnableAcceptEncodingBrotli"] is True
+
+
 def test_media_behaviour_needs_a_signature_from_the_key_group(main: Variant) -> None:
     group_key, group = main.one("AWS::CloudFront::KeyGroup")
     media = behavior(main, MEDIA_PATTERN)

@@ -9,8 +9,8 @@ What counts as "read by function F":
 - a raw read (``os.environ...``, ``os.getenv``) anywhere in the code reachable from F's handler;
 - every *required* setting of ``get_settings()`` (it raises on the first call without them), for
   every F that reaches it;
-- an *optional* setting's variable, for the F whose code uses that field (``distribution_id``:
-  only the functions that invalidate the CDN).
+- an *optional* setting's variable, for the F whose code uses that field (``archive_queue``:
+  only the functions that queue album archives).
 
 Then each variable must refer to the right resource of the same template (the table, the
 buckets by what they do, the photo queue by who consumes it, the key group's key...).
@@ -91,12 +91,13 @@ def test_the_analysis_finds_the_settings_and_the_handlers_reads(
     fields = code_reach.settings_fields()
     assert fields["table"].variables == (topology.ENV_TABLE,)
     assert fields["table"].required
-    assert not fields["distribution_id"].required
+    assert not fields["archive_queue"].required
+    assert "distribution_id" not in fields  # no function invalidates the CDN any more
     for name in FUNCTION_NAMES:
         assert code_reach.SETTINGS_FACTORY in code_reach.reachable(name), name
         assert topology.ENV_TABLE in needed[name], name
-    invalidating = {n for n in FUNCTION_NAMES if "distribution_id" in code_reach.settings_used(n)}
-    assert invalidating == {"purge", "revocation"}  # the functions that call cdn.invalidate
+    queuing = {n for n in FUNCTION_NAMES if "archive_queue" in code_reach.settings_used(n)}
+    assert "family" in queuing  # POST /api/family/albums/<id>/archive
 
 
 @pytest.mark.parametrize("which", ["main", "variant"])

@@ -107,17 +107,22 @@ def test_revocation_dlq_is_encrypted_tls_only_and_kept_two_weeks(main: Variant) 
     assert not [s for s in statements if s["Effect"] == "Allow"]
 
 
-def test_revocation_and_purge_know_the_distribution_id_and_no_other_function_does(
-    main: Variant, variant: Variant
-) -> None:
+def test_no_function_knows_the_distribution_id(main: Variant, variant: Variant) -> None:
+    # Nothing invalidates the CDN (the /media/* edge TTL does that work), so no function is
+    # told which distribution to invalidate.
     for stack in (main, variant):
-        distribution_key, _ = stack.one("AWS::CloudFront::Distribution")
         for name in topology.FUNCTIONS:
             props = stack.resources[function_key(stack, name)]["Properties"]
-            value = props["Environment"]["Variables"].get(topology.ENV_DISTRIBUTION_ID)
-            invalidates = name in (SPEC.function, "purge")
-            expected = {"Ref": distribution_key} if invalidates else None
-            assert value == expected, name
+            assert topology.ENV_DISTRIBUTION_ID not in props["Environment"]["Variables"], name
+
+
+def test_the_media_edge_ttl_fits_the_revocation_budget() -> None:
+    # Two cache tiers may each keep a deleted copy one TTL; what is left is the pipeline's.
+    assert topology.REVOCATION_PIPELINE_ALLOWANCE_SECONDS == (
+        topology.REVOCATION_BUDGET_SECONDS
+        - topology.EDGE_CACHE_TIERS * topology.MEDIA_EDGE_TTL_SECONDS
+    )
+    assert topology.REVOCATION_PIPELINE_ALLOWANCE_SECONDS >= 15
 
 
 def _alarm(variant: Variant, metric: str, dimension: dict[str, Any]) -> dict[str, Any]:

@@ -337,14 +337,8 @@ def test_media_are_kept_the_day_before_and_purged_the_day_after_retention(
     }
     data.ready()
     assert list(MediaTag.query(tenant_pk(scenario.tenant_id), MediaTag.sk.startswith("TAG#"))) == []
-    # The CDN forgets the album's served copies and downloads, and the staff's copies of the
-    # centre: one wildcard per area (each path is billed), in both spellings
-    invalidated = _invalidated(aws) - invalidations_before
-    assert invalidated == {
-        f"{root}t/{scenario.tenant_id}/{area}/*"
-        for root in ("/media/", "/")
-        for area in (f"s/{scenario.album_id}", f"d/{scenario.album_id}", "m")
-    }
+    # No CDN invalidation: the edge forgets the deleted objects within its TTL
+    assert _invalidated(aws) == invalidations_before
     # The evidence record: counts, in the audit log, chain intact
     entry = purge_entries(scenario.tenant_id)[-1]
     assert entry["details"]["expired_media"] == 1
@@ -534,13 +528,9 @@ def _exists(centre: Scenario, media_id: str) -> bool:
 
 
 def _invalidated(aws: Aws) -> set[str]:
-    cloudfront = aws.client("cloudfront")
-    listed = cloudfront.list_invalidations(DistributionId=aws.distribution_id)
-    paths: set[str] = set()
-    for summary in listed.get("InvalidationList", {}).get("Items", []):
-        found = cloudfront.get_invalidation(DistributionId=aws.distribution_id, Id=summary["Id"])
-        paths |= set(found["Invalidation"]["InvalidationBatch"]["Paths"].get("Items", []))
-    return paths
+    """Every invalidation created on the distribution so far (ids; moto keeps them)."""
+    listed = aws.client("cloudfront").list_invalidations(DistributionId=aws.distribution_id)
+    return {summary["Id"] for summary in listed.get("InvalidationList", {}).get("Items", [])}
 
 
 def test_album_item_is_kept_while_it_has_media_within_retention(

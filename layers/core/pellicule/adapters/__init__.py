@@ -1,1 +1,1 @@
-"""The only users of boto3: S3 and other clients, CloudFront signing and invalidation, SES."""
+"""The only users of boto3: S3 and other clients, CloudFront signing, SES."""

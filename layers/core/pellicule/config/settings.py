@@ -24,7 +24,6 @@ class Settings:
     mail_from: str
     photo_queue: str
     evidence_bucket: str = ""
-    distribution_id: str = ""  # empty: no CDN to invalidate (e.g. a function that never does)
     origin_secret: str = ""  # the origin-header secret; empty: every API request is refused
     archive_queue: str = ""  # the queue of album archives to build (its name)
 
@@ -52,7 +51,6 @@ def get_settings() -> Settings:
         mail_from=os.environ.get(topology.ENV_MAIL_FROM, ""),
         photo_queue=os.environ.get(topology.ENV_PHOTO_QUEUE, ""),
         evidence_bucket=os.environ.get(topology.ENV_EVIDENCE_BUCKET, ""),
-        distribution_id=os.environ.get(topology.ENV_DISTRIBUTION_ID, ""),
         origin_secret=os.environ.get(topology.ENV_ORIGIN_SECRET, ""),
         archive_queue=os.environ.get(topology.ENV_ARCHIVE_QUEUE, ""),
     )

@@ -539,8 +539,8 @@ ENV_MAIL_FROM = "PELLICULE_MAIL_FROM"
 ENV_PHOTO_QUEUE = "PELLICULE_PHOTO_QUEUE"  # name of the queue the photo processor consumes
 ENV_EVIDENCE_BUCKET = "PELLICULE_EVIDENCE_BUCKET"
 ENV_ARCHIVE_QUEUE = "PELLICULE_ARCHIVE_QUEUE"  # name of the queue of album archives to build
-# CloudFront distribution whose paths revocation invalidates (set on the functions that
-# invalidate; empty elsewhere).
+# The stack's CloudFront distribution (no function invalidates it any more: the edge TTL of
+# /media/* does that work, see REVOCATION_BUDGET_SECONDS; the local runtime still names it).
 ENV_DISTRIBUTION_ID = "PELLICULE_DISTRIBUTION_ID"
 
 
@@ -568,6 +568,22 @@ def function_environment(
 # --- Delivery ------------------------------------------------------------------------------
 
 SIGNED_URL_TTL_SECONDS = 300  # signed media URLs expire in minutes
+
+# Revocation at the edge without invalidations (docs/revocation.md, "The edge"): every
+# copy a family was served sits under a key that is deleted when it must stop being served
+# (a restriction copies to fresh random keys, never over an old one), so the edge only has to
+# forget deleted objects by itself. The /media/* cache policy keeps an object at most
+# MEDIA_EDGE_TTL_SECONDS (its minimum, default and maximum TTLs, infra/cdn.py; the local edge
+# cache, local/edgecache.py). An edge location may have fetched its copy from a regional
+# edge cache at the end of that cache's own TTL: two tiers, so a deleted copy may be served up
+# to 2 x MEDIA_EDGE_TTL_SECONDS after its deletion. The rest of the budget is the pipeline's
+# allowance (stream delivery, reconciliation, deletion), watched by the stream's alarms.
+REVOCATION_BUDGET_SECONDS = 60
+MEDIA_EDGE_TTL_SECONDS = 20
+EDGE_CACHE_TIERS = 2  # regional edge cache, then the edge location
+REVOCATION_PIPELINE_ALLOWANCE_SECONDS = (
+    REVOCATION_BUDGET_SECONDS - EDGE_CACHE_TIERS * MEDIA_EDGE_TTL_SECONDS
+)
 
 # The header CloudFront adds to every request it forwards to the API (docs/delivery.md,
 # "The API answers only through CloudFront"): API functions refuse a request without one of

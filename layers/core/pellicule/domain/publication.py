@@ -5,7 +5,7 @@ item and what a reconciliation changes.
 Pure: plain values in, plain values out; the gate (:mod:`pellicule.domain.gate`) decides each
 (item, audience) and this module never decides visibility otherwise. The publication service
 (``pellicule.services.publication``) reads the stored items, asks these functions and carries
-the answers out (copies, deletions, invalidations). Tested by properties in
+the answers out (copies, deletions). Tested by properties in
 ``tests/unit/test_publication_rules.py``.
 
 Scopes: ``c`` (every family of the centre), ``g.<group>`` (the families of a group) and

@@ -1,7 +1,7 @@
 """Publication: applying the gate to stored items, and the copies families are served.
 
 The decisions are pure (``pellicule.domain.publication``, over the gate); this module turns
-stored items into their facts, and carries the answers out (copies, deletions, invalidations)
+stored items into their facts, and carries the answers out (copies, deletions)
 through the media and roster stores.
 
 - :func:`gate_item` turns a stored media item into what the pure gate needs;
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pellicule.adapters import aws, cdn
+from pellicule.adapters import aws
 from pellicule.config import clock, topology
 from pellicule.config.settings import get_settings
 from pellicule.domain import publication as rules
@@ -204,7 +204,6 @@ class Reconciled:
     removed_keys: int = 0
     added_scopes: list[str] = field(default_factory=list)
     removed_scopes: list[str] = field(default_factory=list)
-    invalidated: list[str] = field(default_factory=list)
 
 
 def _extension(key: str) -> str:
@@ -290,10 +289,11 @@ def reconcile(tenant_id: str, media_id: str, *, reason: str, at: float | None = 
 
     Copies every scope should serve and does not (or serves from outdated source keys, e.g.
     after new face boxes); removes every copy a scope should no longer serve: each version of
-    its keys is deleted and its CDN paths invalidated. A published item no audience may see
-    any more becomes ``hidden`` (``hidden_by`` "gate"); such an item becomes ``published``
-    again, with its copies, once the gate allows one of its audiences again (a consent given
-    back). An item a director took down stays hidden.
+    its keys is deleted (no CDN invalidation: the edge forgets a deleted copy within
+    ``2 x topology.MEDIA_EDGE_TTL_SECONDS``, docs/revocation.md). A published item no
+    audience may see any more becomes ``hidden`` (``hidden_by`` "gate"); such an item
+    becomes ``published`` again, with its copies, once the gate allows one of its audiences
+    again (a consent given back). An item a director took down stays hidden.
     """
     data.ready()
     for _ in range(MAX_RECONCILE_ATTEMPTS):
@@ -325,8 +325,9 @@ def _carry_out(
     reason: str,
     at: float,
 ) -> Reconciled | None:
-    """Copy the added scopes, record the served copies, then delete the removed ones and
-    invalidate their paths. ``None``: the item changed meanwhile (nothing kept)."""
+    """Copy the added scopes, record the served copies, then delete the removed ones (the
+    edge's short TTL drops them: no invalidation). ``None``: the item changed meanwhile
+    (nothing kept)."""
     from pellicule.services import ingest  # publishing only: views need none of it
 
     media_id = media.media_id
@@ -347,20 +348,7 @@ def _carry_out(
         return None
     old_keys = [key for entry in plan.removed.values() for key in served_keys(entry)]
     delete_every_version(old_keys)
-    # One wildcard per removed scope of the item (each invalidation path is billed).
-    paths = [
-        path
-        for scope in sorted(plan.removed)
-        for download in (False, True)
-        for path in cdn.media_paths(
-            f"{scope_prefix(tenant_id, media.album_id, scope, download=download)}{media_id}/",
-            wildcard=True,
-        )
-    ]
-    cdn.invalidate(paths)
     if plan.audited:
         action, details = rules.reconcile_audit(reason, plan.outcome, wanted, len(old_keys))
         audit.append(tenant_id, action, "system:revocation", f"media:{media_id}", details, at=at)
-    return Reconciled(
-        media_id, plan.outcome, len(old_keys), list(plan.added), sorted(plan.removed), paths
-    )
+    return Reconciled(media_id, plan.outcome, len(old_keys), list(plan.added), sorted(plan.removed))

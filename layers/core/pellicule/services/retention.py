@@ -3,7 +3,8 @@
 
 A purged item leaves nothing behind: every version and delete marker of every key it ever had
 in the media bucket (renditions, blurred variants, the copies families were served, their
-downloads), its ingest object, its tags and its item; the CDN forgets its paths.
+downloads), its ingest object, its tags and its item; the CDN forgets its objects by itself
+within the edge TTL of ``/media/*`` (``topology.MEDIA_EDGE_TTL_SECONDS``: no invalidation).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pellicule.adapters import aws, cdn
+from pellicule.adapters import aws
 from pellicule.config import topology
 from pellicule.config.settings import get_settings
 from pellicule.services import publication
@@ -25,7 +26,6 @@ __all__ = [
     "Tally",
     "Update",
     "abort_uploads",
-    "cdn_paths",
     "delete_keys",
     "delete_objects_of",
     "delete_prefix",
@@ -138,17 +138,6 @@ def item_keys(media: MediaRecord) -> list[str]:
     return keys
 
 
-def cdn_paths(tenant_id: str, media: MediaRecord) -> list[str]:
-    """The item's paths for the CDN: a wildcard over its own objects and one per audience
-    scope it was served in (each invalidation path is billed: never one per object)."""
-    paths = cdn.media_paths(media_prefix(tenant_id, media.media_id), wildcard=True)
-    for scope in publication.served(media):
-        for download in (False, True):
-            prefix = publication.scope_prefix(tenant_id, media.album_id, scope, download=download)
-            paths += cdn.media_paths(f"{prefix}{media.media_id}/", wildcard=True)
-    return paths
-
-
 def delete_objects_of(tenant_id: str, media: MediaRecord) -> int:
     """Every stored version of the item's objects (media bucket and its ingest object)."""
     settings = get_settings()
@@ -220,11 +209,9 @@ def forget_item(
 
 def purge_item(
     tenant_id: str, media: MediaRecord, updates: Iterable[Update] = (), *, untag: Iterable[str] = ()
-) -> tuple[bool, int, list[str]]:
+) -> tuple[bool, int]:
     """Delete the item for good: its objects first (every version), then its items with
-    ``updates`` in the same transaction. Returns (deleted now, object versions deleted, CDN
-    paths to invalidate). Safe to repeat: an interruption leaves the item, the next run
-    finishes it."""
-    paths = cdn_paths(tenant_id, media)
+    ``updates`` in the same transaction. Returns (deleted now, object versions deleted).
+    Safe to repeat: an interruption leaves the item, the next run finishes it."""
     versions = delete_objects_of(tenant_id, media)
-    return forget_item(tenant_id, media, updates, untag=untag), versions, paths
+    return forget_item(tenant_id, media, updates, untag=untag), versions

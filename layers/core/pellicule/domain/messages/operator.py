@@ -20,10 +20,6 @@ MESSAGES: dict[str, Message] = {
         "Configuration incomplète : aucune adresse publique n'est connue pour ce déploiement.",
         "Incomplete configuration: no public URL is known for this deployment.",
     ),
-    "config_distribution_missing": Message(
-        "Configuration incomplète : aucune distribution CloudFront à invalider.",
-        "Incomplete configuration: no CloudFront distribution to invalidate.",
-    ),
     "config_key_pair_missing": Message(
         "Configuration incomplète : aucun identifiant de paire de clés CloudFront.",
         "Incomplete configuration: no CloudFront key pair id.",
