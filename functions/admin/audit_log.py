@@ -17,11 +17,15 @@ from pellicule.services.sessions import Principal
 from pellicule.store import audit as store
 from pellicule.store import data, media, roster
 
+# A director's read chains at most this many waiting views and downloads first (20 batches,
+# a second or two); more wait for the daily purge's sweep (docs/audit.md, "Batched entries").
+CHAIN_ON_READ = 20 * store.MAX_BATCH
+
 
 def export(principal: Principal, fmt: Literal["json", "csv"]) -> tuple[str, str]:
     require_director(principal)
     data.ready()
-    audit.chain_pending(principal.tenant_id)  # the views and downloads recorded so far too
+    audit.chain_pending(principal.tenant_id, CHAIN_ON_READ)  # the views and downloads too
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     return audit.export(principal.tenant_id, fmt), content_type
 
@@ -93,7 +97,7 @@ def entries(principal: Principal, query: Any) -> dict[str, Any]:
     if query.cursor is None:
         # Views and downloads not chained yet get their seq now (docs/audit.md, "Batched
         # entries"): the same idempotent batch the writer runs, so the page shows them.
-        audit.chain_pending(principal.tenant_id)
+        audit.chain_pending(principal.tenant_id, CHAIN_ON_READ)
     page: list[dict[str, Any]] = []
     read, last_seq, more = 0, None, False
     for record in store.newest_first(principal.tenant_id, query.cursor):

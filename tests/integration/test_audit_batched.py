@@ -39,10 +39,16 @@ def _delete(aws: Aws, sk: str) -> None:
 
 
 def _views(count: int, start: int = 0) -> list[str]:
+    from pellicule.config import clock
     from pellicule.services import audit
 
+    # A millisecond apart at least: events of the same millisecond are chained in the order of
+    # their random ids, and these tests check the order.
+    now = clock.now()
     return [
-        audit.record(TENANT, "view", f"guardian:g{i}", f"album:a{i % 3}", {"items": i}).key
+        audit.record(
+            TENANT, "view", f"guardian:g{i}", f"album:a{i % 3}", {"items": i}, at=now + i / 100
+        ).key
         for i in range(start, start + count)
     ]
 
@@ -338,3 +344,15 @@ def test_the_daily_purge_chains_what_waits(aws: Aws, centre: Centre) -> None:
     assert [e.action for e in store.entries(centre.tenant_id)][-1:] == ["download"]
     verified = audit.verify(centre.tenant_id)
     assert (verified.ok, verified.pending) == (True, 0), verified
+
+
+@pytest.mark.usefixtures("ready")
+def test_a_bounded_run_chains_the_oldest_and_leaves_the_rest_waiting() -> None:
+    from pellicule.services import audit
+    from pellicule.store import audit as store
+
+    keys = _views(store.MAX_BATCH + 5)
+    assert audit.chain_pending(TENANT, store.MAX_BATCH + 1) == store.MAX_BATCH + 1
+    assert [e.key for e in store.pending(TENANT)] == keys[store.MAX_BATCH + 1 :]
+    report = audit.verify(TENANT)
+    assert (report.ok, report.checked, report.pending) == (True, store.MAX_BATCH + 1, 4)
