@@ -356,3 +356,23 @@ def test_a_bounded_run_chains_the_oldest_and_leaves_the_rest_waiting() -> None:
     assert [e.key for e in store.pending(TENANT)] == keys[store.MAX_BATCH + 1 :]
     report = audit.verify(TENANT)
     assert (report.ok, report.checked, report.pending) == (True, store.MAX_BATCH + 1, 4)
+
+
+@pytest.mark.usefixtures("ready")
+def test_the_command_counts_waiting_events_and_names_a_broken_one(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pellicule.services import audit
+    from pellicule_ops.cli import main
+
+    audit.append(TENANT, "login", "staff:s1", f"tenant:{TENANT}")
+    first, _ = _views(2)
+    command = ["audit", "verify", "--tenant", TENANT, "--table", aws.names.table]
+    assert main(command) == 0
+    assert capsys.readouterr().out.strip() == "OK: 1 entries verified, 2 waiting to be chained"
+    item = _raw(aws, first)
+    item["details"]["M"]["items"] = {"N": "7"}
+    _put(aws, item)
+    assert main(command) == 1
+    out = capsys.readouterr().out.strip()
+    assert out.startswith(f"BROKEN pending event: pending event {first} was altered")
