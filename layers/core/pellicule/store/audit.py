@@ -142,15 +142,15 @@ def entries(tenant_id: str) -> Iterator[ChainEntry]:
 
 
 def _is_conflict(error: TransactWriteError) -> bool:
+    """Whether another writer got there first (counted in :data:`chain_conflicts`)."""
     global chain_conflicts
-    chain_conflicts += 1
-    if error.cause_response_code == "TransactionConflictException":
-        return True
     reasons = error.cancellation_reasons or []
-    return any(
+    conflict = error.cause_response_code == "TransactionConflictException" or any(
         r is not None and r.code in {"ConditionalCheckFailed", "TransactionConflict"}
         for r in reasons
     )
+    chain_conflicts += int(conflict)
+    return conflict
 
 
 def _companion_failed(error: TransactWriteError) -> bool:
