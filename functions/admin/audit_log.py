@@ -4,21 +4,28 @@ names looked up at read time, and "who saw or downloaded my child's photos"."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any, Literal
 
 from functions.admin.common import require_director
 from pellicule.domain import audit_reading as reading
+from pellicule.domain.audit_chain import PendingEvent
 from pellicule.domain.errors import BadRequest, NotFound
 from pellicule.services import audit, audit_names
 from pellicule.services.sessions import Principal
 from pellicule.store import audit as store
 from pellicule.store import data, media, roster
 
+# A director's read chains at most this many waiting views and downloads first (20 batches,
+# a second or two); more wait for the daily purge's sweep (docs/audit.md, "Batched entries").
+CHAIN_ON_READ = 20 * store.MAX_BATCH
+
 
 def export(principal: Principal, fmt: Literal["json", "csv"]) -> tuple[str, str]:
     require_director(principal)
     data.ready()
+    audit.chain_pending(principal.tenant_id, CHAIN_ON_READ)  # the views and downloads too
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     return audit.export(principal.tenant_id, fmt), content_type
 
@@ -68,12 +75,29 @@ def _plain(record: Any) -> dict[str, Any]:
     }
 
 
+def _plain_event(event: PendingEvent) -> dict[str, Any]:
+    """A view or download not chained yet, as :func:`_plain` answers an entry (no seq yet)."""
+    return {
+        "seq": 0,
+        "at": event.at,
+        "time": reading.local_time(event.at),
+        "action": event.action,
+        "actor": event.actor,
+        "subject": event.subject,
+        "details": dict(event.details),
+    }
+
+
 def entries(principal: Principal, query: Any) -> dict[str, Any]:
     """One page of entries, newest first, that pass the filters, with the names of the people
     and things they are about (read at most READ_LIMIT entries: ``next_cursor`` goes on)."""
     require_director(principal)
     data.ready()
     wanted = _filters(principal, query)
+    if query.cursor is None:
+        # Views and downloads not chained yet get their seq now (docs/audit.md, "Batched
+        # entries"): the same idempotent batch the writer runs, so the page shows them.
+        audit.chain_pending(principal.tenant_id, CHAIN_ON_READ)
     page: list[dict[str, Any]] = []
     read, last_seq, more = 0, None, False
     for record in store.newest_first(principal.tenant_id, query.cursor):
@@ -113,13 +137,16 @@ def who_saw(principal: Principal, query: Any) -> dict[str, Any]:
 
     def bounded() -> Iterator[dict[str, Any]]:
         nonlocal read, complete
-        for record in store.newest_first(tenant):
+        # Read both: the views and downloads not chained yet, then the chain, newest first.
+        waiting = (_plain_event(e) for e in store.pending(tenant, newest_first=True))
+        chained = (_plain(r) for r in store.newest_first(tenant))
+        for entry in itertools.chain(waiting, chained):
             if read >= reading.READ_LIMIT:
                 complete = False
                 return
             read += 1
-            if record.action in ("view", "download"):
-                yield _plain(record)
+            if entry["action"] in ("view", "download"):
+                yield entry
 
     child = f"child:{query.child}"
     people = reading.who_saw(bounded(), child, items, albums)

@@ -141,7 +141,7 @@ def _finish(
         size=writer.size,
         now=now,
     )
-    audit.append(
+    audit.record(  # chained later in a batch (docs/audit.md)
         job.tenant_id,
         "download",
         f"guardian:{job.guardian_id}",

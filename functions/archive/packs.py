@@ -84,7 +84,7 @@ def build(job: ArchiveRecord, *, part_size: int = s3stream.PART_SIZE) -> Outcome
         size=writer.size,
         now=int(clock.now()),
     )
-    audit.append(
+    audit.record(  # chained later in a batch (docs/audit.md)
         job.tenant_id,
         "download",
         f"guardian:{job.guardian_id}",

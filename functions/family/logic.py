@@ -410,7 +410,7 @@ def album(principal: Principal, album_id: str, query: AlbumPageQuery) -> dict[st
     page = remaining[:limit]
     signer = delivery.PrefixSigner()
     items = [_item_view(principal, album_id, shown, signer, family) for shown in page]
-    audit.append(
+    audit.record(  # chained later in a batch (docs/audit.md)
         principal.tenant_id,
         "view",
         _ref(principal),
@@ -485,7 +485,7 @@ def download(principal: Principal, media_id: str) -> dict[str, Any]:
     if not info:
         raise NotFound("media_not_found")
     blurred = choice.visibility is Visibility.BLURRED
-    audit.append(
+    audit.record(  # chained later in a batch (docs/audit.md)
         principal.tenant_id,
         "download",
         _ref(principal),

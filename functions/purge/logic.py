@@ -370,8 +370,11 @@ def _lapsed(context: Context) -> None:
 
 
 def _audit(context: Context) -> None:
-    """Entries past their retention: 12 months; consent entries after the proof period."""
+    """Entries past their retention: 12 months; consent entries after the proof period.
+    First, the views and downloads still waiting are chained (docs/audit.md, "Batched
+    entries"): the daily sweep that bounds how long one may wait."""
     tenant_id = context.tenant_id
+    audit.chain_pending(tenant_id)
     now_ms = int(context.now * 1000)
     proof_ms = rules.PROOF_SECONDS * 1000
     doomed: list[purge_runs.AuditEntryRecord] = []

@@ -849,8 +849,12 @@ def _verify(args: argparse.Namespace, out: TextIO) -> int:
 
     report = audit.verify(args.tenant)
     if report.ok:
-        print(f"OK: {report.checked} entries verified", file=out)
+        waiting = f", {report.pending} waiting to be chained" if report.pending else ""
+        print(f"OK: {report.checked} entries verified{waiting}", file=out)
         return EXIT_OK
+    if report.broken_event is not None:
+        print(f"BROKEN pending event: {report.problem}", file=out)
+        return EXIT_BROKEN
     if report.first_broken_seq is None:
         print(f"No audit entries for tenant {args.tenant!r}.", file=sys.stderr)
         return EXIT_ERROR

@@ -89,6 +89,7 @@ def zip_of(aws: Aws, centre: Scenario, archive_id: str) -> zipfile.ZipFile:
 def download_entries(centre: Scenario) -> list[dict[str, Any]]:
     from pellicule.services import audit
 
+    audit.chain_pending(centre.tenant_id)  # downloads are chained in batches (docs/audit.md)
     return [
         row
         for row in audit.export_rows(centre.tenant_id)

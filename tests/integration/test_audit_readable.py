@@ -206,3 +206,27 @@ def test_a_narrow_filter_reads_a_bounded_number_of_entries_and_goes_on(
     assert max(reads) <= 3
     assert len(reads) > 3  # it took several bounded requests
     assert [e["subject"] for e in found] == [f"child:{ids['lea']}"]
+
+
+def test_views_and_downloads_not_chained_yet_are_read_too(aws: Aws, centre: Centre) -> None:
+    from pellicule.services import audit
+    from pellicule.store import audit as store
+
+    ids = _scenario(aws, centre)
+    g_lea = f"guardian:{ids['lea_parent']}"
+    # Recorded as the family routes do (a pending event), not chained yet
+    audit.record(centre.tenant_id, "view", g_lea, f"album:{ids['second']}", {"items": 2})
+    audit.record(centre.tenant_id, "download", g_lea, f"media:{ids['b']}", {"blurred": "false"})
+    answer = _get(centre.director_session, f"/audit/who-saw?child={ids['lea']}")
+    people = {p["person"]: p for p in answer["people"]}
+    assert (people[g_lea]["views"], people[g_lea]["downloads"]) == (2, 3)
+    assert len(list(store.pending(centre.tenant_id))) == 2  # "who saw" only reads
+    # The log's first page chains them first, so they show with their seq
+    page = _page(centre.director_session, person=g_lea)
+    assert [(e["action"], e["subject"]) for e in page["entries"][:2]] == [
+        ("download", f"media:{ids['b']}"),
+        ("view", f"album:{ids['second']}"),
+    ]
+    assert all(e["seq"] > 0 for e in page["entries"])
+    assert list(store.pending(centre.tenant_id)) == []
+    assert audit.verify(centre.tenant_id).ok

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -131,3 +132,61 @@ def test_consent_entries_never_expire() -> None:
 def test_export_time_format() -> None:
     assert audit.iso_utc(0) == "1970-01-01T00:00:00.000Z"
     assert audit.iso_utc(1_780_000_000_123) == "2026-05-28T20:26:40.123Z"
+
+
+# --- Batched events (docs/audit.md, "Batched entries") --------------------------------------
+
+
+def _event(**change: Any) -> audit_chain.PendingEvent:
+    fields: dict[str, Any] = {
+        "at": 1_780_000_000_123,
+        "action": "view",
+        "actor": "guardian:g1",
+        "subject": "album:a1",
+        "details": {"items": 3},
+    }
+    key = f"PENDING#{fields['at']:013d}#00ff00ff00ff00ff"
+    digest = audit_chain.event_digest("t1", key, **fields)
+    return dataclasses.replace(audit_chain.PendingEvent(key=key, digest=digest, **fields), **change)
+
+
+def test_a_recorded_event_is_chainable_and_any_change_to_it_is_reported() -> None:
+    assert audit_chain.pending_problem("t1", _event()) is None
+    altered = [
+        _event(actor="guardian:g2"),
+        _event(subject="album:a2"),
+        _event(details={"items": 4}),
+        _event(at=1_780_000_000_124),
+    ]
+    for event in altered:
+        assert audit_chain.pending_problem("t1", event) is not None, event
+    # The digest binds the tenant: an event moved to another centre's partition is reported
+    assert "altered" in (audit_chain.pending_problem("t2", _event()) or "")
+
+
+def test_only_well_formed_views_and_downloads_may_wait() -> None:
+    assert "not a view" in (audit_chain.pending_problem("t1", _event(action="login")) or "")
+    bad = _event(actor="guardian:someone@example.org")
+    assert "malformed" in (audit_chain.pending_problem("t1", bad) or "")
+
+
+def test_a_batch_is_chained_by_the_append_rule() -> None:
+    head = audit_chain.ChainHead(seq=4, at=1_780_000_000_500, consent_count=1, hash="c" * 64)
+    events = [
+        _event(),  # earlier than the head: its time is raised to the head's
+        _event(at=1_780_000_000_900, action="download", subject="media:m1", details={}),
+    ]
+    built = audit_chain.chain_batch("t1", head, events)
+    one_by_one = []
+    current: audit_chain.ChainHead | None = head
+    for event in events:
+        entry = audit_chain.next_entry(
+            "t1", current, event.action, event.actor, event.subject, event.details, event.at
+        )
+        one_by_one.append(entry)
+        current = entry.head
+    assert built == one_by_one
+    assert [(e.seq, e.at) for e in built] == [(5, 1_780_000_000_500), (6, 1_780_000_000_900)]
+    assert built[1].prev_hash == built[0].hash
+    fresh = audit_chain.chain_batch("t1", None, events)
+    assert audit_chain.verify("t1", fresh[-1].head, fresh, 1_780_000_001).ok

@@ -90,6 +90,25 @@ class VerifyReport:
     checked: int
     first_broken_seq: int | None = None
     problem: str | None = None
+    pending: int = 0  # views/downloads recorded, well-formed, waiting to be chained
+    broken_event: str | None = None  # the sort key of a malformed or altered pending event
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """A view or download recorded but not yet chained (docs/audit.md, "Batched entries").
+
+    ``key`` is its sort key (``PENDING#<at:013d>#<id>``); ``digest`` the SHA-256 of its content
+    and key (:func:`event_digest`): not a secret, so it catches a damaged event, not a forger.
+    """
+
+    key: str
+    at: int
+    action: str
+    actor: str
+    subject: str
+    details: Mapping[str, Any]
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -217,6 +236,75 @@ def validate_tenant_id(tenant_id: str) -> None:
     """A chain belongs to a short pseudonymous id (a centre's, or ``PLATFORM_CHAIN``)."""
     if not tenant_id or not _TENANT_ID.match(tenant_id):
         raise AuditError("tenant id must be a short pseudonymous id")
+
+
+# --- Batched events (views and downloads) --------------------------------------------------
+
+BATCHED_ACTIONS = frozenset({"view", "download"})
+
+
+def event_digest(
+    tenant_id: str,
+    key: str,
+    at: int,
+    action: str,
+    actor: str,
+    subject: str,
+    details: Mapping[str, Any],
+) -> str:
+    """SHA-256 (hex) of a pending event's canonical JSON, bound to its tenant and sort key."""
+    payload = {
+        "tenant": tenant_id,
+        "key": key,
+        "at": at,
+        "action": action,
+        "actor": actor,
+        "subject": subject,
+        "details": dict(details),
+    }
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def pending_problem(tenant_id: str, event: PendingEvent) -> str | None:
+    """Why a pending event may not be chained as it is (``None``: it may): not a view or a
+    download, a content the writer would refuse, a key that does not carry its time, or a
+    digest that does not match (the event was changed or damaged after it was recorded)."""
+    if event.action not in BATCHED_ACTIONS:
+        return f"pending event {event.key} is a {event.action!r}, not a view or a download"
+    try:
+        validate(event.action, event.actor, event.subject, event.details)
+    except AuditError as error:
+        return f"pending event {event.key} is malformed: {error}"
+    if not event.key.startswith(f"PENDING#{event.at:013d}#"):
+        return f"pending event {event.key} does not carry its time in its key"
+    expected = event_digest(
+        tenant_id, event.key, event.at, event.action, event.actor, event.subject, event.details
+    )
+    if expected != event.digest:
+        return f"pending event {event.key} was altered after it was recorded"
+    return None
+
+
+def chain_batch(
+    tenant_id: str, head: ChainHead | None, events: Iterable[PendingEvent]
+) -> list[ChainEntry]:
+    """The entries that chain ``events`` (in the given order) after ``head``, by the same rule
+    as one append each: the batch writer's chain is the chain a direct append would build."""
+    built: list[ChainEntry] = []
+    current = head
+    for event in events:
+        entry = next_entry(
+            tenant_id,
+            current,
+            event.action,
+            event.actor,
+            event.subject,
+            validate(event.action, event.actor, event.subject, event.details),
+            event.at,
+        )
+        built.append(entry)
+        current = entry.head
+    return built
 
 
 # --- The append rule -----------------------------------------------------------------------

@@ -7,9 +7,11 @@ new entry are written in one DynamoDB transaction conditioned on the head, so co
 never fork the chain or reuse a sequence number.
 
 The use cases: :func:`append` (the store's: a store commits its own writes with their audit
-entry), :func:`verify`, :func:`export` and :func:`has_log`. The rules (hashing, what may be
-written, the verify walk) are ``pellicule.domain.audit_chain``'s; the items and the append
-transaction are ``pellicule.store.audit``'s. Both are re-exported here for the callers.
+entry), :func:`record` (views and downloads: one uncontended put, chained later in batches by
+:func:`chain_pending`, the store's too), :func:`verify`, :func:`export` and :func:`has_log`.
+The rules (hashing, what may be written, the verify walk) are
+``pellicule.domain.audit_chain``'s; the items and the append transaction are
+``pellicule.store.audit``'s. Both are re-exported here for the callers.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from pellicule.store.audit import (
     Companion,
     CompanionConflictError,
     append,
+    chain_pending,
+    record,
 )
 from pellicule.store.keys import AUDIT_HEAD as HEAD_SK
 from pellicule.store.keys import AUDIT_SEQ_WIDTH as SEQ_WIDTH
@@ -72,12 +76,14 @@ __all__ = [
     "append",
     "audit_pk",
     "canonical_json",
+    "chain_pending",
     "compute_hash",
     "export",
     "export_rows",
     "has_log",
     "iso_utc",
     "looks_like_email",
+    "record",
     "seq_sk",
     "validate",
     "verify",
@@ -88,7 +94,9 @@ def has_log(tenant_id: str) -> bool:
     """Whether the tenant has a chain (a head, or at least one entry left)."""
     if store.head(tenant_id) is not None:
         return True
-    return next(iter(store.records(tenant_id)), None) is not None
+    if next(iter(store.records(tenant_id)), None) is not None:
+        return True
+    return next(iter(store.pending(tenant_id)), None) is not None
 
 
 def verify(tenant_id: str, now: float | None = None) -> VerifyReport:
@@ -96,7 +104,21 @@ def verify(tenant_id: str, now: float | None = None) -> VerifyReport:
     (the rules: ``pellicule.domain.audit_chain.verify``; ``now`` defaults to the clock)."""
     now_s = clock.now() if now is None else now
     head = store.head(tenant_id)
-    return audit_chain.verify(tenant_id, head, store.entries(tenant_id), now_s)
+    report = audit_chain.verify(tenant_id, head, store.entries(tenant_id), now_s)
+    if not report.ok and report.first_broken_seq is not None:
+        return report
+    # Views and downloads not chained yet: each must be well-formed and unaltered.
+    waiting = 0
+    for event in store.pending(tenant_id):
+        problem = audit_chain.pending_problem(tenant_id, event)
+        if problem is not None:
+            return VerifyReport(
+                False, report.checked, None, problem, pending=waiting, broken_event=event.key
+            )
+        waiting += 1
+    if not report.ok and waiting == 0:
+        return report  # nothing at all for this tenant
+    return VerifyReport(True, report.checked, pending=waiting)
 
 
 # --- Export --------------------------------------------------------------------------------

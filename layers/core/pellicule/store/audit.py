@@ -12,6 +12,7 @@ and join that transaction. Key formats: ``pellicule.store.keys``.
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pynamodb.transactions import TransactWrite
 
 from pellicule.config import clock
 from pellicule.domain import audit_chain
-from pellicule.domain.audit_chain import AuditError, ChainEntry, ChainHead
+from pellicule.domain.audit_chain import AuditError, ChainEntry, ChainHead, PendingEvent
 from pellicule.store import keys
 from pellicule.store.models import AuditEntry
 
@@ -32,6 +33,13 @@ AuditRecord = AuditEntry
 MAX_ATTEMPTS = 30  # per append, under contention (each round lets one writer through)
 MAX_BACKOFF_SECONDS = 0.2
 MAX_COMPANIONS = 98  # a transaction holds at most 100 writes: the head, the entry, these
+# The batch writer's transaction: the head, then per event its entry and its pending item's
+# delete (1 + 2 x 49 = 99 <= 100 writes).
+MAX_BATCH = 49
+
+# Cancelled transactions on a chain head (another writer moved it first), since the process
+# started: what the load test counts (tests/integration/test_audit_batched.py).
+chain_conflicts = 0
 
 
 class AuditConflictError(RuntimeError):
@@ -134,13 +142,15 @@ def entries(tenant_id: str) -> Iterator[ChainEntry]:
 
 
 def _is_conflict(error: TransactWriteError) -> bool:
-    if error.cause_response_code == "TransactionConflictException":
-        return True
+    """Whether another writer got there first (counted in :data:`chain_conflicts`)."""
+    global chain_conflicts
     reasons = error.cancellation_reasons or []
-    return any(
+    conflict = error.cause_response_code == "TransactionConflictException" or any(
         r is not None and r.code in {"ConditionalCheckFailed", "TransactionConflict"}
         for r in reasons
     )
+    chain_conflicts += int(conflict)
+    return conflict
 
 
 def _companion_failed(error: TransactWriteError) -> bool:
@@ -233,3 +243,128 @@ def append(
             continue
         return item
     raise AuditConflictError(f"could not append to the audit log of {tenant_id!r}")
+
+
+# --- Batched entries: views and downloads (docs/audit.md, "Batched entries") ---------------
+
+
+def _pending_query(tenant_id: str, *, newest_first: bool = False) -> Iterator[AuditEntry]:
+    return AuditEntry.query(
+        keys.audit_pk(tenant_id),
+        AuditEntry.sk.startswith(keys.AUDIT_PENDING),
+        consistent_read=True,
+        scan_index_forward=not newest_first,
+    )
+
+
+def pending_event(record: AuditRecord) -> PendingEvent:
+    """The plain event a pending item holds."""
+    return PendingEvent(
+        key=record.sk,
+        at=int(record.at),
+        action=record.action or "",
+        actor=record.actor or "",
+        subject=record.subject or "",
+        details=details_of(record),
+        digest=record.hash,
+    )
+
+
+def pending(tenant_id: str, *, newest_first: bool = False) -> Iterator[PendingEvent]:
+    """The tenant's events waiting to be chained, oldest first (the order they are chained)."""
+    return (pending_event(r) for r in _pending_query(tenant_id, newest_first=newest_first))
+
+
+def record(
+    tenant_id: str,
+    action: str,
+    actor: str,
+    subject: str,
+    details: Mapping[str, Any] | None = None,
+    at: float | None = None,
+) -> PendingEvent:
+    """Record a view or a download: ONE unconditional put of a new item with a unique key,
+    never a write on the chain head (nothing to contend on). :func:`chain_pending` chains it.
+
+    Raises :class:`~pellicule.domain.audit_chain.AuditError` for an event that may not be
+    written (the same checks as :func:`append`; only ``view`` and ``download`` go this way).
+    """
+    audit_chain.validate_tenant_id(tenant_id)
+    if action not in audit_chain.BATCHED_ACTIONS:
+        raise AuditError(f"only views and downloads are batched, not {action!r}")
+    clean = audit_chain.validate(action, actor, subject, details)
+    at_ms = round((clock.now() if at is None else at) * 1000)
+    key = keys.audit_pending_sk(at_ms, secrets.token_hex(8))
+    digest = audit_chain.event_digest(tenant_id, key, at_ms, action, actor, subject, clean)
+    AuditEntry(
+        keys.audit_pk(tenant_id),
+        key,
+        seq=0,  # not chained yet: the sort key, not a seq, identifies it
+        at=at_ms,
+        action=action,
+        actor=actor,
+        subject=subject,
+        details=dict(clean),
+        hash=digest,
+        expires_at=audit_chain.expires_at(action, at_ms),
+    ).save()
+    return PendingEvent(key, at_ms, action, actor, subject, clean, digest)
+
+
+def _chainable(tenant_id: str, limit: int) -> list[PendingEvent]:
+    """The oldest ``limit`` pending events that may be chained (malformed or altered ones are
+    left where they are: verify reports them)."""
+    chosen: list[PendingEvent] = []
+    for event in pending(tenant_id):
+        if audit_chain.pending_problem(tenant_id, event) is None:
+            chosen.append(event)
+            if len(chosen) >= limit:
+                break
+    return chosen
+
+
+def _chain_once(tenant_id: str, events: list[PendingEvent]) -> bool:
+    """Chain ``events`` after the current head in ONE transaction: the head (conditioned on
+    the seq read), each entry (on not existing) and each pending item's delete (on existing).
+    All or nothing: a crash leaves every event pending; ``False`` if another writer got there
+    first (nothing was written)."""
+    current = _get_head(tenant_id)
+    built = audit_chain.chain_batch(tenant_id, current, events)
+    pk = keys.audit_pk(tenant_id)
+    head_condition = AuditEntry.seq == current.seq if current else AuditEntry.pk.does_not_exist()
+    try:
+        with TransactWrite(connection=AuditEntry._get_connection().connection) as tx:
+            tx.save(_items(tenant_id, built[-1])[1], condition=head_condition)
+            for entry, event in zip(built, events, strict=True):
+                tx.save(_items(tenant_id, entry)[0], condition=AuditEntry.pk.does_not_exist())
+                tx.delete(AuditEntry(pk, event.key), condition=AuditEntry.pk.exists())
+    except TransactWriteError as error:
+        if not _is_conflict(error):
+            raise
+        return False
+    return True
+
+
+def chain_pending(tenant_id: str, max_events: int | None = None) -> int:
+    """Chain the tenant's pending events, oldest first, in batches of :data:`MAX_BATCH`; return
+    how many were chained. Idempotent and crash-safe: an event leaves the pending set in the
+    same transaction that chains it, so re-running after a crash neither loses nor repeats one;
+    two writers at once serialise on the head (the loser re-reads and goes on)."""
+    audit_chain.validate_tenant_id(tenant_id)
+    chained = 0
+    conflicts = 0
+    while max_events is None or chained < max_events:
+        room = MAX_BATCH if max_events is None else min(MAX_BATCH, max_events - chained)
+        events = _chainable(tenant_id, room)
+        if not events:
+            break
+        if _chain_once(tenant_id, events):
+            chained += len(events)
+            conflicts = 0
+            continue
+        conflicts += 1
+        if conflicts >= MAX_ATTEMPTS:
+            raise AuditConflictError(f"could not chain the pending events of {tenant_id!r}")
+        delay = min(MAX_BACKOFF_SECONDS, 0.005 * 2**conflicts)
+        time.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not a secret
+    return chained

@@ -32,6 +32,7 @@ RATE = "RATE#"
 AUDIT = "AUDIT#"
 AUDIT_HEAD = "HEAD"
 AUDIT_SEQ_WIDTH = 12  # an entry's sort key: its seq, zero-padded (sorts before HEAD)
+AUDIT_PENDING = "PENDING#"  # a view/download not yet chained (sorts after HEAD, docs/audit.md)
 DELETION = "DELETION#"
 DELETION_PROGRESS = "PROGRESS"
 INGEST_CLAIM = "CLAIM"  # the sort key of an ingest claim (one per object version)
@@ -220,6 +221,12 @@ def audit_pk(tenant_id: str) -> str:
 
 def audit_sk(sequence: int) -> str:
     return f"{sequence:0{AUDIT_SEQ_WIDTH}d}"
+
+
+def audit_pending_sk(at_ms: int, event_id: str) -> str:
+    """A pending event's sort key: its time (ms, 13 digits) then its random id, so the events
+    sort in the order they are chained."""
+    return f"{AUDIT_PENDING}{at_ms:013d}#{event_id}"
 
 
 def deletion_pk(tenant_id: str) -> str:
