@@ -1,8 +1,8 @@
 """``make bench-scale`` (``python -m bench.scale``): simulate a week at each size, count, price.
 
-At each size N, N centres share one moto account: the *sampled* ones (by default the three
-profiles at 10 centres, the medium one at 100 and 1,000; ``--sample``) live their week through
-the real handlers (``bench.scale.week``); the others are background centres that the
+At each size N, N centres share one moto account: the *sampled* ones (by default the small
+and medium profiles at 10 centres, the medium one at 100 and 1,000; ``--sample``) live their
+week through the real handlers (``bench.scale.week``); the others are background centres that the
 scheduled jobs visit. A sampled centre's monthly quantities are its own counted quantities,
 each phase scaled to a month, plus an equal share (1/N) of what the platform did for no centre
 in particular (the scheduled runs' invocations, calls naming no centre). Priced by
@@ -22,7 +22,7 @@ from bench.inputs import use_project_paths
 
 MIX = {"small": 0.3, "medium": 0.5, "large": 0.2}  # profiles of the background centres
 SIZES = (10, 100, 1000)
-DEFAULT_SAMPLE = {10: ("small", "medium", "large"), 100: ("medium",), 1000: ("medium",)}
+DEFAULT_SAMPLE = {10: ("small", "medium"), 100: ("medium",), 1000: ("medium",)}
 WEEKS_PER_YEAR = 52
 
 
@@ -164,6 +164,22 @@ def summary(scale: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def details(scale: dict[str, Any]) -> str:
+    """The lines of each profile simulated at the largest size."""
+    if not scale.get("sizes"):
+        return ""
+    size = max(scale["sizes"], key=int)
+    out = []
+    for name, priced in scale["sizes"][size]["priced"].items():
+        out.append(f"\n{name} centre among {size}, per month:")
+        for line in sorted(priced["lines"], key=lambda x: -x["usd"]):
+            out.append(
+                f"  {line['service']:<11} {line['what'][:48]:<48} {line['quantity']:>14,.1f}"
+                f"  {line['usd']:>8.4f}"
+            )
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -188,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{size} centres: {run['seconds']}", flush=True)
     scale["seconds"] = round(time.perf_counter() - started, 1)
     print(summary(scale))
+    print(details(scale))
     if not args.no_write:
         results["scale"] = scale
         cost.RESULTS.write_text(json.dumps(results, indent=2) + "\n")
