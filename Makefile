@@ -22,7 +22,7 @@ XDIST ?= -n auto
 LANE_XDIST ?= -n auto
 
 .PHONY: help install demo test test-fast lint lint-web typecheck test-unit test-web test-integration \
-        test-infra test-bundle test-e2e system-deps synth deploy deploy-check openapi docs hooks bench screenshots clean test-contract
+        test-infra test-bundle test-e2e system-deps synth deploy deploy-check openapi docs hooks bench bench-scale screenshots clean test-contract
 
 help: ## List the targets
 	@echo "Pellicule — make targets:"
@@ -132,6 +132,9 @@ screenshots: install system-deps ## Run the Chromium journeys of the README and 
 
 bench: $(VENV)/.synced ## Run the benchmarks in bench/ and print their ratios
 	$(PY) -m bench
+
+bench-scale: $(VENV)/.synced ## Simulate a week of 10, 100 and 1,000 centres in moto, count AWS units, price them (bench/results.json)
+	$(PY) -m bench.scale
 
 clean: ## Remove build outputs and caches (keeps .keys/)
 	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache

@@ -197,6 +197,17 @@ def print_report(results: dict[str, Any]) -> None:
         print(f"  {mark} {check['target']}: {check['value']} ({check['limit']})")
 
 
+def _scale_summary(results: dict[str, Any]) -> str:
+    """What ``make bench-scale`` measured last (docs/cost-model.md), or how to measure it."""
+    if "scale" not in results:
+        return "Scale simulation: none in bench/results.json yet; run make bench-scale."
+    from bench.scale.__main__ import summary
+
+    return "Scale simulation (make bench-scale), USD per centre-month:\n" + summary(
+        results["scale"]
+    )
+
+
 def _machine() -> dict[str, Any]:
     from PIL import __version__ as pillow_version
     from PIL import features
@@ -319,9 +330,14 @@ def main() -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     results["all_targets_met"] = all(check["met"] for check in results["targets"])
     results["duration_s"] = round(time.time() - started, 1)
+    if args.output.exists():  # make bench-scale's section, kept until it runs again
+        previous = json.loads(args.output.read_text(encoding="utf-8"))
+        if "scale" in previous:
+            results["scale"] = previous["scale"]
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_report(results)
     print(f"\n{cost.summary(results)}")
+    print(f"\n{_scale_summary(results)}")
     shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
     print(f"\nwritten: {shown}")
 

@@ -521,6 +521,127 @@ def _video_tmp_gb() -> float:
 # --- One stack, one month ---------------------------------------------------------------------
 
 
+# --- Measured by the simulation (bench/scale, docs/cost-model.md) ----------------------------
+
+# Lines of centre_month() the simulation does not count, kept as assumptions: the browsers'
+# traffic through CloudFront, videos (not uploaded by the simulation), the table's storage and
+# backups, consent scans, logs.
+ASSUMED_IN_MEASURED = (
+    ("CloudFront", "data transfer out (Europe)"),
+    ("CloudFront", "HTTPS requests"),
+    ("CloudFront", "function on /media/* requests"),
+    ("Lambda", "video"),
+    ("Lambda", "video /tmp above 512 MB"),
+    ("S3", "consent scans (evidence bucket)"),
+    ("DynamoDB", "storage"),
+    ("DynamoDB", "point-in-time recovery"),
+    ("CloudWatch", "logs ingested"),
+    ("CloudWatch", "logs stored (90 days)"),
+)
+
+
+def video_stored_mb(behaviour: Behaviour, centre: Centre) -> float:
+    """One video as stored: its output, poster and thumbnail, plus its served copies."""
+    one = (
+        behaviour.video_output_mb_per_second * centre.video_seconds
+        + behaviour.video_poster_kb * KB / 1e6
+    )
+    return one * (1 + behaviour.scopes_per_item)
+
+
+def measured_month(
+    counted: dict[str, float],
+    centre: Centre,
+    results: dict[str, Any],
+    prices: Prices | None = None,
+    behaviour: Behaviour | None = None,
+) -> list[Line]:
+    """The monthly cost lines of one centre from the quantities the simulation counted
+    (``counted``: per month, see ``bench.scale``), the rest from the assumptions above.
+
+    ``counted`` keys: ``dynamodb.wru``, ``dynamodb.rru``, ``s3.put_class``, ``s3.get_class``,
+    ``s3.media_gb_month``, ``cloudfront.invalidation_paths``, ``ses.messages``,
+    ``sqs.requests``, ``apigateway.requests``, ``lambda.<function>.gb_s`` and
+    ``lambda.<function>.invocations``.
+    """
+    prices = prices or Prices()
+    behaviour = behaviour or Behaviour()
+    get = counted.get
+    lines: list[Line] = []
+
+    def add(service: str, what: str, quantity: float, unit: str, usd: float) -> None:
+        lines.append(Line(service, what, quantity, unit, usd))
+
+    gb = get("s3.media_gb_month", 0.0)
+    add(
+        "S3",
+        "media: renditions and served copies (counted)",
+        gb,
+        "GB-month",
+        gb * prices.s3_gb_month,
+    )
+    kept_videos = centre.videos_per_week * centre.active_weeks * centre.retention_months / 12
+    video_gb = kept_videos * video_stored_mb(behaviour, centre) * 1e6 / GB
+    add("S3", "videos (assumed)", video_gb, "GB-month", video_gb * prices.s3_gb_month)
+    put, get_class = get("s3.put_class", 0.0), get("s3.get_class", 0.0)
+    add("S3", "PUT/COPY/POST/LIST requests", put, "requests", put / 1000 * prices.s3_put_per_1000)
+    add(
+        "S3",
+        "GET and other requests",
+        get_class,
+        "requests",
+        get_class / 1000 * prices.s3_get_per_1000,
+    )
+    paths = get("cloudfront.invalidation_paths", 0.0)
+    add(
+        "CloudFront",
+        "invalidation paths",
+        paths,
+        "paths",
+        paths * prices.cloudfront_invalidation_path,
+    )
+    functions = sorted(
+        {
+            key.split(".")[1]
+            for key in counted
+            if key.startswith("lambda.") and key.endswith(".gb_s")
+        }
+    )
+    for function in functions:
+        gbs = get(f"lambda.{function}.gb_s", 0.0)
+        add("Lambda", function, gbs, "GB-s", gbs * prices.lambda_gb_second)
+    invocations = sum(get(f"lambda.{f}.invocations", 0.0) for f in functions)
+    add(
+        "Lambda",
+        "requests",
+        invocations,
+        "invocations",
+        invocations / 1e6 * prices.lambda_per_million,
+    )
+    wru, rru = get("dynamodb.wru", 0.0), get("dynamodb.rru", 0.0)
+    add(
+        "DynamoDB", "write request units", wru, "WRU", wru / 1e6 * prices.dynamodb_write_per_million
+    )
+    add("DynamoDB", "read request units", rru, "RRU", rru / 1e6 * prices.dynamodb_read_per_million)
+    api = get("apigateway.requests", 0.0)
+    add(
+        "API Gateway", "HTTP API requests", api, "requests", api / 1e6 * prices.http_api_per_million
+    )
+    mails = get("ses.messages", 0.0)
+    add("SES", "e-mails", mails, "e-mails", mails / 1000 * prices.ses_per_1000)
+    sqs = get("sqs.requests", 0.0)
+    add("SQS", "requests", sqs, "requests", sqs / 1e6 * prices.sqs_per_million)
+    assumed = centre_month(centre, results, prices, behaviour)
+    for line in assumed:
+        if (line.service, line.what) in ASSUMED_IN_MEASURED:
+            add(line.service, f"{line.what} (assumed)", line.quantity, line.unit, line.usd)
+    return lines
+
+
+def largest(lines: list[Line]) -> Line:
+    return max(lines, key=lambda line: line.usd)
+
+
 def fixed_month(prices: Prices) -> list[Line]:
     """What one stack (one stage in one region) costs with no centre at all."""
     use_project_paths()
