@@ -22,7 +22,7 @@ from pellicule.adapters import outbox
 from pellicule.config import clock
 from pellicule.config.observability import logger
 from pellicule.config.settings import get_settings
-from pellicule.domain import emails, erasure
+from pellicule.domain import emails, erasure, home
 from pellicule.domain import retention as rules
 from pellicule.domain.erasure import DONE, REQUESTED
 from pellicule.services import audit, publication, retention
@@ -310,5 +310,4 @@ def delete_evidence(tenant_id: str, request: ErasureRequest, tally: retention.Ta
 
 def _label(first_name: str, initial: str | None) -> str:
     """ "Léa M." for the certificate e-mail: the stored initial keeps its dot ("M.")."""
-    letter = (initial or "").strip().rstrip(".")
-    return f"{first_name} {letter}." if letter else first_name
+    return home.child_label(first_name, initial or "")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from pellicule.domain import home
 from pellicule.store import media, relatives, roster
 
 Name = dict[str, Any]
@@ -46,7 +47,7 @@ class Resolver:
 
     def child_name(self, child_id: str) -> str | None:
         found = self._child_record(child_id)
-        return f"{found.first_name} {found.initial.rstrip('.')}." if found is not None else None
+        return home.child_label(found.first_name, found.initial) if found is not None else None
 
     def _children_of(self, child_ids: Iterable[str]) -> list[str]:
         names = (self.child_name(child_id) for child_id in sorted(child_ids))
