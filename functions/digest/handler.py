@@ -124,7 +124,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from functions.digest import logic
     from pellicule.config.observability import logger
 
-    report = logic.run()
+    named = event.get("tenants")  # an operator's re-run for some centres; schedules name none
+    only = [str(t) for t in named] if isinstance(named, list) and named else None
+    report = logic.run(only=only)
     summary = {k: v for k, v in asdict(report).items() if k != "by_tenant"}
     logger("digest").info("digest run finished", extra=summary)
     return asdict(report)

@@ -352,3 +352,25 @@ def test_each_run_is_audited_with_counts_and_logs_hold_no_personal_data(
             assert secret not in logged
             assert secret.split(".")[-1] not in logged
     assert "Sortie" not in logged
+
+
+def test_an_operator_run_for_named_centres_visits_only_those(
+    aws: Aws, centre: Scenario, outbox: list[SentMail]
+) -> None:
+    from functions.digest import handler
+
+    # Given an item for the loutres
+    publish(aws, centre, audiences=[GROUP])
+    clock.advance(1)
+
+    # When the operator runs the digest for another centre (and one that does not exist)
+    report = handler.handler({"tenants": ["tsomeothercentre", "tnosuchcentre"]}, None)
+
+    # Then this centre's families hear nothing yet, and the report names no centre visited
+    assert digests(outbox) == {}
+    assert centre.tenant_id not in report["by_tenant"]
+
+    # And run for this centre, its families get their digest
+    report = handler.handler({"tenants": [centre.tenant_id]}, None)
+    assert list(report["by_tenant"]) == [centre.tenant_id]
+    assert sorted(digests(outbox)) == [email("g1"), email("g2"), email("g3")]
