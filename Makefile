@@ -133,7 +133,7 @@ screenshots: install system-deps ## Run the Chromium journeys of the README and 
 bench: $(VENV)/.synced ## Run the benchmarks in bench/ and print their ratios
 	$(PY) -m bench
 
-bench-scale: $(VENV)/.synced ## Simulate a week of 10, 100 and 1,000 centres in moto, count AWS units, price them (bench/results.json)
+bench-scale: $(VENV)/.synced ## Simulate a week of 10, 100 and 1,000 centres in moto, count AWS units, price them; 500-family load test (bench/results.json)
 	$(PY) -m bench.scale
 
 clean: ## Remove build outputs and caches (keeps .keys/)

@@ -201,10 +201,14 @@ def _scale_summary(results: dict[str, Any]) -> str:
     """What ``make bench-scale`` measured last (docs/cost-model.md), or how to measure it."""
     if "scale" not in results:
         return "Scale simulation: none in bench/results.json yet; run make bench-scale."
-    from bench.scale.__main__ import summary
+    from bench.scale.__main__ import goals_text, load_text, summary
 
-    return "Scale simulation (make bench-scale), USD per centre-month:\n" + summary(
-        results["scale"]
+    scale = results["scale"]
+    return (
+        "Scale simulation (make bench-scale), USD per centre-month:\n"
+        + summary(scale)
+        + load_text(scale.get("load"))
+        + goals_text(scale.get("goals", {}))
     )
 
 

@@ -19,11 +19,15 @@ from typing import Any
 
 from bench import cost
 from bench.inputs import use_project_paths
+from bench.scale.load import FAMILIES
+from bench.scale.meter import PLATFORM, RESTRICTED
+from bench.scale.runs import MIX, job
+from bench.scale.week import NIGHTS
 
-MIX = {"small": 0.3, "medium": 0.5, "large": 0.2}  # profiles of the background centres
 SIZES = (10, 100, 1000)
 DEFAULT_SAMPLE = {10: ("small", "medium"), 100: ("medium",), 1000: ("medium",)}
 WEEKS_PER_YEAR = 52
+SCHEDULED = ("digest", "purge")  # the phases of the nightly runs (bench.scale.week.scheduled)
 
 
 def phase_factor(phase: str, centre: cost.Centre) -> float:
@@ -40,6 +44,20 @@ def phase_factor(phase: str, centre: cost.Centre) -> float:
     return active  # uploads, validation, digests, visits, staff sign-ins
 
 
+def share_factor(who: str, phase: str, centre: cost.Centre, centres: int, sampled: int) -> float:
+    """How much of what no centre's key named a sampled centre carries: 1/N of the platform's
+    (its scheduled runs over all N centres were simulated one night of the week: seven such
+    nights), and 1/sampled of the runs restricted to the sampled centres (the other nights)."""
+    if phase == "seed":
+        return 0.0
+    if who == PLATFORM:
+        nights = NIGHTS if phase in SCHEDULED else 1
+        return nights * WEEKS_PER_YEAR / cost.MONTHS_PER_YEAR / centres
+    if who == RESTRICTED:
+        return phase_factor(phase, centre) / sampled
+    return 0.0
+
+
 def monthly(
     counts: dict[tuple[str, str], dict[str, float]],
     tenant: str,
@@ -47,6 +65,7 @@ def monthly(
     centres: int,
     rendition_ratio: float,
     photo_gb_s: float,
+    sampled: int = 1,
 ) -> dict[str, float]:
     """One sampled centre's quantities per month, its share of the platform's included."""
     out: dict[str, float] = defaultdict(float)
@@ -54,9 +73,9 @@ def monthly(
     for (who, phase), metrics in counts.items():
         if who == tenant:
             factor = phase_factor(phase, centre)
-        elif who == "platform" and phase != "seed":
-            factor = WEEKS_PER_YEAR / cost.MONTHS_PER_YEAR / centres
         else:
+            factor = share_factor(who, phase, centre, centres, sampled)
+        if not factor:
             continue
         for metric, value in metrics.items():
             out[metric] += value * factor
@@ -73,54 +92,6 @@ def monthly(
     return dict(out)
 
 
-def run_size(size: int, sample: tuple[str, ...]) -> dict[str, Any]:
-    from bench.scale import week, world
-
-    started = time.perf_counter()
-    with world.world() as stack:
-        from pellicule.store import data
-
-        photo = world.photo_bytes()
-        sampled: list[week.Sampled] = []
-        with stack.meter.acting(None, "seed"):
-            data.ready()
-            background = size - len(sample)
-            number = 0
-            for name, share in MIX.items():
-                for _ in range(round(background * share)):
-                    week.seed_background(f"bg{number:04d}", cost.SCENARIOS[name])
-                    number += 1
-            for name in sample:
-                sampled.append(week.seed_sampled(stack, f"s{name}", cost.SCENARIOS[name]))
-        seeded = time.perf_counter() - started
-        week.run_week(stack, sampled, photo)
-        counts = {key: dict(value) for key, value in stack.meter.counts.items()}
-    media_test = _test_rendition_bytes(counts, [c.tenant_id for c in sampled])
-    return {
-        "centres": size,
-        "background_centres": number,
-        "sampled": {c.profile.name: c.tenant_id for c in sampled},
-        "seconds": {"seed": round(seeded, 1), "total": round(time.perf_counter() - started, 1)},
-        "counts": counts,
-        "test_rendition_bytes": media_test,
-    }
-
-
-def _test_rendition_bytes(
-    counts: dict[tuple[str, str], dict[str, float]], tenants: list[str]
-) -> float:
-    """Bytes the small simulated photo's renditions take (media bucket, upload phase)."""
-    written = photos = 0.0
-    for (who, phase), metrics in counts.items():
-        if who in tenants and phase == "upload":
-            for metric, value in metrics.items():
-                if metric.startswith("s3.bytes_written.") and "media" in metric:
-                    written += value
-                if metric.startswith("s3.objects_written.") and "ingest" in metric:
-                    photos += value
-    return written / photos if photos else 0.0
-
-
 def price(run: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
     behaviour = cost.Behaviour()
     real = cost.rendition_mb(results, behaviour) * 1e6
@@ -129,7 +100,9 @@ def price(run: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, tenant in run["sampled"].items():
         centre = cost.SCENARIOS[name]
-        quantities = monthly(run["counts"], tenant, centre, run["centres"], ratio, photo_gb_s)
+        quantities = monthly(
+            run["counts"], tenant, centre, run["centres"], ratio, photo_gb_s, len(run["sampled"])
+        )
         lines = cost.measured_month(quantities, centre, results)
         top = cost.largest(lines)
         out[name] = {
@@ -180,11 +153,98 @@ def details(scale: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+GOAL_USD = 2.0  # the medium centre, per month, everything included (issue 19)
+FLAT = 0.10  # per-centre cost within +-10 % from the smallest size to the largest
+
+
+def goals(scale: dict[str, Any]) -> dict[str, Any]:
+    """The issue's goals, checked on this run's figures (medium profile)."""
+    medium = {
+        int(size): entry["priced"]["medium"]
+        for size, entry in scale.get("sizes", {}).items()
+        if "medium" in entry["priced"]
+    }
+    out: dict[str, Any] = {}
+    if medium:
+        usd = {size: priced["usd_per_centre_month"] for size, priced in sorted(medium.items())}
+        low, high = min(usd.values()), max(usd.values())
+        first = usd[min(usd)]
+        out["medium_usd_per_centre_month"] = usd
+        out["medium_under_2_usd"] = high <= GOAL_USD
+        out["spread_vs_smallest"] = round(max(abs(v - first) for v in usd.values()) / first, 4)
+        out["flat_within_10_percent"] = (high - first) <= FLAT * first and (
+            first - low
+        ) <= FLAT * first
+        out["medium_invalidation_paths"] = max(p["invalidation_paths"] for p in medium.values())
+    load = scale.get("load")
+    if load:
+        out["load_zero_errors"] = load["errors"] == 0
+        out["load_no_chain_write_in_views"] = load["chain_writes_during_views"] == 0
+        out["load_zero_chain_retries"] = load["chain_conflicts"] == 0
+        out["load_every_view_chained_once"] = load["views_chained_once"] and load["log_verifies"]
+    return out
+
+
+def goals_text(checked: dict[str, Any]) -> str:
+    if not checked:
+        return ""
+    rows = ["\ngoals (issue 19):"]
+    for name, value in checked.items():
+        mark = "" if not isinstance(value, bool) else ("  ok" if value else "  NOT MET")
+        rows.append(f"  {name}: {value}{mark}")
+    return "\n".join(rows)
+
+
+def load_text(load: dict[str, Any] | None) -> str:
+    if not load:
+        return ""
+    return (
+        f"\nload: {load['families']} families open an album within "
+        f"{load['window_seconds']:.0f} s (simulated): statuses {load['statuses']}, "
+        f"chain transactions during the views {load['chain_writes_during_views']}, "
+        f"by the writer {load['chain_writes_by_the_writer']}, conflicts "
+        f"{load['chain_conflicts']}, views chained {load['views_chained']}, log verifies "
+        f"{load['log_verifies']}; handler median {load['handler_ms']['median']} ms "
+        f"({load['seconds']:.0f} s)"
+    )
+
+
+def _jobs(sizes: list[int], sample: list[str] | None, load: int) -> list[tuple[str, int, tuple]]:
+    """Largest first: the pool then finishes the small ones beside it."""
+    out: list[tuple[str, int, tuple]] = [
+        ("size", size, tuple(sample) if sample else DEFAULT_SAMPLE.get(size, ("medium",)))
+        for size in sorted(sizes, reverse=True)
+    ]
+    if load:
+        out.insert(1, ("load", load, ()))
+    return out
+
+
+def run_jobs(jobs: list[tuple[str, int, tuple]], workers: int) -> dict[tuple[str, int], Any]:
+    if workers <= 1:
+        return {(kind, size): job(kind, size, sample) for kind, size, sample in jobs}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: its own moto
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            (kind, size): pool.submit(job, kind, size, sample) for kind, size, sample in jobs
+        }
+        return {key: future.result() for key, future in futures.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument(
         "--sample", nargs="+", default=None, help="profiles to simulate in full at every size"
+    )
+    parser.add_argument(
+        "--load", type=int, default=FAMILIES, help="families in the load test (0: none)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="processes (each size is one; the machine has 2 cores)"
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -192,19 +252,23 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(cost.RESULTS.read_text())
     scale: dict[str, Any] = {"sizes": {}, "mix": MIX}
     started = time.perf_counter()
-    for size in args.sizes:
-        sample = tuple(args.sample) if args.sample else DEFAULT_SAMPLE.get(size, ("medium",))
-        run = run_size(size, sample)
+    done = run_jobs(_jobs(args.sizes, args.sample, args.load), max(1, args.jobs))
+    for size in sorted(args.sizes):
+        run = done[("size", size)]
         scale["sizes"][str(size)] = {
             "background_centres": run["background_centres"],
             "sampled": sorted(run["sampled"]),
             "seconds": run["seconds"],
             "priced": price(run, results),
         }
-        print(f"{size} centres: {run['seconds']}", flush=True)
+    if args.load:
+        scale["load"] = done[("load", args.load)]
     scale["seconds"] = round(time.perf_counter() - started, 1)
+    scale["goals"] = goals(scale)
     print(summary(scale))
     print(details(scale))
+    print(load_text(scale.get("load")))
+    print(goals_text(scale["goals"]))
     if not args.no_write:
         results["scale"] = scale
         cost.RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -11,7 +11,8 @@ backend without a request), ``after-call`` turns the call into billable quantiti
   the bytes written, per bucket;
 - CloudFront invalidation paths, SES recipients, SQS requests, any other call by name.
 
-A call is charged to the centre its key or prefix names (``TENANT#<id>``, ``t/<id>/``), else
+A call is charged to the centre its key or prefix names (``TENANT#<id>``, ``AUDIT#<id>``,
+``t/<id>/``), else
 to the centre the simulation is acting for (:attr:`Meter.tenant`), else to ``platform``.
 Lambda invocations and GB-seconds are counted by :meth:`Meter.invoke`, around the handlers
 the simulation calls: measured wall time in this process times the function's memory in
@@ -32,8 +33,11 @@ from typing import Any
 from bench.scale import units
 
 PLATFORM = "platform"
+# What a scheduled run restricted to the sampled centres did for no centre in particular
+# (``bench.scale.week``): shared by the sampled centres, never by the N.
+RESTRICTED = "restricted"
 INDEX_KEYS = ("gsi1pk", "gsi1sk")  # topology.TABLE.indexes[0], projection ALL
-TENANT_PREFIX = "TENANT#"
+TENANT_PREFIXES = ("TENANT#", "AUDIT#")  # pellicule.store.keys: tenant_pk, audit_pk
 _S3_TENANT = re.compile(r"(?:^|/)t/([A-Za-z0-9_-]+)/")
 S3_PUT_CLASS = frozenset(
     {
@@ -334,9 +338,16 @@ def _plain(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if item is None else {name: next(iter(v.values())) for name, v in item.items()}
 
 
+def _tenant_of_text(value: str) -> str | None:
+    for prefix in TENANT_PREFIXES:
+        if value.startswith(prefix):
+            return value[len(prefix) :].split("#")[0] or None
+    return None
+
+
 def _tenant_of_key(key: Mapping[str, Any]) -> str | None:
     value = str(next(iter(key.get("pk", {}).values()), "")) if key.get("pk") else ""
-    return value[len(TENANT_PREFIX) :] if value.startswith(TENANT_PREFIX) else None
+    return _tenant_of_text(value)
 
 
 def _tenant_of_dynamodb(params: Mapping[str, Any]) -> str | None:
@@ -344,9 +355,9 @@ def _tenant_of_dynamodb(params: Mapping[str, Any]) -> str | None:
         if holder in params:
             return _tenant_of_key(params[holder])
     for value in params.get("ExpressionAttributeValues", {}).values():
-        text = str(value.get("S", ""))
-        if text.startswith(TENANT_PREFIX):
-            return text[len(TENANT_PREFIX) :].split("#")[0]
+        found = _tenant_of_text(str(value.get("S", "")))
+        if found:
+            return found
     return None
 
 

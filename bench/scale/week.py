@@ -9,7 +9,8 @@ any centre, which is what makes their cost per centre move with the number of ce
 
 Each day: uploads (days 1 to 4), tagging and validation, the 17:00 digest, the 18:00 visit
 peak (the half of the guardians who come that day open the day's album once and download one
-photo), and the nightly purge; on day 5 one consent withdrawal and one restriction, on day 6
+photo), and the nightly purge (over all N centres on the last night, over the sampled ones on
+the others: ``run_week``); on day 5 one consent withdrawal and one restriction, on day 6
 one erasure request. Quantities are counted by phase (``Meter.acting``) so that the monthly
 figures can scale each phase by its own frequency (``bench.scale.__main__``).
 """
@@ -29,6 +30,10 @@ UPLOAD_DAYS = 4  # days a week with something new (docs/cost-model.md: 4 digests
 GRANT_BATCH = 10  # files per upload grant request (the staff page uploads in batches)
 CHILDREN_PER_GROUP = 20
 DAY = 86_400
+NIGHTS = 7
+# The night whose scheduled runs visit all N centres: the last, when the sampled centres did
+# least (their own work on the other nights is counted on them, not on the platform).
+FULL_NIGHT = NIGHTS - 1
 
 
 @dataclass
@@ -281,24 +286,43 @@ def erasure_request(world: World, centre: Sampled) -> None:
         )
 
 
-def scheduled(world: World, function: str) -> None:
+def scheduled(world: World, function: str, only: list[str] | None = None) -> None:
     """A scheduled run over every centre: its calls go to the centres their keys name, the
-    rest (and the invocation) to the platform."""
-    with world.meter.acting(None, function):
-        world.scheduled(function)
+    rest (and the invocation) to the platform. With ``only``, the same handler run for those
+    centres (the event names them): the rest goes to ``RESTRICTED``, which the sampled
+    centres share (``bench.scale.__main__``)."""
+    from bench.scale.meter import RESTRICTED
+
+    with world.meter.acting(None if only is None else RESTRICTED, function):
+        world.scheduled(function, only)
 
 
-def run_week(world: World, sampled: list[Sampled], photo: bytes) -> None:
+def run_week(
+    world: World,
+    sampled: list[Sampled],
+    photo: bytes,
+    full_night: int = FULL_NIGHT,
+    label: str = "",
+) -> None:
+    """Seven days. The nightly runs visit every centre on the night ``full_night`` (what a
+    night costs the platform at this size, measured there); on the other nights the same
+    handlers run for the sampled centres only (``only``): a background centre's night is the
+    same every night (nothing of theirs changes), and visiting N of them seven times would
+    make the 1,000-centre week last an hour here."""
     import sys
     import time
 
     from pellicule.config import clock
 
     started = time.perf_counter()
-    for day in range(7):
+    tenants = [centre.tenant_id for centre in sampled]
+    for day in range(NIGHTS):
         print(
-            f"  day {day + 1} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True
+            f"  {label}day {day + 1} ({time.perf_counter() - started:.0f} s)",
+            file=sys.stderr,
+            flush=True,
         )
+        only = None if day == full_night else tenants
         for centre in sampled:
             sign_in_staff(world, centre)
             if day < UPLOAD_DAYS:
@@ -308,9 +332,9 @@ def run_week(world: World, sampled: list[Sampled], photo: bytes) -> None:
             if day == UPLOAD_DAYS + 1:
                 erasure_request(world, centre)
         clock.advance(3600)
-        scheduled(world, "digest")
+        scheduled(world, "digest", only)
         for centre in sampled:
             if day < UPLOAD_DAYS:
                 visits(world, centre, day)
         clock.advance(DAY - 3600)
-        scheduled(world, "purge")
+        scheduled(world, "purge", only)

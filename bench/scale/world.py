@@ -106,47 +106,48 @@ class World:
         self.drain_stream()
 
     def drain_stream(self) -> None:
-        """Lambda's stream poller: new table records through the revocation filters, in
-        batches of the consumer's size."""
+        """Lambda's stream pollers: new table records through each consumer's filters
+        (``local.runtime.STREAM_CONSUMERS``, as the local runtime and the stack wire them), in
+        batches of the consumer's size; until none of them writes anything new."""
         from moto.dynamodb.models import dynamodb_backends
 
         from local import events
         from local.filters import EventFilter
-        from pellicule.config import topology
+        from local.runtime import STREAM_CONSUMERS
 
-        consumer = topology.REVOCATION_STREAM
         table = dynamodb_backends[self.names.account][self.names.region].tables[self.names.table]
         shard = table.stream_shard
         if shard is None:
             return
-        raw = [record.to_json() for record in shard.items]
-        shard.items.clear()  # read: moto need not keep them (sequence numbers are not used)
         arn = self.provisioned.stream_arn
-        keep = EventFilter(consumer.filters)
-        records = [
-            converted
-            for converted in (
+        while shard.items:
+            raw = [record.to_json() for record in shard.items]
+            shard.items.clear()  # read: moto need not keep them (sequence numbers are unused)
+            converted = [
                 events.dynamodb_stream_record(r, stream_arn=arn, region=self.names.region)
                 for r in raw
-            )
-            if keep.passes(converted)
-        ]
-        for start in range(0, len(records), consumer.batch_size):
-            batch = records[start : start + consumer.batch_size]
-            self.meter.record("lambda.revocation.stream_records", len(batch))
-            self.call("revocation", events.dynamodb_stream_event(batch))
+            ]
+            for consumer in STREAM_CONSUMERS:
+                keep = EventFilter(consumer.filters)
+                records = [record for record in converted if keep.passes(record)]
+                for start in range(0, len(records), consumer.batch_size):
+                    batch = records[start : start + consumer.batch_size]
+                    self.meter.record(f"lambda.{consumer.function}.stream_records", len(batch))
+                    self.call(consumer.function, events.dynamodb_stream_event(batch))
 
-    def scheduled(self, function: str) -> Any:
+    def scheduled(self, function: str, tenants: list[str] | None = None) -> Any:
+        """EventBridge's scheduled event; with ``tenants``, the operator's run for those
+        centres only (the same handler, the event names them)."""
         from local import events
 
         self.drain_stream()
         rule = f"arn:aws:events:{self.names.region}:{self.names.account}:rule/{function}"
-        result = self.call(
-            function,
-            events.scheduled_event(
-                rule_arn=rule, account=self.names.account, region=self.names.region
-            ),
+        event = events.scheduled_event(
+            rule_arn=rule, account=self.names.account, region=self.names.region
         )
+        if tenants is not None:
+            event["tenants"] = list(tenants)
+        result = self.call(function, event)
         self.drain_stream()
         return result
 
