@@ -68,6 +68,8 @@ class Context:
     # The centre's albums as this run left them: read once (by the first step that needs
     # them), the albums the retention step deletes taken out.
     albums: list[AlbumRecord] | None = None
+    # How many items the orphans step read (every item of the centre), None until it ran.
+    items_seen: int | None = None
 
     def check(self) -> None:
         if self.should_stop():
@@ -297,7 +299,9 @@ def _orphans(context: Context) -> None:
     read_again = False
     known: set[str] = set()
     uploading: set[str] = set()
+    context.items_seen = 0
     for page in erasing.pages(media.centre_items(tenant_id), PAGE):
+        context.items_seen += len(page)
         found = {item.media_id: item for item in page}
         facts = [_item_facts(m) for m in page]
         todo = purge.orphan_plan(albums, facts, now)
@@ -376,6 +380,10 @@ def _lapsed(context: Context) -> None:
     no audience may see any more are hidden; items the gate hid that an audience may see
     again (a consent that starts later, given back) are published again."""
     tenant_id, now = context.tenant_id, context.now
+    if context.items_seen == 0:
+        # The orphans step of this run just read every item of the centre and found none: an
+        # item published since went through the gate moments ago (the next run follows it).
+        return
     followed = iter(
         media.in_state_or_hidden_by(
             tenant_id,
