@@ -123,19 +123,21 @@ def run(now: float | None = None, only: Iterable[str] | None = None) -> DigestRe
     for tenant in _centres(only):
         if (tenant.status or "active") != "active":
             continue
-        counts = _run_tenant(tenant, moment)
+        albums = CentreAlbums(tenant.tenant_id)
+        counts = _run_tenant(tenant, moment, albums)
         report.add(tenant.tenant_id, counts)
-        souvenirs = {**_souvenirs(tenant, moment), **_coverage(tenant, moment)}
+        souvenirs = {**_souvenirs(tenant, moment, albums), **_coverage(tenant, moment)}
         if tenant.tenant_id in with_campaign:  # its own audit entry and log (counts)
             campaign.run_tenant(tenant, moment)
-        audit.append(
-            tenant.tenant_id,
-            "digest",
-            ACTOR,
-            f"tenant:{tenant.tenant_id}",
-            details={**asdict(counts), **souvenirs},
-            at=moment,
-        )
+        if acted(counts, souvenirs):
+            audit.append(
+                tenant.tenant_id,
+                "digest",
+                ACTOR,
+                f"tenant:{tenant.tenant_id}",
+                details={**asdict(counts), **souvenirs},
+                at=moment,
+            )
         logger(LOG).info(
             "digest run of a centre",
             extra={"tenant": tenant.tenant_id, **asdict(counts), **souvenirs},
@@ -150,12 +152,35 @@ def _centres(only: Iterable[str] | None) -> Iterable[TenantRecord]:
     return [record for record in found if record is not None]
 
 
-def _souvenirs(tenant: TenantRecord, moment: int) -> dict[str, int]:
+class CentreAlbums:
+    """A centre's albums that are not archived, read at most once per run (by the first part
+    of the centre's digest that needs them: the digest itself, when something was published
+    since a guardian's last one; the souvenir e-mail, when the centre offers downloads)."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+        self._albums: list[AlbumRecord] | None = None
+
+    def __call__(self) -> list[AlbumRecord]:
+        if self._albums is None:
+            self._albums = [a for a in media_store.albums(self.tenant_id) if not a.archived]
+        return self._albums
+
+
+def acted(counts: TenantCounts, souvenirs: dict[str, int]) -> bool:
+    """Whether the centre's run did something worth its ``digest`` audit entry: an e-mail
+    sent, failed or claimed by another run, or a souvenir, pack or coverage count (those are
+    only given when non-zero, or when an album is in its notice period). A run that only
+    found nothing new for anyone writes none (its log line says so)."""
+    return bool(counts.sent or counts.failed or counts.already_sent or souvenirs)
+
+
+def _souvenirs(tenant: TenantRecord, moment: int, albums: CentreAlbums) -> dict[str, int]:
     """The souvenir e-mails before albums' purge (``functions.digest.souvenir``): counts, or
     nothing when no album of the centre is in its notice period."""
     from functions.digest import souvenir
 
-    found = asdict(souvenir.run_tenant(tenant, moment))
+    found = asdict(souvenir.run_tenant(tenant, moment, albums=albums))
     packs = _pack_retries(tenant, moment)
     return {**(found if found["souvenir_albums"] else {}), **packs}
 
@@ -188,7 +213,9 @@ def _pack_retries(tenant: TenantRecord, moment: int) -> dict[str, int]:
     return {k: v for k, v in done.items() if v}
 
 
-def _run_tenant(tenant: TenantRecord, moment: int) -> TenantCounts:
+def _run_tenant(
+    tenant: TenantRecord, moment: int, centre_albums: CentreAlbums | None = None
+) -> TenantCounts:
     from pellicule.services import consent, publication
 
     counts = TenantCounts()
@@ -200,14 +227,17 @@ def _run_tenant(tenant: TenantRecord, moment: int) -> TenantCounts:
     if not due:
         return counts
     earliest = min(_since(g, moment) for g in due)
-    albums = {a.album_id: a for a in media_store.albums(tenant.tenant_id) if not a.archived}
-    candidates = [
+    published = [
         m
         for m in media_store.published_since(tenant.tenant_id, earliest)
         # Publication times are whole seconds: what was published in the run's own second
         # waits for the next run (whose window starts at this second), never counted twice.
-        if m.album_id in albums and m.published_at is not None and m.published_at < moment
+        if m.published_at is not None and m.published_at < moment
     ]
+    # The albums only when something was published (an idle centre's are not read here).
+    read = centre_albums or CentreAlbums(tenant.tenant_id)
+    albums = {a.album_id: a for a in read()} if published else {}
+    candidates = [m for m in published if m.album_id in albums]
     children: dict[str, ChildRecord] = {}
     grants: dict[str, Any] = {}
     if candidates:

@@ -14,6 +14,7 @@ the whole table.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,10 +65,24 @@ class Context:
     now: float
     tally: retention.Tally
     should_stop: Callable[[], bool]
+    # The centre's albums as this run left them: read once (by the first step that needs
+    # them), the albums the retention step deletes taken out.
+    albums: list[AlbumRecord] | None = None
+    # How many items the orphans step read (every item of the centre), None until it ran.
+    items_seen: int | None = None
 
     def check(self) -> None:
         if self.should_stop():
             raise Interrupted
+
+    def centre_albums(self) -> list[AlbumRecord]:
+        if self.albums is None:
+            self.albums = media.albums(self.tenant_id)
+        return self.albums
+
+    def forgot(self, album: AlbumRecord) -> None:
+        if self.albums is not None:
+            self.albums = [a for a in self.albums if a.album_id != album.album_id]
 
 
 def run(
@@ -119,18 +134,28 @@ def _tenant_ids(wanted: Iterable[str] | None, report: Report, planned: list[str]
 
 
 def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bool]) -> dict:
+    """One centre's run. The run item is written when the run starts (with its lease), after
+    a step that counted something (its counts and finished steps), and when it is marked done:
+    a step that changed nothing leaves it as it was (an interrupted run does such a step again:
+    every step is idempotent, and one with nothing to do is a few reads). The lease (16
+    minutes) outlasts the invocation (at most 15): it is never renewed during a run."""
     now = clock.now()
     run = purge_runs.open_run(tenant_id, planned, now, LEASE_SECONDS)
     tally = retention.Tally(run)
     context = Context(tenant_id, now, tally, should_stop)
+    done = list(run.steps_done or [])
     for step in list(run.steps_planned or planned):
-        if step in (run.steps_done or []):
+        if step in done:
             continue
+        before = dict(tally.counts)
         STEP_FUNCTIONS[step](context)
-        tally.save(steps_done=[*(run.steps_done or []), step])
-        purge_runs.refresh(run)
+        done.append(step)
+        if tally.counts != before:
+            tally.save(steps_done=done)
     counts = dict(tally.counts)
-    expires_at, finished_at = int(now) + RUN_KEPT_SECONDS, int(clock.now())
+    outcome = purge_runs.Outcome(
+        counts=counts, steps_done=done, expires_at=int(now) + RUN_KEPT_SECONDS, at=int(clock.now())
+    )
     if counts:
         details: dict[str, Any] = dict(sorted(counts.items())[: audit.MAX_DETAILS - 1])
         details["steps"] = ",".join(run.steps_planned or planned)
@@ -140,10 +165,10 @@ def _run_tenant(tenant_id: str, planned: list[str], should_stop: Callable[[], bo
             ACTOR,
             f"purge:{run.run_id}",
             details,
-            companions=(purge_runs.finished(run, expires_at=expires_at, at=finished_at),),
+            companions=(purge_runs.finished(run, outcome),),
         )
     else:
-        purge_runs.finish(run, expires_at=expires_at, at=finished_at)
+        purge_runs.finish(run, outcome)
     return counts
 
 
@@ -203,8 +228,11 @@ def _retention(context: Context) -> None:
     kept, the items uploaded longer ago than the retention (``purge.retention_plan``). No
     CDN invalidation: the edge forgets a deleted object within ``MEDIA_EDGE_TTL_SECONDS``."""
     tenant_id, now = context.tenant_id, context.now
+    albums = context.centre_albums()
+    if not albums:
+        return  # no album, no item in one: nothing past retention (the settings are not read)
     months = tenant_settings.for_tenant(tenant_id).media_retention_months
-    for album in media.albums(tenant_id):
+    for album in list(albums):
         found = {item.media_id: item for item in _album_items(tenant_id, album, months, now)}
         todo = purge.retention_plan(
             [_album_facts(album)], [_item_facts(m) for m in found.values()], months, now
@@ -256,6 +284,7 @@ def _forget_album(context: Context, album: AlbumRecord) -> None:
         first_must_exist=True,
     ):
         context.tally.commit(expired_albums=1)
+    context.forgot(album)  # deleted now or by an earlier run: the orphans step knows
 
 
 PAGE = 100  # items read (and planned) at a time by the orphans step
@@ -266,12 +295,22 @@ def _orphans(context: Context) -> None:
     (``purge.orphan_plan``, a page of items at a time); then objects of no item in the media
     bucket and ingest leftovers."""
     tenant_id, now = context.tenant_id, int(context.now)
-    albums = [album.album_id for album in media.albums(tenant_id)]
+    albums = {album.album_id for album in context.centre_albums()}
+    read_again = False
     known: set[str] = set()
     uploading: set[str] = set()
+    context.items_seen = 0
     for page in erasing.pages(media.centre_items(tenant_id), PAGE):
+        context.items_seen += len(page)
         found = {item.media_id: item for item in page}
-        todo = purge.orphan_plan(albums, [_item_facts(m) for m in page], now)
+        facts = [_item_facts(m) for m in page]
+        todo = purge.orphan_plan(albums, facts, now)
+        if not read_again and any(d.reason == purge.ORPHAN_MEDIA for d in todo.items):
+            # An item of no album as the run knew them: the albums are read again before it
+            # goes (one created since the run read them, and its first uploads, stay).
+            context.albums, read_again = None, True
+            albums = {album.album_id for album in context.centre_albums()}
+            todo = purge.orphan_plan(albums, facts, now)
         known |= todo.known
         uploading |= todo.uploading
         for doomed in todo.items:
@@ -341,18 +380,29 @@ def _lapsed(context: Context) -> None:
     no audience may see any more are hidden; items the gate hid that an audience may see
     again (a consent that starts later, given back) are published again."""
     tenant_id, now = context.tenant_id, context.now
+    if context.items_seen == 0:
+        # The orphans step of this run just read every item of the centre and found none: an
+        # item published since went through the gate moments ago (the next run follows it).
+        return
+    followed = iter(
+        media.in_state_or_hidden_by(
+            tenant_id,
+            publication.PUBLISHED,
+            hidden=publication.HIDDEN,
+            hidden_by=publication.HIDDEN_BY_GATE,
+        )
+    )
+    first = next(followed, None)
+    if first is None:
+        return  # nothing published or hidden by the gate: the gate's inputs are not read
+    # The gate's inputs as they are now (not the albums the run read earlier: an album's
+    # audience may have changed meanwhile).
     albums = {album.album_id: album for album in media.albums(tenant_id)}
     groups = publication.child_groups(tenant_id)
     grants = {
         record.child_id: [consent.grant_of(record)] for record in consents.all_current(tenant_id)
     }
-    followed = media.in_state_or_hidden_by(
-        tenant_id,
-        publication.PUBLISHED,
-        hidden=publication.HIDDEN,
-        hidden_by=publication.HIDDEN_BY_GATE,
-    )
-    for item in followed:
+    for item in itertools.chain([first], followed):
         context.check()
         tagged = item.tagged_child_ids or set()
         wanted = publication.desired_scopes(

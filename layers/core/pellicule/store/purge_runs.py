@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,16 +73,17 @@ def tenant_exists(tenant_id: str) -> bool:
 
 def open_run(tenant_id: str, planned: list[str], now: float, lease_seconds: int) -> PurgeRun:
     """The centre's unfinished run (resumed with its own plan), or a new one; leased for
-    ``lease_seconds``. :class:`Busy` if another run holds the lease."""
+    ``lease_seconds``. :class:`Busy` if another run holds the lease.
+
+    A new run is written with its lease (one PutItem, on condition that its key is new: no
+    other run can hold it); an unfinished one is taken over by one conditional UpdateItem."""
     pk = keys.tenant_pk(tenant_id)
     unfinished = [
         r
         for r in PurgeRun.query(pk, PurgeRun.sk.startswith(keys.PURGE_RUN), consistent_read=True)
         if r.status == RUNNING
     ]
-    if unfinished:
-        run = min(unfinished, key=lambda r: int(r.started_at))
-    else:
+    if not unfinished:
         stamp = datetime.fromtimestamp(now, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
         run_id = f"{stamp}-{secrets.token_hex(3)}"
         run = PurgeRun(
@@ -92,12 +94,14 @@ def open_run(tenant_id: str, planned: list[str], now: float, lease_seconds: int)
             status=RUNNING,
             started_at=int(now),
             updated_at=int(now),
-            lease_until=0,
+            lease_until=int(now) + lease_seconds,
             steps_planned=planned,
             steps_done=[],
             counts={},
         )
         run.save(condition=PurgeRun.sk.does_not_exist())
+        return run
+    run = min(unfinished, key=lambda r: int(r.started_at))
     try:
         run.update(
             actions=[
@@ -149,37 +153,45 @@ def save_counts(
     run.update(actions=actions)
 
 
-def refresh(run: PurgeRun) -> None:
-    """Read the run again (consistent read) into ``run``."""
-    run.refresh(consistent_read=True)
+@dataclass(frozen=True)
+class Outcome:
+    """What a finished run stores besides its status: its counts and its finished steps."""
+
+    counts: Mapping[str, int]
+    steps_done: Sequence[str]
+    expires_at: int
+    at: int
 
 
-def _finish_actions(expires_at: int, at: int) -> list[Any]:
+def _finish_actions(outcome: Outcome) -> list[Any]:
     return [
         PurgeRun.status.set(DONE),
         PurgeRun.lease_until.set(0),
-        PurgeRun.expires_at.set(expires_at),
-        PurgeRun.updated_at.set(at),
+        PurgeRun.expires_at.set(outcome.expires_at),
+        PurgeRun.updated_at.set(outcome.at),
+        PurgeRun.counts.set(dict(outcome.counts)),
+        PurgeRun.steps_done.set(list(outcome.steps_done)),
     ]
 
 
-def finished(run: PurgeRun, *, expires_at: int, at: int) -> audit.Companion:
-    """The run marked done (its lease freed, kept until ``expires_at``), written with its
-    evidence record (``audit.append``) on condition that it is still running."""
+def finished(run: PurgeRun, outcome: Outcome) -> audit.Companion:
+    """The run marked done (its lease freed, kept until ``expires_at``, its counts and steps
+    stored), written with its evidence record (``audit.append``) on condition that it is
+    still running."""
     return audit.Companion(
         run,
         PurgeRun.status == RUNNING,
         op="update",
-        actions=tuple(_finish_actions(expires_at, at)),
+        actions=tuple(_finish_actions(outcome)),
     )
 
 
-def finish(run: PurgeRun, *, expires_at: int, at: int) -> None:
+def finish(run: PurgeRun, outcome: Outcome) -> None:
     """Mark the run done without an evidence record (it deleted nothing).
 
     Raises :class:`NotRunning` if it was no longer running (nothing written)."""
     try:
-        run.update(actions=_finish_actions(expires_at, at), condition=PurgeRun.status == RUNNING)
+        run.update(actions=_finish_actions(outcome), condition=PurgeRun.status == RUNNING)
     except UpdateError as error:
         raise NotRunning(run.run_id) from error
 
