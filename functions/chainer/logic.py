@@ -28,6 +28,7 @@ from typing import Any
 
 from pellicule.domain import audit_chain
 from pellicule.services import audit
+from pellicule.store import data
 from pellicule.store.keys import AUDIT, AUDIT_PENDING
 
 
@@ -80,7 +81,10 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
 
     log = logger("chainer")
     failed: list[str] = []
-    for tenant_id, sequence in first_records(event).items():
+    centres = first_records(event)
+    if centres:
+        data.ready()  # the audit store leaves binding the models to its callers
+    for tenant_id, sequence in centres.items():
         try:
             chained = audit.chain_pending(tenant_id)
         except Exception:
