@@ -33,6 +33,7 @@ ID_SIGNING = "SigningKeys"
 ID_FUNCTIONS = "Functions"
 ID_LAYERS = "Layers"
 ID_REVOCATION = "Revocation"
+ID_AUDIT_CHAIN = "AuditChain"
 ID_NOTIFICATIONS = "Notifications"
 ID_ARCHIVES = "Archives"
 
@@ -114,3 +115,8 @@ WAF_API_RATE_LIMIT = 3000  # /api/*: families behind one NAT share an address
 STREAM_ITERATOR_AGE_THRESHOLD_SECONDS = 60
 STREAM_ITERATOR_AGE_MINUTES = 5  # ...for this many consecutive minutes
 STREAM_DLQ_RETENTION_DAYS = 14  # descriptions of stream batches that failed every retry
+# Audit chainer (topology.AUDIT_CHAIN_STREAM): views are chained seconds after they are
+# recorded; a lag above five minutes, for five minutes, means they no longer are (the daily
+# purge still chains what waits, docs/audit.md).
+AUDIT_CHAIN_ITERATOR_AGE_THRESHOLD_SECONDS = 300
+AUDIT_CHAIN_ITERATOR_AGE_MINUTES = 5

@@ -92,6 +92,11 @@ def revocation_name(names: topology.Names, suffix: str) -> str:
     return f"{names.function(topology.REVOCATION_STREAM.function)}-{suffix}"
 
 
+def audit_chain_name(names: topology.Names, suffix: str) -> str:
+    """Names derived from the audit chainer function: its DLQ and alarms."""
+    return f"{names.function(topology.AUDIT_CHAIN_STREAM.function)}-{suffix}"
+
+
 def cloudfront_base(names: topology.Names) -> str:
     """CloudFront names are global to the account: they carry the region too."""
     return f"{names.prefix}-{names.region}"
@@ -139,6 +144,9 @@ def physical_names(
         PhysicalName("SQS queue", revocation_name(names, "dlq"), LIMIT_QUEUE),
         PhysicalName("CloudWatch alarm", revocation_name(names, "dlq-not-empty"), LIMIT_ALARM),
         PhysicalName("CloudWatch alarm", revocation_name(names, "iterator-age"), LIMIT_ALARM),
+        PhysicalName("SQS queue", audit_chain_name(names, "dlq"), LIMIT_QUEUE),
+        PhysicalName("CloudWatch alarm", audit_chain_name(names, "dlq-not-empty"), LIMIT_ALARM),
+        PhysicalName("CloudWatch alarm", audit_chain_name(names, "iterator-age"), LIMIT_ALARM),
     ]
     for function in topology.FUNCTIONS:
         function_name = names.function(function)

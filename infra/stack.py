@@ -16,6 +16,7 @@ from constructs import Construct
 from infra import constants
 from infra.api import Api
 from infra.archive import Archives
+from infra.audit_chain import AuditChain
 from infra.cdn import Cdn
 from infra.config import DeploymentConfig
 from infra.data import Data
@@ -150,12 +151,24 @@ class PelliculeStack(Stack):
             table=data.table,
             function=functions[topology.REVOCATION_STREAM.function],
         )
+        audit_chain = AuditChain(
+            self,
+            constants.ID_AUDIT_CHAIN,
+            names=names,
+            table=data.table,
+            function=functions[topology.AUDIT_CHAIN_STREAM.function],
+        )
         monitoring = Monitoring(
             self,
             constants.ID_MONITORING,
             names=names,
             functions=functions.by_name,
-            extra_alarms=[*processing.dlq_alarms, *revocation.alarms, archives.dlq_alarm],
+            extra_alarms=[
+                *processing.dlq_alarms,
+                *revocation.alarms,
+                *audit_chain.alarms,
+                archives.dlq_alarm,
+            ],
             alarm_email=config.alarm_email,
         )
         monitoring.watch_api(api.http_api)
@@ -412,6 +425,29 @@ def _grant_revocation(function: lambda_.Function, parts: Parts) -> None:
     )
 
 
+# What chaining a centre's waiting views and downloads does (``audit.chain_pending``): read the
+# head (GetItem) and the waiting events (Query), then one transaction of puts (the head, the
+# entries) and deletes (the waiting items).
+CHAINER_TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+)
+
+
+def _grant_chainer(function: lambda_.Function, parts: Parts) -> None:
+    """The audit items only (partition keys ``AUDIT#...``; IAM checks each item of a
+    transaction, and a query's partition key, against ``dynamodb:LeadingKeys``); no index, no
+    bucket. The stream is granted by its event source (infra/audit_chain)."""
+    iam.Grant.add_to_principal(
+        grantee=function,
+        actions=list(CHAINER_TABLE_ACTIONS),
+        resource_arns=[parts.data.table.table_arn],
+        conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{keys.AUDIT}*"]}},
+    )
+
+
 def _grant_purge(function: lambda_.Function, parts: Parts) -> None:
     """Retention, orphans, erasure (docs/retention.md): delete every version under the
     centres' prefixes of the media, ingest and evidence buckets; re-serve the blurred picture
@@ -482,6 +518,7 @@ GRANTS: dict[str, Grant] = {
     "family": _grant_family,
     "auth": _grant_auth,
     "revocation": _grant_revocation,
+    "chainer": _grant_chainer,
     "purge": _grant_purge,
     "digest": _grant_digest,
     "archive": _grant_archive,

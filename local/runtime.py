@@ -59,7 +59,10 @@ _CLIENT_SERVICES = (
     "cloudfront",
 )
 # The table-stream consumers of the stack (Lambda event source mappings in AWS).
-STREAM_CONSUMERS: tuple[topology.StreamConsumer, ...] = (topology.REVOCATION_STREAM,)
+STREAM_CONSUMERS: tuple[topology.StreamConsumer, ...] = (
+    topology.REVOCATION_STREAM,
+    topology.AUDIT_CHAIN_STREAM,
+)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -301,7 +304,7 @@ class LocalRuntime:
 
     @property
     def stream_pollers(self) -> dict[str, StreamPoller]:
-        """One poller per table-stream consumer, by function (``revocation``)."""
+        """One poller per table-stream consumer, by function (``revocation``, ``chainer``)."""
         if not self._stream_pollers:
             raise RuntimeError("the local runtime is not started")
         return self._stream_pollers

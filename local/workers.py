@@ -8,7 +8,8 @@
   queue's long visibility timeout) so that retries, and the move to the DLQ after
   ``maxReceiveCount`` receives (done by moto's redrive policy), happen within seconds locally.
 * :class:`StreamPoller`: the DynamoDB-stream event source mapping of a
-  ``topology.StreamConsumer`` (``REVOCATION_STREAM`` -> ``revocation``). It reads the table's
+  ``topology.StreamConsumer`` (``REVOCATION_STREAM`` -> ``revocation``,
+  ``AUDIT_CHAIN_STREAM`` -> ``chainer``; one poller each). It reads the table's
   stream from moto, drops the records no filter pattern lets through (``local/filters.py``),
   batches the others (``batch_size``, ``max_batching_window_seconds``), invokes the function
   with Lambda's DynamoDB event and honours ``ReportBatchItemFailures``: a failed batch is

@@ -172,6 +172,28 @@ def test_the_stream_event_serves_a_published_item(
     assert _media(media_id).served
 
 
+def test_the_stream_event_chains_a_family_s_view(
+    runtime: LocalRuntime, through_bundles: BundleHandlers
+) -> None:
+    """The chainer's bundle, alone in a fresh process, binds the models and chains the view."""
+    from pellicule.services import audit
+
+    audit.record(seed.TENANT, "view", "guardian:bundle", "album:bundle")
+    assert audit.verify(seed.TENANT).pending >= 1
+    before = len(through_bundles.calls)
+    with runtime.handlers.override("chainer", through_bundles.handler("chainer")):
+        delivered = runtime.drain_stream("chainer")
+    assert through_bundles.errors == []
+    assert delivered >= 1
+    calls = through_bundles.calls[before:]
+    assert calls
+    for invocation in calls:
+        _clean(invocation)
+        assert invocation.result == {"batchItemFailures": []}
+    report = audit.verify(seed.TENANT)
+    assert (report.ok, report.pending) == (True, 0), report
+
+
 def _scheduled(bundles: Bundles, runtime: LocalRuntime, function: str) -> list[Any]:
     scheduled = bundles.scheduled_events(function)
     assert scheduled, f"no EventBridge rule targets {function}"

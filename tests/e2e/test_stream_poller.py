@@ -202,7 +202,7 @@ def test_drain_stream_delivers_what_is_waiting(runtime: LocalRuntime):
 @e2e
 def test_health_reports_the_stream_poller(runtime: LocalRuntime):
     body = requests.get(f"{runtime.base_url}/_dev/health", timeout=10).json()
-    assert body["workers"]["stream_pollers"] == {"revocation": True}
+    assert body["workers"]["stream_pollers"] == {"revocation": True, "chainer": True}
     stats = body["streams"]["revocation"]
     assert {"pending", "read", "filtered_out", "delivered", "discarded"} <= set(stats)
 

@@ -29,7 +29,7 @@ import pytest
 from local import events as local_events
 from local.filters import EventFilter
 from pellicule.config import topology
-from tests.infra.support import ACCOUNT, Variant, as_list, names
+from tests.infra.support import ACCOUNT, Variant, as_list, logical_id, names
 
 pytestmark = pytest.mark.infra
 
@@ -356,12 +356,17 @@ def test_the_upload_s_re_render_request_reaches_the_photo_renderer(
 # --- The table's stream -------------------------------------------------------------------------
 
 
-def stream_mapping(variant: Variant) -> dict[str, Any]:
+def stream_mapping(variant: Variant, name: str = "revocation") -> dict[str, Any]:
+    """The event source mapping of the function ``name`` on the table's stream."""
     table_key, _ = variant.one("AWS::DynamoDB::Table")
+    function = logical_id(
+        variant, "AWS::Lambda::Function", FunctionName=names(variant).function(name)
+    )
     [props] = [
         m["Properties"]
         for m in variant.of_type("AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [table_key, "StreamArn"]}
+        and m["Properties"]["FunctionName"] == {"Ref": function}
     ]
     return dict(props)
 
@@ -454,13 +459,45 @@ def test_stream_filters_select_what_the_revocation_parser_acts_on(main: Variant,
         assert sk.startswith("MEDIA#"), sk
 
 
-def test_stream_mapping_retries_and_reports_as_the_handler_expects(
-    main: Variant, variant: Variant
-) -> None:
-    from functions.revocation import logic
+def test_chainer_filters_pass_exactly_what_the_chainer_acts_on(main: Variant, aws: Any) -> None:
+    """The template's patterns, on a centre's real day plus two family views: every record the
+    chainer acts on (a new waiting view) passes, and nothing else does (its own writes
+    included: the head, the entries, the waiting items' deletes)."""
+    from functions.chainer import logic
+    from pellicule.services import audit
 
+    props = stream_mapping(main, "chainer")
+    _, table = main.one("AWS::DynamoDB::Table")
+    view = table["Properties"]["StreamSpecification"]["StreamViewType"]
+    event_filter = EventFilter(
+        [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    )
+
+    _a_centre_s_day(aws)
+    tenant_id = next(
+        r["dynamodb"]["Keys"]["pk"]["S"].split("#", 1)[1]
+        for r in stream_records(aws)
+        if r["dynamodb"]["Keys"]["pk"]["S"].startswith("AUDIT#")
+    )
+    for guardian in ("g1", "g2"):
+        audit.record(tenant_id, "view", f"guardian:{guardian}", "album:a1")
+    assert audit.chain_pending(tenant_id) == 2
+    records = [as_delivered(r, view) for r in stream_records(aws)]
+
+    acted_on = [r for r in records if logic.tenant_of(r) is not None]
+    assert len(acted_on) == 2
+    assert [r for r in records if event_filter.passes(r)] == acted_on
+
+
+@pytest.mark.parametrize("name", ["revocation", "chainer"])
+def test_stream_mapping_retries_and_reports_as_the_handler_expects(
+    main: Variant, variant: Variant, name: str
+) -> None:
+    import importlib
+
+    logic = importlib.import_module(f"functions.{name}.logic")
     for stack in (main, variant):
-        props = stream_mapping(stack)
+        props = stream_mapping(stack, name)
         # The handler reports the first failing record by its sequence number: Lambda reads
         # that only with ReportBatchItemFailures, and retries from it (bisecting the batch).
         record = {"eventName": "INSERT", "dynamodb": {"SequenceNumber": "42", "Keys": {}}}

@@ -625,10 +625,47 @@ def test_no_function_may_invalidate_the_cdn(main: Variant, variant: Variant) -> 
 
 
 def test_the_only_unscoped_resource_is_list_streams(main: Variant) -> None:
+    readers = {topology.REVOCATION_STREAM.function, topology.AUDIT_CHAIN_STREAM.function}
     for name in FUNCTION_NAMES:
         for statement in role_statements(main, name):
             if "*" in as_list(statement["Resource"]):
-                assert (name, statement["Action"]) == ("revocation", "dynamodb:ListStreams")
+                assert name in readers, name
+                assert statement["Action"] == "dynamodb:ListStreams", name
+
+
+def test_the_chainer_may_only_read_and_write_audit_items(main: Variant, variant: Variant) -> None:
+    for checked in (main, variant):
+        dlq = f"sqs:{names(checked).function('chainer')}-dlq"
+        assert grants(checked, "chainer") == (
+            # The stream, granted by the event source. ListStreams supports no resource scoping.
+            {("dynamodb:ListStreams", "*")}
+            | _pairs(
+                {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+                "table-stream",
+            )
+            # The event source's on-failure destination.
+            | _pairs({"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, dlq)
+        )
+        table = logical_id(checked, "AWS::DynamoDB::Table", TableName=names(checked).table)
+        on_table = [
+            s
+            for s in role_statements(checked, "chainer")
+            if f"<{table}.Arn>" in {flatten_reference(r) for r in as_list(s["Resource"])}
+            or any(f"<{table}.Arn>/" in flatten_reference(r) for r in as_list(s["Resource"]))
+        ]
+        # One statement: the head, the waiting events and the entries, under AUDIT#... only;
+        # no index, no scan, no update, no batch
+        [statement] = on_table
+        assert as_list(statement["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]
+        assert set(as_list(statement["Action"])) == {
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+        }
+        assert statement["Condition"] == {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["AUDIT#*"]}
+        }
 
 
 @pytest.mark.parametrize("name", ["admin", "family", "revocation", "auth"])

@@ -101,8 +101,11 @@ def test_every_alarm_is_wired_to_the_topic(main: Variant) -> None:
     topic_key, _ = main.one("AWS::SNS::Topic")
     alarms = main.of_type("AWS::CloudWatch::Alarm")
     # + the DLQ depth of each ingest pipeline, + the revocation stream's DLQ and iterator age,
-    # + the API's 5xx (no mail domain here: no SES reputation alarms), + the archives' DLQ
-    assert len(alarms) == 2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES) + 2 + 1 + 1
+    # + the audit chainer's, + the API's 5xx (no mail domain here: no SES reputation alarms),
+    # + the archives' DLQ
+    assert len(alarms) == (
+        2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES) + 2 + 2 + 1 + 1
+    )
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_key}]
 

@@ -31,12 +31,14 @@ def dlq(variant: Variant) -> tuple[str, dict[str, Any]]:
     return key, dict(variant.resources[key]["Properties"])
 
 
-def stream_mapping(variant: Variant) -> dict[str, Any]:
+def stream_mapping(variant: Variant, name: str = SPEC.function) -> dict[str, Any]:
+    """The event source mapping of ``name`` on the table's stream."""
     stream = {"Fn::GetAtt": [table_key(variant), "StreamArn"]}
     [props] = [
         mapping["Properties"]
         for mapping in variant.of_type("AWS::Lambda::EventSourceMapping").values()
         if mapping["Properties"]["EventSourceArn"] == stream
+        and mapping["Properties"]["FunctionName"] == {"Ref": function_key(variant, name)}
     ]
     return dict(props)
 
@@ -79,14 +81,18 @@ def test_stream_filters_are_the_topology_patterns(main: Variant) -> None:
     assert len(filters) == 3  # consent history; media was published; media is published
 
 
-def test_only_the_revocation_function_reads_the_stream(main: Variant) -> None:
+def test_only_the_topology_s_consumers_read_the_stream(main: Variant) -> None:
+    # The revocation function and the audit chainer (tests/infra/test_audit_chain.py), once each
     stream = {"Fn::GetAtt": [table_key(main), "StreamArn"]}
     consumers = [
         m["Properties"]["FunctionName"]
         for m in main.of_type("AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["EventSourceArn"] == stream
     ]
-    assert consumers == [{"Ref": function_key(main)}]
+    expected = [SPEC.function, topology.AUDIT_CHAIN_STREAM.function]
+    assert sorted(consumers, key=str) == sorted(
+        ({"Ref": function_key(main, name)} for name in expected), key=str
+    )
 
 
 def test_revocation_dlq_is_encrypted_tls_only_and_kept_two_weeks(main: Variant) -> None:

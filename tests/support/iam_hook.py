@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -160,18 +161,37 @@ _TRANSACT_ITEMS = {
 
 def _leading_keys(item: Mapping[str, Any] | None) -> dict[str, Any]:
     """``dynamodb:LeadingKeys`` of a call on one item: its partition key's value (the table's
-    hash key is ``pk``). Queries and scans carry none here (an Allow conditioned on it is then
-    not counted, as the evaluator does for any unknown key)."""
+    hash key is ``pk``; a query's: :func:`_query_leading_keys`). Scans and index queries carry
+    none here (an Allow conditioned on it is then not counted, as the evaluator does for any
+    unknown key)."""
     if not item or "pk" not in item:
         return {}
     value = item["pk"]
     return {"dynamodb:LeadingKeys": [value.get("S", "") if isinstance(value, Mapping) else value]}
 
 
+_KEY_EQUALS = re.compile(r"(#\w+|[A-Za-z_]\w*)\s*=\s*(:\w+)")
+
+
+def _query_leading_keys(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``dynamodb:LeadingKeys`` of a query on the table itself: the value its key condition
+    gives the partition key (``pk = :v``, placeholders resolved). Index queries carry none."""
+    if params.get("IndexName"):
+        return {}
+    names = params.get("ExpressionAttributeNames") or {}
+    values = params.get("ExpressionAttributeValues") or {}
+    for name, value in _KEY_EQUALS.findall(params.get("KeyConditionExpression") or ""):
+        if names.get(name, name) == "pk" and value in values:
+            return _leading_keys({"pk": values[value]})
+    return {}
+
+
 def _dynamodb(operation: str, params: Mapping[str, Any], region: str) -> list[Request]:
     if operation in _DYNAMODB_SIMPLE:
         table = _table_arn(params["TableName"], region, params.get("IndexName"))
         context = _leading_keys(params.get("Key") or params.get("Item"))
+        if operation == "Query":
+            context = _query_leading_keys(params)
         return [Request(f"dynamodb:{operation}", table, context)]
     if operation in ("BatchGetItem", "BatchWriteItem"):
         return [

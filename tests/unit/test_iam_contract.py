@@ -171,6 +171,24 @@ def test_dynamodb_operations() -> None:
     ]
 
 
+def test_a_query_on_the_table_carries_its_partition_key_as_leading_keys() -> None:
+    # As PynamoDB sends it: placeholders for the names and the values
+    query = {
+        "TableName": "main",
+        "KeyConditionExpression": "#0 = :0 AND begins_with (#1, :1)",
+        "ExpressionAttributeNames": {"#0": "pk", "#1": "sk"},
+        "ExpressionAttributeValues": {":0": {"S": "AUDIT#t1"}, ":1": {"S": "PENDING#"}},
+    }
+    [request] = iam_hook.requests("dynamodb", "Query", query, "eu-west-3")
+    assert request.context["dynamodb:LeadingKeys"] == ["AUDIT#t1"]
+    # The sort key's condition is not the partition key; an index query carries none
+    swapped = {**query, "ExpressionAttributeNames": {"#0": "sk", "#1": "pk"}}
+    [request] = iam_hook.requests("dynamodb", "Query", swapped, "eu-west-3")
+    assert "dynamodb:LeadingKeys" not in request.context
+    [request] = iam_hook.requests("dynamodb", "Query", {**query, "IndexName": "gsi1"}, "eu-west-3")
+    assert "dynamodb:LeadingKeys" not in request.context
+
+
 def test_other_services() -> None:
     assert _pairs("ses", "SendEmail", Source="Pellicule <no-reply@example.fr>") == [
         ("ses:SendEmail", "arn:aws:ses:eu-west-3:123456789012:identity/example.fr")

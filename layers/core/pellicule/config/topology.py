@@ -254,7 +254,7 @@ class TableSpec:
     partition_key: str = "pk"
     sort_key: str = "sk"
     ttl_attribute: str = "expires_at"
-    # Consent changes feed revocation propagation.
+    # Consent changes feed revocation propagation; new views and downloads, the audit chainer.
     stream_view: str = "NEW_AND_OLD_IMAGES"
     indexes: tuple[Index, ...] = (Index("gsi1", "gsi1pk", "gsi1sk"),)
 
@@ -279,6 +279,7 @@ class QueueSpec:
 PROCESS_TIMEOUT_SECONDS = 120
 ARCHIVE_TIMEOUT_SECONDS = 900  # a 300-photo album (~1 GB) takes well under a minute in-region
 REVOCATION_TIMEOUT_SECONDS = 120
+CHAINER_TIMEOUT_SECONDS = 120  # a burst of a few thousand views: tens of transactions
 VIDEO_TIMEOUT_SECONDS = 900  # Lambda's maximum: a 10-minute phone video is transcoded in one go
 INGEST_QUEUE = QueueSpec(
     # AWS guidance: visibility at least 6x the consumer's timeout.
@@ -414,6 +415,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             REVOCATION_TIMEOUT_SECONDS,
             description="Consent and publication changes: replace served copies, invalidate",
         ),
+        FunctionSpec(
+            "chainer",
+            256,
+            CHAINER_TIMEOUT_SECONDS,
+            description="Chains the views and downloads waiting in each centre's audit log",
+        ),
         FunctionSpec("purge", 512, 900, description="Scheduled retention purge"),
         FunctionSpec(
             "archive",
@@ -505,6 +512,30 @@ REVOCATION_STREAM = StreamConsumer(
             "dynamodb": {
                 "Keys": {"sk": {"S": [{"prefix": "MEDIA#"}]}},
                 "NewImage": {"state": {"S": ["published"]}},
+            },
+        },
+    ),
+)
+
+# Views and downloads waiting to be chained (docs/audit.md, "Batched entries"): a new
+# ``PENDING#`` item of a centre's audit log. A window of seconds and large batches: 500
+# families opening an album within a minute are a handful of invocations, each chaining a
+# centre's waiting events in transactions of 49. Only INSERTs pass: chaining itself writes
+# the head (HEAD), entries (digits) and deletes the pending items (REMOVE), so it never feeds
+# itself.
+AUDIT_CHAIN_STREAM = StreamConsumer(
+    function="chainer",
+    batch_size=1000,
+    max_batching_window_seconds=5,
+    retry_attempts=5,
+    filters=(
+        {
+            "eventName": ["INSERT"],
+            "dynamodb": {
+                "Keys": {
+                    "pk": {"S": [{"prefix": "AUDIT#"}]},
+                    "sk": {"S": [{"prefix": "PENDING#"}]},
+                }
             },
         },
     ),
