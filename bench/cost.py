@@ -110,7 +110,7 @@ class Behaviour:
     scopes_per_item: float = 1.2
     keys_per_scope: int = 3  # thumb, web, download (videos: thumb, poster, video)
     tags_per_item: float = 3
-    items_per_album: float = 40  # one album per outing or week
+    items_per_album: float = 40  # one album per outing or week (bench.invalidations' month)
     scan_mb: float = 0.5  # a scanned consent form
     scans_kept_per_child: float = 6  # one a season, kept as proof
     # Families, per guardian and active week.
@@ -157,10 +157,8 @@ class Behaviour:
     log_bytes_per_invocation: float = 1200
     access_log_bytes_per_request: float = 400
     log_compression: float = 0.15
-    # Consent restrictions per child and month, and the share of a child's items whose copies
-    # one restriction removes.
+    # Consent restrictions per child and month (bench.invalidations replays a month of them).
     restrictions_per_child_month: float = 0.02
-    items_touched_per_restriction_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -357,23 +355,11 @@ def centre_month(
         "invocations",
         media_requests / 1e6 * prices.cloudfront_function_per_million,
     )
-    # Invalidation paths as the code asks for them: an expired album, one wildcard per area
-    # (served copies, downloads) and one for the centre's staff copies, in both spellings
-    # (functions/purge/logic.py; at most one album expires per daily run); a consent
-    # restriction, one wildcard per removed scope and area of each item, in both spellings
-    # (pellicule.services.publication.reconcile). Wildcards count as one path.
-    albums_per_month = items / max(b.items_per_album, 1)
-    purge_paths = albums_per_month * 6
-    items_per_child = kept_items * b.tags_per_item / max(centre.children, 1)
-    restriction_paths = (
-        centre.children
-        * b.restrictions_per_child_month
-        * items_per_child
-        * b.items_touched_per_restriction_share
-        * b.scopes_per_item
-        * 4
-    )
-    paths = purge_paths + restriction_paths
+    # Invalidation paths: none. No function calls CreateInvalidation since issue 19 (copies
+    # that must stop being served are deleted and the edge keeps /media/* 20 s); measured by
+    # bench.invalidations and make bench-scale. Before, a medium centre's purge and consent
+    # restrictions asked for about 970 paths a month (docs/cost-model.md).
+    paths = 0.0
     add(
         "CloudFront",
         "invalidation paths (before the 1,000 free per account)",
@@ -647,7 +633,10 @@ def fixed_month(prices: Prices) -> list[Line]:
     use_project_paths()
     from pellicule.config import topology
 
-    alarms = 2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES) + 2
+    # Errors and throttles of every function, each ingest queue's DLQ, each stream consumer's
+    # DLQ and iterator age (revocation, chainer), the API's 5xx, the archives' DLQ
+    # (tests/infra/test_operations.py counts them in the template).
+    alarms = 2 * len(topology.FUNCTIONS) + len(topology.INGEST_PIPELINES) + 2 * 2 + 1 + 1
     # Lambda's SQS pollers long-poll each queue even when it is empty (about 0.65 million
     # receive requests a queue a month; approximate).
     polling = 0.65e6 * len(topology.INGEST_PIPELINES)
@@ -733,10 +722,9 @@ def summary(results: dict[str, Any], behaviour: Behaviour | None = None) -> str:
     prices = Prices()
     centre = SCENARIOS["medium"]
     lines = centre_month(centre, results, prices, behaviour)
-    without = sum(line.usd for line in lines if not line.what.startswith("invalidation"))
     out.append(
         f"  mean photo {photo_gb_seconds(results, behaviour):.3f} GB-s; medium centre "
-        f"USD {total(lines):.2f}/month (USD {without:.2f} without CDN invalidations), "
+        f"USD {total(lines):.2f}/month (assumption model; make bench-scale counts), "
         f"approximate eu-west-3 prices"
     )
     return "\n".join(out)
@@ -756,7 +744,6 @@ def report(results: dict[str, Any], scenarios: list[str]) -> str:
     for name in scenarios:
         centre = SCENARIOS[name]
         lines = centre_month(centre, results, prices, behaviour)
-        without = sum(line.usd for line in lines if not line.what.startswith("invalidation"))
         parts += [
             f"## {name}: {centre.children} children, {centre.guardians} guardians, "
             f"{centre.staff} staff, {centre.photos_per_week:g} photos/week, "
@@ -765,8 +752,7 @@ def report(results: dict[str, Any], scenarios: list[str]) -> str:
             "",
             markdown_lines(lines),
             "",
-            f"Per child: USD {total(lines) / centre.children:.3f}/month; without CDN "
-            f"invalidations USD {without:.2f} (USD {without / centre.children:.3f} per child).",
+            f"Per child: USD {total(lines) / centre.children:.3f}/month.",
             "",
         ]
     parts += ["## Fixed, per stack", "", markdown_lines(fixed_month(prices)), ""]

@@ -4,8 +4,8 @@ One centre (the small profile, built through the staff API like any sampled cent
 a day's photos; ``families`` more guardians of its first child (put straight in the roster,
 each with a session) then open the album through the real ``family`` handler, spread evenly
 over ``window`` seconds of the simulated clock. The table's stream is delivered to its
-consumers every ``batching`` seconds, as Lambda's pollers would (the audit chain writer among
-them when the stack has one).
+consumers at the end of each of the chain writer's batching windows
+(``topology.AUDIT_CHAIN_STREAM``), as Lambda's pollers would.
 
 What it measures, on the code as it is (never a hard-coded result):
 
@@ -29,7 +29,6 @@ from typing import Any
 
 FAMILIES = 500
 WINDOW_SECONDS = 60.0
-BATCHING_SECONDS = 10.0  # the chain writer's batching window, at most (topology)
 
 
 def _more_families(tenant_id: str, child_id: str, count: int) -> list[tuple[str, str]]:
@@ -62,7 +61,7 @@ def run_load(families: int = FAMILIES, window: float = WINDOW_SECONDS) -> dict[s
 
     started = time.perf_counter()
     with world.world() as stack:
-        from pellicule.config import clock
+        from pellicule.config import clock, topology
         from pellicule.services import audit
         from pellicule.store import audit as store
         from pellicule.store import data
@@ -90,7 +89,8 @@ def run_load(families: int = FAMILIES, window: float = WINDOW_SECONDS) -> dict[s
         latencies: list[float] = []
         head_before = store.head(centre.tenant_id)
         step = window / families
-        next_drain = clock.now() + BATCHING_SECONDS
+        batching = max(1, topology.AUDIT_CHAIN_STREAM.max_batching_window_seconds)
+        next_drain = clock.now() + batching
         try:
             with stack.meter.acting(centre.tenant_id, "load"):
                 for _, session in visitors:
@@ -108,7 +108,7 @@ def run_load(families: int = FAMILIES, window: float = WINDOW_SECONDS) -> dict[s
                         phase[0] = "writer"
                         stack.drain_stream()
                         phase[0] = "views"
-                        next_drain = clock.now() + BATCHING_SECONDS
+                        next_drain = clock.now() + batching
                 phase[0] = "writer"
                 stack.drain_stream()
             head_after_stream = store.head(centre.tenant_id)

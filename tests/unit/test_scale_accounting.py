@@ -59,8 +59,18 @@ def test_restricted_runs_are_carried_by_the_sampled_centres_and_the_seed_by_nobo
 
 
 def _scale(usd: dict[int, float], load: dict[str, Any] | None = None) -> dict[str, Any]:
+    line = {"service": "S3", "what": "media", "quantity": 1.0, "usd": 0.5}
     sizes = {
-        str(n): {"priced": {"medium": {"usd_per_centre_month": v, "invalidation_paths": 0.0}}}
+        str(n): {
+            "priced": {
+                "medium": {
+                    "usd_per_centre_month": v,
+                    "invalidation_paths": 0.0,
+                    "largest_line": line,
+                    "lines": [line],
+                }
+            }
+        }
         for n, v in usd.items()
     }
     return {"sizes": sizes, **({"load": load} if load else {})}
@@ -88,3 +98,34 @@ def test_the_load_goals_fail_on_a_single_error_retry_or_chain_write() -> None:
     for spoil in ("errors", "chain_writes_during_views", "chain_conflicts"):
         checked = scale.goals(_scale({10: 1.0}, {**good, spoil: 1}))
         assert not all(v for k, v in checked.items() if k.startswith("load")), spoil
+
+
+def test_the_cost_model_shows_the_recorded_simulation_and_it_meets_the_goals() -> None:
+    import json
+
+    # Given the figures make bench-scale recorded last
+    recorded = json.loads(cost.RESULTS.read_text())["scale"]
+    # Then docs/cost-model.md shows exactly them (make bench-scale rewrites its section)
+    text = scale.DOC.read_text()
+    shown = text.split(scale.DOC_BEGIN, 1)[1].split(scale.DOC_END, 1)[0].strip()
+    assert shown == scale.markdown(recorded).strip()
+    # And they cover the three sizes, the load test and every goal of the issue, met
+    assert sorted(int(size) for size in recorded["sizes"]) == [10, 100, 1000]
+    assert recorded["load"]["families"] >= 500
+    assert recorded["goals"] == scale.goals(recorded)
+    assert all(v for v in recorded["goals"].values() if isinstance(v, bool))
+    assert recorded["seconds"] < 15 * 60
+
+
+def test_the_doc_section_is_rewritten_between_its_markers(tmp_path: Any) -> None:
+    doc = tmp_path / "cost.md"
+    doc.write_text(f"# Cost\nbefore\n{scale.DOC_BEGIN}\nold figures\n{scale.DOC_END}\nafter\n")
+    figures = _scale({10: 1.25})
+    assert scale.write_doc(figures, doc)
+    text = doc.read_text()
+    assert "old figures" not in text
+    assert "| 10 | medium | **1.25** | 0.021 | 1.25 |" in text
+    assert text.startswith("# Cost\nbefore\n")
+    assert text.endswith(f"{scale.DOC_END}\nafter\n")
+    doc.write_text("no markers")
+    assert not scale.write_doc(figures, doc)
