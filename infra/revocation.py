@@ -14,17 +14,13 @@ not invalidate the CDN (no function may: the /media/* edge TTL does that work).
 
 from __future__ import annotations
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants
 from infra import names as physical
-from infra.nag import acknowledge
+from infra.stream_consumer import StreamConsumerSource, Watch
 from pellicule.config import topology
 
 
@@ -36,7 +32,24 @@ def alarm_name(names: topology.Names, what: str) -> str:
     return physical.revocation_name(names, what)
 
 
-class Revocation(Construct):
+WATCH = Watch(
+    mapping="revocation stream's event source mapping",
+    dlq_description=(
+        "Revocation stream records failed every retry: consent or publication changes "
+        "were not propagated (served copies not replaced). The "
+        "message names the shard and sequence numbers; the stream keeps records 24 h."
+    ),
+    lag_description=(
+        "The revocation function lags behind the table's stream by more than "
+        f"{constants.STREAM_ITERATOR_AGE_THRESHOLD_SECONDS} s: revocations no longer "
+        "reach the served copies and the CDN within a minute."
+    ),
+    lag_seconds=constants.STREAM_ITERATOR_AGE_THRESHOLD_SECONDS,
+    lag_minutes=constants.STREAM_ITERATOR_AGE_MINUTES,
+)
+
+
+class Revocation(StreamConsumerSource):
     """The stream event source of the revocation function, its DLQ and its two alarms."""
 
     def __init__(
@@ -48,84 +61,12 @@ class Revocation(Construct):
         table: dynamodb.ITable,
         function: lambda_.Function,
     ) -> None:
-        super().__init__(scope, construct_id)
-        spec = topology.REVOCATION_STREAM
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            queue_name=dead_letter_queue_name(names),
-            retention_period=Duration.days(constants.STREAM_DLQ_RETENTION_DAYS),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
+        super().__init__(
+            scope,
+            construct_id,
+            spec=topology.REVOCATION_STREAM,
+            name=lambda what: alarm_name(names, what),
+            watch=WATCH,
+            table=table,
+            function=function,
         )
-        acknowledge(
-            self.dead_letter_queue,
-            "SQS3",
-            "This queue is itself a dead-letter queue: the on-failure destination of the "
-            "revocation stream's event source mapping (a Lambda destination, which cdk-nag does "
-            "not recognise as a redrive source); it has an alarm when not empty.",
-        )
-        self.event_source = event_sources.DynamoEventSource(
-            table,
-            starting_position=lambda_.StartingPosition.LATEST,
-            batch_size=spec.batch_size,
-            max_batching_window=Duration.seconds(spec.max_batching_window_seconds),
-            retry_attempts=spec.retry_attempts,
-            bisect_batch_on_error=True,
-            report_batch_item_failures=True,
-            on_failure=event_sources.SqsDlq(self.dead_letter_queue),
-            filters=[lambda_.FilterCriteria.filter(pattern) for pattern in spec.filters],
-        )
-        function.add_event_source(self.event_source)
-        assert function.role is not None
-        acknowledge(
-            function.role,
-            "IAM5[Resource::*]",
-            "Only dynamodb:ListStreams, added by the DynamoDB event source: Lambda requires it "
-            "on the execution role to read a stream, and the action supports no resource-level "
-            "permission; the stream reads themselves (DescribeStream, GetShardIterator, "
-            "GetRecords) are limited to this table's stream ARN.",
-        )
-        self.dlq_alarm = cloudwatch.Alarm(
-            self,
-            "DeadLetterQueueAlarm",
-            alarm_name=alarm_name(names, "dlq-not-empty"),
-            alarm_description=(
-                "Revocation stream records failed every retry: consent or publication changes "
-                "were not propagated (served copies not replaced). The "
-                "message names the shard and sequence numbers; the stream keeps records 24 h."
-            ),
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(constants.ALARM_PERIOD_MINUTES),
-                statistic=cloudwatch.Stats.MAXIMUM,
-            ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        self.iterator_age_alarm = cloudwatch.Alarm(
-            self,
-            "IteratorAgeAlarm",
-            alarm_name=alarm_name(names, "iterator-age"),
-            alarm_description=(
-                "The revocation function lags behind the table's stream by more than "
-                f"{constants.STREAM_ITERATOR_AGE_THRESHOLD_SECONDS} s: revocations no longer "
-                "reach the served copies and the CDN within a minute."
-            ),
-            metric=function.metric(
-                "IteratorAge",
-                period=Duration.minutes(1),
-                statistic=cloudwatch.Stats.MAXIMUM,
-            ),
-            threshold=constants.STREAM_ITERATOR_AGE_THRESHOLD_SECONDS * 1000,  # milliseconds
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=constants.STREAM_ITERATOR_AGE_MINUTES,
-            datapoints_to_alarm=constants.STREAM_ITERATOR_AGE_MINUTES,
-            # No records, no metric: an idle stream is not late.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-
-    @property
-    def alarms(self) -> list[cloudwatch.Alarm]:
-        return [self.dlq_alarm, self.iterator_age_alarm]
