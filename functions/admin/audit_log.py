@@ -5,6 +5,7 @@ names looked up at read time, and "who saw or downloaded my child's photos"."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -138,6 +139,10 @@ def who_saw(principal: Principal, query: Any) -> dict[str, Any]:
     def bounded() -> Iterator[dict[str, Any]]:
         nonlocal read, complete
         # Read both: the views and downloads not chained yet, then the chain, newest first.
+        # The chainer may chain a waiting event between the two reads: the chain's copy of an
+        # event already read as waiting is skipped once (same person, action, subject and
+        # details, at or after its time: chaining never moves time back).
+        already: dict[tuple[str, ...], list[int]] = {}
         waiting = (_plain_event(e) for e in store.pending(tenant, newest_first=True))
         chained = (_plain(r) for r in store.newest_first(tenant))
         for entry in itertools.chain(waiting, chained):
@@ -145,8 +150,24 @@ def who_saw(principal: Principal, query: Any) -> dict[str, Any]:
                 complete = False
                 return
             read += 1
-            if entry["action"] in ("view", "download"):
+            if entry["action"] not in ("view", "download"):
+                continue
+            same = (
+                entry["actor"],
+                entry["action"],
+                entry["subject"],
+                json.dumps(entry["details"], sort_keys=True, default=str),
+            )
+            times = already.setdefault(same, [])
+            if not entry["seq"]:
+                times.append(int(entry["at"]))
                 yield entry
+                continue
+            earlier = [t for t in times if t <= int(entry["at"])]
+            if earlier:
+                times.remove(max(earlier))  # its copy, chained since it was read
+                continue
+            yield entry
 
     child = f"child:{query.child}"
     people = reading.who_saw(bounded(), child, items, albums)

@@ -230,3 +230,30 @@ def test_views_and_downloads_not_chained_yet_are_read_too(aws: Aws, centre: Cent
     assert all(e["seq"] > 0 for e in page["entries"])
     assert list(store.pending(centre.tenant_id)) == []
     assert audit.verify(centre.tenant_id).ok
+
+
+def test_an_event_chained_between_who_saws_two_reads_counts_once(
+    aws: Aws, centre: Centre, monkeypatch: Any
+) -> None:
+    from pellicule.services import audit
+    from pellicule.store import audit as store
+
+    ids = _scenario(aws, centre)
+    g_lea = f"guardian:{ids['lea_parent']}"
+    audit.record(centre.tenant_id, "view", g_lea, f"album:{ids['second']}", {"items": 2})
+    audit.record(centre.tenant_id, "download", g_lea, f"media:{ids['b']}", {"blurred": "false"})
+    reading_pending = store.pending
+
+    def read_then_the_chainer_runs(tenant_id: str, **kwargs: Any) -> Any:
+        # "who saw" reads the waiting events; the stream's chainer chains them right after
+        waiting = list(reading_pending(tenant_id, **kwargs))
+        monkeypatch.setattr(store, "pending", reading_pending)  # the chainer reads them too
+        assert audit.chain_pending(tenant_id) == 2
+        return iter(waiting)
+
+    monkeypatch.setattr(store, "pending", read_then_the_chainer_runs)
+    answer = _get(centre.director_session, f"/audit/who-saw?child={ids['lea']}")
+    people = {p["person"]: p for p in answer["people"]}
+    # The same counts as when nothing moved (1 view, 2 downloads before; +1 each)
+    assert (people[g_lea]["views"], people[g_lea]["downloads"]) == (2, 3)
+    assert list(reading_pending(centre.tenant_id)) == []
