@@ -111,8 +111,9 @@ WAF_RATE_WINDOW_SECONDS = 300
 WAF_AUTH_RATE_LIMIT = 100  # /api/auth/*: sign-in links, codes, second factor
 WAF_API_RATE_LIMIT = 3000  # /api/*: families behind one NAT share an address
 # Revocation stream (topology.REVOCATION_STREAM): served copies must be gone within a minute,
-# so the consumer's lag (IteratorAge, maximum per minute) alarms above this many seconds...
-STREAM_ITERATOR_AGE_THRESHOLD_SECONDS = 60
+# of which the edge's two cache tiers may take 40 s (topology.MEDIA_EDGE_TTL_SECONDS): the
+# consumer's lag (IteratorAge, maximum per minute) alarms above the pipeline's allowance...
+STREAM_ITERATOR_AGE_THRESHOLD_SECONDS = topology.REVOCATION_PIPELINE_ALLOWANCE_SECONDS
 STREAM_ITERATOR_AGE_MINUTES = 5  # ...for this many consecutive minutes
 STREAM_DLQ_RETENTION_DAYS = 14  # descriptions of stream batches that failed every retry
 # Audit chainer (topology.AUDIT_CHAIN_STREAM): views are chained seconds after they are
