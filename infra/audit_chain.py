@@ -14,25 +14,14 @@ The function's table permissions (the audit items only) are set by the stack's g
 
 from __future__ import annotations
 
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
-
 from infra import constants
 from infra import names as physical
-from infra.stream_consumer import StreamConsumerSource, Watch
+from infra.stream_consumer import Watch
 from pellicule.config import topology
 
-
-def dead_letter_queue_name(names: topology.Names) -> str:
-    return physical.audit_chain_name(names, "dlq")
-
-
-def alarm_name(names: topology.Names, what: str) -> str:
-    return physical.audit_chain_name(names, what)
-
-
 WATCH = Watch(
+    spec=topology.AUDIT_CHAIN_STREAM,
+    name=physical.audit_chain_name,
     mapping="audit chainer's stream event source mapping",
     dlq_description=(
         "Audit chainer stream records failed every retry: some centres' views and "
@@ -47,26 +36,3 @@ WATCH = Watch(
     lag_seconds=constants.AUDIT_CHAIN_ITERATOR_AGE_THRESHOLD_SECONDS,
     lag_minutes=constants.AUDIT_CHAIN_ITERATOR_AGE_MINUTES,
 )
-
-
-class AuditChain(StreamConsumerSource):
-    """The stream event source of the chainer function, its DLQ and its two alarms."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        names: topology.Names,
-        table: dynamodb.ITable,
-        function: lambda_.Function,
-    ) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            spec=topology.AUDIT_CHAIN_STREAM,
-            name=lambda what: alarm_name(names, what),
-            watch=WATCH,
-            table=table,
-            function=function,
-        )

@@ -14,25 +14,14 @@ not invalidate the CDN (no function may: the /media/* edge TTL does that work).
 
 from __future__ import annotations
 
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
-
 from infra import constants
 from infra import names as physical
-from infra.stream_consumer import StreamConsumerSource, Watch
+from infra.stream_consumer import Watch
 from pellicule.config import topology
 
-
-def dead_letter_queue_name(names: topology.Names) -> str:
-    return physical.revocation_name(names, "dlq")
-
-
-def alarm_name(names: topology.Names, what: str) -> str:
-    return physical.revocation_name(names, what)
-
-
 WATCH = Watch(
+    spec=topology.REVOCATION_STREAM,
+    name=physical.revocation_name,
     mapping="revocation stream's event source mapping",
     dlq_description=(
         "Revocation stream records failed every retry: consent or publication changes "
@@ -47,26 +36,3 @@ WATCH = Watch(
     lag_seconds=constants.STREAM_ITERATOR_AGE_THRESHOLD_SECONDS,
     lag_minutes=constants.STREAM_ITERATOR_AGE_MINUTES,
 )
-
-
-class Revocation(StreamConsumerSource):
-    """The stream event source of the revocation function, its DLQ and its two alarms."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        names: topology.Names,
-        table: dynamodb.ITable,
-        function: lambda_.Function,
-    ) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            spec=topology.REVOCATION_STREAM,
-            name=lambda what: alarm_name(names, what),
-            watch=WATCH,
-            table=table,
-            function=function,
-        )

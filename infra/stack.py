@@ -13,10 +13,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra import audit_chain as audit_chain_stream
 from infra import constants
+from infra import revocation as revocation_stream
 from infra.api import Api
 from infra.archive import Archives
-from infra.audit_chain import AuditChain
 from infra.cdn import Cdn
 from infra.config import DeploymentConfig
 from infra.data import Data
@@ -27,9 +28,9 @@ from infra.nag import acknowledge, wildcard_resource
 from infra.notifications import Notifications
 from infra.processing import Processing
 from infra.retention import Retention
-from infra.revocation import Revocation
 from infra.signing import SigningKeys, read_public_keys
 from infra.storage import Storage
+from infra.stream_consumer import StreamConsumerSource
 from pellicule.config import topology
 from pellicule.services import publication as publication_prefixes
 from pellicule.store import keys
@@ -144,19 +145,19 @@ class PelliculeStack(Stack):
         Notifications(
             self, constants.ID_NOTIFICATIONS, names=names, digest_function=functions["digest"]
         )
-        revocation = Revocation(
-            self,
-            constants.ID_REVOCATION,
-            names=names,
-            table=data.table,
-            function=functions[topology.REVOCATION_STREAM.function],
-        )
-        audit_chain = AuditChain(
-            self,
-            constants.ID_AUDIT_CHAIN,
-            names=names,
-            table=data.table,
-            function=functions[topology.AUDIT_CHAIN_STREAM.function],
+        revocation, audit_chain = (
+            StreamConsumerSource(
+                self,
+                construct_id,
+                watch=watch,
+                names=names,
+                table=data.table,
+                function=functions[watch.spec.function],
+            )
+            for construct_id, watch in (
+                (constants.ID_REVOCATION, revocation_stream.WATCH),
+                (constants.ID_AUDIT_CHAIN, audit_chain_stream.WATCH),
+            )
         )
         monitoring = Monitoring(
             self,

@@ -29,8 +29,11 @@ from pellicule.config import topology
 
 @dataclass(frozen=True)
 class Watch:
-    """What one consumer's DLQ and lag mean, and when it is late."""
+    """One stream consumer: its topology, its resources' names, what its DLQ and lag mean,
+    and when it is late."""
 
+    spec: topology.StreamConsumer
+    name: Callable[[topology.Names, str], str]  # (names, what) -> a physical name
     mapping: str  # names the event source mapping in the DLQ's cdk-nag acknowledgment
     dlq_description: str
     lag_description: str
@@ -46,13 +49,17 @@ class StreamConsumerSource(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        spec: topology.StreamConsumer,
-        name: Callable[[str], str],
         watch: Watch,
+        names: topology.Names,
         table: dynamodb.ITable,
         function: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
+        spec = watch.spec
+
+        def name(what: str) -> str:
+            return watch.name(names, what)
+
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",

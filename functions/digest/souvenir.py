@@ -68,20 +68,16 @@ def run_tenant(
     tenant: TenantRecord,
     moment: int,
     *,
-    albums: Callable[[], list[AlbumRecord]] | None = None,
+    albums: Callable[[], list[AlbumRecord]],
 ) -> SouvenirCounts:
     """``tenant``: the centre's profile as read (the digest reads it whole from the centres
     index: its settings are not read again); ``albums``: the centre's albums that are not
-    archived, when the run already has them (or reads them once for every part)."""
+    archived, read once for every part of the centre's digest (``logic.CentreAlbums``)."""
     counts = SouvenirCounts()
     settings = tenant_settings.of_profile(tenant)
     if not settings.allow_downloads:  # the souvenir is the archive: nothing to offer
         return counts
-    if albums is None:
-        found = [a for a in media_store.albums(tenant.tenant_id) if not a.archived]
-    else:
-        found = albums()
-    due = due_albums(found, settings.media_retention_months, settings.souvenir_days, moment)
+    due = due_albums(albums(), settings.media_retention_months, settings.souvenir_days, moment)
     counts.souvenir_albums = len(due)
     if not due:
         return counts
